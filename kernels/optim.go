@@ -1,0 +1,254 @@
+package kernels
+
+import "math"
+
+// The optimizer kernels update one parameter tensor in place, one element at a
+// time, following torch.optim 1.13's single-tensor code path operation by
+// operation. Hyperparameters arrive as float64 and are converted to the element
+// type once per call, as PyTorch converts its Python scalars; weight decay here
+// is PyTorch's coupled weight_decay (the gradient gains weightDecay·w), except in
+// AdamW. State slices that an option switches off are nil.
+
+// OptimGrain is the number of elements in one ParallelFor chunk of the optimizer
+// kernels and reductions. A reduction's partial slice needs
+// Chunks(len(x), OptimGrain) entries.
+const OptimGrain = 1 << 14
+
+// SGD applies torch.optim.SGD: d = g + weightDecay·w; with momentum,
+// buf = momentum·buf + (1−dampening)·d (buf = d on the first step), and d = buf,
+// or d = d + momentum·buf with Nesterov; then w −= lr·d. buf is nil without
+// momentum.
+func SGD[T Float](w, g, buf []T, lr, momentum, dampening, weightDecay float64, nesterov, first bool) {
+	rate, mu, keep, wd := T(lr), T(momentum), T(1-dampening), T(weightDecay)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g := w[lo:hi], g[lo:hi]
+		if buf == nil {
+			for i := range w {
+				w[i] -= rate * (g[i] + wd*w[i])
+			}
+			return
+		}
+		b := buf[lo:hi]
+		for i := range w {
+			d := g[i] + wd*w[i]
+			if first {
+				b[i] = d
+			} else {
+				b[i] = mu*b[i] + keep*d
+			}
+			if nesterov {
+				d += mu * b[i]
+			} else {
+				d = b[i]
+			}
+			w[i] -= rate * d
+		}
+	})
+}
+
+// Adagrad applies torch.optim.Adagrad with the step's decayed learning rate
+// clr = lr/(1+(step−1)·lr_decay): d = g + weightDecay·w, sum += d²,
+// w −= clr·d/(√sum + eps).
+func Adagrad[T Float](w, g, sum []T, clr, weightDecay, eps float64) {
+	negRate, wd, e := T(-clr), T(weightDecay), T(eps)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g, s := w[lo:hi], g[lo:hi], sum[lo:hi]
+		for i := range w {
+			d := g[i] + wd*w[i]
+			s[i] += d * d
+			w[i] += negRate * d / (sqrtT(s[i]) + e)
+		}
+	})
+}
+
+// Adadelta applies torch.optim.Adadelta: d = g + weightDecay·w,
+// squareAvg = rho·squareAvg + (1−rho)·d², delta = √(accDelta+eps)/√(squareAvg+eps)·d,
+// accDelta = rho·accDelta + (1−rho)·delta², w −= lr·delta.
+func Adadelta[T Float](w, g, squareAvg, accDelta []T, lr, rho, eps, weightDecay float64) {
+	rate, r, keep, e, wd := T(lr), T(rho), T(1-rho), T(eps), T(weightDecay)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g, sq, acc := w[lo:hi], g[lo:hi], squareAvg[lo:hi], accDelta[lo:hi]
+		for i := range w {
+			d := g[i] + wd*w[i]
+			sq[i] = r*sq[i] + keep*d*d
+			delta := sqrtT(acc[i]+e) / sqrtT(sq[i]+e) * d
+			acc[i] = r*acc[i] + keep*delta*delta
+			w[i] -= rate * delta
+		}
+	})
+}
+
+// RMSProp applies torch.optim.RMSprop: d = g + weightDecay·w,
+// squareAvg = alpha·squareAvg + (1−alpha)·d²; centered (gradAvg non-nil):
+// gradAvg = alpha·gradAvg + (1−alpha)·d and avg = √(squareAvg − gradAvg²) + eps,
+// else avg = √squareAvg + eps; with momentum (buf non-nil):
+// buf = momentum·buf + d/avg and w −= lr·buf, else w −= lr·d/avg.
+func RMSProp[T Float](w, g, squareAvg, gradAvg, buf []T, lr, alpha, eps, weightDecay, momentum float64) {
+	rate, a, keep, e, wd, mu := T(lr), T(alpha), T(1-alpha), T(eps), T(weightDecay), T(momentum)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g, sq := w[lo:hi], g[lo:hi], squareAvg[lo:hi]
+		var ga, b []T
+		if gradAvg != nil {
+			ga = gradAvg[lo:hi]
+		}
+		if buf != nil {
+			b = buf[lo:hi]
+		}
+		for i := range w {
+			d := g[i] + wd*w[i]
+			sq[i] = a*sq[i] + keep*d*d
+			var avg T
+			if ga != nil {
+				ga[i] = a*ga[i] + keep*d
+				avg = sqrtT(sq[i]-ga[i]*ga[i]) + e
+			} else {
+				avg = sqrtT(sq[i]) + e
+			}
+			if b != nil {
+				b[i] = mu*b[i] + d/avg
+				w[i] -= rate * b[i]
+			} else {
+				w[i] -= rate * d / avg
+			}
+		}
+	})
+}
+
+// Adam applies torch.optim.Adam at the given step count (1 on the first step):
+// d = g + weightDecay·w, m = β1·m + (1−β1)·d, v = β2·v + (1−β2)·d²; with AMSGrad
+// (vmax non-nil) vmax = max(vmax, v) replaces v below; then
+// w −= lr/(1−β1^step) · m/(√v/√(1−β2^step) + eps).
+func Adam[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, weightDecay float64, step int64) {
+	adamUpdate(w, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, 1, step)
+}
+
+// AdamW applies torch.optim.AdamW: w *= 1 − lr·weightDecay (decoupled decay,
+// the gradient is left alone), then Adam's moment update and step.
+func AdamW[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, weightDecay float64, step int64) {
+	adamUpdate(w, g, m, v, vmax, lr, beta1, beta2, eps, 0, 1-lr*weightDecay, step)
+}
+
+// adamUpdate is Adam with coupled decay l2 (added to the gradient) and decoupled decay
+// factor shrink (multiplying w first); at most one of them is in effect.
+func adamUpdate[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, l2, shrink float64, step int64) {
+	n := float64(step)
+	stepSize := lr / (1 - math.Pow(beta1, n))
+	b1, keep1, b2, keep2 := T(beta1), T(1-beta1), T(beta2), T(1-beta2)
+	negStep, bc2Sqrt, e, wd, s := T(-stepSize), T(math.Sqrt(1-math.Pow(beta2, n))), T(eps), T(l2), T(shrink)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g, m, v := w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+		var vm []T
+		if vmax != nil {
+			vm = vmax[lo:hi]
+		}
+		for i := range w {
+			if s != 1 {
+				w[i] *= s
+			}
+			d := g[i] + wd*w[i]
+			m[i] = b1*m[i] + keep1*d
+			v[i] = b2*v[i] + keep2*d*d
+			second := v[i]
+			if vm != nil {
+				vm[i] = max(vm[i], v[i])
+				second = vm[i]
+			}
+			w[i] += negStep * m[i] / (sqrtT(second)/bc2Sqrt + e)
+		}
+	})
+}
+
+// PenaltyGrad adds the gradient of the loss penalty l1·Σ|w| + ½·l2·Σw² to g:
+// g += l1·sign(w) + l2·w, with sign(0) = 0.
+func PenaltyGrad[T Float](w, g []T, l1, l2 float64) {
+	a, b := T(l1), T(l2)
+	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
+		w, g := w[lo:hi], g[lo:hi]
+		for i := range w {
+			sign := T(0)
+			if w[i] > 0 {
+				sign = a
+			} else if w[i] < 0 {
+				sign = -a
+			}
+			g[i] += sign + b*w[i]
+		}
+	})
+}
+
+// SumAbs returns Σ|x| accumulated in float64, chunk sums added in chunk order.
+func SumAbs[T Float](x []T, partial []float64) float64 {
+	return reduceChunks(x, partial, func(x []T) float64 {
+		s := 0.0
+		for _, v := range x {
+			s += math.Abs(float64(v))
+		}
+		return s
+	})
+}
+
+// SumSquares returns Σx² accumulated in float64, chunk sums added in chunk order.
+func SumSquares[T Float](x []T, partial []float64) float64 {
+	return reduceChunks(x, partial, func(x []T) float64 {
+		s := 0.0
+		for _, v := range x {
+			f := float64(v)
+			s += f * f
+		}
+		return s
+	})
+}
+
+// AllFinite reports whether x holds no NaN and no ±Inf.
+func AllFinite[T Float](x []T, partial []float64) bool {
+	// v−v is 0 for a finite v and NaN otherwise, so a chunk's sum is NaN exactly
+	// when the chunk holds a non-finite value; no branch in the loop.
+	s := reduceChunks(x, partial, func(x []T) float64 {
+		var s T
+		for _, v := range x {
+			s += v - v
+		}
+		return float64(s)
+	})
+	return s == 0
+}
+
+// GradScale multiplies x by s in place.
+func GradScale[T Float](x []T, s float64) {
+	f := T(s)
+	ParallelFor(len(x), OptimGrain, func(_, lo, hi int) {
+		x := x[lo:hi]
+		for i := range x {
+			x[i] *= f
+		}
+	})
+}
+
+// GradClamp limits x to [−limit, limit] in place.
+func GradClamp[T Float](x []T, limit float64) {
+	hiV := T(limit)
+	ParallelFor(len(x), OptimGrain, func(_, lo, hi int) {
+		x := x[lo:hi]
+		for i := range x {
+			x[i] = min(max(x[i], -hiV), hiV)
+		}
+	})
+}
+
+// reduceChunks sums f over the OptimGrain chunks of x, each chunk's value stored in
+// partial and the partials added in chunk order, so the result does not depend on
+// how many goroutines ran.
+func reduceChunks[T Float](x []T, partial []float64, f func([]T) float64) float64 {
+	chunks := Chunks(len(x), OptimGrain)
+	partial = partial[:chunks]
+	ParallelFor(len(x), OptimGrain, func(c, lo, hi int) {
+		partial[c] = f(x[lo:hi])
+	})
+	total := 0.0
+	for _, p := range partial {
+		total += p
+	}
+	return total
+}
+
+func sqrtT[T Float](x T) T { return T(math.Sqrt(float64(x))) }
