@@ -1,0 +1,109 @@
+package graph
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+
+	"github.com/descent-ml/descent/kernels"
+)
+
+// Activation is an elementwise nonlinearity.
+type Activation int
+
+const (
+	ReLU Activation = iota
+	LeakyReLU
+	Tanh
+	Sigmoid
+)
+
+func (a Activation) String() string {
+	return [...]string{"relu", "leaky_relu", "tanh", "sigmoid"}[a]
+}
+
+// fromOutput reports whether the derivative is computed from the activation's
+// output (tanh, sigmoid) rather than its input.
+func (a Activation) fromOutput() bool { return a == Tanh || a == Sigmoid }
+
+type activationKernel struct {
+	fn    Activation
+	slope float64 // leaky ReLU's negative slope
+	rank  int
+}
+
+// Activate applies fn elementwise; slope is leaky ReLU's negative slope
+// (PyTorch's default is 0.01) and is ignored by the others.
+func Activate(x *gorgonia.Node, fn Activation, slope float64) (*gorgonia.Node, error) {
+	return apply(activationKernel{fn: fn, slope: slope, rank: x.Dims()}, x)
+}
+
+func (k activationKernel) String() string {
+	return fmt.Sprintf("%v(slope=%g,rank=%d)", k.fn, k.slope, k.rank)
+}
+func (k activationKernel) dims() []int                          { return []int{k.rank, k.rank} }
+func (k activationKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (k activationKernel) diffWRT() []bool                      { return []bool{true} }
+
+func (k activationKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	if out.F32 != nil {
+		activationForward(k, in[0].F32, out.F32)
+	} else {
+		activationForward(k, in[0].F64, out.F64)
+	}
+	return nil
+}
+
+func activationForward[T kernels.Float](k activationKernel, x, y []T) {
+	switch k.fn {
+	case ReLU:
+		kernels.ReluForward(x, y)
+	case LeakyReLU:
+		kernels.LeakyReluForward(T(k.slope), x, y)
+	case Tanh:
+		kernels.TanhForward(x, y)
+	case Sigmoid:
+		kernels.SigmoidForward(x, y)
+	}
+}
+
+func (k activationKernel) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	from := in[0]
+	if k.fn.fromOutput() {
+		from = out
+	}
+	dx, err := apply(activationGradKernel{fwd: k}, from, grad)
+	return gorgonia.Nodes{dx}, err
+}
+
+// activationGradKernel computes dx from (x or y, dy).
+type activationGradKernel struct {
+	noGrad
+	fwd activationKernel
+}
+
+func (k activationGradKernel) String() string                       { return "grad_" + k.fwd.String() }
+func (k activationGradKernel) dims() []int                          { r := k.fwd.rank; return []int{r, r, r} }
+func (k activationGradKernel) inferShape(in [][]int) ([]int, error) { return in[1], nil }
+
+func (k activationGradKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	if out.F32 != nil {
+		activationBackward(k, in[0].F32, in[1].F32, out.F32)
+	} else {
+		activationBackward(k, in[0].F64, in[1].F64, out.F64)
+	}
+	return nil
+}
+
+func activationBackward[T kernels.Float](k activationGradKernel, from, dy, dx []T) {
+	switch k.fwd.fn {
+	case ReLU:
+		kernels.ReluBackward(from, dy, dx)
+	case LeakyReLU:
+		kernels.LeakyReluBackward(T(k.fwd.slope), from, dy, dx)
+	case Tanh:
+		kernels.TanhBackward(from, dy, dx)
+	case Sigmoid:
+		kernels.SigmoidBackward(from, dy, dx)
+	}
+}

@@ -1,0 +1,217 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"gorgonia.org/gorgonia"
+
+	"github.com/descent-ml/descent/kernels"
+)
+
+// BatchNormOptions follow torch.nn.BatchNorm1d/2d.
+type BatchNormOptions struct {
+	Eps      float64 // added to the variance; PyTorch's default 1e-5
+	Momentum float64 // running = (1−momentum)·running + momentum·batch; default 0.1
+}
+
+// BatchNorm normalizes x (N×C or N×C×H×W) per channel. In training it uses the
+// batch statistics and updates runMean and runVar (the unbiased batch variance);
+// in evaluation it uses runMean and runVar. gamma and beta (length C) may both be
+// nil for a normalization without affine transform.
+//
+// It adds two nodes: the statistics (2×C: mean, biased variance), which carry no
+// gradient of their own, and the normalization, whose gradient with respect to x
+// accounts for the statistics' dependence on x.
+func BatchNorm(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOptions) (*gorgonia.Node, error) {
+	if (gamma == nil) != (beta == nil) {
+		return nil, fmt.Errorf("batch norm: gamma and beta must both be given or both be nil")
+	}
+	rank := x.Dims()
+	if rank != 2 && rank != 4 {
+		return nil, fmt.Errorf("batch norm: input %v is neither N×C nor N×C×H×W", x.Shape())
+	}
+	stats, err := apply(bnStatsKernel{eps: opt.Eps, momentum: opt.Momentum, rank: rank}, x, runMean, runVar)
+	if err != nil {
+		return nil, err
+	}
+	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank}
+	if gamma == nil {
+		return apply(k, x, stats)
+	}
+	return apply(k, x, stats, gamma, beta)
+}
+
+func channels(x []int) (n, c, l int) { return x[0], x[1], shapeSize(x[2:]) }
+
+// bnStatsKernel: (x, running mean, running var) → 2×C (mean, biased variance).
+type bnStatsKernel struct {
+	noGrad
+	eps, momentum float64
+	rank          int
+}
+
+func (k bnStatsKernel) String() string {
+	return fmt.Sprintf("batch_norm_stats(eps=%g,momentum=%g,rank=%d)", k.eps, k.momentum, k.rank)
+}
+func (k bnStatsKernel) dims() []int { return []int{k.rank, 1, 1, 2} }
+
+func (k bnStatsKernel) inferShape(in [][]int) ([]int, error) {
+	c := in[0][1]
+	if len(in[1]) != 1 || in[1][0] != c || len(in[2]) != 1 || in[2][0] != c {
+		return nil, fmt.Errorf("batch norm: running statistics %v, %v do not match %d channels of input %v", in[1], in[2], c, in[0])
+	}
+	return []int{2, c}, nil
+}
+
+func (k bnStatsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	if !ctx.training {
+		c := in[0].Shape[1]
+		for i := 0; i < c; i++ {
+			out.Set(i, in[1].At(i))
+			out.Set(c+i, in[2].At(i))
+		}
+		return nil
+	}
+	n, c, l := channels(in[0].Shape)
+	if out.F32 != nil {
+		bnStatsTrain(n, c, l, float32(k.momentum), in[0].F32, in[1].F32, in[2].F32, out.F32)
+	} else {
+		bnStatsTrain(n, c, l, k.momentum, in[0].F64, in[1].F64, in[2].F64, out.F64)
+	}
+	return nil
+}
+
+func bnStatsTrain[T kernels.Float](n, c, l int, momentum T, x, runMean, runVar, stats []T) {
+	mean, variance := stats[:c], stats[c:]
+	kernels.BatchNormStats(n, c, l, x, mean, variance)
+	kernels.BatchNormUpdateRunning(n*l, momentum, mean, variance, runMean, runVar)
+}
+
+// bnKernel: (x, stats, [γ, β]) → (x − mean)/√(var + eps)·γ + β.
+type bnKernel struct {
+	eps    float64
+	affine bool
+	rank   int
+}
+
+func (k bnKernel) String() string {
+	return fmt.Sprintf("batch_norm(eps=%g,affine=%t,rank=%d)", k.eps, k.affine, k.rank)
+}
+
+func (k bnKernel) dims() []int {
+	if k.affine {
+		return []int{k.rank, 2, 1, 1, k.rank}
+	}
+	return []int{k.rank, 2, k.rank}
+}
+
+func (k bnKernel) diffWRT() []bool {
+	if k.affine {
+		return []bool{true, false, true, true}
+	}
+	return []bool{true, false}
+}
+
+func (k bnKernel) inferShape(in [][]int) ([]int, error) {
+	c := in[0][1]
+	if k.affine && (len(in[2]) != 1 || in[2][0] != c || len(in[3]) != 1 || in[3][0] != c) {
+		return nil, fmt.Errorf("batch norm: gamma %v, beta %v do not match %d channels of input %v", in[2], in[3], c, in[0])
+	}
+	return in[0], nil
+}
+
+func (k bnKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	n, c, l := channels(in[0].Shape)
+	var gamma, beta *Buffer
+	if k.affine {
+		gamma, beta = in[2], in[3]
+	}
+	if out.F32 != nil {
+		s := in[1].F32
+		kernels.BatchNormForwardEval(n, c, l, in[0].F32, view[float32](gamma), view[float32](beta), s[:c], s[c:], float32(k.eps), out.F32)
+	} else {
+		s := in[1].F64
+		kernels.BatchNormForwardEval(n, c, l, in[0].F64, view[float64](gamma), view[float64](beta), s[:c], s[c:], k.eps, out.F64)
+	}
+	return nil
+}
+
+func (k bnKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	args := gorgonia.Nodes{in[0], in[1], grad}
+	if k.affine {
+		args = gorgonia.Nodes{in[0], in[1], grad, in[2]}
+	}
+	dx, err := apply(bnGradKernel{fwd: k, wrt: "x"}, args...)
+	if err != nil || !k.affine {
+		return gorgonia.Nodes{dx, nil}, err
+	}
+	dgamma, err := apply(bnGradKernel{fwd: k, wrt: "gamma"}, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	dbeta, err := apply(biasGradKernel{rank: k.rank}, grad)
+	return gorgonia.Nodes{dx, nil, dgamma, dbeta}, err
+}
+
+// bnGradKernel computes dx from (x, stats, dy, [γ]) or dγ from (x, stats, dy).
+// In training dx includes the path through the batch statistics; in evaluation
+// the statistics are constants.
+type bnGradKernel struct {
+	noGrad
+	fwd bnKernel
+	wrt string
+}
+
+func (k bnGradKernel) String() string { return "grad_" + k.wrt + "_" + k.fwd.String() }
+
+func (k bnGradKernel) dims() []int {
+	r := k.fwd.rank
+	switch {
+	case k.wrt == "gamma":
+		return []int{r, 2, r, 1}
+	case k.fwd.affine:
+		return []int{r, 2, r, 1, r}
+	}
+	return []int{r, 2, r, r}
+}
+
+func (k bnGradKernel) inferShape(in [][]int) ([]int, error) {
+	if k.wrt == "gamma" {
+		return []int{in[0][1]}, nil
+	}
+	return in[0], nil
+}
+
+func (k bnGradKernel) workspace(in [][]int) int { return in[0][1] }
+
+func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	var gamma *Buffer
+	if k.wrt == "x" && k.fwd.affine {
+		gamma = in[3]
+	}
+	if out.F32 != nil {
+		bnBackward(k, ctx.training, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, view[float32](gamma), ctx.work.F32, out.F32)
+	} else {
+		bnBackward(k, ctx.training, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, view[float64](gamma), ctx.work.F64, out.F64)
+	}
+	return nil
+}
+
+func bnBackward[T kernels.Float](k bnGradKernel, training bool, shape []int, x, stats, dy, gamma, work, out []T) {
+	n, c, l := channels(shape)
+	mean, variance := stats[:c], stats[c:]
+	if k.wrt == "x" && !training {
+		kernels.BatchNormBackwardEval(n, c, l, gamma, variance, T(k.fwd.eps), dy, out)
+		return
+	}
+	invStd := work[:c]
+	for i, v := range variance {
+		invStd[i] = T(1 / math.Sqrt(float64(v)+k.fwd.eps))
+	}
+	if k.wrt == "x" {
+		kernels.BatchNormBackward(n, c, l, x, gamma, dy, mean, invStd, out, nil, nil)
+	} else {
+		kernels.BatchNormBackward(n, c, l, x, nil, dy, mean, invStd, nil, out, nil)
+	}
+}

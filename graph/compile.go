@@ -1,0 +1,270 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Step is one kernel launch of a Program.
+type Step struct {
+	Name string // the op, e.g. "conv2d(...)" — for profiles and errors
+	k    kernel
+	In   []*Buffer
+	Out  *Buffer
+}
+
+// Program is a model compiled for one batch size and mode: a flat list of
+// kernel steps over a static buffer plan. Parameters and their gradients live in
+// the model's Param buffers; activations share a pool of buffers reused once
+// their last reader has run.
+type Program struct {
+	Steps     []Step
+	Training  bool
+	Batch     int
+	Input     *Buffer // bound to the caller's batch on each run
+	Labels    *Buffer
+	Logits    *Buffer
+	Loss      *Buffer
+	Workspace *Buffer // scratch shared by the steps that need it
+
+	// ActivationElems is the number of elements the buffer plan allocated for
+	// activations and backward temporaries, after reuse.
+	ActivationElems int
+}
+
+// compile builds the Program computing the logits and loss (and in training the
+// gradients of every trainable parameter) for a batch of the given size.
+func compile(m *Model, batch int, training bool) (*Program, error) {
+	sorted, err := gorgonia.Sort(m.Graph)
+	if err != nil {
+		return nil, err
+	}
+	order := make([]*gorgonia.Node, len(sorted)) // inputs first
+	for i, n := range sorted {
+		order[len(sorted)-1-i] = n
+	}
+	children := func(n *gorgonia.Node) []*gorgonia.Node {
+		var cs []*gorgonia.Node
+		for _, c := range gorgonia.NodesFromGraphNodes(m.Graph.From(n.ID())) {
+			cs = append(cs, c)
+		}
+		return cs
+	}
+
+	// Keep only what the outputs need: Grad also builds gradients of inputs.
+	roots := []*gorgonia.Node{m.Logits, m.Loss}
+	gradOf := map[*gorgonia.Node][]*Param{}
+	if training {
+		for i, g := range m.gradNodes {
+			if g != nil {
+				roots = append(roots, g)
+				gradOf[g] = append(gradOf[g], m.Params[i])
+			}
+		}
+	}
+	live := map[*gorgonia.Node]bool{}
+	var mark func(n *gorgonia.Node)
+	mark = func(n *gorgonia.Node) {
+		if live[n] {
+			return
+		}
+		live[n] = true
+		for _, c := range children(n) {
+			mark(c)
+		}
+	}
+	for _, r := range roots {
+		mark(r)
+	}
+
+	paramOf := map[*gorgonia.Node]*Param{}
+	for i, n := range m.paramNodes {
+		paramOf[n] = m.Params[i]
+	}
+	p := &Program{Training: training, Batch: batch}
+	bufs := map[*gorgonia.Node]*Buffer{}
+	pool := newBufferPool(m.Dtype)
+	lastUse := map[*gorgonia.Node]int{}
+	type pending struct {
+		n    *gorgonia.Node
+		k    kernel
+		args []*gorgonia.Node
+	}
+	var steps []pending
+	workspace := 0
+
+	for _, n := range order {
+		if !live[n] {
+			continue
+		}
+		args := children(n)
+		switch {
+		case n == m.Input || n == m.Labels:
+			shape := append([]int{batch}, n.Shape()[1:]...)
+			b := &Buffer{Shape: shape}
+			bufs[n] = b
+			if n == m.Input {
+				p.Input = b
+			} else {
+				p.Labels = b
+			}
+		case paramOf[n] != nil:
+			bufs[n] = paramOf[n].Value
+		case n.Op() == nil:
+			return nil, fmt.Errorf("graph input %q is neither the model input, the labels nor a parameter", n.Name())
+		default:
+			k, err := kernelOf(n, len(args))
+			if err != nil {
+				return nil, err
+			}
+			if c, ok := k.(constKernel); ok {
+				b := NewBuffer(m.Dtype)
+				b.Set(0, c.v)
+				bufs[n] = b
+				continue
+			}
+			shapes := make([][]int, len(args))
+			for i, a := range args {
+				shapes[i] = bufs[a].Shape
+				lastUse[a] = len(steps)
+			}
+			shape, err := k.inferShape(shapes)
+			if err != nil {
+				return nil, fmt.Errorf("%v at batch %d: %w", k, batch, err)
+			}
+			if w, ok := k.(workspaceKernel); ok {
+				workspace = max(workspace, w.workspace(shapes))
+			}
+			bufs[n] = &Buffer{Shape: append([]int{}, shape...)}
+			steps = append(steps, pending{n, k, args})
+		}
+	}
+
+	// Buffer plan: walk the steps in order, giving each output a pooled buffer and
+	// returning it to the pool after its last reader. Outputs that leave the
+	// program (logits, loss) are never returned; parameter gradients write into
+	// the parameters' own buffers.
+	pooled := map[*gorgonia.Node]bool{}
+	for i, s := range steps {
+		out := bufs[s.n]
+		if ps := gradOf[s.n]; len(ps) > 0 {
+			out.F32, out.F64 = ps[0].Grad.F32, ps[0].Grad.F64
+		} else {
+			pool.take(out)
+			pooled[s.n] = s.n != m.Logits && s.n != m.Loss
+		}
+		in := make([]*Buffer, len(s.args))
+		for j, a := range s.args {
+			in[j] = bufs[a]
+		}
+		p.Steps = append(p.Steps, Step{Name: s.k.String(), k: s.k, In: in, Out: out})
+		for _, ps := range gradOf[s.n][1:] { // one node, several parameters: copy
+			p.Steps = append(p.Steps, Step{Name: "copy", k: copyKernel{}, In: []*Buffer{out}, Out: ps.Grad})
+		}
+		for _, a := range s.args {
+			if lastUse[a] == i && pooled[a] {
+				pool.give(bufs[a])
+				pooled[a] = false
+			}
+		}
+	}
+	p.Logits, p.Loss = bufs[m.Logits], bufs[m.Loss]
+	p.Workspace = NewBuffer(m.Dtype, workspace)
+	p.ActivationElems = pool.allocated
+	return p, nil
+}
+
+// kernelOf maps a node to its kernel: Descent's own ops, plus the two Gorgonia
+// built-ins that gorgonia.Grad adds to a graph of Descent ops — the dL/dL = 1
+// seed and the sum of the gradients of a node with several consumers.
+func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
+	switch o := n.Op().(type) {
+	case op:
+		return o.k, nil
+	case interface{ Value() gorgonia.Value }:
+		if arity == 0 {
+			switch v := o.Value().(type) {
+			case *gorgonia.F32:
+				return constKernel{float64(*v)}, nil
+			case *gorgonia.F64:
+				return constKernel{float64(*v)}, nil
+			}
+		}
+	}
+	desc := n.Op().String()
+	if fmt.Sprintf("%T", n.Op()) == "gorgonia.elemBinOp" && strings.HasPrefix(desc, "+ ") && arity == 2 {
+		return addKernel{rank: n.Dims()}, nil
+	}
+	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", desc, n.Op())
+}
+
+// constKernel marks a scalar constant; the compiler gives it a filled buffer.
+type constKernel struct {
+	noGrad
+	v float64
+}
+
+func (k constKernel) String() string                            { return fmt.Sprintf("const(%g)", k.v) }
+func (constKernel) dims() []int                                 { return []int{0} }
+func (constKernel) inferShape([][]int) ([]int, error)           { return []int{}, nil }
+func (constKernel) exec(*execContext, []*Buffer, *Buffer) error { return nil }
+
+// copyKernel copies its input.
+type copyKernel struct{ noGrad }
+
+func (copyKernel) String() string                       { return "copy" }
+func (copyKernel) dims() []int                          { return []int{1, 1} }
+func (copyKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (copyKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	out.CopyFrom(in[0])
+	return nil
+}
+
+// bufferPool hands out backing storage for activation buffers, reusing storage
+// whose last reader has run. Best fit by size keeps the plan compact.
+type bufferPool struct {
+	dtype     tensor.Dtype
+	free      []*Buffer // storage, sorted by capacity
+	allocated int
+}
+
+func newBufferPool(dt tensor.Dtype) *bufferPool { return &bufferPool{dtype: dt} }
+
+func capOf(b *Buffer) int {
+	if b.F32 != nil {
+		return cap(b.F32)
+	}
+	return cap(b.F64)
+}
+
+// take gives b (whose Shape is set) storage of exactly its size.
+func (p *bufferPool) take(b *Buffer) {
+	n := shapeSize(b.Shape)
+	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i]) >= n })
+	var s *Buffer
+	if i < len(p.free) {
+		s = p.free[i]
+		p.free = append(p.free[:i], p.free[i+1:]...)
+	} else {
+		s = NewBuffer(p.dtype, n)
+		p.allocated += n
+	}
+	if s.F32 != nil {
+		b.F32 = s.F32[:n]
+	} else {
+		b.F64 = s.F64[:n]
+	}
+}
+
+// give returns b's storage for reuse by later steps.
+func (p *bufferPool) give(b *Buffer) {
+	s := &Buffer{F32: b.F32, F64: b.F64}
+	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i]) >= capOf(s) })
+	p.free = append(p.free, nil)
+	copy(p.free[i+1:], p.free[i:])
+	p.free[i] = s
+}

@@ -1,0 +1,168 @@
+package graph
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+
+	"github.com/descent-ml/descent/kernels"
+)
+
+// ConvOptions are a 2-D convolution's geometry, as in torch.nn.Conv2d.
+type ConvOptions struct {
+	Stride, Padding, Dilation [2]int // (height, width); zero stride/dilation mean 1
+}
+
+func (o ConvOptions) normalized() ConvOptions {
+	for i := 0; i < 2; i++ {
+		if o.Stride[i] == 0 {
+			o.Stride[i] = 1
+		}
+		if o.Dilation[i] == 0 {
+			o.Dilation[i] = 1
+		}
+	}
+	return o
+}
+
+// convShape builds the kernel geometry for input x (N×C×H×W) and weight shape w.
+func (o ConvOptions) convShape(x, w []int) kernels.ConvShape {
+	return kernels.ConvShape{
+		N: x[0], C: x[1], H: x[2], W: x[3], K: w[0], R: w[2], S: w[3],
+		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1],
+		DilationH: o.Dilation[0], DilationW: o.Dilation[1],
+	}
+}
+
+type convKernel struct {
+	opt  ConvOptions
+	bias bool
+}
+
+// Conv2D adds a convolution of x (N×C×H×W) with w (K×C×R×S) and, when b is not
+// nil, a bias of length K.
+func Conv2D(x, w, b *gorgonia.Node, opt ConvOptions) (*gorgonia.Node, error) {
+	k := convKernel{opt: opt.normalized(), bias: b != nil}
+	if b == nil {
+		return apply(k, x, w)
+	}
+	return apply(k, x, w, b)
+}
+
+func (k convKernel) String() string { return fmt.Sprintf("conv2d(%+v,bias=%t)", k.opt, k.bias) }
+
+func (k convKernel) dims() []int {
+	if k.bias {
+		return []int{4, 4, 1, 4}
+	}
+	return []int{4, 4, 4}
+}
+
+func (k convKernel) inferShape(in [][]int) ([]int, error) {
+	x, w := in[0], in[1]
+	if len(x) != 4 || len(w) != 4 || x[1] != w[1] {
+		return nil, fmt.Errorf("conv2d: input %v does not match weight %v (want N×%d×H×W)", x, w, w[1])
+	}
+	if k.bias && (len(in[2]) != 1 || in[2][0] != w[0]) {
+		return nil, fmt.Errorf("conv2d: bias %v does not match weight %v", in[2], w)
+	}
+	s := k.opt.convShape(x, w)
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("conv2d: input %v, weight %v: %w", x, w, err)
+	}
+	return []int{s.N, s.K, s.OutH(), s.OutW()}, nil
+}
+
+func (k convKernel) diffWRT() []bool {
+	if k.bias {
+		return []bool{true, true, true}
+	}
+	return []bool{true, true}
+}
+
+func (k convKernel) workspace(in [][]int) int {
+	return kernels.Conv2DWorkspace(k.opt.convShape(in[0], in[1]))
+}
+
+func (k convKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	s := k.opt.convShape(in[0].Shape, in[1].Shape)
+	var b *Buffer
+	if k.bias {
+		b = in[2]
+	}
+	if out.F32 != nil {
+		kernels.Conv2DForward(s, in[0].F32, in[1].F32, view[float32](b), out.F32, ctx.work.F32)
+	} else {
+		kernels.Conv2DForward(s, in[0].F64, in[1].F64, view[float64](b), out.F64, ctx.work.F64)
+	}
+	return nil
+}
+
+func (k convKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dx, err := apply(convGradDataKernel{opt: k.opt}, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	ws := in[1].Shape()
+	dw, err := apply(convGradFilterKernel{opt: k.opt, r: ws[2], s: ws[3]}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	if !k.bias {
+		return gorgonia.Nodes{dx, dw}, nil
+	}
+	db, err := apply(biasGradKernel{rank: 4}, grad)
+	return gorgonia.Nodes{dx, dw, db}, err
+}
+
+// convGradDataKernel computes dx from (x, w, dy); x gives only the shape.
+type convGradDataKernel struct {
+	noGrad
+	opt ConvOptions
+}
+
+func (k convGradDataKernel) String() string                       { return fmt.Sprintf("grad_conv2d_x(%+v)", k.opt) }
+func (k convGradDataKernel) dims() []int                          { return []int{4, 4, 4, 4} }
+func (k convGradDataKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (k convGradDataKernel) workspace(in [][]int) int {
+	return kernels.Conv2DWorkspace(k.opt.convShape(in[0], in[1]))
+}
+
+func (k convGradDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	s := k.opt.convShape(in[0].Shape, in[1].Shape)
+	if out.F32 != nil {
+		kernels.Conv2DBackwardData(s, in[1].F32, in[2].F32, out.F32, ctx.work.F32)
+	} else {
+		kernels.Conv2DBackwardData(s, in[1].F64, in[2].F64, out.F64, ctx.work.F64)
+	}
+	return nil
+}
+
+// convGradFilterKernel computes dw (K×C×r×s) from (x, dy).
+type convGradFilterKernel struct {
+	noGrad
+	opt  ConvOptions
+	r, s int
+}
+
+func (k convGradFilterKernel) String() string {
+	return fmt.Sprintf("grad_conv2d_w(%+v,%dx%d)", k.opt, k.r, k.s)
+}
+func (k convGradFilterKernel) dims() []int { return []int{4, 4, 4} }
+func (k convGradFilterKernel) inferShape(in [][]int) ([]int, error) {
+	return []int{in[1][1], in[0][1], k.r, k.s}, nil
+}
+func (k convGradFilterKernel) workspace(in [][]int) int {
+	w, _ := k.inferShape(in)
+	return kernels.Conv2DWorkspace(k.opt.convShape(in[0], w))
+}
+
+func (k convGradFilterKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	s := k.opt.convShape(in[0].Shape, out.Shape)
+	if out.F32 != nil {
+		kernels.Conv2DBackwardFilter(s, in[0].F32, in[1].F32, out.F32, ctx.work.F32)
+	} else {
+		kernels.Conv2DBackwardFilter(s, in[0].F64, in[1].F64, out.F64, ctx.work.F64)
+	}
+	return nil
+}

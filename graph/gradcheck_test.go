@@ -1,0 +1,123 @@
+package graph
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Finite-difference gradient checks in float64 for every op and each attribute
+// combination that takes its own code path.
+func TestGradients(t *testing.T) {
+	type build func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error)
+	x4 := func(h *opHarness, rng *rand.Rand, shape ...int) *gorgonia.Node {
+		return h.arg("x", Weight, randVals(rng, shapeSize(shape)), shape...)
+	}
+	conv := func(opt ConvOptions, bias bool, r, s int) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, 2, 3, 7, 6)
+			w := h.arg("w", Weight, randVals(rng, 4*3*r*s), 4, 3, r, s)
+			var b *gorgonia.Node
+			if bias {
+				b = h.arg("b", Bias, randVals(rng, 4), 4)
+			}
+			return Conv2D(x, w, b, opt)
+		}
+	}
+	pool := func(max bool, opt PoolOptions) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, 2, 2, 7, 6)
+			if max {
+				return MaxPool2D(x, opt)
+			}
+			return AvgPool2D(x, opt)
+		}
+	}
+	bn := func(shape []int, affine bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, shape...)
+			c := shape[1]
+			var g, b *gorgonia.Node
+			if affine {
+				g = h.arg("gamma", NormScale, randVals(rng, c), c)
+				b = h.arg("beta", NormShift, randVals(rng, c), c)
+			}
+			rm := h.arg("running_mean", State, randVals(rng, c), c)
+			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+			return BatchNorm(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
+		}
+	}
+	act := func(fn Activation) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Activate(x4(h, rng, 3, 5), fn, 0.1)
+		}
+	}
+	cases := []struct {
+		name     string
+		training bool
+		build    build
+	}{
+		{"conv2d", true, conv(ConvOptions{}, true, 3, 3)},
+		{"conv2d/no-bias", true, conv(ConvOptions{}, false, 3, 3)},
+		{"conv2d/stride2-pad1", true, conv(ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true, 3, 3)},
+		{"conv2d/dilation2-rect", true, conv(ConvOptions{Dilation: [2]int{2, 1}, Padding: [2]int{2, 0}, Stride: [2]int{1, 2}}, true, 2, 3)},
+		{"linear", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Linear(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), h.arg("b", Bias, randVals(rng, 5), 5))
+		}},
+		{"linear/no-bias", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Linear(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), nil)
+		}},
+		{"maxpool/2x2", true, pool(true, PoolOptions{Kernel: [2]int{2, 2}})},
+		{"maxpool/3x3-s2-p1-overlap", true, pool(true, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})},
+		{"avgpool/2x2", true, pool(false, PoolOptions{Kernel: [2]int{2, 2}})},
+		{"avgpool/3x3-s1-p1", true, pool(false, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}})},
+		{"global-avgpool", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return GlobalAvgPool(x4(h, rng, 2, 3, 4, 5))
+		}},
+		{"batchnorm2d", true, bn([]int{3, 2, 3, 4}, true)},
+		{"batchnorm2d/no-affine", true, bn([]int{3, 2, 3, 4}, false)},
+		{"batchnorm1d", true, bn([]int{5, 4}, true)},
+		{"batchnorm2d/eval", false, bn([]int{3, 2, 3, 4}, true)},
+		{"batchnorm1d/eval", false, bn([]int{5, 3}, true)},
+		{"dropout", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Dropout(x4(h, rng, 4, 6), 0.4, 7)
+		}},
+		{"dropout/eval", false, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Dropout(x4(h, rng, 4, 6), 0.4, 7)
+		}},
+		{"relu", true, act(ReLU)},
+		{"leaky-relu", true, act(LeakyReLU)},
+		{"tanh", true, act(Tanh)},
+		{"sigmoid", true, act(Sigmoid)},
+		{"flatten", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return Flatten(x4(h, rng, 2, 3, 2, 2))
+		}},
+		{"add/shared-input", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			// x feeds both the sum and the activation: Gorgonia sums two gradients.
+			x := x4(h, rng, 3, 4)
+			y, err := Activate(x, Tanh, 0)
+			if err != nil {
+				return nil, err
+			}
+			return Add(x, y)
+		}},
+		{"softmax-cross-entropy", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			labels := h.arg("labels", State, []float64{0, 3, 2, 3}, 4)
+			return SoftmaxCrossEntropy(x4(h, rng, 4, 5), labels)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			h := newHarness(t, tensor.Float64)
+			out, err := c.build(h, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.finish(out, randVals(rng, shapeSize(out.Shape())))
+			h.gradCheck(c.training, 1e-5)
+		})
+	}
+}

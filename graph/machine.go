@@ -1,0 +1,125 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+// Backend runs compiled Programs on a device.
+type Backend interface {
+	// Name is "cpu" or "cuda".
+	Name() string
+	// Run executes every step of p in order.
+	Run(p *Program, iteration uint64) error
+}
+
+// CPU is the default Backend: Go kernels from package kernels, on all cores,
+// with a fixed partitioning of the work so results do not depend on GOMAXPROCS.
+type CPU struct{}
+
+// Name implements Backend.
+func (CPU) Name() string { return "cpu" }
+
+// Run implements Backend.
+func (CPU) Run(p *Program, iteration uint64) error {
+	ctx := &execContext{training: p.Training, iteration: iteration, work: p.Workspace}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if err := s.k.exec(ctx, s.In, s.Out); err != nil {
+			return fmt.Errorf("step %d (%s): %w", i, s.Name, err)
+		}
+	}
+	return nil
+}
+
+// Machine runs a Model on a Backend. It compiles one Program per batch size and
+// mode on first use and keeps it, so a partial last batch or a larger
+// evaluation batch needs no rebuilding by the caller.
+type Machine struct {
+	Model     *Model
+	Backend   Backend
+	programs  map[programKey]*Program
+	iteration uint64 // training steps run; seeds each step's dropout masks
+}
+
+type programKey struct {
+	batch    int
+	training bool
+}
+
+// NewMachine prepares m to run on b.
+func NewMachine(m *Model, b Backend) *Machine {
+	return &Machine{Model: m, Backend: b, programs: map[programKey]*Program{}}
+}
+
+// Iteration is the number of training steps run so far.
+func (mc *Machine) Iteration() uint64 { return mc.iteration }
+
+// SetIteration restores the step counter (when resuming from a checkpoint).
+func (mc *Machine) SetIteration(it uint64) { mc.iteration = it }
+
+// Program returns the compiled program for a batch size and mode.
+func (mc *Machine) Program(batch int, training bool) (*Program, error) {
+	key := programKey{batch, training}
+	if p, ok := mc.programs[key]; ok {
+		return p, nil
+	}
+	p, err := compile(mc.Model, batch, training)
+	if err != nil {
+		return nil, err
+	}
+	mc.programs[key] = p
+	return p, nil
+}
+
+// bind checks x and labels against the model and attaches them to p's inputs.
+func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
+	if len(x.Shape) == 0 || x.Dtype() != mc.Model.Dtype {
+		return nil, fmt.Errorf("input batch of shape %v and dtype %v, the model takes %v of %v", x.Shape, x.Dtype(), mc.Model.Input.Shape(), mc.Model.Dtype)
+	}
+	want := mc.Model.Input.Shape()
+	if !sameShape(x.Shape[1:], want[1:]) || x.Len() != shapeSize(x.Shape) {
+		return nil, fmt.Errorf("input batch of shape %v, the model takes N×%v", x.Shape, []int(want[1:]))
+	}
+	n := x.Shape[0]
+	if labels.Len() != n || labels.Dtype() != mc.Model.Dtype {
+		return nil, fmt.Errorf("%d labels for a batch of %d", labels.Len(), n)
+	}
+	p, err := mc.Program(n, training)
+	if err != nil {
+		return nil, err
+	}
+	p.Input.F32, p.Input.F64 = x.F32, x.F64
+	p.Labels.F32, p.Labels.F64 = labels.F32, labels.F64
+	return p, nil
+}
+
+// TrainStep runs forward and backward in training mode on one batch (x is N×…,
+// labels N class indices), leaves the gradients in the trainable parameters'
+// Grad buffers and returns the mean loss. Batch norm's running statistics are
+// updated; dropout draws this step's masks.
+func (mc *Machine) TrainStep(x, labels *Buffer) (float64, error) {
+	p, err := mc.bind(x, labels, true)
+	if err != nil {
+		return math.NaN(), err
+	}
+	if err := mc.Backend.Run(p, mc.iteration); err != nil {
+		return math.NaN(), err
+	}
+	mc.iteration++
+	return p.Loss.At(0), nil
+}
+
+// Evaluate runs the forward pass in evaluation mode and returns the mean loss,
+// the number of correct predictions (arg-max of the logits) and the logits,
+// which stay valid until the next run of the same batch size.
+func (mc *Machine) Evaluate(x, labels *Buffer) (loss float64, correct int, logits *Buffer, err error) {
+	p, err := mc.bind(x, labels, false)
+	if err != nil {
+		return math.NaN(), 0, nil, err
+	}
+	if err := mc.Backend.Run(p, mc.iteration); err != nil {
+		return math.NaN(), 0, nil, err
+	}
+	return p.Loss.At(0), countCorrect(p.Logits, labels), p.Logits, nil
+}

@@ -1,0 +1,141 @@
+package graph
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Builder collects the nodes and named parameters of a model under
+// construction. Layers call Param for their tensors and the graph functions
+// (Conv2D, Linear, BatchNorm, ...) for their computation.
+type Builder struct {
+	g      *gorgonia.ExprGraph
+	dtype  tensor.Dtype
+	params []*Param
+	nodes  []*gorgonia.Node
+	names  map[string]bool
+}
+
+// NewBuilder starts a model whose tensors are of dtype (Float32 or Float64).
+func NewBuilder(dtype tensor.Dtype) *Builder {
+	if dtype != tensor.Float32 && dtype != tensor.Float64 {
+		panic(fmt.Sprintf("graph: dtype %v is neither float32 nor float64", dtype))
+	}
+	return &Builder{g: gorgonia.NewGraph(), dtype: dtype, names: map[string]bool{}}
+}
+
+// Dtype is the element type of every tensor of the model.
+func (b *Builder) Dtype() tensor.Dtype { return b.dtype }
+
+// Graph is the Gorgonia graph under construction.
+func (b *Builder) Graph() *gorgonia.ExprGraph { return b.g }
+
+// Input adds an input of the given shape; its first axis is the batch, which a
+// compiled program may change.
+func (b *Builder) Input(name string, shape ...int) (*gorgonia.Node, error) {
+	if err := b.claim(name); err != nil {
+		return nil, err
+	}
+	return gorgonia.NewTensor(b.g, b.dtype, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName(name)), nil
+}
+
+// Param adds a persistent, named tensor holding value. Names must be unique:
+// Gorgonia merges nodes of equal name and shape.
+func (b *Builder) Param(name string, kind ParamKind, value *Buffer) (*gorgonia.Node, error) {
+	if err := b.claim(name); err != nil {
+		return nil, err
+	}
+	if value.Dtype() != b.dtype {
+		return nil, fmt.Errorf("parameter %q is %v in a %v model", name, value.Dtype(), b.dtype)
+	}
+	p := &Param{Name: name, Kind: kind, Value: value}
+	if kind != State {
+		p.Grad = NewBuffer(b.dtype, value.Shape...)
+	}
+	n := gorgonia.NewTensor(b.g, b.dtype, len(value.Shape), gorgonia.WithShape(value.Shape...), gorgonia.WithName(name))
+	b.params = append(b.params, p)
+	b.nodes = append(b.nodes, n)
+	return n, nil
+}
+
+func (b *Builder) claim(name string) error {
+	if name == "" || b.names[name] {
+		return fmt.Errorf("tensor name %q is empty or already used", name)
+	}
+	b.names[name] = true
+	return nil
+}
+
+// Model is a built classifier: input → logits, the mean softmax cross-entropy
+// loss against integer labels, and the symbolic gradient of that loss with
+// respect to every trainable parameter.
+type Model struct {
+	Graph  *gorgonia.ExprGraph
+	Dtype  tensor.Dtype
+	Input  *gorgonia.Node // N×… (NCHW images or N×features)
+	Labels *gorgonia.Node // N class indices
+	Logits *gorgonia.Node // N×classes
+	Loss   *gorgonia.Node // scalar
+	Params []*Param       // in creation order, trainable and state alike
+
+	paramNodes []*gorgonia.Node // parallel to Params
+	gradNodes  []*gorgonia.Node // parallel to Params; nil where no gradient
+}
+
+// Finish adds the loss and its gradients and returns the model. logits must be
+// N×classes.
+func (b *Builder) Finish(input, logits *gorgonia.Node) (*Model, error) {
+	s := logits.Shape()
+	if len(s) != 2 {
+		return nil, fmt.Errorf("model output %v is not N×classes", s)
+	}
+	labels := gorgonia.NewTensor(b.g, b.dtype, 1, gorgonia.WithShape(s[0]), gorgonia.WithName("labels"))
+	loss, err := SoftmaxCrossEntropy(logits, labels)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Graph: b.g, Dtype: b.dtype, Input: input, Labels: labels, Logits: logits, Loss: loss,
+		Params: b.params, paramNodes: b.nodes, gradNodes: make([]*gorgonia.Node, len(b.params))}
+	var wrt gorgonia.Nodes
+	var idx []int
+	for i, p := range b.params {
+		if p.Trainable() {
+			wrt = append(wrt, b.nodes[i])
+			idx = append(idx, i)
+		}
+	}
+	if len(wrt) == 0 {
+		return m, nil
+	}
+	grads, err := gorgonia.Grad(loss, wrt...)
+	if err != nil {
+		return nil, fmt.Errorf("building the backward graph: %w", err)
+	}
+	for j, i := range idx {
+		m.gradNodes[i] = grads[j]
+	}
+	return m, nil
+}
+
+// Param returns the parameter of the given name, or nil.
+func (m *Model) Param(name string) *Param {
+	for _, p := range m.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// NumParams counts the trainable scalars.
+func (m *Model) NumParams() int {
+	n := 0
+	for _, p := range m.Params {
+		if p.Trainable() {
+			n += p.Value.Len()
+		}
+	}
+	return n
+}

@@ -1,0 +1,117 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/descent-ml/descent/graph"
+)
+
+// Layer is a block of a network: it adds its parameters and computation to the
+// graph under construction.
+type Layer interface {
+	// Build adds the layer applied to x and returns its output.
+	Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error)
+}
+
+// Context is what layers build with: the graph builder, a seeded generator for
+// initialization and dropout seeds, and the name prefix of the enclosing block.
+type Context struct {
+	B      *graph.Builder
+	Rng    *rand.Rand
+	prefix string
+}
+
+// name joins the block prefix and a local name the way PyTorch names
+// parameters ("layer1.0.conv1.weight").
+func (c *Context) name(local string) string {
+	if c.prefix == "" {
+		return local
+	}
+	return c.prefix + "." + local
+}
+
+// within returns a context whose names are prefixed by local.
+func (c *Context) within(local string) *Context {
+	if local == "" {
+		return c
+	}
+	return &Context{B: c.B, Rng: c.Rng, prefix: c.name(local)}
+}
+
+// param adds a parameter filled by init.
+func (c *Context) param(local string, kind graph.ParamKind, shape []int, init Init) (*gorgonia.Node, error) {
+	vals := make([]float64, shapeSize(shape))
+	if err := init.Fill(vals, shape, c.Rng); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.name(local), err)
+	}
+	buf := graph.NewBuffer(c.B.Dtype(), shape...)
+	for i, v := range vals {
+		buf.Set(i, v)
+	}
+	return c.B.Param(c.name(local), kind, buf)
+}
+
+// Build constructs a model: net applied to inputs of shape inputShape (batch
+// first; other batch sizes work later without rebuilding), with the softmax
+// cross-entropy loss and its gradients. The same seed gives the same weights.
+func Build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
+	b := graph.NewBuilder(dtype)
+	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
+	x, err := b.Input("input", inputShape...)
+	if err != nil {
+		return nil, err
+	}
+	logits, err := net.Build(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	return b.Finish(x, logits)
+}
+
+// Sequential applies its layers in order. Layers with a Name get it as their
+// parameter prefix; unnamed ones get their index, as torch.nn.Sequential does.
+type Sequential []Layer
+
+// Build implements Layer.
+func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	for i, l := range s {
+		name := layerName(l)
+		if name == "" {
+			name = fmt.Sprint(i)
+		}
+		var err error
+		if x, err = l.Build(ctx.within(name), x); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// layerName is the Name field of layers that have one.
+func layerName(l Layer) string {
+	if n, ok := l.(interface{ name() string }); ok {
+		return n.name()
+	}
+	return ""
+}
+
+// shapeErr reports a mismatch between a layer and its input.
+func shapeErr(ctx *Context, what string, got []int, want string) error {
+	name := ctx.prefix
+	if name == "" {
+		name = "(top)"
+	}
+	return fmt.Errorf("layer %s (%s): input shape %v, want %s", name, what, got, want)
+}
+
+func shapeSize(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}

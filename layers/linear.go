@@ -1,0 +1,45 @@
+package layers
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+
+	"github.com/descent-ml/descent/graph"
+)
+
+// Linear is torch.nn.Linear: y = x·Wᵀ + b with W Out×In and an optional bias (on
+// by default). Default init: PyTorch's (see Default).
+type Linear struct {
+	Name       string
+	In, Out    int
+	NoBias     bool
+	WeightInit Init
+}
+
+func (l Linear) name() string { return l.Name }
+
+// Build implements Layer.
+func (l Linear) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	desc := fmt.Sprintf("linear %d→%d", l.In, l.Out)
+	s := x.Shape()
+	if len(s) != 2 || s[1] != l.In {
+		return nil, shapeErr(ctx, desc, s, fmt.Sprintf("N×%d", l.In))
+	}
+	shape := []int{l.Out, l.In}
+	w, err := ctx.param("weight", graph.Weight, shape, l.WeightInit)
+	if err != nil {
+		return nil, err
+	}
+	var b *gorgonia.Node
+	if !l.NoBias {
+		if b, err = ctx.biasParam(shape); err != nil {
+			return nil, err
+		}
+	}
+	y, err := graph.Linear(x, w, b)
+	if err != nil {
+		return nil, fmt.Errorf("layer %s (%s): %w", ctx.prefix, desc, err)
+	}
+	return y, nil
+}
