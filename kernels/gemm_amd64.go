@@ -1,0 +1,46 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// Micro-kernels in gemm_amd64.s; see microKernel for the contract.
+
+//go:noescape
+func sgemmKernelAVX512x48(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512x32(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
+//go:noescape
+func sgemmKernelAVX512x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
+//go:noescape
+func sgemmKernelAVX2x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
+var (
+	// sgemmAVX512 tiles C in 8×48 blocks (24 zmm accumulators); ragged right edges
+	// use the 32- and 16-wide variants instead of padding to 48.
+	sgemmAVX512 = &gemmArch[float32]{name: "avx512", mr: 8, step: 16,
+		kernels: []microKernel[float32]{sgemmKernelAVX512x16, sgemmKernelAVX512x32, sgemmKernelAVX512x48},
+		kc:      256, nc: 384}
+	// sgemmAVX2 tiles C in 6×16 blocks (12 ymm accumulators).
+	sgemmAVX2 = &gemmArch[float32]{name: "avx2", mr: 6, step: 16,
+		kernels: []microKernel[float32]{sgemmKernelAVX2x16},
+		kc:      256, nc: 384}
+)
+
+// sgemmArchs lists the float32 kernel families this CPU can run, fastest first.
+func sgemmArchs() []*gemmArch[float32] {
+	var archs []*gemmArch[float32]
+	if cpu.X86.HasAVX512F {
+		archs = append(archs, sgemmAVX512)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		archs = append(archs, sgemmAVX2)
+	}
+	return append(archs, sgemmGo)
+}
+
+// sgemmArch runs every float32 Gemm.
+var sgemmArch = sgemmArchs()[0]

@@ -1,0 +1,459 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Register-tiled SGEMM micro-kernels. Each computes one tile of C,
+//
+//	C[r][j] = alpha·Σ_p A[r][p]·B[p][j] + beta·C[r][j]   (C is not read when beta == ±0)
+//
+// for p < kc, where A[r][p] is read in place at a + (r·rsA + p·csA)·4 bytes (so
+// both row-major A and a packed column panel work) and B is a packed panel of
+// width w floats: B[p][j] at b + (p·w + j)·4. C rows are ldc floats apart.
+// Arguments: kc+0 a+8 rsA+16 csA+24 b+32 c+40 ldc+48 alpha+56 beta+60.
+//
+// Register use shared by all kernels:
+//	SI, DI  A rows 0 and 4 (DI = SI + 4·rsA), advanced by R9 = csA·4 per step
+//	R8, R10 rsA·4 and 3·rsA·4, to address rows 1-3 (5-7) from SI (DI)
+//	BX      B panel, CX steps left
+//	DX, R13 C rows 0 and 4; R11, R12 ldc·4 and 3·ldc·4
+
+// Row addresses of A relative to SI/DI.
+#define A0 (SI)
+#define A1 (SI)(R8*1)
+#define A2 (SI)(R8*2)
+#define A3 (SI)(R10*1)
+#define A4 (DI)
+#define A5 (DI)(R8*1)
+#define A6 (DI)(R8*2)
+#define A7 (DI)(R10*1)
+
+// Row addresses of C relative to DX/R13.
+#define C0 (DX)
+#define C1 (DX)(R11*1)
+#define C2 (DX)(R11*2)
+#define C3 (DX)(R12*1)
+#define C4 (R13)
+#define C5 (R13)(R11*1)
+#define C6 (R13)(R11*2)
+#define C7 (R13)(R12*1)
+
+#define LOAD_A_ARGS \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ rsA+16(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ csA+24(FP), R9; \
+	SHLQ $2, R9; \
+	MOVQ b+32(FP), BX; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (SI)(R8*4), DI
+
+#define LOAD_C_ARGS \
+	MOVQ c+40(FP), DX; \
+	MOVQ ldc+48(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), R12; \
+	LEAQ (DX)(R11*4), R13
+
+// Jumps to label when beta is +0 or -0, i.e. C must be overwritten unread.
+#define JMP_IF_BETA_ZERO(label) \
+	MOVL beta+60(FP), AX; \
+	ANDL $0x7fffffff, AX; \
+	JZ   label
+
+#define ADVANCE_A \
+	ADDQ R9, SI; \
+	ADDQ R9, DI
+
+// ---- AVX-512, 8 rows × 48 columns: Z0-Z23 accumulate, row r in Z(3r)..Z(3r+2).
+
+#define FMA48(addr, bc, r0, r1, r2) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0; \
+	VFMADD231PS  Z25, bc, r1; \
+	VFMADD231PS  Z26, bc, r2
+
+#define STEP48(off) \
+	VMOVUPS off(BX), Z24; \
+	VMOVUPS off+64(BX), Z25; \
+	VMOVUPS off+128(BX), Z26; \
+	FMA48(A0, Z27, Z0, Z1, Z2); \
+	FMA48(A1, Z28, Z3, Z4, Z5); \
+	FMA48(A2, Z29, Z6, Z7, Z8); \
+	FMA48(A3, Z30, Z9, Z10, Z11); \
+	FMA48(A4, Z27, Z12, Z13, Z14); \
+	FMA48(A5, Z28, Z15, Z16, Z17); \
+	FMA48(A6, Z29, Z18, Z19, Z20); \
+	FMA48(A7, Z30, Z21, Z22, Z23); \
+	ADVANCE_A
+
+// Z24 = alpha, Z25 = beta.
+#define UPD16(addr, r) \
+	VMULPS      Z24, r, r; \
+	VFMADD231PS addr, Z25, r; \
+	VMOVUPS     r, addr
+
+#define PUT16(addr, r) \
+	VMULPS  Z24, r, r; \
+	VMOVUPS r, addr
+
+#define UPD48(row, r0, r1, r2) \
+	UPD16(row, r0); \
+	UPD16(64 row, r1); \
+	UPD16(128 row, r2)
+
+#define PUT48(row, r0, r1, r2) \
+	PUT16(row, r0); \
+	PUT16(64 row, r1); \
+	PUT16(128 row, r2)
+
+// func sgemmKernelAVX512x48(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+TEXT ·sgemmKernelAVX512x48(SB), NOSPLIT, $0-64
+	LOAD_A_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+	CMPQ CX, $4
+	JLT  tail48
+
+loop48:
+	STEP48(0)
+	STEP48(192)
+	STEP48(384)
+	STEP48(576)
+	ADDQ $768, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  loop48
+
+tail48:
+	TESTQ CX, CX
+	JZ    done48
+	STEP48(0)
+	ADDQ  $192, BX
+	DECQ  CX
+	JMP   tail48
+
+done48:
+	LOAD_C_ARGS
+	VBROADCASTSS alpha+56(FP), Z24
+	VBROADCASTSS beta+60(FP), Z25
+	JMP_IF_BETA_ZERO(put48)
+	UPD48(C0, Z0, Z1, Z2)
+	UPD48(C1, Z3, Z4, Z5)
+	UPD48(C2, Z6, Z7, Z8)
+	UPD48(C3, Z9, Z10, Z11)
+	UPD48(C4, Z12, Z13, Z14)
+	UPD48(C5, Z15, Z16, Z17)
+	UPD48(C6, Z18, Z19, Z20)
+	UPD48(C7, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+put48:
+	PUT48(C0, Z0, Z1, Z2)
+	PUT48(C1, Z3, Z4, Z5)
+	PUT48(C2, Z6, Z7, Z8)
+	PUT48(C3, Z9, Z10, Z11)
+	PUT48(C4, Z12, Z13, Z14)
+	PUT48(C5, Z15, Z16, Z17)
+	PUT48(C6, Z18, Z19, Z20)
+	PUT48(C7, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+// ---- AVX-512, 8 rows × 32 columns: row r in Z(2r), Z(2r+1).
+
+#define FMA32(addr, bc, r0, r1) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0; \
+	VFMADD231PS  Z25, bc, r1
+
+#define STEP32(off) \
+	VMOVUPS off(BX), Z24; \
+	VMOVUPS off+64(BX), Z25; \
+	FMA32(A0, Z27, Z0, Z1); \
+	FMA32(A1, Z28, Z2, Z3); \
+	FMA32(A2, Z29, Z4, Z5); \
+	FMA32(A3, Z30, Z6, Z7); \
+	FMA32(A4, Z27, Z8, Z9); \
+	FMA32(A5, Z28, Z10, Z11); \
+	FMA32(A6, Z29, Z12, Z13); \
+	FMA32(A7, Z30, Z14, Z15); \
+	ADVANCE_A
+
+#define UPD32(row, r0, r1) \
+	UPD16(row, r0); \
+	UPD16(64 row, r1)
+
+#define PUT32(row, r0, r1) \
+	PUT16(row, r0); \
+	PUT16(64 row, r1)
+
+// func sgemmKernelAVX512x32(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+TEXT ·sgemmKernelAVX512x32(SB), NOSPLIT, $0-64
+	LOAD_A_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+	CMPQ CX, $4
+	JLT  tail32
+
+loop32:
+	STEP32(0)
+	STEP32(128)
+	STEP32(256)
+	STEP32(384)
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  loop32
+
+tail32:
+	TESTQ CX, CX
+	JZ    done32
+	STEP32(0)
+	ADDQ  $128, BX
+	DECQ  CX
+	JMP   tail32
+
+done32:
+	LOAD_C_ARGS
+	VBROADCASTSS alpha+56(FP), Z24
+	VBROADCASTSS beta+60(FP), Z25
+	JMP_IF_BETA_ZERO(put32)
+	UPD32(C0, Z0, Z1)
+	UPD32(C1, Z2, Z3)
+	UPD32(C2, Z4, Z5)
+	UPD32(C3, Z6, Z7)
+	UPD32(C4, Z8, Z9)
+	UPD32(C5, Z10, Z11)
+	UPD32(C6, Z12, Z13)
+	UPD32(C7, Z14, Z15)
+	VZEROUPPER
+	RET
+
+put32:
+	PUT32(C0, Z0, Z1)
+	PUT32(C1, Z2, Z3)
+	PUT32(C2, Z4, Z5)
+	PUT32(C3, Z6, Z7)
+	PUT32(C4, Z8, Z9)
+	PUT32(C5, Z10, Z11)
+	PUT32(C6, Z12, Z13)
+	PUT32(C7, Z14, Z15)
+	VZEROUPPER
+	RET
+
+// ---- AVX-512, 8 rows × 16 columns: row r in Zr.
+
+#define FMA16(addr, bc, r0) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0
+
+#define STEP16(off) \
+	VMOVUPS off(BX), Z24; \
+	FMA16(A0, Z27, Z0); \
+	FMA16(A1, Z28, Z1); \
+	FMA16(A2, Z29, Z2); \
+	FMA16(A3, Z30, Z3); \
+	FMA16(A4, Z27, Z4); \
+	FMA16(A5, Z28, Z5); \
+	FMA16(A6, Z29, Z6); \
+	FMA16(A7, Z30, Z7); \
+	ADVANCE_A
+
+// func sgemmKernelAVX512x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+TEXT ·sgemmKernelAVX512x16(SB), NOSPLIT, $0-64
+	LOAD_A_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+	CMPQ CX, $4
+	JLT  tail16
+
+loop16:
+	STEP16(0)
+	STEP16(64)
+	STEP16(128)
+	STEP16(192)
+	ADDQ $256, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  loop16
+
+tail16:
+	TESTQ CX, CX
+	JZ    done16
+	STEP16(0)
+	ADDQ  $64, BX
+	DECQ  CX
+	JMP   tail16
+
+done16:
+	LOAD_C_ARGS
+	VBROADCASTSS alpha+56(FP), Z24
+	VBROADCASTSS beta+60(FP), Z25
+	JMP_IF_BETA_ZERO(put16)
+	UPD16(C0, Z0)
+	UPD16(C1, Z1)
+	UPD16(C2, Z2)
+	UPD16(C3, Z3)
+	UPD16(C4, Z4)
+	UPD16(C5, Z5)
+	UPD16(C6, Z6)
+	UPD16(C7, Z7)
+	VZEROUPPER
+	RET
+
+put16:
+	PUT16(C0, Z0)
+	PUT16(C1, Z1)
+	PUT16(C2, Z2)
+	PUT16(C3, Z3)
+	PUT16(C4, Z4)
+	PUT16(C5, Z5)
+	PUT16(C6, Z6)
+	PUT16(C7, Z7)
+	VZEROUPPER
+	RET
+
+// ---- AVX2+FMA, 6 rows × 16 columns: Y0-Y11 accumulate, row r in Y(2r), Y(2r+1);
+// Y12, Y13 hold B, Y14, Y15 the broadcast A values.
+
+#define FMAY(addr, bc, r0, r1) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Y12, bc, r0; \
+	VFMADD231PS  Y13, bc, r1
+
+#define STEPY(off) \
+	VMOVUPS off(BX), Y12; \
+	VMOVUPS off+32(BX), Y13; \
+	FMAY(A0, Y14, Y0, Y1); \
+	FMAY(A1, Y15, Y2, Y3); \
+	FMAY(A2, Y14, Y4, Y5); \
+	FMAY(A3, Y15, Y6, Y7); \
+	FMAY(A4, Y14, Y8, Y9); \
+	FMAY(A5, Y15, Y10, Y11); \
+	ADVANCE_A
+
+// Y12 = alpha, Y13 = beta.
+#define UPD8(addr, r) \
+	VMULPS      Y12, r, r; \
+	VFMADD231PS addr, Y13, r; \
+	VMOVUPS     r, addr
+
+#define PUT8(addr, r) \
+	VMULPS  Y12, r, r; \
+	VMOVUPS r, addr
+
+#define UPDY(row, r0, r1) \
+	UPD8(row, r0); \
+	UPD8(32 row, r1)
+
+#define PUTY(row, r0, r1) \
+	PUT8(row, r0); \
+	PUT8(32 row, r1)
+
+// func sgemmKernelAVX2x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
+TEXT ·sgemmKernelAVX2x16(SB), NOSPLIT, $0-64
+	LOAD_A_ARGS
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	CMPQ CX, $4
+	JLT  tailY
+
+loopY:
+	STEPY(0)
+	STEPY(64)
+	STEPY(128)
+	STEPY(192)
+	ADDQ $256, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  loopY
+
+tailY:
+	TESTQ CX, CX
+	JZ    doneY
+	STEPY(0)
+	ADDQ  $64, BX
+	DECQ  CX
+	JMP   tailY
+
+doneY:
+	LOAD_C_ARGS
+	VBROADCASTSS alpha+56(FP), Y12
+	VBROADCASTSS beta+60(FP), Y13
+	JMP_IF_BETA_ZERO(putY)
+	UPDY(C0, Y0, Y1)
+	UPDY(C1, Y2, Y3)
+	UPDY(C2, Y4, Y5)
+	UPDY(C3, Y6, Y7)
+	UPDY(C4, Y8, Y9)
+	UPDY(C5, Y10, Y11)
+	VZEROUPPER
+	RET
+
+putY:
+	PUTY(C0, Y0, Y1)
+	PUTY(C1, Y2, Y3)
+	PUTY(C2, Y4, Y5)
+	PUTY(C3, Y6, Y7)
+	PUTY(C4, Y8, Y9)
+	PUTY(C5, Y10, Y11)
+	VZEROUPPER
+	RET
