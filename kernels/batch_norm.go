@@ -1,0 +1,143 @@
+package kernels
+
+import "math"
+
+// Batch normalization views its input as N×C×L (L = H·W for 2-D inputs, 1 for
+// N×C ones) and normalizes each channel c over its m = N·L values, following
+// PyTorch: training normalizes with the biased batch variance, and the running
+// statistics move by running = (1−momentum)·running + momentum·batch with the
+// unbiased variance. Every channel is handled by one goroutine, its sums taken
+// in float64 in a fixed order. The statistics themselves are BatchNormStats and
+// BatchNormUpdateRunning (batch_norm_stats.go).
+
+// channelGrain is the number of channels per ParallelFor chunk for an N×C×L
+// kernel: about elementGrain elements.
+func channelGrain(n, l int) int { return max(1, elementGrain/(n*l)) }
+
+// BatchNormForwardTrain normalizes x with its batch statistics into y, storing
+// the batch mean and 1/√(var + eps) in saveMean and saveInvStd (length c) for
+// the backward pass. gamma and beta nil mean 1 and 0; runMean and runVar nil
+// mean no running statistics. m = n·l must exceed 1 for the unbiased variance
+// (PyTorch refuses m = 1 in training; here the running variance then takes the
+// biased one).
+func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, momentum T, runMean, runVar, y, saveMean, saveInvStd []T) {
+	variance := saveInvStd // holds the variance until it is turned into 1/√(var + eps)
+	BatchNormStats(n, c, l, x, saveMean, variance)
+	if runMean != nil && runVar != nil {
+		BatchNormUpdateRunning(n*l, momentum, saveMean, variance, runMean, runVar)
+	}
+	for ch, v := range variance {
+		saveInvStd[ch] = T(1 / math.Sqrt(float64(v)+float64(eps)))
+	}
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			g, b := affine(gamma, beta, ch)
+			normalizeChannel(n, c, l, ch, x, y, saveMean[ch], g*saveInvStd[ch], b)
+		}
+	})
+}
+
+// BatchNormForwardEval normalizes x with the running statistics into y:
+// y = (x − runMean)/√(runVar + eps)·gamma + beta; gamma and beta nil mean 1, 0.
+func BatchNormForwardEval[T Float](n, c, l int, x, gamma, beta, runMean, runVar []T, eps T, y []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			g, b := affine(gamma, beta, ch)
+			invStd := T(1 / math.Sqrt(float64(runVar[ch])+float64(eps)))
+			normalizeChannel(n, c, l, ch, x, y, runMean[ch], g*invStd, b)
+		}
+	})
+}
+
+// affine returns channel ch's gamma and beta, 1 and 0 when they are nil.
+func affine[T Float](gamma, beta []T, ch int) (g, b T) {
+	g = 1
+	if gamma != nil {
+		g = gamma[ch]
+	}
+	if beta != nil {
+		b = beta[ch]
+	}
+	return g, b
+}
+
+// normalizeChannel sets y = (x − mean)·scale + shift over channel ch.
+func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) {
+	for i := 0; i < n; i++ {
+		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
+		ys := y[(i*c+ch)*l : (i*c+ch+1)*l]
+		ys = ys[:len(xs)]
+		for j, v := range xs {
+			ys[j] = (v-mean)*scale + shift
+		}
+	}
+}
+
+// BatchNormBackward is the training-mode gradient, through the batch statistics
+// saved by the forward pass (gamma nil means 1):
+//
+//	dbeta  = Σ dy,  dgamma = Σ dy·x̂,  x̂ = (x − mean)·invStd,
+//	dx     = gamma·invStd·(dy − dbeta/m − x̂·dgamma/m).
+//
+// Any of dx, dgamma and dbeta may be nil when not needed; the others are
+// overwritten.
+func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta []T) {
+	m := float64(n * l)
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mean, invStd := saveMean[ch], float64(saveInvStd[ch])
+			var sumDy, sumDyXc float64 // Σ dy and Σ dy·(x − mean)
+			for i := 0; i < n; i++ {
+				xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
+				dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
+				dys = dys[:len(xs)]
+				for j, v := range xs {
+					g := float64(dys[j])
+					sumDy += g
+					sumDyXc += g * float64(v-mean)
+				}
+			}
+			if dbeta != nil {
+				dbeta[ch] = T(sumDy)
+			}
+			if dgamma != nil {
+				dgamma[ch] = T(sumDyXc * invStd)
+			}
+			if dx == nil {
+				continue
+			}
+			g, _ := affine(gamma, nil, ch)
+			a := float64(g) * invStd
+			// dx = a·dy − a·invStd²·sumDyXc/m·(x − mean) − a·sumDy/m
+			slope, offset := T(a*invStd*invStd*sumDyXc/m), T(a*sumDy/m)
+			for i := 0; i < n; i++ {
+				xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
+				dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
+				dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
+				dys, dxs = dys[:len(xs)], dxs[:len(xs)]
+				for j, v := range xs {
+					dxs[j] = T(a)*dys[j] - slope*(v-mean) - offset
+				}
+			}
+		}
+	})
+}
+
+// BatchNormBackwardEval is the evaluation-mode gradient, where the running
+// statistics are constants: dx = dy·gamma/√(runVar + eps); gamma nil means 1.
+func BatchNormBackwardEval[T Float](n, c, l int, gamma, runVar []T, eps T, dy, dx []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			g, _ := affine(gamma, nil, ch)
+			scale := T(float64(g) / math.Sqrt(float64(runVar[ch])+float64(eps)))
+			for i := 0; i < n; i++ {
+				dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
+				dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
+				dxs = dxs[:len(dys)]
+				for j, v := range dys {
+					dxs[j] = v * scale
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,311 @@
+package kernels
+
+import "fmt"
+
+// ConvShape describes a 2-D convolution of an N×C×H×W input with K filters of
+// C×R×S (PyTorch's Conv2d with groups = 1). Strides and dilations are ≥ 1,
+// padding is zero padding on both sides.
+type ConvShape struct {
+	N, C, H, W int // input
+	K, R, S    int // K filters of C×R×S
+
+	StrideH, StrideW     int
+	PadH, PadW           int
+	DilationH, DilationW int
+}
+
+// OutH is the output height, floor((H + 2·PadH − DilationH·(R−1) − 1)/StrideH) + 1
+// as in PyTorch, or 0 when the dilated kernel does not fit.
+func (s ConvShape) OutH() int { return slidingOut(s.H, s.R, s.StrideH, s.PadH, s.DilationH) }
+
+// OutW is the output width (see OutH).
+func (s ConvShape) OutW() int { return slidingOut(s.W, s.S, s.StrideW, s.PadW, s.DilationW) }
+
+// slidingOut counts the positions of a window of k taps, dilation apart, sliding
+// by stride over in elements padded by pad on both sides.
+func slidingOut(in, k, stride, pad, dilation int) int {
+	span := in + 2*pad - dilation*(k-1) - 1
+	if stride < 1 || span < 0 {
+		return 0
+	}
+	return span/stride + 1
+}
+
+// Validate reports the first field that makes s meaningless.
+func (s ConvShape) Validate() error {
+	err := checkBounds("conv2d", []bound{
+		{"N", s.N, 1}, {"C", s.C, 1}, {"H", s.H, 1}, {"W", s.W, 1},
+		{"K", s.K, 1}, {"R", s.R, 1}, {"S", s.S, 1},
+		{"StrideH", s.StrideH, 1}, {"StrideW", s.StrideW, 1},
+		{"PadH", s.PadH, 0}, {"PadW", s.PadW, 0},
+		{"DilationH", s.DilationH, 1}, {"DilationW", s.DilationW, 1},
+	})
+	if err != nil {
+		return err
+	}
+	if s.OutH() < 1 {
+		return fmt.Errorf("conv2d: output height < 1: H = %d with PadH = %d is smaller than the kernel height R = %d dilated by %d", s.H, s.PadH, s.R, s.DilationH)
+	}
+	if s.OutW() < 1 {
+		return fmt.Errorf("conv2d: output width < 1: W = %d with PadW = %d is smaller than the kernel width S = %d dilated by %d", s.W, s.PadW, s.S, s.DilationW)
+	}
+	return nil
+}
+
+// bound is a shape field with the smallest value that makes sense for it.
+type bound struct {
+	name      string
+	value, lo int
+}
+
+// checkBounds names the first field below its bound.
+func checkBounds(op string, fields []bound) error {
+	for _, f := range fields {
+		if f.value < f.lo {
+			return fmt.Errorf("%s: %s = %d, want ≥ %d", op, f.name, f.value, f.lo)
+		}
+	}
+	return nil
+}
+
+// The convolutions run as GEMMs over groups of images. A group's column matrix
+// (im2col: C·R·S rows, one column per output pixel of every image in the group)
+// multiplies the K×C·R·S filters. Grouping images makes the GEMM wide even for
+// small outputs; convGroupBudget bounds a group's scratch (column matrix plus a
+// K-row matrix of outputs or output gradients) so that it stays near the caches.
+const convGroupBudget = 1 << 18
+
+// convGroup is the number of images per GEMM.
+func convGroup(s ConvShape) int {
+	perImage := (s.C*s.R*s.S + s.K) * s.OutH() * s.OutW()
+	return max(1, min(s.N, convGroupBudget/perImage))
+}
+
+// Conv2DWorkspace is the number of scratch elements Conv2DForward,
+// Conv2DBackwardData and Conv2DBackwardFilter need for shape s.
+func Conv2DWorkspace(s ConvShape) int {
+	return (s.C*s.R*s.S + s.K) * convGroup(s) * s.OutH() * s.OutW()
+}
+
+// convGroups calls fn for consecutive groups of images [n0, n0+gn), handing it
+// the group's column matrix and K-row matrix carved from work, both with
+// gn·OutH·OutW columns.
+func convGroups[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []T)) {
+	crs, p, g := s.C*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
+	for n0 := 0; n0 < s.N; n0 += g {
+		gn := min(g, s.N-n0)
+		cols := gn * p
+		fn(n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
+	}
+}
+
+// Conv2DForward computes y (N×K×OutH×OutW) = x (N×C×H×W) ⋆ w (K×C×R×S) + bias,
+// overwriting y; bias (length K) may be nil. work holds Conv2DWorkspace(s)
+// elements.
+func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
+	convGroups(s, work, func(n0, gn int, col, out []T) {
+		cols := gn * p
+		if gn == 1 {
+			out = y[n0*s.K*p : (n0+1)*s.K*p] // one image: the GEMM writes y directly
+		}
+		im2col(s, x, n0, gn, col)
+		beta := T(0)
+		if bias != nil {
+			ParallelFor(s.K, 1, func(_, lo, hi int) {
+				for k := lo; k < hi; k++ {
+					fill(out[k*cols:(k+1)*cols], bias[k])
+				}
+			})
+			beta = 1
+		}
+		Gemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, beta, out, cols)
+		if gn > 1 {
+			imageRows(s.K, p, gn, out, y[n0*s.K*p:(n0+gn)*s.K*p], false)
+		}
+	})
+}
+
+// Conv2DBackwardData computes dx (N×C×H×W) from dy (N×K×OutH×OutW) and w,
+// overwriting dx.
+func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
+	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
+	convGroups(s, work, func(n0, gn int, dcol, dyg []T) {
+		cols := gn * p
+		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
+		Gemm(true, false, crs, cols, s.K, 1, w, crs, dyg, cols, 0, dcol, cols)
+		col2im(s, dcol, n0, gn, dx)
+	})
+}
+
+// Conv2DBackwardFilter computes dw (K×C×R×S) from x and dy, overwriting dw. The
+// groups add into dw one after another, in a fixed order.
+func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
+	convGroups(s, work, func(n0, gn int, col, dyg []T) {
+		cols := gn * p
+		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
+		im2col(s, x, n0, gn, col)
+		beta := T(1)
+		if n0 == 0 {
+			beta = 0
+		}
+		Gemm(false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, dw, crs)
+	})
+}
+
+// groupRows returns images [n0, n0+gn) of the N×rows×p tensor t as one
+// rows×(gn·p) matrix: t's own storage for a single image, else a copy in buf.
+func groupRows[T Float](rows, p, n0, gn int, t, buf []T) []T {
+	t = t[n0*rows*p : (n0+gn)*rows*p]
+	if gn == 1 {
+		return t
+	}
+	imageRows(rows, p, gn, buf, t, true)
+	return buf
+}
+
+// imageRows copies between a rows×(gn·p) group matrix m and gn images of
+// rows×p stored one after another in t: into m when toGroup, else into t.
+func imageRows[T Float](rows, p, gn int, m, t []T, toGroup bool) {
+	cols := gn * p
+	ParallelFor(gn*rows, max(1, elementGrain/p), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			g, r := i/rows, i%rows
+			mrow := m[r*cols+g*p : r*cols+(g+1)*p]
+			trow := t[i*p : (i+1)*p]
+			if toGroup {
+				copy(mrow, trow)
+			} else {
+				copy(trow, mrow)
+			}
+		}
+	})
+}
+
+// validRange returns the output positions [lo, hi) among out whose input
+// coordinate o·stride + offset falls inside [0, in).
+func validRange(offset, stride, in, out int) (lo, hi int) {
+	if offset < 0 {
+		lo = (-offset + stride - 1) / stride
+	}
+	if last := in - 1 - offset; last >= 0 {
+		hi = min(out, last/stride+1)
+	}
+	return min(lo, hi), hi
+}
+
+// im2col writes the column matrix of images [n0, n0+gn) of x into col:
+// row (c·R + r)·S + s, column g·OutH·OutW + oh·OutW + ow holds
+// x[n0+g, c, oh·StrideH − PadH + r·DilationH, ow·StrideW − PadW + s·DilationW],
+// or 0 in the padding.
+func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
+	oh, ow := s.OutH(), s.OutW()
+	p, hw := oh*ow, s.H*s.W
+	cols := gn * p
+	rows := s.C * s.R * s.S
+	ParallelFor(rows, max(1, elementGrain/cols), func(_, lo, hi int) {
+		for q := lo; q < hi; q++ {
+			c, r, sx := q/(s.R*s.S), q/s.S%s.R, q%s.S
+			offH, offW := r*s.DilationH-s.PadH, sx*s.DilationW-s.PadW
+			hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+			wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
+			for g := 0; g < gn; g++ {
+				plane := x[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
+				dst := col[q*cols+g*p : q*cols+(g+1)*p]
+				clear(dst[:hLo*ow])
+				clear(dst[hHi*ow:])
+				for i := hLo; i < hHi; i++ {
+					d := dst[i*ow : (i+1)*ow]
+					src := plane[(i*s.StrideH+offH)*s.W:][:s.W]
+					clear(d[:wLo])
+					clear(d[wHi:])
+					if s.StrideW == 1 {
+						copy(d[wLo:wHi], src[wLo+offW:])
+						continue
+					}
+					iw := wLo*s.StrideW + offW
+					for j := wLo; j < wHi; j++ {
+						d[j] = src[iw]
+						iw += s.StrideW
+					}
+				}
+			}
+		}
+	})
+}
+
+// col2im is im2col's adjoint: it overwrites images [n0, n0+gn) of dx with the
+// sums of the column-matrix entries that im2col would have copied from each
+// element. Every (image, channel) plane is summed by one goroutine, in a fixed
+// order.
+func col2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
+	oh, ow := s.OutH(), s.OutW()
+	p, hw, rs := oh*ow, s.H*s.W, s.R*s.S
+	cols := gn * p
+	ParallelFor(gn*s.C, max(1, elementGrain/(rs*p)), func(_, lo, hi int) {
+		for plane := lo; plane < hi; plane++ {
+			g, c := plane/s.C, plane%s.C
+			out := dx[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
+			clear(out)
+			for r := 0; r < s.R; r++ {
+				offH := r*s.DilationH - s.PadH
+				hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+				for sx := 0; sx < s.S; sx++ {
+					offW := sx*s.DilationW - s.PadW
+					wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
+					q := c*rs + r*s.S + sx
+					src := col[q*cols+g*p : q*cols+(g+1)*p]
+					for i := hLo; i < hHi; i++ {
+						d := out[(i*s.StrideH+offH)*s.W:][:s.W]
+						v := src[i*ow : (i+1)*ow]
+						if s.StrideW == 1 {
+							addTo(d[wLo+offW:wHi+offW], v[wLo:wHi])
+							continue
+						}
+						iw := wLo*s.StrideW + offW
+						for j := wLo; j < wHi; j++ {
+							d[iw] += v[j]
+							iw += s.StrideW
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// BiasAddNCL adds b[c] to every element of channel c of y, viewed as N×C×L.
+func BiasAddNCL[T Float](n, c, l int, b, y []T) {
+	if l == 1 { // a linear layer's N×C output: add b to each row
+		ParallelFor(n, max(1, elementGrain/c), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				addTo(y[i*c:(i+1)*c], b)
+			}
+		})
+		return
+	}
+	ParallelFor(n*c, max(1, elementGrain/l), func(_, lo, hi int) {
+		for row := lo; row < hi; row++ {
+			ys := y[row*l : (row+1)*l]
+			v := b[row%c]
+			for j := range ys {
+				ys[j] += v
+			}
+		}
+	})
+}
+
+// BiasBackwardNCL sets db[c] to the sum of channel c of dy, viewed as N×C×L.
+// Each channel is summed in float64 in a fixed order by one goroutine.
+func BiasBackwardNCL[T Float](n, c, l int, dy, db []T) {
+	ParallelFor(c, max(1, elementGrain/(n*l)), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var sum float64
+			for i := 0; i < n; i++ {
+				sum += sum64(dy[(i*c+ch)*l : (i*c+ch+1)*l])
+			}
+			db[ch] = T(sum)
+		}
+	})
+}
