@@ -36,9 +36,9 @@ type Program struct {
 	ActivationElems int
 }
 
-// compile builds the Program computing the logits and loss (and in training the
-// gradients of every trainable parameter) for a batch of the given size.
-func compile(m *Model, batch int, training bool) (*Program, error) {
+// compile builds the Program computing the logits and loss, and with grads the
+// gradients of every trainable parameter, for a batch of the given size.
+func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	sorted, err := gorgonia.Sort(m.Graph)
 	if err != nil {
 		return nil, err
@@ -49,8 +49,8 @@ func compile(m *Model, batch int, training bool) (*Program, error) {
 	}
 	children := func(n *gorgonia.Node) []*gorgonia.Node {
 		var cs []*gorgonia.Node
-		for _, c := range gorgonia.NodesFromGraphNodes(m.Graph.From(n.ID())) {
-			cs = append(cs, c)
+		for it := m.Graph.From(n.ID()); it.Next(); {
+			cs = append(cs, it.Node().(*gorgonia.Node))
 		}
 		return cs
 	}
@@ -58,7 +58,7 @@ func compile(m *Model, batch int, training bool) (*Program, error) {
 	// Keep only what the outputs need: Grad also builds gradients of inputs.
 	roots := []*gorgonia.Node{m.Logits, m.Loss}
 	gradOf := map[*gorgonia.Node][]*Param{}
-	if training {
+	if grads {
 		for i, g := range m.gradNodes {
 			if g != nil {
 				roots = append(roots, g)
@@ -162,8 +162,10 @@ func compile(m *Model, batch int, training bool) (*Program, error) {
 			in[j] = bufs[a]
 		}
 		p.Steps = append(p.Steps, Step{Name: s.k.String(), k: s.k, In: in, Out: out})
-		for _, ps := range gradOf[s.n][1:] { // one node, several parameters: copy
-			p.Steps = append(p.Steps, Step{Name: "copy", k: copyKernel{}, In: []*Buffer{out}, Out: ps.Grad})
+		if ps := gradOf[s.n]; len(ps) > 1 { // one node, several parameters: copy
+			for _, q := range ps[1:] {
+				p.Steps = append(p.Steps, Step{Name: "copy", k: copyKernel{}, In: []*Buffer{out}, Out: q.Grad})
+			}
 		}
 		for _, a := range s.args {
 			if lastUse[a] == i && pooled[a] {
@@ -189,9 +191,9 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 		if arity == 0 {
 			switch v := o.Value().(type) {
 			case *gorgonia.F32:
-				return constKernel{float64(*v)}, nil
+				return constKernel{v: float64(*v)}, nil
 			case *gorgonia.F64:
-				return constKernel{float64(*v)}, nil
+				return constKernel{v: float64(*v)}, nil
 			}
 		}
 	}

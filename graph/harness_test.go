@@ -107,7 +107,7 @@ func (h *opHarness) finish(out *gorgonia.Node, upstream []float64) {
 
 // run compiles and runs the harness once and returns the loss.
 func (h *opHarness) run(training bool) float64 {
-	p, err := compile(h.model, 1, training)
+	p, err := compile(h.model, 1, training, true)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func (h *opHarness) run(training bool) float64 {
 }
 
 func (h *opHarness) output(training bool) *Buffer {
-	p, err := compile(h.model, 1, training)
+	p, err := compile(h.model, 1, training, true)
 	if err != nil {
 		h.t.Fatal(err)
 	}

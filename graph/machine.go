@@ -64,7 +64,7 @@ func (mc *Machine) Program(batch int, training bool) (*Program, error) {
 	if p, ok := mc.programs[key]; ok {
 		return p, nil
 	}
-	p, err := compile(mc.Model, batch, training)
+	p, err := compile(mc.Model, batch, training, training)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,28 @@
+// Package graph is Descent's engine core: its operations as Gorgonia ops, the
+// compiler from a Gorgonia expression graph to a Program, and the Backend that
+// runs Programs (the CPU backend here; CUDA under the gpu build tag).
+//
+// A model is built once with a Builder: Input, named Params, and the ops
+// Conv2D, Linear, BatchNorm, Dropout, MaxPool2D, AvgPool2D, GlobalAvgPool,
+// Activate (ReLU, leaky ReLU, tanh, sigmoid), Flatten, Add and
+// SoftmaxCrossEntropy. Finish adds the loss and lets gorgonia.Grad build the
+// backward graph from each op's symbolic gradient.
+//
+// A Machine compiles the graph on first use for each batch size and mode
+// (training or evaluation) into a Program: the nodes the outputs need, in
+// topological order, as a flat list of kernel launches over a static buffer
+// plan. Parameters and their gradients are persistent; activations and backward
+// temporaries share buffers, each reused once its last reader has run. Shapes
+// are re-inferred through each op for the batch size at hand, so a partial last
+// batch or a larger evaluation batch needs no rebuilding.
+//
+// Gradient graphs of Descent ops contain only Descent ops plus two Gorgonia
+// built-ins, the dL/dL = 1 constant and the sum of gradients of a node with
+// several consumers; the compiler recognizes those and rejects anything else.
+// Each op's Do also runs on Gorgonia's TapeMachine, which tests use as an
+// independent executor.
+//
+// Conventions follow PyTorch: NCHW activations, linear weights out×in, conv
+// weights K×C×R×S, batch norm momentum 0.1 with the unbiased running variance,
+// inverted dropout.
+package graph
