@@ -1,0 +1,178 @@
+package solvers
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/descent-ml/descent/graph"
+	"gorgonia.org/tensor"
+)
+
+// goldenFiles lists every *.json reference case of one kind, from
+// $DESCENT_GOLDEN_DIR/<kind> when set, else the repository's testdata/golden.
+func goldenFiles(t *testing.T, kind string) []string {
+	t.Helper()
+	dir := filepath.Join("..", "testdata", "golden", kind)
+	if root := os.Getenv("DESCENT_GOLDEN_DIR"); root != "" {
+		dir = filepath.Join(root, kind)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no golden cases in %s", dir)
+	}
+	return files
+}
+
+func readGolden(t *testing.T, path string, into any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// solverCase is one testdata/golden/solvers case (see FORMAT.md).
+type solverCase struct {
+	Optimizer      string         `json:"optimizer"`
+	Options        map[string]any `json:"options"`
+	Regularization struct {
+		L1 float64 `json:"l1"`
+		L2 float64 `json:"l2"`
+	} `json:"regularization"`
+	Schedule  map[string]any `json:"schedule"`
+	Objective struct {
+		A []float64 `json:"a"`
+		B []float64 `json:"b"`
+		C []float64 `json:"c"`
+	} `json:"objective"`
+	Shape      []int       `json:"shape"`
+	Theta0     []float64   `json:"theta0"`
+	Steps      int         `json:"steps"`
+	LRPerStep  []float64   `json:"lr_per_step"`
+	Trajectory [][]float64 `json:"trajectory"`
+	RTol       float64     `json:"rtol"`
+	ATol       float64     `json:"atol"`
+}
+
+// tolerancesFor widens a float64 case's tolerances for a float32 run, per FORMAT.md.
+func tolerancesFor(dt tensor.Dtype, rtol, atol float64) (float64, float64) {
+	if dt == tensor.Float32 {
+		return math.Max(rtol, 1e-3), math.Max(atol, 1e-4)
+	}
+	return rtol, atol
+}
+
+func near(got, want, rtol, atol float64) bool {
+	return math.Abs(got-want) <= atol+rtol*math.Abs(want)
+}
+
+func TestGoldenSolvers(t *testing.T) {
+	for _, path := range goldenFiles(t, "solvers") {
+		var c solverCase
+		readGolden(t, path, &c)
+		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+			t.Run(filepath.Base(path)+"/"+dt.String(), func(t *testing.T) { runSolverCase(t, c, dt) })
+		}
+	}
+}
+
+func runSolverCase(t *testing.T, c solverCase, dt tensor.Dtype) {
+	opts := map[string]any{"l1": c.Regularization.L1, "l2": c.Regularization.L2}
+	for k, v := range c.Options {
+		opts[k] = v
+	}
+	opt, err := New(c.Optimizer, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theta := &graph.Param{Name: "theta", Kind: graph.Weight, Value: graph.NewBuffer(dt, c.Shape...), Grad: graph.NewBuffer(dt, c.Shape...)}
+	for i, v := range c.Theta0 {
+		theta.Value.Set(i, v)
+	}
+	if err := opt.AddGroup([]*graph.Param{theta}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var sched Schedule
+	if c.Schedule != nil {
+		opts := map[string]any{}
+		for k, v := range c.Schedule {
+			if k != "type" {
+				opts[k] = v
+			}
+		}
+		typ, _ := c.Schedule["type"].(string)
+		if sched, err = NewSchedule(typ, opt, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rtol, atol := tolerancesFor(dt, c.RTol, c.ATol)
+	obj := c.Objective
+	for step := 0; step < c.Steps; step++ {
+		if lr := opt.LR(0); !near(lr, c.LRPerStep[step], c.RTol, c.ATol) {
+			t.Fatalf("step %d: lr %v, want %v", step+1, lr, c.LRPerStep[step])
+		}
+		for i := range c.Theta0 {
+			x := theta.Value.At(i)
+			theta.Grad.Set(i, obj.A[i]*x-obj.B[i]+obj.C[i]*x*x*x)
+		}
+		if err := opt.Step(); err != nil {
+			t.Fatalf("step %d: %v", step+1, err)
+		}
+		for i, want := range c.Trajectory[step] {
+			if got := theta.Value.At(i); !near(got, want, rtol, atol) {
+				t.Fatalf("step %d: theta[%d] = %v, want %v", step+1, i, got, want)
+			}
+		}
+		if sched != nil {
+			sched.Step(0)
+		}
+	}
+}
+
+// schedulerCase is one testdata/golden/schedulers case (see FORMAT.md).
+type schedulerCase struct {
+	Type    string         `json:"type"`
+	Options map[string]any `json:"options"`
+	BaseLR  float64        `json:"base_lr"`
+	Epochs  int            `json:"epochs"`
+	LRs     []float64      `json:"lrs"`
+	RTol    float64        `json:"rtol"`
+	ATol    float64        `json:"atol"`
+}
+
+func TestGoldenSchedulers(t *testing.T) {
+	for _, path := range goldenFiles(t, "schedulers") {
+		var c schedulerCase
+		readGolden(t, path, &c)
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			opt, err := New("sgd", map[string]any{"lr": c.BaseLR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.AddGroup(nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			sched, err := NewSchedule(c.Type, opt, c.Options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for e := 0; e < c.Epochs; e++ {
+				if e > 0 {
+					sched.Step(0)
+				}
+				if got := opt.LR(0); !near(got, c.LRs[e], c.RTol, c.ATol) {
+					t.Fatalf("epoch %d: lr %v, want %v", e, got, c.LRs[e])
+				}
+			}
+		})
+	}
+}
