@@ -85,6 +85,7 @@ func wrap(ctx *Context, what string) func(*gorgonia.Node, error) (*gorgonia.Node
 }
 
 // Residual computes Post(Body(x) + Shortcut(x)); a nil Shortcut is the identity.
+// The shortcut's parameters are named "downsample.…", as in torchvision.
 type Residual struct {
 	Name     string
 	Body     Sequential
@@ -102,7 +103,7 @@ func (l Residual) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) 
 	}
 	short := x
 	if l.Shortcut != nil {
-		if short, err = l.Shortcut.Build(ctx.within("shortcut"), x); err != nil {
+		if short, err = l.Shortcut.Build(ctx.within("downsample"), x); err != nil {
 			return nil, err
 		}
 	}
