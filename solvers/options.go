@@ -168,7 +168,11 @@ func (r *optionReader) finish() error {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("solvers: %s: unknown option %s", r.what, strings.Join(unknown, ", "))
+		plural := ""
+		if len(unknown) > 1 {
+			plural = "s"
+		}
+		return fmt.Errorf("solvers: %s: unknown option%s %s", r.what, plural, strings.Join(unknown, ", "))
 	}
 	return nil
 }
