@@ -96,18 +96,19 @@ func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
 
 // TrainStep runs forward and backward in training mode on one batch (x is N×…,
 // labels N class indices), leaves the gradients in the trainable parameters'
-// Grad buffers and returns the mean loss. Batch norm's running statistics are
+// Grad buffers and returns the mean loss and the number of correct predictions
+// (arg-max of the training-mode logits). Batch norm's running statistics are
 // updated; dropout draws this step's masks.
-func (mc *Machine) TrainStep(x, labels *Buffer) (float64, error) {
+func (mc *Machine) TrainStep(x, labels *Buffer) (loss float64, correct int, err error) {
 	p, err := mc.bind(x, labels, true)
 	if err != nil {
-		return math.NaN(), err
+		return math.NaN(), 0, err
 	}
 	if err := mc.Backend.Run(p, mc.iteration); err != nil {
-		return math.NaN(), err
+		return math.NaN(), 0, err
 	}
 	mc.iteration++
-	return p.Loss.At(0), nil
+	return p.Loss.At(0), countCorrect(p.Logits, labels), nil
 }
 
 // Evaluate runs the forward pass in evaluation mode and returns the mean loss,

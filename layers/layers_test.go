@@ -133,7 +133,7 @@ func trainSteps(t *testing.T, net Layer, shape []int, classes, steps int) ([]flo
 		for i := range labels.F32 {
 			labels.F32[i] = float32(rng.IntN(classes))
 		}
-		loss, err := mc.TrainStep(x, labels)
+		loss, _, err := mc.TrainStep(x, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestOtherBatchSizes(t *testing.T) {
 		return x, l
 	}
 	x3, l3 := batch(3)
-	if _, err := mc.TrainStep(x3, l3); err != nil {
+	if _, _, err := mc.TrainStep(x3, l3); err != nil {
 		t.Fatal(err)
 	}
 	x20, l20 := batch(20)
@@ -225,7 +225,7 @@ func TestOtherBatchSizes(t *testing.T) {
 			t.Fatalf("logit %d: %v in a batch of 8, %v in a batch of 20", i, v, big[i])
 		}
 	}
-	if _, err := mc.TrainStep(x3, &graph.Buffer{Shape: []int{2}, F64: l3.F64[:2]}); err == nil {
+	if _, _, err := mc.TrainStep(x3, &graph.Buffer{Shape: []int{2}, F64: l3.F64[:2]}); err == nil {
 		t.Error("no error for 2 labels with a batch of 3")
 	}
 }

@@ -135,7 +135,7 @@ func TestLeNetMatchesTapeMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, labels, xt, onehot := lenetBatch(tensor.Float64, batch, 5)
-	loss, err := graph.NewMachine(m, graph.CPU{}).TrainStep(x, labels)
+	loss, _, err := graph.NewMachine(m, graph.CPU{}).TrainStep(x, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,12 +171,12 @@ func BenchmarkLeNetTrainStep(b *testing.B) {
 	x, labels, xt, onehot := lenetBatch(tensor.Float32, batch, 5)
 	b.Run("descent", func(b *testing.B) {
 		mc := graph.NewMachine(m, graph.CPU{})
-		if _, err := mc.TrainStep(x, labels); err != nil {
+		if _, _, err := mc.TrainStep(x, labels); err != nil {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if _, err := mc.TrainStep(x, labels); err != nil {
+			if _, _, err := mc.TrainStep(x, labels); err != nil {
 				b.Fatal(err)
 			}
 		}
