@@ -1,5 +1,6 @@
 """Extra PyTorch 1.13 reference cases for the solvers and schedulers (format:
-testdata/golden/FORMAT.md), covering options the original cases leave out.
+testdata/golden/FORMAT.md), covering options the original cases leave out, and the ReduceLROnPlateau
+cases in reduce_lr_on_plateau.json beside this script.
 
 Run from the repository root with Debian's python3-torch:
     /usr/bin/python3 solvers/testdata/gen_golden.py testdata/golden
@@ -79,3 +80,29 @@ sched_case("cosine_tmax1", "CosineAnnealingLR", {"T_max": 1}, 0.1, 6)
 sched_case("multistep_dup", "MultiStepLR", {"milestones": [9, 3, 3, 20], "gamma": 0.3}, 1.0, 25)
 sched_case("step_long", "StepLR", {"step_size": 3, "gamma": 0.5}, 0.7, 50)
 sched_case("exponential_slow", "ExponentialLR", {"gamma": 0.99}, 0.01, 100)
+
+# ReduceLROnPlateau needs a metric per epoch, which FORMAT.md's scheduler cases
+# lack, so its cases go beside this script in a format of their own: per case
+# the options, each group's base rate, the metrics passed to step() and every
+# group's rate after each step.
+import random
+random.seed(5)
+plateau = []
+for opts in [dict(),
+             dict(mode="max", factor=0.5, patience=2, threshold=0.01, threshold_mode="abs", cooldown=1, min_lr=0.004),
+             dict(patience=0, cooldown=2, factor=0.3, threshold=0.05),
+             dict(mode="max", patience=1, threshold_mode="rel", min_lr=[0.02, 0.001], eps=1e-3),
+             dict(mode="min", threshold_mode="abs", threshold=0.0, patience=3)]:
+    ngroups = len(opts["min_lr"]) if isinstance(opts.get("min_lr"), list) else 1
+    base = [0.1 * (i + 1) for i in range(ngroups)]
+    ps = [torch.zeros(1, requires_grad=True) for _ in range(ngroups)]
+    o = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(ps, base)], lr=0.1)
+    s = torch.optim.lr_scheduler.ReduceLROnPlateau(o, **opts)
+    metrics = [round(random.uniform(0, 1) + (0.5 if i % 7 < 3 else 0), 3) for i in range(60)]
+    metrics[10] = metrics[9]  # an exact tie
+    lrs = []
+    for m in metrics:
+        s.step(m)
+        lrs.append([g["lr"] for g in o.param_groups])
+    plateau.append(dict(options=opts, base_lrs=base, metrics=metrics, lrs=lrs))
+json.dump(plateau, open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reduce_lr_on_plateau.json"), "w"))
