@@ -1,0 +1,285 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// convTestShapes cover stride, padding, dilation, asymmetric settings, odd sizes,
+// 1×1 filters and batches that split into several image groups, the last one
+// smaller (and a last group of one image, which writes y directly).
+var convTestShapes = []ConvShape{
+	{N: 2, C: 3, H: 7, W: 7, K: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 2, H: 9, W: 8, K: 5, R: 3, S: 2, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 2, H: 10, W: 9, K: 3, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
+	{N: 5, C: 1, H: 5, W: 6, K: 3, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 2, C: 4, H: 7, W: 5, K: 6, R: 1, S: 1, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 2, C: 3, H: 8, W: 11, K: 2, R: 2, S: 3, StrideH: 2, StrideW: 1, PadH: 0, PadW: 2, DilationH: 1, DilationW: 2},
+	{N: 1, C: 2, H: 4, W: 4, K: 2, R: 3, S: 3, StrideH: 3, StrideW: 3, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 13, C: 16, H: 16, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 1, H: 28, W: 28, K: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+}
+
+func (s ConvShape) String() string {
+	return fmt.Sprintf("N%dC%dH%dW%d_K%dR%dS%d_st%dx%d_pad%dx%d_dil%dx%d",
+		s.N, s.C, s.H, s.W, s.K, s.R, s.S, s.StrideH, s.StrideW, s.PadH, s.PadW, s.DilationH, s.DilationW)
+}
+
+// convTaps calls fn for every (input index, weight index, output index) triple
+// the convolution multiplies together: the definition, written out as loops.
+func convTaps(s ConvShape, fn func(xi, wi, yi int)) {
+	oh, ow := s.OutH(), s.OutW()
+	for n := 0; n < s.N; n++ {
+		for k := 0; k < s.K; k++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					yi := ((n*s.K+k)*oh+i)*ow + j
+					for c := 0; c < s.C; c++ {
+						for r := 0; r < s.R; r++ {
+							for q := 0; q < s.S; q++ {
+								ih := i*s.StrideH - s.PadH + r*s.DilationH
+								iw := j*s.StrideW - s.PadW + q*s.DilationW
+								if ih < 0 || ih >= s.H || iw < 0 || iw >= s.W {
+									continue
+								}
+								fn(((n*s.C+c)*s.H+ih)*s.W+iw, ((k*s.C+c)*s.R+r)*s.S+q, yi)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func naiveConvForward(s ConvShape, x, w, bias []float64) []float64 {
+	oh, ow := s.OutH(), s.OutW()
+	y := make([]float64, s.N*s.K*oh*ow)
+	if bias != nil {
+		for i := range y {
+			y[i] = bias[i/(oh*ow)%s.K]
+		}
+	}
+	convTaps(s, func(xi, wi, yi int) { y[yi] += x[xi] * w[wi] })
+	return y
+}
+
+func naiveConvBackwardData(s ConvShape, w, dy []float64) []float64 {
+	dx := make([]float64, s.N*s.C*s.H*s.W)
+	convTaps(s, func(xi, wi, yi int) { dx[xi] += w[wi] * dy[yi] })
+	return dx
+}
+
+func naiveConvBackwardFilter(s ConvShape, x, dy []float64) []float64 {
+	dw := make([]float64, s.K*s.C*s.R*s.S)
+	convTaps(s, func(xi, wi, yi int) { dw[wi] += x[xi] * dy[yi] })
+	return dw
+}
+
+type convCase struct {
+	s             ConvShape
+	x, w, bias, g []float64 // g: the upstream gradient dy
+}
+
+func newConvCase(rng *rand.Rand, s ConvShape) convCase {
+	return convCase{
+		s:    s,
+		x:    uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1),
+		w:    uniformSlice(rng, s.K*s.C*s.R*s.S, -1, 1),
+		bias: uniformSlice(rng, s.K, -1, 1),
+		g:    uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1),
+	}
+}
+
+// run executes the three kernels in T, with or without bias, and returns
+// y, dx, dw and db.
+func runConv[T Float](c convCase, withBias bool) (y, dx, dw, db []T) {
+	s := c.s
+	work := make([]T, Conv2DWorkspace(s))
+	for i := range work {
+		work[i] = 1e30 // the kernels must not depend on what the workspace held
+	}
+	var bias []T
+	if withBias {
+		bias = asType[T](c.bias)
+	}
+	y = make([]T, len(c.g))
+	dx = make([]T, len(c.x))
+	dw = make([]T, len(c.w))
+	db = make([]T, s.K)
+	x, w, g := asType[T](c.x), asType[T](c.w), asType[T](c.g)
+	for _, out := range [][]T{y, dx, dw, db} { // stale outputs must be overwritten
+		for i := range out {
+			out[i] = -7
+		}
+	}
+	Conv2DForward(s, x, w, bias, y, work)
+	Conv2DBackwardData(s, w, g, dx, work)
+	Conv2DBackwardFilter(s, x, g, dw, work)
+	BiasBackwardNCL(s.N, s.K, s.OutH()*s.OutW(), g, db)
+	return y, dx, dw, db
+}
+
+func testConvMatchesNaive[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	rtol, atol := typeTolerance[T]()
+	for _, s := range convTestShapes {
+		if err := s.Validate(); err != nil {
+			t.Fatalf("%v: %v", s, err)
+		}
+		c := newConvCase(rng, s)
+		for _, withBias := range []bool{true, false} {
+			var bias []float64
+			if withBias {
+				bias = c.bias
+			}
+			// Each result sums up to C·R·S, K or N·OutH·OutW products of
+			// values in [−1, 1]: scale the absolute tolerance with the
+			// typical size of such a sum.
+			terms := math.Sqrt(float64(max(s.C*s.R*s.S, s.K, s.N*s.OutH()*s.OutW())))
+			y, dx, dw, db := runConv[T](c, withBias)
+			name := fmt.Sprintf("%v bias=%t", s, withBias)
+			expectClose(t, name+" y", y, naiveConvForward(s, c.x, c.w, bias), rtol, atol*terms)
+			expectClose(t, name+" dx", dx, naiveConvBackwardData(s, c.w, c.g), rtol, atol*terms)
+			expectClose(t, name+" dw", dw, naiveConvBackwardFilter(s, c.x, c.g), rtol, atol*terms)
+			wantDb := make([]float64, s.K)
+			for i, v := range c.g {
+				wantDb[i/(s.OutH()*s.OutW())%s.K] += v
+			}
+			expectClose(t, name+" db", db, wantDb, rtol, atol*terms)
+		}
+	}
+}
+
+func TestConvMatchesNaiveFloat64(t *testing.T) { testConvMatchesNaive[float64](t) }
+func TestConvMatchesNaiveFloat32(t *testing.T) { testConvMatchesNaive[float32](t) }
+
+// The backward kernels are the gradients of the forward one: compare them with
+// central differences of Σ g·y over x, w and the bias.
+func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	for _, s := range convTestShapes[:7] {
+		c := newConvCase(rng, s)
+		_, dx, dw, db := runConv[float64](c, true)
+		loss := func() float64 {
+			y := make([]float64, len(c.g))
+			Conv2DForward(s, c.x, c.w, c.bias, y, make([]float64, Conv2DWorkspace(s)))
+			return dot(y, c.g)
+		}
+		expectClose(t, s.String()+" dx", dx, finiteDifference(c.x, 1e-4, loss), 1e-6, 1e-8)
+		expectClose(t, s.String()+" dw", dw, finiteDifference(c.w, 1e-4, loss), 1e-6, 1e-8)
+		expectClose(t, s.String()+" db", db, finiteDifference(c.bias, 1e-4, loss), 1e-6, 1e-8)
+	}
+}
+
+func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	s := convTestShapes[7]
+	c := newConvCase(rng, s)
+	var results [2][4][]float32
+	for i, procs := range []int{1, 2} {
+		atProcs(procs, func() {
+			y, dx, dw, db := runConv[float32](c, true)
+			results[i] = [4][]float32{y, dx, dw, db}
+		})
+	}
+	for j, name := range []string{"y", "dx", "dw", "db"} {
+		expectIdentical(t, name, results[0][j], results[1][j])
+	}
+}
+
+func TestBiasAddNCL(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	for _, l := range []int{1, 5, 3000} {
+		n, c := 7, 6
+		y, b := uniformSlice(rng, n*c*l, -1, 1), uniformSlice(rng, c, -1, 1)
+		want := make([]float64, len(y))
+		for i := range want {
+			want[i] = y[i] + b[i/l%c]
+		}
+		got := asType[float64](y)
+		BiasAddNCL(n, c, l, b, got)
+		expectClose(t, fmt.Sprintf("l=%d", l), got, want, 1e-15, 0)
+	}
+}
+
+func TestConvShapeValidate(t *testing.T) {
+	good := convTestShapes[0]
+	if good.OutH() != 7 || good.OutW() != 7 {
+		t.Fatalf("%v: output %d×%d, want 7×7", good, good.OutH(), good.OutW())
+	}
+	cases := []struct {
+		field  string
+		modify func(*ConvShape)
+	}{
+		{"N", func(s *ConvShape) { s.N = 0 }},
+		{"C", func(s *ConvShape) { s.C = -1 }},
+		{"K", func(s *ConvShape) { s.K = 0 }},
+		{"S", func(s *ConvShape) { s.S = 0 }},
+		{"StrideW", func(s *ConvShape) { s.StrideW = 0 }},
+		{"PadH", func(s *ConvShape) { s.PadH = -1 }},
+		{"DilationH", func(s *ConvShape) { s.DilationH = 0 }},
+		{"height", func(s *ConvShape) { s.PadH, s.R = 0, 8 }},
+		{"width", func(s *ConvShape) { s.PadW, s.DilationW = 0, 4 }},
+	}
+	for _, tc := range cases {
+		s := good
+		tc.modify(&s)
+		err := s.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%v: error %v, want one naming %s", s, err, tc.field)
+		}
+	}
+}
+
+// The two convolutions of LeNet-5 as Descent trains it on MNIST, batch 64.
+var lenetConvs = []struct {
+	name string
+	s    ConvShape
+}{
+	{"conv1_1x28x28_32x5x5", ConvShape{N: 64, C: 1, H: 28, W: 28, K: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}},
+	{"conv2_32x12x12_64x5x5", ConvShape{N: 64, C: 32, H: 12, W: 12, K: 64, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}},
+}
+
+func benchmarkConv(b *testing.B, run func(s ConvShape, x, w, y, work []float32)) {
+	for _, tc := range lenetConvs {
+		b.Run(tc.name, func(b *testing.B) {
+			s := tc.s
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := asType[float32](uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1))
+			w := asType[float32](uniformSlice(rng, s.K*s.C*s.R*s.S, -1, 1))
+			y := asType[float32](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))
+			work := make([]float32, Conv2DWorkspace(s))
+			for b.Loop() {
+				run(s, x, w, y, work)
+			}
+			flops := 2 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func BenchmarkConv2DForward(b *testing.B) {
+	bias := make([]float32, 64)
+	benchmarkConv(b, func(s ConvShape, x, w, y, work []float32) { Conv2DForward(s, x, w, bias[:s.K], y, work) })
+}
+
+func BenchmarkConv2DBackwardData(b *testing.B) {
+	benchmarkConv(b, func(s ConvShape, x, w, dy, work []float32) { Conv2DBackwardData(s, w, dy, x, work) })
+}
+
+func BenchmarkConv2DBackwardFilter(b *testing.B) {
+	benchmarkConv(b, func(s ConvShape, x, w, dy, work []float32) { Conv2DBackwardFilter(s, x, dy, w, work) })
+}
+
+func BenchmarkBiasBackwardNCL(b *testing.B) {
+	n, c, l := 64, 32, 24*24
+	dy, db := make([]float32, n*c*l), make([]float32, c)
+	for b.Loop() {
+		BiasBackwardNCL(n, c, l, dy, db)
+	}
+	reportBandwidth(b, 4*len(dy))
+}
