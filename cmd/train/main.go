@@ -1,0 +1,130 @@
+// Command train trains, evaluates, benchmarks and compares image classifiers
+// with Descent.
+//
+//	train [flags]              train (LeNet with batch norm on MNIST with Adam by default)
+//	train eval -run DIR        evaluate a run's last checkpoint on its test split
+//	train bench [flags]        throughput matrix: model × optimizer × normalization × device
+//	train sweep NAME [flags]   experiments that show each training problem and its cure
+//
+// Run "train -h" or "train SUBCOMMAND -h" for the flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+)
+
+func main() {
+	if err := dispatch(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "train:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func dispatch(args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "train":
+			return trainCommand(args[1:])
+		case "eval":
+			return evalCommand(args[1:])
+		}
+	}
+	return trainCommand(args)
+}
+
+func trainCommand(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	cfg := defaultConfig()
+	cfg.registerFlags(fs)
+	of := registerOptimizerFlags(fs)
+	out := fs.String("out", "", "folder for metrics.jsonl, plots, config.json, checkpoints and model.safetensors")
+	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	of.collect(fs, &cfg)
+	var ck *checkpoint
+	if *resume != "" {
+		var err error
+		if ck, err = loadCheckpoint(*resume); err != nil {
+			return err
+		}
+		epochs := cfg.Epochs
+		cfg = ck.Config
+		fs.Visit(func(f *flag.Flag) { // a resumed run may be extended
+			if f.Name == "epochs" {
+				cfg.Epochs = epochs
+			}
+		})
+		*out = *resume
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fmt.Errorf("flag -out: %w", err)
+		}
+		if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
+			return err
+		}
+	}
+	r, err := setup(cfg, *out, os.Stdout)
+	if err != nil {
+		return err
+	}
+	r.progress = !*quiet && term.IsTerminal(int(os.Stderr.Fd()))
+	if ck != nil {
+		if err := r.resume(ck); err != nil {
+			return fmt.Errorf("flag -resume %s: %w", *resume, err)
+		}
+		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
+	}
+	_, err = r.train()
+	if errors.Is(err, errDiverged) && *out != "" {
+		return fmt.Errorf("%w; the last good checkpoint is kept in %s", err, *out)
+	}
+	return err
+}
+
+func evalCommand(args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	dir := fs.String("run", "", "run folder holding checkpoint.gob")
+	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("flag -run: the run folder is required")
+	}
+	ck, err := loadCheckpoint(*dir)
+	if err != nil {
+		return err
+	}
+	cfg := ck.Config
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	r, err := setup(cfg, "", os.Stdout)
+	if err != nil {
+		return err
+	}
+	if err := restore(r.model, ck.Params); err != nil {
+		return err
+	}
+	loss, acc, err := r.evaluate(r.data.Test)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.data.Test.Len(), ck.Epoch)
+	return nil
+}
