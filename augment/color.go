@@ -7,8 +7,9 @@ import (
 	"github.com/descent-ml/descent/data"
 )
 
-// Brightness multiplies every value by Factor (torchvision's adjust_brightness),
-// rounding to nearest and clamping to [0, 255].
+// Brightness multiplies every value by Factor, exactly as torchvision's
+// adjust_brightness does for uint8 tensors: in float32, clamped to [0, 255], then
+// truncated.
 type Brightness struct{ Factor float64 }
 
 // OutputShape checks the factor and keeps the shape.
@@ -22,14 +23,16 @@ func (b Brightness) OutputShape(c, h, w int) (int, int, int, error) {
 // Apply writes the adjusted image into dst.
 func (b Brightness) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
 	var lut [256]uint8
-	affineTable(&lut, b.Factor, 0)
+	blendTable(&lut, b.Factor, 0)
 	return mapValues(dst, src, &lut)
 }
 
-// Contrast blends every value with the mean grey level m of the image:
-// Factor·p + (1−Factor)·m (torchvision's adjust_contrast), rounding to nearest and
-// clamping. The grey level of an RGB pixel is 0.299R + 0.587G + 0.114B; an image with
-// another channel count uses the mean over all its values.
+// Contrast blends every value with the mean grey level m of the image,
+// Factor·p + (1−Factor)·m, exactly as torchvision's adjust_contrast does for uint8
+// tensors: the grey level of an RGB pixel is 0.2989R + 0.587G + 0.114B truncated to
+// uint8, the blend is computed in float32, clamped and truncated. A one-channel
+// image uses its own mean, and (beyond torchvision) an image with another channel
+// count the mean over all its values.
 type Contrast struct{ Factor float64 }
 
 // OutputShape checks the factor and keeps the shape.
@@ -43,7 +46,7 @@ func (ct Contrast) OutputShape(c, h, w int) (int, int, int, error) {
 // Apply writes the adjusted image into dst.
 func (ct Contrast) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
 	var lut [256]uint8
-	affineTable(&lut, ct.Factor, (1-ct.Factor)*meanGrey(src))
+	blendTable(&lut, ct.Factor, meanGrey(src))
 	return mapValues(dst, src, &lut)
 }
 
@@ -66,14 +69,17 @@ func (j ColorJitter) Apply(dst *data.Image, src data.Image, ctx *Context) data.I
 	c := ctx.uniform(max(0, 1-j.Contrast), 1+j.Contrast)
 	out := Brightness{Factor: b}.Apply(dst, src, ctx)
 	var lut [256]uint8
-	affineTable(&lut, c, (1-c)*meanGrey(out))
+	blendTable(&lut, c, meanGrey(out))
 	return mapValues(dst, out, &lut) // in place: mapValues reads each value before writing it
 }
 
-// affineTable sets lut[p] = clamp(round(scale·p + shift)).
-func affineTable(lut *[256]uint8, scale, shift float64) {
+// blendTable sets lut[p] to torchvision's _blend of p with other at ratio:
+// ratio·p + (1−ratio)·other in float32, clamped to [0, 255] and truncated.
+func blendTable(lut *[256]uint8, ratio float64, other float32) {
+	r, rest := float32(ratio), float32(1-ratio)
 	for p := range lut {
-		lut[p] = uint8(min(255, max(0, math.Round(scale*float64(p)+shift))))
+		v := float32(r*float32(p)) + float32(rest*other)
+		lut[p] = uint8(min(255, max(0, v)))
 	}
 }
 
@@ -89,20 +95,19 @@ func mapValues(dst *data.Image, src data.Image, lut *[256]uint8) data.Image {
 	return *dst
 }
 
-// meanGrey is the mean grey level of m (see Contrast).
-func meanGrey(m data.Image) float64 {
+// meanGrey is the mean grey level of m in float32 (see Contrast).
+func meanGrey(m data.Image) float32 {
+	var sum int
 	if m.C != 3 {
-		var sum int
 		for _, p := range m.Pix {
 			sum += int(p)
 		}
-		return float64(sum) / float64(len(m.Pix))
+		return float32(sum) / float32(len(m.Pix))
 	}
-	var sums [3]int
-	for c := range 3 {
-		for _, p := range m.Plane(c) {
-			sums[c] += int(p)
-		}
+	r, g, b := m.Plane(0), m.Plane(1), m.Plane(2)
+	for i := range r {
+		grey := float32(float32(0.2989)*float32(r[i])) + float32(float32(0.587)*float32(g[i]))
+		sum += int(uint8(float32(grey + float32(float32(0.114)*float32(b[i])))))
 	}
-	return (0.299*float64(sums[0]) + 0.587*float64(sums[1]) + 0.114*float64(sums[2])) / float64(m.H*m.W)
+	return float32(sum) / float32(len(r))
 }

@@ -37,10 +37,15 @@ func ParseInterpolation(s string) (Interpolation, error) {
 }
 
 // Rotate turns the image by Degrees counter-clockwise as seen on screen (y grows
-// downwards) about its centre ((W−1)/2, (H−1)/2), keeping its size, as
-// torchvision's rotate does: output pixel (x, y) samples the input at the inversely
-// rotated point, and points outside the input take Fill. Bilinear results are
-// rounded half to even.
+// downwards) about its centre ((W−1)/2, (H−1)/2), keeping its size: output pixel
+// (x, y) samples the input at the inversely rotated point, and points outside the
+// input take Fill.
+//
+// It follows torchvision 0.14's rotate of uint8 tensors step by step, in float32
+// (grid, grid_sample with align_corners=False, rounding half to even), so results
+// agree with it except where a coordinate lies within rounding error of a pixel
+// boundary. With Bilinear, taps outside the input count as zero and the result v is
+// blended with the fill by the in-bounds weight m as torchvision does: v·m + (1−m)·Fill.
 type Rotate struct {
 	Degrees       float64
 	Interpolation Interpolation
@@ -61,64 +66,101 @@ func (r Rotate) OutputShape(c, h, w int) (int, int, int, error) {
 // Apply writes the rotated image into dst.
 func (r Rotate) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
 	out := shape(dst, src.C, src.H, src.W)
-	cos, sin := cosSinDegrees(r.Degrees)
-	cx, cy := float64(src.W-1)/2, float64(src.H-1)/2
+	g := newRotationGrid(r.Degrees, src.W, src.H)
 	plane := src.H * src.W
+	fill := float32(r.Fill)
 	for y := range src.H {
-		dy := float64(y) - cy
 		for x := range src.W {
-			dx := float64(x) - cx
-			sx := cx + dx*cos - dy*sin
-			sy := cy + dx*sin + dy*cos
+			sx, sy := g.source(x, y)
 			o := y*src.W + x
 			if r.Interpolation == Nearest {
-				ix, iy := int(math.RoundToEven(sx)), int(math.RoundToEven(sy))
-				if ix < 0 || ix >= src.W || iy < 0 || iy >= src.H {
-					for c := range src.C {
+				ix, iy := int(math.RoundToEven(float64(sx))), int(math.RoundToEven(float64(sy)))
+				inside := ix >= 0 && ix < src.W && iy >= 0 && iy < src.H
+				for c := range src.C {
+					if inside {
+						out.Pix[c*plane+o] = src.Pix[c*plane+iy*src.W+ix]
+					} else {
 						out.Pix[c*plane+o] = r.Fill
 					}
-					continue
-				}
-				for c := range src.C {
-					out.Pix[c*plane+o] = src.Pix[c*plane+iy*src.W+ix]
 				}
 				continue
 			}
-			x0, y0 := math.Floor(sx), math.Floor(sy)
-			fx, fy := sx-x0, sy-y0
-			ix, iy := int(x0), int(y0)
+			// grid_sample's bilinear weights: distances to the west and north
+			// neighbours, taps in the order nw, ne, sw, se, accumulated with FMA.
+			fx, fy := float32(math.Floor(float64(sx))), float32(math.Floor(float64(sy)))
+			ix, iy := int(fx), int(fy)
+			we, no := sx-fx, sy-fy
+			ea, so := 1-we, 1-no
+			weights := [4]float32{so * ea, so * we, no * ea, no * we}
+			offsets := [4]int{-1, -1, -1, -1} // index in a plane, or -1 outside
+			var m float32                     // total weight inside the input
+			for k, d := range [4][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				tx, ty := ix+d[0], iy+d[1]
+				if tx >= 0 && tx < src.W && ty >= 0 && ty < src.H {
+					offsets[k] = ty*src.W + tx
+					m = fma32(weights[k], 1, m)
+				}
+			}
 			for c := range src.C {
 				p := src.Pix[c*plane : (c+1)*plane]
-				at := func(x, y int) float64 {
-					if x < 0 || x >= src.W || y < 0 || y >= src.H {
-						return float64(r.Fill)
+				var v float32
+				for k, off := range offsets {
+					if off >= 0 {
+						v = fma32(weights[k], float32(p[off]), v)
 					}
-					return float64(p[y*src.W+x])
 				}
-				v := (1-fy)*((1-fx)*at(ix, iy)+fx*at(ix+1, iy)) + fy*((1-fx)*at(ix, iy+1)+fx*at(ix+1, iy+1))
-				out.Pix[c*plane+o] = uint8(math.RoundToEven(min(255, max(0, v))))
+				v = float32(v*m) + float32((1-m)*fill)
+				out.Pix[c*plane+o] = uint8(math.RoundToEven(float64(min(255, max(0, v)))))
 			}
 		}
 	}
 	return out
 }
 
-// cosSinDegrees is exact for multiples of 90°, so quarter turns move pixels exactly.
-func cosSinDegrees(deg float64) (float64, float64) {
-	if q := deg / 90; q == math.Trunc(q) {
-		switch int(math.Mod(q, 4)+4) % 4 {
-		case 0:
-			return 1, 0
-		case 1:
-			return 0, 1
-		case 2:
-			return -1, 0
-		default:
-			return 0, -1
+// rotationGrid maps output pixels to input coordinates as torchvision's
+// _gen_affine_grid and grid_sample do: the inverse rotation matrix in float32,
+// scaled to normalised coordinates and back.
+type rotationGrid struct {
+	w, h               int
+	r00, r10, r01, r11 float32
+	halfW, halfH       float32
+}
+
+func newRotationGrid(degrees float64, w, h int) rotationGrid {
+	rad := -degrees * (math.Pi / 180) // torchvision builds the inverse matrix for −angle
+	cos, sin := float32(math.Cos(rad)), float32(math.Sin(rad))
+	g := rotationGrid{w: w, h: h, halfW: float32(0.5 * float64(w)), halfH: float32(0.5 * float64(h))}
+	g.r00, g.r10 = cos/g.halfW, sin/g.halfW
+	g.r01, g.r11 = -sin/g.halfH, cos/g.halfH
+	return g
+}
+
+// source returns the input coordinates sampled by output pixel (x, y).
+func (g rotationGrid) source(x, y int) (float32, float32) {
+	bx := float32(float64(x) - 0.5*float64(g.w-1)) // exact: a whole or half number
+	by := float32(float64(y) - 0.5*float64(g.h-1))
+	gx := fma32(by, g.r10, float32(bx*g.r00))
+	gy := fma32(by, g.r11, float32(bx*g.r01))
+	return fma32(gx+1, g.halfW, -0.5), fma32(gy+1, g.halfH, -0.5)
+}
+
+// fma32 is a·b + c rounded once to float32, as the FMA instructions of PyTorch's
+// CPU kernels compute it. The product is exact in float64; the float64 sum is
+// rounded, and when that rounding lands exactly halfway between two float32 values
+// the sum's rounding error decides the direction instead of ties-to-even.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	const halfway = 1 << 28 // float64 fraction bits below float32's: just the top one set
+	if math.Float64bits(s)&(1<<29-1) == halfway {
+		// TwoSum: the exact error of s = p + c.
+		bp := s - p
+		err := (p - (s - bp)) + (float64(c) - bp)
+		if err != 0 {
+			s = math.Nextafter(s, math.Copysign(math.Inf(1), err))
 		}
 	}
-	rad := deg * math.Pi / 180
-	return math.Cos(rad), math.Sin(rad)
+	return float32(s)
 }
 
 // RandomRotate is torchvision's RandomRotation(MaxDegrees): a rotation by an angle
