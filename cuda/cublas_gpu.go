@@ -1,0 +1,203 @@
+//go:build gpu
+
+package cuda
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <cuda.h>
+
+// cuBLAS is loaded at run time: Debian ships cuBLAS 11 with versioned symbols,
+// GPU hosts have 12 or 13, and the *_v2 entry points below have one ABI across
+// them. Handles are void*, enums int, statuses int.
+typedef int (*descent_create_fn)(void**);
+typedef int (*descent_destroy_fn)(void*);
+typedef int (*descent_set_stream_fn)(void*, CUstream);
+typedef int (*descent_set_math_fn)(void*, int);
+typedef int (*descent_sgemm_fn)(void*, int, int, int, int, int, const float*,
+	const float*, int, const float*, int, const float*, float*, int);
+
+static void* descent_cublas_lib;
+static descent_create_fn descent_cublas_create;
+static descent_destroy_fn descent_cublas_destroy;
+static descent_set_stream_fn descent_cublas_set_stream;
+static descent_set_math_fn descent_cublas_set_math;
+static descent_sgemm_fn descent_cublas_sgemm;
+
+// descent_cublas_load opens path and resolves the entry points: 0 on success,
+// 1 when the library does not open, 2 when a symbol is missing.
+static int descent_cublas_load(const char* path) {
+	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (lib == 0) return 1;
+	descent_cublas_create = (descent_create_fn)dlsym(lib, "cublasCreate_v2");
+	descent_cublas_destroy = (descent_destroy_fn)dlsym(lib, "cublasDestroy_v2");
+	descent_cublas_set_stream = (descent_set_stream_fn)dlsym(lib, "cublasSetStream_v2");
+	descent_cublas_set_math = (descent_set_math_fn)dlsym(lib, "cublasSetMathMode");
+	descent_cublas_sgemm = (descent_sgemm_fn)dlsym(lib, "cublasSgemm_v2");
+	if (!descent_cublas_create || !descent_cublas_destroy || !descent_cublas_set_stream ||
+		!descent_cublas_set_math || !descent_cublas_sgemm) {
+		dlclose(lib);
+		return 2;
+	}
+	descent_cublas_lib = lib;
+	return 0;
+}
+
+static const char* descent_dlerror(void) { return dlerror(); }
+
+static int descent_cublas_create_handle(void** h) { return descent_cublas_create(h); }
+static int descent_cublas_destroy_handle(void* h) { return descent_cublas_destroy(h); }
+static int descent_cublas_stream(void* h, CUstream s) { return descent_cublas_set_stream(h, s); }
+static int descent_cublas_math(void* h, int mode) { return descent_cublas_set_math(h, mode); }
+static int descent_cublas_gemm(void* h, int ta, int tb, int m, int n, int k, float alpha,
+	CUdeviceptr a, int lda, CUdeviceptr b, int ldb, float beta, CUdeviceptr c, int ldc) {
+	return descent_cublas_sgemm(h, ta, tb, m, n, k, &alpha, (const float*)a, lda,
+		(const float*)b, ldb, &beta, (float*)c, ldc);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"gorgonia.org/cu"
+)
+
+// cublasLibraries are tried in order; DESCENT_CUBLAS, when set, replaces them.
+var cublasLibraries = []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"}
+
+var cublasLoad struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// loadCUBLAS opens the first cuBLAS that has every entry point, once per process.
+func loadCUBLAS() (string, error) {
+	cublasLoad.once.Do(func() {
+		names := cublasLibraries
+		if p := os.Getenv("DESCENT_CUBLAS"); p != "" {
+			names = []string{p}
+		}
+		var tried []string
+		for _, name := range names {
+			cname := C.CString(name)
+			rc := C.descent_cublas_load(cname)
+			C.free(unsafe.Pointer(cname))
+			switch rc {
+			case 0:
+				cublasLoad.path = name
+				return
+			case 1:
+				tried = append(tried, fmt.Sprintf("%s (%s)", name, C.GoString(C.descent_dlerror())))
+			default:
+				tried = append(tried, name+" (missing a *_v2 entry point)")
+			}
+		}
+		cublasLoad.err = fmt.Errorf("cuda: no usable cuBLAS: tried %s; set DESCENT_CUBLAS to the library's path", strings.Join(tried, ", "))
+	})
+	return cublasLoad.path, cublasLoad.err
+}
+
+// cublasStatusNames are cublasStatus_t's names.
+var cublasStatusNames = map[int]string{
+	1: "CUBLAS_STATUS_NOT_INITIALIZED", 3: "CUBLAS_STATUS_ALLOC_FAILED",
+	7: "CUBLAS_STATUS_INVALID_VALUE", 8: "CUBLAS_STATUS_ARCH_MISMATCH",
+	11: "CUBLAS_STATUS_MAPPING_ERROR", 13: "CUBLAS_STATUS_EXECUTION_FAILED",
+	14: "CUBLAS_STATUS_INTERNAL_ERROR", 15: "CUBLAS_STATUS_NOT_SUPPORTED",
+	16: "CUBLAS_STATUS_LICENSE_ERROR",
+}
+
+func cublasError(op string, status C.int) error {
+	if status == 0 {
+		return nil
+	}
+	name, ok := cublasStatusNames[int(status)]
+	if !ok {
+		name = "CUBLAS_STATUS_UNKNOWN"
+	}
+	return &Error{Op: op, Code: int(status), Name: name}
+}
+
+// BLAS is a cuBLAS handle bound to one stream.
+type BLAS struct {
+	Library string // the file dlopen found
+	h       unsafe.Pointer
+	dev     *Device
+}
+
+// rawStream is the CUstream inside a cu.Stream, a struct of that one handle.
+func rawStream(s cu.Stream) C.CUstream {
+	return *(*C.CUstream)(unsafe.Pointer(&s))
+}
+
+// The cast in rawStream holds only while cu.Stream is exactly one handle.
+var _ [unsafe.Sizeof(cu.Stream{}) - unsafe.Sizeof(C.CUstream(nil))]struct{}
+var _ [unsafe.Sizeof(C.CUstream(nil)) - unsafe.Sizeof(cu.Stream{})]struct{}
+
+// NewBLAS loads cuBLAS (once per process) and creates a handle whose calls go to
+// stream s. The math mode is cuBLAS's default: true float32, no TF32.
+func (s *Stream) NewBLAS() (*BLAS, error) {
+	path, err := loadCUBLAS()
+	if err != nil {
+		return nil, err
+	}
+	b := &BLAS{Library: path, dev: s.dev}
+	err = s.dev.Do(func() error {
+		var h unsafe.Pointer
+		if err := cublasError("cublasCreate_v2", C.descent_cublas_create_handle(&h)); err != nil {
+			return err
+		}
+		b.h = h
+		return cublasError("cublasSetStream_v2", C.descent_cublas_stream(h, rawStream(s.s)))
+	})
+	if err != nil {
+		if b.h != nil {
+			C.descent_cublas_destroy_handle(b.h)
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// SetTF32 lets float32 GEMMs use TF32 tensor cores (10-bit mantissa products),
+// faster on Ampere and later and less exact; off by default.
+func (b *BLAS) SetTF32(on bool) error {
+	mode := C.int(0) // CUBLAS_DEFAULT_MATH
+	if on {
+		mode = 3 // CUBLAS_TF32_TENSOR_OP_MATH
+	}
+	return b.dev.Do(func() error { return cublasError("cublasSetMathMode", C.descent_cublas_math(b.h, mode)) })
+}
+
+// Gemm queues the column-major SGEMM g with scalars alpha and beta.
+func (b *BLAS) Gemm(g ColMajor, alpha, beta float32) error {
+	op := func(t bool) C.int {
+		if t {
+			return 1 // CUBLAS_OP_T
+		}
+		return 0
+	}
+	return b.dev.Do(func() error {
+		return cublasError(fmt.Sprintf("cublasSgemm_v2(m=%d n=%d k=%d)", g.M, g.N, g.K), C.descent_cublas_gemm(b.h,
+			op(g.TransA), op(g.TransB), C.int(g.M), C.int(g.N), C.int(g.K), C.float(alpha),
+			C.CUdeviceptr(g.A), C.int(g.LDA), C.CUdeviceptr(g.B), C.int(g.LDB), C.float(beta),
+			C.CUdeviceptr(g.C), C.int(g.LDC)))
+	})
+}
+
+// Close destroys the handle.
+func (b *BLAS) Close() error {
+	if b.h == nil {
+		return errors.New("cuda: BLAS handle closed twice")
+	}
+	h := b.h
+	b.h = nil
+	return b.dev.Do(func() error { return cublasError("cublasDestroy_v2", C.descent_cublas_destroy_handle(h)) })
+}

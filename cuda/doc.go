@@ -1,0 +1,18 @@
+// Package cuda is Descent's device runtime: device and context choice, streams,
+// events, a memory arena laid out by a Plan, PTX modules, kernel launches, CUDA
+// graphs captured from a stream, and cuBLAS loaded at run time with dlopen.
+//
+// The runtime is built only with the build tag gpu, over gorgonia.org/cu (the
+// CUDA driver API) and a small cgo shim for what cu lacks: stream capture and
+// graph launch, CUDA error names, and cuBLAS called through function pointers
+// (the *_v2 entry points of whichever libcublas.so.13, .12 or .11 the host has;
+// DESCENT_CUBLAS names a library file explicitly). Such a binary links against
+// libcuda.so only, and cu's init exits the process on a machine without a GPU:
+// the default build is the CPU build, where Open returns ErrNoGPU.
+//
+// The plain-Go part builds everywhere and is shared with the CPU emulation of
+// the kernels (package kernels/cuda_emu): device pointers (Ptr), launch
+// geometry (Dim3, Launch), kernel arguments packed in the 8-byte slots that
+// cu's Launch copies (Arg), arena layouts (Plan) and the mapping of row-major
+// GEMMs onto column-major cuBLAS calls (ColMajor).
+package cuda
