@@ -457,3 +457,174 @@ putY:
 	PUTY(C5, Y10, Y11)
 	VZEROUPPER
 	RET
+
+// ---- Packing op(B) from a transposed B with AVX-512.
+
+// Rows 0-15 of the source block relative to SI, AX, BX, R14 (rows 0, 4, 8, 12).
+#define LOAD_ROWS(off) \
+	VMOVUPS off(SI), Z0; \
+	VMOVUPS off(SI)(R8*1), Z1; \
+	VMOVUPS off(SI)(R8*2), Z2; \
+	VMOVUPS off(SI)(R10*1), Z3; \
+	VMOVUPS off(AX), Z4; \
+	VMOVUPS off(AX)(R8*1), Z5; \
+	VMOVUPS off(AX)(R8*2), Z6; \
+	VMOVUPS off(AX)(R10*1), Z7; \
+	VMOVUPS off(BX), Z8; \
+	VMOVUPS off(BX)(R8*1), Z9; \
+	VMOVUPS off(BX)(R8*2), Z10; \
+	VMOVUPS off(BX)(R10*1), Z11; \
+	VMOVUPS off(R14), Z12; \
+	VMOVUPS off(R14)(R8*1), Z13; \
+	VMOVUPS off(R14)(R8*2), Z14; \
+	VMOVUPS off(R14)(R10*1), Z15
+
+// Interleave 32-bit elements of row pairs, then 64-bit pairs of those.
+#define UNPACK_PS(r0, r1, t0, t1) \
+	VUNPCKLPS r1, r0, t0; \
+	VUNPCKHPS r1, r0, t1
+
+#define UNPACK_PD(t0, t2, u0, u1) \
+	VUNPCKLPD t2, t0, u0; \
+	VUNPCKHPD t2, t0, u1
+
+// Gather 128-bit lanes 0, 2 (imm 0x88) or 1, 3 (imm 0xDD) of x then y.
+#define LANES(imm, x, y, d) \
+	VSHUFF32X4 $imm, y, x, d
+
+// func sgemmTransposeAVX512(kc int, src *float32, ld int, dst *float32, ldDst int)
+//
+// For c < 16 and p < kc rounded down to a multiple of 16: dst[p·ldDst + c] = src[c·ld + p].
+TEXT ·sgemmTransposeAVX512(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R10
+	MOVQ dst+24(FP), DI
+	MOVQ ldDst+32(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R11
+
+transpose:
+	CMPQ CX, $16
+	JLT  transposed
+	LEAQ (SI)(R8*4), AX
+	LEAQ (AX)(R8*4), BX
+	LEAQ (BX)(R8*4), R14
+	LOAD_ROWS(0)
+	ADDQ $64, SI
+
+	// Z16+2i, Z17+2i: columns 4l..4l+1 and 4l+2..4l+3 of rows 2i, 2i+1.
+	UNPACK_PS(Z0, Z1, Z16, Z17)
+	UNPACK_PS(Z2, Z3, Z18, Z19)
+	UNPACK_PS(Z4, Z5, Z20, Z21)
+	UNPACK_PS(Z6, Z7, Z22, Z23)
+	UNPACK_PS(Z8, Z9, Z24, Z25)
+	UNPACK_PS(Z10, Z11, Z26, Z27)
+	UNPACK_PS(Z12, Z13, Z28, Z29)
+	UNPACK_PS(Z14, Z15, Z30, Z31)
+
+	// Z(4g+s): lane l holds rows 4g..4g+3 of column 4l+s.
+	UNPACK_PD(Z16, Z18, Z0, Z1)
+	UNPACK_PD(Z17, Z19, Z2, Z3)
+	UNPACK_PD(Z20, Z22, Z4, Z5)
+	UNPACK_PD(Z21, Z23, Z6, Z7)
+	UNPACK_PD(Z24, Z26, Z8, Z9)
+	UNPACK_PD(Z25, Z27, Z10, Z11)
+	UNPACK_PD(Z28, Z30, Z12, Z13)
+	UNPACK_PD(Z29, Z31, Z14, Z15)
+
+	// 4×4 transpose of 128-bit lanes across Z(s), Z(4+s), Z(8+s), Z(12+s).
+	LANES(0x88, Z0, Z4, Z16)
+	LANES(0xDD, Z0, Z4, Z17)
+	LANES(0x88, Z8, Z12, Z18)
+	LANES(0xDD, Z8, Z12, Z19)
+	LANES(0x88, Z1, Z5, Z20)
+	LANES(0xDD, Z1, Z5, Z21)
+	LANES(0x88, Z9, Z13, Z22)
+	LANES(0xDD, Z9, Z13, Z23)
+	LANES(0x88, Z2, Z6, Z24)
+	LANES(0xDD, Z2, Z6, Z25)
+	LANES(0x88, Z10, Z14, Z26)
+	LANES(0xDD, Z10, Z14, Z27)
+	LANES(0x88, Z3, Z7, Z28)
+	LANES(0xDD, Z3, Z7, Z29)
+	LANES(0x88, Z11, Z15, Z30)
+	LANES(0xDD, Z11, Z15, Z31)
+
+	// Output column 4l+s from (P, R) = (Z16+4s, Z18+4s) for l = 0, 2 and
+	// (Q, S) = (Z17+4s, Z19+4s) for l = 1, 3.
+	LANES(0x88, Z16, Z18, Z0)
+	LANES(0x88, Z20, Z22, Z1)
+	LANES(0x88, Z24, Z26, Z2)
+	LANES(0x88, Z28, Z30, Z3)
+	LANES(0x88, Z17, Z19, Z4)
+	LANES(0x88, Z21, Z23, Z5)
+	LANES(0x88, Z25, Z27, Z6)
+	LANES(0x88, Z29, Z31, Z7)
+	LANES(0xDD, Z16, Z18, Z8)
+	LANES(0xDD, Z20, Z22, Z9)
+	LANES(0xDD, Z24, Z26, Z10)
+	LANES(0xDD, Z28, Z30, Z11)
+	LANES(0xDD, Z17, Z19, Z12)
+	LANES(0xDD, Z21, Z23, Z13)
+	LANES(0xDD, Z25, Z27, Z14)
+	LANES(0xDD, Z29, Z31, Z15)
+
+	LEAQ    (DI)(R9*4), DX
+	LEAQ    (DX)(R9*4), R12
+	LEAQ    (R12)(R9*4), R13
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R9*1)
+	VMOVUPS Z2, (DI)(R9*2)
+	VMOVUPS Z3, (DI)(R11*1)
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, (DX)(R9*1)
+	VMOVUPS Z6, (DX)(R9*2)
+	VMOVUPS Z7, (DX)(R11*1)
+	VMOVUPS Z8, (R12)
+	VMOVUPS Z9, (R12)(R9*1)
+	VMOVUPS Z10, (R12)(R9*2)
+	VMOVUPS Z11, (R12)(R11*1)
+	VMOVUPS Z12, (R13)
+	VMOVUPS Z13, (R13)(R9*1)
+	VMOVUPS Z14, (R13)(R9*2)
+	VMOVUPS Z15, (R13)(R11*1)
+	LEAQ    (R13)(R9*4), DI
+	SUBQ    $16, CX
+	JMP     transpose
+
+transposed:
+	VZEROUPPER
+	RET
+
+// func prefetchRows(p *float32, rows int, rowLen int, stride int)
+//
+// Asks for rows×rowLen floats, rows stride floats apart, to be brought into L2.
+TEXT ·prefetchRows(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ rows+8(FP), CX
+	MOVQ rowLen+16(FP), DX
+	SHLQ $2, DX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JZ    prefetched
+
+prefetchRow:
+	LEAQ (SI)(DX*1), R9
+	MOVQ SI, DI
+	ANDQ $-64, DI
+
+prefetchLine:
+	PREFETCHT1 (DI)
+	ADDQ       $64, DI
+	CMPQ       DI, R9
+	JLT        prefetchLine
+	ADDQ       R8, SI
+	DECQ       CX
+	JNZ        prefetchRow
+
+prefetched:
+	RET

@@ -29,7 +29,14 @@ type gemmArch[E float32 | float64] struct {
 	step    int              // tile widths are multiples of step
 	kernels []microKernel[E] // kernels[i] computes tiles (i+1)·step wide
 	kc, nc  int              // k and column block sizes: a kc×nc B block fits in L2
-	scratch sync.Pool        // *gemmScratch[E], packing buffers reused across calls
+	// transpose16, if set, packs 16 columns of op(B) from a transposed B:
+	// dst[p·ldDst + c] = src[c·ld + p] for c < 16 and p < kc rounded down to 16.
+	transpose16 func(kc int, src *E, ld int, dst *E, ldDst int)
+	// prefetch, if set, starts loading rows×rowLen elements, rows stride apart,
+	// into L2: the next B block is fetched while the current one is multiplied.
+	prefetch func(p *E, rows, rowLen, stride int)
+	scratch  sync.Pool // *gemmScratch[E], packing buffers reused across calls
+	jobs     sync.Pool // *gemmJob[E], reused across calls
 }
 
 // nr is the widest tile.
@@ -56,11 +63,13 @@ func (g *gemmArch[E]) getScratch() *gemmScratch[E] {
 const (
 	// gemmChunkWork is the number of multiply-adds worth a goroutine task.
 	gemmChunkWork = 1 << 21
-	// gemmMaxChunks bounds the task count: more tasks re-read A and re-pack B more often.
-	gemmMaxChunks = 16
+	// gemmMaxChunks bounds the task count: each task re-reads A (and re-packs B
+	// when C is split by rows too).
+	gemmMaxChunks = 8
 )
 
 // gemmJob is one Gemm call on the blocked path; the shapes are already validated.
+// Jobs are pooled per arch with their task function, so a call allocates nothing.
 type gemmJob[E float32 | float64] struct {
 	arch           *gemmArch[E]
 	transA, transB bool
@@ -68,42 +77,118 @@ type gemmJob[E float32 | float64] struct {
 	alpha, beta    E
 	a, b, c        []E
 	lda, ldb, ldc  int
+
+	// The chunk grid: gm×gn chunks, their rows and columns cut at multiples of
+	// rowUnit and colUnit.
+	gm, gn, rowUnit, colUnit int
+	task                     func(chunk, lo, hi int) // job.runChunk, bound once
 }
 
 func gemmBlocked[E float32 | float64](arch *gemmArch[E], transA, transB bool, m, n, k int, alpha E, a []E, lda int, b []E, ldb int, beta E, c []E, ldc int) {
-	job := gemmJob[E]{arch: arch, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
-	mr, nr := arch.mr, arch.nr()
-	rowPanels, colPanels := ceilDiv(m, mr), ceilDiv(n, nr)
-	chunks := min(max(m*n*k/gemmChunkWork, 1), gemmMaxChunks)
-	gn := min(chunks, colPanels)
-	gm := min(ceilDiv(chunks, gn), rowPanels)
-	ParallelFor(gm*gn, 1, func(chunk, _, _ int) {
-		ci, cj := chunk/gn, chunk%gn
-		i0, i1 := ci*rowPanels/gm*mr, min((ci+1)*rowPanels/gm*mr, m)
-		j0, j1 := cj*colPanels/gn*nr, min((cj+1)*colPanels/gn*nr, n)
-		s := arch.getScratch()
-		job.chunk(s, i0, i1, j0, j1)
-		arch.scratch.Put(s)
-	})
+	job, _ := arch.jobs.Get().(*gemmJob[E])
+	if job == nil {
+		job = new(gemmJob[E])
+		job.task = job.runChunk
+	}
+	*job = gemmJob[E]{arch: arch, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, task: job.task}
+	job.planGrid()
+	ParallelFor(job.gm*job.gn, 1, job.task)
+	job.a, job.b, job.c = nil, nil, nil
+	arch.jobs.Put(job)
+}
+
+// planGrid cuts C into a power-of-two number of chunks that depends on the shape
+// only. Columns are split first: a split of rows makes each row chunk pack the
+// same B again, while a split of columns only re-reads A, in place. Columns are
+// cut at whole nr panels where that still leaves several per chunk.
+func (job *gemmJob[E]) planGrid() {
+	arch := job.arch
+	chunks := 1
+	for chunks*2 <= gemmMaxChunks && float64(chunks*2*gemmChunkWork) <= float64(job.m)*float64(job.n)*float64(job.k) {
+		chunks *= 2
+	}
+	job.colUnit = arch.step
+	if ceilDiv(job.n, arch.nr()) >= 2*chunks {
+		job.colUnit = arch.nr()
+	}
+	job.rowUnit = arch.mr
+	job.gn = min(chunks, ceilDiv(job.n, job.colUnit))
+	job.gm = min(chunks/job.gn, ceilDiv(job.m, job.rowUnit))
+}
+
+// runChunk computes chunk number chunk of the grid (ParallelFor's lo, hi are chunk,
+// chunk+1).
+func (job *gemmJob[E]) runChunk(chunk, _, _ int) {
+	ci, cj := chunk/job.gn, chunk%job.gn
+	i0, i1 := gridCut(ci, job.gm, job.m, job.rowUnit), gridCut(ci+1, job.gm, job.m, job.rowUnit)
+	j0, j1 := gridCut(cj, job.gn, job.n, job.colUnit), gridCut(cj+1, job.gn, job.n, job.colUnit)
+	s := job.arch.getScratch()
+	job.chunk(s, i0, i1, j0, j1)
+	job.arch.scratch.Put(s)
+}
+
+// gridCut is where piece i of parts starts when [0, size) is cut evenly at
+// multiples of unit.
+func gridCut(i, parts, size, unit int) int {
+	return min(i*ceilDiv(size, unit)/parts*unit, size)
 }
 
 // chunk computes C[i0:i1, j0:j1].
 func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 	arch := job.arch
+	// Equal k blocks of at most arch.kc: a short last block would spend more on
+	// loading and storing C tiles than on multiply-adds.
+	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
 	for jc := j0; jc < j1; jc += arch.nc {
 		nc := min(arch.nc, j1-jc)
-		for pc := 0; pc < job.k; pc += arch.kc {
-			kc := min(arch.kc, job.k-pc)
+		for pc := 0; pc < job.k; pc += kcBlock {
+			kc := min(kcBlock, job.k-pc)
 			beta := job.beta
 			if pc > 0 {
 				beta = 1
 			}
 			job.packB(s.b, pc, kc, jc, nc)
+			nextJ, nextP := jc, pc+kc
+			if nextP >= job.k {
+				nextJ, nextP = jc+nc, 0
+			}
+			fetch := job.prefetchBlock(nextP, min(kcBlock, job.k-nextP), nextJ, min(arch.nc, j1-nextJ), ceilDiv(i1-i0, arch.mr))
 			for i := i0; i < i1; i += arch.mr {
+				fetch.next()
 				job.rowPanel(s, i, min(arch.mr, i1-i), pc, kc, jc, nc, beta)
 			}
 		}
+	}
+}
+
+// blockPrefetch brings a block of op(B) into L2 in parts while the previous block
+// is multiplied.
+type blockPrefetch[E float32 | float64] struct {
+	job                      *gemmJob[E]
+	start, rows, rowLen, per int
+}
+
+// prefetchBlock prepares fetching op(B)[pc:pc+kc, jc:jc+nc] in parts calls to next;
+// it fetches nothing if the arch cannot prefetch or the block is empty.
+func (job *gemmJob[E]) prefetchBlock(pc, kc, jc, nc, parts int) blockPrefetch[E] {
+	if job.arch.prefetch == nil || kc <= 0 || nc <= 0 {
+		return blockPrefetch[E]{}
+	}
+	f := blockPrefetch[E]{job: job, start: pc*job.ldb + jc, rows: kc, rowLen: nc}
+	if job.transB {
+		f.start, f.rows, f.rowLen = jc*job.ldb+pc, nc, kc
+	}
+	f.per = ceilDiv(f.rows, parts)
+	return f
+}
+
+// next fetches the next part of the block.
+func (f *blockPrefetch[E]) next() {
+	if n := min(f.per, f.rows); n > 0 {
+		f.job.arch.prefetch(&f.job.b[f.start], n, f.rowLen, f.job.ldb)
+		f.start += n * f.job.ldb
+		f.rows -= n
 	}
 }
 
@@ -111,10 +196,15 @@ func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 func (job *gemmJob[E]) rowPanel(s *gemmScratch[E], i, rows, pc, kc, jc, nc int, beta E) {
 	arch := job.arch
 	mr, nr := arch.mr, arch.nr()
-	ap, rsA, csA := s.a, 1, mr
-	if job.transA || rows < mr {
+	var ap []E
+	var rsA, csA int
+	switch {
+	case rows < mr:
 		job.packA(s.a, i, rows, pc, kc)
-	} else {
+		ap, rsA, csA = s.a, 1, mr
+	case job.transA:
+		ap, rsA, csA = job.a[pc*job.lda+i:], 1, job.lda
+	default:
 		ap, rsA, csA = job.a[i*job.lda+pc:], job.lda, 1
 	}
 	bp := s.b
@@ -165,28 +255,44 @@ func (job *gemmJob[E]) packA(dst []E, i, rows, pc, kc int) {
 // packB stores op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive panels of nr columns
 // (the last one rounded up to the kernel step and zero-padded), each step major.
 func (job *gemmJob[E]) packB(dst []E, pc, kc, jc, nc int) {
-	arch := job.arch
+	nr, step := job.arch.nr(), job.arch.step
+	full := nc / nr              // panels nr wide
+	cols := nc - full*nr         // columns of the ragged last panel
+	width := roundUp(cols, step) // its padded width
+	last := dst[full*nr*kc : full*nr*kc+width*kc]
+	if cols < width {
+		clear(last)
+	}
 	b, ldb := job.b, job.ldb
-	for j := jc; j < jc+nc; j += arch.nr() {
-		cols := min(arch.nr(), jc+nc-j)
-		width := roundUp(cols, arch.step)
-		panel := dst[:kc*width]
-		dst = dst[kc*width:]
-		if cols < width {
-			clear(panel)
-		}
-		if !job.transB {
-			for p := 0; p < kc; p++ {
-				copy(panel[p*width:p*width+cols], b[(pc+p)*ldb+j:])
+	if !job.transB {
+		// Row by row: each row of the block is one contiguous read.
+		for p := 0; p < kc; p++ {
+			row := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]
+			for q := 0; q < full; q++ {
+				copy(dst[(q*kc+p)*nr:(q*kc+p+1)*nr], row[q*nr:])
 			}
-			continue
+			copy(last[p*width:p*width+cols], row[full*nr:])
 		}
-		for c := 0; c < cols; c++ {
-			src := b[(j+c)*ldb+pc : (j+c)*ldb+pc+kc]
+		return
+	}
+	// Column by column of op(B), 16 at a time where the arch has a transposer.
+	for j := 0; j < nc; {
+		panel, w := dst[j/nr*nr*kc:], nr
+		if j >= full*nr {
+			panel, w = last, width
+		}
+		c, group, done := j%nr, 1, 0
+		if job.arch.transpose16 != nil && c+16 <= w && j+16 <= nc {
+			group, done = 16, kc&^15
+			job.arch.transpose16(kc, &b[(jc+j)*ldb+pc], ldb, &panel[c], w)
+		}
+		for g := 0; g < group; g++ {
+			src := b[(jc+j+g)*ldb+pc+done : (jc+j+g)*ldb+pc+kc]
 			for p, v := range src {
-				panel[p*width+c] = v
+				panel[(done+p)*w+c+g] = v
 			}
 		}
+		j += group
 	}
 }
 
