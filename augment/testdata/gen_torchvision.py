@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Writes torchvision/*.json: reference cases for augment's transforms beyond the
+project's golden set (bilinear rotation, resize, centre crop, brightness, contrast),
+in the format of testdata/golden/FORMAT.md ("augment"), computed with torchvision 0.14
+on uint8 tensors. Run from this folder: python3 gen_torchvision.py"""
+import json
+import os
+
+import torch
+import torchvision.transforms.functional as F
+from torchvision.transforms import InterpolationMode
+
+g = torch.Generator().manual_seed(2024)
+
+
+def image(c, h, w):
+    return torch.randint(0, 256, (c, h, w), generator=g, dtype=torch.uint8)
+
+
+def tensor(t):
+    return {"shape": list(t.shape), "data": t.flatten().tolist()}
+
+
+def write(name, op, attrs, x, y, max_mismatch):
+    case = {"kind": "augment", "name": name, "op": op, "attrs": attrs,
+            "input": tensor(x), "output": tensor(y), "max_mismatch_fraction": max_mismatch}
+    with open(os.path.join("torchvision", name + ".json"), "w") as f:
+        json.dump(case, f)
+
+
+rotate_meaning = "counter-clockwise about the image centre, output same size; bilinear blends with fill by the in-bounds weight"
+for i, (shape, deg) in enumerate([((3, 9, 11), 27.5), ((1, 10, 7), -63.0), ((3, 8, 8), 90.0)]):
+    x = image(*shape)
+    y = F.rotate(x, deg, interpolation=InterpolationMode.BILINEAR, fill=31)
+    write(f"rotate_bilinear_{i}", "rotate",
+          {"degrees": deg, "interpolation": "bilinear", "fill": 31, "meaning": rotate_meaning}, x, y, 0.01)
+
+for i, (shape, size) in enumerate([((3, 9, 11), (5, 6)), ((1, 6, 7), (13, 15)), ((3, 12, 5), (7, 9))]):
+    x = image(*shape)
+    y = F.resize(x, list(size), interpolation=InterpolationMode.BILINEAR, antialias=True)
+    write(f"resize_{i}", "resize",
+          {"height": size[0], "width": size[1], "meaning": "bilinear, antialiased when shrinking (antialias=True)"}, x, y, 0.01)
+
+for i, (shape, size) in enumerate([((3, 9, 11), (4, 6)), ((1, 7, 6), (10, 9))]):
+    x = image(*shape)
+    write(f"center_crop_{i}", "center_crop",
+          {"height": size[0], "width": size[1], "meaning": "central window; a larger window pads with 0"}, x, F.center_crop(x, list(size)), 0.0)
+
+for i, (shape, factor) in enumerate([((3, 6, 7), 0.35), ((1, 5, 8), 1.6)]):
+    x = image(*shape)
+    write(f"brightness_{i}", "brightness", {"factor": factor, "meaning": "factor*p, clamped, truncated"},
+          x, F.adjust_brightness(x, factor), 0.0)
+    x = image(*shape)
+    write(f"contrast_{i}", "contrast", {"factor": factor, "meaning": "blend with the mean grey level, clamped, truncated"},
+          x, F.adjust_contrast(x, factor), 0.0)
