@@ -30,18 +30,19 @@ func SGD[T Float](w, g, buf []T, lr, momentum, dampening, weightDecay float64, n
 		}
 		b := buf[lo:hi]
 		for i := range w {
-			d := g[i] + wd*w[i]
-			if first {
-				b[i] = d
-			} else {
-				b[i] = mu*b[i] + keep*d
+			wi := w[i]
+			d := g[i] + wd*wi
+			bi := d
+			if !first {
+				bi = mu*b[i] + keep*d
 			}
+			b[i] = bi
 			if nesterov {
-				d += mu * b[i]
+				d += mu * bi
 			} else {
-				d = b[i]
+				d = bi
 			}
-			w[i] -= rate * d
+			w[i] = wi - rate*d
 		}
 	})
 }
@@ -54,9 +55,11 @@ func Adagrad[T Float](w, g, sum []T, clr, weightDecay, eps float64) {
 	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
 		w, g, s := w[lo:hi], g[lo:hi], sum[lo:hi]
 		for i := range w {
-			d := g[i] + wd*w[i]
-			s[i] += d * d
-			w[i] += negRate * d / (sqrtT(s[i]) + e)
+			wi := w[i]
+			d := g[i] + wd*wi
+			si := s[i] + d*d
+			s[i] = si
+			w[i] = wi + negRate*d/(sqrtT(si)+e)
 		}
 	})
 }
@@ -69,11 +72,16 @@ func Adadelta[T Float](w, g, squareAvg, accDelta []T, lr, rho, eps, weightDecay 
 	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
 		w, g, sq, acc := w[lo:hi], g[lo:hi], squareAvg[lo:hi], accDelta[lo:hi]
 		for i := range w {
-			d := g[i] + wd*w[i]
-			sq[i] = r*sq[i] + keep*d*d
-			delta := sqrtT(acc[i]+e) / sqrtT(sq[i]+e) * d
-			acc[i] = r*acc[i] + keep*delta*delta
-			w[i] -= rate * delta
+			wi := w[i]
+			d := g[i] + wd*wi
+			si := r*sq[i] + keep*d*d
+			sq[i] = si
+			ai := acc[i]
+			// One root of the ratio instead of PyTorch's ratio of two roots:
+			// equal up to rounding, one square root cheaper.
+			delta := sqrtT((ai+e)/(si+e)) * d
+			acc[i] = r*ai + keep*delta*delta
+			w[i] = wi - rate*delta
 		}
 	})
 }
@@ -95,21 +103,21 @@ func RMSProp[T Float](w, g, squareAvg, gradAvg, buf []T, lr, alpha, eps, weightD
 			b = buf[lo:hi]
 		}
 		for i := range w {
-			d := g[i] + wd*w[i]
-			sq[i] = a*sq[i] + keep*d*d
-			var avg T
+			wi := w[i]
+			d := g[i] + wd*wi
+			si := a*sq[i] + keep*d*d
+			sq[i] = si
 			if ga != nil {
-				ga[i] = a*ga[i] + keep*d
-				avg = sqrtT(sq[i]-ga[i]*ga[i]) + e
-			} else {
-				avg = sqrtT(sq[i]) + e
+				gi := a*ga[i] + keep*d
+				ga[i] = gi
+				si -= gi * gi
 			}
+			step := d / (sqrtT(si) + e)
 			if b != nil {
-				b[i] = mu*b[i] + d/avg
-				w[i] -= rate * b[i]
-			} else {
-				w[i] -= rate * d / avg
+				step += mu * b[i]
+				b[i] = step
 			}
+			w[i] = wi - rate*step
 		}
 	})
 }
@@ -128,13 +136,17 @@ func AdamW[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, weightDecay flo
 	adamUpdate(w, g, m, v, vmax, lr, beta1, beta2, eps, 0, 1-lr*weightDecay, step)
 }
 
-// adamUpdate is Adam with coupled decay l2 (added to the gradient) and decoupled decay
-// factor shrink (multiplying w first); at most one of them is in effect.
+// adamUpdate is Adam with coupled decay l2 (added to the gradient) and
+// decoupled decay factor shrink (multiplying w first); Adam passes shrink 1 and
+// AdamW l2 0, which leave w and the gradient exactly as they are.
 func adamUpdate[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, l2, shrink float64, step int64) {
 	n := float64(step)
-	stepSize := lr / (1 - math.Pow(beta1, n))
+	bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, n))
+	// m/(√v/bc2Sqrt + eps) = bc2Sqrt·m/(√v + eps·bc2Sqrt): one division less per
+	// element than PyTorch's order, equal up to rounding.
+	negStep, epsB := T(-lr/(1-math.Pow(beta1, n))*bc2Sqrt), T(eps*bc2Sqrt)
 	b1, keep1, b2, keep2 := T(beta1), T(1-beta1), T(beta2), T(1-beta2)
-	negStep, bc2Sqrt, e, wd, s := T(-stepSize), T(math.Sqrt(1-math.Pow(beta2, n))), T(eps), T(l2), T(shrink)
+	wd, s := T(l2), T(shrink)
 	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
 		w, g, m, v := w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
 		var vm []T
@@ -142,18 +154,16 @@ func adamUpdate[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, l2, shrink
 			vm = vmax[lo:hi]
 		}
 		for i := range w {
-			if s != 1 {
-				w[i] *= s
-			}
-			d := g[i] + wd*w[i]
-			m[i] = b1*m[i] + keep1*d
-			v[i] = b2*v[i] + keep2*d*d
-			second := v[i]
+			wi := w[i] * s
+			d := g[i] + wd*wi
+			mi := b1*m[i] + keep1*d
+			vi := b2*v[i] + keep2*d*d
+			m[i], v[i] = mi, vi
 			if vm != nil {
-				vm[i] = max(vm[i], v[i])
-				second = vm[i]
+				vi = max(vm[i], vi)
+				vm[i] = vi
 			}
-			w[i] += negStep * m[i] / (sqrtT(second)/bc2Sqrt + e)
+			w[i] = wi + negStep*mi/(sqrtT(vi)+epsB)
 		}
 	})
 }
