@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -20,10 +21,12 @@ import (
 )
 
 func main() {
-	if err := dispatch(os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "train:", err)
-		}
+	err := dispatch(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(2)
 	}
 }
@@ -48,11 +51,8 @@ func trainCommand(args []string) error {
 	out := fs.String("out", "", "folder for metrics.jsonl, plots, config.json, checkpoints and model.safetensors")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	of.collect(fs, &cfg)
 	var ck *checkpoint
@@ -96,11 +96,27 @@ func trainCommand(args []string) error {
 	return err
 }
 
+// parse parses flags quietly: a bad flag is reported in one line by main,
+// -h prints the flags.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		fmt.Printf("Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return err
+}
+
 func evalCommand(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {

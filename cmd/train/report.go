@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -12,6 +13,24 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
+// metric is a number in metrics.jsonl; NaN (a split that is empty) is null.
+type metric float64
+
+func (m metric) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(m)) || math.IsInf(float64(m), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(m))
+}
+
+func (m *metric) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*m = metric(math.NaN())
+		return nil
+	}
+	return json.Unmarshal(b, (*float64)(m))
+}
+
 // epochMetrics is one line of metrics.jsonl.
 type epochMetrics struct {
 	Epoch        int     `json:"epoch"`
@@ -19,8 +38,8 @@ type epochMetrics struct {
 	TrainLoss    float64 `json:"train_loss"`
 	TrainAcc     float64 `json:"train_acc"`
 	Penalty      float64 `json:"penalty,omitempty"`
-	ValLoss      float64 `json:"val_loss"`
-	ValAcc       float64 `json:"val_acc"`
+	ValLoss      metric  `json:"val_loss"`
+	ValAcc       metric  `json:"val_acc"`
 	ImagesPerSec float64 `json:"images_per_sec"`
 	Seconds      float64 `json:"seconds"`
 }
@@ -28,11 +47,11 @@ type epochMetrics struct {
 // finalMetrics is the last line of metrics.jsonl. The generalization gap
 // compares like with like: train and test error both in evaluation mode.
 type finalMetrics struct {
-	TestLoss          float64 `json:"test_loss"`
-	TestAcc           float64 `json:"test_acc"`
-	TrainEvalLoss     float64 `json:"train_eval_loss"`
-	TrainEvalAcc      float64 `json:"train_eval_acc"`
-	GeneralizationGap float64 `json:"generalization_gap"`
+	TestLoss          metric  `json:"test_loss"`
+	TestAcc           metric  `json:"test_acc"`
+	TrainEvalLoss     metric  `json:"train_eval_loss"`
+	TrainEvalAcc      metric  `json:"train_eval_acc"`
+	GeneralizationGap metric  `json:"generalization_gap"`
 	Epochs            int     `json:"epochs"`
 	Seconds           float64 `json:"seconds"`
 }
@@ -71,8 +90,8 @@ func plotCurves(dir string, history []epochMetrics) error {
 		file, title, y string
 		train, val     func(epochMetrics) float64
 	}{
-		{"loss.png", "Loss", "cross-entropy", func(m epochMetrics) float64 { return m.TrainLoss }, func(m epochMetrics) float64 { return m.ValLoss }},
-		{"error.png", "Error", "error rate", func(m epochMetrics) float64 { return 1 - m.TrainAcc }, func(m epochMetrics) float64 { return 1 - m.ValAcc }},
+		{"loss.png", "Loss", "cross-entropy", func(m epochMetrics) float64 { return m.TrainLoss }, func(m epochMetrics) float64 { return float64(m.ValLoss) }},
+		{"error.png", "Error", "error rate", func(m epochMetrics) float64 { return 1 - m.TrainAcc }, func(m epochMetrics) float64 { return 1 - float64(m.ValAcc) }},
 	}
 	for _, c := range curves {
 		p := plot.New()

@@ -192,6 +192,8 @@ func labelBuffer(dst *graph.Buffer, labels []int) *graph.Buffer {
 	return dst
 }
 
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
 // errDiverged stops a run whose loss is no longer finite.
 var errDiverged = errors.New("training diverged")
 
@@ -217,7 +219,7 @@ func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 		if err != nil {
 			return epochMetrics{}, err
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		if !isFinite(loss) {
 			return epochMetrics{}, fmt.Errorf("%w: loss is %v at epoch %d, batch %d (lower -lr, or add -clip-norm)", errDiverged, loss, epoch, b.Index+1)
 		}
 		if err := r.opt.Step(); err != nil {
@@ -245,10 +247,11 @@ func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 		Penalty: r.opt.Penalty(), ImagesPerSec: float64(seen) / secs, Seconds: secs}, nil
 }
 
-// evaluate returns the mean loss and accuracy over a split in evaluation mode.
-func (r *run) evaluate(ds *data.Dataset) (loss, acc float64, err error) {
+// evaluate returns the mean loss and accuracy over a split in evaluation mode;
+// NaN for an empty split.
+func (r *run) evaluate(ds *data.Dataset) (loss, acc metric, err error) {
 	if ds.Len() == 0 {
-		return math.NaN(), math.NaN(), nil
+		return metric(math.NaN()), metric(math.NaN()), nil
 	}
 	loader, err := r.cfg.loader(r.data, ds, min(r.cfg.EvalBatch, ds.Len()), false)
 	if err != nil {
@@ -266,7 +269,7 @@ func (r *run) evaluate(ds *data.Dataset) (loss, acc float64, err error) {
 		sum += l * float64(b.N)
 		correct += c
 	}
-	return sum / float64(ds.Len()), float64(correct) / float64(ds.Len()), nil
+	return metric(sum / float64(ds.Len())), metric(float64(correct) / float64(ds.Len())), nil
 }
 
 // train runs the remaining epochs, then the final evaluation.
@@ -287,8 +290,11 @@ func (r *run) train() (*finalMetrics, error) {
 		if m.ValLoss, m.ValAcc, err = r.evaluate(r.data.Val); err != nil {
 			return nil, err
 		}
+		if r.data.Val.Len() > 0 && !isFinite(float64(m.ValLoss)) || !isFinite(m.TrainLoss) {
+			return nil, fmt.Errorf("%w: loss is no longer finite after epoch %d (lower -lr, or add -clip-norm)", errDiverged, m.Epoch)
+		}
 		if r.schedule != nil && !r.cfg.SchedulePerIt {
-			r.schedule.Step(m.ValLoss)
+			r.schedule.Step(float64(m.ValLoss))
 		}
 		r.history = append(r.history, m)
 		r.epoch++
@@ -305,7 +311,7 @@ func (r *run) train() (*finalMetrics, error) {
 	if f.TrainEvalLoss, f.TrainEvalAcc, err = r.evaluate(r.data.Train); err != nil {
 		return nil, err
 	}
-	f.GeneralizationGap = (1 - f.TestAcc) - (1 - f.TrainEvalAcc)
+	f.GeneralizationGap = (1 - f.TestAcc) - (1 - f.TrainEvalAcc) // test error − train error
 	for _, m := range r.history {
 		f.Seconds += m.Seconds
 	}
