@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // PoolShape describes a 2-D max or average pooling of an N×C×H×W input with a
@@ -108,11 +109,18 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	hw, ohw := s.H*s.W, oh*ow
 	poolPlanes(s, func(p int) {
 		x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
-		clear(dx)
 		if s.isPlain2x2() {
-			maxPool2x2Backward(s.W, oh, ow, x, dy, dx)
-			return
+			var done bool
+			if unsafe.Sizeof(T(0)) == 4 {
+				done = maxPool2x2Backward(s.W, oh, ow, asBits[int32](x), asBits[int32](dy), asBits[int32](dx))
+			} else {
+				done = maxPool2x2Backward(s.W, oh, ow, asBits[int64](x), asBits[int64](dy), asBits[int64](dx))
+			}
+			if done {
+				return
+			}
 		}
+		clear(dx)
 		for i := 0; i < oh; i++ {
 			for j := 0; j < ow; j++ {
 				win, _ := s.window(i, j)
@@ -122,34 +130,66 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	})
 }
 
-// maxPool2x2Backward is MaxPool2DBackward for one plane of 2×2 windows with
-// stride 2. It finds the window's maximum with the branch-free max and picks
-// its first position with conditional moves; only a NaN takes the slow path.
-func maxPool2x2Backward[T Float](w, oh, ow int, x, dy, dx []T) {
+// maxPool2x2Backward is MaxPool2DBackward for one plane of disjoint 2×2 windows,
+// on IEEE-754 bit patterns and without a data-dependent branch or address: it
+// writes all four gradient entries of each window, dy masked to the winner, 0
+// elsewhere. Comparisons use integer keys ordered as the floats are, −0 equal to
+// +0. It reports false, leaving dx to the general loop, when the plane holds a
+// NaN (whose keys do not order as PyTorch picks NaNs).
+func maxPool2x2Backward[S ~int32 | ~int64](w, oh, ow int, x, dy, dx []S) bool {
+	shift := unsafe.Sizeof(S(0))*8 - 1
+	magnitude := ^(S(-1) << shift) // all bits but the sign
+	inf := S(math.Float64bits(math.Inf(1)))
+	if shift == 31 {
+		inf = S(math.Float32bits(float32(math.Inf(1))))
+	}
+	// key maps a float's bits to an integer with the float's order: negative
+	// floats have their magnitude bits flipped, then move up by one so that −0
+	// meets +0.
+	key := func(b S) int64 {
+		sign := b >> shift
+		return int64((b ^ (sign & magnitude)) - sign)
+	}
+	// less is −1 when a < b, else 0: the sign of a − b, which cannot overflow
+	// for float32 keys; float64 keys correct it where the subtraction
+	// overflows (Hacker's Delight, 2-12).
+	less := func(a, b int64) S {
+		d := a - b
+		if shift == 63 {
+			d ^= (a ^ b) & (d ^ a)
+		}
+		return S(d >> 63)
+	}
+	var nan S // gets the sign bit when some magnitude exceeds +Inf's
 	for i := 0; i < oh; i++ {
 		top := 2 * i * w
-		r0 := x[top : top+w]
-		r1 := x[top+w : top+2*w]
-		g := dy[i*ow : (i+1)*ow]
-		for j := range g {
-			a, b := r0[2*j:2*j+2:2*j+2], r1[2*j:2*j+2:2*j+2]
-			m := max(a[0], a[1], b[0], b[1])
-			at := top + w + 2*j + 1
-			if b[0] == m {
-				at = top + w + 2*j
-			}
-			if a[1] == m {
-				at = top + 2*j + 1
-			}
-			if a[0] == m {
-				at = top + 2*j
-			}
-			if m != m {
-				at = argmaxWindow(x, w, window{2 * i, 2*i + 2, 2 * j, 2*j + 2})
-			}
-			dx[at] += g[j]
+		x0, x1 := x[top:top+w], x[top+w:top+2*w]
+		d0, d1 := dx[top:top+w], dx[top+w:top+2*w]
+		for j, g := range dy[i*ow : (i+1)*ow] {
+			a, b := x0[2*j:2*j+2:2*j+2], x1[2*j:2*j+2:2*j+2]
+			nan |= (inf - a[0]&magnitude) | (inf - a[1]&magnitude) | (inf - b[0]&magnitude) | (inf - b[1]&magnitude)
+			k0, k1, k2, k3 := key(a[0]), key(a[1]), key(b[0]), key(b[1])
+			// A position wins if it beats every earlier one and ties or
+			// beats every later one: the first maximum.
+			win0 := ^(less(k0, k1) | less(k0, k2) | less(k0, k3))
+			win1 := less(k0, k1) &^ (less(k1, k2) | less(k1, k3))
+			win2 := less(k0, k2) & less(k1, k2) &^ less(k2, k3)
+			win3 := ^(win0 | win1 | win2)
+			e0, e1 := d0[2*j:2*j+2:2*j+2], d1[2*j:2*j+2:2*j+2]
+			e0[0], e0[1], e1[0], e1[1] = g&win0, g&win1, g&win2, g&win3
 		}
 	}
+	if nan < 0 {
+		return false
+	}
+	// Rows and columns that no window covers (odd sizes) get no gradient.
+	clear(dx[2*oh*w:])
+	if w > 2*ow {
+		for r := 0; r < 2*oh; r++ {
+			clear(dx[r*w+2*ow : (r+1)*w])
+		}
+	}
+	return true
 }
 
 // argmaxWindow returns the index in the plane x (rows of w) of the maximum of

@@ -97,13 +97,13 @@ func runPool[T Float](s PoolShape, x, dy []float64, maxPool bool) (y, dx []T) {
 	return y, dx
 }
 
-// randomPoolInput draws either distinct values or small integers, which tie
-// often and so test which maximum the gradient goes to.
+// randomPoolInput draws either distinct values or small integers and signed
+// zeros, which tie often and so test which maximum the gradient goes to.
 func randomPoolInput(rng *rand.Rand, n int, ties bool) []float64 {
 	x := uniformSlice(rng, n, -1, 1)
 	if ties {
 		for i := range x {
-			x[i] = math.Floor(3 * x[i])
+			x[i] = math.Round(3 * x[i]) // −0 for x in (−1/6, 0)
 		}
 	}
 	return x
@@ -137,22 +137,30 @@ func TestPoolMatchesNaiveFloat64(t *testing.T) { testPoolMatchesNaive[float64](t
 func TestPoolMatchesNaiveFloat32(t *testing.T) { testPoolMatchesNaive[float32](t) }
 
 // A NaN in a window wins the forward pass and takes the gradient (the last NaN
-// in window order, as in PyTorch), in the general and the 2×2 loops.
-func TestMaxPoolNaN(t *testing.T) {
+// in window order, as in PyTorch), in the general and the 2×2 loops; infinities
+// are ordinary values.
+func testMaxPoolSpecialValues[T Float](t *testing.T) {
 	for _, s := range poolTestShapes[:3] {
-		x := randomPoolInput(rand.New(rand.NewPCG(22, 23)), s.N*s.C*s.H*s.W, false)
-		x[s.W], x[s.W+1], x[s.W+3], x[2*s.W] = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-		dy := uniformSlice(rand.New(rand.NewPCG(24, 25)), s.N*s.C*s.OutH()*s.OutW(), -1, 1)
-		wantY, wantDx := naiveMaxPool(s, x, dy)
-		y, dx := runPool[float64](s, x, dy, true)
-		for i := range wantY {
-			if math.IsNaN(wantY[i]) != math.IsNaN(y[i]) || !math.IsNaN(y[i]) && y[i] != wantY[i] {
-				t.Fatalf("%v: y[%d] = %v, want %v", s, i, y[i], wantY[i])
+		for _, special := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			x := randomPoolInput(rand.New(rand.NewPCG(22, 23)), s.N*s.C*s.H*s.W, false)
+			x[s.W], x[s.W+1], x[s.W+3], x[2*s.W] = special, special, special, special
+			x = toFloat64s(asType[T](x))
+			dy := uniformSlice(rand.New(rand.NewPCG(24, 25)), s.N*s.C*s.OutH()*s.OutW(), -1, 1)
+			wantY, wantDx := naiveMaxPool(s, x, dy)
+			y, dx := runPool[T](s, x, dy, true)
+			for i := range wantY {
+				if math.IsNaN(wantY[i]) != math.IsNaN(float64(y[i])) || !math.IsNaN(wantY[i]) && float64(y[i]) != wantY[i] {
+					t.Fatalf("%v with %v: y[%d] = %v, want %v", s, special, i, y[i], wantY[i])
+				}
 			}
+			rtol, atol := typeTolerance[T]()
+			expectClose(t, fmt.Sprintf("%v with %v: dx", s, special), dx, wantDx, rtol, atol)
 		}
-		expectClose(t, s.String()+" dx", dx, wantDx, 0, 0)
 	}
 }
+
+func TestMaxPoolSpecialValuesFloat64(t *testing.T) { testMaxPoolSpecialValues[float64](t) }
+func TestMaxPoolSpecialValuesFloat32(t *testing.T) { testMaxPoolSpecialValues[float32](t) }
 
 // The gradients are those of the forward kernels: central differences of Σ g·y
 // (max pooling on distinct values, away from ties).
