@@ -162,6 +162,21 @@ func testMaxPoolSpecialValues[T Float](t *testing.T) {
 func TestMaxPoolSpecialValuesFloat64(t *testing.T) { testMaxPoolSpecialValues[float64](t) }
 func TestMaxPoolSpecialValuesFloat32(t *testing.T) { testMaxPoolSpecialValues[float32](t) }
 
+// −0 and +0 are equal maxima: the gradient goes to the first, in both loops.
+func TestMaxPoolSignedZeroTie(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, s := range []PoolShape{
+		{N: 1, C: 1, H: 2, W: 2, KH: 2, KW: 2, StrideH: 2, StrideW: 2},
+		{N: 1, C: 1, H: 2, W: 2, KH: 2, KW: 2, StrideH: 1, StrideW: 1},
+	} {
+		for _, x := range [][]float64{{negZero, 0, -1, -2}, {-1, 0, negZero, -2}, {-3, -1, negZero, 0}} {
+			_, wantDx := naiveMaxPool(s, x, []float64{1})
+			_, dx := runPool[float32](s, x, []float64{1}, true)
+			expectClose(t, fmt.Sprintf("%v x=%v", s, x), dx, wantDx, 0, 0)
+		}
+	}
+}
+
 // The gradients are those of the forward kernels: central differences of Σ g·y
 // (max pooling on distinct values, away from ties).
 func TestPoolGradientsMatchFiniteDifferences(t *testing.T) {
