@@ -11,10 +11,12 @@ import (
 
 // Step is one kernel launch of a Program.
 type Step struct {
-	Name string // the op, e.g. "conv2d(...)" — for profiles and errors
-	k    kernel
-	In   []*Buffer
-	Out  *Buffer
+	Name     string // the op, e.g. "conv2d(...)" — for profiles and errors
+	Layer    string // what it belongs to: a parameter prefix ("conv1") or op kind and ordinal ("relu#2")
+	Backward bool   // part of the backward pass
+	k        kernel
+	In       []*Buffer
+	Out      *Buffer
 }
 
 // Program is a model compiled for one batch size and mode: a flat list of
@@ -149,6 +151,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	// program (logits, loss) are never returned; parameter gradients write into
 	// the parameters' own buffers.
 	pooled := map[*gorgonia.Node]bool{}
+	labels := newStepLabeler(paramOf)
 	for i, s := range steps {
 		out := bufs[s.n]
 		if ps := gradOf[s.n]; len(ps) > 0 {
@@ -161,10 +164,11 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		for j, a := range s.args {
 			in[j] = bufs[a]
 		}
-		p.Steps = append(p.Steps, Step{Name: s.k.String(), k: s.k, In: in, Out: out})
+		layer, backward := labels.label(s.n, s.k, s.args)
+		p.Steps = append(p.Steps, Step{Name: s.k.String(), Layer: layer, Backward: backward, k: s.k, In: in, Out: out})
 		if ps := gradOf[s.n]; len(ps) > 1 { // one node, several parameters: copy
 			for _, q := range ps[1:] {
-				p.Steps = append(p.Steps, Step{Name: "copy", k: copyKernel{}, In: []*Buffer{out}, Out: q.Grad})
+				p.Steps = append(p.Steps, Step{Name: "copy", Layer: layer, Backward: true, k: copyKernel{}, In: []*Buffer{out}, Out: q.Grad})
 			}
 		}
 		for _, a := range s.args {
@@ -269,4 +273,48 @@ func (p *bufferPool) give(b *Buffer) {
 	p.free = append(p.free, nil)
 	copy(p.free[i+1:], p.free[i:])
 	p.free[i] = s
+}
+
+// stepLabeler names the layer each step belongs to, for per-layer profiles. A
+// forward step takes the prefix of a parameter it reads ("conv1" for
+// "conv1.weight"), else its op kind and ordinal ("relu#2"). A backward step
+// belongs to the forward node whose output gradient it reads: Gorgonia marks
+// each gradient node with the node it is the gradient of.
+type stepLabeler struct {
+	paramOf map[*gorgonia.Node]*Param
+	of      map[*gorgonia.Node]string
+	count   map[string]int
+}
+
+func newStepLabeler(paramOf map[*gorgonia.Node]*Param) *stepLabeler {
+	return &stepLabeler{paramOf: paramOf, of: map[*gorgonia.Node]string{}, count: map[string]int{}}
+}
+
+func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (string, bool) {
+	for _, a := range args {
+		for _, f := range a.DerivOf() {
+			if name, ok := l.of[f]; ok {
+				l.of[n] = name
+				return name, true
+			}
+		}
+	}
+	for _, a := range args {
+		if p := l.paramOf[a]; p != nil {
+			name := p.Name
+			if i := strings.LastIndex(name, "."); i >= 0 {
+				name = name[:i]
+			}
+			l.of[n] = name
+			return name, false
+		}
+	}
+	kind := k.String()
+	if i := strings.Index(kind, "("); i >= 0 {
+		kind = kind[:i]
+	}
+	l.count[kind]++
+	name := fmt.Sprintf("%s#%d", kind, l.count[kind])
+	l.of[n] = name
+	return name, false
 }

@@ -52,7 +52,11 @@ func GlobalAvgPool(x *gorgonia.Node) (*gorgonia.Node, error) {
 }
 
 func (k poolKernel) String() string {
-	return fmt.Sprintf("pool2d(max=%t,%+v)", k.max, k.opt)
+	kind := "avg_pool2d"
+	if k.max {
+		kind = "max_pool2d"
+	}
+	return fmt.Sprintf("%s(%+v)", kind, k.opt)
 }
 func (k poolKernel) dims() []int     { return []int{4, 4} }
 func (k poolKernel) diffWRT() []bool { return []bool{true} }

@@ -1,0 +1,69 @@
+package graph
+
+import (
+	"fmt"
+	"time"
+)
+
+// LayerTime is the time one layer's steps took in a training step.
+type LayerTime struct {
+	Layer             string
+	Forward, Backward time.Duration
+}
+
+// Profile runs repeats training steps on the CPU backend, timing every kernel
+// launch, and returns the median time per layer in order of the forward pass.
+// It leaves the parameters' gradients as a training step would.
+func Profile(mc *Machine, x, labels *Buffer, repeats int) ([]LayerTime, error) {
+	if _, ok := mc.Backend.(CPU); !ok {
+		return nil, fmt.Errorf("per-layer profiles run on the cpu backend, not %s", mc.Backend.Name())
+	}
+	p, err := mc.bind(x, labels, true)
+	if err != nil {
+		return nil, err
+	}
+	samples := make([][]time.Duration, len(p.Steps))
+	for r := 0; r < repeats+1; r++ { // the first run warms up
+		ctx := &execContext{training: true, iteration: mc.iteration, work: p.Workspace}
+		for i := range p.Steps {
+			s := &p.Steps[i]
+			start := time.Now()
+			if err := s.k.exec(ctx, s.In, s.Out); err != nil {
+				return nil, fmt.Errorf("step %d (%s): %w", i, s.Name, err)
+			}
+			if r > 0 {
+				samples[i] = append(samples[i], time.Since(start))
+			}
+		}
+	}
+	var out []LayerTime
+	index := map[string]int{}
+	for i, s := range p.Steps {
+		j, ok := index[s.Layer]
+		if !ok {
+			j = len(out)
+			index[s.Layer] = j
+			out = append(out, LayerTime{Layer: s.Layer})
+		}
+		d := median(samples[i])
+		if s.Backward {
+			out[j].Backward += d
+		} else {
+			out[j].Forward += d
+		}
+	}
+	return out, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
