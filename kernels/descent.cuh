@@ -1,0 +1,68 @@
+// descent.cuh — helpers shared by Descent's CUDA kernels (kernels/*.cu).
+//
+// Each kernel is the twin of a Go kernel of this package, with the same name and,
+// as far as C allows, the same arguments: shapes first, then tensors, sizes as int.
+// Arithmetic follows the Go code operation by operation: PTX is generated with
+// -fmad=false (no contraction into fused multiply-adds) and IEEE division and
+// square root, so element-wise kernels give the Go results bit for bit; sums
+// run in double in a fixed tree order, so they are deterministic but ordered
+// differently from the Go loops. No kernel uses float atomics.
+//
+// The same sources compile with g++ against kernels/cuda_emu/cuda_emu.h, which
+// runs grids on the CPU for the tests of package kernels/cuda_emu.
+#pragma once
+
+#define KERNEL extern "C" __global__
+
+// FOR_EACH visits [0, n) with a grid-stride loop.
+#define FOR_EACH(i, n) \
+	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
+
+// REDUCE_THREADS is the block size of every kernel that reduces with block_sum.
+#define REDUCE_THREADS 256
+
+// Go's built-in max and min: NaN wins, and +0 > −0.
+__device__ inline float go_max(float a, float b) {
+	if (a != a) return a;
+	if (b != b) return b;
+	if (a > b) return a;
+	if (b > a) return b;
+	return signbit(a) ? b : a;
+}
+
+__device__ inline float go_min(float a, float b) {
+	if (a != a) return a;
+	if (b != b) return b;
+	if (a < b) return a;
+	if (b < a) return b;
+	return signbit(a) ? a : b;
+}
+
+// nonpositive_mask is all ones when the float with bits u is ≤ 0 as a signed
+// integer (+0, −0 and every negative float), else 0: the sign test of the Go
+// ReLU gradients, on bit patterns.
+__device__ inline unsigned int nonpositive_mask(unsigned int u) {
+	return 0u - ((u | (u - 1u)) >> 31);
+}
+
+// block_sum adds v over the REDUCE_THREADS threads of the block in a fixed tree
+// order and returns the total to every thread; scratch holds REDUCE_THREADS
+// doubles of shared memory.
+__device__ inline double block_sum(double v, double* scratch) {
+	scratch[threadIdx.x] = v;
+	__syncthreads();
+	for (int s = REDUCE_THREADS / 2; s > 0; s >>= 1) {
+		if ((int)threadIdx.x < s) scratch[threadIdx.x] += scratch[threadIdx.x + s];
+		__syncthreads();
+	}
+	double total = scratch[0];
+	__syncthreads();
+	return total;
+}
+
+// class_index is Go's classIndex: the label as a class in [0, classes), or −1.
+__device__ inline int class_index(float label, int classes) {
+	double f = (double)label;
+	if (!(f >= 0 && f < (double)classes) || f != trunc(f)) return -1;
+	return (int)f;
+}

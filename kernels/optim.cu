@@ -1,0 +1,121 @@
+// Fused multi-tensor twins of optim.go's optimizer kernels. One launch updates
+// every parameter tensor of a flat region (parameters, gradients and each state
+// laid out at the same offsets, each tensor starting on a multiple of chunk
+// elements; the padding between tensors is zero and stays zero). Parameter
+// groups: group[i/chunk] picks the row of hyper holding element i's
+// hyperparameters, already converted to float as optim.go converts them; group
+// NULL means row 0 everywhere. Optional state (momentum buffers, AMSGrad's
+// maximum, RMSProp's average gradient) may be NULL when no group uses it.
+#include "descent.cuh"
+
+__device__ inline const float* hyper_row(const float* hyper, int stride, const int* group, int chunk, int i) {
+	return hyper + (group ? group[i / chunk] : 0) * stride;
+}
+
+// SGD rows: rate, momentum, 1−dampening, weight decay, nesterov (0/1), first
+// step (0/1), has momentum buffer (0/1).
+#define SGD_HYPER 7
+KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const int* group, int chunk, int n) {
+	FOR_EACH(i, n) {
+		const float* h = hyper_row(hyper, SGD_HYPER, group, chunk, i);
+		float rate = h[0], mu = h[1], keep = h[2], wd = h[3];
+		if (h[6] == 0) {
+			w[i] -= rate * (g[i] + wd * w[i]);
+			continue;
+		}
+		float d = g[i] + wd * w[i];
+		buf[i] = h[5] != 0 ? d : mu * buf[i] + keep * d;
+		if (h[4] != 0) d += mu * buf[i];
+		else d = buf[i];
+		w[i] -= rate * d;
+	}
+}
+
+// Adagrad rows: −clr, weight decay, eps.
+#define ADAGRAD_HYPER 3
+KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, const int* group, int chunk, int n) {
+	FOR_EACH(i, n) {
+		const float* h = hyper_row(hyper, ADAGRAD_HYPER, group, chunk, i);
+		float d = g[i] + h[1] * w[i];
+		sum[i] += d * d;
+		w[i] += h[0] * d / (sqrtf(sum[i]) + h[2]);
+	}
+}
+
+// Adadelta rows: lr, rho, 1−rho, eps, weight decay.
+#define ADADELTA_HYPER 5
+KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta, const float* hyper,
+	const int* group, int chunk, int n) {
+	FOR_EACH(i, n) {
+		const float* h = hyper_row(hyper, ADADELTA_HYPER, group, chunk, i);
+		float rate = h[0], r = h[1], keep = h[2], e = h[3], wd = h[4];
+		float d = g[i] + wd * w[i];
+		squareAvg[i] = r * squareAvg[i] + keep * d * d;
+		float delta = sqrtf(accDelta[i] + e) / sqrtf(squareAvg[i] + e) * d;
+		accDelta[i] = r * accDelta[i] + keep * delta * delta;
+		w[i] -= rate * delta;
+	}
+}
+
+// RMSProp rows: lr, alpha, 1−alpha, eps, weight decay, momentum, centered (0/1),
+// has momentum buffer (0/1).
+#define RMSPROP_HYPER 8
+KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, float* buf, const float* hyper,
+	const int* group, int chunk, int n) {
+	FOR_EACH(i, n) {
+		const float* h = hyper_row(hyper, RMSPROP_HYPER, group, chunk, i);
+		float rate = h[0], a = h[1], keep = h[2], e = h[3], wd = h[4], mu = h[5];
+		float d = g[i] + wd * w[i];
+		squareAvg[i] = a * squareAvg[i] + keep * d * d;
+		float avg;
+		if (h[6] != 0) {
+			gradAvg[i] = a * gradAvg[i] + keep * d;
+			avg = sqrtf(squareAvg[i] - gradAvg[i] * gradAvg[i]) + e;
+		} else {
+			avg = sqrtf(squareAvg[i]) + e;
+		}
+		if (h[7] != 0) {
+			buf[i] = mu * buf[i] + d / avg;
+			w[i] -= rate * buf[i];
+		} else {
+			w[i] -= rate * d / avg;
+		}
+	}
+}
+
+// Adam rows (Adam and AdamW): −lr/(1−β1^step), √(1−β2^step), β1, 1−β1, β2,
+// 1−β2, eps, coupled weight decay, decoupled shrink factor, AMSGrad (0/1).
+#define ADAM_HYPER 10
+KERNEL void Adam(float* w, const float* g, float* m, float* v, float* vmax, const float* hyper,
+	const int* group, int chunk, int n) {
+	FOR_EACH(i, n) {
+		const float* h = hyper_row(hyper, ADAM_HYPER, group, chunk, i);
+		float negStep = h[0], bc2Sqrt = h[1], b1 = h[2], keep1 = h[3], b2 = h[4], keep2 = h[5];
+		float e = h[6], wd = h[7], s = h[8];
+		if (s != 1.0f) w[i] *= s;
+		float d = g[i] + wd * w[i];
+		m[i] = b1 * m[i] + keep1 * d;
+		v[i] = b2 * v[i] + keep2 * d * d;
+		float second = v[i];
+		if (h[9] != 0) {
+			vmax[i] = go_max(vmax[i], v[i]);
+			second = vmax[i];
+		}
+		w[i] += negStep * m[i] / (sqrtf(second) / bc2Sqrt + e);
+	}
+}
+
+KERNEL void PenaltyGrad(const float* w, float* g, float l1, float l2, int n) {
+	FOR_EACH(i, n) {
+		float sign = w[i] > 0 ? l1 : (w[i] < 0 ? -l1 : 0.0f);
+		g[i] += sign + l2 * w[i];
+	}
+}
+
+KERNEL void GradScale(float* x, float s, int n) {
+	FOR_EACH(i, n) x[i] *= s;
+}
+
+KERNEL void GradClamp(float* x, float limit, int n) {
+	FOR_EACH(i, n) x[i] = go_min(go_max(x[i], -limit), limit);
+}
