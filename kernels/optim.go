@@ -4,10 +4,12 @@ import "math"
 
 // The optimizer kernels update one parameter tensor in place, one element at a
 // time, following torch.optim 1.13's single-tensor code path operation by
-// operation. Hyperparameters arrive as float64 and are converted to the element
-// type once per call, as PyTorch converts its Python scalars; weight decay here
-// is PyTorch's coupled weight_decay (the gradient gains weightDecay·w), except in
-// AdamW. State slices that an option switches off are nil.
+// operation, except where a comment says that a division or square root is
+// saved by an equivalent form (equal up to rounding). Hyperparameters arrive
+// as float64 and are converted to the element type once per call, as PyTorch
+// converts its Python scalars; weight decay here is PyTorch's coupled
+// weight_decay (the gradient gains weightDecay·w), except in AdamW. State
+// slices that an option switches off are nil.
 
 // OptimGrain is the number of elements in one ParallelFor chunk of the optimizer
 // kernels and reductions. A reduction's partial slice needs
