@@ -54,9 +54,12 @@ type ScheduleState struct {
 // (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau; any
 // case, the LR suffix optional; also step, multistep, exponential, cosine,
 // plateau) with its options by PyTorch's names. Every type also takes
-// "warmup_iters" and "warmup_start_factor", which wrap it in a LinearWarmup;
-// the type "constant" (or "warmup", or "") keeps the base rates, for a warm-up
-// alone. An unknown type or option is an error naming it.
+// "warmup_iters" and "warmup_start_factor" (default 1/3, LinearLR's
+// start_factor), which wrap it in a LinearWarmup; the type "constant" (or
+// "warmup", or "") keeps the base rates, for a warm-up alone. Required
+// options: step_size, milestones, gamma of ExponentialLR, T_max. Numbers may
+// be float64 or int; mode and threshold_mode are strings; min_lr is a number
+// or one per group. An unknown type or option is an error naming it.
 func NewSchedule(typ string, groups LRGroups, opts map[string]any) (Schedule, error) {
 	r := newOptionReader(typ, opts)
 	warmupIters := r.int("warmup_iters", 0)
