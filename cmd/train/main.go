@@ -38,6 +38,8 @@ func dispatch(args []string) error {
 			return trainCommand(args[1:])
 		case "eval":
 			return evalCommand(args[1:])
+		case "bench":
+			return benchCommand(args[1:])
 		}
 	}
 	return trainCommand(args)

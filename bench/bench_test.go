@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/descent-ml/descent/graph"
+)
+
+// TestMeasureAndReports measures two tiny cells and checks every report format.
+func TestMeasureAndReports(t *testing.T) {
+	cells := Matrix([]string{"mlp"}, []string{"sgd", "adam"}, []string{"input"}, "cpu", map[string]int{"mlp": 8})
+	var results []Result
+	for _, c := range cells {
+		r, err := Measure(c, graph.CPU{}, Options{Steps: 2, Warmup: 1, Repeats: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Repeats) != 2 || r.ImagesPerSec <= 0 {
+			t.Fatalf("%+v", r)
+		}
+		results = append(results, r)
+	}
+	dir := t.TempDir()
+	if err := WriteJSON(filepath.Join(dir, "b.json"), results); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "b.json"))
+	var records []map[string]any
+	if err := json.Unmarshal(raw, &records); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"model", "optimizer", "normalization", "device", "batch", "images_per_sec", "repeats"} {
+		if _, ok := records[0][key]; !ok {
+			t.Errorf("JSON record has no %q: %s", key, raw)
+		}
+	}
+	if err := WriteCSV(filepath.Join(dir, "b.csv"), results); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteBarChart(filepath.Join(dir, "b.png"), results); err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	cmp := Pair(results, []Result{{Cell: results[0].Cell, ImagesPerSec: results[0].ImagesPerSec / 2}})
+	if err := WriteTable(&sb, results, cmp); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sb.String(), "2.00×") {
+		t.Errorf("table has no ratio:\n%s", sb.String())
+	}
+	if _, err := Measure(Cell{Model: "vgg", Optimizer: "sgd", Batch: 1}, graph.CPU{}, Quick); err == nil {
+		t.Error("unknown model accepted")
+	}
+}
+
+// BenchmarkTrainStep is the throughput matrix as go test benchmarks: MLP and
+// LeNet × every optimizer × every normalization, images/s per cell.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, c := range Matrix([]string{"mlp", "lenet"}, Optimizers, Normalizations, "cpu", map[string]int{"mlp": 64, "lenet": 64}) {
+		b.Run(c.Model+"/"+c.Optimizer+"/"+c.Normalization, func(b *testing.B) {
+			r, err := Measure(c, graph.CPU{}, Options{Steps: b.N, Warmup: 1, Repeats: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.ImagesPerSec, "images/s")
+		})
+	}
+}

@@ -1,0 +1,175 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"gorgonia.org/tensor"
+
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/layers"
+	"github.com/descent-ml/descent/solvers"
+)
+
+// Models, Optimizers and Normalizations are the axes of the matrix.
+var (
+	Models         = []string{"mlp", "lenet", "resnet"}
+	Optimizers     = []string{"sgd", "adagrad", "adadelta", "rmsprop", "adam", "adamw"}
+	Normalizations = []string{"none", "input", "batch"}
+)
+
+// Cell is one configuration to measure.
+type Cell struct {
+	Model         string `json:"model"`
+	Optimizer     string `json:"optimizer"`
+	Normalization string `json:"normalization"`
+	Device        string `json:"device"`
+	Batch         int    `json:"batch"`
+}
+
+// Result is a measured cell: the median images/s over the repeats.
+type Result struct {
+	Cell
+	ImagesPerSec float64   `json:"images_per_sec"`
+	Repeats      []float64 `json:"repeats"` // images/s of each timed repeat
+}
+
+// Options set how long each cell is measured.
+type Options struct {
+	Steps   int // training steps per timed repeat
+	Warmup  int // untimed steps first
+	Repeats int
+}
+
+// Quick measures every cell briefly; Full more steadily.
+var (
+	Quick = Options{Steps: 4, Warmup: 1, Repeats: 3}
+	Full  = Options{Steps: 20, Warmup: 3, Repeats: 5}
+)
+
+// Matrix lists the cells of models × optimizers × normalizations on a device,
+// with each model's batch size.
+func Matrix(models, optimizers, norms []string, device string, batch map[string]int) []Cell {
+	var cells []Cell
+	for _, m := range models {
+		for _, o := range optimizers {
+			for _, n := range norms {
+				cells = append(cells, Cell{Model: m, Optimizer: o, Normalization: n, Device: device, Batch: batch[m]})
+			}
+		}
+	}
+	return cells
+}
+
+// Network is the benchmark network of a model name and its input shape (CHW).
+// The shapes match bench/pytorch/throughput.py.
+func Network(model string, batchNorm bool) (layers.Layer, []int, error) {
+	switch model {
+	case "mlp":
+		return layers.MLP(layers.MLPConfig{Inputs: 784, Classes: 10, Depth: 2, Width: 256, Activation: layers.ReLU, BatchNorm: batchNorm}), []int{1, 28, 28}, nil
+	case "lenet":
+		return layers.LeNet(layers.LeNetConfig{Channels: 1, Height: 28, Width: 28, Classes: 10, BatchNorm: batchNorm, Dropout: 0.5}), []int{1, 28, 28}, nil
+	case "resnet":
+		return layers.ResNet(layers.ResNetConfig{Channels: 3, Classes: 10}), []int{3, 32, 32}, nil
+	}
+	return nil, nil, fmt.Errorf("unknown model %q (want mlp, lenet or resnet)", model)
+}
+
+// optimizerOptions are the learning rates the PyTorch script uses too.
+var optimizerOptions = map[string]map[string]any{
+	"sgd":      {"lr": 0.01, "momentum": 0.9},
+	"adagrad":  {"lr": 0.01},
+	"adadelta": {},
+	"rmsprop":  {"lr": 0.001},
+	"adam":     {"lr": 0.001},
+	"adamw":    {"lr": 0.001},
+}
+
+// Measure runs one cell on backend.
+func Measure(c Cell, backend graph.Backend, opt Options) (Result, error) {
+	net, chw, err := Network(c.Model, c.Normalization == "batch")
+	if err != nil {
+		return Result{}, err
+	}
+	shape := append([]int{c.Batch}, chw...)
+	m, err := layers.Build(net, shape, tensor.Float32, 1)
+	if err != nil {
+		return Result{}, err
+	}
+	o, err := solvers.New(c.Optimizer, optimizerOptions[c.Optimizer])
+	if err != nil {
+		return Result{}, err
+	}
+	var params []*graph.Param
+	for _, p := range m.Params {
+		if p.Trainable() {
+			params = append(params, p)
+		}
+	}
+	if err := o.AddGroup(params, nil); err != nil {
+		return Result{}, err
+	}
+	mc := graph.NewMachine(m, backend)
+	rng := rand.New(rand.NewPCG(1, 2))
+	raw := make([]float32, shapeSize(shape))
+	for i := range raw {
+		raw[i] = rng.Float32()
+	}
+	x := graph.NewBuffer(tensor.Float32, shape...)
+	labels := graph.NewBuffer(tensor.Float32, c.Batch)
+	for i := range labels.F32 {
+		labels.F32[i] = float32(rng.IntN(10))
+	}
+	step := func() error {
+		if c.Normalization == "none" {
+			copy(x.F32, raw)
+		} else { // input normalization on the host, as the data pipeline does it
+			for i, v := range raw {
+				x.F32[i] = (v - 0.5) * 4
+			}
+		}
+		if _, _, err := mc.TrainStep(x, labels); err != nil {
+			return err
+		}
+		return o.Step()
+	}
+	for i := 0; i < opt.Warmup; i++ {
+		if err := step(); err != nil {
+			return Result{}, err
+		}
+	}
+	r := Result{Cell: c}
+	for rep := 0; rep < opt.Repeats; rep++ {
+		start := time.Now()
+		for i := 0; i < opt.Steps; i++ {
+			if err := step(); err != nil {
+				return Result{}, err
+			}
+		}
+		r.Repeats = append(r.Repeats, float64(opt.Steps*c.Batch)/time.Since(start).Seconds())
+	}
+	r.ImagesPerSec = medianOf(r.Repeats)
+	return r, nil
+}
+
+func medianOf(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func shapeSize(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Training throughput of Descent's benchmark networks in PyTorch eager mode.
+
+Descent's bench package runs this script in the same run as its own
+measurements, so both see the same machine state. One JSON object per cell is
+printed on stdout:
+  {"model", "optimizer", "normalization", "device", "batch", "images_per_sec", "repeats"}
+The networks mirror Descent's model zoo (layers.MLP, layers.LeNet, layers.ResNet):
+same shapes, same layers, PyTorch's default initialization.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+
+
+def mlp(batch_norm, classes=10, depth=2, width=256, inputs=784):
+    layers = [nn.Flatten()]
+    n = inputs
+    for _ in range(depth):
+        layers.append(nn.Linear(n, width))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(nn.ReLU())
+        n = width
+    layers.append(nn.Linear(n, classes))
+    return nn.Sequential(*layers)
+
+
+def lenet(batch_norm, classes=10):
+    bias = not batch_norm
+    layers = [nn.Conv2d(1, 32, 5, bias=bias)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(32))
+    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 5, bias=bias)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(64))
+    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1024, 128, bias=bias)]
+    if batch_norm:
+        layers.append(nn.BatchNorm1d(128))
+    layers += [nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes)]
+    return nn.Sequential(*layers)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        s = x if self.downsample is None else self.downsample(x)
+        return torch.relu(y + s)
+
+
+def resnet(batch_norm, classes=10, width=16, blocks=1):
+    layers = [nn.Conv2d(3, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    cin = width
+    for stage in range(3):
+        cout = width << stage
+        for b in range(blocks):
+            layers.append(Block(cin, cout, 2 if stage > 0 and b == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
+    return nn.Sequential(*layers)
+
+
+MODELS = {"mlp": (mlp, (1, 28, 28)), "lenet": (lenet, (1, 28, 28)), "resnet": (resnet, (3, 32, 32))}
+
+OPTIMIZERS = {
+    "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+    "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.01),
+    "adadelta": lambda p: torch.optim.Adadelta(p),
+    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.001),
+    "adam": lambda p: torch.optim.Adam(p, lr=0.001),
+    "adamw": lambda p: torch.optim.AdamW(p, lr=0.001),
+}
+
+
+def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
+    build, shape = MODELS[model_name]
+    torch.manual_seed(0)
+    net = build(norm == "batch").to(device).train()
+    opt = OPTIMIZERS[opt_name](net.parameters())
+    x = torch.rand(batch, *shape, device=device)
+    if norm != "none":  # input normalization happens on the host before the step
+        x = (x - 0.5) / 0.25
+    y = torch.randint(0, 10, (batch,), device=device)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(warmup):
+        step()
+    rates = []
+    for _ in range(repeats):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loss = step()
+        loss.item()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        rates.append(steps * batch / (time.perf_counter() - t0))
+    return {"model": model_name, "optimizer": opt_name, "normalization": norm, "device": device,
+            "batch": batch, "images_per_sec": statistics.median(rates), "repeats": rates,
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--models", default="mlp,lenet")
+    ap.add_argument("--optimizers", default="adam")
+    ap.add_argument("--norms", default="none")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    else:
+        import os
+        torch.set_num_threads(os.cpu_count())
+    for m in a.models.split(","):
+        for o in a.optimizers.split(","):
+            for n in a.norms.split(","):
+                print(json.dumps(measure(m, o, n, a.device, a.batch, a.steps, a.warmup, a.repeats)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

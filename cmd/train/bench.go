@@ -1,0 +1,118 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"gorgonia.org/tensor"
+
+	"github.com/descent-ml/descent/bench"
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/layers"
+)
+
+func benchCommand(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	quick := fs.Bool("quick", false, "measure every cell briefly (about two minutes on two CPU cores), MLP and LeNet by default")
+	models := fs.String("models", "", "comma-separated models (default: mlp,lenet with -quick, else mlp,lenet,resnet)")
+	optimizers := fs.String("optimizers", strings.Join(bench.Optimizers, ","), "comma-separated optimizers")
+	norms := fs.String("norms", strings.Join(bench.Normalizations, ","), "comma-separated normalizations: none, input, batch")
+	device := fs.String("device", "cpu", "cpu or gpu")
+	batches := fs.String("batch", "mlp=64,lenet=64,resnet=256", "batch size per model")
+	jsonOut := fs.String("json", "", "write the results as JSON to this file")
+	csvOut := fs.String("csv", "", "write the results as CSV to this file")
+	pngOut := fs.String("png", "", "draw the results as a bar chart PNG")
+	compare := fs.Bool("compare", false, "measure the same cells in PyTorch in the same run and print Descent/PyTorch")
+	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	batch := map[string]int{}
+	for _, kv := range strings.Split(*batches, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		var n int
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 1 {
+			return fmt.Errorf("flag -batch: %q is not model=size", kv)
+		}
+		batch[k] = n
+	}
+	backend, err := newBackend(*device)
+	if err != nil {
+		return fmt.Errorf("flag -device %s: %w", *device, err)
+	}
+	if *profile != "" {
+		return profileModel(*profile, batch[*profile], backend)
+	}
+	ms := *models
+	if ms == "" {
+		ms = "mlp,lenet,resnet"
+		if *quick {
+			ms = "mlp,lenet"
+		}
+	}
+	opt := bench.Full
+	if *quick {
+		opt = bench.Quick
+	}
+	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
+	var results []bench.Result
+	for _, c := range cells {
+		r, err := bench.Measure(c, backend, opt)
+		if err != nil {
+			return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
+		}
+		fmt.Fprintf(os.Stderr, "%-7s %-9s %-6s %8.0f images/s\n", c.Model, c.Optimizer, c.Normalization, r.ImagesPerSec)
+		results = append(results, r)
+	}
+	var cmp []bench.Comparison
+	if *compare {
+		torch, err := bench.PyTorch(cells, opt, bench.PyTorchScript())
+		if err != nil {
+			return err
+		}
+		cmp = bench.Pair(results, torch)
+	}
+	if err := bench.WriteTable(os.Stdout, results, cmp); err != nil {
+		return err
+	}
+	for _, w := range []struct {
+		path  string
+		write func(string, []bench.Result) error
+	}{{*jsonOut, bench.WriteJSON}, {*csvOut, bench.WriteCSV}, {*pngOut, bench.WriteBarChart}} {
+		if w.path != "" {
+			if err := w.write(w.path, results); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// profileModel prints the per-layer timing of one training step.
+func profileModel(model string, batch int, backend graph.Backend) error {
+	net, chw, err := bench.Network(model, true)
+	if err != nil {
+		return fmt.Errorf("flag -profile: %w", err)
+	}
+	shape := append([]int{batch}, chw...)
+	m, err := layers.Build(net, shape, tensor.Float32, 1)
+	if err != nil {
+		return err
+	}
+	x := graph.NewBuffer(tensor.Float32, shape...)
+	for i := range x.F32 {
+		x.F32[i] = float32(i%255) / 255
+	}
+	labels := graph.NewBuffer(tensor.Float32, batch)
+	for i := range labels.F32 {
+		labels.F32[i] = float32(i % 10)
+	}
+	prof, err := graph.Profile(graph.NewMachine(m, backend), x, labels, 10)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s with batch norm, batch %d, %s: median of 10 steps\n", model, batch, backend.Name())
+	return bench.WriteProfile(os.Stdout, prof)
+}
