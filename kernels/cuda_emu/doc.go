@@ -1,0 +1,16 @@
+// Package cudaemu runs Descent's CUDA kernels (kernels/*.cu) on the CPU: it
+// compiles them with g++ against cuda_emu.h, a small emulation of CUDA C++
+// (thread and block indices, __shared__ memory, __syncthreads with a fiber
+// per CUDA thread, intrinsics), into a driver program that serves allocation,
+// copies, kernel launches and a column-major SGEMM in cuBLAS's terms.
+//
+// An Emulator satisfies launch.Queue, so the launch descriptions of package
+// kernels/launch — the ones the GPU runs — drive it unchanged. Its tests compare
+// every CUDA kernel with its Go twin of package kernels on random inputs, so
+// the kernel code, its launch geometry and its argument packing are checked on
+// every machine with a C++ compiler, GPU or not.
+//
+// The driver is built once per source version and cached under the user cache
+// directory; memory handed out by Alloc starts filled with NaNs, as a GPU's
+// memory holds garbage.
+package cudaemu
