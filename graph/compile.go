@@ -105,7 +105,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 		args := children(n)
 		switch {
-		case n == m.Input || n == m.Labels:
+		case n == m.Input || n == m.Labels: // the batch size may change
 			shape := append([]int{batch}, n.Shape()[1:]...)
 			b := &Buffer{Shape: shape}
 			bufs[n] = b

@@ -103,6 +103,10 @@ func TestGradients(t *testing.T) {
 			}
 			return Add(x, y)
 		}},
+		{"mean-squared-error", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			targets := h.arg("targets", State, randVals(rng, 12), 4, 3)
+			return MeanSquaredError(x4(h, rng, 4, 3), targets)
+		}},
 		{"softmax-cross-entropy", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			labels := h.arg("labels", State, []float64{0, 3, 2, 3}, 4)
 			return SoftmaxCrossEntropy(x4(h, rng, 4, 5), labels)

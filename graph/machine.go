@@ -82,7 +82,7 @@ func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
 		return nil, fmt.Errorf("input batch of shape %v, the model takes N×%v", x.Shape, []int(want[1:]))
 	}
 	n := x.Shape[0]
-	if labels.Len() != n || labels.Dtype() != mc.Model.Dtype {
+	if labels.Len() != n*shapeSize(mc.Model.Labels.Shape()[1:]) || labels.Dtype() != mc.Model.Dtype {
 		return nil, fmt.Errorf("%d labels for a batch of %d", labels.Len(), n)
 	}
 	p, err := mc.Program(n, training)
@@ -108,7 +108,7 @@ func (mc *Machine) TrainStep(x, labels *Buffer) (loss float64, correct int, err 
 		return math.NaN(), 0, err
 	}
 	mc.iteration++
-	return p.Loss.At(0), countCorrect(p.Logits, labels), nil
+	return p.Loss.At(0), mc.correct(p, labels), nil
 }
 
 // Evaluate runs the forward pass in evaluation mode and returns the mean loss,
@@ -122,5 +122,13 @@ func (mc *Machine) Evaluate(x, labels *Buffer) (loss float64, correct int, logit
 	if err := mc.Backend.Run(p, mc.iteration); err != nil {
 		return math.NaN(), 0, nil, err
 	}
-	return p.Loss.At(0), countCorrect(p.Logits, labels), p.Logits, nil
+	return p.Loss.At(0), mc.correct(p, labels), p.Logits, nil
+}
+
+// correct counts right predictions of a classifier (0 for a regression).
+func (mc *Machine) correct(p *Program, labels *Buffer) int {
+	if mc.Model.Regression {
+		return 0
+	}
+	return countCorrect(p.Logits, labels)
 }

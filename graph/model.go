@@ -68,24 +68,27 @@ func (b *Builder) claim(name string) error {
 	return nil
 }
 
-// Model is a built classifier: input → logits, the mean softmax cross-entropy
-// loss against integer labels, and the symbolic gradient of that loss with
-// respect to every trainable parameter.
+// Model is a built network: input → output (logits of a classifier), a loss
+// against the labels, and the symbolic gradient of that loss with respect to
+// every trainable parameter. A classifier's loss is the mean softmax
+// cross-entropy against class indices; a regression's the mean squared error
+// against targets shaped like the output.
 type Model struct {
-	Graph  *gorgonia.ExprGraph
-	Dtype  tensor.Dtype
-	Input  *gorgonia.Node // N×… (NCHW images or N×features)
-	Labels *gorgonia.Node // N class indices
-	Logits *gorgonia.Node // N×classes
-	Loss   *gorgonia.Node // scalar
-	Params []*Param       // in creation order, trainable and state alike
+	Graph      *gorgonia.ExprGraph
+	Dtype      tensor.Dtype
+	Input      *gorgonia.Node // N×… (NCHW images or N×features)
+	Labels     *gorgonia.Node // N class indices, or N×… regression targets
+	Logits     *gorgonia.Node // N×classes, or the regression output
+	Loss       *gorgonia.Node // scalar
+	Params     []*Param       // in creation order, trainable and state alike
+	Regression bool
 
 	paramNodes []*gorgonia.Node // parallel to Params
 	gradNodes  []*gorgonia.Node // parallel to Params; nil where no gradient
 }
 
-// Finish adds the loss and its gradients and returns the model. logits must be
-// N×classes.
+// Finish adds the classification loss and its gradients and returns the model.
+// logits must be N×classes.
 func (b *Builder) Finish(input, logits *gorgonia.Node) (*Model, error) {
 	s := logits.Shape()
 	if len(s) != 2 {
@@ -96,8 +99,24 @@ func (b *Builder) Finish(input, logits *gorgonia.Node) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Graph: b.g, Dtype: b.dtype, Input: input, Labels: labels, Logits: logits, Loss: loss,
-		Params: b.params, paramNodes: b.nodes, gradNodes: make([]*gorgonia.Node, len(b.params))}
+	return b.finish(&Model{Input: input, Labels: labels, Logits: logits, Loss: loss})
+}
+
+// FinishRegression adds the mean squared error between output and targets of
+// the same shape, and its gradients.
+func (b *Builder) FinishRegression(input, output *gorgonia.Node) (*Model, error) {
+	s := output.Shape()
+	targets := gorgonia.NewTensor(b.g, b.dtype, len(s), gorgonia.WithShape(s...), gorgonia.WithName("targets"))
+	loss, err := MeanSquaredError(output, targets)
+	if err != nil {
+		return nil, err
+	}
+	return b.finish(&Model{Input: input, Labels: targets, Logits: output, Loss: loss, Regression: true})
+}
+
+func (b *Builder) finish(m *Model) (*Model, error) {
+	m.Graph, m.Dtype, m.Params, m.paramNodes = b.g, b.dtype, b.params, b.nodes
+	m.gradNodes = make([]*gorgonia.Node, len(b.params))
 	var wrt gorgonia.Nodes
 	var idx []int
 	for i, p := range b.params {
@@ -109,7 +128,7 @@ func (b *Builder) Finish(input, logits *gorgonia.Node) (*Model, error) {
 	if len(wrt) == 0 {
 		return m, nil
 	}
-	grads, err := gorgonia.Grad(loss, wrt...)
+	grads, err := gorgonia.Grad(m.Loss, wrt...)
 	if err != nil {
 		return nil, fmt.Errorf("building the backward graph: %w", err)
 	}

@@ -59,17 +59,28 @@ func (c *Context) param(local string, kind graph.ParamKind, shape []int, init In
 // first; other batch sizes work later without rebuilding), with the softmax
 // cross-entropy loss and its gradients. The same seed gives the same weights.
 func Build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
+	return build(net, inputShape, dtype, seed, (*graph.Builder).Finish)
+}
+
+// BuildRegression is Build with the mean squared error loss against targets
+// shaped like the network's output.
+func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
+	return build(net, inputShape, dtype, seed, (*graph.Builder).FinishRegression)
+}
+
+func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
+	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	b := graph.NewBuilder(dtype)
 	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
 	x, err := b.Input("input", inputShape...)
 	if err != nil {
 		return nil, err
 	}
-	logits, err := net.Build(ctx, x)
+	out, err := net.Build(ctx, x)
 	if err != nil {
 		return nil, err
 	}
-	return b.Finish(x, logits)
+	return finish(b, x, out)
 }
 
 // Sequential applies its layers in order. Layers with a Name get it as their

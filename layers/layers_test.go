@@ -229,3 +229,33 @@ func TestOtherBatchSizes(t *testing.T) {
 		t.Error("no error for 2 labels with a batch of 3")
 	}
 }
+
+// TestRegressionFits: a linear model with the mean squared error loss learns
+// y = 2x − 1 by gradient descent.
+func TestRegressionFits(t *testing.T) {
+	m, err := BuildRegression(Linear{Name: "fit", In: 1, Out: 1}, []int{16, 1}, tensor.Float64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc := graph.NewMachine(m, graph.CPU{})
+	x, y := graph.NewBuffer(tensor.Float64, 16, 1), graph.NewBuffer(tensor.Float64, 16, 1)
+	for i := range x.F64 {
+		x.F64[i] = float64(i)/8 - 1
+		y.F64[i] = 2*x.F64[i] - 1
+	}
+	var loss float64
+	for s := 0; s < 500; s++ {
+		if loss, _, err = mc.TrainStep(x, y); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params {
+			for i, g := range p.Grad.F64 {
+				p.Value.F64[i] -= 0.2 * g
+			}
+		}
+	}
+	w, b := m.Param("fit.weight").Value.F64[0], m.Param("fit.bias").Value.F64[0]
+	if math.Abs(w-2) > 1e-6 || math.Abs(b+1) > 1e-6 || loss > 1e-10 {
+		t.Fatalf("fit w=%v b=%v loss=%v, want 2, −1, 0", w, b, loss)
+	}
+}
