@@ -76,7 +76,7 @@ func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	if err != nil {
 		return nil, err
 	}
-	out, err := net.Build(ctx, x)
+	out, err := net.Build(ctx.within(layerName(net)), x)
 	if err != nil {
 		return nil, err
 	}
