@@ -19,7 +19,7 @@ func sgemmKernelAVX512x16(kc int, a *float32, rsA int, csA int, b *float32, c *f
 func sgemmTransposeAVX512(kc int, src *float32, ld int, dst *float32, ldDst int)
 
 //go:noescape
-func prefetchRows(p *float32, rows int, rowLen int, stride int)
+func sgemmCopyAVX512(rows int, vecs int, src *float32, ld int, dst *float32, ldDst int)
 
 //go:noescape
 func sgemmKernelAVX2x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
@@ -29,11 +29,11 @@ var (
 	// use the 32- and 16-wide variants instead of padding to 48.
 	sgemmAVX512 = &gemmArch[float32]{name: "avx512", mr: 8, step: 16,
 		kernels: []microKernel[float32]{sgemmKernelAVX512x16, sgemmKernelAVX512x32, sgemmKernelAVX512x48},
-		kc:      256, nc: 384, transpose16: sgemmTransposeAVX512, prefetch: prefetchRows}
+		kc:      256, nc: 384, copy16: sgemmCopyAVX512, transpose16: sgemmTransposeAVX512}
 	// sgemmAVX2 tiles C in 6×16 blocks (12 ymm accumulators).
 	sgemmAVX2 = &gemmArch[float32]{name: "avx2", mr: 6, step: 16,
 		kernels: []microKernel[float32]{sgemmKernelAVX2x16},
-		kc:      256, nc: 384, prefetch: prefetchRows}
+		kc:      256, nc: 384}
 )
 
 // sgemmArchs lists the float32 kernel families this CPU can run, fastest first.

@@ -599,32 +599,57 @@ transposed:
 	VZEROUPPER
 	RET
 
-// func prefetchRows(p *float32, rows int, rowLen int, stride int)
+// func sgemmCopyAVX512(rows int, vecs int, src *float32, ld int, dst *float32, ldDst int)
 //
-// Asks for rows×rowLen floats, rows stride floats apart, to be brought into L2.
-TEXT ·prefetchRows(SB), NOSPLIT, $0-32
-	MOVQ p+0(FP), SI
-	MOVQ rows+8(FP), CX
-	MOVQ rowLen+16(FP), DX
-	SHLQ $2, DX
-	MOVQ stride+24(FP), R8
+// Copies rows rows of vecs×16 floats from src (rows ld floats apart) to dst (rows
+// ldDst floats apart): op(B) panels from a row-major B.
+TEXT ·sgemmCopyAVX512(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), CX
+	MOVQ vecs+8(FP), DX
+	MOVQ src+16(FP), SI
+	MOVQ ld+24(FP), R8
 	SHLQ $2, R8
+	MOVQ dst+32(FP), DI
+	MOVQ ldDst+40(FP), R9
+	SHLQ $2, R9
 	TESTQ CX, CX
-	JZ    prefetched
+	JZ    copied
+	TESTQ DX, DX
+	JZ    copied
 
-prefetchRow:
-	LEAQ (SI)(DX*1), R9
-	MOVQ SI, DI
-	ANDQ $-64, DI
+copyRow:
+	XORQ AX, AX
+	MOVQ DX, BX
+	CMPQ BX, $3
+	JLT  copyVec
 
-prefetchLine:
-	PREFETCHT1 (DI)
-	ADDQ       $64, DI
-	CMPQ       DI, R9
-	JLT        prefetchLine
-	ADDQ       R8, SI
-	DECQ       CX
-	JNZ        prefetchRow
+copy3:
+	VMOVUPS (SI)(AX*1), Z0
+	VMOVUPS 64(SI)(AX*1), Z1
+	VMOVUPS 128(SI)(AX*1), Z2
+	VMOVUPS Z0, (DI)(AX*1)
+	VMOVUPS Z1, 64(DI)(AX*1)
+	VMOVUPS Z2, 128(DI)(AX*1)
+	ADDQ    $192, AX
+	SUBQ    $3, BX
+	CMPQ    BX, $3
+	JGE     copy3
 
-prefetched:
+copyVec:
+	TESTQ   BX, BX
+	JZ      rowCopied
+	VMOVUPS (SI)(AX*1), Z0
+	VMOVUPS Z0, (DI)(AX*1)
+	ADDQ    $64, AX
+	DECQ    BX
+	JMP     copyVec
+
+rowCopied:
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  copyRow
+
+copied:
+	VZEROUPPER
 	RET

@@ -29,14 +29,14 @@ type gemmArch[E float32 | float64] struct {
 	step    int              // tile widths are multiples of step
 	kernels []microKernel[E] // kernels[i] computes tiles (i+1)·step wide
 	kc, nc  int              // k and column block sizes: a kc×nc B block fits in L2
+	// copy16, if set, packs op(B) from a row-major B, vecs·16 columns at a time:
+	// dst[p·ldDst + c] = src[p·ld + c] for p < rows and c < 16·vecs.
+	copy16 func(rows, vecs int, src *E, ld int, dst *E, ldDst int)
 	// transpose16, if set, packs 16 columns of op(B) from a transposed B:
 	// dst[p·ldDst + c] = src[c·ld + p] for c < 16 and p < kc rounded down to 16.
 	transpose16 func(kc int, src *E, ld int, dst *E, ldDst int)
-	// prefetch, if set, starts loading rows×rowLen elements, rows stride apart,
-	// into L2: the next B block is fetched while the current one is multiplied.
-	prefetch func(p *E, rows, rowLen, stride int)
-	scratch  sync.Pool // *gemmScratch[E], packing buffers reused across calls
-	jobs     sync.Pool // *gemmJob[E], reused across calls
+	scratch     sync.Pool // *gemmScratch[E], packing buffers reused across calls
+	jobs        sync.Pool // *gemmJob[E], reused across calls
 }
 
 // nr is the widest tile.
@@ -149,46 +149,10 @@ func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 				beta = 1
 			}
 			job.packB(s.b, pc, kc, jc, nc)
-			nextJ, nextP := jc, pc+kc
-			if nextP >= job.k {
-				nextJ, nextP = jc+nc, 0
-			}
-			fetch := job.prefetchBlock(nextP, min(kcBlock, job.k-nextP), nextJ, min(arch.nc, j1-nextJ), ceilDiv(i1-i0, arch.mr))
 			for i := i0; i < i1; i += arch.mr {
-				fetch.next()
 				job.rowPanel(s, i, min(arch.mr, i1-i), pc, kc, jc, nc, beta)
 			}
 		}
-	}
-}
-
-// blockPrefetch brings a block of op(B) into L2 in parts while the previous block
-// is multiplied.
-type blockPrefetch[E float32 | float64] struct {
-	job                      *gemmJob[E]
-	start, rows, rowLen, per int
-}
-
-// prefetchBlock prepares fetching op(B)[pc:pc+kc, jc:jc+nc] in parts calls to next;
-// it fetches nothing if the arch cannot prefetch or the block is empty.
-func (job *gemmJob[E]) prefetchBlock(pc, kc, jc, nc, parts int) blockPrefetch[E] {
-	if job.arch.prefetch == nil || kc <= 0 || nc <= 0 {
-		return blockPrefetch[E]{}
-	}
-	f := blockPrefetch[E]{job: job, start: pc*job.ldb + jc, rows: kc, rowLen: nc}
-	if job.transB {
-		f.start, f.rows, f.rowLen = jc*job.ldb+pc, nc, kc
-	}
-	f.per = ceilDiv(f.rows, parts)
-	return f
-}
-
-// next fetches the next part of the block.
-func (f *blockPrefetch[E]) next() {
-	if n := min(f.per, f.rows); n > 0 {
-		f.job.arch.prefetch(&f.job.b[f.start], n, f.rowLen, f.job.ldb)
-		f.start += n * f.job.ldb
-		f.rows -= n
 	}
 }
 
@@ -265,6 +229,19 @@ func (job *gemmJob[E]) packB(dst []E, pc, kc, jc, nc int) {
 	}
 	b, ldb := job.b, job.ldb
 	if !job.transB {
+		if copy16 := job.arch.copy16; copy16 != nil {
+			for q := 0; q < full; q++ {
+				copy16(kc, nr/16, &b[pc*ldb+jc+q*nr], ldb, &dst[q*nr*kc], nr)
+			}
+			if vecs := cols / 16; vecs > 0 {
+				copy16(kc, vecs, &b[pc*ldb+jc+full*nr], ldb, &last[0], width)
+			}
+			for p := 0; p < kc; p++ {
+				row := b[(pc+p)*ldb+jc+full*nr : (pc+p)*ldb+jc+nc]
+				copy(last[p*width+cols&^15:p*width+cols], row[cols&^15:])
+			}
+			return
+		}
 		// Row by row: each row of the block is one contiguous read.
 		for p := 0; p < kc; p++ {
 			row := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]

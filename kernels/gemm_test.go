@@ -147,7 +147,7 @@ func runGemmCase[T Float](t *testing.T, tc gemmCase, rng *rand.Rand, eps float64
 }
 
 // gemmShapes covers tiny and odd sizes, sizes around the tile and block edges
-// (mr 4/6/8, widths 16/32/48, kc 256, nc 384) and sizes split into several chunks.
+// (mr 3/6/8, widths 4/16/32/48, kc 256, nc 384) and sizes split into several chunks.
 var gemmShapes = [][3]int{
 	{1, 1, 1}, {1, 3, 17}, {3, 1, 129}, {17, 17, 3}, {3, 129, 17}, {129, 3, 1},
 	{8, 48, 16}, {7, 47, 5}, {9, 49, 33}, {6, 16, 8}, {13, 33, 257},
