@@ -169,18 +169,45 @@ func groupRows[T Float](rows, p, n0, gn int, t, buf []T) []T {
 // rows×p stored one after another in t: into m when toGroup, else into t.
 func imageRows[T Float](rows, p, gn int, m, t []T, toGroup bool) {
 	cols := gn * p
-	ParallelFor(gn*rows, max(1, elementGrain/p), func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g, r := i/rows, i%rows
-			mrow := m[r*cols+g*p : r*cols+(g+1)*p]
-			trow := t[i*p : (i+1)*p]
+	ParallelFor(gn, 1, func(_, lo, hi int) {
+		for g := lo; g < hi; g++ {
 			if toGroup {
-				copy(mrow, trow)
+				copyRows(m[g*p:], cols, t[g*rows*p:], p, rows, p)
 			} else {
-				copy(trow, mrow)
+				copyRows(t[g*rows*p:], p, m[g*p:], cols, rows, p)
 			}
 		}
 	})
+}
+
+// copyRows copies rows rows of n elements, dst[r·dstStride + j] =
+// src[r·srcStride + j]; the strides are at least n.
+func copyRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1] // the assembly checks no bounds
+	if copyRowsAsm(dst, dstStride, src, srcStride, rows, n) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copy(dst[r*dstStride:r*dstStride+n], src[r*srcStride:r*srcStride+n])
+	}
+}
+
+// addRows accumulates rows rows of n elements, dst[r·dstStride + j] +=
+// src[r·srcStride + j]; the strides are at least n.
+func addRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+n-1] // the assembly checks no bounds
+	if addRowsAsm(dst, dstStride, src, srcStride, rows, n) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		addTo(dst[r*dstStride:r*dstStride+n], src[r*srcStride:r*srcStride+n])
+	}
 }
 
 // validRange returns the output positions [lo, hi) among out whose input
@@ -213,21 +240,28 @@ func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 			for g := 0; g < gn; g++ {
 				plane := x[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
 				dst := col[q*cols+g*p : q*cols+(g+1)*p]
+				if hLo >= hHi || wLo >= wHi { // the tap sees only padding
+					clear(dst)
+					continue
+				}
 				clear(dst[:hLo*ow])
 				clear(dst[hHi*ow:])
-				for i := hLo; i < hHi; i++ {
-					d := dst[i*ow : (i+1)*ow]
-					src := plane[(i*s.StrideH+offH)*s.W:][:s.W]
-					clear(d[:wLo])
-					clear(d[wHi:])
-					if s.StrideW == 1 {
-						copy(d[wLo:wHi], src[wLo+offW:])
-						continue
+				if wLo > 0 || wHi < ow {
+					for i := hLo; i < hHi; i++ {
+						clear(dst[i*ow : i*ow+wLo])
+						clear(dst[i*ow+wHi : (i+1)*ow])
 					}
-					iw := wLo*s.StrideW + offW
-					for j := wLo; j < wHi; j++ {
-						d[j] = src[iw]
-						iw += s.StrideW
+				}
+				first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
+				if s.StrideW == 1 {
+					copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
+					continue
+				}
+				for i := hLo; i < hHi; i++ {
+					d := dst[i*ow+wLo : i*ow+wHi]
+					src := plane[first+(i-hLo)*s.StrideH*s.W:]
+					for j := range d {
+						d[j] = src[j*s.StrideW]
 					}
 				}
 			}
@@ -254,19 +288,21 @@ func col2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 				for sx := 0; sx < s.S; sx++ {
 					offW := sx*s.DilationW - s.PadW
 					wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
+					if hLo >= hHi || wLo >= wHi {
+						continue
+					}
 					q := c*rs + r*s.S + sx
 					src := col[q*cols+g*p : q*cols+(g+1)*p]
+					first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
+					if s.StrideW == 1 {
+						addRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo)
+						continue
+					}
 					for i := hLo; i < hHi; i++ {
-						d := out[(i*s.StrideH+offH)*s.W:][:s.W]
-						v := src[i*ow : (i+1)*ow]
-						if s.StrideW == 1 {
-							addTo(d[wLo+offW:wHi+offW], v[wLo:wHi])
-							continue
-						}
-						iw := wLo*s.StrideW + offW
-						for j := wLo; j < wHi; j++ {
-							d[iw] += v[j]
-							iw += s.StrideW
+						d := out[first+(i-hLo)*s.StrideH*s.W:]
+						v := src[i*ow+wLo : i*ow+wHi]
+						for j, grad := range v {
+							d[j*s.StrideW] += grad
 						}
 					}
 				}

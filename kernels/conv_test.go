@@ -191,6 +191,43 @@ func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	}
 }
 
+// The strided row kernels under im2col and col2im, for every tail length of the
+// vector loops; elements outside the rows must stay untouched.
+func testRowKernels[T Float](t *testing.T) {
+	const rows, dstStride, srcStride = 3, 45, 41
+	for n := 0; n <= 40; n++ {
+		src := make([]T, (rows-1)*srcStride+n+5)
+		for i := range src {
+			src[i] = T(i + 1)
+		}
+		for _, add := range []bool{false, true} {
+			dst := make([]T, (rows-1)*dstStride+n+7)
+			for i := range dst {
+				dst[i] = T(-i) / 4
+			}
+			want := append([]T(nil), dst...)
+			for r := 0; r < rows; r++ {
+				for j := 0; j < n; j++ {
+					if add {
+						want[r*dstStride+j] += src[r*srcStride+j]
+					} else {
+						want[r*dstStride+j] = src[r*srcStride+j]
+					}
+				}
+			}
+			if add {
+				addRows(dst, dstStride, src, srcStride, rows, n)
+			} else {
+				copyRows(dst, dstStride, src, srcStride, rows, n)
+			}
+			expectClose(t, fmt.Sprintf("n=%d add=%t", n, add), dst, toFloat64s(want), 0, 0)
+		}
+	}
+}
+
+func TestRowKernelsFloat64(t *testing.T) { testRowKernels[float64](t) }
+func TestRowKernelsFloat32(t *testing.T) { testRowKernels[float32](t) }
+
 func TestBiasAddNCL(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 17))
 	for _, l := range []int{1, 5, 3000} {

@@ -1,0 +1,52 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// Strided row kernels in conv_amd64.s (see there); strides and n count elements.
+
+//go:noescape
+func copyRows32(dst *uint32, dstStride int, src *uint32, srcStride int, rows int, n int)
+
+//go:noescape
+func addRows32(dst *float32, dstStride int, src *float32, srcStride int, rows int, n int)
+
+//go:noescape
+func addRows64(dst *float64, dstStride int, src *float64, srcStride int, rows int, n int)
+
+// rowsAVX512 reports whether the row kernels can run: they use AVX-512 with
+// masked ymm registers (VL) and SHLX (BMI2).
+var rowsAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasBMI2
+
+// copyRowsAsm is copyRows in assembly; it returns false when the CPU cannot
+// run it. The caller has checked the bounds.
+func copyRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) bool {
+	if !rowsAVX512 {
+		return false
+	}
+	words := int(unsafe.Sizeof(T(0)) / 4) // 32-bit words per element
+	copyRows32((*uint32)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride*words,
+		(*uint32)(unsafe.Pointer(unsafe.SliceData(src))), srcStride*words, rows, n*words)
+	return true
+}
+
+// addRowsAsm is addRows in assembly; it returns false when the CPU cannot run
+// it. The caller has checked the bounds.
+func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) bool {
+	if !rowsAVX512 {
+		return false
+	}
+	if unsafe.Sizeof(T(0)) == 4 {
+		addRows32((*float32)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride,
+			(*float32)(unsafe.Pointer(unsafe.SliceData(src))), srcStride, rows, n)
+	} else {
+		addRows64((*float64)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride,
+			(*float64)(unsafe.Pointer(unsafe.SliceData(src))), srcStride, rows, n)
+	}
+	return true
+}
