@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The optimizer kernels update one parameter tensor in place, one element at a
 // time, following torch.optim 1.13's single-tensor code path operation by
@@ -176,14 +179,21 @@ func PenaltyGrad[T Float](w, g []T, l1, l2 float64) {
 	a, b := T(l1), T(l2)
 	ParallelFor(len(w), OptimGrain, func(_, lo, hi int) {
 		w, g := w[lo:hi], g[lo:hi]
-		for i := range w {
-			sign := T(0)
-			if w[i] > 0 {
-				sign = a
-			} else if w[i] < 0 {
-				sign = -a
+		if a == 0 {
+			for i := range w {
+				g[i] += b * w[i]
 			}
-			g[i] += sign + b*w[i]
+			return
+		}
+		for i := range w {
+			wi := w[i]
+			// The sign bit copied instead of comparing with 0: weights of random
+			// sign would mispredict that branch half the time; exact zeros are rare.
+			sign := withSignOf(a, wi)
+			if wi == 0 {
+				sign = 0
+			}
+			g[i] += sign + b*wi
 		}
 	})
 }
@@ -202,25 +212,40 @@ func SumAbs[T Float](x []T, partial []float64) float64 {
 // SumSquares returns Σx² accumulated in float64, chunk sums added in chunk order.
 func SumSquares[T Float](x []T, partial []float64) float64 {
 	return reduceChunks(x, partial, func(x []T) float64 {
-		s := 0.0
-		for _, v := range x {
-			f := float64(v)
-			s += f * f
+		// Four accumulators, so that the adds do not wait on each other.
+		var s [4]float64
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			for k := range s {
+				f := float64(x[i+k])
+				s[k] += f * f
+			}
 		}
-		return s
+		for ; i < len(x); i++ {
+			f := float64(x[i])
+			s[0] += f * f
+		}
+		return (s[0] + s[1]) + (s[2] + s[3])
 	})
 }
 
 // AllFinite reports whether x holds no NaN and no ±Inf.
 func AllFinite[T Float](x []T, partial []float64) bool {
 	// v−v is 0 for a finite v and NaN otherwise, so a chunk's sum is NaN exactly
-	// when the chunk holds a non-finite value; no branch in the loop.
+	// when the chunk holds a non-finite value; no branch in the loop, and four
+	// accumulators so that the adds do not wait on each other.
 	s := reduceChunks(x, partial, func(x []T) float64 {
-		var s T
-		for _, v := range x {
-			s += v - v
+		var s [4]T
+		i := 0
+		for ; i+4 <= len(x); i += 4 {
+			for k := range s {
+				s[k] += x[i+k] - x[i+k]
+			}
 		}
-		return float64(s)
+		for ; i < len(x); i++ {
+			s[0] += x[i] - x[i]
+		}
+		return float64(s[0] + s[1] + s[2] + s[3])
 	})
 	return s == 0
 }
@@ -264,3 +289,16 @@ func reduceChunks[T Float](x []T, partial []float64, f func([]T) float64) float6
 }
 
 func sqrtT[T Float](x T) T { return T(math.Sqrt(float64(x))) }
+
+// withSignOf returns the non-negative mag with the sign of sign, by bit
+// operations in T's own width: math.Copysign would convert a float32 to
+// float64 and back, whose partial register writes chain the iterations of a
+// loop together.
+func withSignOf[T Float](mag, sign T) T {
+	if unsafe.Sizeof(mag) == 4 {
+		bits := *(*uint32)(unsafe.Pointer(&mag)) | *(*uint32)(unsafe.Pointer(&sign))&(1<<31)
+		return *(*T)(unsafe.Pointer(&bits))
+	}
+	bits := *(*uint64)(unsafe.Pointer(&mag)) | *(*uint64)(unsafe.Pointer(&sign))&(1<<63)
+	return *(*T)(unsafe.Pointer(&bits))
+}

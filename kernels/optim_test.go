@@ -220,18 +220,22 @@ func testOptimKernels[T Float](t *testing.T) {
 	t.Run("PenaltyGrad", func(t *testing.T) {
 		wm := append([]float64{0}, c.w...) // sign(0) = 0
 		gm := append([]float64{0.25}, c.g...)
-		w, g := toT[T](wm), toT[T](gm)
-		l1, l2 := 0.1, 0.02
-		PenaltyGrad(w, g, l1, l2)
-		want := make([]float64, len(wm))
-		for i, x := range wm {
-			sign := 0.0
-			if x != 0 {
-				sign = math.Copysign(1, x)
+		for _, l1 := range []float64{0, 0.1} {
+			w, g := toT[T](wm), toT[T](gm)
+			const l2 = 0.02
+			PenaltyGrad(w, g, l1, l2)
+			want := make([]float64, len(wm))
+			for i, x := range wm {
+				sign := 0.0
+				if x > 0 {
+					sign = 1
+				} else if x < 0 {
+					sign = -1
+				}
+				want[i] = gm[i] + l1*sign + l2*x
 			}
-			want[i] = gm[i] + l1*sign + l2*x
+			closeTo(t, "g", g, want, rtol, atol)
 		}
-		closeTo(t, "g", g, want, rtol, atol)
 	})
 
 	t.Run("Reductions", func(t *testing.T) {
@@ -252,10 +256,12 @@ func testOptimKernels[T Float](t *testing.T) {
 			t.Error("AllFinite = false for finite values")
 		}
 		for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-			y := append([]T(nil), x...)
-			y[len(y)-5] = T(bad)
-			if AllFinite(y, partial) {
-				t.Errorf("AllFinite = true with %v", bad)
+			for _, at := range []int{0, OptimGrain + 7, len(x) - 5, len(x) - 1} {
+				y := append([]T(nil), x...)
+				y[at] = T(bad)
+				if AllFinite(y, partial) {
+					t.Errorf("AllFinite = true with %v at %d", bad, at)
+				}
 			}
 		}
 	})
