@@ -1,4 +1,6 @@
-// Fused multi-tensor twins of optim.go's optimizer kernels. One launch updates
+// Fused multi-tensor twins of optim.go's optimizer kernels, in optim.go's
+// operation order (which saves a root or a division here and there against
+// PyTorch's, equal up to rounding). One launch updates
 // every parameter tensor of a flat region (parameters, gradients and each state
 // laid out at the same offsets, each tensor starting on a multiple of chunk
 // elements; the padding between tensors is zero and stays zero). Parameter
@@ -42,18 +44,22 @@ KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, co
 	}
 }
 
-// Adadelta rows: lr, rho, 1−rho, eps, weight decay.
+// Adadelta rows: lr, rho, 1−rho, eps, weight decay. One root of the ratio, as
+// optim.go takes it.
 #define ADADELTA_HYPER 5
 KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta, const float* hyper,
 	const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADADELTA_HYPER, group, chunk, i);
 		float rate = h[0], r = h[1], keep = h[2], e = h[3], wd = h[4];
-		float d = g[i] + wd * w[i];
-		squareAvg[i] = r * squareAvg[i] + keep * d * d;
-		float delta = sqrtf(accDelta[i] + e) / sqrtf(squareAvg[i] + e) * d;
-		accDelta[i] = r * accDelta[i] + keep * delta * delta;
-		w[i] -= rate * delta;
+		float wi = w[i];
+		float d = g[i] + wd * wi;
+		float si = r * squareAvg[i] + keep * d * d;
+		squareAvg[i] = si;
+		float ai = accDelta[i];
+		float delta = sqrtf((ai + e) / (si + e)) * d;
+		accDelta[i] = r * ai + keep * delta * delta;
+		w[i] = wi - rate * delta;
 	}
 }
 
@@ -65,43 +71,45 @@ KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, 
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, RMSPROP_HYPER, group, chunk, i);
 		float rate = h[0], a = h[1], keep = h[2], e = h[3], wd = h[4], mu = h[5];
-		float d = g[i] + wd * w[i];
-		squareAvg[i] = a * squareAvg[i] + keep * d * d;
-		float avg;
+		float wi = w[i];
+		float d = g[i] + wd * wi;
+		float si = a * squareAvg[i] + keep * d * d;
+		squareAvg[i] = si;
 		if (h[6] != 0) {
-			gradAvg[i] = a * gradAvg[i] + keep * d;
-			avg = sqrtf(squareAvg[i] - gradAvg[i] * gradAvg[i]) + e;
-		} else {
-			avg = sqrtf(squareAvg[i]) + e;
+			float gi = a * gradAvg[i] + keep * d;
+			gradAvg[i] = gi;
+			si -= gi * gi;
 		}
+		float step = d / (sqrtf(si) + e);
 		if (h[7] != 0) {
-			buf[i] = mu * buf[i] + d / avg;
-			w[i] -= rate * buf[i];
-		} else {
-			w[i] -= rate * d / avg;
+			step += mu * buf[i];
+			buf[i] = step;
 		}
+		w[i] = wi - rate * step;
 	}
 }
 
-// Adam rows (Adam and AdamW): −lr/(1−β1^step), √(1−β2^step), β1, 1−β1, β2,
-// 1−β2, eps, coupled weight decay, decoupled shrink factor, AMSGrad (0/1).
-#define ADAM_HYPER 10
+// Adam rows (Adam and AdamW), optim.go's adamUpdate folding √(1−β2^step) into
+// the step: −lr/(1−β1^step)·√(1−β2^step), eps·√(1−β2^step), β1, 1−β1, β2, 1−β2,
+// coupled weight decay, decoupled shrink factor, AMSGrad (0/1).
+#define ADAM_HYPER 9
 KERNEL void Adam(float* w, const float* g, float* m, float* v, float* vmax, const float* hyper,
 	const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADAM_HYPER, group, chunk, i);
-		float negStep = h[0], bc2Sqrt = h[1], b1 = h[2], keep1 = h[3], b2 = h[4], keep2 = h[5];
-		float e = h[6], wd = h[7], s = h[8];
-		if (s != 1.0f) w[i] *= s;
-		float d = g[i] + wd * w[i];
-		m[i] = b1 * m[i] + keep1 * d;
-		v[i] = b2 * v[i] + keep2 * d * d;
-		float second = v[i];
-		if (h[9] != 0) {
-			vmax[i] = go_max(vmax[i], v[i]);
-			second = vmax[i];
+		float negStep = h[0], epsB = h[1], b1 = h[2], keep1 = h[3], b2 = h[4], keep2 = h[5];
+		float wd = h[6], s = h[7];
+		float wi = w[i] * s;
+		float d = g[i] + wd * wi;
+		float mi = b1 * m[i] + keep1 * d;
+		float vi = b2 * v[i] + keep2 * d * d;
+		m[i] = mi;
+		v[i] = vi;
+		if (h[8] != 0) {
+			vi = go_max(vmax[i], vi);
+			vmax[i] = vi;
 		}
-		w[i] += negStep * m[i] / (sqrtf(second) / bc2Sqrt + e);
+		w[i] = wi + negStep * mi / (sqrtf(vi) + epsB);
 	}
 }
 

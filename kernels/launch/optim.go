@@ -71,16 +71,18 @@ func RMSPropHyper(lr, alpha, eps, weightDecay, momentum float64, centered bool) 
 }
 
 // AdamHyper is a row for Adam (decoupled false: kernels.Adam) or AdamW
-// (decoupled true: kernels.AdamW) at the given step (1 on the first).
+// (decoupled true: kernels.AdamW) at the given step (1 on the first), with
+// √(1−β2^step) folded into the step size and eps as kernels.Adam folds it.
 func AdamHyper(lr, beta1, beta2, eps, weightDecay float64, step int64, decoupled, amsgrad bool) []float32 {
 	l2, shrink := weightDecay, 1.0
 	if decoupled {
 		l2, shrink = 0, 1-lr*weightDecay
 	}
 	n := float64(step)
-	stepSize := lr / (1 - math.Pow(beta1, n))
-	return []float32{float32(-stepSize), float32(math.Sqrt(1 - math.Pow(beta2, n))), float32(beta1), float32(1 - beta1),
-		float32(beta2), float32(1 - beta2), float32(eps), float32(l2), float32(shrink), flag(amsgrad)}
+	bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, n))
+	return []float32{float32(-lr / (1 - math.Pow(beta1, n)) * bc2Sqrt), float32(eps * bc2Sqrt),
+		float32(beta1), float32(1 - beta1), float32(beta2), float32(1 - beta2),
+		float32(l2), float32(shrink), flag(amsgrad)}
 }
 
 func SGD(w, g, buf, hyper, group cuda.Ptr, n int) cuda.Launch {

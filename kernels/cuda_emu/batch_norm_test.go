@@ -1,0 +1,130 @@
+package cudaemu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+func TestBatchNorm(t *testing.T) {
+	d := newDevice(t)
+	r := rand.New(rand.NewPCG(17, 18))
+	const eps, momentum = 1e-5, 0.1
+	for _, shape := range [][3]int{{8, 3, 1}, {2, 4, 25}, {3, 2, 300}} {
+		n, c, l := shape[0], shape[1], shape[2]
+		size := n * c * l
+		x, dy := random(r, size, 2), random(r, size, 1)
+		for i := range x {
+			x[i] += 0.5 // a mean away from zero
+		}
+		gamma, beta := random(r, c, 1), random(r, c, 1)
+		runMean, runVar := random(r, c, 1), make([]float32, c)
+		for i := range runVar {
+			runVar[i] = 0.5 + r.Float32()
+		}
+		px, pdy, pg, pb := d.from(x), d.from(dy), d.from(gamma), d.from(beta)
+		prm, prv := d.from(runMean), d.from(runVar)
+		pmean, pvar, pinv, py := d.alloc(c), d.alloc(c), d.alloc(c), d.alloc(size)
+
+		mean, variance := make([]float32, c), make([]float32, c)
+		kernels.BatchNormStats(n, c, l, x, mean, variance)
+		d.run(launch.BatchNormStats(n, c, l, px, pmean, pvar))
+		near(t, name("BatchNormStats mean %v", shape), d.get(pmean, c), mean, 1e-6)
+		near(t, name("BatchNormStats variance %v", shape), d.get(pvar, c), variance, 1e-6)
+		// The remaining kernels take the Go statistics, so they must agree exactly
+		// where the Go code has no sums.
+		if err := d.emu.Upload(pmean, mean); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.emu.Upload(pvar, variance); err != nil {
+			t.Fatal(err)
+		}
+
+		kernels.BatchNormUpdateRunning(n*l, float32(momentum), mean, variance, runMean, runVar)
+		d.run(launch.BatchNormUpdateRunning(n*l, momentum, pmean, pvar, prm, prv, c))
+		exact(t, name("BatchNormUpdateRunning mean %v", shape), d.get(prm, c), runMean)
+		exact(t, name("BatchNormUpdateRunning var %v", shape), d.get(prv, c), runVar)
+
+		invStd := make([]float32, c)
+		for i, v := range variance {
+			invStd[i] = float32(1 / math.Sqrt(float64(v)+eps))
+		}
+		d.run(launch.BatchNormInvStd(c, pvar, eps, pinv))
+		exact(t, name("BatchNormInvStd %v", shape), d.get(pinv, c), invStd)
+
+		for _, affine := range []bool{true, false} {
+			g, b, pgam, pbet := gamma, beta, pg, pb
+			if !affine {
+				g, b, pgam, pbet = nil, nil, cuda.Ptr(0), cuda.Ptr(0)
+			}
+			y := make([]float32, size)
+			kernels.BatchNormForwardEval(n, c, l, x, g, b, mean, variance, eps, y)
+			d.run(launch.BatchNormForwardEval(n, c, l, px, pgam, pbet, pmean, pvar, eps, py))
+			exact(t, name("BatchNormForwardEval %v affine=%t", shape, affine), d.get(py, size), y)
+
+			dx, dgamma, dbeta := make([]float32, size), make([]float32, c), make([]float32, c)
+			pdx, pdg, pdb := d.alloc(size), d.alloc(c), d.alloc(c)
+			kernels.BatchNormBackward(n, c, l, x, g, dy, mean, invStd, dx, dgamma, dbeta)
+			d.run(launch.BatchNormBackward(n, c, l, px, pgam, pdy, pmean, pinv, pdx, pdg, pdb))
+			near(t, name("BatchNormBackward dx %v affine=%t", shape, affine), d.get(pdx, size), dx, 1e-5)
+			near(t, name("BatchNormBackward dgamma %v", shape), d.get(pdg, c), dgamma, 1e-5)
+			near(t, name("BatchNormBackward dbeta %v", shape), d.get(pdb, c), dbeta, 1e-5)
+			// dx alone, the way the graph asks for it.
+			d.run(launch.BatchNormBackward(n, c, l, px, pgam, pdy, pmean, pinv, pdx, 0, 0))
+			near(t, name("BatchNormBackward dx only %v", shape), d.get(pdx, size), dx, 1e-5)
+
+			kernels.BatchNormBackwardEval(n, c, l, g, variance, eps, dy, dx)
+			d.run(launch.BatchNormBackwardEval(n, c, l, pgam, pvar, eps, pdy, pdx))
+			exact(t, name("BatchNormBackwardEval %v affine=%t", shape, affine), d.get(pdx, size), dx)
+		}
+	}
+}
+
+func TestSoftmaxCrossEntropy(t *testing.T) {
+	d := newDevice(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, shape := range [][2]int{{1, 2}, {37, 10}, {300, 7}} {
+		n, classes := shape[0], shape[1]
+		logits, labels := random(r, n*classes, 8), make([]float32, n)
+		for i := range labels {
+			labels[i] = float32(r.IntN(classes))
+		}
+		logits[0] = 80 // large logits must not overflow
+		pl, plab, ploss := d.from(logits), d.from(labels), d.alloc(1)
+		want, err := kernels.SoftmaxCrossEntropyForward(n, classes, logits, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.run(launch.SoftmaxCrossEntropyForward(n, classes, pl, plab, ploss))
+		near(t, name("SoftmaxCrossEntropyForward %v", shape), d.get(ploss, 1), []float32{want}, 1e-6)
+
+		const dloss = 1.5
+		pd, pgrad := d.from([]float32{dloss}), d.alloc(n*classes)
+		grad := make([]float32, n*classes)
+		kernels.SoftmaxCrossEntropyBackward(n, classes, logits, labels, dloss, grad)
+		d.run(launch.SoftmaxCrossEntropyBackward(n, classes, pl, plab, pd, pgrad))
+		near(t, name("SoftmaxCrossEntropyBackward %v", shape), d.get(pgrad, n*classes), grad, 1e-6)
+
+		// Ties: the first maximal logit counts.
+		for i := 0; i < n; i += 3 {
+			logits[i*classes+classes-1] = logits[i*classes]
+		}
+		if err := d.emu.Upload(pl, logits); err != nil {
+			t.Fatal(err)
+		}
+		pc := d.alloc(1)
+		d.run(launch.CountCorrect(n, classes, pl, plab, pc))
+		var got [4]byte
+		if err := d.emu.DownloadBytes(got[:], pc); err != nil {
+			t.Fatal(err)
+		}
+		correct := int(int32(uint32(got[0]) | uint32(got[1])<<8 | uint32(got[2])<<16 | uint32(got[3])<<24))
+		if want := kernels.CountCorrect(n, classes, logits, labels); correct != want {
+			t.Fatalf("CountCorrect %v = %d, Go twin gives %d", shape, correct, want)
+		}
+	}
+}

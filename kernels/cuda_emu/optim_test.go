@@ -1,0 +1,195 @@
+package cudaemu
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+// flatRegion is a multi-tensor region on the device and its Go mirror: every
+// tensor at its FlatLayout offset, zeros between them.
+type flatRegion struct {
+	host []float32
+	dev  cuda.Ptr
+}
+
+// optimCase holds two tensors in two parameter groups with different
+// hyperparameters, the layout the fused kernels expect.
+type optimCase struct {
+	d       *device
+	sizes   []int
+	offsets []int
+	total   int
+	group   cuda.Ptr
+}
+
+func newOptimCase(d *device) *optimCase {
+	c := &optimCase{d: d, sizes: []int{1500, 333}}
+	c.offsets, c.total = launch.FlatLayout(c.sizes)
+	table := launch.GroupTable(c.offsets, c.sizes, []int{0, 1}, c.total)
+	b := make([]byte, 4*len(table))
+	for i, g := range table {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(g))
+	}
+	c.group = d.fromBytes(b)
+	return c
+}
+
+// region fills each tensor from fill (nil: zeros) and uploads the region.
+func (c *optimCase) region(fill func() float32) *flatRegion {
+	h := make([]float32, c.total)
+	if fill != nil {
+		for k, off := range c.offsets {
+			for i := off; i < off+c.sizes[k]; i++ {
+				h[i] = fill()
+			}
+		}
+	}
+	return &flatRegion{host: h, dev: c.d.from(h)}
+}
+
+// tensor is tensor k of a region's Go mirror.
+func (c *optimCase) tensor(f *flatRegion, k int) []float32 {
+	return f.host[c.offsets[k] : c.offsets[k]+c.sizes[k]]
+}
+
+func (c *optimCase) hyper(rows ...[]float32) cuda.Ptr {
+	var all []float32
+	for _, r := range rows {
+		all = append(all, r...)
+	}
+	return c.d.from(all)
+}
+
+// check compares each region with its Go mirror, padding included. The
+// kernels follow optim.go's operation order, but optim.go is tuned for speed
+// with reorderings that are equal up to rounding, so a few ulps are allowed.
+func (c *optimCase) check(t *testing.T, what string, regions ...*flatRegion) {
+	t.Helper()
+	for i, f := range regions {
+		near(t, name("%s region %d", what, i), c.d.get(f.dev, c.total), f.host, 1e-6)
+	}
+}
+
+func TestOptimizers(t *testing.T) {
+	d := newDevice(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	normal := func() float32 { return float32(r.NormFloat64()) }
+
+	t.Run("SGD", func(t *testing.T) {
+		type opts struct {
+			lr, momentum, dampening, wd float64
+			nesterov                    bool
+		}
+		for _, groups := range [][2]opts{
+			{{0.1, 0.9, 0, 1e-4, false}, {0.05, 0.8, 0.1, 0, true}},
+			{{0.1, 0, 0, 1e-2, false}, {0.2, 0.9, 0, 0, false}}, // a group without momentum
+		} {
+			c := newOptimCase(d)
+			w, buf := c.region(normal), c.region(nil)
+			for step := 1; step <= 3; step++ {
+				g := c.region(normal)
+				var rows [][]float32
+				for k, o := range groups {
+					var b []float32
+					if o.momentum != 0 {
+						b = c.tensor(buf, k)
+					}
+					kernels.SGD(c.tensor(w, k), c.tensor(g, k), b, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1)
+					rows = append(rows, launch.SGDHyper(o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1))
+				}
+				d.run(launch.SGD(w.dev, g.dev, buf.dev, c.hyper(rows...), c.group, c.total))
+				c.check(t, name("SGD %+v step %d", groups, step), w, buf)
+			}
+		}
+	})
+
+	t.Run("Adagrad", func(t *testing.T) {
+		c := newOptimCase(d)
+		w, sum := c.region(normal), c.region(nil)
+		for step := 1; step <= 3; step++ {
+			g := c.region(normal)
+			clr := []float64{0.1 / (1 + float64(step-1)*0.01), 0.3}
+			wd := []float64{0, 1e-3}
+			for k := range c.sizes {
+				kernels.Adagrad(c.tensor(w, k), c.tensor(g, k), c.tensor(sum, k), clr[k], wd[k], 1e-10)
+			}
+			hyper := c.hyper(launch.AdagradHyper(clr[0], wd[0], 1e-10), launch.AdagradHyper(clr[1], wd[1], 1e-10))
+			d.run(launch.Adagrad(w.dev, g.dev, sum.dev, hyper, c.group, c.total))
+			c.check(t, name("Adagrad step %d", step), w, sum)
+		}
+	})
+
+	t.Run("Adadelta", func(t *testing.T) {
+		c := newOptimCase(d)
+		w, sq, acc := c.region(normal), c.region(nil), c.region(nil)
+		for step := 1; step <= 3; step++ {
+			g := c.region(normal)
+			kernels.Adadelta(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(acc, 0), 1, 0.9, 1e-6, 0)
+			kernels.Adadelta(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), c.tensor(acc, 1), 0.5, 0.95, 1e-5, 1e-2)
+			hyper := c.hyper(launch.AdadeltaHyper(1, 0.9, 1e-6, 0), launch.AdadeltaHyper(0.5, 0.95, 1e-5, 1e-2))
+			d.run(launch.Adadelta(w.dev, g.dev, sq.dev, acc.dev, hyper, c.group, c.total))
+			c.check(t, name("Adadelta step %d", step), w, sq, acc)
+		}
+	})
+
+	t.Run("RMSProp", func(t *testing.T) {
+		c := newOptimCase(d)
+		w, sq, ga, buf := c.region(normal), c.region(nil), c.region(nil), c.region(nil)
+		for step := 1; step <= 3; step++ {
+			g := c.region(normal)
+			// Group 0: centered with momentum; group 1: plain.
+			kernels.RMSProp(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(ga, 0), c.tensor(buf, 0), 0.01, 0.99, 1e-8, 1e-4, 0.9)
+			kernels.RMSProp(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), nil, nil, 0.02, 0.9, 1e-6, 0, 0)
+			hyper := c.hyper(launch.RMSPropHyper(0.01, 0.99, 1e-8, 1e-4, 0.9, true), launch.RMSPropHyper(0.02, 0.9, 1e-6, 0, 0, false))
+			d.run(launch.RMSProp(w.dev, g.dev, sq.dev, ga.dev, buf.dev, hyper, c.group, c.total))
+			c.check(t, name("RMSProp step %d", step), w, sq, ga, buf)
+		}
+	})
+
+	t.Run("Adam", func(t *testing.T) {
+		for _, decoupled := range []bool{false, true} {
+			c := newOptimCase(d)
+			w, m, v, vmax := c.region(normal), c.region(nil), c.region(nil), c.region(nil)
+			for step := int64(1); step <= 3; step++ {
+				g := c.region(normal)
+				adam := kernels.Adam[float32]
+				if decoupled {
+					adam = kernels.AdamW[float32]
+				}
+				// Group 0 with AMSGrad, group 1 without.
+				adam(c.tensor(w, 0), c.tensor(g, 0), c.tensor(m, 0), c.tensor(v, 0), c.tensor(vmax, 0), 1e-3, 0.9, 0.999, 1e-8, 1e-2, step)
+				adam(c.tensor(w, 1), c.tensor(g, 1), c.tensor(m, 1), c.tensor(v, 1), nil, 3e-3, 0.8, 0.99, 1e-6, 0, step)
+				hyper := c.hyper(launch.AdamHyper(1e-3, 0.9, 0.999, 1e-8, 1e-2, step, decoupled, true),
+					launch.AdamHyper(3e-3, 0.8, 0.99, 1e-6, 0, step, decoupled, false))
+				d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, c.total))
+				c.check(t, name("Adam decoupled=%t step %d", decoupled, step), w, m, v, vmax)
+			}
+		}
+	})
+
+	t.Run("Penalty and clipping", func(t *testing.T) {
+		n := 2000
+		w, g := withSpecials(random(r, n, 2)), random(r, n, 2)
+		w[3] = 0
+		pw, pg := d.from(w), d.from(g)
+		kernels.PenaltyGrad(w, g, 1e-3, 5e-4)
+		d.run(launch.PenaltyGrad(pw, pg, 1e-3, 5e-4, n))
+		exact(t, "PenaltyGrad", d.get(pg, n), g)
+		kernels.GradScale(g, 0.37)
+		d.run(launch.GradScale(pg, 0.37, n))
+		exact(t, "GradScale", d.get(pg, n), g)
+		g[5] = float32(math.NaN())
+		if err := d.emu.Upload(pg, g); err != nil {
+			t.Fatal(err)
+		}
+		kernels.GradClamp(g, 0.5)
+		d.run(launch.GradClamp(pg, 0.5, n))
+		exact(t, "GradClamp", d.get(pg, n), g)
+	})
+}
