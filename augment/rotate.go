@@ -145,19 +145,18 @@ func (g rotationGrid) source(x, y int) (float32, float32) {
 }
 
 // fma32 is a·b + c rounded once to float32, as the FMA instructions of PyTorch's
-// CPU kernels compute it. The product is exact in float64; the float64 sum is
-// rounded, and when that rounding lands exactly halfway between two float32 values
-// the sum's rounding error decides the direction instead of ties-to-even.
+// CPU kernels compute it. The product is exact in float64, so only the float64
+// sum s is rounded. That matters only when s lands exactly halfway between two
+// float32 values: then the sum's exact rounding error (TwoSum) moves s one float64
+// step in its direction, so that float32 rounding follows it instead of ties-to-even.
 func fma32(a, b, c float32) float32 {
 	p := float64(a) * float64(b)
 	s := p + float64(c)
-	const halfway = 1 << 28 // float64 fraction bits below float32's: just the top one set
-	if math.Float64bits(s)&(1<<29-1) == halfway {
-		// TwoSum: the exact error of s = p + c.
+	if bits := math.Float64bits(s); bits<<35 == 1<<63 { // halfway: of the 29 bits float32 drops, only the top one set
 		bp := s - p
-		err := (p - (s - bp)) + (float64(c) - bp)
-		if err != 0 {
-			s = math.Nextafter(s, math.Copysign(math.Inf(1), err))
+		if err := (p - (s - bp)) + (float64(c) - bp); err != 0 {
+			// One step away from zero when err has the sign of s, else towards it.
+			s = math.Float64frombits(bits + 1 - (math.Float64bits(err)^bits)>>63*2)
 		}
 	}
 	return float32(s)

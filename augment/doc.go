@@ -1,0 +1,55 @@
+// Package augment prepares training batches: image transforms on uint8 CHW images
+// (package data's Image), their random composition, and a parallel batch loader
+// that turns a data.Dataset into float32 NCHW batches.
+//
+// # Imports
+//
+// augment imports data (Image, Dataset, Normalizer); data imports neither augment nor
+// graph, and augment does not import graph: the command line wires them together.
+//
+// # Transforms
+//
+// A Transform checks its parameters against an input shape (OutputShape) and
+// transforms one image (Apply), writing into a reusable destination image and never
+// modifying its input. Fixed-parameter transforms and their random counterparts,
+// which draw the parameters and delegate:
+//
+//	FlipHorizontal, FlipVertical         (random: RandomApply{P, flip})
+//	Translate{DX, DY, Fill}              RandomTranslate{MaxX, MaxY, Fill}
+//	Rotate{Degrees, Interpolation, Fill} RandomRotate{MaxDegrees, Interpolation, Fill}
+//	PadCrop{Padding, Top, Left, ...}     RandomCrop{Height, Width, Padding, Fill}
+//	CenterCrop{Height, Width}
+//	Resize{Height, Width}, ResizeShorter{Size}
+//	Erase{Top, Left, Height, Width}      Cutout{Size}, RandomErasing{Scale, Ratio}
+//	Brightness{Factor}, Contrast{Factor} ColorJitter{Brightness, Contrast}
+//
+// Compose chains transforms into a Pipeline (itself a Transform); RandomApply
+// applies a shape-keeping transform with probability P. Normalization to float32
+// (fixed statistics such as data.ImageNetStats, or a dataset's own) is the last
+// step of every batch, done by a data.Normalizer.
+//
+// Geometry and rounding follow torchvision 0.14 on uint8 tensors, step for step
+// where it matters: Rotate computes torchvision's float32 sampling grid (matching it
+// exactly on 1200 random cases, nearest and bilinear); Resize is PyTorch's
+// antialiased bilinear kernel; Brightness and Contrast truncate as torchvision
+// does. testdata/golden/augment (the project's PyTorch cases) and
+// testdata/torchvision (this package's, written by testdata/gen_torchvision.py)
+// pin this down.
+//
+// # Randomness
+//
+// Random parameters come from the Context a transform receives. The Loader seeds it
+// per sample from (run seed, epoch, sample index) alone, so a sample is augmented
+// the same way whichever worker prepares it, whatever the number of workers, the
+// batch size or the prefetch depth; the shuffle order is drawn from (seed, epoch).
+// Generators are PCG from math/rand/v2, whose output the Go project keeps stable.
+//
+// # Loader
+//
+// Loader.Epoch yields the batches of an epoch in order (a range-over-func
+// iterator). Worker goroutines prepare the next Prefetch batches while the current
+// one is in use; each batch is cut into chunks of 16 samples so that even one large
+// batch keeps every worker busy. Batch buffers (Prefetch+1 of them) and per-worker
+// scratch images are allocated once and reused; transforms reuse their destination
+// memory, so the steady state allocates nothing per pixel or per sample.
+package augment
