@@ -5,17 +5,20 @@ import (
 	"unsafe"
 )
 
-// The activations run element-wise over elementGrain chunks. Their inner loops
-// avoid data-dependent branches: after a convolution the signs are close to
-// random, and a mispredicted branch costs more than the whole element's work.
-// The gradients of ReLU and leaky ReLU select on the input's sign bit, read
-// through its IEEE-754 bit pattern.
+// The activations run element-wise over elementGrain chunks, ReLU in assembly
+// where the CPU has AVX-512 (activation_amd64.s). The Go loops avoid
+// data-dependent branches: after a convolution the signs are close to random,
+// and a mispredicted branch costs more than the whole element's work. The
+// gradients of ReLU and leaky ReLU select on the input's IEEE-754 bit pattern.
 
 // ReluForward sets y = max(x, 0); NaN stays NaN, as in PyTorch.
 func ReluForward[T Float](x, y []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
 		xs := x[lo:hi]
 		ys := y[lo:hi]
+		if reluForwardAsm(xs, ys) {
+			return
+		}
 		ys = ys[:len(xs)]
 		for i, v := range xs {
 			ys[i] = max(v, 0)
@@ -23,60 +26,65 @@ func ReluForward[T Float](x, y []T) {
 	})
 }
 
-// ReluBackward sets dx = dy where x > 0 and 0 elsewhere.
+// ReluBackward sets dx = 0 where x ≤ 0 and dx = dy elsewhere, NaN included, as
+// PyTorch's threshold_backward.
 func ReluBackward[T Float](x, dy, dx []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
-		if unsafe.Sizeof(T(0)) == 4 {
-			reluBackward(asBits[int32](x[lo:hi]), asBits[int32](dy[lo:hi]), asBits[int32](dx[lo:hi]))
-		} else {
-			reluBackward(asBits[int64](x[lo:hi]), asBits[int64](dy[lo:hi]), asBits[int64](dx[lo:hi]))
+		xs, dys, dxs := x[lo:hi], dy[lo:hi], dx[lo:hi]
+		switch {
+		case reluBackwardAsm(xs, dys, dxs):
+		case unsafe.Sizeof(T(0)) == 4:
+			reluBackward(asBits[int32](xs), asBits[int32](dys), asBits[int32](dxs), 23)
+		default:
+			reluBackward(asBits[int64](xs), asBits[int64](dys), asBits[int64](dxs), 52)
 		}
 	})
 }
 
-// reluBackward works on bit patterns: b|(b−1) has the sign bit set exactly when
-// b ≤ 0 as a signed integer, which is x ≤ 0 for x = +0, −0 and every negative x.
-func reluBackward[S ~int32 | ~int64](x, dy, dx []S) {
+// reluBackward works on bit patterns with mantissa bits below the exponent:
+// x ≤ 0 holds for b = +0 and for negative b down to −∞'s pattern −2^mantissa
+// (the negative patterns above it are NaNs).
+func reluBackward[S ~int32 | ~int64](x, dy, dx []S, mantissa int) {
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	shift := unsafe.Sizeof(S(0))*8 - 1
+	negInf := -(S(1) << mantissa)
 	for i, b := range x {
-		dx[i] = dy[i] &^ ((b | (b - 1)) >> shift)
+		zero := ((b - 1) &^ b) >> shift                      // −1 when b = 0
+		negative := b >> shift & ((b - negInf - 1) >> shift) // −1 when b ≤ −∞'s pattern
+		dx[i] = dy[i] &^ (zero | negative)
 	}
 }
 
-// LeakyReluForward sets y = x for x > 0 and slope·x elsewhere.
+// LeakyReluForward sets y = x for x > 0 and slope·x elsewhere: the gradient
+// kernel's factor applied to x itself.
 func LeakyReluForward[T Float](slope T, x, y []T) {
-	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
-		xs := x[lo:hi]
-		ys := y[lo:hi]
-		ys = ys[:len(xs)]
-		for i, v := range xs {
-			ys[i] = max(v, 0) + slope*min(v, 0)
-		}
-	})
+	LeakyReluBackward(slope, x, x, y)
 }
 
-// LeakyReluBackward sets dx = dy for x > 0 and slope·dy elsewhere.
+// LeakyReluBackward sets dx = dy for x > 0 and slope·dy elsewhere, NaN
+// included, as PyTorch.
 func LeakyReluBackward[T Float](slope T, x, dy, dx []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
 		if unsafe.Sizeof(T(0)) == 4 {
-			leakyReluBackward(slope, asBits[int32](x[lo:hi]), dy[lo:hi], dx[lo:hi])
+			leakyReluBackward(slope, asBits[int32](x[lo:hi]), dy[lo:hi], dx[lo:hi], 23)
 		} else {
-			leakyReluBackward(slope, asBits[int64](x[lo:hi]), dy[lo:hi], dx[lo:hi])
+			leakyReluBackward(slope, asBits[int64](x[lo:hi]), dy[lo:hi], dx[lo:hi], 52)
 		}
 	})
 }
 
 // leakyReluBackward picks the factor (slope or 1) by an index computed from the
-// sign test of reluBackward, so no branch depends on the data.
-func leakyReluBackward[T Float, S ~int32 | ~int64](slope T, x []S, dy, dx []T) {
+// bit pattern b of x, so no branch depends on the data: x > 0 holds for
+// 0 < b ≤ +∞'s pattern (the patterns above it are NaNs).
+func leakyReluBackward[T Float, S ~int32 | ~int64](slope T, x []S, dy, dx []T, mantissa int) {
 	dy = dy[:len(x)]
 	dx = dx[:len(x)]
 	factor := [2]T{slope, 1}
 	shift := unsafe.Sizeof(S(0))*8 - 1
+	inf := -(S(1) << mantissa) ^ (S(-1) << shift)
 	for i, b := range x {
-		positive := ((b | (b - 1)) >> shift) + 1 // 1 when x > 0, else 0
+		positive := ^((b | (b - 1)) >> shift) &^ ((inf - b) >> shift) // −1 when x > 0
 		dx[i] = dy[i] * factor[positive&1]
 	}
 }

@@ -43,10 +43,10 @@ var activations = []activation{
 		name:    "relu",
 		forward: func(x float64) float64 { return math.Max(x, 0) },
 		backward: func(x, _, dy float64) float64 {
-			if x > 0 {
-				return dy
+			if x <= 0 {
+				return 0
 			}
-			return 0
+			return dy
 		},
 		run:   activationKernels(ReluForward[float64], func(x, _, dy, dx []float64) { ReluBackward(x, dy, dx) }),
 		run32: activationKernels(ReluForward[float32], func(x, _, dy, dx []float32) { ReluBackward(x, dy, dx) }),
@@ -140,6 +140,28 @@ func TestActivationsPropagateNaN(t *testing.T) {
 		y32, _ := a.run32([]float32{float32(math.NaN())}, []float32{1})
 		if !math.IsNaN(y[0]) || !math.IsNaN(float64(y32[0])) {
 			t.Errorf("%s(NaN) = %v, %v; want NaN", a.name, y[0], y32[0])
+		}
+	}
+}
+
+// The gradients at NaN inputs are PyTorch's: ReLU passes dy (NaN ≤ 0 is false),
+// leaky ReLU scales it (NaN > 0 is false), whatever the NaN's sign.
+func TestReluGradientsAtNaN(t *testing.T) {
+	nans := []float64{math.NaN(), math.Float64frombits(0xfff8000000000000)}
+	nans32 := []float32{float32(math.NaN()), math.Float32frombits(0xffc00000)}
+	for i := 0; i < 2; i++ {
+		x, x32 := []float64{nans[i], 1, -1}, []float32{nans32[i], 1, -1}
+		dy, dy32 := []float64{2, 3, 4}, []float32{2, 3, 4}
+		dx, dx32 := make([]float64, 3), make([]float32, 3)
+		ReluBackward(x, dy, dx)
+		ReluBackward(x32, dy32, dx32)
+		if dx[0] != 2 || dx32[0] != 2 || dx[1] != 3 || dx[2] != 0 || dx32[2] != 0 {
+			t.Errorf("ReLU gradient at %v: %v, %v; want [2 3 0]", x, dx, dx32)
+		}
+		LeakyReluBackward(0.5, x, dy, dx)
+		LeakyReluBackward(0.5, x32, dy32, dx32)
+		if dx[0] != 1 || dx32[0] != 1 || dx[1] != 3 || dx[2] != 2 || dx32[2] != 2 {
+			t.Errorf("leaky ReLU gradient at %v: %v, %v; want [1 3 2]", x, dx, dx32)
 		}
 	}
 }

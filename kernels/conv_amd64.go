@@ -30,8 +30,7 @@ func copyRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, 
 		return false
 	}
 	words := int(unsafe.Sizeof(T(0)) / 4) // 32-bit words per element
-	copyRows32((*uint32)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride*words,
-		(*uint32)(unsafe.Pointer(unsafe.SliceData(src))), srcStride*words, rows, n*words)
+	copyRows32(pointerAs[uint32](dst), dstStride*words, pointerAs[uint32](src), srcStride*words, rows, n*words)
 	return true
 }
 
@@ -42,11 +41,9 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 		return false
 	}
 	if unsafe.Sizeof(T(0)) == 4 {
-		addRows32((*float32)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride,
-			(*float32)(unsafe.Pointer(unsafe.SliceData(src))), srcStride, rows, n)
+		addRows32(pointerAs[float32](dst), dstStride, pointerAs[float32](src), srcStride, rows, n)
 	} else {
-		addRows64((*float64)(unsafe.Pointer(unsafe.SliceData(dst))), dstStride,
-			(*float64)(unsafe.Pointer(unsafe.SliceData(src))), srcStride, rows, n)
+		addRows64(pointerAs[float64](dst), dstStride, pointerAs[float64](src), srcStride, rows, n)
 	}
 	return true
 }
