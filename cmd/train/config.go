@@ -84,15 +84,15 @@ var optimizerSwitches = []struct{ flag, option, usage string }{
 	{"amsgrad", "amsgrad", "AMSGrad variant of Adam/AdamW"},
 }
 
-// defaultConfig is what `go run ./cmd/train` trains: LeNet with batch norm on
-// MNIST with Adam.
+// defaultConfig is what `go run ./cmd/train` trains: LeNet with batch norm and
+// dropout 0.25 on MNIST with Adam and a cosine schedule over 4 epochs.
 func defaultConfig() Config {
 	return Config{
 		Dataset: "mnist", Split: "6:2:2", ImageSize: 32, Model: "lenet", Depth: 2, Width: 256, Filters: "32,64",
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
 		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
-		Schedule: "none", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
-		Batch: "64", EvalBatch: 1000, Epochs: 3, Seed: 1, Device: "cpu",
+		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
+		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu",
 	}
 }
 

@@ -1,0 +1,194 @@
+//go:build sweepdev
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/solvers"
+)
+
+// mnistSweep holds the flags shared by the sweeps that train on MNIST: a small
+// training subset (overfitting needs few samples), a validation subset (the
+// error that picks the best setting; evaluating all 15000 validation images
+// every epoch would cost more than training), optional label noise, and the
+// run's seed and data folder.
+type mnistSweep struct {
+	dataDir string
+	subset  int
+	val     int
+	noise   float64
+	epochs  int
+	batch   string
+	seed    uint64
+	workers int
+	verbose bool
+}
+
+func (m *mnistSweep) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.dataDir, "data-dir", m.dataDir, "folder holding the MNIST files (default: the GoMNIST Go module)")
+	fs.IntVar(&m.subset, "subset", m.subset, "training images (the first N of the seeded training split)")
+	fs.IntVar(&m.val, "val", m.val, "validation images (the first N of the validation split)")
+	fs.Float64Var(&m.noise, "label-noise", m.noise, "fraction of training labels replaced by a random other class (validation stays clean)")
+	fs.IntVar(&m.epochs, "epochs", m.epochs, "epochs per run")
+	fs.StringVar(&m.batch, "batch", m.batch, "batch size, or all")
+	fs.Uint64Var(&m.seed, "seed", m.seed, "seed of split, weights, shuffling, augmentation, dropout and label noise")
+	fs.IntVar(&m.workers, "workers", m.workers, "goroutines preparing batches (0: one per core)")
+	fs.BoolVar(&m.verbose, "v", m.verbose, "print every run's epochs")
+}
+
+// config is the base configuration of every run of the sweep: MNIST, no batch
+// norm, no dropout, no augmentation unless the sweep sets them.
+func (m *mnistSweep) config() Config {
+	cfg := defaultConfig()
+	cfg.DataDir, cfg.Subset, cfg.Epochs, cfg.Batch, cfg.Seed, cfg.Workers = m.dataDir, m.subset, m.epochs, m.batch, m.seed, m.workers
+	cfg.Split, cfg.Norm, cfg.Model = "8:2", "none", "mlp"
+	return cfg
+}
+
+func (m *mnistSweep) check() error {
+	switch {
+	case m.subset < 1:
+		return errNotPositive("subset", m.subset)
+	case m.val < 1:
+		return errNotPositive("val", m.val)
+	case m.epochs < 1:
+		return errNotPositive("epochs", m.epochs)
+	case m.noise < 0 || m.noise > 1:
+		return fmt.Errorf("flag -label-noise: %g is outside [0, 1]", m.noise)
+	}
+	return nil
+}
+
+// setup prepares one run of cfg: the validation split cut to -val images,
+// no test split (a sweep compares settings on validation data), and label
+// noise on the training split.
+func (m *mnistSweep) setup(cfg Config, so *sweepOut) (*run, error) {
+	log := io.Discard
+	if m.verbose {
+		log = so.log
+	}
+	r, err := setup(cfg, "", log)
+	if err != nil {
+		return nil, err
+	}
+	if n := min(m.val, r.data.Val.Len()); n < r.data.Val.Len() {
+		r.data.Val = r.data.Val.Subset(firstN(n))
+	}
+	r.data.Test = &data.Dataset{Classes: r.data.Test.Classes}
+	r.data.Train = noisyLabels(r.data.Train, m.noise, cfg.Seed)
+	return r, nil
+}
+
+func firstN(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// noisyLabels returns ds with round(frac·N) labels, at seeded random
+// positions, replaced by a different class drawn uniformly.
+func noisyLabels(ds *data.Dataset, frac float64, seed uint64) *data.Dataset {
+	n := int(math.Round(frac * float64(ds.Len())))
+	if n == 0 {
+		return ds
+	}
+	out := ds.Subset(firstN(ds.Len()))
+	rng := rand.New(rand.NewPCG(seed, 0x6e6f697379)) // "noisy"
+	classes := len(ds.Classes)
+	for _, i := range rng.Perm(ds.Len())[:n] {
+		out.Labels[i] = (out.Labels[i] + 1 + rng.IntN(classes-1)) % classes
+	}
+	return out
+}
+
+// runResult is what a sweep reports of one finished MNIST run: errors on the
+// (possibly noisy) training split in evaluation mode and on the validation
+// split, and the per-epoch history.
+type runResult struct {
+	Params     int            `json:"params"`
+	TrainError float64        `json:"train_error"`
+	ValError   float64        `json:"val_error"`
+	Gap        float64        `json:"gap"` // validation error − training error
+	TrainLoss  float64        `json:"train_loss"`
+	ValLoss    float64        `json:"val_loss"`
+	Seconds    float64        `json:"seconds"`
+	Epochs     []epochMetrics `json:"epochs"`
+}
+
+// trainRun trains r for its configured epochs and measures the result.
+func trainRun(r *run) (runResult, error) {
+	f, err := r.train()
+	if err != nil {
+		return runResult{}, err
+	}
+	res := runResult{Params: r.model.NumParams(), TrainError: 1 - float64(f.TrainEvalAcc), TrainLoss: float64(f.TrainEvalLoss),
+		Seconds: f.Seconds, Epochs: r.history}
+	last := r.history[len(r.history)-1]
+	res.ValError, res.ValLoss = 1-float64(last.ValAcc), float64(last.ValLoss)
+	res.Gap = res.ValError - res.TrainError
+	return res, nil
+}
+
+// stepLog is the per-step record of a run trained step by step.
+type stepLog struct {
+	Loss     []metric `json:"loss"`     // training loss of each step (null once diverged)
+	Seconds  []metric `json:"seconds"`  // wall time since the start, after each step
+	Diverged int      `json:"diverged"` // the step whose loss was no longer finite (0: none)
+}
+
+// trainSteps runs steps training steps of r, epoch after epoch, calling each
+// after every step (step counts from 1) while the parameters' gradients are
+// those of that step, before the optimizer's update. A non-finite loss or
+// gradient ends the run early and is recorded in Diverged, not returned as an
+// error: showing divergence is what some sweeps are for.
+func trainSteps(r *run, steps int, each func(step int)) (stepLog, error) {
+	loader, err := r.cfg.loader(r.data, r.data.Train, r.batch, true)
+	if err != nil {
+		return stepLog{}, err
+	}
+	var lg stepLog
+	labels := &graph.Buffer{}
+	start := time.Now()
+	for epoch := 1; len(lg.Loss) < steps && lg.Diverged == 0; epoch++ {
+		for b := range loader.Epoch(epoch) {
+			x := &graph.Buffer{Shape: []int{b.N, b.C, b.H, b.W}, F32: b.X}
+			loss, _, err := r.machine.TrainStep(x, labelBuffer(labels, b.Labels))
+			if err != nil {
+				return lg, err
+			}
+			step := len(lg.Loss) + 1
+			if each != nil {
+				each(step)
+			}
+			err = r.opt.Step()
+			var nf *solvers.NonFiniteError
+			if errors.As(err, &nf) || !isFinite(loss) {
+				lg.Diverged = step
+				break
+			}
+			if err != nil {
+				return lg, err
+			}
+			if r.schedule != nil && r.cfg.SchedulePerIt {
+				r.schedule.Step(loss)
+			}
+			lg.Loss = append(lg.Loss, metric(loss))
+			lg.Seconds = append(lg.Seconds, metric(time.Since(start).Seconds()))
+			if len(lg.Loss) == steps {
+				break
+			}
+		}
+	}
+	return lg, nil
+}

@@ -1,0 +1,565 @@
+//go:build sweepdev
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"image/color"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gorgonia.org/tensor"
+
+	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/layers"
+	"github.com/descent-ml/descent/solvers"
+)
+
+// polySweep is the textbook picture of under- and overfitting, on the engine
+// itself: a linear layer on polynomial features, trained full-batch in float64.
+//
+// Regression: y = sin(2πx) + noise for x in [0, 1], features x, x², …, xⁿ
+// standardized with the training statistics, mean squared error. The cost of
+// the textbooks, J = 1/2m·Σ(h(x)−y)² + λ/2m·Σθⱼ² (bias excluded), has the same
+// minimizer as the engine's loss mean((h(x)−y)²) plus the solvers' ridge
+// penalty ½·l2·Σw² on Weight parameters (not the Bias) when l2 = 2λ/m.
+//
+// Classification: two classes in [−1, 1]², class 1 with probability
+// σ(8·(0.64 − x₁² − x₂²)) (a fuzzy circle), all monomials x₁ⁱx₂ʲ with
+// 1 ≤ i+j ≤ n as features, softmax cross-entropy, whose textbook cost
+// −1/m·Σ log p + λ/2m·Σθⱼ² maps onto l2 = λ/m.
+type polySweep struct {
+	points, valPoints int
+	noise             float64
+	degrees           string
+	lambdas           string
+	classPoints       int
+	classDegrees      string
+	steps             int
+	lr                float64
+	seed              uint64
+}
+
+func polyFlags(fs *flag.FlagSet) func(*sweepOut) error {
+	p := &polySweep{points: 20, valPoints: 100, noise: 0.3, degrees: "1,4,15", lambdas: "1e-8,1e-6,1e-4,1e-3,1e-2,0.1,1,10",
+		classPoints: 100, classDegrees: "1,2,10", steps: 20000, lr: 0.01, seed: 1}
+	fs.IntVar(&p.points, "points", p.points, "regression: training points")
+	fs.IntVar(&p.valPoints, "val-points", p.valPoints, "validation points (regression and classification)")
+	fs.Float64Var(&p.noise, "noise", p.noise, "regression: standard deviation of the noise on sin(2πx)")
+	fs.StringVar(&p.degrees, "degrees", p.degrees, "regression: low, right and high degree; errors are measured for every degree up to the highest")
+	fs.StringVar(&p.lambdas, "lambdas", p.lambdas, "ridge λ of the textbook cost (λ/2m·Σθ²), tried on the highest degrees")
+	fs.IntVar(&p.classPoints, "class-points", p.classPoints, "classification: training points")
+	fs.StringVar(&p.classDegrees, "class-degrees", p.classDegrees, "classification: low, right and high degree")
+	fs.IntVar(&p.steps, "steps", p.steps, "full-batch Adam steps per fit (learning rate cosine-annealed to 0)")
+	fs.Float64Var(&p.lr, "lr", p.lr, "Adam's initial learning rate")
+	fs.Uint64Var(&p.seed, "seed", p.seed, "seed of the data and the weights")
+	return p.run
+}
+
+// samples are inputs (one or two coordinates each) with targets: values for
+// regression, classes 0 and 1 for classification.
+type samples struct {
+	x [][]float64
+	y []float64
+}
+
+func (p *polySweep) regressionData(n int, rng *rand.Rand) samples {
+	s := samples{x: make([][]float64, n), y: make([]float64, n)}
+	for i := range n {
+		x := rng.Float64()
+		s.x[i], s.y[i] = []float64{x}, truth(x)+p.noise*rng.NormFloat64()
+	}
+	return s
+}
+
+// truth is the regression's noiseless function.
+func truth(x float64) float64 { return math.Sin(2 * math.Pi * x) }
+
+// classProb is the probability of class 1 at (x₁, x₂).
+func classProb(x1, x2 float64) float64 {
+	return 1 / (1 + math.Exp(-8*(0.64-x1*x1-x2*x2)))
+}
+
+func classificationData(n int, rng *rand.Rand) samples {
+	s := samples{x: make([][]float64, n), y: make([]float64, n)}
+	for i := range n {
+		x1, x2 := 2*rng.Float64()-1, 2*rng.Float64()-1
+		s.x[i] = []float64{x1, x2}
+		if rng.Float64() < classProb(x1, x2) {
+			s.y[i] = 1
+		}
+	}
+	return s
+}
+
+// features maps inputs to monomials of degree 1…n, standardized with the
+// mean and standard deviation of the training set.
+type features struct {
+	exps      [][]int // exponent of each input coordinate, per feature
+	mean, std []float64
+}
+
+func newFeatures(train [][]float64, degree int) features {
+	var f features
+	k := len(train[0])
+	for d := 1; d <= degree; d++ {
+		if k == 1 {
+			f.exps = append(f.exps, []int{d})
+			continue
+		}
+		for i := d; i >= 0; i-- {
+			f.exps = append(f.exps, []int{i, d - i})
+		}
+	}
+	f.mean, f.std = make([]float64, len(f.exps)), make([]float64, len(f.exps))
+	raw := f.raw(train)
+	m := float64(len(train))
+	for j := range f.exps {
+		for i := range train {
+			f.mean[j] += raw[i][j] / m
+		}
+		for i := range train {
+			f.std[j] += (raw[i][j] - f.mean[j]) * (raw[i][j] - f.mean[j]) / m
+		}
+		f.std[j] = math.Sqrt(f.std[j])
+	}
+	return f
+}
+
+func (f features) raw(x [][]float64) [][]float64 {
+	out := make([][]float64, len(x))
+	for i, xi := range x {
+		out[i] = make([]float64, len(f.exps))
+		for j, e := range f.exps {
+			v := 1.0
+			for c, p := range e {
+				v *= math.Pow(xi[c], float64(p))
+			}
+			out[i][j] = v
+		}
+	}
+	return out
+}
+
+// apply returns the standardized features of x as an N×F buffer.
+func (f features) apply(x [][]float64) *graph.Buffer {
+	b := graph.NewBuffer(tensor.Float64, len(x), len(f.exps))
+	for i, row := range f.raw(x) {
+		for j, v := range row {
+			b.F64[i*len(f.exps)+j] = (v - f.mean[j]) / f.std[j]
+		}
+	}
+	return b
+}
+
+// targets returns y as the model's label buffer: N×1 values for a
+// regression, N class indices for a classifier.
+func targets(y []float64, classify bool) *graph.Buffer {
+	b := graph.NewBuffer(tensor.Float64, len(y), 1)
+	if classify {
+		b.Shape = []int{len(y)}
+	}
+	copy(b.F64, y)
+	return b
+}
+
+// polyFit is one trained model with its errors. For a regression the loss is
+// the mean squared error and Error is unused; for a classifier the loss is the
+// cross-entropy and Error the misclassification rate.
+type polyFit struct {
+	Task       string  `json:"task"` // "regression" or "classification"
+	Degree     int     `json:"degree"`
+	Lambda     float64 `json:"lambda"` // the textbook λ
+	L2         float64 `json:"l2"`     // the solvers' l2 it maps onto
+	TrainLoss  float64 `json:"train_loss"`
+	ValLoss    float64 `json:"val_loss"`
+	TrainError float64 `json:"train_error,omitempty"`
+	ValError   float64 `json:"val_error,omitempty"`
+
+	feat features
+	mc   *graph.Machine
+}
+
+// fit trains a linear layer on degree-n features of train with the engine
+// and measures it on train and val.
+func (p *polySweep) fit(train, val samples, degree int, classify bool, lambda float64) (*polyFit, error) {
+	f := &polyFit{Task: "regression", Degree: degree, Lambda: lambda, feat: newFeatures(train.x, degree)}
+	m := float64(len(train.x))
+	f.L2 = 2 * lambda / m
+	build, out := layers.BuildRegression, 1
+	if classify {
+		f.Task, f.L2, build, out = "classification", lambda/m, layers.Build, 2
+	}
+	x, y := f.feat.apply(train.x), targets(train.y, classify)
+	model, err := build(layers.Linear{Name: "fc", In: len(f.feat.exps), Out: out}, x.Shape, tensor.Float64, p.seed)
+	if err != nil {
+		return nil, err
+	}
+	f.mc = graph.NewMachine(model, graph.CPU{})
+	opt, err := solvers.New("adam", map[string]any{"lr": p.lr, "l2": f.L2})
+	if err != nil {
+		return nil, optionError(err)
+	}
+	if err := opt.AddGroup(model.Params, nil); err != nil {
+		return nil, err
+	}
+	sched, err := solvers.NewCosineAnnealingLR(opt, p.steps, 0)
+	if err != nil {
+		return nil, err
+	}
+	for range p.steps {
+		if _, _, err := f.mc.TrainStep(x, y); err != nil {
+			return nil, err
+		}
+		if err := opt.Step(); err != nil {
+			return nil, err
+		}
+		sched.Step(0)
+	}
+	if f.TrainLoss, f.TrainError, err = f.measure(train); err != nil {
+		return nil, err
+	}
+	f.ValLoss, f.ValError, err = f.measure(val)
+	return f, err
+}
+
+// measure returns the loss and, for a classifier, the error rate on s.
+func (f *polyFit) measure(s samples) (loss, errRate float64, err error) {
+	loss, correct, _, err := f.mc.Evaluate(f.feat.apply(s.x), targets(s.y, f.Task == "classification"))
+	if f.Task == "classification" {
+		errRate = 1 - float64(correct)/float64(len(s.x))
+	}
+	return loss, errRate, err
+}
+
+// predict returns the regression's output, or the probability of class 1,
+// at every input of x.
+func (f *polyFit) predict(x [][]float64) ([]float64, error) {
+	classify := f.Task == "classification"
+	_, _, logits, err := f.mc.Evaluate(f.feat.apply(x), targets(make([]float64, len(x)), classify))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(x))
+	for i := range out {
+		if classify {
+			out[i] = 1 / (1 + math.Exp(logits.At(2*i)-logits.At(2*i+1)))
+		} else {
+			out[i] = logits.At(i)
+		}
+	}
+	return out, nil
+}
+
+// criterion is what picks the best fit: validation error for a classifier
+// (ties broken by loss), validation loss for a regression.
+func (f *polyFit) criterion() [2]float64 {
+	if f.Task == "classification" {
+		return [2]float64{f.ValError, f.ValLoss}
+	}
+	return [2]float64{f.ValLoss, 0}
+}
+
+func better(a, b *polyFit) bool {
+	ca, cb := a.criterion(), b.criterion()
+	return ca[0] < cb[0] || ca[0] == cb[0] && ca[1] < cb[1]
+}
+
+// polyTask is one half of the sweep: the fits of every degree without
+// penalty, and of the highest degree with every λ.
+type polyTask struct {
+	name       string
+	classify   bool
+	train, val samples
+	shown      []int      // low, right and high degree
+	byDegree   []*polyFit // degrees 1 … highest, λ = 0
+	byLambda   []*polyFit // highest degree, each λ
+	best       int        // index into byLambda of the best λ
+}
+
+func (p *polySweep) check() (reg, cls []int, lambdas []float64, err error) {
+	if reg, err = positiveInts("degrees", p.degrees); err != nil {
+		return
+	}
+	if cls, err = positiveInts("class-degrees", p.classDegrees); err != nil {
+		return
+	}
+	if len(reg) != 3 || len(cls) != 3 {
+		return nil, nil, nil, fmt.Errorf("flags -degrees and -class-degrees: give three degrees each (low, right, high)")
+	}
+	if lambdas, err = floatList("lambdas", p.lambdas); err != nil {
+		return
+	}
+	for _, l := range lambdas {
+		if l == 0 {
+			return nil, nil, nil, fmt.Errorf("flag -lambdas: λ = 0 is the unregularized fit, already made; give positive values")
+		}
+	}
+	switch {
+	case p.points < 2:
+		err = fmt.Errorf("flag -points: %d, need at least 2", p.points)
+	case p.classPoints < 2:
+		err = fmt.Errorf("flag -class-points: %d, need at least 2", p.classPoints)
+	case p.valPoints < 1:
+		err = errNotPositive("val-points", p.valPoints)
+	case p.steps < 1:
+		err = errNotPositive("steps", p.steps)
+	case !(p.lr > 0):
+		err = errNotPositive("lr", p.lr)
+	case p.noise < 0:
+		err = fmt.Errorf("flag -noise: %g is negative", p.noise)
+	}
+	return
+}
+
+func (p *polySweep) run(so *sweepOut) error {
+	regDegrees, clsDegrees, lambdas, err := p.check()
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(p.seed, 0x706f6c79)) // "poly"
+	tasks := []*polyTask{
+		{name: "regression", train: p.regressionData(p.points, rng), val: p.regressionData(p.valPoints, rng), shown: regDegrees},
+		{name: "classification", classify: true, train: classificationData(p.classPoints, rng), val: classificationData(p.valPoints, rng), shown: clsDegrees},
+	}
+	for _, t := range tasks {
+		if err := p.runTask(t, lambdas, so); err != nil {
+			return err
+		}
+	}
+	if err := p.plotRegression(tasks[0], so.path("poly_fit.png")); err != nil {
+		return err
+	}
+	if err := p.plotBoundaries(tasks[1], so.path("logistic_boundary.png")); err != nil {
+		return err
+	}
+	return plotPolyErrors(tasks, so.path("poly_error.png"))
+}
+
+// runTask fits every degree and every λ of t, records and prints them.
+func (p *polySweep) runTask(t *polyTask, lambdas []float64, so *sweepOut) error {
+	high := t.shown[len(t.shown)-1]
+	for _, d := range t.shown {
+		high = max(high, d)
+	}
+	for d := 1; d <= high; d++ {
+		f, err := p.fit(t.train, t.val, d, t.classify, 0)
+		if err != nil {
+			return err
+		}
+		t.byDegree = append(t.byDegree, f)
+	}
+	for i, l := range lambdas {
+		f, err := p.fit(t.train, t.val, high, t.classify, l)
+		if err != nil {
+			return err
+		}
+		t.byLambda = append(t.byLambda, f)
+		if better(f, t.byLambda[t.best]) {
+			t.best = i
+		}
+	}
+	var rows [][]string
+	row := func(label string, f *polyFit) {
+		if t.classify {
+			rows = append(rows, []string{label, fmt.Sprint(f.Degree), general(f.Lambda), percent(f.TrainError), percent(f.ValError), general(f.TrainLoss), general(f.ValLoss)})
+		} else {
+			rows = append(rows, []string{label, fmt.Sprint(f.Degree), general(f.Lambda), general(f.TrainLoss), general(f.ValLoss)})
+		}
+	}
+	for i, d := range t.shown {
+		row([]string{"low", "right", "high"}[i], t.byDegree[d-1])
+	}
+	for i, f := range t.byLambda {
+		label := ""
+		switch i {
+		case 0:
+			label = "λ small"
+		case t.best:
+			label = "λ best"
+		case len(t.byLambda) - 1:
+			label = "λ large"
+		}
+		row(label, f)
+	}
+	for _, f := range append(t.byDegree, t.byLambda...) {
+		if err := so.record(f); err != nil {
+			return err
+		}
+	}
+	header := []string{"", "degree", "λ", "train MSE", "val MSE"}
+	if t.classify {
+		header = []string{"", "degree", "λ", "train err", "val err", "train CE", "val CE"}
+	}
+	so.table(fmt.Sprintf("%s: %d training, %d validation points", t.name, len(t.train.x), len(t.val.x)), header, rows)
+	return nil
+}
+
+// lambdaPanels returns the fits shown in the λ row: small, best, large.
+func (t *polyTask) lambdaPanels() []*polyFit {
+	return []*polyFit{t.byLambda[0], t.byLambda[t.best], t.byLambda[len(t.byLambda)-1]}
+}
+
+// plotRegression draws the fitted curves over the training and validation
+// points: the three degrees without penalty, then the highest with small,
+// best and large λ.
+func (p *polySweep) plotRegression(t *polyTask, path string) error {
+	xs := linspace(0, 1, 300)
+	in := make([][]float64, len(xs))
+	for i, x := range xs {
+		in[i] = []float64{x}
+	}
+	var fits []*polyFit
+	for _, d := range t.shown {
+		fits = append(fits, t.byDegree[d-1])
+	}
+	fits = append(fits, t.lambdaPanels()...)
+	panels := [][]*plot.Plot{make([]*plot.Plot, 3), make([]*plot.Plot, 3)}
+	for k, f := range fits {
+		title := fmt.Sprintf("degree %d", f.Degree)
+		if k >= 3 {
+			title += fmt.Sprintf(", λ = %s", general(f.Lambda))
+		}
+		pl := newPanel(fmt.Sprintf("%s: MSE train %.3f, val %.3f", title, f.TrainLoss, f.ValLoss), "x", "y")
+		pl.Y.Min, pl.Y.Max, pl.X.Min, pl.X.Max = -2, 2, 0, 1
+		ys, err := f.predict(in)
+		if err != nil {
+			return err
+		}
+		truthXY, fitXY := make(plotter.XYs, len(xs)), make(plotter.XYs, len(xs))
+		for i, x := range xs {
+			truthXY[i] = plotter.XY{X: x, Y: truth(x)}
+			fitXY[i] = plotter.XY{X: x, Y: ys[i]}
+		}
+		if err := addPoints(pl, "validation", samplePoints(t.val, -1), color.Gray{Y: 170}, 0, vg.Points(2)); err != nil {
+			return err
+		}
+		if err := addPoints(pl, "train", samplePoints(t.train, -1), plotutil.Color(1), 0, vg.Points(3.5)); err != nil {
+			return err
+		}
+		if err := addLine(pl, "sin(2πx)", truthXY, 2, true, false); err != nil {
+			return err
+		}
+		if err := addLine(pl, "fit", fitXY, 0, false, false); err != nil {
+			return err
+		}
+		pl.Legend.Left = true
+		pl.Legend.Top = false
+		panels[k/3][k%3] = pl
+	}
+	return savePanels(path, panels, 15*vg.Inch, 8*vg.Inch)
+}
+
+// samplePoints returns the regression samples as points, or the classification
+// samples of one class (class ≥ 0) as points in the plane.
+func samplePoints(s samples, class int) plotter.XYs {
+	var out plotter.XYs
+	for i, x := range s.x {
+		switch {
+		case class < 0:
+			out = append(out, plotter.XY{X: x[0], Y: s.y[i]})
+		case int(s.y[i]) == class:
+			out = append(out, plotter.XY{X: x[0], Y: x[1]})
+		}
+	}
+	return out
+}
+
+// plotBoundaries draws each classifier's probability of class 1 as a shade,
+// its decision boundary (p = ½) and the training points.
+func (p *polySweep) plotBoundaries(t *polyTask, path string) error {
+	const n = 60
+	g := probGrid{xs: linspace(-1, 1, n), ys: linspace(-1, 1, n), z: make([][]float64, n)}
+	in := make([][]float64, 0, n*n)
+	for _, x := range g.xs {
+		for _, y := range g.ys {
+			in = append(in, []float64{x, y})
+		}
+	}
+	var fits []*polyFit
+	for _, d := range t.shown {
+		fits = append(fits, t.byDegree[d-1])
+	}
+	fits = append(fits, t.lambdaPanels()...)
+	panels := [][]*plot.Plot{make([]*plot.Plot, 3), make([]*plot.Plot, 3)}
+	for k, f := range fits {
+		title := fmt.Sprintf("degree %d", f.Degree)
+		if k >= 3 {
+			title += fmt.Sprintf(", λ = %s", general(f.Lambda))
+		}
+		pl := newPanel(fmt.Sprintf("%s: error train %s, val %s", title, percent(f.TrainError), percent(f.ValError)), "x₁", "x₂")
+		probs, err := f.predict(in)
+		if err != nil {
+			return err
+		}
+		for c := range n {
+			g.z[c] = probs[c*n : (c+1)*n]
+		}
+		heat := plotter.NewHeatMap(g, twoTone(32))
+		heat.Rasterized = true
+		pl.Add(heat)
+		cont := plotter.NewContour(g, []float64{0.5}, nil)
+		boundary := draw.LineStyle{Color: color.Black, Width: vg.Points(1.5)}
+		cont.LineStyles = []draw.LineStyle{boundary}
+		pl.Legend.Add("p = ½", &plotter.Line{LineStyle: boundary})
+		pl.Add(cont)
+		if err := addPoints(pl, "class 0", samplePoints(t.train, 0), color.RGBA{B: 200, A: 255}, 0, vg.Points(2.5)); err != nil {
+			return err
+		}
+		if err := addPoints(pl, "class 1", samplePoints(t.train, 1), color.RGBA{R: 200, A: 255}, 2, vg.Points(2.5)); err != nil {
+			return err
+		}
+		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = -1, 1, -1, 1
+		panels[k/3][k%3] = pl
+	}
+	return savePanels(path, panels, 15*vg.Inch, 9*vg.Inch)
+}
+
+// plotPolyErrors draws, for each task, training and validation loss against
+// degree and against λ.
+func plotPolyErrors(tasks []*polyTask, path string) error {
+	panels := make([][]*plot.Plot, len(tasks))
+	for r, t := range tasks {
+		measure, y := func(f *polyFit) (float64, float64) { return f.TrainLoss, f.ValLoss }, "mean squared error"
+		if t.classify {
+			measure, y = func(f *polyFit) (float64, float64) { return f.TrainError, f.ValError }, "error rate"
+		}
+		byDeg := newPanel(t.name+": against degree (λ = 0)", "degree", y)
+		byLam := newPanel(fmt.Sprintf("%s: degree %d against λ", t.name, t.byLambda[0].Degree), "λ", y)
+		logX(byLam)
+		if !t.classify {
+			logY(byDeg)
+			logY(byLam)
+		}
+		for _, c := range []struct {
+			pl   *plot.Plot
+			fits []*polyFit
+			x    func(*polyFit) float64
+		}{{byDeg, t.byDegree, func(f *polyFit) float64 { return float64(f.Degree) }}, {byLam, t.byLambda, func(f *polyFit) float64 { return f.Lambda }}} {
+			train, val := make(plotter.XYs, len(c.fits)), make(plotter.XYs, len(c.fits))
+			for i, f := range c.fits {
+				tr, va := measure(f)
+				train[i], val[i] = plotter.XY{X: c.x(f), Y: tr}, plotter.XY{X: c.x(f), Y: va}
+			}
+			if err := addLine(c.pl, "train", train, 0, false, true); err != nil {
+				return err
+			}
+			if err := addLine(c.pl, "validation", val, 1, false, true); err != nil {
+				return err
+			}
+		}
+		best := t.byLambda[t.best]
+		_, v := measure(best)
+		if err := markBest(byLam, "best λ", plotter.XY{X: best.Lambda, Y: v}); err != nil {
+			return err
+		}
+		panels[r] = []*plot.Plot{byDeg, byLam}
+	}
+	return savePanels(path, panels, 11*vg.Inch, 8*vg.Inch)
+}
