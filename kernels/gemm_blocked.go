@@ -4,17 +4,17 @@ import "sync"
 
 // The blocked GEMM follows the GotoBLAS/BLIS layering, adapted to row-major C:
 //
-//	C is cut into a fixed grid of chunks (rows × columns), one goroutine task each;
+//	C is cut into a fixed grid of chunks, one goroutine task each;
 //	in a chunk, for each block of nc columns and kc steps of k:
-//	  pack op(B)[kc × nc] into panels of up to nr columns (stays in L2),
-//	  for each group of mr rows of A (the mr×kc micro-panel stays in L1):
-//	    for each B panel: micro-kernel → one mr×nr tile of C.
+//	  pack op(B)[kc × nc] into panels of up to nr columns (the block stays in L2),
+//	  for each group of mr rows of op(A) (the mr×kc micro-panel stays in L1):
+//	    for each B panel: micro-kernel → one mr×width tile of C.
 //
-// Row-major A is read in place by the micro-kernels (rows are rsA apart, steps csA
-// apart), so only transposed A and the ragged last rows are packed; op(B) is always
-// packed, zero-padded to a multiple of the kernel step. Ragged tiles are computed in
-// a scratch tile by the same kernel and copied out, so every element of C goes
-// through identical arithmetic: the k order per element depends only on kc, never
+// op(A) is read in place by the micro-kernels (rows rsA apart, steps csA apart),
+// transposed or not; only ragged last rows are packed. op(B) is always packed,
+// zero-padded to a multiple of the kernel step. Ragged tiles are computed in a
+// scratch tile by the same kernel and copied out, so every element of C goes
+// through identical arithmetic: its k order depends only on the k blocking, never
 // on the chunk grid or on which goroutine runs a chunk.
 
 // microKernel computes one tile of C: C[r][j] = alpha·Σ_p A[r][p]·B[p][j] + beta·C[r][j]
@@ -42,6 +42,17 @@ type gemmArch[E float32 | float64] struct {
 // nr is the widest tile.
 func (g *gemmArch[E]) nr() int { return g.step * len(g.kernels) }
 
+// panelCols is how many of the left columns of a block the next panel takes: nr,
+// except that the last two panels share their columns about evenly (48+16 becomes
+// 32+32), as a narrow tile keeps too few accumulators busy.
+func (g *gemmArch[E]) panelCols(left int) int {
+	nr := g.nr()
+	if left <= nr || left >= 2*nr {
+		return min(left, nr)
+	}
+	return min(nr, roundUp(ceilDiv(left, 2), g.step))
+}
+
 // gemmScratch holds one task's packing buffers.
 type gemmScratch[E float32 | float64] struct {
 	a    []E // mr×kc packed A micro-panel
@@ -63,9 +74,10 @@ func (g *gemmArch[E]) getScratch() *gemmScratch[E] {
 const (
 	// gemmChunkWork is the number of multiply-adds worth a goroutine task.
 	gemmChunkWork = 1 << 21
-	// gemmMaxChunks bounds the task count: each task re-reads A (and re-packs B
-	// when C is split by rows too).
-	gemmMaxChunks = 8
+	// gemmMaxChunks is the most tasks a call is cut into: two per core of the
+	// target machine, enough to even out ragged chunks; more tasks re-read A
+	// more often and make more ragged tiles.
+	gemmMaxChunks = 4
 )
 
 // gemmJob is one Gemm call on the blocked path; the shapes are already validated.
@@ -78,10 +90,8 @@ type gemmJob[E float32 | float64] struct {
 	a, b, c        []E
 	lda, ldb, ldc  int
 
-	// The chunk grid: gm×gn chunks, their rows and columns cut at multiples of
-	// rowUnit and colUnit.
-	gm, gn, rowUnit, colUnit int
-	task                     func(chunk, lo, hi int) // job.runChunk, bound once
+	gm, gn int                     // the chunk grid: gm row × gn column pieces of C
+	task   func(chunk, lo, hi int) // job.runChunk, bound once
 }
 
 func gemmBlocked[E float32 | float64](arch *gemmArch[E], transA, transB bool, m, n, k int, alpha E, a []E, lda int, b []E, ldb int, beta E, c []E, ldc int) {
@@ -99,30 +109,24 @@ func gemmBlocked[E float32 | float64](arch *gemmArch[E], transA, transB bool, m,
 }
 
 // planGrid cuts C into a power-of-two number of chunks that depends on the shape
-// only. Columns are split first: a split of rows makes each row chunk pack the
-// same B again, while a split of columns only re-reads A, in place. Columns are
-// cut at whole nr panels where that still leaves several per chunk.
+// only. Columns are split first: a split of rows makes each row piece pack the same
+// B again, while a split of columns only re-reads A, in place.
 func (job *gemmJob[E]) planGrid() {
-	arch := job.arch
 	chunks := 1
-	for chunks*2 <= gemmMaxChunks && float64(chunks*2*gemmChunkWork) <= float64(job.m)*float64(job.n)*float64(job.k) {
+	for chunks < gemmMaxChunks && float64(2*chunks*gemmChunkWork) <= float64(job.m)*float64(job.n)*float64(job.k) {
 		chunks *= 2
 	}
-	job.colUnit = arch.step
-	if ceilDiv(job.n, arch.nr()) >= 2*chunks {
-		job.colUnit = arch.nr()
-	}
-	job.rowUnit = arch.mr
-	job.gn = min(chunks, ceilDiv(job.n, job.colUnit))
-	job.gm = min(chunks/job.gn, ceilDiv(job.m, job.rowUnit))
+	job.gn = min(chunks, ceilDiv(job.n, job.arch.step))
+	job.gm = min(chunks/job.gn, ceilDiv(job.m, job.arch.mr))
 }
 
 // runChunk computes chunk number chunk of the grid (ParallelFor's lo, hi are chunk,
-// chunk+1).
+// chunk+1). Pieces are cut at multiples of the tile height and the kernel step.
 func (job *gemmJob[E]) runChunk(chunk, _, _ int) {
 	ci, cj := chunk/job.gn, chunk%job.gn
-	i0, i1 := gridCut(ci, job.gm, job.m, job.rowUnit), gridCut(ci+1, job.gm, job.m, job.rowUnit)
-	j0, j1 := gridCut(cj, job.gn, job.n, job.colUnit), gridCut(cj+1, job.gn, job.n, job.colUnit)
+	mr, step := job.arch.mr, job.arch.step
+	i0, i1 := gridCut(ci, job.gm, job.m, mr), gridCut(ci+1, job.gm, job.m, mr)
+	j0, j1 := gridCut(cj, job.gn, job.n, step), gridCut(cj+1, job.gn, job.n, step)
 	s := job.arch.getScratch()
 	job.chunk(s, i0, i1, j0, j1)
 	job.arch.scratch.Put(s)
@@ -156,10 +160,11 @@ func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 	}
 }
 
-// rowPanel multiplies rows [i, i+rows) of op(A)[:, pc:pc+kc] by the packed B block.
+// rowPanel multiplies rows [i, i+rows) of op(A)[:, pc:pc+kc] by the packed B block
+// of columns [jc, jc+nc).
 func (job *gemmJob[E]) rowPanel(s *gemmScratch[E], i, rows, pc, kc, jc, nc int, beta E) {
 	arch := job.arch
-	mr, nr := arch.mr, arch.nr()
+	mr := arch.mr
 	var ap []E
 	var rsA, csA int
 	switch {
@@ -171,37 +176,36 @@ func (job *gemmJob[E]) rowPanel(s *gemmScratch[E], i, rows, pc, kc, jc, nc int, 
 	default:
 		ap, rsA, csA = job.a[i*job.lda+pc:], job.lda, 1
 	}
-	bp := s.b
-	for j := jc; j < jc+nc; j += nr {
-		cols := min(nr, jc+nc-j)
+	bp, c, ldc := s.b, job.c, job.ldc
+	for j := jc; j < jc+nc; {
+		cols := arch.panelCols(jc + nc - j)
 		width := roundUp(cols, arch.step)
 		kernel := arch.kernels[width/arch.step-1]
 		if rows == mr && cols == width {
-			kernel(kc, &ap[0], rsA, csA, &bp[0], &job.c[i*job.ldc+j], job.ldc, job.alpha, beta)
+			kernel(kc, &ap[0], rsA, csA, &bp[0], &c[i*ldc+j], ldc, job.alpha, beta)
 		} else {
 			tile := s.tile[:mr*width]
 			if beta != 0 {
 				for r := 0; r < rows; r++ {
-					copy(tile[r*width:r*width+cols], job.c[(i+r)*job.ldc+j:])
+					copy(tile[r*width:r*width+cols], c[(i+r)*ldc+j:])
 				}
 			}
 			kernel(kc, &ap[0], rsA, csA, &bp[0], &tile[0], width, job.alpha, beta)
 			for r := 0; r < rows; r++ {
-				copy(job.c[(i+r)*job.ldc+j:(i+r)*job.ldc+j+cols], tile[r*width:])
+				copy(c[(i+r)*ldc+j:(i+r)*ldc+j+cols], tile[r*width:])
 			}
 		}
 		bp = bp[kc*width:]
+		j += cols
 	}
 }
 
 // packA stores op(A)[i:i+rows, pc:pc+kc] into dst as an mr×kc micro-panel, step
-// major (dst[p·mr + r]), with rows beyond rows zeroed.
+// major (dst[p·mr + r]), with the rows from rows to mr zeroed.
 func (job *gemmJob[E]) packA(dst []E, i, rows, pc, kc int) {
 	mr, a, lda := job.arch.mr, job.a, job.lda
 	dst = dst[:mr*kc]
-	if rows < mr {
-		clear(dst)
-	}
+	clear(dst)
 	if job.transA {
 		for p := 0; p < kc; p++ {
 			copy(dst[p*mr:p*mr+rows], a[(pc+p)*lda+i:])
@@ -216,60 +220,59 @@ func (job *gemmJob[E]) packA(dst []E, i, rows, pc, kc int) {
 	}
 }
 
-// packB stores op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive panels of nr columns
-// (the last one rounded up to the kernel step and zero-padded), each step major.
+// packB stores op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive step-major panels
+// (panel[p·width + c]) split by panelCols, each zero-padded to its kernel width.
 func (job *gemmJob[E]) packB(dst []E, pc, kc, jc, nc int) {
-	nr, step := job.arch.nr(), job.arch.step
-	full := nc / nr              // panels nr wide
-	cols := nc - full*nr         // columns of the ragged last panel
-	width := roundUp(cols, step) // its padded width
-	last := dst[full*nr*kc : full*nr*kc+width*kc]
-	if cols < width {
-		clear(last)
+	for j := jc; j < jc+nc; {
+		cols := job.arch.panelCols(jc + nc - j)
+		width := roundUp(cols, job.arch.step)
+		panel := dst[:kc*width]
+		dst = dst[kc*width:]
+		if cols < width {
+			clear(panel)
+		}
+		if job.transB {
+			job.packPanelTransposed(panel, pc, kc, j, cols, width)
+		} else {
+			job.packPanel(panel, pc, kc, j, cols, width)
+		}
+		j += cols
 	}
+}
+
+// packPanel packs op(B)[pc:pc+kc, j:j+cols] from a row-major B.
+func (job *gemmJob[E]) packPanel(panel []E, pc, kc, j, cols, width int) {
 	b, ldb := job.b, job.ldb
-	if !job.transB {
-		if copy16 := job.arch.copy16; copy16 != nil {
-			for q := 0; q < full; q++ {
-				copy16(kc, nr/16, &b[pc*ldb+jc+q*nr], ldb, &dst[q*nr*kc], nr)
-			}
-			if vecs := cols / 16; vecs > 0 {
-				copy16(kc, vecs, &b[pc*ldb+jc+full*nr], ldb, &last[0], width)
-			}
-			for p := 0; p < kc; p++ {
-				row := b[(pc+p)*ldb+jc+full*nr : (pc+p)*ldb+jc+nc]
-				copy(last[p*width+cols&^15:p*width+cols], row[cols&^15:])
-			}
-			return
-		}
-		// Row by row: each row of the block is one contiguous read.
-		for p := 0; p < kc; p++ {
-			row := b[(pc+p)*ldb+jc : (pc+p)*ldb+jc+nc]
-			for q := 0; q < full; q++ {
-				copy(dst[(q*kc+p)*nr:(q*kc+p+1)*nr], row[q*nr:])
-			}
-			copy(last[p*width:p*width+cols], row[full*nr:])
-		}
+	done := 0
+	if copy16 := job.arch.copy16; copy16 != nil && cols >= 16 {
+		done = cols &^ 15
+		copy16(kc, done/16, &b[pc*ldb+j], ldb, &panel[0], width)
+	}
+	if done == cols {
 		return
 	}
-	// Column by column of op(B), 16 at a time where the arch has a transposer.
-	for j := 0; j < nc; {
-		panel, w := dst[j/nr*nr*kc:], nr
-		if j >= full*nr {
-			panel, w = last, width
-		}
-		c, group, done := j%nr, 1, 0
-		if job.arch.transpose16 != nil && c+16 <= w && j+16 <= nc {
+	for p := 0; p < kc; p++ {
+		copy(panel[p*width+done:p*width+cols], b[(pc+p)*ldb+j+done:])
+	}
+}
+
+// packPanelTransposed packs op(B)[pc:pc+kc, j:j+cols] from B stored n×k, 16
+// columns at a time where the arch has a transposer.
+func (job *gemmJob[E]) packPanelTransposed(panel []E, pc, kc, j, cols, width int) {
+	b, ldb := job.b, job.ldb
+	for c := 0; c < cols; {
+		group, done := 1, 0
+		if job.arch.transpose16 != nil && c+16 <= cols {
 			group, done = 16, kc&^15
-			job.arch.transpose16(kc, &b[(jc+j)*ldb+pc], ldb, &panel[c], w)
+			job.arch.transpose16(kc, &b[(j+c)*ldb+pc], ldb, &panel[c], width)
 		}
-		for g := 0; g < group; g++ {
-			src := b[(jc+j+g)*ldb+pc+done : (jc+j+g)*ldb+pc+kc]
+		for g := c; g < c+group; g++ {
+			src := b[(j+g)*ldb+pc+done : (j+g)*ldb+pc+kc]
 			for p, v := range src {
-				panel[(done+p)*w+c+g] = v
+				panel[(done+p)*width+g] = v
 			}
 		}
-		j += group
+		c += group
 	}
 }
 
