@@ -4,10 +4,22 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+// TestMain lets the test binary stand in for the train command, so a test can
+// start it as a separate process and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("DESCENT_TEST_RUN_TRAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 // small is a quick run on an MNIST subset.
 var small = []string{"-subset", "640", "-split", "8:1:1", "-epochs", "2", "-batch", "64", "-eval-batch", "500",
@@ -27,32 +39,55 @@ func lastLine(t *testing.T, path string) string {
 	return last
 }
 
-// TestResumeIsExact: a run stopped after epoch 1 and resumed finishes with the
-// same final metrics, to the last digit, as an uninterrupted run.
-func TestResumeIsExact(t *testing.T) {
-	whole, parts := t.TempDir(), t.TempDir()
-	if err := dispatch(append([]string{"-out", whole}, small...)); err != nil {
+// TestResumeAfterKill: a run killed with SIGKILL during epoch 2 and resumed
+// finishes with the same final metrics, to the last digit, as an uninterrupted
+// run with the same seed.
+func TestResumeAfterKill(t *testing.T) {
+	args := []string{"-subset", "3000", "-split", "8:1:1", "-epochs", "3", "-eval-batch", "500",
+		"-filters", "4,8", "-hidden", "16", "-augment", "translate=2,rotate=5@0.5", "-quiet"}
+	whole, killed := t.TempDir(), t.TempDir()
+	if err := dispatch(append([]string{"-out", whole}, args...)); err != nil {
 		t.Fatal(err)
 	}
-	first := append(append([]string{"-out", parts}, small...), "-epochs", "1")
-	if err := dispatch(first); err != nil {
+
+	cmd := exec.Command(os.Args[0], append([]string{"-out", killed}, args...)...)
+	cmd.Env = append(os.Environ(), "DESCENT_TEST_RUN_TRAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dispatch([]string{"-resume", parts, "-epochs", "2", "-quiet"}); err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "epoch 1/3") {
+	}
+	time.Sleep(100 * time.Millisecond) // into epoch 2
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(killed, "metrics.jsonl")); err != nil {
+		t.Fatalf("the killed run left no metrics: %v", err)
+	}
+	if strings.Contains(lastLine(t, filepath.Join(killed, "metrics.jsonl")), "test_acc") {
+		t.Fatal("the run finished before it was killed; make it longer")
+	}
+
+	if err := dispatch([]string{"-resume", killed, "-quiet"}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := lastLine(t, filepath.Join(whole, "metrics.jsonl")), lastLine(t, filepath.Join(killed, "metrics.jsonl"))
 	type final struct {
 		TestLoss float64 `json:"test_loss"`
 		TestAcc  float64 `json:"test_acc"`
 	}
-	var a, b final
-	json.Unmarshal([]byte(lastLine(t, filepath.Join(whole, "metrics.jsonl"))), &a)
-	json.Unmarshal([]byte(lastLine(t, filepath.Join(parts, "metrics.jsonl"))), &b)
-	if a.TestLoss == 0 || a != b {
-		t.Fatalf("uninterrupted %+v, resumed %+v", a, b)
+	var fa, fb final
+	json.Unmarshal([]byte(a), &fa)
+	json.Unmarshal([]byte(b), &fb)
+	if fa.TestLoss == 0 || fa != fb {
+		t.Fatalf("uninterrupted %s\nresumed       %s", a, b)
 	}
 	for _, f := range []string{"config.json", "checkpoint.gob", "loss.png", "error.png", "model.safetensors"} {
-		if _, err := os.Stat(filepath.Join(parts, f)); err != nil {
+		if _, err := os.Stat(filepath.Join(killed, f)); err != nil {
 			t.Error(err)
 		}
 	}
