@@ -34,15 +34,24 @@ func newGemmCase(transA, transB bool, m, n, k, pad int, alpha, beta float64) gem
 	return tc
 }
 
+// sizes are the shortest slices that hold the operands, so that reading past the
+// last element of an operand hits the guard page (see guardedSlice).
 func (tc gemmCase) sizes() (lenA, lenB, lenC int) {
-	rowsA, rowsB := tc.m, tc.k
+	rowsA, colsA := tc.m, tc.k
 	if tc.transA {
-		rowsA = tc.k
+		rowsA, colsA = tc.k, tc.m
 	}
+	rowsB, colsB := tc.k, tc.n
 	if tc.transB {
-		rowsB = tc.n
+		rowsB, colsB = tc.n, tc.k
 	}
-	return rowsA * tc.lda, rowsB * tc.ldb, tc.m * tc.ldc
+	size := func(rows, cols, ld int) int {
+		if rows == 0 || cols == 0 {
+			return 0
+		}
+		return (rows-1)*ld + cols
+	}
+	return size(rowsA, colsA, tc.lda), size(rowsB, colsB, tc.ldb), size(tc.m, tc.n, tc.ldc)
 }
 
 // operands draws A, B and C; the padding beyond each row is random too, so a
@@ -119,6 +128,15 @@ func convert[T Float](s []float64) []T {
 	return out
 }
 
+// convertGuarded is convert into a guardedSlice; free releases it.
+func convertGuarded[T Float](t *testing.T, s []float64) (out []T, free func()) {
+	out, free = guardedSlice[T](t, len(s))
+	for i, v := range s {
+		out[i] = T(v)
+	}
+	return out, free
+}
+
 func widen[T Float](s []T) []float64 {
 	out := make([]float64, len(s))
 	for i, v := range s {
@@ -132,7 +150,12 @@ func widen[T Float](s []T) []float64 {
 func runGemmCase[T Float](t *testing.T, tc gemmCase, rng *rand.Rand, eps float64) {
 	t.Helper()
 	a64, b64, c64 := tc.operands(rng)
-	a, b, c := convert[T](a64), convert[T](b64), convert[T](c64)
+	a, freeA := convertGuarded[T](t, a64)
+	defer freeA()
+	b, freeB := convertGuarded[T](t, b64)
+	defer freeB()
+	c, freeC := convertGuarded[T](t, c64)
+	defer freeC()
 	if tc.beta == 0 {
 		for i := 0; i < tc.m; i++ {
 			for j := 0; j < tc.n; j++ {
@@ -147,11 +170,13 @@ func runGemmCase[T Float](t *testing.T, tc gemmCase, rng *rand.Rand, eps float64
 }
 
 // gemmShapes covers tiny and odd sizes, sizes around the tile and block edges
-// (mr 3/6/8, widths 4/16/32/48, kc 256, nc 384) and sizes split into several chunks.
+// (mr 3/6/8, widths 4/16/32/48, kc 256, nc 384) and sizes split into several
+// chunks by columns (64×130×260) or rows (520×13×300).
 var gemmShapes = [][3]int{
 	{1, 1, 1}, {1, 3, 17}, {3, 1, 129}, {17, 17, 3}, {3, 129, 17}, {129, 3, 1},
 	{8, 48, 16}, {7, 47, 5}, {9, 49, 33}, {6, 16, 8}, {13, 33, 257},
 	{16, 96, 300}, {5, 400, 20}, {129, 129, 129}, {64, 130, 260}, {200, 17, 70},
+	{520, 13, 300},
 }
 
 // withArch runs fn with every float32 Gemm routed to arch.
