@@ -5,22 +5,23 @@ KERNEL void ReluForward(const float* x, float* y, int n) {
 	FOR_EACH(i, n) y[i] = go_max(x[i], 0.0f);
 }
 
+// ReluBackward: dx = 0 where x ≤ 0 and dx = dy elsewhere, NaN included, as
+// PyTorch's threshold_backward.
 KERNEL void ReluBackward(const float* x, const float* dy, float* dx, int n) {
 	FOR_EACH(i, n) {
-		unsigned int keep = ~nonpositive_mask(__float_as_uint(x[i]));
-		dx[i] = __uint_as_float(__float_as_uint(dy[i]) & keep);
+		bool pass = x[i] > 0 || x[i] != x[i];
+		dx[i] = __uint_as_float(pass ? __float_as_uint(dy[i]) : 0u);
 	}
 }
 
+// LeakyReluForward is LeakyReluBackward's factor applied to x itself.
 KERNEL void LeakyReluForward(float slope, const float* x, float* y, int n) {
-	FOR_EACH(i, n) y[i] = go_max(x[i], 0.0f) + slope * go_min(x[i], 0.0f);
+	FOR_EACH(i, n) y[i] = x[i] * (x[i] > 0 ? 1.0f : slope);
 }
 
+// LeakyReluBackward: dx = dy for x > 0 and slope·dy elsewhere, NaN included.
 KERNEL void LeakyReluBackward(float slope, const float* x, const float* dy, float* dx, int n) {
-	FOR_EACH(i, n) {
-		float factor = nonpositive_mask(__float_as_uint(x[i])) ? slope : 1.0f;
-		dx[i] = dy[i] * factor;
-	}
+	FOR_EACH(i, n) dx[i] = dy[i] * (x[i] > 0 ? 1.0f : slope);
 }
 
 KERNEL void TanhForward(const float* x, float* y, int n) {

@@ -38,13 +38,6 @@ __device__ inline float go_min(float a, float b) {
 	return signbit(a) ? a : b;
 }
 
-// nonpositive_mask is all ones when the float with bits u is ≤ 0 as a signed
-// integer (+0, −0 and every negative float), else 0: the sign test of the Go
-// ReLU gradients, on bit patterns.
-__device__ inline unsigned int nonpositive_mask(unsigned int u) {
-	return 0u - ((u | (u - 1u)) >> 31);
-}
-
 // block_sum adds v over the REDUCE_THREADS threads of the block in a fixed tree
 // order and returns the total to every thread; scratch holds REDUCE_THREADS
 // doubles of shared memory.

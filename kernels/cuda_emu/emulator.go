@@ -185,7 +185,7 @@ func (e *Emulator) crashed(what string, err error) error {
 }
 
 // Alloc returns bytes of fresh memory, filled with NaN.
-func (e *Emulator) Alloc(bytes int) (cuda.Ptr, error) {
+func (e *Emulator) Alloc(bytes int64) (cuda.Ptr, error) {
 	e.put(byte('A'), uint64(bytes))
 	if err := e.reply("alloc"); err != nil {
 		return 0, err

@@ -23,15 +23,3 @@ func BatchNormBackward(n, c, l int, x, gamma, dy, saveMean, saveInvStd, dx, dgam
 func BatchNormBackwardEval(n, c, l int, gamma, runVar cuda.Ptr, eps float32, dy, dx cuda.Ptr) cuda.Launch {
 	return elementwise("BatchNormBackwardEval", n*c*l, i(n), i(c), i(l), p(gamma), p(runVar), f(eps), p(dy), p(dx))
 }
-
-// Softmax cross-entropy (softmax_cross_entropy.cu).
-
-func SoftmaxCrossEntropyForward(n, classes int, logits, labels, loss cuda.Ptr) cuda.Launch {
-	return oneBlock("SoftmaxCrossEntropyForward", i(n), i(classes), p(logits), p(labels), p(loss))
-}
-func SoftmaxCrossEntropyBackward(n, classes int, logits, labels, dloss, dlogits cuda.Ptr) cuda.Launch {
-	return elementwise("SoftmaxCrossEntropyBackward", n, i(n), i(classes), p(logits), p(labels), p(dloss), p(dlogits))
-}
-func CountCorrect(n, classes int, logits, labels, correct cuda.Ptr) cuda.Launch {
-	return oneBlock("CountCorrect", i(n), i(classes), p(logits), p(labels), p(correct))
-}

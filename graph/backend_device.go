@@ -1,0 +1,690 @@
+package graph
+
+import (
+	"encoding/binary"
+	"fmt"
+	"log"
+	"math"
+
+	"gorgonia.org/tensor"
+
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+// The device backend runs a Program's steps as the CUDA twins of their
+// kernels (package kernels/launch) on a deviceRuntime: the GPU in the gpu build
+// (backend_gpu.go), the CPU emulation of the .cu sources in tests. It is plain
+// Go so that those tests check the lowering of every step on any machine.
+//
+// Memory: the model's parameters and gradients live in one arena shared by all
+// programs; each program gets one arena for its activations, inputs, constants,
+// dropout seeds and scratch, laid out by a cuda.Plan that mirrors the CPU
+// buffer plan (buffers sharing storage on the host share it on the device).
+//
+// Transfers per run: the input batch and labels up; the loss and the logits
+// down. By default the parameters are the host's: their values go up before
+// each run and, after a training run, the gradients and the updated running
+// statistics come down, so host-side solvers work unchanged. SetResident(true)
+// keeps them on the device instead (PushParams/PullParams move them
+// explicitly, ParamPointers hands them to device-side optimizers).
+
+// deviceRuntime is what the device backend needs from a device.
+type deviceRuntime interface {
+	launch.Queue
+	Alloc(bytes int64) (cuda.Ptr, error)
+	Free(p cuda.Ptr) error
+	Upload(dst cuda.Ptr, src []float32) error
+	UploadBytes(dst cuda.Ptr, src []byte) error
+	// Download waits for the queued work and copies len(dst) floats from src.
+	Download(dst []float32, src cuda.Ptr) error
+}
+
+// graphRecorder is a runtime that can record queued work into a replayable
+// graph (CUDA graphs): BeginCapture, queue, EndCapture.
+type graphRecorder interface {
+	BeginCapture() error
+	EndCapture() (replay func() error, err error)
+}
+
+// deviceBackend runs programs of one model on a deviceRuntime.
+type deviceBackend struct {
+	rt       deviceRuntime
+	model    *Model
+	resident bool
+	warnf    func(format string, args ...any)
+	warned   map[string]bool
+
+	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad
+	paramBase cuda.Ptr
+	programs  map[*Program]*deviceProgram
+}
+
+func newDeviceBackend(rt deviceRuntime, m *Model) (*deviceBackend, error) {
+	if m.Dtype != tensor.Float32 {
+		return nil, fmt.Errorf("the CUDA backend runs float32 models; this model is %v", m.Dtype)
+	}
+	return &deviceBackend{rt: rt, model: m, warnf: log.Printf, warned: map[string]bool{},
+		programs: map[*Program]*deviceProgram{}}, nil
+}
+
+// Name implements Backend.
+func (b *deviceBackend) Name() string { return "cuda" }
+
+// SetResident chooses where the parameters live between runs: on the host
+// (false, the default: uploaded before each run, gradients and running
+// statistics downloaded after a training run) or on the device (true: nothing
+// moves unless PushParams or PullParams say so).
+func (b *deviceBackend) SetResident(on bool) error {
+	if err := b.allocParams(); err != nil {
+		return err
+	}
+	if on && !b.resident {
+		if err := b.PushParams(); err != nil {
+			return err
+		}
+	}
+	b.resident = on
+	return nil
+}
+
+// SetWarnings sets where one-time warnings go (log.Printf by default).
+func (b *deviceBackend) SetWarnings(warnf func(format string, args ...any)) { b.warnf = warnf }
+
+func (b *deviceBackend) warnOnce(key, format string, args ...any) {
+	if !b.warned[key] {
+		b.warned[key] = true
+		b.warnf(format, args...)
+	}
+}
+
+// allocParams lays out every parameter value and gradient in one arena, once.
+func (b *deviceBackend) allocParams() error {
+	if b.params != nil {
+		return nil
+	}
+	var plan cuda.Plan
+	offsets := map[*float32]int64{}
+	for _, p := range b.model.Params {
+		for _, buf := range []*Buffer{p.Value, p.Grad} {
+			if buf != nil && len(buf.F32) > 0 {
+				offsets[&buf.F32[0]] = plan.Reserve(int64(4 * cap(buf.F32)))
+			}
+		}
+	}
+	base, err := b.rt.Alloc(plan.Size())
+	if err != nil {
+		return err
+	}
+	b.paramBase = base
+	b.params = map[*float32]cuda.Ptr{}
+	for s, off := range offsets {
+		b.params[s] = base.Add(off)
+	}
+	// Gradients start as the host's (zeros): a parameter the loss does not
+	// reach keeps a zero gradient, as on the CPU.
+	for _, p := range b.model.Params {
+		if p.Grad != nil {
+			if err := b.rt.Upload(b.params[&p.Grad.F32[0]], p.Grad.F32); err != nil {
+				return fmt.Errorf("initializing the gradient of %s: %w", p.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// PushParams uploads every parameter value (trainable and state) to the device.
+func (b *deviceBackend) PushParams() error {
+	if err := b.allocParams(); err != nil {
+		return err
+	}
+	for _, p := range b.model.Params {
+		if err := b.rt.Upload(b.params[&p.Value.F32[0]], p.Value.F32); err != nil {
+			return fmt.Errorf("uploading %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// PullParams downloads every parameter value and gradient from the device.
+func (b *deviceBackend) PullParams() error {
+	if err := b.allocParams(); err != nil {
+		return err
+	}
+	for _, p := range b.model.Params {
+		if err := b.pull(p, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pull downloads p's gradient and, with value, its value.
+func (b *deviceBackend) pull(p *Param, value bool) error {
+	if value {
+		if err := b.rt.Download(p.Value.F32, b.params[&p.Value.F32[0]]); err != nil {
+			return fmt.Errorf("downloading %s: %w", p.Name, err)
+		}
+	}
+	if p.Grad != nil {
+		if err := b.rt.Download(p.Grad.F32, b.params[&p.Grad.F32[0]]); err != nil {
+			return fmt.Errorf("downloading the gradient of %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+// ParamPointers returns the device addresses of p's value and gradient (0
+// when p has none), for optimizers that update parameters on the device.
+func (b *deviceBackend) ParamPointers(p *Param) (value, grad cuda.Ptr, err error) {
+	if err := b.allocParams(); err != nil {
+		return 0, 0, err
+	}
+	value = b.params[&p.Value.F32[0]]
+	if p.Grad != nil {
+		grad = b.params[&p.Grad.F32[0]]
+	}
+	return value, grad, nil
+}
+
+// Close frees the device memory of the parameters and of every program.
+func (b *deviceBackend) Close() error {
+	var first error
+	for p, dp := range b.programs {
+		if err := b.rt.Free(dp.base); err != nil && first == nil {
+			first = err
+		}
+		delete(b.programs, p)
+	}
+	if b.params != nil {
+		if err := b.rt.Free(b.paramBase); err != nil && first == nil {
+			first = err
+		}
+		b.params = nil
+	}
+	return first
+}
+
+// deviceProgram is a Program prepared for the device: addresses of all its
+// buffers and its steps lowered to launches.
+type deviceProgram struct {
+	base     cuda.Ptr              // the program's arena
+	addr     map[*float32]cuda.Ptr // storage → device address
+	input    cuda.Ptr              // the batch, uploaded on each run
+	labels   cuda.Ptr
+	seeds    cuda.Ptr // one uint64 per dropout step, uploaded on each training run
+	dropouts []dropoutKernel
+	work     cuda.Ptr
+	steps    []func(q launch.Queue) error
+	onHost   bool // some step falls back to its CPU kernel: no graph capture
+	replay   func() error
+	captured bool // capture was tried
+	p        *Program
+}
+
+// ptr is the device address of b.
+func (dp *deviceProgram) ptr(b *Buffer) cuda.Ptr {
+	switch {
+	case b == nil:
+		return 0
+	case b == dp.p.Input:
+		return dp.input
+	case b == dp.p.Labels:
+		return dp.labels
+	}
+	return dp.addr[&b.F32[0]]
+}
+
+// Run implements Backend.
+func (b *deviceBackend) Run(p *Program, iteration uint64) error {
+	dp, err := b.prepare(p)
+	if err != nil {
+		return err
+	}
+	if p.Input != nil {
+		if err := b.rt.Upload(dp.input, p.Input.F32); err != nil {
+			return fmt.Errorf("uploading the batch: %w", err)
+		}
+	}
+	if p.Labels != nil {
+		if !b.model.Regression {
+			if err := checkLabels(p.Labels.F32, p.Logits.Shape[1]); err != nil {
+				return err
+			}
+		}
+		if err := b.rt.Upload(dp.labels, p.Labels.F32); err != nil {
+			return fmt.Errorf("uploading the labels: %w", err)
+		}
+	}
+	if !b.resident {
+		if err := b.PushParams(); err != nil {
+			return err
+		}
+	}
+	if len(dp.dropouts) > 0 {
+		seeds := make([]byte, 8*len(dp.dropouts))
+		for i, k := range dp.dropouts {
+			binary.LittleEndian.PutUint64(seeds[8*i:], k.stepSeed(iteration))
+		}
+		if err := b.rt.UploadBytes(dp.seeds, seeds); err != nil {
+			return fmt.Errorf("uploading the dropout seeds: %w", err)
+		}
+	}
+	if err := b.execute(dp); err != nil {
+		return err
+	}
+	if err := b.rt.Download(p.Loss.F32, dp.ptr(p.Loss)); err != nil {
+		return fmt.Errorf("downloading the loss: %w", err)
+	}
+	if err := b.rt.Download(p.Logits.F32, dp.ptr(p.Logits)); err != nil {
+		return fmt.Errorf("downloading the logits: %w", err)
+	}
+	if b.resident || !p.Training {
+		return nil
+	}
+	for _, prm := range b.model.Params {
+		if err := b.pull(prm, prm.Kind == State); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execute queues the steps: as a captured graph when the runtime records
+// graphs and every step runs on the device, else launch by launch.
+func (b *deviceBackend) execute(dp *deviceProgram) error {
+	if rec, ok := b.rt.(graphRecorder); ok && !dp.onHost && !dp.captured {
+		dp.captured = true
+		replay, err := capture(rec, b.rt, dp)
+		if err != nil {
+			b.warnOnce("capture", "cuda: running the program launch by launch: graph capture failed: %v", err)
+		}
+		dp.replay = replay
+	}
+	if dp.replay != nil {
+		return dp.replay()
+	}
+	for i, step := range dp.steps {
+		if err := step(b.rt); err != nil {
+			return fmt.Errorf("step %d (%s): %w", i, dp.p.Steps[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// capture records dp's steps, queued on q, into a graph.
+func capture(rec graphRecorder, q launch.Queue, dp *deviceProgram) (func() error, error) {
+	if err := rec.BeginCapture(); err != nil {
+		return nil, err
+	}
+	var queued error
+	for _, step := range dp.steps {
+		if queued = step(q); queued != nil {
+			break
+		}
+	}
+	replay, err := rec.EndCapture()
+	if queued != nil {
+		return nil, queued
+	}
+	return replay, err
+}
+
+// checkLabels is the label check of kernels.SoftmaxCrossEntropyForward, done on
+// the host before upload: the device kernel turns a bad label into NaN.
+func checkLabels(labels []float32, classes int) error {
+	for i, v := range labels {
+		if f := float64(v); !(f >= 0 && f < float64(classes)) || f != math.Trunc(f) {
+			return fmt.Errorf("softmax cross-entropy: label %v of row %d is not a class index in [0, %d)", v, i, classes)
+		}
+	}
+	return nil
+}
+
+// prepare lays out p's buffers in an arena and lowers its steps, once per
+// program.
+func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
+	if dp, ok := b.programs[p]; ok {
+		return dp, nil
+	}
+	if err := b.allocParams(); err != nil {
+		return nil, err
+	}
+	dp := &deviceProgram{p: p, addr: map[*float32]cuda.Ptr{}}
+	var plan cuda.Plan
+	offsets := map[*float32]int64{}
+	written := map[*float32]bool{}
+	region := func(buf *Buffer) {
+		if buf == p.Input || buf == p.Labels || len(buf.F32) == 0 {
+			return
+		}
+		s := &buf.F32[0]
+		if _, ok := b.params[s]; ok {
+			return
+		}
+		if _, ok := offsets[s]; !ok {
+			offsets[s] = plan.Reserve(int64(4 * cap(buf.F32)))
+		}
+	}
+	for _, s := range p.Steps {
+		for _, in := range s.In {
+			region(in)
+		}
+		region(s.Out)
+		written[&s.Out.F32[0]] = true
+	}
+	region(p.Loss)
+	region(p.Logits)
+	var input, labels int64
+	if p.Input != nil {
+		input = plan.Reserve(int64(4 * shapeSize(p.Input.Shape)))
+	}
+	if p.Labels != nil {
+		labels = plan.Reserve(int64(4 * shapeSize(p.Labels.Shape)))
+	}
+
+	// Lower the steps; their scratch and seeds are laid out after the buffers.
+	type lowered struct {
+		run  stepFunc
+		work int
+	}
+	lows := make([]lowered, len(p.Steps))
+	work := 0
+	for i := range p.Steps {
+		run, need, ok := lower(&p.Steps[i], p.Training, dp)
+		if !ok {
+			run, need = b.onHost(&p.Steps[i], p), 0
+			dp.onHost = true
+		}
+		lows[i] = lowered{run, need}
+		work = max(work, need)
+	}
+	seeds := plan.Reserve(int64(8 * len(dp.dropouts)))
+	workOff := plan.Reserve(int64(4 * work))
+
+	base, err := b.rt.Alloc(plan.Size())
+	if err != nil {
+		return nil, fmt.Errorf("allocating %d bytes for the program: %w", plan.Size(), err)
+	}
+	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
+	for s, off := range offsets {
+		dp.addr[s] = base.Add(off)
+	}
+	for s, a := range b.params {
+		dp.addr[s] = a
+	}
+	for _, l := range lows {
+		dp.steps = append(dp.steps, l.run(dp))
+	}
+	// Buffers no step writes and no run uploads are constants: upload them now.
+	for _, s := range p.Steps {
+		for _, in := range s.In {
+			if in == p.Input || in == p.Labels || written[&in.F32[0]] {
+				continue
+			}
+			if _, ok := b.params[&in.F32[0]]; ok {
+				continue
+			}
+			if err := b.rt.Upload(dp.ptr(in), in.F32); err != nil {
+				b.rt.Free(base)
+				return nil, fmt.Errorf("uploading a constant of %s: %w", s.Name, err)
+			}
+		}
+	}
+	b.programs[p] = dp
+	return dp, nil
+}
+
+// onHost runs a step without a CUDA twin on its CPU kernel: its inputs come
+// down, its output goes up. It is correct and slow; a warning names the op once.
+func (b *deviceBackend) onHost(s *Step, p *Program) stepFunc {
+	b.warnOnce("host "+s.Name, "cuda: %s has no CUDA kernel: it runs on the CPU, with copies to and from the device", s.Name)
+	return func(dp *deviceProgram) func(q launch.Queue) error {
+		return func(launch.Queue) error {
+			for _, in := range s.In {
+				if in == p.Input || in == p.Labels {
+					continue
+				}
+				if err := b.rt.Download(in.F32, dp.ptr(in)); err != nil {
+					return err
+				}
+			}
+			ctx := &execContext{training: p.Training, work: p.Workspace}
+			if err := s.k.exec(ctx, s.In, s.Out); err != nil {
+				return err
+			}
+			return b.rt.Upload(dp.ptr(s.Out), s.Out.F32)
+		}
+	}
+}
+
+// stepFunc builds a step's queueing function once addresses are known.
+type stepFunc = func(dp *deviceProgram) func(q launch.Queue) error
+
+// lower maps a step to its CUDA launches: the queueing function, the scratch it
+// needs (floats at dp.work) and whether the op has a CUDA twin. Dropout steps
+// claim their seed slot in dp.dropouts here.
+func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
+	in, out := s.In, s.Out
+	launches := func(build func(dp *deviceProgram) []cuda.Launch) stepFunc {
+		return func(dp *deviceProgram) func(q launch.Queue) error {
+			ls := build(dp)
+			return func(q launch.Queue) error {
+				for _, l := range ls {
+					if err := q.Launch(l); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+	}
+	one := func(build func(dp *deviceProgram) cuda.Launch) stepFunc {
+		return launches(func(dp *deviceProgram) []cuda.Launch { return []cuda.Launch{build(dp)} })
+	}
+	queue := func(fn func(dp *deviceProgram, q launch.Queue) error) stepFunc {
+		return func(dp *deviceProgram) func(q launch.Queue) error {
+			return func(q launch.Queue) error { return fn(dp, q) }
+		}
+	}
+	copyIn := func(src *Buffer) stepFunc {
+		return one(func(dp *deviceProgram) cuda.Launch { return launch.Copy(dp.ptr(src), dp.ptr(out), out.Len()) })
+	}
+	n := out.Len()
+
+	switch k := s.k.(type) {
+	case copyKernel, flattenKernel:
+		return copyIn(in[0]), 0, true
+	case reshapeLikeKernel:
+		return copyIn(in[1]), 0, true
+	case addKernel:
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.Add(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)
+		}), 0, true
+
+	case convKernel:
+		cs := k.opt.convShape(in[0].Shape, in[1].Shape)
+		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
+		var bias *Buffer
+		if k.bias {
+			bias = in[2]
+		}
+		return queue(func(dp *deviceProgram, q launch.Queue) error {
+			return launch.Conv2DForward(q, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(bias), dp.ptr(out), dp.work)
+		}), launch.Conv2DWorkspace(cs, group), true
+	case convGradDataKernel:
+		cs := k.opt.convShape(in[0].Shape, in[1].Shape)
+		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
+		return queue(func(dp *deviceProgram, q launch.Queue) error {
+			return launch.Conv2DBackwardData(q, cs, group, dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out), dp.work)
+		}), launch.Conv2DWorkspace(cs, group), true
+	case convGradFilterKernel:
+		cs := k.opt.convShape(in[0].Shape, out.Shape)
+		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
+		return queue(func(dp *deviceProgram, q launch.Queue) error {
+			return launch.Conv2DBackwardFilter(q, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), dp.work)
+		}), launch.Conv2DWorkspace(cs, group), true
+
+	case linearKernel:
+		rows, nin, nout := in[0].Shape[0], in[0].Shape[1], in[1].Shape[0]
+		return queue(func(dp *deviceProgram, q launch.Queue) error {
+			if err := launch.Gemm(q, false, true, rows, nout, nin, 1, dp.ptr(in[0]), nin, dp.ptr(in[1]), nin, 0, dp.ptr(out), nout); err != nil {
+				return err
+			}
+			if !k.bias {
+				return nil
+			}
+			return q.Launch(launch.BiasAddNCL(rows, nout, 1, dp.ptr(in[2]), dp.ptr(out)))
+		}), 0, true
+	case linearGradKernel:
+		rows, nout, nin := in[1].Shape[0], in[1].Shape[1], in[0].Shape[1]
+		return queue(func(dp *deviceProgram, q launch.Queue) error {
+			if k.wrt == "x" { // dx = dy·W
+				return launch.Gemm(q, false, false, rows, nin, nout, 1, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, 0, dp.ptr(out), nin)
+			}
+			// dW = dyᵀ·x
+			return launch.Gemm(q, true, false, nout, nin, rows, 1, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, 0, dp.ptr(out), nin)
+		}), 0, true
+	case biasGradKernel:
+		bn, bc, bl := channels(in[0].Shape)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.BiasBackwardNCL(bn, bc, bl, dp.ptr(in[0]), dp.ptr(out))
+		}), 0, true
+
+	case bnStatsKernel:
+		bn, bc, bl := channels(in[0].Shape)
+		return launches(func(dp *deviceProgram) []cuda.Launch {
+			mean, variance := dp.ptr(out), dp.ptr(out).F32(bc)
+			if !training {
+				return []cuda.Launch{launch.Copy(dp.ptr(in[1]), mean, bc), launch.Copy(dp.ptr(in[2]), variance, bc)}
+			}
+			return []cuda.Launch{
+				launch.BatchNormStats(bn, bc, bl, dp.ptr(in[0]), mean, variance),
+				launch.BatchNormUpdateRunning(bn*bl, float32(k.momentum), mean, variance, dp.ptr(in[1]), dp.ptr(in[2]), bc),
+			}
+		}), 0, true
+	case bnKernel:
+		bn, bc, bl := channels(in[0].Shape)
+		var gamma, beta *Buffer
+		if k.affine {
+			gamma, beta = in[2], in[3]
+		}
+		return one(func(dp *deviceProgram) cuda.Launch {
+			stats := dp.ptr(in[1])
+			return launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))
+		}), 0, true
+	case bnGradKernel:
+		bn, bc, bl := channels(in[0].Shape)
+		var gamma *Buffer
+		if k.wrt == "x" && k.fwd.affine {
+			gamma = in[3]
+		}
+		return launches(func(dp *deviceProgram) []cuda.Launch {
+			stats := dp.ptr(in[1])
+			mean, variance := stats, stats.F32(bc)
+			if k.wrt == "x" && !training {
+				return []cuda.Launch{launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[2]), dp.ptr(out))}
+			}
+			dx, dgamma := dp.ptr(out), cuda.Ptr(0)
+			if k.wrt == "gamma" {
+				dx, dgamma = 0, dp.ptr(out)
+			}
+			return []cuda.Launch{
+				launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
+				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[2]), mean, dp.work, dx, dgamma, 0),
+			}
+		}), bc, true
+
+	case poolKernel:
+		ps := k.opt.poolShape(in[0].Shape)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			if k.max {
+				return launch.MaxPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))
+			}
+			return launch.AvgPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))
+		}), 0, true
+	case poolGradKernel:
+		ps := k.fwd.opt.poolShape(in[0].Shape)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			if k.fwd.max {
+				return launch.MaxPool2DBackward(ps, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
+			}
+			return launch.AvgPool2DBackward(ps, dp.ptr(in[1]), dp.ptr(out))
+		}), 0, true
+
+	case activationKernel:
+		slope := float32(k.slope)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			x, y := dp.ptr(in[0]), dp.ptr(out)
+			switch k.fn {
+			case LeakyReLU:
+				return launch.LeakyReluForward(slope, x, y, n)
+			case Tanh:
+				return launch.TanhForward(x, y, n)
+			case Sigmoid:
+				return launch.SigmoidForward(x, y, n)
+			}
+			return launch.ReluForward(x, y, n)
+		}), 0, true
+	case activationGradKernel:
+		slope := float32(k.fwd.slope)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			from, dy, dx := dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out)
+			switch k.fwd.fn {
+			case LeakyReLU:
+				return launch.LeakyReluBackward(slope, from, dy, dx, n)
+			case Tanh:
+				return launch.TanhBackward(from, dy, dx, n)
+			case Sigmoid:
+				return launch.SigmoidBackward(from, dy, dx, n)
+			}
+			return launch.ReluBackward(from, dy, dx, n)
+		}), 0, true
+
+	case dropoutKernel:
+		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), 0, true
+	case dropoutGradKernel:
+		return lowerDropout(k.fwd, training, in[0], out, dp, launch.DropoutBackward), 0, true
+
+	case mseKernel:
+		count := in[0].Len()
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.MeanSquaredError(count, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
+		}), 0, true
+	case mseGradKernel:
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.MeanSquaredErrorBackward(n, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))
+		}), 0, true
+	case sceKernel:
+		rows, classes := in[0].Shape[0], in[0].Shape[1]
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.SoftmaxCrossEntropyForward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
+		}), 0, true
+	case sceGradKernel:
+		rows, classes := in[0].Shape[0], in[0].Shape[1]
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.SoftmaxCrossEntropyBackward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))
+		}), 0, true
+	}
+	return nil, 0, false
+}
+
+// lowerDropout is a dropout step (forward or backward): the identity in
+// evaluation or for p = 0, else the Philox mask with this step's seed, which
+// Run uploads into the step's slot.
+func lowerDropout(k dropoutKernel, training bool, x, y *Buffer, dp *deviceProgram,
+	build func(seed cuda.Ptr, prob float32, x, y cuda.Ptr, n int) cuda.Launch) stepFunc {
+	n := y.Len()
+	if !training || k.p == 0 {
+		return func(dp *deviceProgram) func(q launch.Queue) error {
+			l := launch.Copy(dp.ptr(x), dp.ptr(y), n)
+			return func(q launch.Queue) error { return q.Launch(l) }
+		}
+	}
+	slot := len(dp.dropouts)
+	dp.dropouts = append(dp.dropouts, k)
+	return func(dp *deviceProgram) func(q launch.Queue) error {
+		l := build(dp.seeds.Add(int64(8*slot)), float32(k.p), dp.ptr(x), dp.ptr(y), n)
+		return func(q launch.Queue) error { return q.Launch(l) }
+	}
+}

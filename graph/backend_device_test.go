@@ -1,0 +1,340 @@
+package graph
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+)
+
+// The device backend is checked here on the CPU emulation of the CUDA kernels
+// (package kernels/cuda_emu): every step lowered to its CUDA twins, with the
+// device-side buffer plan, transfers and dropout seeds, against the CPU backend.
+
+var emuOnce struct {
+	sync.Once
+	emu *cudaemu.Emulator
+	err error
+}
+
+func emulatedBackend(t *testing.T, m *Model) *deviceBackend {
+	t.Helper()
+	emuOnce.Do(func() { emuOnce.emu, emuOnce.err = cudaemu.Start("../kernels") })
+	if errors.Is(emuOnce.err, cudaemu.ErrNoCompiler) {
+		t.Skip(emuOnce.err.Error())
+	}
+	if emuOnce.err != nil {
+		t.Fatal(emuOnce.err)
+	}
+	b, err := newDeviceBackend(emuOnce.emu, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b
+}
+
+// deviceTestModel uses every op: convolution with and without bias, batch norm
+// (2-D affine, 1-D plain), every activation, max and average pooling, dropout,
+// a residual sum, flatten, linear layers and the loss.
+func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
+	t.Helper()
+	b := NewBuilder(tensor.Float32)
+	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	param := func(name string, kind ParamKind, scale float64, shape ...int) *gorgonia.Node {
+		buf := NewBuffer(tensor.Float32, shape...)
+		for i := range buf.F32 {
+			buf.F32[i] = float32(rng.NormFloat64() * scale)
+		}
+		if kind == State && strings.HasSuffix(name, "var") {
+			for i := range buf.F32 {
+				buf.F32[i] = 1 + float32(rng.Float64())
+			}
+		}
+		return must(b.Param(name, kind, buf))
+	}
+	x := must(b.Input("x", 4, 2, 8, 8))
+	h := must(Conv2D(x, param("c1.w", Weight, 0.5, 3, 2, 3, 3), param("c1.b", Bias, 0.1, 3), ConvOptions{Padding: [2]int{1, 1}}))
+	h = must(BatchNorm(h, param("bn.g", NormScale, 1, 3), param("bn.b", NormShift, 0.1, 3),
+		param("bn.mean", State, 0.1, 3), param("bn.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
+	h = must(Activate(h, ReLU, 0))
+	h = must(MaxPool2D(h, PoolOptions{Kernel: [2]int{2, 2}}))
+	d := must(Dropout(h, 0.3, 7))
+	r := must(Conv2D(d, param("c2.w", Weight, 0.5, 3, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 1}}))
+	r = must(Activate(r, LeakyReLU, 0.1))
+	r = must(Add(r, d))
+	r = must(AvgPool2D(r, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}}))
+	f := must(Flatten(r))
+	l := must(Linear(f, param("l1.w", Weight, 0.3, 8, 48), param("l1.b", Bias, 0.1, 8)))
+	l = must(Activate(l, Tanh, 0))
+	l = must(BatchNorm(l, nil, nil, param("bn1.mean", State, 0.1, 8), param("bn1.var", State, 0, 8), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
+	l = must(Activate(l, Sigmoid, 0))
+	logits := must(Linear(l, param("l2.w", Weight, 0.5, 5, 8), param("l2.b", Bias, 0.1, 5)))
+	m, err := b.Finish(x, logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// closeBuffers fails unless got and want agree to tol relative to the larger
+// of 1 and want's largest magnitude.
+func closeBuffers(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	scale := 1.0
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol*scale) {
+			t.Fatalf("%s[%d] = %v on the device, %v on the CPU", what, i, got[i], want[i])
+		}
+	}
+}
+
+type paramSnapshot map[*Param][2][]float32
+
+func snapshot(m *Model) paramSnapshot {
+	s := paramSnapshot{}
+	for _, p := range m.Params {
+		var g []float32
+		if p.Grad != nil {
+			g = append(g, p.Grad.F32...)
+		}
+		s[p] = [2][]float32{append([]float32(nil), p.Value.F32...), g}
+	}
+	return s
+}
+
+func (s paramSnapshot) restore() {
+	for p, v := range s {
+		copy(p.Value.F32, v[0])
+		if p.Grad != nil {
+			copy(p.Grad.F32, v[1])
+		}
+	}
+}
+
+func TestDeviceBackendMatchesCPU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := deviceTestModel(t, rng)
+	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
+	for i := range x.F32 {
+		x.F32[i] = float32(rng.NormFloat64())
+	}
+	for i := range labels.F32 {
+		labels.F32[i] = float32(i % 5)
+	}
+	dev := emulatedBackend(t, m)
+	var warnings []string
+	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, format) })
+	cpuM, devM := NewMachine(m, CPU{}), NewMachine(m, dev)
+
+	for step := 0; step < 2; step++ { // the second step draws other dropout masks
+		start := snapshot(m)
+		cpuLoss, _, err := cpuM.TrainStep(x, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cpuAfter := snapshot(m)
+		start.restore()
+		devLoss, _, err := devM.TrainStep(x, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+			t.Fatalf("step %d: loss %v on the device, %v on the CPU", step, devLoss, cpuLoss)
+		}
+		for _, p := range m.Params {
+			closeBuffers(t, p.Name+" after the step", p.Value.F32, cpuAfter[p][0], 1e-5)
+			if p.Grad != nil {
+				closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, cpuAfter[p][1], 1e-4)
+			}
+		}
+	}
+
+	cpuLoss, cpuCorrect, cpuLogits, err := cpuM.Evaluate(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]float32(nil), cpuLogits.F32...)
+	devLoss, devCorrect, devLogits, err := devM.Evaluate(x, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeBuffers(t, "evaluation logits", devLogits.F32, want, 1e-5)
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) || devCorrect != cpuCorrect {
+		t.Fatalf("evaluation: loss %v, %d correct on the device; %v, %d on the CPU", devLoss, devCorrect, cpuLoss, cpuCorrect)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("every op of the model has a CUDA kernel, yet: %q", warnings)
+	}
+
+	// Resident parameters: nothing comes back until PullParams.
+	if err := dev.SetResident(true); err != nil {
+		t.Fatal(err)
+	}
+	start := snapshot(m)
+	if _, _, err := cpuM.TrainStep(x, labels); err != nil {
+		t.Fatal(err)
+	}
+	cpuAfter := snapshot(m)
+	start.restore()
+	devM.SetIteration(cpuM.Iteration() - 1)
+	if _, _, err := devM.TrainStep(x, labels); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params {
+		if p.Grad != nil && !equalF32(p.Grad.F32, start[p][1]) {
+			t.Fatalf("resident run changed the host gradient of %s", p.Name)
+		}
+	}
+	if err := dev.PullParams(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Params {
+		closeBuffers(t, "resident "+p.Name, p.Value.F32, cpuAfter[p][0], 1e-5)
+		if p.Grad != nil {
+			closeBuffers(t, "resident gradient of "+p.Name, p.Grad.F32, cpuAfter[p][1], 1e-4)
+		}
+	}
+
+	labels.F32[2] = 7
+	if _, _, err := devM.TrainStep(x, labels); err == nil || !strings.Contains(err.Error(), "label 7 of row 2") {
+		t.Fatalf("a bad label: %v", err)
+	}
+}
+
+func equalF32(a, b []float32) bool {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// TestDeviceBackendRunsUnknownOpsOnHost: the harness's test-only loss has no
+// CUDA kernel, so it runs on the CPU between device steps, with one warning.
+func TestDeviceBackendRunsUnknownOpsOnHost(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	h := newHarness(t, tensor.Float32)
+	x := h.arg("x", Weight, randVals(rng, 2*3*5*5), 2, 3, 5, 5)
+	w := h.arg("w", Weight, randVals(rng, 4*3*3*3), 4, 3, 3, 3)
+	out, err := Conv2D(x, w, nil, ConvOptions{Padding: [2]int{1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.finish(out, randVals(rng, 2*4*5*5))
+	p, err := compile(h.model, 2, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (CPU{}).Run(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(h.model)
+	for _, prm := range h.model.Params {
+		if prm.Grad != nil {
+			clear(prm.Grad.F32)
+		}
+	}
+	dev := emulatedBackend(t, h.model)
+	var warnings []string
+	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
+	p2, err := compile(h.model, 2, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 2; run++ {
+		if err := dev.Run(p2, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, prm := range h.model.Params {
+		if prm.Grad != nil {
+			closeBuffers(t, "gradient of "+prm.Name, prm.Grad.F32, want[prm][1], 1e-4)
+		}
+	}
+	if len(warnings) != 2 || !strings.HasPrefix(warnings[0], "dot(") || !strings.HasPrefix(warnings[1], "scale_by(") {
+		t.Fatalf("warnings %q, want one for dot and one for scale_by", warnings)
+	}
+}
+
+// TestDeviceBackendRegression covers the mean squared error's CUDA twins.
+func TestDeviceBackendRegression(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	b := NewBuilder(tensor.Float32)
+	param := func(name string, kind ParamKind, shape ...int) *gorgonia.Node {
+		buf := NewBuffer(tensor.Float32, shape...)
+		for i := range buf.F32 {
+			buf.F32[i] = float32(rng.NormFloat64() * 0.5)
+		}
+		n, err := b.Param(name, kind, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	x, err := b.Input("x", 6, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Linear(x, param("l1.w", Weight, 7, 4), param("l1.b", Bias, 7))
+	if err == nil {
+		h, err = Activate(h, ReLU, 0)
+	}
+	if err == nil {
+		h, err = Linear(h, param("l2.w", Weight, 3, 7), nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.FinishRegression(x, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, targets := NewBuffer(tensor.Float32, 6, 4), NewBuffer(tensor.Float32, 6, 3)
+	for i := range in.F32 {
+		in.F32[i] = float32(rng.NormFloat64())
+	}
+	for i := range targets.F32 {
+		targets.F32[i] = float32(rng.NormFloat64())
+	}
+	start := snapshot(m)
+	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpuAfter := snapshot(m)
+	start.restore()
+	dev := emulatedBackend(t, m)
+	dev.SetWarnings(func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) })
+	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
+	}
+	for _, p := range m.Params {
+		closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, cpuAfter[p][1], 1e-5)
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !gpu
+
+package graph
+
+import "github.com/descent-ml/descent/cuda"
+
+// CUDA is the GPU Backend (see backend_gpu.go); the CPU build has none.
+type CUDA struct{ *deviceBackend }
+
+// NewCUDA fails in the CPU build with cuda.ErrNoGPU: rebuild with -tags gpu.
+func NewCUDA(m *Model, ordinal int) (*CUDA, error) { return nil, cuda.ErrNoGPU }
