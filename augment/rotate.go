@@ -150,11 +150,10 @@ func (g rotationGrid) source(x, y int) (float32, float32) {
 // float32 values: then the sum's exact rounding error (TwoSum) moves s one float64
 // step in its direction, so that float32 rounding follows it instead of ties-to-even.
 func fma32(a, b, c float32) float32 {
-	p := float64(a) * float64(b)
-	s := p + float64(c)
-	if bits := math.Float64bits(s); bits<<35 == 1<<63 { // halfway: of the 29 bits float32 drops, only the top one set
-		bp := s - p
-		if err := (p - (s - bp)) + (float64(c) - bp); err != 0 {
+	p, q := float64(a)*float64(b), float64(c)
+	s := p + q
+	if bits := math.Float64bits(s); bits<<35 == 1<<63 {
+		if err := p - (s - (s - p)) + (q - (s - p)); err != 0 {
 			// One step away from zero when err has the sign of s, else towards it.
 			s = math.Float64frombits(bits + 1 - (math.Float64bits(err)^bits)>>63*2)
 		}
