@@ -74,6 +74,9 @@ func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 	poolPlanes(s, func(p int) {
 		x, y := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
+			if maxPool2x2ForwardAsm(s.W, oh, ow, x, y) {
+				return
+			}
 			for i := 0; i < oh; i++ {
 				r0 := x[2*i*s.W : (2*i+1)*s.W]
 				r1 := x[(2*i+1)*s.W : (2*i+2)*s.W]
@@ -111,12 +114,16 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 		x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
 			var done bool
-			if unsafe.Sizeof(T(0)) == 4 {
+			switch {
+			case maxPool2x2BackwardAsm(s.W, oh, ow, x, dy, dx):
+				done = true
+			case unsafe.Sizeof(T(0)) == 4:
 				done = maxPool2x2Backward(s.W, oh, ow, asBits[int32](x), asBits[int32](dy), asBits[int32](dx))
-			} else {
+			default:
 				done = maxPool2x2Backward(s.W, oh, ow, asBits[int64](x), asBits[int64](dy), asBits[int64](dx))
 			}
 			if done {
+				uncovered(s.W, oh, ow, dx)
 				return
 			}
 		}
@@ -130,10 +137,11 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	})
 }
 
-// maxPool2x2Backward is MaxPool2DBackward for one plane of disjoint 2×2 windows,
-// on IEEE-754 bit patterns and without a data-dependent branch or address: it
-// writes all four gradient entries of each window, dy masked to the winner, 0
-// elsewhere. Comparisons use integer keys ordered as the floats are, −0 equal to
+// maxPool2x2Backward is MaxPool2DBackward for the windows of one plane of
+// disjoint 2×2 windows (see uncovered for the rest), in Go where the assembly
+// cannot run, on IEEE-754 bit patterns and without a data-dependent branch or
+// address: it writes all four gradient entries of each window, dy masked to the
+// winner, 0 elsewhere. Comparisons use integer keys ordered as the floats are, −0 equal to
 // +0. It reports false, leaving dx to the general loop, when the plane holds a
 // NaN (whose keys do not order as PyTorch picks NaNs).
 func maxPool2x2Backward[S ~int32 | ~int64](w, oh, ow int, x, dy, dx []S) bool {
@@ -179,17 +187,18 @@ func maxPool2x2Backward[S ~int32 | ~int64](w, oh, ow int, x, dy, dx []S) bool {
 			e0[0], e0[1], e1[0], e1[1] = g&win0, g&win1, g&win2, g&win3
 		}
 	}
-	if nan < 0 {
-		return false
-	}
-	// Rows and columns that no window covers (odd sizes) get no gradient.
+	return nan >= 0
+}
+
+// uncovered clears the gradient of a plane's last row and column when no 2×2
+// window covers them (odd sizes).
+func uncovered[T Float](w, oh, ow int, dx []T) {
 	clear(dx[2*oh*w:])
 	if w > 2*ow {
 		for r := 0; r < 2*oh; r++ {
 			clear(dx[r*w+2*ow : (r+1)*w])
 		}
 	}
-	return true
 }
 
 // argmaxWindow returns the index in the plane x (rows of w) of the maximum of

@@ -18,6 +18,8 @@ var poolTestShapes = []PoolShape{
 	{N: 2, C: 2, H: 6, W: 7, KH: 3, KW: 2, StrideH: 1, StrideW: 1},
 	{N: 2, C: 1, H: 9, W: 8, KH: 4, KW: 3, StrideH: 3, StrideW: 2, PadH: 2, PadW: 1},
 	{N: 3, C: 2, H: 5, W: 5, KH: 5, KW: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+	{N: 2, C: 2, H: 5, W: 37, KH: 2, KW: 2, StrideH: 2, StrideW: 2}, // 16 outputs per row and 2 more
+	{N: 1, C: 3, H: 4, W: 64, KH: 2, KW: 2, StrideH: 2, StrideW: 2}, // exactly two blocks of 16
 }
 
 func (s PoolShape) String() string {
@@ -140,10 +142,11 @@ func TestPoolMatchesNaiveFloat32(t *testing.T) { testPoolMatchesNaive[float32](t
 // in window order, as in PyTorch), in the general and the 2×2 loops; infinities
 // are ordinary values.
 func testMaxPoolSpecialValues[T Float](t *testing.T) {
-	for _, s := range poolTestShapes[:3] {
+	for _, s := range poolTestShapes {
 		for _, special := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 			x := randomPoolInput(rand.New(rand.NewPCG(22, 23)), s.N*s.C*s.H*s.W, false)
 			x[s.W], x[s.W+1], x[s.W+3], x[2*s.W] = special, special, special, special
+			x[len(x)-s.W-1] = special // in the last window of a wide plane
 			x = toFloat64s(asType[T](x))
 			dy := uniformSlice(rand.New(rand.NewPCG(24, 25)), s.N*s.C*s.OutH()*s.OutW(), -1, 1)
 			wantY, wantDx := naiveMaxPool(s, x, dy)
