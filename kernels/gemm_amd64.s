@@ -2,20 +2,21 @@
 
 #include "textflag.h"
 
-// Register-tiled SGEMM micro-kernels. Each computes one tile of C,
+// Register-tiled GEMM micro-kernels. Each computes one tile of C,
 //
 //	C[r][j] = alpha·Σ_p A[r][p]·B[p][j] + beta·C[r][j]   (C is not read when beta == ±0)
 //
-// for p < kc, where A[r][p] is read in place at a + (r·rsA + p·csA)·4 bytes (so
-// both row-major A and a packed column panel work) and B is a packed panel of
-// width w floats: B[p][j] at b + (p·w + j)·4. C rows are ldc floats apart.
-// Arguments: kc+0 a+8 rsA+16 csA+24 b+32 c+40 ldc+48 alpha+56 beta+60.
+// for p < kc, where A[r][p] is read in place at a + (r·rsA + p·csA)·size bytes (so
+// row-major, transposed and packed A all work) and B is a packed panel of width w:
+// B[p][j] at b + (p·w + j)·size. C rows are ldc elements apart. Arguments:
+// kc+0 a+8 rsA+16 csA+24 b+32 c+40 ldc+48, then alpha+56 beta+60 (float32) or
+// alpha+56 beta+64 (float64).
 //
-// Register use shared by all kernels:
-//	SI, DI  A rows 0 and 4 (DI = SI + 4·rsA), advanced by R9 = csA·4 per step
-//	R8, R10 rsA·4 and 3·rsA·4, to address rows 1-3 (5-7) from SI (DI)
+// Register use shared by all kernels (strides in bytes):
+//	SI, DI  A rows 0 and 4 (DI = SI + 4·rsA), advanced by R9 = csA per step
+//	R8, R10 rsA and 3·rsA, to address rows 1-3 (5-7) from SI (DI)
 //	BX      B panel, CX steps left
-//	DX, R13 C rows 0 and 4; R11, R12 ldc·4 and 3·ldc·4
+//	DX, R13 C rows 0 and 4; R11, R12 ldc and 3·ldc
 
 // Row addresses of A relative to SI/DI.
 #define A0 (SI)
@@ -37,28 +38,35 @@
 #define C6 (R13)(R11*2)
 #define C7 (R13)(R12*1)
 
-#define LOAD_A_ARGS \
+// Loads the A and B arguments; shift is log2 of the element size.
+#define LOAD_A_ARGS(shift) \
 	MOVQ kc+0(FP), CX; \
 	MOVQ a+8(FP), SI; \
 	MOVQ rsA+16(FP), R8; \
-	SHLQ $2, R8; \
+	SHLQ shift, R8; \
 	MOVQ csA+24(FP), R9; \
-	SHLQ $2, R9; \
+	SHLQ shift, R9; \
 	MOVQ b+32(FP), BX; \
 	LEAQ (R8)(R8*2), R10; \
 	LEAQ (SI)(R8*4), DI
 
-#define LOAD_C_ARGS \
+#define LOAD_C_ARGS(shift) \
 	MOVQ c+40(FP), DX; \
 	MOVQ ldc+48(FP), R11; \
-	SHLQ $2, R11; \
+	SHLQ shift, R11; \
 	LEAQ (R11)(R11*2), R12; \
 	LEAQ (DX)(R11*4), R13
 
-// Jumps to label when beta is +0 or -0, i.e. C must be overwritten unread.
+// Jumps to label when the float32 beta is +0 or -0: C is overwritten unread.
 #define JMP_IF_BETA_ZERO(label) \
 	MOVL beta+60(FP), AX; \
 	ANDL $0x7fffffff, AX; \
+	JZ   label
+
+// Jumps to label when the float64 beta is +0 or -0.
+#define JMP_IF_BETA64_ZERO(label) \
+	MOVQ beta+64(FP), AX; \
+	SHLQ $1, AX; \
 	JZ   label
 
 #define ADVANCE_A \
@@ -109,7 +117,7 @@
 
 // func sgemmKernelAVX512x48(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX512x48(SB), NOSPLIT, $0-64
-	LOAD_A_ARGS
+	LOAD_A_ARGS($2)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -157,7 +165,7 @@ tail48:
 	JMP   tail48
 
 done48:
-	LOAD_C_ARGS
+	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Z24
 	VBROADCASTSS beta+60(FP), Z25
 	JMP_IF_BETA_ZERO(put48)
@@ -214,7 +222,7 @@ put48:
 
 // func sgemmKernelAVX512x32(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX512x32(SB), NOSPLIT, $0-64
-	LOAD_A_ARGS
+	LOAD_A_ARGS($2)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -254,7 +262,7 @@ tail32:
 	JMP   tail32
 
 done32:
-	LOAD_C_ARGS
+	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Z24
 	VBROADCASTSS beta+60(FP), Z25
 	JMP_IF_BETA_ZERO(put32)
@@ -301,7 +309,7 @@ put32:
 
 // func sgemmKernelAVX512x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX512x16(SB), NOSPLIT, $0-64
-	LOAD_A_ARGS
+	LOAD_A_ARGS($2)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -333,7 +341,7 @@ tail16:
 	JMP   tail16
 
 done16:
-	LOAD_C_ARGS
+	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Z24
 	VBROADCASTSS beta+60(FP), Z25
 	JMP_IF_BETA_ZERO(put16)
@@ -399,7 +407,7 @@ put16:
 
 // func sgemmKernelAVX2x16(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX2x16(SB), NOSPLIT, $0-64
-	LOAD_A_ARGS
+	LOAD_A_ARGS($2)
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -435,7 +443,7 @@ tailY:
 	JMP   tailY
 
 doneY:
-	LOAD_C_ARGS
+	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Y12
 	VBROADCASTSS beta+60(FP), Y13
 	JMP_IF_BETA_ZERO(putY)
@@ -455,6 +463,125 @@ putY:
 	PUTY(C3, Y6, Y7)
 	PUTY(C4, Y8, Y9)
 	PUTY(C5, Y10, Y11)
+	VZEROUPPER
+	RET
+
+// ---- AVX-512 float64, 8 rows × 24 columns: the float32 8×48 kernel on doubles.
+
+#define FMA24D(addr, bc, r0, r1, r2) \
+	VBROADCASTSD addr, bc; \
+	VFMADD231PD  Z24, bc, r0; \
+	VFMADD231PD  Z25, bc, r1; \
+	VFMADD231PD  Z26, bc, r2
+
+#define STEP24D(off) \
+	VMOVUPD off(BX), Z24; \
+	VMOVUPD off+64(BX), Z25; \
+	VMOVUPD off+128(BX), Z26; \
+	FMA24D(A0, Z27, Z0, Z1, Z2); \
+	FMA24D(A1, Z28, Z3, Z4, Z5); \
+	FMA24D(A2, Z29, Z6, Z7, Z8); \
+	FMA24D(A3, Z30, Z9, Z10, Z11); \
+	FMA24D(A4, Z27, Z12, Z13, Z14); \
+	FMA24D(A5, Z28, Z15, Z16, Z17); \
+	FMA24D(A6, Z29, Z18, Z19, Z20); \
+	FMA24D(A7, Z30, Z21, Z22, Z23); \
+	ADVANCE_A
+
+// Z24 = alpha, Z25 = beta.
+#define UPD8D(addr, r) \
+	VMULPD      Z24, r, r; \
+	VFMADD231PD addr, Z25, r; \
+	VMOVUPD     r, addr
+
+#define PUT8D(addr, r) \
+	VMULPD  Z24, r, r; \
+	VMOVUPD r, addr
+
+#define UPD24D(row, r0, r1, r2) \
+	UPD8D(row, r0); \
+	UPD8D(64 row, r1); \
+	UPD8D(128 row, r2)
+
+#define PUT24D(row, r0, r1, r2) \
+	PUT8D(row, r0); \
+	PUT8D(64 row, r1); \
+	PUT8D(128 row, r2)
+
+// func dgemmKernelAVX512x24(kc int, a *float64, rsA int, csA int, b *float64, c *float64, ldc int, alpha float64, beta float64)
+TEXT ·dgemmKernelAVX512x24(SB), NOSPLIT, $0-72
+	LOAD_A_ARGS($3)
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	VPXORQ Z16, Z16, Z16
+	VPXORQ Z17, Z17, Z17
+	VPXORQ Z18, Z18, Z18
+	VPXORQ Z19, Z19, Z19
+	VPXORQ Z20, Z20, Z20
+	VPXORQ Z21, Z21, Z21
+	VPXORQ Z22, Z22, Z22
+	VPXORQ Z23, Z23, Z23
+
+	CMPQ CX, $4
+	JLT  tail24d
+
+loop24d:
+	STEP24D(0)
+	STEP24D(192)
+	STEP24D(384)
+	STEP24D(576)
+	ADDQ $768, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  loop24d
+
+tail24d:
+	TESTQ CX, CX
+	JZ    done24d
+	STEP24D(0)
+	ADDQ  $192, BX
+	DECQ  CX
+	JMP   tail24d
+
+done24d:
+	LOAD_C_ARGS($3)
+	VBROADCASTSD alpha+56(FP), Z24
+	VBROADCASTSD beta+64(FP), Z25
+	JMP_IF_BETA64_ZERO(put24d)
+	UPD24D(C0, Z0, Z1, Z2)
+	UPD24D(C1, Z3, Z4, Z5)
+	UPD24D(C2, Z6, Z7, Z8)
+	UPD24D(C3, Z9, Z10, Z11)
+	UPD24D(C4, Z12, Z13, Z14)
+	UPD24D(C5, Z15, Z16, Z17)
+	UPD24D(C6, Z18, Z19, Z20)
+	UPD24D(C7, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+put24d:
+	PUT24D(C0, Z0, Z1, Z2)
+	PUT24D(C1, Z3, Z4, Z5)
+	PUT24D(C2, Z6, Z7, Z8)
+	PUT24D(C3, Z9, Z10, Z11)
+	PUT24D(C4, Z12, Z13, Z14)
+	PUT24D(C5, Z15, Z16, Z17)
+	PUT24D(C6, Z18, Z19, Z20)
+	PUT24D(C7, Z21, Z22, Z23)
 	VZEROUPPER
 	RET
 

@@ -20,8 +20,8 @@ var gemmBenchShapes = []struct {
 	{"linear_fwd", false, true, 64, 128, 1024},
 }
 
-// BenchmarkGemm reports GFLOP/s per shape and float32 kernel family; run with
-// -cpu 1,2 for the single- and two-thread numbers.
+// BenchmarkGemm reports GFLOP/s per shape and kernel family (float32 unless
+// named f64-); run with -cpu 1,2 for the single- and two-thread numbers.
 func BenchmarkGemm(b *testing.B) {
 	for _, s := range gemmBenchShapes {
 		for _, arch := range sgemmArchs() {
@@ -29,9 +29,11 @@ func BenchmarkGemm(b *testing.B) {
 				benchGemm[float32](b, s.transA, s.transB, s.m, s.n, s.k, func(fn func()) { withArch(arch, fn) })
 			})
 		}
-		b.Run(s.name+"/float64", func(b *testing.B) {
-			benchGemm[float64](b, s.transA, s.transB, s.m, s.n, s.k, func(fn func()) { fn() })
-		})
+		for _, arch := range dgemmArchs() {
+			b.Run(s.name+"/f64-"+arch.name, func(b *testing.B) {
+				benchGemm[float64](b, s.transA, s.transB, s.m, s.n, s.k, func(fn func()) { withArch(arch, fn) })
+			})
+		}
 	}
 }
 

@@ -54,6 +54,3 @@ var (
 	sgemmGo = &gemmArch[float32]{name: "go", mr: 3, step: 4, kernels: []microKernel[float32]{gemmKernelGo3x4[float32]}, kc: 256, nc: 512}
 	dgemmGo = &gemmArch[float64]{name: "go", mr: 3, step: 4, kernels: []microKernel[float64]{gemmKernelGo3x4[float64]}, kc: 256, nc: 256}
 )
-
-// dgemmArch runs every float64 Gemm.
-var dgemmArch = dgemmGo

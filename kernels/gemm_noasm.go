@@ -2,8 +2,14 @@
 
 package kernels
 
-// sgemmArchs lists the float32 kernel families: only the portable one in this build.
+// sgemmArchs and dgemmArchs list the kernel families: only the portable ones in
+// this build.
 func sgemmArchs() []*gemmArch[float32] { return []*gemmArch[float32]{sgemmGo} }
 
-// sgemmArch runs every float32 Gemm.
-var sgemmArch = sgemmGo
+func dgemmArchs() []*gemmArch[float64] { return []*gemmArch[float64]{dgemmGo} }
+
+// sgemmArch and dgemmArch run every float32 and float64 Gemm.
+var (
+	sgemmArch = sgemmGo
+	dgemmArch = dgemmGo
+)

@@ -179,11 +179,18 @@ var gemmShapes = [][3]int{
 	{520, 13, 300},
 }
 
-// withArch runs fn with every float32 Gemm routed to arch.
-func withArch(arch *gemmArch[float32], fn func()) {
-	saved := sgemmArch
-	sgemmArch = arch
-	defer func() { sgemmArch = saved }()
+// withArch runs fn with every Gemm of arch's element type routed to arch.
+func withArch[E float32 | float64](arch *gemmArch[E], fn func()) {
+	switch arch := any(arch).(type) {
+	case *gemmArch[float32]:
+		saved := sgemmArch
+		sgemmArch = arch
+		defer func() { sgemmArch = saved }()
+	case *gemmArch[float64]:
+		saved := dgemmArch
+		dgemmArch = arch
+		defer func() { dgemmArch = saved }()
+	}
 	fn()
 }
 
@@ -207,12 +214,20 @@ func TestGemmFloat32MatchesNaive(t *testing.T) {
 }
 
 func TestGemmFloat64MatchesNaive(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, s := range gemmShapes {
-		for _, tr := range [4][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
-			tc := newGemmCase(tr[0], tr[1], s[0], s[1], s[2], 1, 0.75, -1.5)
-			runGemmCase[float64](t, tc, rng, 0x1p-53)
-		}
+	for _, arch := range dgemmArchs() {
+		t.Run(arch.name, func(t *testing.T) {
+			withArch(arch, func() {
+				rng := rand.New(rand.NewPCG(3, 4))
+				for _, s := range gemmShapes {
+					for _, tr := range [4][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+						for _, ab := range [][2]float64{{1, 0}, {0.75, -1.5}} {
+							tc := newGemmCase(tr[0], tr[1], s[0], s[1], s[2], rng.IntN(3), ab[0], ab[1])
+							runGemmCase[float64](t, tc, rng, 0x1p-53)
+						}
+					}
+				}
+			})
+		})
 	}
 }
 
