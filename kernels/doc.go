@@ -7,6 +7,11 @@
 // and gradient checks in float64. They take flat row-major slices and explicit
 // shapes, never allocate in their hot loops, and split work across goroutines with
 // a fixed partitioning (see ParallelFor), so a result never depends on GOMAXPROCS.
+//
+// The hottest loops also exist in AVX-512 assembly (*_amd64.s: the GEMM
+// micro-kernels, the strided rows of im2col and col2im, ReLU, 2×2 max pooling),
+// used when the CPU has the instructions; the Go loops run everywhere else and
+// with the build tag noasm, which the tests use to check both.
 package kernels
 
 // Float is the element type of every kernel.
