@@ -11,7 +11,7 @@
 // The hottest loops also exist in AVX-512 assembly (*_amd64.s: the GEMM
 // micro-kernels, the strided rows of im2col and col2im, ReLU, 2×2 max pooling),
 // used when the CPU has the instructions; the Go loops run everywhere else and
-// with the build tag noasm, which the tests use to check both.
+// with the build tag noasm, and the tests run both.
 package kernels
 
 // Float is the element type of every kernel.
