@@ -43,7 +43,10 @@ func BenchmarkLeNetStep(b *testing.B) {
 		func() { Conv2DForward(c2, q1, w2, b2, y2, work) },
 		func() { ReluForward(y2, r2) },
 		func() { MaxPool2DForward(p2, r2, q2) },
-		func() { Gemm(false, true, n, 128, 1024, 1, q2, 1024, w3, 1024, 0, y3, 128); BiasAddNCL(n, 128, 1, b3, y3) },
+		func() {
+			Gemm(false, true, n, 128, 1024, 1, q2, 1024, w3, 1024, 0, y3, 128)
+			BiasAddNCL(n, 128, 1, b3, y3)
+		},
 		func() { ReluForward(y3, r3) },
 		func() { DropoutForward(7, 0.5, r3, d3) },
 		func() { Gemm(false, true, n, 10, 128, 1, d3, 128, w4, 128, 0, y4, 10); BiasAddNCL(n, 10, 1, b4, y4) },
