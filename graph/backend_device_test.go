@@ -1,39 +1,26 @@
 package graph
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
 )
 
-// The device backend is checked here on the CPU emulation of the CUDA kernels
-// (package kernels/cuda_emu): every step lowered to its CUDA twins, with the
-// device-side buffer plan, transfers and dropout seeds, against the CPU backend.
+// The device backend is checked against the CPU backend: every step lowered to
+// its CUDA twins, with the device-side buffer plan, transfers and dropout
+// seeds, on the CPU emulation of the kernels (package kernels/cuda_emu) or,
+// with -tags gpu, on the GPU.
 
-var emuOnce struct {
-	sync.Once
-	emu *cudaemu.Emulator
-	err error
-}
-
-func emulatedBackend(t *testing.T, m *Model) *deviceBackend {
+// testBackend is a device backend for m on the test runtime: the emulator in
+// the default build (backend_device_nogpu_test.go), the GPU with -tags gpu
+// (backend_device_gpu_test.go).
+func testBackend(t *testing.T, m *Model) *deviceBackend {
 	t.Helper()
-	emuOnce.Do(func() { emuOnce.emu, emuOnce.err = cudaemu.Start("../kernels") })
-	if errors.Is(emuOnce.err, cudaemu.ErrNoCompiler) {
-		t.Skip(emuOnce.err.Error())
-	}
-	if emuOnce.err != nil {
-		t.Fatal(emuOnce.err)
-	}
-	b, err := newDeviceBackend(emuOnce.emu, m)
+	b, err := newDeviceBackend(testRuntime(t), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +129,7 @@ func TestDeviceBackendMatchesCPU(t *testing.T) {
 	for i := range labels.F32 {
 		labels.F32[i] = float32(i % 5)
 	}
-	dev := emulatedBackend(t, m)
+	dev := testBackend(t, m)
 	var warnings []string
 	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, format) })
 	cpuM, devM := NewMachine(m, CPU{}), NewMachine(m, dev)
@@ -256,7 +243,7 @@ func TestDeviceBackendRunsUnknownOpsOnHost(t *testing.T) {
 			clear(prm.Grad.F32)
 		}
 	}
-	dev := emulatedBackend(t, h.model)
+	dev := testBackend(t, h.model)
 	var warnings []string
 	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
 	p2, err := compile(h.model, 2, true, true)
@@ -325,7 +312,7 @@ func TestDeviceBackendRegression(t *testing.T) {
 	}
 	cpuAfter := snapshot(m)
 	start.restore()
-	dev := emulatedBackend(t, m)
+	dev := testBackend(t, m)
 	dev.SetWarnings(func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) })
 	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
 	if err != nil {

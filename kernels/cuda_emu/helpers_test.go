@@ -10,46 +10,61 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels/launch"
 )
 
+// testTarget is what the twin tests run kernels on: the emulator in the default
+// build (target_nogpu_test.go), the GPU with -tags gpu (target_gpu_test.go), so
+// that one suite checks both against the Go twins.
+type testTarget interface {
+	launch.Queue
+	Alloc(bytes int64) (cuda.Ptr, error)
+	Free(p cuda.Ptr) error
+	Upload(dst cuda.Ptr, src []float32) error
+	UploadBytes(dst cuda.Ptr, src []byte) error
+	Download(dst []float32, src cuda.Ptr) error
+	DownloadBytes(dst []byte, src cuda.Ptr) error
+}
+
 var shared struct {
-	once sync.Once
-	emu  *Emulator
-	err  error
+	once   sync.Once
+	target testTarget
+	close  func() error
+	err    error
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.emu != nil {
-		shared.emu.Close()
+	if shared.close != nil {
+		if err := shared.close(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
 
-// emulator starts the driver once for the package's tests, or skips the test
-// when no C++ compiler is installed.
-func emulator(t testing.TB) *Emulator {
+// target starts the package's target once, or skips the test when the emulator
+// has no C++ compiler.
+func target(t testing.TB) testTarget {
 	t.Helper()
-	shared.once.Do(func() { shared.emu, shared.err = Start("..") })
+	shared.once.Do(func() { shared.target, shared.close, shared.err = startTarget() })
 	if errors.Is(shared.err, ErrNoCompiler) {
 		t.Skip(shared.err.Error())
 	}
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
-	return shared.emu
+	return shared.target
 }
 
 // device holds the allocations of one test.
 type device struct {
 	t   testing.TB
-	emu *Emulator
+	emu testTarget
 }
 
-func newDevice(t testing.TB) *device {
-	d := &device{t: t, emu: emulator(t)}
-	return d
-}
+func newDevice(t testing.TB) *device { return &device{t: t, emu: target(t)} }
 
 // alloc returns n floats of NaN-filled memory, freed when the test ends.
 func (d *device) alloc(n int) cuda.Ptr {
