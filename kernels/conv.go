@@ -68,37 +68,62 @@ func checkBounds(op string, fields []bound) error {
 	return nil
 }
 
-// The convolutions run as GEMMs over groups of images. A group's column matrix
-// (im2col: C·R·S rows, one column per output pixel of every image in the group)
-// multiplies the K×C·R·S filters. Grouping images makes the GEMM wide even for
-// small outputs; convGroupBudget bounds a group's scratch (column matrix plus a
-// K-row matrix of outputs or output gradients) so that it stays in L2: on the
-// LeNet shapes a budget of 2¹⁷ elements (2 or 3 images) ran up to twice as fast
-// as larger groups, whose matrices spill to L3.
-const convGroupBudget = 1 << 17
+// The convolutions run as GEMMs, one per image: the image's column matrix
+// (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
+// filters. Images whose output has fewer than convMinColumns pixels go in groups
+// side by side, so that every GEMM stays wide enough for the micro-kernels.
+//
+// The images are dealt to convLanes lanes (lane l takes groups l, l+convLanes,
+// …) that run in parallel, each with its own scratch, so the per-image GEMMs are
+// small enough to run on the lane's goroutine and no step synchronizes the
+// cores. The lane count is fixed, not GOMAXPROCS, so that the workspace and the
+// order in which Conv2DBackwardFilter sums the lanes' partial gradients are the
+// same on every machine.
+const (
+	convLanes      = 4
+	convMinColumns = 64
+)
 
 // convGroup is the number of images per GEMM.
 func convGroup(s ConvShape) int {
-	perImage := (s.C*s.R*s.S + s.K) * s.OutH() * s.OutW()
-	return max(1, min(s.N, convGroupBudget/perImage))
+	p := s.OutH() * s.OutW()
+	return max(1, min(s.N, (convMinColumns+p-1)/p))
 }
 
-// Conv2DWorkspace is the number of scratch elements Conv2DForward,
-// Conv2DBackwardData and Conv2DBackwardFilter need for shape s.
-func Conv2DWorkspace(s ConvShape) int {
+// convLaneCount is the number of lanes that get images.
+func convLaneCount(s ConvShape) int {
+	g := convGroup(s)
+	return min(convLanes, (s.N+g-1)/g)
+}
+
+// convScratch is one lane's scratch: the column matrix and a K-row matrix of a
+// group's outputs or output gradients.
+func convScratch(s ConvShape) int {
 	return (s.C*s.R*s.S + s.K) * convGroup(s) * s.OutH() * s.OutW()
 }
 
-// convGroups calls fn for consecutive groups of images [n0, n0+gn), handing it
-// the group's column matrix and K-row matrix carved from work, both with
-// gn·OutH·OutW columns.
-func convGroups[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []T)) {
+// Conv2DWorkspace is the number of scratch elements Conv2DForward,
+// Conv2DBackwardData and Conv2DBackwardFilter need for shape s: every lane's
+// scratch, and the partial filter gradients of all lanes but the first.
+func Conv2DWorkspace(s ConvShape) int {
+	lanes := convLaneCount(s)
+	return lanes*convScratch(s) + (lanes-1)*s.K*s.C*s.R*s.S
+}
+
+// convGroups calls fn for every group of images [n0, n0+gn), lane after lane
+// in parallel and in order within a lane, handing it the lane's column matrix
+// and K-row matrix carved from work, both with gn·OutH·OutW columns.
+func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, kmat []T)) {
 	crs, p, g := s.C*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
-	for n0 := 0; n0 < s.N; n0 += g {
-		gn := min(g, s.N-n0)
-		cols := gn * p
-		fn(n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
-	}
+	lanes, scratch := convLaneCount(s), convScratch(s)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		work := work[lane*scratch : (lane+1)*scratch]
+		for n0 := lane * g; n0 < s.N; n0 += lanes * g {
+			gn := min(g, s.N-n0)
+			cols := gn * p
+			fn(lane, n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
+		}
+	})
 }
 
 // Conv2DForward computes y (N×K×OutH×OutW) = x (N×C×H×W) ⋆ w (K×C×R×S) + bias,
@@ -106,7 +131,7 @@ func convGroups[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []
 // elements.
 func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
-	convGroups(s, work, func(n0, gn int, col, out []T) {
+	convGroups(s, work, func(_, n0, gn int, col, out []T) {
 		cols := gn * p
 		if gn == 1 {
 			out = y[n0*s.K*p : (n0+1)*s.K*p] // one image: the GEMM writes y directly
@@ -114,11 +139,9 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 		im2col(s, x, n0, gn, col)
 		beta := T(0)
 		if bias != nil {
-			ParallelFor(s.K, 1, func(_, lo, hi int) {
-				for k := lo; k < hi; k++ {
-					fill(out[k*cols:(k+1)*cols], bias[k])
-				}
-			})
+			for k, b := range bias[:s.K] {
+				fill(out[k*cols:(k+1)*cols], b)
+			}
 			beta = 1
 		}
 		Gemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, beta, out, cols)
@@ -132,7 +155,7 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 // overwriting dx.
 func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
-	convGroups(s, work, func(n0, gn int, dcol, dyg []T) {
+	convGroups(s, work, func(_, n0, gn int, dcol, dyg []T) {
 		cols := gn * p
 		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
 		Gemm(true, false, crs, cols, s.K, 1, w, crs, dyg, cols, 0, dcol, cols)
@@ -140,20 +163,30 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	})
 }
 
-// Conv2DBackwardFilter computes dw (K×C×R×S) from x and dy, overwriting dw. The
-// groups add into dw one after another, in a fixed order.
+// Conv2DBackwardFilter computes dw (K×C×R×S) from x and dy, overwriting dw.
+// Each lane sums its images' gradients in order, the first lane into dw, the
+// others into partial sums in work that are then added to dw in lane order.
 func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
-	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
-	convGroups(s, work, func(n0, gn int, col, dyg []T) {
+	crs, p, g := s.C*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
+	lanes, size := convLaneCount(s), s.K*s.C*s.R*s.S
+	partials := work[lanes*convScratch(s):]
+	convGroups(s, work, func(lane, n0, gn int, col, dyg []T) {
 		cols := gn * p
-		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
-		im2col(s, x, n0, gn, col)
+		sum := dw[:size]
+		if lane > 0 {
+			sum = partials[(lane-1)*size : lane*size]
+		}
 		beta := T(1)
-		if n0 == 0 {
+		if n0 == lane*g { // the lane's first group
 			beta = 0
 		}
-		Gemm(false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, dw, crs)
+		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
+		im2col(s, x, n0, gn, col)
+		Gemm(false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, sum, crs)
 	})
+	for lane := 1; lane < lanes; lane++ {
+		addRows(dw, size, partials[(lane-1)*size:], size, 1, size)
+	}
 }
 
 // groupRows returns images [n0, n0+gn) of the N×rows×p tensor t as one
@@ -171,15 +204,13 @@ func groupRows[T Float](rows, p, n0, gn int, t, buf []T) []T {
 // rows×p stored one after another in t: into m when toGroup, else into t.
 func imageRows[T Float](rows, p, gn int, m, t []T, toGroup bool) {
 	cols := gn * p
-	ParallelFor(gn, 1, func(_, lo, hi int) {
-		for g := lo; g < hi; g++ {
-			if toGroup {
-				copyRows(m[g*p:], cols, t[g*rows*p:], p, rows, p)
-			} else {
-				copyRows(t[g*rows*p:], p, m[g*p:], cols, rows, p)
-			}
+	for g := 0; g < gn; g++ {
+		if toGroup {
+			copyRows(m[g*p:], cols, t[g*rows*p:], p, rows, p)
+		} else {
+			copyRows(t[g*rows*p:], p, m[g*p:], cols, rows, p)
 		}
-	})
+	}
 }
 
 // copyRows copies rows rows of n elements, dst[r·dstStride + j] =
@@ -232,85 +263,79 @@ func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 	oh, ow := s.OutH(), s.OutW()
 	p, hw := oh*ow, s.H*s.W
 	cols := gn * p
-	rows := s.C * s.R * s.S
-	ParallelFor(rows, max(1, elementGrain/cols), func(_, lo, hi int) {
-		for q := lo; q < hi; q++ {
-			c, r, sx := q/(s.R*s.S), q/s.S%s.R, q%s.S
-			offH, offW := r*s.DilationH-s.PadH, sx*s.DilationW-s.PadW
-			hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
-			wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
-			for g := 0; g < gn; g++ {
-				plane := x[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
-				dst := col[q*cols+g*p : q*cols+(g+1)*p]
-				if hLo >= hHi || wLo >= wHi { // the tap sees only padding
-					clear(dst)
-					continue
-				}
-				clear(dst[:hLo*ow])
-				clear(dst[hHi*ow:])
-				if wLo > 0 || wHi < ow {
-					for i := hLo; i < hHi; i++ {
-						clear(dst[i*ow : i*ow+wLo])
-						clear(dst[i*ow+wHi : (i+1)*ow])
-					}
-				}
-				first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
-				if s.StrideW == 1 {
-					copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
-					continue
-				}
+	for q := 0; q < s.C*s.R*s.S; q++ {
+		c, r, sx := q/(s.R*s.S), q/s.S%s.R, q%s.S
+		offH, offW := r*s.DilationH-s.PadH, sx*s.DilationW-s.PadW
+		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+		wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
+		for g := 0; g < gn; g++ {
+			plane := x[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
+			dst := col[q*cols+g*p : q*cols+(g+1)*p]
+			if hLo >= hHi || wLo >= wHi { // the tap sees only padding
+				clear(dst)
+				continue
+			}
+			clear(dst[:hLo*ow])
+			clear(dst[hHi*ow:])
+			if wLo > 0 || wHi < ow {
 				for i := hLo; i < hHi; i++ {
-					d := dst[i*ow+wLo : i*ow+wHi]
-					src := plane[first+(i-hLo)*s.StrideH*s.W:]
-					for j := range d {
-						d[j] = src[j*s.StrideW]
-					}
+					clear(dst[i*ow : i*ow+wLo])
+					clear(dst[i*ow+wHi : (i+1)*ow])
+				}
+			}
+			first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
+			if s.StrideW == 1 {
+				copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
+				continue
+			}
+			for i := hLo; i < hHi; i++ {
+				d := dst[i*ow+wLo : i*ow+wHi]
+				src := plane[first+(i-hLo)*s.StrideH*s.W:]
+				for j := range d {
+					d[j] = src[j*s.StrideW]
 				}
 			}
 		}
-	})
+	}
 }
 
 // col2im is im2col's adjoint: it overwrites images [n0, n0+gn) of dx with the
 // sums of the column-matrix entries that im2col would have copied from each
-// element. Every (image, channel) plane is summed by one goroutine, in a fixed
-// order.
+// element, tap after tap in a fixed order.
 func col2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 	oh, ow := s.OutH(), s.OutW()
 	p, hw, rs := oh*ow, s.H*s.W, s.R*s.S
 	cols := gn * p
-	ParallelFor(gn*s.C, max(1, elementGrain/(rs*p)), func(_, lo, hi int) {
-		for plane := lo; plane < hi; plane++ {
-			g, c := plane/s.C, plane%s.C
-			out := dx[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
-			clear(out)
-			for r := 0; r < s.R; r++ {
-				offH := r*s.DilationH - s.PadH
-				hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
-				for sx := 0; sx < s.S; sx++ {
-					offW := sx*s.DilationW - s.PadW
-					wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
-					if hLo >= hHi || wLo >= wHi {
-						continue
-					}
-					q := c*rs + r*s.S + sx
-					src := col[q*cols+g*p : q*cols+(g+1)*p]
-					first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
-					if s.StrideW == 1 {
-						addRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo)
-						continue
-					}
-					for i := hLo; i < hHi; i++ {
-						d := out[first+(i-hLo)*s.StrideH*s.W:]
-						v := src[i*ow+wLo : i*ow+wHi]
-						for j, grad := range v {
-							d[j*s.StrideW] += grad
-						}
+	for plane := 0; plane < gn*s.C; plane++ {
+		g, c := plane/s.C, plane%s.C
+		out := dx[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
+		clear(out)
+		for r := 0; r < s.R; r++ {
+			offH := r*s.DilationH - s.PadH
+			hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+			for sx := 0; sx < s.S; sx++ {
+				offW := sx*s.DilationW - s.PadW
+				wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
+				if hLo >= hHi || wLo >= wHi {
+					continue
+				}
+				q := c*rs + r*s.S + sx
+				src := col[q*cols+g*p : q*cols+(g+1)*p]
+				first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
+				if s.StrideW == 1 {
+					addRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo)
+					continue
+				}
+				for i := hLo; i < hHi; i++ {
+					d := out[first+(i-hLo)*s.StrideH*s.W:]
+					v := src[i*ow+wLo : i*ow+wHi]
+					for j, grad := range v {
+						d[j*s.StrideW] += grad
 					}
 				}
 			}
 		}
-	})
+	}
 }
 
 // BiasAddNCL adds b[c] to every element of channel c of y, viewed as N×C×L.

@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// convTestShapes cover stride, padding, dilation, asymmetric settings, odd sizes,
-// 1×1 filters and batches that split into several image groups, the last one
-// smaller (and a last group of one image, which writes y directly).
+// convTestShapes cover stride, padding, dilation, asymmetric settings, odd sizes
+// and 1×1 filters; batches spread over several lanes, with one image per GEMM
+// or (small outputs) groups of images, the last group smaller.
 var convTestShapes = []ConvShape{
 	{N: 2, C: 3, H: 7, W: 7, K: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 2, H: 9, W: 8, K: 5, R: 3, S: 2, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
@@ -21,6 +21,8 @@ var convTestShapes = []ConvShape{
 	{N: 1, C: 2, H: 4, W: 4, K: 2, R: 3, S: 3, StrideH: 3, StrideW: 3, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 13, C: 16, H: 16, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 1, H: 28, W: 28, K: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 11, C: 3, H: 5, W: 5, K: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 40, C: 2, H: 6, W: 6, K: 3, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 }
 
 func (s ConvShape) String() string {
@@ -177,17 +179,19 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	s := convTestShapes[7]
-	c := newConvCase(rng, s)
-	var results [2][4][]float32
-	for i, procs := range []int{1, 2} {
-		atProcs(procs, func() {
-			y, dx, dw, db := runConv[float32](c, true)
-			results[i] = [4][]float32{y, dx, dw, db}
-		})
-	}
-	for j, name := range []string{"y", "dx", "dw", "db"} {
-		expectIdentical(t, name, results[0][j], results[1][j])
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10]} {
+		c := newConvCase(rng, s)
+		var results [3][4][]float32
+		for i, procs := range []int{1, 2, 3} {
+			atProcs(procs, func() {
+				y, dx, dw, db := runConv[float32](c, true)
+				results[i] = [4][]float32{y, dx, dw, db}
+			})
+		}
+		for j, name := range []string{"y", "dx", "dw", "db"} {
+			expectIdentical(t, s.String()+" "+name, results[0][j], results[1][j])
+			expectIdentical(t, s.String()+" "+name, results[0][j], results[2][j])
+		}
 	}
 }
 

@@ -71,7 +71,7 @@ func expectIdentical[T Float](t testing.TB, what string, a, b []T) {
 	t.Helper()
 	for i := range a {
 		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) {
-			t.Fatalf("%s[%d]: %v with GOMAXPROCS=1, %v with 2", what, i, a[i], b[i])
+			t.Fatalf("%s[%d]: %v in one run, %v in the other", what, i, a[i], b[i])
 		}
 	}
 }
