@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/internal/golden"
 )
 
 // goldenCase is one testdata/golden/augment case (see testdata/golden/FORMAT.md).
@@ -37,12 +38,6 @@ func (g goldenTensor) image(t *testing.T) data.Image {
 	return m
 }
 
-func goldenDir() string {
-	if dir := os.Getenv("DESCENT_GOLDEN_DIR"); dir != "" {
-		return filepath.Join(dir, "augment")
-	}
-	return filepath.Join("..", "testdata", "golden", "augment")
-}
 
 // intAttr reads a whole-number attribute.
 func (g goldenCase) intAttr(t *testing.T, key string) int {
@@ -114,7 +109,7 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 }
 
 // TestGolden checks every PyTorch reference case of the project.
-func TestGolden(t *testing.T) { checkCases(t, goldenDir()) }
+func TestGolden(t *testing.T) { checkCases(t, golden.Dir("augment")) }
 
 // TestTorchvisionCases checks the cases testdata/gen_torchvision.py wrote with
 // torchvision 0.14 for the transforms the project's golden set leaves out.

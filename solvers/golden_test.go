@@ -3,41 +3,21 @@ package solvers
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/golden"
 	"gorgonia.org/tensor"
 )
 
-// goldenFiles lists every *.json reference case of one kind, from
-// $DESCENT_GOLDEN_DIR/<kind> when set, else the repository's testdata/golden.
-func goldenFiles(t *testing.T, kind string) []string {
+// goldenCases loads every reference case of a kind (see internal/golden).
+func goldenCases(t *testing.T, kind string) []golden.Case {
 	t.Helper()
-	dir := filepath.Join("..", "testdata", "golden", kind)
-	if root := os.Getenv("DESCENT_GOLDEN_DIR"); root != "" {
-		dir = filepath.Join(root, kind)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	cases, err := golden.Load(kind)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
-		t.Fatalf("no golden cases in %s", dir)
-	}
-	return files
-}
-
-func readGolden(t *testing.T, path string, into any) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, into); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	return cases
 }
 
 // solverCase is one testdata/golden/solvers case (see FORMAT.md).
@@ -76,11 +56,13 @@ func near(got, want, rtol, atol float64) bool {
 }
 
 func TestGoldenSolvers(t *testing.T) {
-	for _, path := range goldenFiles(t, "solvers") {
+	for _, gc := range goldenCases(t, "solvers") {
 		var c solverCase
-		readGolden(t, path, &c)
+		if err := json.Unmarshal(gc.Raw, &c); err != nil {
+			t.Fatalf("%s: %v", gc.Path, err)
+		}
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-			t.Run(filepath.Base(path)+"/"+dt.String(), func(t *testing.T) { runSolverCase(t, c, dt) })
+			t.Run(gc.Name+"/"+dt.String(), func(t *testing.T) { runSolverCase(t, c, dt) })
 		}
 	}
 }
@@ -150,10 +132,12 @@ type schedulerCase struct {
 }
 
 func TestGoldenSchedulers(t *testing.T) {
-	for _, path := range goldenFiles(t, "schedulers") {
+	for _, gc := range goldenCases(t, "schedulers") {
 		var c schedulerCase
-		readGolden(t, path, &c)
-		t.Run(filepath.Base(path), func(t *testing.T) {
+		if err := json.Unmarshal(gc.Raw, &c); err != nil {
+			t.Fatalf("%s: %v", gc.Path, err)
+		}
+		t.Run(gc.Name, func(t *testing.T) {
 			opt, err := New("sgd", map[string]any{"lr": c.BaseLR})
 			if err != nil {
 				t.Fatal(err)
