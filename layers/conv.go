@@ -30,15 +30,9 @@ func (l Conv2D) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, shapeErr(ctx, desc, s, fmt.Sprintf("N×%d×H×W", l.In))
 	}
 	shape := []int{l.Out, l.In, l.Kernel[0], l.Kernel[1]}
-	w, err := ctx.param("weight", graph.Weight, shape, l.WeightInit)
+	w, b, err := ctx.weightAndBias(shape, l.WeightInit, !l.NoBias)
 	if err != nil {
 		return nil, err
-	}
-	var b *gorgonia.Node
-	if !l.NoBias {
-		if b, err = ctx.biasParam(shape); err != nil {
-			return nil, err
-		}
 	}
 	y, err := graph.Conv2D(x, w, b, graph.ConvOptions{Stride: l.Stride, Padding: l.Padding, Dilation: l.Dilation})
 	if err != nil {
@@ -47,7 +41,12 @@ func (l Conv2D) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
 	return y, nil
 }
 
-// biasParam adds a bias initialized as PyTorch does: U(−1/√fan_in, 1/√fan_in).
-func (c *Context) biasParam(weightShape []int) (*gorgonia.Node, error) {
-	return c.param("bias", graph.Bias, []int{weightShape[0]}, Init{Scheme: Default, biasOf: weightShape})
+// weightAndBias adds a weight of the given shape and, if wanted, a bias
+// initialized as PyTorch does: U(−1/√fan_in, 1/√fan_in).
+func (c *Context) weightAndBias(shape []int, init Init, bias bool) (w, b *gorgonia.Node, err error) {
+	if w, err = c.param("weight", graph.Weight, shape, init); err != nil || !bias {
+		return w, nil, err
+	}
+	b, err = c.param("bias", graph.Bias, []int{shape[0]}, Init{Scheme: Default, biasOf: shape})
+	return w, b, err
 }

@@ -27,15 +27,9 @@ func (l Linear) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, shapeErr(ctx, desc, s, fmt.Sprintf("N×%d", l.In))
 	}
 	shape := []int{l.Out, l.In}
-	w, err := ctx.param("weight", graph.Weight, shape, l.WeightInit)
+	w, b, err := ctx.weightAndBias(shape, l.WeightInit, !l.NoBias)
 	if err != nil {
 		return nil, err
-	}
-	var b *gorgonia.Node
-	if !l.NoBias {
-		if b, err = ctx.biasParam(shape); err != nil {
-			return nil, err
-		}
 	}
 	y, err := graph.Linear(x, w, b)
 	if err != nil {
