@@ -72,18 +72,17 @@ func DropoutBackward[T Float](seed uint64, p T, dy, dx []T) {
 // of 4), so every block is drawn once.
 func dropoutApply[T Float](seed uint64, p T, in, out []T) {
 	threshold := uint64(math.Ceil(float64(p) * 0x1p32))
-	scale := 1 / (1 - p)
+	factor := [2]T{0, 1 / (1 - p)} // dropped, kept
 	ParallelFor(len(in), elementGrain, func(_, lo, hi int) {
 		for base := lo; base < hi; base += 4 {
 			draws := dropoutBlock(seed, base/4)
 			xs := in[base:min(base+4, hi)]
 			ys := out[base : base+len(xs)]
 			for j, v := range xs {
-				f := T(0)
-				if uint64(draws[j]) >= threshold {
-					f = scale
-				}
-				ys[j] = v * f
+				// kept is 1 when draw ≥ threshold: threshold − 1 − draw then
+				// wraps below zero. No branch: the outcome is a coin flip.
+				kept := (threshold - 1 - uint64(draws[j])) >> 63
+				ys[j] = v * factor[kept]
 			}
 		}
 	})
