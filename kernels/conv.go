@@ -214,7 +214,7 @@ func imageRows[T Float](rows, p, gn int, m, t []T, toGroup bool) {
 }
 
 // copyRows copies rows rows of n elements, dst[r·dstStride + j] =
-// src[r·srcStride + j]; the strides are at least n.
+// src[r·srcStride + j]; dstStride is at least n.
 func copyRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) {
 	if rows <= 0 || n <= 0 {
 		return
@@ -229,7 +229,8 @@ func copyRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n i
 }
 
 // addRows accumulates rows rows of n elements, dst[r·dstStride + j] +=
-// src[r·srcStride + j]; the strides are at least n.
+// src[r·srcStride + j]; dstStride is at least n (srcStride 0 adds one row to
+// every row).
 func addRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) {
 	if rows <= 0 || n <= 0 {
 		return
@@ -342,9 +343,7 @@ func col2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 func BiasAddNCL[T Float](n, c, l int, b, y []T) {
 	if l == 1 { // a linear layer's N×C output: add b to each row
 		ParallelFor(n, max(1, elementGrain/c), func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				addTo(y[i*c:(i+1)*c], b)
-			}
+			addRows(y[lo*c:hi*c], c, b, 0, hi-lo, c)
 		})
 		return
 	}
