@@ -10,11 +10,12 @@ import (
 // and ldc are the row strides. beta == 0 overwrites C without reading it; alpha == 0
 // or k == 0 only scales C by beta, without reading A or B.
 //
-// The product is cache-blocked and register-tiled (see gemm_blocked.go); float32 runs
-// on AVX-512 or AVX2 micro-kernels where the CPU has them. Every element of C sums
+// The product is cache-blocked and register-tiled (see gemm_blocked.go), on AVX-512
+// (float32 and float64) or AVX2 (float32) micro-kernels where the CPU has them and
+// in portable Go otherwise or under the noasm build tag. Every element of C sums
 // its k products in the same order whatever GOMAXPROCS is, so results are
-// bit-identical on any number of threads. Gemm panics if a stride is smaller than its
-// row or a slice is too short for the shapes: those are programming errors.
+// bit-identical on any number of threads. Gemm panics if a stride is smaller than
+// its row or a slice is too short for the shapes: those are programming errors.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkGemmArgs(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {

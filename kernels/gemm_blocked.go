@@ -81,7 +81,8 @@ const (
 )
 
 // gemmJob is one Gemm call on the blocked path; the shapes are already validated.
-// Jobs are pooled per arch with their task function, so a call allocates nothing.
+// Jobs are pooled per arch with their task function bound once, so the blocked
+// path allocates nothing per call.
 type gemmJob[E float32 | float64] struct {
 	arch           *gemmArch[E]
 	transA, transB bool
