@@ -32,7 +32,7 @@ if [[ ! -f "$header" || ! -f "$stub" ]]; then
 		apt-get update -qq >&2
 	fi
 	work="$(mktemp -d)"
-	chmod 755 "$work" # apt-get download drops privileges to _apt
+	chmod 777 "$work" # apt-get download writes as the unprivileged _apt user
 	trap 'rm -rf "$work"' EXIT
 	log "downloading nvidia-cuda-dev into $work"
 	(cd "$work" && apt-get download -qq nvidia-cuda-dev >&2)
