@@ -573,25 +573,37 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 			stats := dp.ptr(in[1])
 			return launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))
 		}), 0, true
-	case bnGradKernel:
+	case bnSumsKernel:
+		bn, bc, bl := channels(in[0].Shape)
+		return launches(func(dp *deviceProgram) []cuda.Launch {
+			stats := dp.ptr(in[1])
+			return []cuda.Launch{
+				launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.eps, dp.work),
+				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, dp.ptr(in[2]), stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
+			}
+		}), bc, true
+	case rowKernel:
+		bc := in[0].Shape[1]
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.Copy(dp.ptr(in[0]).F32(k.row*bc), dp.ptr(out), bc)
+		}), 0, true
+	case bnGradKernel: // (x, stats, sums, dy, [γ]) → dx
 		bn, bc, bl := channels(in[0].Shape)
 		var gamma *Buffer
-		if k.wrt == "x" && k.fwd.affine {
-			gamma = in[3]
+		if k.fwd.affine {
+			gamma = in[4]
 		}
 		return launches(func(dp *deviceProgram) []cuda.Launch {
 			stats := dp.ptr(in[1])
 			mean, variance := stats, stats.F32(bc)
-			if k.wrt == "x" && !training {
-				return []cuda.Launch{launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[2]), dp.ptr(out))}
+			if !training {
+				return []cuda.Launch{launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[3]), dp.ptr(out))}
 			}
-			dx, dgamma := dp.ptr(out), cuda.Ptr(0)
-			if k.wrt == "gamma" {
-				dx, dgamma = 0, dp.ptr(out)
-			}
+			// The CUDA kernel recomputes the sums that in[2] holds; a twin of
+			// BatchNormBackwardData would save that pass.
 			return []cuda.Launch{
 				launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
-				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[2]), mean, dp.work, dx, dgamma, 0),
+				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, dp.ptr(out), 0, 0),
 			}
 		}), bc, true
 

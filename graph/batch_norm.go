@@ -138,80 +138,123 @@ func (k bnKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 }
 
 func (k bnKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	args := gorgonia.Nodes{in[0], in[1], grad}
-	if k.affine {
-		args = gorgonia.Nodes{in[0], in[1], grad, in[2]}
-	}
-	dx, err := apply(bnGradKernel{fwd: k, wrt: "x"}, args...)
-	if err != nil || !k.affine {
-		return gorgonia.Nodes{dx, nil}, err
-	}
-	dgamma, err := apply(bnGradKernel{fwd: k, wrt: "gamma"}, in[0], in[1], grad)
+	x, stats := in[0], in[1]
+	sums, err := apply(bnSumsKernel{fwd: k}, x, stats, grad)
 	if err != nil {
 		return nil, err
 	}
-	dbeta, err := apply(biasGradKernel{rank: k.rank}, grad)
+	args := gorgonia.Nodes{x, stats, sums, grad}
+	if k.affine {
+		args = append(args, in[2])
+	}
+	dx, err := apply(bnGradKernel{fwd: k}, args...)
+	if err != nil || !k.affine {
+		return gorgonia.Nodes{dx, nil}, err
+	}
+	dgamma, err := apply(rowKernel{row: 0}, sums)
+	if err != nil {
+		return nil, err
+	}
+	dbeta, err := apply(rowKernel{row: 1}, sums)
 	return gorgonia.Nodes{dx, nil, dgamma, dbeta}, err
 }
 
-// bnGradKernel computes dx from (x, stats, dy, [γ]) or dγ from (x, stats, dy).
-// In training dx includes the path through the batch statistics; in evaluation
-// the statistics are constants.
-type bnGradKernel struct {
+// invStd turns the statistics' variances into 1/√(var + eps), in scratch.
+func invStd[T kernels.Float](variance []T, eps float64, scratch []T) []T {
+	out := scratch[:len(variance)]
+	for i, v := range variance {
+		out[i] = T(1 / math.Sqrt(float64(v)+eps))
+	}
+	return out
+}
+
+// bnSumsKernel: (x, stats, dy) → 2×C holding Σ dy·x̂ (γ's gradient) and Σ dy
+// (β's gradient), which the gradient of x needs too: one pass for all three.
+type bnSumsKernel struct {
 	noGrad
 	fwd bnKernel
-	wrt string
 }
 
-func (k bnGradKernel) String() string { return "grad_" + k.wrt + "_" + k.fwd.String() }
+func (k bnSumsKernel) String() string                       { return "grad_sums_" + k.fwd.String() }
+func (k bnSumsKernel) dims() []int                          { return []int{k.fwd.rank, 2, k.fwd.rank, 2} }
+func (k bnSumsKernel) inferShape(in [][]int) ([]int, error) { return in[1], nil }
+func (k bnSumsKernel) workspace(in [][]int) int             { return in[0][1] }
 
-func (k bnGradKernel) dims() []int {
-	r := k.fwd.rank
-	switch {
-	case k.wrt == "gamma":
-		return []int{r, 2, r, 1}
-	case k.fwd.affine:
-		return []int{r, 2, r, 1, r}
-	}
-	return []int{r, 2, r, r}
-}
-
-func (k bnGradKernel) inferShape(in [][]int) ([]int, error) {
-	if k.wrt == "gamma" {
-		return []int{in[0][1]}, nil
-	}
-	return in[0], nil
-}
-
-func (k bnGradKernel) workspace(in [][]int) int { return in[0][1] }
-
-func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
-	var gamma *Buffer
-	if k.wrt == "x" && k.fwd.affine {
-		gamma = in[3]
-	}
+func (k bnSumsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	if out.F32 != nil {
-		bnBackward(k, ctx.training, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, view[float32](gamma), ctx.work.F32, out.F32)
+		bnSums(k.fwd.eps, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, ctx.work.F32, out.F32)
 	} else {
-		bnBackward(k, ctx.training, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, view[float64](gamma), ctx.work.F64, out.F64)
+		bnSums(k.fwd.eps, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, ctx.work.F64, out.F64)
 	}
 	return nil
 }
 
-func bnBackward[T kernels.Float](k bnGradKernel, training bool, shape []int, x, stats, dy, gamma, work, out []T) {
+func bnSums[T kernels.Float](eps float64, shape []int, x, stats, dy, work, out []T) {
 	n, c, l := channels(shape)
-	mean, variance := stats[:c], stats[c:]
-	if k.wrt == "x" && !training {
-		kernels.BatchNormBackwardEval(n, c, l, gamma, variance, T(k.fwd.eps), dy, out)
+	kernels.BatchNormBackward(n, c, l, x, nil, dy, stats[:c], invStd(stats[c:], eps, work), nil, out[:c], out[c:])
+}
+
+// rowKernel takes one row of a 2×C tensor.
+type rowKernel struct {
+	noGrad
+	row int
+}
+
+func (k rowKernel) String() string                       { return fmt.Sprintf("row(%d)", k.row) }
+func (k rowKernel) dims() []int                          { return []int{2, 1} }
+func (k rowKernel) inferShape(in [][]int) ([]int, error) { return in[0][1:], nil }
+func (k rowKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	c := in[0].Shape[1]
+	out.CopyFrom(&Buffer{F32: sliceOrNil(in[0].F32, k.row*c, c), F64: sliceOrNil(in[0].F64, k.row*c, c)})
+	return nil
+}
+
+func sliceOrNil[T kernels.Float](s []T, off, n int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[off : off+n]
+}
+
+// bnGradKernel computes dx from (x, stats, sums, dy, [γ]). In training dx
+// includes the path through the batch statistics; in evaluation the statistics
+// are constants.
+type bnGradKernel struct {
+	noGrad
+	fwd bnKernel
+}
+
+func (k bnGradKernel) String() string { return "grad_x_" + k.fwd.String() }
+
+func (k bnGradKernel) dims() []int {
+	r := k.fwd.rank
+	if k.fwd.affine {
+		return []int{r, 2, 2, r, 1, r}
+	}
+	return []int{r, 2, 2, r, r}
+}
+
+func (k bnGradKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (k bnGradKernel) workspace(in [][]int) int             { return in[0][1] }
+
+func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	var gamma *Buffer
+	if k.fwd.affine {
+		gamma = in[4]
+	}
+	if out.F32 != nil {
+		bnBackwardData(k.fwd.eps, ctx.training, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, in[3].F32, view[float32](gamma), ctx.work.F32, out.F32)
+	} else {
+		bnBackwardData(k.fwd.eps, ctx.training, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, in[3].F64, view[float64](gamma), ctx.work.F64, out.F64)
+	}
+	return nil
+}
+
+func bnBackwardData[T kernels.Float](eps float64, training bool, shape []int, x, stats, sums, dy, gamma, work, dx []T) {
+	n, c, l := channels(shape)
+	if !training {
+		kernels.BatchNormBackwardEval(n, c, l, gamma, stats[c:], T(eps), dy, dx)
 		return
 	}
-	invStd := work[:c]
-	for i, v := range variance {
-		invStd[i] = T(1 / math.Sqrt(float64(v)+k.fwd.eps))
-	}
-	if k.wrt == "x" {
-		kernels.BatchNormBackward(n, c, l, x, gamma, dy, mean, invStd, out, nil, nil)
-	} else {
-		kernels.BatchNormBackward(n, c, l, x, nil, dy, mean, invStd, nil, out, nil)
-	}
+	kernels.BatchNormBackwardData(n, c, l, x, gamma, dy, stats[:c], invStd(stats[c:], eps, work), sums[:c], sums[c:], dx)
 }

@@ -82,7 +82,6 @@ func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) 
 // Any of dx, dgamma and dbeta may be nil when not needed; the others are
 // overwritten.
 func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta []T) {
-	m := float64(n * l)
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean, invStd := saveMean[ch], float64(saveInvStd[ch])
@@ -98,24 +97,40 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 			if dgamma != nil {
 				dgamma[ch] = T(sumDyXc * invStd)
 			}
-			if dx == nil {
-				continue
-			}
-			g, _ := affine(gamma, nil, ch)
-			a := float64(g) * invStd
-			// dx = a·dy − a·invStd²·sumDyXc/m·(x − mean) − a·sumDy/m
-			slope, offset := T(a*invStd*invStd*sumDyXc/m), T(a*sumDy/m)
-			for i := 0; i < n; i++ {
-				xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
-				dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
-				dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
-				dys, dxs = dys[:len(xs)], dxs[:len(xs)]
-				for j, v := range xs {
-					dxs[j] = T(a)*dys[j] - slope*(v-mean) - offset
-				}
+			if dx != nil {
+				batchNormDataChannel(n, c, l, ch, x, gamma, dy, mean, invStd, sumDyXc*invStd, sumDy, dx)
 			}
 		}
 	})
+}
+
+// BatchNormBackwardData is the dx part of BatchNormBackward when the sums
+// dgamma = Σ dy·x̂ and dbeta = Σ dy are already known (gamma-independent, as
+// BatchNormBackward returns them), saving their pass over x and dy.
+func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd, dgamma, dbeta, dx []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			batchNormDataChannel(n, c, l, ch, x, gamma, dy, saveMean[ch], float64(saveInvStd[ch]),
+				float64(dgamma[ch]), float64(dbeta[ch]), dx)
+		}
+	})
+}
+
+// batchNormDataChannel writes channel ch of dx = γ·invStd·(dy − Σdy/m − x̂·Σdy·x̂/m).
+func batchNormDataChannel[T Float](n, c, l, ch int, x, gamma, dy []T, mean T, invStd, sumDyXhat, sumDy float64, dx []T) {
+	m := float64(n * l)
+	g, _ := affine(gamma, nil, ch)
+	a := float64(g) * invStd
+	slope, offset := T(a*invStd*sumDyXhat/m), T(a*sumDy/m)
+	for i := 0; i < n; i++ {
+		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
+		dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
+		dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
+		dys, dxs = dys[:len(xs)], dxs[:len(xs)]
+		for j, v := range xs {
+			dxs[j] = T(a)*dys[j] - slope*(v-mean) - offset
+		}
+	}
 }
 
 // gradientSums returns Σ dy and Σ dy·(x − mean) over a row in float64, with two
