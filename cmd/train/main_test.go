@@ -62,7 +62,12 @@ func TestResumeAfterKill(t *testing.T) {
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() && !strings.HasPrefix(lines.Text(), "epoch 1/3") {
 	}
-	time.Sleep(100 * time.Millisecond) // into epoch 2
+	// The checkpoint of epoch 1 ends with model.safetensors; then epoch 2 runs.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(killed, "model.safetensors")); err == nil {
+			break
+		}
+	}
 	cmd.Process.Kill()
 	cmd.Wait()
 	if _, err := os.Stat(filepath.Join(killed, "metrics.jsonl")); err != nil {
