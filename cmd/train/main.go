@@ -1,12 +1,3 @@
-// Command train trains, evaluates, benchmarks and compares image classifiers
-// with Descent.
-//
-//	train [flags]              train (LeNet with batch norm on MNIST with Adam by default)
-//	train eval -run DIR        evaluate a run's last checkpoint on its test split
-//	train bench [flags]        throughput matrix: model × optimizer × normalization × device
-//	train sweep NAME [flags]   experiments that show each training problem and its cure
-//
-// Run "train -h" or "train SUBCOMMAND -h" for the flags.
 package main
 
 import (

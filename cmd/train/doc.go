@@ -1,0 +1,18 @@
+// Command train trains, evaluates, benchmarks and compares image classifiers
+// with Descent.
+//
+//	train [flags]              train (LeNet with batch norm on MNIST with Adam by default)
+//	train eval -run DIR        evaluate a run's last checkpoint on its test split
+//	train bench [flags]        throughput matrix: model × optimizer × normalization × device
+//	train sweep NAME [flags]   experiments that show each training problem and its cure
+//
+// Run "train -h" or "train SUBCOMMAND -h" for the flags.
+//
+// A training run reads and splits the data (package data), fits the input
+// normalization on the training split, prepares batches in worker goroutines
+// (package augment), builds the model (package layers) and trains it on a
+// graph.Machine with a solvers.Optimizer and schedule. After every epoch it
+// prints one line, appends to metrics.jsonl and writes an atomic checkpoint,
+// so -resume continues exactly; at the end it evaluates the test split and
+// reports the generalization gap. The command holds no engine logic.
+package main
