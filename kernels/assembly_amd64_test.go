@@ -2,15 +2,20 @@
 
 package kernels
 
-import "testing"
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
 
 // The layer kernels' Go loops, which other CPUs and the noasm build run, pass the
 // same tests as their AVX-512 versions.
 func TestLayerKernelsWithoutAssembly(t *testing.T) {
-	defer func(rows, act, pool bool) {
-		rowsAVX512, activationAVX512, poolAVX512 = rows, act, pool
-	}(rowsAVX512, activationAVX512, poolAVX512)
-	rowsAVX512, activationAVX512, poolAVX512 = false, false, false
+	defer func(rows, act, pool, bn bool) {
+		rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = rows, act, pool, bn
+	}(rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512)
+	rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = false, false, false, false
 	for _, test := range []struct {
 		name string
 		fn   func(*testing.T)
@@ -23,7 +28,42 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"pool_signed_zero", TestMaxPoolSignedZeroTie},
 		{"activations", TestActivationsMatchDefinition},
 		{"relu_nan", TestReluGradientsAtNaN},
+		{"batch_norm32", testBatchNormForward[float32]},
+		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)
+	}
+}
+
+// The batch-norm row kernels in assembly agree with their Go loops on every
+// tail length, and leave the elements past the row alone.
+func TestBatchNormRowKernelsMatchGo(t *testing.T) {
+	defer func(v bool) { batchNormAVX512 = v }(batchNormAVX512)
+	rng := rand.New(rand.NewPCG(36, 37))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 577} {
+		x := asType[float32](uniformSlice(rng, n+1, 2, 5))
+		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
+		var s, q, a, b [2]float64
+		var y, dx [2][]float32
+		for i, useAsm := range []bool{false, true} {
+			batchNormAVX512 = useAsm
+			s[i], q[i] = shiftedSums(x[:n], 3.25)
+			a[i], b[i] = gradientSums(x[:n], dy[:n], 3.5)
+			y[i], dx[i] = make([]float32, n+1), make([]float32, n+1)
+			y[i][n], dx[i][n] = 42, 42
+			normalizeChannel(1, 1, n, 0, x[:n], y[i][:n], 3.5, 1.25, -0.5)
+			batchNormDataChannel(1, 1, n, 0, x[:n], nil, dy[:n], 3.5, 1.25, 0.75, -2.5, dx[i][:n])
+		}
+		name := fmt.Sprint("n=", n)
+		for _, c := range []struct {
+			what      string
+			got, want float64
+		}{{"Σ(x−shift)", s[1], s[0]}, {"Σ(x−shift)²", q[1], q[0]}, {"Σdy", a[1], a[0]}, {"Σdy·(x−mean)", b[1], b[0]}} {
+			if math.Abs(c.got-c.want) > 1e-12*float64(n+1) {
+				t.Errorf("%s %s: assembly %v, Go %v", name, c.what, c.got, c.want)
+			}
+		}
+		expectClose(t, name+" y", y[1], toFloat64s(y[0]), 1e-6, 1e-6)
+		expectClose(t, name+" dx", dx[1], toFloat64s(dx[0]), 1e-6, 1e-6)
 	}
 }

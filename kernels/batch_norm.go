@@ -66,6 +66,9 @@ func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) 
 	for i := 0; i < n; i++ {
 		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
 		ys := y[(i*c+ch)*l : (i*c+ch+1)*l]
+		if normalizeAsm(xs, ys, mean, scale, shift) {
+			continue
+		}
 		ys = ys[:len(xs)]
 		for j, v := range xs {
 			ys[j] = (v-mean)*scale + shift
@@ -126,6 +129,9 @@ func batchNormDataChannel[T Float](n, c, l, ch int, x, gamma, dy []T, mean T, in
 		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
 		dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
 		dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
+		if batchNormDataAsm(xs, dys, dxs, mean, T(a), slope, offset) {
+			continue
+		}
 		dys, dxs = dys[:len(xs)], dxs[:len(xs)]
 		for j, v := range xs {
 			dxs[j] = T(a)*dys[j] - slope*(v-mean) - offset
@@ -133,25 +139,34 @@ func batchNormDataChannel[T Float](n, c, l, ch int, x, gamma, dy []T, mean T, in
 	}
 }
 
-// gradientSums returns Σ dy and Σ dy·(x − mean) over a row in float64, with two
-// accumulators each (a fixed order; half the dependency chain).
+// gradientSums returns Σ dy and Σ dy·(x − mean) over a row in float64, in
+// assembly where it can, else with four accumulators each (a fixed order).
 func gradientSums[T Float](x, dy []T, mean T) (sumDy, sumDyXc float64) {
+	if a, b, ok := gradientSumsAsm(x, dy, float64(mean)); ok {
+		return a, b
+	}
 	dy = dy[:len(x)]
-	var a0, a1, b0, b1 float64
+	mu := float64(mean)
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
 	j := 0
-	for ; j+2 <= len(x); j += 2 {
-		g0, g1 := float64(dy[j]), float64(dy[j+1])
+	for ; j+4 <= len(x); j += 4 {
+		v, g := x[j:j+4:j+4], dy[j:j+4:j+4]
+		g0, g1, g2, g3 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3])
 		a0 += g0
 		a1 += g1
-		b0 += g0 * float64(x[j]-mean)
-		b1 += g1 * float64(x[j+1]-mean)
+		a2 += g2
+		a3 += g3
+		b0 += g0 * (float64(v[0]) - mu)
+		b1 += g1 * (float64(v[1]) - mu)
+		b2 += g2 * (float64(v[2]) - mu)
+		b3 += g3 * (float64(v[3]) - mu)
 	}
-	if j < len(x) {
+	for ; j < len(x); j++ {
 		g := float64(dy[j])
 		a0 += g
-		b0 += g * float64(x[j]-mean)
+		b0 += g * (float64(x[j]) - mu)
 	}
-	return a0 + a1, b0 + b1
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // BatchNormBackwardEval is the evaluation-mode gradient, where the running

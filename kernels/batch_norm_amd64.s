@@ -1,0 +1,290 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Batch-norm row reductions over float32 with AVX-512: each step widens 8
+// values to float64 lanes, so the sums keep float64 precision, and four vector
+// accumulators per sum cover the add latency. A row ends with whole 8-value
+// steps and one masked step; the lanes are folded in a fixed order.
+
+// TAIL8 sets K1 to the low REG lanes (0 < REG < 8). Clobbers AX.
+#define TAIL8(REG) \
+	MOVL $1, AX; \
+	SHLXL REG, AX, AX; \
+	DECL AX; \
+	KMOVW AX, K1
+
+// FOLD adds the 8 float64 lanes of Z into its low lane X. Clobbers Y14.
+#define FOLD(Z, Y, X) \
+	VEXTRACTF64X4 $1, Z, Y14; \
+	VADDPD Y14, Y, Y; \
+	VEXTRACTF128 $1, Y, X14; \
+	VADDPD X14, X, X; \
+	VPERMILPD $1, X, X14; \
+	VADDSD X14, X, X
+
+// func shiftedSums32(x *float32, n int, shift float64) (sum, sumSq float64)
+// sum = Σ (x − shift), sumSq = Σ (x − shift)².
+TEXT ·shiftedSums32(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSD shift+16(FP), Z31
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   sums8
+sums32Loop:
+	VCVTPS2PD (SI), Z8
+	VCVTPS2PD 32(SI), Z9
+	VCVTPS2PD 64(SI), Z10
+	VCVTPS2PD 96(SI), Z11
+	VSUBPD Z31, Z8, Z8
+	VSUBPD Z31, Z9, Z9
+	VSUBPD Z31, Z10, Z10
+	VSUBPD Z31, Z11, Z11
+	VADDPD Z8, Z0, Z0
+	VADDPD Z9, Z1, Z1
+	VADDPD Z10, Z2, Z2
+	VADDPD Z11, Z3, Z3
+	VFMADD231PD Z8, Z8, Z4
+	VFMADD231PD Z9, Z9, Z5
+	VFMADD231PD Z10, Z10, Z6
+	VFMADD231PD Z11, Z11, Z7
+	ADDQ $128, SI
+	DECQ DX
+	JNZ  sums32Loop
+sums8:
+	ANDQ $31, CX
+	JMP  sums8Test
+sums8Loop:
+	VCVTPS2PD (SI), Z8
+	VSUBPD Z31, Z8, Z8
+	VADDPD Z8, Z0, Z0
+	VFMADD231PD Z8, Z8, Z4
+	ADDQ $32, SI
+	SUBQ $8, CX
+sums8Test:
+	CMPQ CX, $8
+	JGE  sums8Loop
+	TESTQ CX, CX
+	JZ   sumsFold
+	TAIL8(CX)
+	VCVTPS2PD.Z (SI), K1, Z8
+	VSUBPD.Z Z31, Z8, K1, Z8
+	VADDPD Z8, Z1, Z1
+	VFMADD231PD Z8, Z8, Z5
+sumsFold:
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	FOLD(Z0, Y0, X0)
+	FOLD(Z4, Y4, X4)
+	MOVSD X0, sum+24(FP)
+	MOVSD X4, sumSq+32(FP)
+	VZEROUPPER
+	RET
+
+// func gradientSums32(x, dy *float32, n int, mean float64) (sumDy, sumDyXc float64)
+// sumDy = Σ dy, sumDyXc = Σ dy·(x − mean).
+TEXT ·gradientSums32(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ dy+8(FP), BX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mean+24(FP), Z31
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   grad8
+grad32Loop:
+	VCVTPS2PD (SI), Z8
+	VCVTPS2PD 32(SI), Z9
+	VCVTPS2PD 64(SI), Z10
+	VCVTPS2PD 96(SI), Z11
+	VCVTPS2PD (BX), Z16
+	VCVTPS2PD 32(BX), Z17
+	VCVTPS2PD 64(BX), Z18
+	VCVTPS2PD 96(BX), Z19
+	VSUBPD Z31, Z8, Z8
+	VSUBPD Z31, Z9, Z9
+	VSUBPD Z31, Z10, Z10
+	VSUBPD Z31, Z11, Z11
+	VADDPD Z16, Z0, Z0
+	VADDPD Z17, Z1, Z1
+	VADDPD Z18, Z2, Z2
+	VADDPD Z19, Z3, Z3
+	VFMADD231PD Z16, Z8, Z4
+	VFMADD231PD Z17, Z9, Z5
+	VFMADD231PD Z18, Z10, Z6
+	VFMADD231PD Z19, Z11, Z7
+	ADDQ $128, SI
+	ADDQ $128, BX
+	DECQ DX
+	JNZ  grad32Loop
+grad8:
+	ANDQ $31, CX
+	JMP  grad8Test
+grad8Loop:
+	VCVTPS2PD (SI), Z8
+	VCVTPS2PD (BX), Z16
+	VSUBPD Z31, Z8, Z8
+	VADDPD Z16, Z0, Z0
+	VFMADD231PD Z16, Z8, Z4
+	ADDQ $32, SI
+	ADDQ $32, BX
+	SUBQ $8, CX
+grad8Test:
+	CMPQ CX, $8
+	JGE  grad8Loop
+	TESTQ CX, CX
+	JZ   gradFold
+	TAIL8(CX)
+	VCVTPS2PD.Z (SI), K1, Z8
+	VCVTPS2PD.Z (BX), K1, Z16
+	VSUBPD Z31, Z8, Z8
+	VADDPD Z16, Z1, Z1
+	VFMADD231PD Z16, Z8, Z5
+gradFold:
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	FOLD(Z0, Y0, X0)
+	FOLD(Z4, Y4, X4)
+	MOVSD X0, sumDy+32(FP)
+	MOVSD X4, sumDyXc+40(FP)
+	VZEROUPPER
+	RET
+
+// TAIL16 sets K1 to the low REG lanes (0 < REG < 16). Clobbers AX.
+#define TAIL16(REG) \
+	MOVL $1, AX; \
+	SHLXL REG, AX, AX; \
+	DECL AX; \
+	KMOVW AX, K1
+
+// func normalize32(x, y *float32, n int, mean, scale, shift float32)
+// y = (x − mean)·scale + shift, the product and sum fused.
+TEXT ·normalize32(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mean+24(FP), Z29
+	VBROADCASTSS scale+28(FP), Z30
+	VBROADCASTSS shift+32(FP), Z31
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   norm16
+norm32Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z29, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z31, Z30, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ DX
+	JNZ  norm32Loop
+norm16:
+	ANDQ $31, CX
+	CMPQ CX, $16
+	JL   normTail
+	VMOVUPS (SI), Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+normTail:
+	TESTQ CX, CX
+	JZ   normDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VMOVUPS Z0, K1, (DI)
+normDone:
+	VZEROUPPER
+	RET
+
+// func batchNormData32(x, dy, dx *float32, n int, mean, a, slope, offset float32)
+// dx = a·dy − offset − slope·(x − mean).
+TEXT ·batchNormData32(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ dy+8(FP), BX
+	MOVQ dx+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z28
+	VBROADCASTSS a+36(FP), Z29
+	VBROADCASTSS slope+40(FP), Z30
+	VBROADCASTSS offset+44(FP), Z31
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   data16
+data32Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (BX), Z2
+	VMOVUPS 64(BX), Z3
+	VSUBPS Z28, Z0, Z0
+	VSUBPS Z28, Z1, Z1
+	VFMSUB213PS Z31, Z29, Z2
+	VFMSUB213PS Z31, Z29, Z3
+	VFNMADD231PS Z30, Z0, Z2
+	VFNMADD231PS Z30, Z1, Z3
+	VMOVUPS Z2, (DI)
+	VMOVUPS Z3, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, BX
+	ADDQ $128, DI
+	DECQ DX
+	JNZ  data32Loop
+data16:
+	ANDQ $31, CX
+	CMPQ CX, $16
+	JL   dataTail
+	VMOVUPS (SI), Z0
+	VMOVUPS (BX), Z2
+	VSUBPS Z28, Z0, Z0
+	VFMSUB213PS Z31, Z29, Z2
+	VFNMADD231PS Z30, Z0, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	SUBQ $16, CX
+dataTail:
+	TESTQ CX, CX
+	JZ   dataDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z2
+	VSUBPS Z28, Z0, Z0
+	VFMSUB213PS Z31, Z29, Z2
+	VFNMADD231PS Z30, Z0, Z2
+	VMOVUPS Z2, K1, (DI)
+dataDone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,17 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// Without the assembly reductions, batch norm runs its Go loops.
+
+func shiftedSumsAsm[T Float](x []T, shift float64) (sum, sumSq float64, ok bool) {
+	return 0, 0, false
+}
+
+func gradientSumsAsm[T Float](x, dy []T, mean float64) (sumDy, sumDyXc float64, ok bool) {
+	return 0, 0, false
+}
+
+func normalizeAsm[T Float](x, y []T, mean, scale, shift T) bool { return false }
+
+func batchNormDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset T) bool { return false }
