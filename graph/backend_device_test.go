@@ -20,7 +20,12 @@ import (
 // (backend_device_gpu_test.go).
 func testBackend(t *testing.T, m *Model) *deviceBackend {
 	t.Helper()
-	b, err := newDeviceBackend(testRuntime(t), m)
+	return testBackendOn(t, testRuntime(t), m)
+}
+
+func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
+	t.Helper()
+	b, err := newDeviceBackend(rt, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +124,11 @@ func (s paramSnapshot) restore() {
 	}
 }
 
-func TestDeviceBackendMatchesCPU(t *testing.T) {
+func TestDeviceBackendMatchesCPU(t *testing.T) { checkAgainstCPU(t, testRuntime(t)) }
+
+// checkAgainstCPU trains and evaluates a model using every op on rt and on the
+// CPU backend and compares losses, logits, gradients and running statistics.
+func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := deviceTestModel(t, rng)
 	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
@@ -129,7 +138,7 @@ func TestDeviceBackendMatchesCPU(t *testing.T) {
 	for i := range labels.F32 {
 		labels.F32[i] = float32(i % 5)
 	}
-	dev := testBackend(t, m)
+	dev := testBackendOn(t, rt, m)
 	var warnings []string
 	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, format) })
 	cpuM, devM := NewMachine(m, CPU{}), NewMachine(m, dev)

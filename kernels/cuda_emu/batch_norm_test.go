@@ -35,8 +35,9 @@ func TestBatchNorm(t *testing.T) {
 		d.run(launch.BatchNormStats(n, c, l, px, pmean, pvar))
 		near(t, name("BatchNormStats mean %v", shape), d.get(pmean, c), mean, 1e-6)
 		near(t, name("BatchNormStats variance %v", shape), d.get(pvar, c), variance, 1e-6)
-		// The remaining kernels take the Go statistics, so they must agree exactly
-		// where the Go code has no sums.
+		// The remaining kernels take the Go statistics, so they agree exactly where
+		// the Go code has no sums — up to an ulp where its assembly fuses a
+		// multiply-add (normalizeAsm on AVX-512).
 		if err := d.emu.Upload(pmean, mean); err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func TestBatchNorm(t *testing.T) {
 			y := make([]float32, size)
 			kernels.BatchNormForwardEval(n, c, l, x, g, b, mean, variance, eps, y)
 			d.run(launch.BatchNormForwardEval(n, c, l, px, pgam, pbet, pmean, pvar, eps, py))
-			exact(t, name("BatchNormForwardEval %v affine=%t", shape, affine), d.get(py, size), y)
+			near(t, name("BatchNormForwardEval %v affine=%t", shape, affine), d.get(py, size), y, 1e-6)
 
 			dx, dgamma, dbeta := make([]float32, size), make([]float32, c), make([]float32, c)
 			pdx, pdg, pdb := d.alloc(size), d.alloc(c), d.alloc(c)
@@ -79,7 +80,7 @@ func TestBatchNorm(t *testing.T) {
 
 			kernels.BatchNormBackwardEval(n, c, l, g, variance, eps, dy, dx)
 			d.run(launch.BatchNormBackwardEval(n, c, l, pgam, pvar, eps, pdy, pdx))
-			exact(t, name("BatchNormBackwardEval %v affine=%t", shape, affine), d.get(pdx, size), dx)
+			near(t, name("BatchNormBackwardEval %v affine=%t", shape, affine), d.get(pdx, size), dx, 1e-6)
 		}
 	}
 }

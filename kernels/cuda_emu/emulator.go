@@ -25,8 +25,9 @@ import (
 var ErrNoCompiler = errors.New("cudaemu: g++ not found in PATH: the CUDA kernels cannot be emulated")
 
 // compileFlags keep the float arithmetic as the PTX has it: IEEE, no fused
-// multiply-adds.
-var compileFlags = []string{"-std=c++17", "-O1", "-ffp-contract=off", "-fno-fast-math", "-w"}
+// multiply-adds. Fortified longjmp refuses to switch stacks, which the fibers
+// do: distributions that fortify by default must not here.
+var compileFlags = []string{"-std=c++17", "-O1", "-ffp-contract=off", "-fno-fast-math", "-U_FORTIFY_SOURCE", "-w"}
 
 // kernelPattern finds the kernels of a .cu source.
 var kernelPattern = regexp.MustCompile(`(?m)^KERNEL void (\w+)\(`)

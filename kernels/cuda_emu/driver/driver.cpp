@@ -17,6 +17,7 @@
 // message follow) and then the reply data.
 #include "cuda_emu.h"  // found through -I kernels/cuda_emu
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <ucontext.h>
@@ -38,15 +39,20 @@ namespace {
 
 const size_t kStack = 64 * 1024;
 
+// A fiber starts through ucontext (makecontext gives it its own stack) and
+// later switches with _setjmp/_longjmp, which unlike swapcontext save no
+// signal mask and so make no system call: a block of 256 threads crossing nine
+// barriers switches thousands of times.
 struct Fiber {
 	ucontext_t ctx;
-	char* stack;  // kStack bytes, malloc'd once and never touched beyond use
+	jmp_buf jb;
+	char* stack;  // kStack bytes, malloc'd once
 	uint3 idx;
-	bool done;
+	bool started, done;
 };
 
-ucontext_t scheduler;
-std::vector<Fiber> fibers;
+jmp_buf scheduler;
+std::vector<Fiber*> fibers;
 Fiber* running;
 bool barrier_reached;
 const std::function<void()>* body;
@@ -54,36 +60,51 @@ const std::function<void()>* body;
 void fiber_main() {
 	(*body)();
 	running->done = true;
-	swapcontext(&running->ctx, &scheduler);
+	_longjmp(scheduler, 1);
 }
 
 uint3 thread_index(int t, dim3 b) {
 	return uint3{(unsigned)(t % b.x), (unsigned)(t / b.x % b.y), (unsigned)(t / (b.x * b.y))};
 }
 
+// resume runs f until it reaches a barrier or returns.
+void resume(Fiber* f) {
+	running = f;
+	threadIdx = f->idx;
+	if (_setjmp(scheduler) == 0) {
+		if (!f->started) {
+			f->started = true;
+			setcontext(&f->ctx);
+		}
+		_longjmp(f->jb, 1);
+	}
+}
+
 // run_fibers runs the block's threads as fibers until all have returned; each
 // round resumes every live fiber up to its next barrier.
 void run_fibers(int threads) {
-	while ((int)fibers.size() < threads) fibers.push_back(Fiber{{}, (char*)malloc(kStack), {}, false});
+	while ((int)fibers.size() < threads) {
+		Fiber* f = new Fiber();
+		f->stack = (char*)malloc(kStack);
+		fibers.push_back(f);
+	}
 	for (int t = 0; t < threads; t++) {
-		Fiber& f = fibers[t];
-		getcontext(&f.ctx);
-		f.ctx.uc_stack.ss_sp = f.stack;
-		f.ctx.uc_stack.ss_size = kStack;
-		f.ctx.uc_link = nullptr;
-		makecontext(&f.ctx, fiber_main, 0);
-		f.idx = thread_index(t, blockDim);
-		f.done = false;
+		Fiber* f = fibers[t];
+		getcontext(&f->ctx);
+		f->ctx.uc_stack.ss_sp = f->stack;
+		f->ctx.uc_stack.ss_size = kStack;
+		f->ctx.uc_link = nullptr;
+		makecontext(&f->ctx, fiber_main, 0);
+		f->idx = thread_index(t, blockDim);
+		f->started = f->done = false;
 	}
 	for (int live = threads; live > 0;) {
 		live = 0;
 		for (int t = 0; t < threads; t++) {
-			Fiber& f = fibers[t];
-			if (f.done) continue;
-			running = &f;
-			threadIdx = f.idx;
-			swapcontext(&scheduler, &f.ctx);
-			if (!f.done) live++;
+			Fiber* f = fibers[t];
+			if (f->done) continue;
+			resume(f);
+			if (!f->done) live++;
 		}
 	}
 	running = nullptr;
@@ -125,7 +146,7 @@ void __syncthreads() {
 		abort();
 	}
 	barrier_reached = true;
-	swapcontext(&running->ctx, &scheduler);
+	if (_setjmp(running->jb) == 0) _longjmp(scheduler, 1);
 }
 
 namespace {
