@@ -8,7 +8,9 @@
 // kernels/launch — the ones the GPU runs — drive it unchanged. Its tests compare
 // every CUDA kernel with its Go twin of package kernels on random inputs, so
 // the kernel code, its launch geometry and its argument packing are checked on
-// every machine with a C++ compiler, GPU or not.
+// every machine with a C++ compiler, GPU or not (and skipped, saying so,
+// without g++). Built with -tags gpu, the same tests run the real kernels on
+// GPU 0 instead (scripts/gpu-check.sh).
 //
 // The driver is built once per source version and cached under the user cache
 // directory; memory handed out by Alloc starts filled with NaNs, as a GPU's
