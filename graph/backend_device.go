@@ -354,6 +354,13 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	var plan cuda.Plan
 	offsets := map[*float32]int64{}
 	written := map[*float32]bool{}
+	for _, s := range p.Steps {
+		for _, buf := range append([]*Buffer{s.Out}, s.In...) {
+			if n := shapeSize(buf.Shape); n > math.MaxInt32 {
+				return nil, fmt.Errorf("%s: a tensor of %v (%d elements) exceeds the CUDA kernels' limit of 2³¹−1 elements", s.Name, buf.Shape, n)
+			}
+		}
+	}
 	region := func(buf *Buffer) {
 		if buf == p.Input || buf == p.Labels || len(buf.F32) == 0 {
 			return

@@ -94,8 +94,9 @@ const (
 	NonFinite                   // Σ(x−x): 0 exactly when kernels.AllFinite
 )
 
-// ReducePartials is the number of doubles ReduceChunks writes for n elements.
-func ReducePartials(n int) int { return kernels.Chunks(n, ReduceChunk) }
+// ReducePartials is the number of doubles ReduceChunks writes for n elements
+// (one block, writing 0, for n = 0).
+func ReducePartials(n int) int { return max(1, kernels.Chunks(n, ReduceChunk)) }
 
 func ReduceChunks(x cuda.Ptr, n int, op Reduction, partial cuda.Ptr) cuda.Launch {
 	return cuda.Launch{Kernel: "ReduceChunks", Grid: cuda.Dim3{X: ReducePartials(n)}, Block: cuda.Dim3{X: ReduceThreads},
