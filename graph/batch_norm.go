@@ -74,6 +74,9 @@ func (k bnStatsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 		return nil
 	}
 	n, c, l := channels(in[0].Shape)
+	if n*l < 2 {
+		return fmt.Errorf("batch norm in training needs more than one value per channel, got input %v (a batch of one)", in[0].Shape)
+	}
 	if out.F32 != nil {
 		bnStatsTrain(n, c, l, float32(k.momentum), in[0].F32, in[1].F32, in[2].F32, out.F32)
 	} else {

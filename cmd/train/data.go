@@ -174,6 +174,7 @@ func orDefault(v, def float64) float64 {
 // loader makes the batch producer of a split.
 func (cfg *Config) loader(d *dataset, ds *data.Dataset, batch int, train bool) (*augment.Loader, error) {
 	lc := augment.Config{BatchSize: batch, Seed: cfg.Seed, Workers: cfg.Workers, Normalizer: d.Normalizer, Shuffle: train}
+	lc.DropLast = train && cfg.dropsLastSample(ds.Len(), batch)
 	if train {
 		t, err := cfg.trainTransform(d)
 		if err != nil {
@@ -184,4 +185,10 @@ func (cfg *Config) loader(d *dataset, ds *data.Dataset, batch int, train bool) (
 		lc.Transform = d.Resize
 	}
 	return augment.NewLoader(ds, lc)
+}
+
+// dropsLastSample reports whether an epoch leaves out a last batch of one
+// sample: batch norm cannot train on it (PyTorch refuses it too).
+func (cfg *Config) dropsLastSample(n, batch int) bool {
+	return cfg.Norm == "batch" && n%batch == 1
 }

@@ -114,6 +114,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-lr", "-1"}, "lr"},
 		{[]string{"-optimizer", "sgd", "-lr", "0.1", "-momentum", "1.5"}, "momentum"},
 		{[]string{"-batch", "zero"}, "-batch"},
+		{[]string{"-batch", "1"}, "-norm none"},
 		{[]string{"-split", "6:2:x"}, "-split"},
 		{[]string{"-model", "vgg"}, "vgg"},
 		{[]string{"-dropout", "1"}, "-dropout"},

@@ -50,6 +50,9 @@ func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	if r.batch, err = cfg.batchSize(r.data.Train.Len()); err != nil {
 		return nil, err
 	}
+	if r.batch == 1 && cfg.Norm == "batch" {
+		return nil, fmt.Errorf("flag -batch 1: batch normalization needs batches of two or more; add -norm none")
+	}
 	if _, err := cfg.trainTransform(r.data); err != nil {
 		return nil, err
 	}
@@ -88,7 +91,11 @@ func optionError(err error) error {
 }
 
 func (r *run) stepsPerEpoch() int {
-	return (r.data.Train.Len() + r.batch - 1) / r.batch
+	n := r.data.Train.Len()
+	if r.cfg.dropsLastSample(n, r.batch) {
+		return n / r.batch
+	}
+	return (n + r.batch - 1) / r.batch
 }
 
 // newSchedule builds -schedule with -warmup around it; nil for none.
