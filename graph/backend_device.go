@@ -27,7 +27,7 @@ import (
 // each run and, after a training run, the gradients and the updated running
 // statistics come down, so host-side solvers work unchanged. SetResident(true)
 // keeps them on the device instead (PushParams/PullParams move them
-// explicitly, ParamPointers hands them to device-side optimizers).
+// explicitly, ParamRegion hands them to device-side optimizers).
 
 // deviceRuntime is what the device backend needs from a device.
 type deviceRuntime interface {
@@ -55,7 +55,9 @@ type deviceBackend struct {
 	warnf    func(format string, args ...any)
 	warned   map[string]bool
 
-	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad
+	region    ParamRegion           // the trainable parameters and their gradients
+	state     []*Param              // the other parameters
+	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad → device address
 	paramBase cuda.Ptr
 	programs  map[*Program]*deviceProgram
 }
@@ -98,47 +100,93 @@ func (b *deviceBackend) warnOnce(key, format string, args ...any) {
 	}
 }
 
-// allocParams lays out every parameter value and gradient in one arena, once.
+// ParamRegion is the device layout of the trainable parameters, the one the
+// fused optimizer kernels of kernels/launch (SGD, Adam, ...) update in a single
+// launch: Values and Grads each hold Total floats, Params[k] at element
+// Offsets[k] (launch.FlatLayout), with zeros between tensors. A device-side
+// optimizer allocates its state regions with the same layout.
+type ParamRegion struct {
+	Params        []*Param
+	Offsets       []int
+	Total         int
+	Values, Grads cuda.Ptr
+}
+
+// allocParams lays out the parameters in one arena, once: the trainable ones
+// as a ParamRegion, then each state tensor.
 func (b *deviceBackend) allocParams() error {
 	if b.params != nil {
 		return nil
 	}
-	var plan cuda.Plan
-	offsets := map[*float32]int64{}
+	var sizes []int
+	r := &b.region
 	for _, p := range b.model.Params {
-		for _, buf := range []*Buffer{p.Value, p.Grad} {
-			if buf != nil && len(buf.F32) > 0 {
-				offsets[&buf.F32[0]] = plan.Reserve(int64(4 * cap(buf.F32)))
-			}
+		if p.Trainable() {
+			r.Params = append(r.Params, p)
+			sizes = append(sizes, p.Value.Len())
+		} else {
+			b.state = append(b.state, p)
 		}
+	}
+	r.Offsets, r.Total = launch.FlatLayout(sizes)
+	var plan cuda.Plan
+	values, grads := plan.Reserve(int64(4*r.Total)), plan.Reserve(int64(4*r.Total))
+	stateAt := make([]int64, len(b.state))
+	for i, p := range b.state {
+		stateAt[i] = plan.Reserve(int64(4 * p.Value.Len()))
 	}
 	base, err := b.rt.Alloc(plan.Size())
 	if err != nil {
 		return err
 	}
-	b.paramBase = base
+	b.paramBase, r.Values, r.Grads = base, base.Add(values), base.Add(grads)
 	b.params = map[*float32]cuda.Ptr{}
-	for s, off := range offsets {
-		b.params[s] = base.Add(off)
+	for k, p := range r.Params {
+		b.params[&p.Value.F32[0]] = r.Values.F32(r.Offsets[k])
+		b.params[&p.Grad.F32[0]] = r.Grads.F32(r.Offsets[k])
 	}
-	// Gradients start as the host's (zeros): a parameter the loss does not
-	// reach keeps a zero gradient, as on the CPU.
-	for _, p := range b.model.Params {
-		if p.Grad != nil {
-			if err := b.rt.Upload(b.params[&p.Grad.F32[0]], p.Grad.F32); err != nil {
-				return fmt.Errorf("initializing the gradient of %s: %w", p.Name, err)
-			}
-		}
+	for i, p := range b.state {
+		b.params[&p.Value.F32[0]] = base.Add(stateAt[i])
+	}
+	// Gradients start as the host's: a parameter the loss does not reach keeps
+	// its gradient, as on the CPU.
+	return b.rt.Upload(r.Grads, b.gather(func(p *Param) *Buffer { return p.Grad }))
+}
+
+// gather copies a buffer of each trainable parameter into a flat host region.
+func (b *deviceBackend) gather(of func(*Param) *Buffer) []float32 {
+	flat := make([]float32, b.region.Total)
+	for k, p := range b.region.Params {
+		copy(flat[b.region.Offsets[k]:], of(p).F32)
+	}
+	return flat
+}
+
+// scatter downloads a flat region into a buffer of each trainable parameter.
+func (b *deviceBackend) scatter(src cuda.Ptr, of func(*Param) *Buffer) error {
+	flat := make([]float32, b.region.Total)
+	if err := b.rt.Download(flat, src); err != nil {
+		return err
+	}
+	for k, p := range b.region.Params {
+		buf := of(p)
+		copy(buf.F32, flat[b.region.Offsets[k]:][:len(buf.F32)])
 	}
 	return nil
 }
+
+func value(p *Param) *Buffer    { return p.Value }
+func gradient(p *Param) *Buffer { return p.Grad }
 
 // PushParams uploads every parameter value (trainable and state) to the device.
 func (b *deviceBackend) PushParams() error {
 	if err := b.allocParams(); err != nil {
 		return err
 	}
-	for _, p := range b.model.Params {
+	if err := b.rt.Upload(b.region.Values, b.gather(value)); err != nil {
+		return fmt.Errorf("uploading the parameters: %w", err)
+	}
+	for _, p := range b.state {
 		if err := b.rt.Upload(b.params[&p.Value.F32[0]], p.Value.F32); err != nil {
 			return fmt.Errorf("uploading %s: %w", p.Name, err)
 		}
@@ -151,40 +199,33 @@ func (b *deviceBackend) PullParams() error {
 	if err := b.allocParams(); err != nil {
 		return err
 	}
-	for _, p := range b.model.Params {
-		if err := b.pull(p, true); err != nil {
-			return err
-		}
+	if err := b.scatter(b.region.Values, value); err != nil {
+		return fmt.Errorf("downloading the parameters: %w", err)
 	}
-	return nil
+	return b.pullTraining()
 }
 
-// pull downloads p's gradient and, with value, its value.
-func (b *deviceBackend) pull(p *Param, value bool) error {
-	if value {
+// pullTraining downloads what a training run changes: the gradients and the
+// state (batch norm's running statistics).
+func (b *deviceBackend) pullTraining() error {
+	if err := b.scatter(b.region.Grads, gradient); err != nil {
+		return fmt.Errorf("downloading the gradients: %w", err)
+	}
+	for _, p := range b.state {
 		if err := b.rt.Download(p.Value.F32, b.params[&p.Value.F32[0]]); err != nil {
 			return fmt.Errorf("downloading %s: %w", p.Name, err)
 		}
 	}
-	if p.Grad != nil {
-		if err := b.rt.Download(p.Grad.F32, b.params[&p.Grad.F32[0]]); err != nil {
-			return fmt.Errorf("downloading the gradient of %s: %w", p.Name, err)
-		}
-	}
 	return nil
 }
 
-// ParamPointers returns the device addresses of p's value and gradient (0
-// when p has none), for optimizers that update parameters on the device.
-func (b *deviceBackend) ParamPointers(p *Param) (value, grad cuda.Ptr, err error) {
+// ParamRegion returns the device layout of the trainable parameters, for
+// optimizers that update them on the device (with SetResident(true)).
+func (b *deviceBackend) ParamRegion() (ParamRegion, error) {
 	if err := b.allocParams(); err != nil {
-		return 0, 0, err
+		return ParamRegion{}, err
 	}
-	value = b.params[&p.Value.F32[0]]
-	if p.Grad != nil {
-		grad = b.params[&p.Grad.F32[0]]
-	}
-	return value, grad, nil
+	return b.region, nil
 }
 
 // Close frees the device memory of the parameters and of every program.
@@ -282,12 +323,7 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 	if b.resident || !p.Training {
 		return nil
 	}
-	for _, prm := range b.model.Params {
-		if err := b.pull(prm, prm.Kind == State); err != nil {
-			return err
-		}
-	}
-	return nil
+	return b.pullTraining()
 }
 
 // execute queues the steps: as a captured graph when the runtime records
