@@ -66,9 +66,11 @@ func LeakyReluForward[T Float](slope T, x, y []T) {
 // included, as PyTorch.
 func LeakyReluBackward[T Float](slope T, x, dy, dx []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
-		if unsafe.Sizeof(T(0)) == 4 {
+		switch {
+		case unsafe.Sizeof(T(0)) == 4 && leakyReluBackwardAsm(float32(slope), asFloat32(x[lo:hi]), asFloat32(dy[lo:hi]), asFloat32(dx[lo:hi])):
+		case unsafe.Sizeof(T(0)) == 4:
 			leakyReluBackward(slope, asBits[int32](x[lo:hi]), dy[lo:hi], dx[lo:hi], 23)
-		} else {
+		default:
 			leakyReluBackward(slope, asBits[int64](x[lo:hi]), dy[lo:hi], dx[lo:hi], 52)
 		}
 	})
@@ -89,15 +91,21 @@ func leakyReluBackward[T Float, S ~int32 | ~int64](slope T, x []S, dy, dx []T, m
 	}
 }
 
-// TanhForward sets y = tanh(x).
+// TanhForward sets y = tanh(x). float32 runs in float64 through
+// expNonPositive: tanh|x| = (1 − e)/(1 + e) with e = e^−2|x|, and x itself
+// below 2⁻¹² (where tanh x = x in float32 and 1 − e would cancel).
 func TanhForward[T Float](x, y []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
 		xs := x[lo:hi]
 		ys := y[lo:hi]
 		ys = ys[:len(xs)]
-		for i, v := range xs {
-			ys[i] = T(math.Tanh(float64(v)))
+		if unsafe.Sizeof(T(0)) == 8 {
+			for i, v := range xs {
+				ys[i] = T(math.Tanh(float64(v)))
+			}
+			return
 		}
+		tanhFloat32(asFloat32(xs), asFloat32(ys))
 	})
 }
 
@@ -113,24 +121,66 @@ func TanhBackward[T Float](y, dy, dx []T) {
 	})
 }
 
-// SigmoidForward sets y = 1/(1 + e^−x). It evaluates e^−|x|, which never
-// overflows, and for x < 0 writes e^x/(1 + e^x) so that tiny outputs keep their
-// relative precision instead of cancelling in 1 − σ(−x).
+// SigmoidForward sets y = 1/(1 + e^−x). It evaluates e = e^−|x|, which never
+// overflows, and for x < 0 writes e/(1 + e) so that tiny outputs keep their
+// relative precision instead of cancelling in 1 − σ(−x). float32 takes e from
+// expNonPositive and picks the numerator (1 or e) by the sign bit: signs are
+// coin flips, a branch on them would mispredict half the time.
 func SigmoidForward[T Float](x, y []T) {
 	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
 		xs := x[lo:hi]
 		ys := y[lo:hi]
 		ys = ys[:len(xs)]
-		for i, v := range xs {
-			z := float64(v)
-			e := math.Exp(-math.Abs(z))
-			if z >= 0 {
-				ys[i] = T(1 / (1 + e))
-			} else {
-				ys[i] = T(e / (1 + e))
+		if unsafe.Sizeof(T(0)) == 8 {
+			for i, v := range xs {
+				z := float64(v)
+				e := math.Exp(-math.Abs(z))
+				if z >= 0 {
+					ys[i] = T(1 / (1 + e))
+				} else {
+					ys[i] = T(e / (1 + e))
+				}
 			}
+			return
 		}
+		sigmoidFloat32(asFloat32(xs), asFloat32(ys))
 	})
+}
+
+// tanhFloat32 is TanhForward's float32 loop (outside the generic function, so
+// that its small calls are inlined).
+func tanhFloat32(x, y []float32) {
+	if tanhForwardAsm(x, y) {
+		return
+	}
+	y = y[:len(x)]
+	for i, v := range x {
+		z := float64(v)
+		a := math.Abs(z)
+		e := expNonPositive(-2 * a)
+		t := (1 - e) / (1 + e)
+		if a < 0x1p-12 {
+			t = a
+		}
+		y[i] = float32(math.Copysign(t, z))
+	}
+}
+
+// sigmoidFloat32 is SigmoidForward's float32 loop (outside the generic
+// function, so that its small calls are inlined).
+func sigmoidFloat32(x, y []float32) {
+	if sigmoidForwardAsm(x, y) {
+		return
+	}
+	y = y[:len(x)]
+	one := math.Float64bits(1)
+	for i, v := range x {
+		z := float64(v)
+		e := expNonPositive(-math.Abs(z))
+		negative := uint64(int64(math.Float64bits(z)) >> 63)
+		numerator := math.Float64frombits(one&^negative | math.Float64bits(e)&negative)
+		y[i] = float32(numerator / (1 + e))
+	}
 }
 
 // SigmoidBackward sets dx = dy·y·(1 − y) from the forward output y.

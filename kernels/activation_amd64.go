@@ -66,3 +66,51 @@ func reluBackwardAsm[T Float](x, dy, dx []T) bool {
 func pointerAs[E float32 | float64 | uint32, T Float](x []T) *E {
 	return (*E)(unsafe.Pointer(unsafe.SliceData(x)))
 }
+
+//go:noescape
+func sigmoidForward32(x, y *float32, n int)
+
+//go:noescape
+func tanhForward32(x, y *float32, n int)
+
+//go:noescape
+func leakyReluBackward32(slope float32, x, dy, dx *float32, n int)
+
+// sigmoidForwardAsm is SigmoidForward on one float32 chunk in assembly; it
+// returns false when the CPU cannot run it.
+func sigmoidForwardAsm(x, y []float32) bool {
+	if !activationAVX512 {
+		return false
+	}
+	if len(x) > 0 {
+		_ = y[len(x)-1] // the assembly checks no bounds
+		sigmoidForward32(&x[0], &y[0], len(x))
+	}
+	return true
+}
+
+// tanhForwardAsm is TanhForward on one float32 chunk in assembly; it returns
+// false when the CPU cannot run it.
+func tanhForwardAsm(x, y []float32) bool {
+	if !activationAVX512 {
+		return false
+	}
+	if len(x) > 0 {
+		_ = y[len(x)-1] // the assembly checks no bounds
+		tanhForward32(&x[0], &y[0], len(x))
+	}
+	return true
+}
+
+// leakyReluBackwardAsm is LeakyReluBackward on one float32 chunk in assembly;
+// it returns false when the CPU cannot run it.
+func leakyReluBackwardAsm(slope float32, x, dy, dx []float32) bool {
+	if !activationAVX512 {
+		return false
+	}
+	if len(x) > 0 {
+		_, _ = dy[len(x)-1], dx[len(x)-1] // the assembly checks no bounds
+		leakyReluBackward32(slope, &x[0], &dy[0], &dx[0], len(x))
+	}
+	return true
+}

@@ -28,6 +28,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"pool_signed_zero", TestMaxPoolSignedZeroTie},
 		{"activations", TestActivationsMatchDefinition},
 		{"relu_nan", TestReluGradientsAtNaN},
+		{"tanh_sigmoid_ulp", TestFloat32TanhSigmoidWithinOneUlp},
 		{"batch_norm32", testBatchNormForward[float32]},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
@@ -65,5 +66,36 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 		}
 		expectClose(t, name+" y", y[1], toFloat64s(y[0]), 1e-6, 1e-6)
 		expectClose(t, name+" dx", dx[1], toFloat64s(dx[0]), 1e-6, 1e-6)
+	}
+}
+
+// The float32 sigmoid, tanh and leaky ReLU in assembly agree with their Go
+// loops on every tail length (σ and tanh to an ulp, leaky ReLU exactly) and
+// leave the elements past the row alone.
+func TestActivationKernelsMatchGo(t *testing.T) {
+	defer func(v bool) { activationAVX512 = v }(activationAVX512)
+	rng := rand.New(rand.NewPCG(38, 39))
+	for n := 0; n <= 40; n++ {
+		x := asType[float32](uniformSlice(rng, n+1, -6, 6))
+		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
+		var out [2][3][]float32
+		for i, useAsm := range []bool{false, true} {
+			activationAVX512 = useAsm
+			for k := range out[i] {
+				out[i][k] = make([]float32, n+1)
+				out[i][k][n] = 42
+			}
+			SigmoidForward(x[:n], out[i][0][:n])
+			TanhForward(x[:n], out[i][1][:n])
+			LeakyReluBackward(0.01, x[:n], dy[:n], out[i][2][:n])
+		}
+		for k, name := range []string{"sigmoid", "tanh"} {
+			for j := range out[0][k] {
+				if ulpDistance(out[1][k][j], out[0][k][j]) > 1 {
+					t.Errorf("n=%d %s[%d]: assembly %v, Go %v", n, name, j, out[1][k][j], out[0][k][j])
+				}
+			}
+		}
+		expectIdentical(t, fmt.Sprint("n=", n, " leaky relu"), out[1][2], out[0][2])
 	}
 }
