@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -42,7 +41,8 @@ type Emulator struct {
 }
 
 // Start builds the driver for the .cu sources in kernelsDir (kernels/ of the
-// repository) if no cached build exists, and starts it.
+// repository, which holds this package as cuda_emu/) if no cached build
+// exists, and starts it.
 func Start(kernelsDir string) (*Emulator, error) {
 	bin, err := build(kernelsDir)
 	if err != nil {
@@ -71,8 +71,7 @@ func build(kernelsDir string) (string, error) {
 	if err != nil {
 		return "", ErrNoCompiler
 	}
-	_, self, _, _ := runtime.Caller(0)
-	emuDir := filepath.Dir(self)
+	emuDir := filepath.Join(kernelsDir, "cuda_emu")
 	cus, err := filepath.Glob(filepath.Join(kernelsDir, "*.cu"))
 	if err != nil || len(cus) == 0 {
 		return "", fmt.Errorf("cudaemu: no .cu sources in %s", kernelsDir)
