@@ -359,13 +359,15 @@ func BiasAddNCL[T Float](n, c, l int, b, y []T) {
 }
 
 // BiasBackwardNCL sets db[c] to the sum of channel c of dy, viewed as N×C×L.
-// Each channel is summed in float64 in a fixed order by one goroutine.
+// Each channel is summed in float64 in a fixed order by one goroutine, its rows
+// by batch norm's row reduction (AVX-512 for float32).
 func BiasBackwardNCL[T Float](n, c, l int, dy, db []T) {
 	ParallelFor(c, max(1, elementGrain/(n*l)), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var sum float64
 			for i := 0; i < n; i++ {
-				sum += sum64(dy[(i*c+ch)*l : (i*c+ch+1)*l])
+				s, _ := shiftedSums(dy[(i*c+ch)*l:(i*c+ch+1)*l], 0)
+				sum += s
 			}
 			db[ch] = T(sum)
 		}
