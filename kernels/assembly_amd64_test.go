@@ -41,7 +41,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 	defer func(v bool) { batchNormAVX512 = v }(batchNormAVX512)
 	rng := rand.New(rand.NewPCG(36, 37))
-	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 577} {
+	for _, n := range []int{0, 1, 7, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 63, 64, 65, 100, 577} {
 		x := asType[float32](uniformSlice(rng, n+1, 2, 5))
 		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
 		var s, q, a, b [2]float64

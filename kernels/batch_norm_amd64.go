@@ -19,27 +19,25 @@ func gradientSums32(x, dy *float32, n int, mean float64) (sumDy, sumDyXc float64
 // batchNormAVX512 reports whether the assembly reductions can run.
 var batchNormAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 
+// minAsmRow is the shortest row worth a call into assembly: batch norm 1d
+// (N×C) has rows of one value, where the Go loop costs less than the call.
+const minAsmRow = 16
+
 // shiftedSumsAsm is shiftedSums in assembly; ok is false when it cannot run
-// (no AVX-512, float64).
+// (no AVX-512, float64, a short row).
 func shiftedSumsAsm[T Float](x []T, shift float64) (sum, sumSq float64, ok bool) {
-	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return 0, 0, false
-	}
-	if len(x) == 0 {
-		return 0, 0, true
 	}
 	sum, sumSq = shiftedSums32(pointerAs[float32](x), len(x), shift)
 	return sum, sumSq, true
 }
 
 // gradientSumsAsm is gradientSums in assembly; ok is false when it cannot run
-// (no AVX-512, float64).
+// (no AVX-512, float64, a short row).
 func gradientSumsAsm[T Float](x, dy []T, mean float64) (sumDy, sumDyXc float64, ok bool) {
-	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return 0, 0, false
-	}
-	if len(x) == 0 {
-		return 0, 0, true
 	}
 	_ = dy[len(x)-1] // the assembly checks no bounds
 	sumDy, sumDyXc = gradientSums32(pointerAs[float32](x), pointerAs[float32](dy), len(x), mean)
@@ -53,13 +51,10 @@ func normalize32(x, y *float32, n int, mean, scale, shift float32)
 func batchNormData32(x, dy, dx *float32, n int, mean, a, slope, offset float32)
 
 // normalizeAsm is the row loop of normalizeChannel in assembly; it returns
-// false when it cannot run (no AVX-512, float64).
+// false when it cannot run (no AVX-512, float64, a short row).
 func normalizeAsm[T Float](x, y []T, mean, scale, shift T) bool {
-	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return false
-	}
-	if len(x) == 0 {
-		return true
 	}
 	_ = y[len(x)-1] // the assembly checks no bounds
 	normalize32(pointerAs[float32](x), pointerAs[float32](y), len(x), float32(mean), float32(scale), float32(shift))
@@ -67,13 +62,10 @@ func normalizeAsm[T Float](x, y []T, mean, scale, shift T) bool {
 }
 
 // batchNormDataAsm is the row loop of batchNormDataChannel in assembly; it
-// returns false when it cannot run (no AVX-512, float64).
+// returns false when it cannot run (no AVX-512, float64, a short row).
 func batchNormDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset T) bool {
-	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return false
-	}
-	if len(x) == 0 {
-		return true
 	}
 	_, _ = dy[len(x)-1], dx[len(x)-1] // the assembly checks no bounds
 	batchNormData32(pointerAs[float32](x), pointerAs[float32](dy), pointerAs[float32](dx), len(x),
