@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/descent-ml/descent/graph"
 )
 
 // TestMeasureAndReports measures two tiny cells and checks every report format.
@@ -15,7 +13,7 @@ func TestMeasureAndReports(t *testing.T) {
 	cells := Matrix([]string{"mlp"}, []string{"sgd", "adam"}, []string{"input"}, "cpu", map[string]int{"mlp": 8})
 	var results []Result
 	for _, c := range cells {
-		r, err := Measure(c, graph.CPU{}, Options{Steps: 2, Warmup: 1, Repeats: 2})
+		r, err := Measure(c, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +50,7 @@ func TestMeasureAndReports(t *testing.T) {
 	if !strings.Contains(sb.String(), "2.00×") {
 		t.Errorf("table has no ratio:\n%s", sb.String())
 	}
-	if _, err := Measure(Cell{Model: "vgg", Optimizer: "sgd", Batch: 1}, graph.CPU{}, Quick); err == nil {
+	if _, err := Measure(Cell{Model: "vgg", Optimizer: "sgd", Batch: 1}, CPU, Quick); err == nil {
 		t.Error("unknown model accepted")
 	}
 }
@@ -62,7 +60,7 @@ func TestMeasureAndReports(t *testing.T) {
 func BenchmarkTrainStep(b *testing.B) {
 	for _, c := range Matrix([]string{"mlp", "lenet"}, Optimizers, Normalizations, "cpu", map[string]int{"mlp": 64, "lenet": 64}) {
 		b.Run(c.Model+"/"+c.Optimizer+"/"+c.Normalization, func(b *testing.B) {
-			r, err := Measure(c, graph.CPU{}, Options{Steps: b.N, Warmup: 1, Repeats: 1})
+			r, err := Measure(c, CPU, Options{Steps: b.N, Warmup: 1, Repeats: 1})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -87,8 +88,14 @@ var optimizerOptions = map[string]map[string]any{
 	"adamw":    {"lr": 0.001},
 }
 
-// Measure runs one cell on backend.
-func Measure(c Cell, backend graph.Backend, opt Options) (Result, error) {
+// BackendFor makes the backend a model runs on (graph.CPU, or graph.NewCUDA).
+type BackendFor func(*graph.Model) (graph.Backend, error)
+
+// CPU runs every cell on the CPU backend.
+func CPU(*graph.Model) (graph.Backend, error) { return graph.CPU{}, nil }
+
+// Measure runs one cell on the backend newBackend makes for its model.
+func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	net, chw, err := Network(c.Model, c.Normalization == "batch")
 	if err != nil {
 		return Result{}, err
@@ -110,6 +117,13 @@ func Measure(c Cell, backend graph.Backend, opt Options) (Result, error) {
 	}
 	if err := o.AddGroup(params, nil); err != nil {
 		return Result{}, err
+	}
+	backend, err := newBackend(m)
+	if err != nil {
+		return Result{}, err
+	}
+	if c, ok := backend.(io.Closer); ok {
+		defer c.Close()
 	}
 	mc := graph.NewMachine(m, backend)
 	rng := rand.New(rand.NewPCG(1, 2))

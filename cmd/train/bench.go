@@ -38,12 +38,15 @@ func benchCommand(args []string) error {
 		}
 		batch[k] = n
 	}
-	backend, err := newBackend(*device)
-	if err != nil {
-		return fmt.Errorf("flag -device %s: %w", *device, err)
+	backendFor := func(m *graph.Model) (graph.Backend, error) {
+		b, err := newBackend(*device, m)
+		if err != nil {
+			return nil, fmt.Errorf("flag -device %s: %w", *device, err)
+		}
+		return b, nil
 	}
 	if *profile != "" {
-		return profileModel(*profile, batch[*profile], backend)
+		return profileModel(*profile, batch[*profile], backendFor)
 	}
 	ms := *models
 	if ms == "" {
@@ -59,7 +62,7 @@ func benchCommand(args []string) error {
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
 	var results []bench.Result
 	for _, c := range cells {
-		r, err := bench.Measure(c, backend, opt)
+		r, err := bench.Measure(c, backendFor, opt)
 		if err != nil {
 			return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
 		}
@@ -91,7 +94,7 @@ func benchCommand(args []string) error {
 }
 
 // profileModel prints the per-layer timing of one training step.
-func profileModel(model string, batch int, backend graph.Backend) error {
+func profileModel(model string, batch int, backendFor bench.BackendFor) error {
 	net, chw, err := bench.Network(model, true)
 	if err != nil {
 		return fmt.Errorf("flag -profile: %w", err)
@@ -108,6 +111,10 @@ func profileModel(model string, batch int, backend graph.Backend) error {
 	labels := graph.NewBuffer(tensor.Float32, batch)
 	for i := range labels.F32 {
 		labels.F32[i] = float32(i % 10)
+	}
+	backend, err := backendFor(m)
+	if err != nil {
+		return err
 	}
 	prof, err := graph.Profile(graph.NewMachine(m, backend), x, labels, 10)
 	if err != nil {

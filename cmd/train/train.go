@@ -56,12 +56,12 @@ func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	if _, err := cfg.trainTransform(r.data); err != nil {
 		return nil, err
 	}
-	backend, err := newBackend(cfg.Device)
-	if err != nil {
-		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
-	}
 	if r.model, err = cfg.buildModel(r.data.C, r.data.H, r.data.W, len(r.data.Classes), r.batch); err != nil {
 		return nil, err
+	}
+	backend, err := newBackend(cfg.Device, r.model)
+	if err != nil {
+		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
 	}
 	r.machine = graph.NewMachine(r.model, backend)
 	opts := cfg.solverOptions()
