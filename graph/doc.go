@@ -22,6 +22,12 @@
 // Each op's Do also runs on Gorgonia's TapeMachine, which tests use as an
 // independent executor.
 //
+// Backends: CPU runs the Go kernels; NewCUDA (build tag gpu) runs each step as
+// the CUDA twin of its kernel, captured into a CUDA graph. The device backend's
+// lowering (backend_device.go) is plain Go over package cuda's cgo-free types,
+// so the default build tests it against an emulation of the CUDA kernels; only
+// the _gpu.go files touch the driver.
+//
 // Conventions follow PyTorch: NCHW activations, linear weights out×in, conv
 // weights K×C×R×S, batch norm momentum 0.1 with the unbiased running variance,
 // inverted dropout.
