@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"math"
-	"math/bits"
 )
 
 // Dropout draws its mask from Philox4x32-10 (Salmon, Moraes, Dror and Shaw,
@@ -19,38 +18,51 @@ const (
 	philoxW1 = 0xBB67AE85 // √3 − 1
 )
 
-// philox4x32 returns the ten-round Philox4x32 block for counter ctr and key.
-// Each round multiplies words 0 and 2 by the round constants and mixes the
-// high halves with the other words and the key; the key is bumped by the Weyl
-// constants between rounds.
-func philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
+// philoxKeys is the key of each of Philox4x32-10's ten rounds: the seed's key,
+// bumped by the Weyl constants between rounds. A kernel computes it once.
+type philoxKeys [10][2]uint32
+
+func newPhiloxKeys(key [2]uint32) *philoxKeys {
+	var ks philoxKeys
+	for round := range ks {
+		ks[round] = key
+		key[0] += philoxW0
+		key[1] += philoxW1
+	}
+	return &ks
+}
+
+// philox4x32 returns the ten-round Philox4x32 block for counter ctr and the
+// round keys ks. Each round multiplies words 0 and 2 by the round constants and
+// mixes the high halves with the other words and the round key.
+func philox4x32(ctr [4]uint32, ks *philoxKeys) [4]uint32 {
 	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
-	k0, k1 := key[0], key[1]
-	for round := 0; round < 10; round++ {
-		if round > 0 {
-			k0 += philoxW0
-			k1 += philoxW1
-		}
-		hi0, lo0 := bits.Mul32(philoxM0, c0)
-		hi1, lo1 := bits.Mul32(philoxM1, c2)
-		c0, c1, c2, c3 = hi1^c1^k0, lo1, hi0^c3^k1, lo0
+	for _, k := range ks {
+		p0 := uint64(philoxM0) * uint64(c0)
+		p1 := uint64(philoxM1) * uint64(c2)
+		c0, c1, c2, c3 = uint32(p1>>32)^c1^k[0], uint32(p1), uint32(p0>>32)^c3^k[1], uint32(p0)
 	}
 	return [4]uint32{c0, c1, c2, c3}
 }
 
 // dropoutBlock returns the four 32-bit draws for elements 4·block … 4·block+3:
-// Philox4x32-10 with key (low, high 32 bits of seed) and counter (low, high 32
-// bits of block, 0, 0).
-func dropoutBlock(seed uint64, block int) [4]uint32 {
+// Philox4x32-10 with key (low, high 32 bits of seed), as ks holds it, and
+// counter (low, high 32 bits of block, 0, 0).
+func dropoutBlock(ks *philoxKeys, block int) [4]uint32 {
 	b := uint64(block)
-	return philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
+	return philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, ks)
+}
+
+// seedKeys is the round keys for a dropout seed.
+func seedKeys(seed uint64) *philoxKeys {
+	return newPhiloxKeys([2]uint32{uint32(seed), uint32(seed >> 32)})
 }
 
 // DropoutUniform is element i's uniform draw in [0, 1) for seed: word i mod 4 of
 // dropoutBlock(seed, i/4), times 2⁻³². Element i is kept iff
 // DropoutUniform(seed, i) >= p.
 func DropoutUniform(seed uint64, i int) float64 {
-	return float64(dropoutBlock(seed, i/4)[i%4]) * 0x1p-32
+	return float64(dropoutBlock(seedKeys(seed), i/4)[i%4]) * 0x1p-32
 }
 
 // DropoutForward is inverted dropout: y = x·(1/(1−p)), the scale computed in T,
@@ -73,9 +85,10 @@ func DropoutBackward[T Float](seed uint64, p T, dy, dx []T) {
 func dropoutApply[T Float](seed uint64, p T, in, out []T) {
 	threshold := uint64(math.Ceil(float64(p) * 0x1p32))
 	factor := [2]T{0, 1 / (1 - p)} // dropped, kept
+	ks := seedKeys(seed)
 	ParallelFor(len(in), elementGrain, func(_, lo, hi int) {
 		for base := lo; base < hi; base += 4 {
-			draws := dropoutBlock(seed, base/4)
+			draws := dropoutBlock(ks, base/4)
 			xs := in[base:min(base+4, hi)]
 			ys := out[base : base+len(xs)]
 			for j, v := range xs {

@@ -21,7 +21,7 @@ func TestPhilox4x32KnownAnswers(t *testing.T) {
 			[4]uint32{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
 	}
 	for _, tc := range cases {
-		if got := philox4x32(tc.ctr, tc.key); got != tc.want {
+		if got := philox4x32(tc.ctr, newPhiloxKeys(tc.key)); got != tc.want {
 			t.Errorf("philox4x32(%08x, %08x) = %08x, want %08x", tc.ctr, tc.key, got, tc.want)
 		}
 	}
@@ -32,7 +32,7 @@ func TestDropoutUniformLayout(t *testing.T) {
 	seed := uint64(0x0123456789abcdef)
 	for _, i := range []int{0, 1, 2, 3, 4, 7, 1 << 20, 1<<34 + 5} {
 		block := uint64(i / 4)
-		words := philox4x32([4]uint32{uint32(block), uint32(block >> 32), 0, 0}, [2]uint32{0x89abcdef, 0x01234567})
+		words := philox4x32([4]uint32{uint32(block), uint32(block >> 32), 0, 0}, newPhiloxKeys([2]uint32{0x89abcdef, 0x01234567}))
 		if got, want := DropoutUniform(seed, i), float64(words[i%4])/(1<<32); got != want {
 			t.Errorf("DropoutUniform(%#x, %d) = %v, want %v", seed, i, got, want)
 		}
