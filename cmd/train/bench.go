@@ -60,23 +60,27 @@ func benchCommand(args []string) error {
 		opt = bench.Quick
 	}
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
-	var results []bench.Result
+	// With -compare each cell runs in Descent and then in PyTorch, so that both
+	// see the same machine state.
+	var results, torch []bench.Result
 	for _, c := range cells {
 		r, err := bench.Measure(c, backendFor, opt)
 		if err != nil {
 			return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
 		}
-		fmt.Fprintf(os.Stderr, "%-7s %-9s %-6s %8.0f images/s\n", c.Model, c.Optimizer, c.Normalization, r.ImagesPerSec)
 		results = append(results, r)
-	}
-	var cmp []bench.Comparison
-	if *compare {
-		torch, err := bench.PyTorch(cells, opt, bench.PyTorchScript())
-		if err != nil {
-			return err
+		line := fmt.Sprintf("%-7s %-9s %-6s %8.0f images/s", c.Model, c.Optimizer, c.Normalization, r.ImagesPerSec)
+		if *compare {
+			t, err := bench.PyTorch([]bench.Cell{c}, opt, bench.PyTorchScript())
+			if err != nil {
+				return err
+			}
+			torch = append(torch, t...)
+			line += fmt.Sprintf("   pytorch %8.0f images/s", t[0].ImagesPerSec)
 		}
-		cmp = bench.Pair(results, torch)
+		fmt.Fprintln(os.Stderr, line)
 	}
+	cmp := bench.Pair(results, torch)
 	if err := bench.WriteTable(os.Stdout, results, cmp); err != nil {
 		return err
 	}
