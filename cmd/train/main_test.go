@@ -96,6 +96,9 @@ func TestResumeAfterKill(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	if err := dispatch([]string{"eval", "-run", killed}); err != nil {
+		t.Errorf("train eval: %v", err)
+	}
 }
 
 // TestBadInput: every bad input gets an error naming its cause.
