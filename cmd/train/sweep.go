@@ -28,10 +28,10 @@ type sweep struct {
 
 var sweeps = []sweep{
 	{"poly", "under- and overfitting of polynomial regression and logistic regression, and ridge as the cure", polyFlags},
-	// DEV {"capacity"}
-	// DEV {"regularization"}
-	// DEV {"augment"}
-	// DEV {"init"}
+	{"capacity", "train and validation error against model capacity on a small MNIST subset", capacityFlags},
+	{"regularization", "L2, L1, elastic net and dropout against the generalization gap of a large MLP", regularizationFlags},
+	{"augment", "validation error per epoch with and without data augmentation", augmentFlags},
+	{"init", "vanishing and exploding gradients of deep MLPs: naive init, Xavier, He, input normalization, batch norm", initFlags},
 	// DEV {"optimizers"}
 }
 

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"os"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -24,6 +25,13 @@ func savePanels(path string, panels [][]*plot.Plot, w, h vg.Length) error {
 	tiles := draw.Tiles{Rows: len(panels), Cols: len(panels[0]),
 		PadX: 6 * vg.Millimeter, PadY: 6 * vg.Millimeter, PadTop: 2 * vg.Millimeter,
 		PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
+	for _, row := range panels {
+		for _, p := range row {
+			if p != nil {
+				widenToPowers(&p.Y)
+			}
+		}
+	}
 	canvases := plot.Align(panels, tiles, dc)
 	for j, row := range panels {
 		for i, p := range row {
@@ -56,14 +64,54 @@ func newPanel(title, x, y string) *plot.Plot {
 
 // logY gives p a logarithmic y axis.
 func logY(p *plot.Plot) {
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, powerTicks{}
 }
 
 // logX gives p a logarithmic x axis.
 func logX(p *plot.Plot) {
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, powerTicks{}
+}
+
+// valueTicks labels exactly the given values on an axis.
+func valueTicks(a *plot.Axis, values []float64) {
+	ticks := make([]plot.Tick, len(values))
+	for i, v := range values {
+		ticks[i] = plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}
+	}
+	a.Tick.Marker = plot.ConstantTicks(ticks)
+}
+
+// widenToPowers extends a log axis to the powers of ten around its data,
+// so that both ends are labelled.
+func widenToPowers(a *plot.Axis) {
+	if _, ok := a.Scale.(plot.LogScale); ok && a.Min > 0 && a.Max > a.Min {
+		a.Min, a.Max = math.Pow10(int(math.Floor(math.Log10(a.Min)))), math.Pow10(int(math.Ceil(math.Log10(a.Max))))
+	}
+}
+
+// powerTicks labels the powers of ten on a log axis briefly (1e-06, 0.01, 1,
+// 100) and marks 2…9 times each without labels.
+type powerTicks struct{}
+
+func (powerTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
+		return nil
+	}
+	for e := int(math.Floor(math.Log10(lo))); e <= int(math.Ceil(math.Log10(hi))); e++ {
+		for k := 1; k < 10; k++ {
+			v := float64(k) * math.Pow10(e)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if k == 1 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
 }
 
 // addLine adds a labelled line in the i-th colour of plotutil's palette;
@@ -103,9 +151,9 @@ func addLine(p *plot.Plot, label string, xys plotter.XYs, i int, dashed, points 
 	return nil
 }
 
-// addPoints adds a labelled scatter of xys with the given glyph colour and
-// shape (an index into plotutil's shapes).
-func addPoints(p *plot.Plot, label string, xys plotter.XYs, c color.Color, shape int, radius vg.Length) error {
+// addPoints adds a labelled scatter of xys with the given glyph colour,
+// shape and size.
+func addPoints(p *plot.Plot, label string, xys plotter.XYs, c color.Color, shape draw.GlyphDrawer, radius vg.Length) error {
 	if len(xys) == 0 {
 		return nil
 	}
@@ -113,7 +161,7 @@ func addPoints(p *plot.Plot, label string, xys plotter.XYs, c color.Color, shape
 	if err != nil {
 		return err
 	}
-	s.Color, s.Shape, s.Radius = c, plotutil.Shape(shape), radius
+	s.Color, s.Shape, s.Radius = c, shape, radius
 	p.Add(s)
 	if label != "" {
 		p.Legend.Add(label, s)
@@ -136,7 +184,7 @@ func finitePoints(xys plotter.XYs, yScale plot.Normalizer) plotter.XYs {
 
 // markBest circles the point xy and labels it.
 func markBest(p *plot.Plot, label string, xy plotter.XY) error {
-	return addPoints(p, label, plotter.XYs{xy}, color.Black, 0, vg.Points(6))
+	return addPoints(p, label, plotter.XYs{xy}, color.Black, draw.RingGlyph{}, vg.Points(6))
 }
 
 // smooth returns the running mean of ys over a window of w values (fewer at

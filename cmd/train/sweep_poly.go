@@ -41,14 +41,15 @@ type polySweep struct {
 	lambdas           string
 	classPoints       int
 	classDegrees      string
+	basis, classBasis string
 	steps             int
 	lr                float64
 	seed              uint64
 }
 
 func polyFlags(fs *flag.FlagSet) func(*sweepOut) error {
-	p := &polySweep{points: 20, valPoints: 100, noise: 0.3, degrees: "1,4,15", lambdas: "1e-8,1e-6,1e-4,1e-3,1e-2,0.1,1,10",
-		classPoints: 100, classDegrees: "1,2,10", steps: 20000, lr: 0.01, seed: 1}
+	p := &polySweep{points: 20, valPoints: 500, noise: 0.3, degrees: "1,4,15", lambdas: "1e-6,1e-4,1e-3,0.01,0.1,0.3,1,3,10,100",
+		classPoints: 100, classDegrees: "1,2,10", basis: "legendre", classBasis: "monomial", steps: 20000, lr: 0.01, seed: 1}
 	fs.IntVar(&p.points, "points", p.points, "regression: training points")
 	fs.IntVar(&p.valPoints, "val-points", p.valPoints, "validation points (regression and classification)")
 	fs.Float64Var(&p.noise, "noise", p.noise, "regression: standard deviation of the noise on sin(2πx)")
@@ -56,6 +57,8 @@ func polyFlags(fs *flag.FlagSet) func(*sweepOut) error {
 	fs.StringVar(&p.lambdas, "lambdas", p.lambdas, "ridge λ of the textbook cost (λ/2m·Σθ²), tried on the highest degrees")
 	fs.IntVar(&p.classPoints, "class-points", p.classPoints, "classification: training points")
 	fs.StringVar(&p.classDegrees, "class-degrees", p.classDegrees, "classification: low, right and high degree")
+	fs.StringVar(&p.basis, "basis", p.basis, "regression features: legendre (Legendre polynomials, well conditioned) or monomial (x, x², …, as in textbooks; gradient descent cannot get near their least-squares fit)")
+	fs.StringVar(&p.classBasis, "class-basis", p.classBasis, "classification features: monomial (x₁ⁱx₂ʲ) or legendre (Pᵢ(x₁)Pⱼ(x₂))")
 	fs.IntVar(&p.steps, "steps", p.steps, "full-batch Adam steps per fit (learning rate cosine-annealed to 0)")
 	fs.Float64Var(&p.lr, "lr", p.lr, "Adam's initial learning rate")
 	fs.Uint64Var(&p.seed, "seed", p.seed, "seed of the data and the weights")
@@ -69,10 +72,16 @@ type samples struct {
 	y []float64
 }
 
-func (p *polySweep) regressionData(n int, rng *rand.Rand) samples {
+// regressionData draws n noisy samples of truth; spread spaces them out
+// like the textbook's evenly spaced points: one in the middle half of each
+// of n equal intervals of [0, 1]. Unspread samples are uniform on [0, 1].
+func (p *polySweep) regressionData(n int, spread bool, rng *rand.Rand) samples {
 	s := samples{x: make([][]float64, n), y: make([]float64, n)}
 	for i := range n {
 		x := rng.Float64()
+		if spread {
+			x = (float64(i) + 0.25 + 0.5*x) / float64(n)
+		}
 		s.x[i], s.y[i] = []float64{x}, truth(x)+p.noise*rng.NormFloat64()
 	}
 	return s
@@ -98,15 +107,24 @@ func classificationData(n int, rng *rand.Rand) samples {
 	return s
 }
 
-// features maps inputs to monomials of degree 1…n, standardized with the
-// mean and standard deviation of the training set.
+// features maps inputs to the polynomials of degree 1…n in them,
+// standardized with the mean and standard deviation of the training set.
+// Each feature is a product of one polynomial per input coordinate: the
+// monomials xⁱ (the textbook's features), or the Legendre polynomials Pᵢ of
+// the coordinate mapped onto [−1, 1]. Both span the same functions, so the
+// unpenalized least-squares fits agree; but the monomials are so nearly
+// collinear (x¹⁴ and x¹⁵ differ little on [0, 1]) that their Gram matrix has
+// a condition number near 1e16, far out of reach of gradient descent, while
+// Legendre polynomials on well-spread points keep it within a few thousand.
 type features struct {
-	exps      [][]int // exponent of each input coordinate, per feature
+	legendre  bool
+	lo, hi    float64 // the interval each coordinate lives in
+	exps      [][]int // the degree of each coordinate's polynomial, per feature
 	mean, std []float64
 }
 
-func newFeatures(train [][]float64, degree int) features {
-	var f features
+func newFeatures(train [][]float64, degree int, legendre bool, lo, hi float64) features {
+	f := features{legendre: legendre, lo: lo, hi: hi}
 	k := len(train[0])
 	for d := 1; d <= degree; d++ {
 		if k == 1 {
@@ -132,19 +150,48 @@ func newFeatures(train [][]float64, degree int) features {
 	return f
 }
 
+// raw returns the unstandardized features of x.
 func (f features) raw(x [][]float64) [][]float64 {
+	degree := 0
+	for _, e := range f.exps {
+		degree = max(degree, e[0]+e[len(e)-1])
+	}
 	out := make([][]float64, len(x))
+	polys := make([][]float64, len(x[0])) // polys[c][i]: the degree-i polynomial of coordinate c
 	for i, xi := range x {
+		for c, v := range xi {
+			polys[c] = f.polynomials(polys[c], v, degree)
+		}
 		out[i] = make([]float64, len(f.exps))
 		for j, e := range f.exps {
 			v := 1.0
-			for c, p := range e {
-				v *= math.Pow(xi[c], float64(p))
+			for c, d := range e {
+				v *= polys[c][d]
 			}
 			out[i][j] = v
 		}
 	}
 	return out
+}
+
+// polynomials returns the basis polynomials of degree 0…n at v, reusing
+// dst's memory.
+func (f features) polynomials(dst []float64, v float64, n int) []float64 {
+	dst = dst[:0]
+	if !f.legendre {
+		p := 1.0
+		for range n + 1 {
+			dst = append(dst, p)
+			p *= v
+		}
+		return dst
+	}
+	t := 2*(v-f.lo)/(f.hi-f.lo) - 1
+	dst = append(dst, 1, t)
+	for k := 1; k < n; k++ { // Bonnet: (k+1)·Pₖ₊₁ = (2k+1)·t·Pₖ − k·Pₖ₋₁
+		dst = append(dst, (float64(2*k+1)*t*dst[k]-float64(k)*dst[k-1])/float64(k+1))
+	}
+	return dst[:n+1]
 }
 
 // apply returns the standardized features of x as an N×F buffer.
@@ -189,7 +236,11 @@ type polyFit struct {
 // fit trains a linear layer on degree-n features of train with the engine
 // and measures it on train and val.
 func (p *polySweep) fit(train, val samples, degree int, classify bool, lambda float64) (*polyFit, error) {
-	f := &polyFit{Task: "regression", Degree: degree, Lambda: lambda, feat: newFeatures(train.x, degree)}
+	lo, basis := 0.0, p.basis
+	if classify {
+		lo, basis = -1, p.classBasis
+	}
+	f := &polyFit{Task: "regression", Degree: degree, Lambda: lambda, feat: newFeatures(train.x, degree, basis == "legendre", lo, 1)}
 	m := float64(len(train.x))
 	f.L2 = 2 * lambda / m
 	build, out := layers.BuildRegression, 1
@@ -302,6 +353,10 @@ func (p *polySweep) check() (reg, cls []int, lambdas []float64, err error) {
 		}
 	}
 	switch {
+	case p.basis != "legendre" && p.basis != "monomial":
+		err = fmt.Errorf("flag -basis: unknown %q (want legendre or monomial)", p.basis)
+	case p.classBasis != "legendre" && p.classBasis != "monomial":
+		err = fmt.Errorf("flag -class-basis: unknown %q (want monomial or legendre)", p.classBasis)
 	case p.points < 2:
 		err = fmt.Errorf("flag -points: %d, need at least 2", p.points)
 	case p.classPoints < 2:
@@ -323,10 +378,12 @@ func (p *polySweep) run(so *sweepOut) error {
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(p.seed, 0x706f6c79)) // "poly"
+	// Each set has its own stream, so that changing one set's size leaves the
+	// others as they were.
+	stream := func(i uint64) *rand.Rand { return rand.New(rand.NewPCG(p.seed, 0x706f6c79+i)) }
 	tasks := []*polyTask{
-		{name: "regression", train: p.regressionData(p.points, rng), val: p.regressionData(p.valPoints, rng), shown: regDegrees},
-		{name: "classification", classify: true, train: classificationData(p.classPoints, rng), val: classificationData(p.valPoints, rng), shown: clsDegrees},
+		{name: "regression", train: p.regressionData(p.points, true, stream(0)), val: p.regressionData(p.valPoints, false, stream(1)), shown: regDegrees},
+		{name: "classification", classify: true, train: classificationData(p.classPoints, stream(2)), val: classificationData(p.valPoints, stream(3)), shown: clsDegrees},
 	}
 	for _, t := range tasks {
 		if err := p.runTask(t, lambdas, so); err != nil {
@@ -427,7 +484,6 @@ func (p *polySweep) plotRegression(t *polyTask, path string) error {
 			title += fmt.Sprintf(", λ = %s", general(f.Lambda))
 		}
 		pl := newPanel(fmt.Sprintf("%s: MSE train %.3f, val %.3f", title, f.TrainLoss, f.ValLoss), "x", "y")
-		pl.Y.Min, pl.Y.Max, pl.X.Min, pl.X.Max = -2, 2, 0, 1
 		ys, err := f.predict(in)
 		if err != nil {
 			return err
@@ -437,10 +493,10 @@ func (p *polySweep) plotRegression(t *polyTask, path string) error {
 			truthXY[i] = plotter.XY{X: x, Y: truth(x)}
 			fitXY[i] = plotter.XY{X: x, Y: ys[i]}
 		}
-		if err := addPoints(pl, "validation", samplePoints(t.val, -1), color.Gray{Y: 170}, 0, vg.Points(2)); err != nil {
+		if err := addPoints(pl, "validation", samplePoints(t.val, -1), color.Gray{Y: 170}, draw.RingGlyph{}, vg.Points(2)); err != nil {
 			return err
 		}
-		if err := addPoints(pl, "train", samplePoints(t.train, -1), plotutil.Color(1), 0, vg.Points(3.5)); err != nil {
+		if err := addPoints(pl, "train", samplePoints(t.train, -1), plotutil.Color(1), draw.CircleGlyph{}, vg.Points(3)); err != nil {
 			return err
 		}
 		if err := addLine(pl, "sin(2πx)", truthXY, 2, true, false); err != nil {
@@ -449,6 +505,7 @@ func (p *polySweep) plotRegression(t *polyTask, path string) error {
 		if err := addLine(pl, "fit", fitXY, 0, false, false); err != nil {
 			return err
 		}
+		pl.Y.Min, pl.Y.Max, pl.X.Min, pl.X.Max = -2, 2, 0, 1 // after the data: clip the overfit curve's swings
 		pl.Legend.Left = true
 		pl.Legend.Top = false
 		panels[k/3][k%3] = pl
@@ -475,10 +532,10 @@ func samplePoints(s samples, class int) plotter.XYs {
 // its decision boundary (p = ½) and the training points.
 func (p *polySweep) plotBoundaries(t *polyTask, path string) error {
 	const n = 60
-	g := probGrid{xs: linspace(-1, 1, n), ys: linspace(-1, 1, n), z: make([][]float64, n)}
+	xs := linspace(-1, 1, n)
 	in := make([][]float64, 0, n*n)
-	for _, x := range g.xs {
-		for _, y := range g.ys {
+	for _, x := range xs {
+		for _, y := range xs {
 			in = append(in, []float64{x, y})
 		}
 	}
@@ -498,6 +555,7 @@ func (p *polySweep) plotBoundaries(t *polyTask, path string) error {
 		if err != nil {
 			return err
 		}
+		g := probGrid{xs: xs, ys: xs, z: make([][]float64, n)}
 		for c := range n {
 			g.z[c] = probs[c*n : (c+1)*n]
 		}
@@ -509,10 +567,10 @@ func (p *polySweep) plotBoundaries(t *polyTask, path string) error {
 		cont.LineStyles = []draw.LineStyle{boundary}
 		pl.Legend.Add("p = ½", &plotter.Line{LineStyle: boundary})
 		pl.Add(cont)
-		if err := addPoints(pl, "class 0", samplePoints(t.train, 0), color.RGBA{B: 200, A: 255}, 0, vg.Points(2.5)); err != nil {
+		if err := addPoints(pl, "class 0", samplePoints(t.train, 0), color.RGBA{B: 200, A: 255}, draw.CircleGlyph{}, vg.Points(2.5)); err != nil {
 			return err
 		}
-		if err := addPoints(pl, "class 1", samplePoints(t.train, 1), color.RGBA{R: 200, A: 255}, 2, vg.Points(2.5)); err != nil {
+		if err := addPoints(pl, "class 1", samplePoints(t.train, 1), color.RGBA{R: 200, A: 255}, draw.TriangleGlyph{}, vg.Points(3)); err != nil {
 			return err
 		}
 		pl.X.Min, pl.X.Max, pl.Y.Min, pl.Y.Max = -1, 1, -1, 1
