@@ -31,6 +31,8 @@ func dispatch(args []string) error {
 			return evalCommand(args[1:])
 		case "bench":
 			return benchCommand(args[1:])
+		case "sweep":
+			return sweepCommand(args[1:])
 		}
 	}
 	return trainCommand(args)

@@ -1,10 +1,7 @@
-//go:build sweepdev
-
 package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,7 +29,7 @@ var sweeps = []sweep{
 	{"regularization", "L2, L1, elastic net and dropout against the generalization gap of a large MLP", regularizationFlags},
 	{"augment", "validation error per epoch with and without data augmentation", augmentFlags},
 	{"init", "vanishing and exploding gradients of deep MLPs: naive init, Xavier, He, input normalization, batch norm", initFlags},
-	// DEV {"optimizers"}
+	{"optimizers", "every optimizer with and without a learning-rate schedule: loss against step and wall time", optimizersFlags},
 }
 
 func sweepNames() string {
@@ -186,5 +183,3 @@ func positiveInts(name, s string) ([]int, error) {
 func errNotPositive(name string, v any) error {
 	return fmt.Errorf("flag -%s: %v is not positive", name, v)
 }
-
-var errStop = errors.New("stop")

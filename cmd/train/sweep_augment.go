@@ -1,5 +1,3 @@
-//go:build sweepdev
-
 package main
 
 import (

@@ -1,5 +1,3 @@
-//go:build sweepdev
-
 package main
 
 import (
@@ -141,11 +139,7 @@ func (s *initSweep) run(so *sweepOut) error {
 	}
 	so.table(fmt.Sprintf("MLP %d×%d, %s lr %g, %d steps of %s; ‖∂L/∂W‖ averaged over the first %d steps", s.depth, s.width, s.optimizer, s.lr, s.steps, s.batch, s.gradSteps),
 		[]string{"activation", "start", "‖∂L/∂W‖ fc1", "fc" + fmt.Sprint(s.depth/2+1), "out", "fc1/out", "final loss", "val err"}, rows)
-	w := vg.Length(len(acts)) * 5 * vg.Inch
-	if err := savePanels(so.path("init_grads.png"), [][]*plot.Plot{gradPanels}, w, 5*vg.Inch); err != nil {
-		return err
-	}
-	return savePanels(so.path("init_loss.png"), [][]*plot.Plot{lossPanels}, w, 5*vg.Inch)
+	return savePanels(so.path("init.png"), [][]*plot.Plot{gradPanels, lossPanels}, vg.Length(len(acts))*5*vg.Inch, 10*vg.Inch)
 }
 
 // train runs one setting and collects its gradient norms and losses.
@@ -157,7 +151,7 @@ func (s *initSweep) train(act string, set initSetting, so *sweepOut) (initRun, e
 	if set.BatchNorm {
 		cfg.Norm = "batch"
 	}
-	cfg.Optimizer, cfg.Options = s.optimizer, map[string]float64{"lr": s.lr}
+	cfg.Optimizer, cfg.Options, cfg.Schedule = s.optimizer, map[string]float64{"lr": s.lr}, "none"
 	if s.optimizer == "sgd" {
 		cfg.Options["momentum"] = s.momentum
 	}
@@ -215,19 +209,6 @@ func (ir initRun) outcome() string {
 	return fmt.Sprintf("final loss %s, validation error %s", general(ir.finalLoss()), percent(float64(ir.ValError)))
 }
 
-// finalLoss is the mean training loss of the last tenth of the steps.
-func (ir initRun) finalLoss() float64 {
-	n := max(1, len(ir.Loss)/10)
-	if len(ir.Loss) == 0 || ir.Diverged > 0 {
-		return math.NaN()
-	}
-	var sum float64
-	for _, l := range ir.Loss[len(ir.Loss)-n:] {
-		sum += float64(l)
-	}
-	return sum / float64(n)
-}
-
 func (ir initRun) row() []string {
 	g := ir.GradNorms
 	final := general(ir.finalLoss())
@@ -252,7 +233,7 @@ func gradNorm(g *graph.Buffer) float64 {
 // plotInit draws one activation's gradient norms against layer and its
 // losses against step, one line per setting.
 func plotInit(act string, depth int, runs []initRun) (grads, losses *plot.Plot, err error) {
-	grads = newPanel(fmt.Sprintf("%s: ‖∂L/∂W‖ per layer, first steps", act), "linear layer (1 = input side, last = output)", "gradient norm (log scale)")
+	grads = newPanel(fmt.Sprintf("%s: ‖∂L/∂W‖ per layer over the first steps", act), "linear layer (1 = input side, last = output)", "gradient norm (log scale)")
 	logY(grads)
 	losses = newPanel(fmt.Sprintf("%s: training loss", act), "step", "cross-entropy (running mean of 10 steps)")
 	for i, ir := range runs {
@@ -260,7 +241,7 @@ func plotInit(act string, depth int, runs []initRun) (grads, losses *plot.Plot, 
 		for j, v := range ir.GradNorms {
 			g[j] = plotter.XY{X: float64(j + 1), Y: float64(v)}
 		}
-		if err := addLine(grads, ir.Name, g, i, false, true); err != nil {
+		if err := addLine(grads, "", g, i, false, true); err != nil { // the legend is the loss panel's
 			return nil, nil, err
 		}
 		l := make(plotter.XYs, len(ir.Loss))
@@ -280,6 +261,6 @@ func plotInit(act string, depth int, runs []initRun) (grads, losses *plot.Plot, 
 		ticks[i] = float64(i + 1)
 	}
 	valueTicks(&grads.X, ticks)
-	losses.Y.Min, losses.Y.Max = 0, 3 // the naive starts' losses can be huge
+	losses.Y.Min, losses.Y.Max = 0, 4 // the naive starts' losses can be huge; the legend sits above 2.3
 	return grads, losses, nil
 }

@@ -1,5 +1,3 @@
-//go:build sweepdev
-
 package main
 
 import (
@@ -46,10 +44,12 @@ func (m *mnistSweep) register(fs *flag.FlagSet) {
 }
 
 // config is the base configuration of every run of the sweep: an MLP on
-// MNIST, standardized inputs, PyTorch's initialization, Adam at a constant
-// rate, and no regularization of any kind (no batch norm, dropout, penalty
-// or augmentation) unless the sweep sets it. Every choice is spelled out, so
-// that a change of train's defaults leaves the sweeps as they are.
+// MNIST, standardized inputs, PyTorch's initialization, Adam with its rate
+// annealed to zero over the epochs (cosine), so that every run ends settled
+// rather than wherever its last noisy step left it, and no regularization of
+// any kind (no batch norm, dropout, penalty or augmentation) unless the sweep
+// sets it. Every choice is spelled out, so that a change of train's defaults
+// leaves the sweeps as they are.
 func (m *mnistSweep) config() Config {
 	cfg := defaultConfig()
 	cfg.DataDir, cfg.Subset, cfg.Epochs, cfg.Batch, cfg.Seed, cfg.Workers = m.dataDir, m.subset, m.epochs, m.batch, m.seed, m.workers
@@ -57,7 +57,7 @@ func (m *mnistSweep) config() Config {
 	cfg.Init, cfg.InitMode, cfg.InitNonlin, cfg.InitStd = "default", "fan_in", "", 0
 	cfg.Norm, cfg.Dropout, cfg.L1, cfg.L2, cfg.Augment = "none", 0, 0, 0, ""
 	cfg.ClipNorm, cfg.ClipValue, cfg.SkipNaN = 0, 0, false
-	cfg.Optimizer, cfg.Options, cfg.Schedule, cfg.Warmup, cfg.SchedulePerIt = "adam", map[string]float64{}, "none", 0, false
+	cfg.Optimizer, cfg.Options, cfg.Schedule, cfg.TMax, cfg.EtaMin, cfg.Warmup, cfg.SchedulePerIt = "adam", map[string]float64{}, "cosine", 0, 0, 0, false
 	return cfg
 }
 
@@ -163,6 +163,20 @@ type stepLog struct {
 	Loss     []metric `json:"loss"`     // training loss of each step (null once diverged)
 	Seconds  []metric `json:"seconds"`  // wall time since the start, after each step
 	Diverged int      `json:"diverged"` // the step whose loss was no longer finite (0: none)
+}
+
+// finalLoss is the mean training loss of the last tenth of the steps; NaN
+// for a run that diverged.
+func (lg stepLog) finalLoss() float64 {
+	if len(lg.Loss) == 0 || lg.Diverged > 0 {
+		return math.NaN()
+	}
+	n := max(1, len(lg.Loss)/10)
+	var sum float64
+	for _, l := range lg.Loss[len(lg.Loss)-n:] {
+		sum += float64(l)
+	}
+	return sum / float64(n)
 }
 
 // trainSteps runs steps training steps of r, epoch after epoch, calling each

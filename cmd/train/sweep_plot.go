@@ -1,5 +1,3 @@
-//go:build sweepdev
-
 package main
 
 import (
@@ -82,10 +80,12 @@ func valueTicks(a *plot.Axis, values []float64) {
 }
 
 // widenToPowers extends a log axis to the powers of ten around its data,
-// so that both ends are labelled.
+// so that both ends are labelled and the range is never empty (gonum would
+// widen an empty one by ±1, below zero).
 func widenToPowers(a *plot.Axis) {
-	if _, ok := a.Scale.(plot.LogScale); ok && a.Min > 0 && a.Max > a.Min {
-		a.Min, a.Max = math.Pow10(int(math.Floor(math.Log10(a.Min)))), math.Pow10(int(math.Ceil(math.Log10(a.Max))))
+	if _, ok := a.Scale.(plot.LogScale); ok && a.Min > 0 && a.Max >= a.Min {
+		lo, hi := math.Floor(math.Log10(a.Min)), math.Ceil(math.Log10(a.Max))
+		a.Min, a.Max = math.Pow10(int(lo)), math.Pow10(int(max(hi, lo+1)))
 	}
 }
 
