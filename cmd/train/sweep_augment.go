@@ -28,6 +28,7 @@ func augmentFlags(fs *flag.FlagSet) func(*sweepOut) error {
 	s := &augmentSweep{mnistSweep: mnistSweep{subset: 500, val: 2000, epochs: 60, batch: "50", seed: 1},
 		filters: "16,32", hidden: 128, augments: "translate=2,rotate=10;translate=3,rotate=15,cutout=8@0.5", optimizer: "adam", lr: 1e-3}
 	s.register(fs)
+	s.registerEpochs(fs)
 	fs.StringVar(&s.filters, "filters", s.filters, "LeNet: filters of the two conv layers")
 	fs.IntVar(&s.hidden, "hidden", s.hidden, "LeNet: units of the hidden linear layer")
 	fs.StringVar(&s.augments, "augment", s.augments, "augmentations to compare with none, separated by ';', each in train's -augment syntax")

@@ -32,6 +32,7 @@ func capacityFlags(fs *flag.FlagSet) func(*sweepOut) error {
 	c := &capacitySweep{mnistSweep: mnistSweep{subset: 1000, val: 5000, noise: 0.2, epochs: 40, batch: "50", seed: 1},
 		model: "lenet", capacities: "1,2,4,8,16,32", depth: 1, optimizer: "adam", lr: 1e-3}
 	c.register(fs)
+	c.registerEpochs(fs)
 	fs.StringVar(&c.model, "model", c.model, "mlp (capacity: units per hidden layer) or lenet (capacity: filters of the first conv layer, twice as many in the second)")
 	fs.StringVar(&c.capacities, "capacities", c.capacities, "comma-separated capacities, smallest first")
 	fs.IntVar(&c.depth, "depth", c.depth, "mlp: hidden layers")

@@ -31,12 +31,17 @@ type mnistSweep struct {
 	verbose bool
 }
 
+// registerEpochs adds -epochs, for the sweeps that train by epochs rather
+// than by steps.
+func (m *mnistSweep) registerEpochs(fs *flag.FlagSet) {
+	fs.IntVar(&m.epochs, "epochs", m.epochs, "epochs per run")
+}
+
 func (m *mnistSweep) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.dataDir, "data-dir", m.dataDir, "folder holding the MNIST files (default: the GoMNIST Go module)")
 	fs.IntVar(&m.subset, "subset", m.subset, "training images (the first N of the seeded training split)")
 	fs.IntVar(&m.val, "val", m.val, "validation images (the first N of the validation split)")
 	fs.Float64Var(&m.noise, "label-noise", m.noise, "fraction of training labels replaced by a random other class (validation stays clean)")
-	fs.IntVar(&m.epochs, "epochs", m.epochs, "epochs per run")
 	fs.StringVar(&m.batch, "batch", m.batch, "batch size, or all")
 	fs.Uint64Var(&m.seed, "seed", m.seed, "seed of split, weights, shuffling, augmentation, dropout and label noise")
 	fs.IntVar(&m.workers, "workers", m.workers, "goroutines preparing batches (0: one per core)")

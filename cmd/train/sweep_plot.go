@@ -15,10 +15,14 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
+// plotDPI keeps the sweeps' PNGs small enough to commit: 80 dots per inch
+// (gonum's default is 96).
+const plotDPI = 80
+
 // savePanels draws panels (rows of plots; nil leaves a tile empty) side by
 // side into one PNG of the given size.
 func savePanels(path string, panels [][]*plot.Plot, w, h vg.Length) error {
-	img := vgimg.New(w, h)
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: len(panels), Cols: len(panels[0]),
 		PadX: 6 * vg.Millimeter, PadY: 6 * vg.Millimeter, PadTop: 2 * vg.Millimeter,

@@ -37,6 +37,7 @@ func regularizationFlags(fs *flag.FlagSet) func(*sweepOut) error {
 		l2: "1e-3,3e-3,1e-2,3e-2,0.1", l1: "3e-5,1e-4,3e-4,1e-3,3e-3", elastic: "3e-4,1e-3,3e-3,1e-2,3e-2", elasticRatio: 0.1,
 		dropout: "0.2,0.4,0.6,0.8"}
 	s.register(fs)
+	s.registerEpochs(fs)
 	fs.IntVar(&s.depth, "depth", s.depth, "hidden layers of the MLP")
 	fs.IntVar(&s.width, "width", s.width, "units per hidden layer")
 	fs.StringVar(&s.optimizer, "optimizer", s.optimizer, "optimizer")
