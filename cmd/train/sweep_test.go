@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/data"
 )
 
 // runSweep runs `train sweep args…` into a temporary folder and returns it.
@@ -272,5 +274,30 @@ func TestSweepBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("train %s: error %v, want one naming %q", strings.Join(c.args, " "), err, c.want)
 		}
+	}
+}
+
+// TestNoisyLabels: exactly round(frac·N) labels change, each to another
+// class, and the original dataset is left alone.
+func TestNoisyLabels(t *testing.T) {
+	ds := &data.Dataset{Classes: data.MNISTClasses, Images: make([]data.Image, 1000), Labels: make([]int, 1000)}
+	for i := range ds.Labels {
+		ds.Labels[i] = i % 10
+	}
+	noisy := noisyLabels(ds, 0.25, 7)
+	changed := 0
+	for i, l := range noisy.Labels {
+		if ds.Labels[i] != i%10 {
+			t.Fatal("the original labels changed")
+		}
+		if l < 0 || l > 9 {
+			t.Fatalf("label %d", l)
+		}
+		if l != ds.Labels[i] {
+			changed++
+		}
+	}
+	if changed != 250 {
+		t.Errorf("%d labels changed, want 250", changed)
 	}
 }
