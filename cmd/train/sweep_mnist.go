@@ -11,7 +11,6 @@ import (
 
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/graph"
-	"github.com/descent-ml/descent/solvers"
 )
 
 // mnistSweep holds the flags shared by the sweeps that train on MNIST: a small
@@ -199,26 +198,18 @@ func trainSteps(r *run, steps int, each func(step int)) (stepLog, error) {
 	start := time.Now()
 	for epoch := 1; len(lg.Loss) < steps && lg.Diverged == 0; epoch++ {
 		for b := range loader.Epoch(epoch) {
-			x := &graph.Buffer{Shape: []int{b.N, b.C, b.H, b.W}, F32: b.X}
-			loss, _, err := r.machine.TrainStep(x, labelBuffer(labels, b.Labels))
-			if err != nil {
-				return lg, err
-			}
 			step := len(lg.Loss) + 1
+			var hook func()
 			if each != nil {
-				each(step)
+				hook = func() { each(step) }
 			}
-			err = r.opt.Step()
-			var nf *solvers.NonFiniteError
-			if errors.As(err, &nf) || !isFinite(loss) {
+			loss, _, err := r.step(b, labels, hook)
+			if errors.Is(err, errDiverged) {
 				lg.Diverged = step
 				break
 			}
 			if err != nil {
 				return lg, err
-			}
-			if r.schedule != nil && r.cfg.SchedulePerIt {
-				r.schedule.Step(loss)
 			}
 			lg.Loss = append(lg.Loss, metric(loss))
 			lg.Seconds = append(lg.Seconds, metric(time.Since(start).Seconds()))

@@ -204,6 +204,33 @@ func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // errDiverged stops a run whose loss is no longer finite.
 var errDiverged = errors.New("training diverged")
 
+// step trains on one batch: forward and backward, then onGradients (if not
+// nil) while the gradients are this batch's, then the optimizer update and a
+// per-iteration schedule step. A loss or gradient that is no longer finite is
+// errDiverged, unless -skip-nonfinite skips that update.
+func (r *run) step(b *augment.Batch, labels *graph.Buffer, onGradients func()) (loss float64, correct int, err error) {
+	x := &graph.Buffer{Shape: []int{b.N, b.C, b.H, b.W}, F32: b.X}
+	if loss, correct, err = r.machine.TrainStep(x, labelBuffer(labels, b.Labels)); err != nil {
+		return loss, correct, err
+	}
+	if !isFinite(loss) {
+		return loss, correct, fmt.Errorf("%w: loss is %v (lower -lr, or add -clip-norm)", errDiverged, loss)
+	}
+	if onGradients != nil {
+		onGradients()
+	}
+	if err := r.opt.Step(); err != nil {
+		var nf *solvers.NonFiniteError
+		if !errors.As(err, &nf) || !nf.Skipped {
+			return loss, correct, fmt.Errorf("%w: %v", errDiverged, err)
+		}
+	}
+	if r.schedule != nil && r.cfg.SchedulePerIt {
+		r.schedule.Step(loss)
+	}
+	return loss, correct, nil
+}
+
 // trainEpoch runs one epoch and returns its metrics.
 func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 	epoch := r.epoch + 1
@@ -221,22 +248,9 @@ func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 	labels := &graph.Buffer{}
 	lr := r.opt.LR(0)
 	for b := range loader.Epoch(epoch) {
-		x := &graph.Buffer{Shape: []int{b.N, b.C, b.H, b.W}, F32: b.X}
-		loss, ok, err := r.machine.TrainStep(x, labelBuffer(labels, b.Labels))
+		loss, ok, err := r.step(b, labels, nil)
 		if err != nil {
-			return epochMetrics{}, err
-		}
-		if !isFinite(loss) {
-			return epochMetrics{}, fmt.Errorf("%w: loss is %v at epoch %d, batch %d (lower -lr, or add -clip-norm)", errDiverged, loss, epoch, b.Index+1)
-		}
-		if err := r.opt.Step(); err != nil {
-			var nf *solvers.NonFiniteError
-			if !errors.As(err, &nf) || !nf.Skipped {
-				return epochMetrics{}, fmt.Errorf("%w: %v", errDiverged, err)
-			}
-		}
-		if r.schedule != nil && r.cfg.SchedulePerIt {
-			r.schedule.Step(loss)
+			return epochMetrics{}, fmt.Errorf("epoch %d, batch %d: %w", epoch, b.Index+1, err)
 		}
 		lossSum += loss * float64(b.N)
 		correct += ok
