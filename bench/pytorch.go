@@ -34,7 +34,7 @@ func Python() (string, error) {
 }
 
 // PyTorch measures the cells in PyTorch eager mode with the same steps,
-// warm-up and repeats, one interpreter per (model, normalization, batch).
+// warm-up and repeats, one interpreter per cell.
 func PyTorch(cells []Cell, opt Options, script string) ([]Result, error) {
 	py, err := Python()
 	if err != nil {
@@ -49,6 +49,14 @@ func PyTorch(cells []Cell, opt Options, script string) ([]Result, error) {
 		cmd := exec.Command(py, script, "--models", c.Model, "--optimizers", c.Optimizer, "--norms", c.Normalization,
 			"--device", device, "--batch", fmt.Sprint(c.Batch), "--steps", fmt.Sprint(opt.Steps),
 			"--warmup", fmt.Sprint(opt.Warmup), "--repeats", fmt.Sprint(opt.Repeats))
+		// Debian's torch calls a multithreaded OpenBLAS from inside its own
+		// OpenMP threads; on two cores that oversubscription costs PyTorch up to
+		// 4×. One BLAS thread is its best setting here, unless the caller says
+		// otherwise.
+		cmd.Env = os.Environ()
+		if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
+			cmd.Env = append(cmd.Env, "OPENBLAS_NUM_THREADS=1")
+		}
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		stdout, err := cmd.Output()
