@@ -47,7 +47,7 @@ type Options struct {
 // Quick measures every cell briefly; Full more steadily.
 var (
 	Quick = Options{Steps: 4, Warmup: 1, Repeats: 3}
-	Full  = Options{Steps: 20, Warmup: 3, Repeats: 5}
+	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5}
 )
 
 // Matrix lists the cells of models × optimizers × normalizations on a device,
