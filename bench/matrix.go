@@ -46,7 +46,7 @@ type Options struct {
 
 // Quick measures every cell briefly; Full more steadily.
 var (
-	Quick = Options{Steps: 4, Warmup: 1, Repeats: 3}
+	Quick = Options{Steps: 10, Warmup: 2, Repeats: 5}
 	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5}
 )
 

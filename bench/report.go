@@ -47,13 +47,19 @@ func WriteTable(w io.Writer, results []Result, cmp []Comparison) error {
 		torch[c.Descent.Cell] = c.PyTorch.ImagesPerSec
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\toptimizer\tnormalization\tdevice\tbatch\timages/s\tpytorch images/s\tdescent/pytorch\t")
+	header := "model\toptimizer\tnormalization\tdevice\tbatch\timages/s\t"
+	if len(cmp) > 0 {
+		header += "pytorch images/s\tdescent/pytorch\t"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range results {
-		pt, ratio := "", ""
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.0f\t", r.Model, r.Optimizer, r.Normalization, r.Device, r.Batch, r.ImagesPerSec)
 		if v, ok := torch[r.Cell]; ok {
-			pt, ratio = fmt.Sprintf("%.0f", v), fmt.Sprintf("%.2f×", r.ImagesPerSec/v)
+			fmt.Fprintf(tw, "%.0f\t%.2f×\t", v, r.ImagesPerSec/v)
+		} else if len(cmp) > 0 {
+			fmt.Fprint(tw, "\t\t")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.0f\t%s\t%s\t\n", r.Model, r.Optimizer, r.Normalization, r.Device, r.Batch, r.ImagesPerSec, pt, ratio)
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }
