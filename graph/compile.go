@@ -281,22 +281,33 @@ func (p *bufferPool) give(b *Buffer) {
 // belongs to the forward node whose output gradient it reads: Gorgonia marks
 // each gradient node with the node it is the gradient of.
 type stepLabeler struct {
-	paramOf map[*gorgonia.Node]*Param
-	of      map[*gorgonia.Node]string
-	count   map[string]int
+	paramOf  map[*gorgonia.Node]*Param
+	of       map[*gorgonia.Node]string
+	backward map[*gorgonia.Node]bool
+	count    map[string]int
 }
 
 func newStepLabeler(paramOf map[*gorgonia.Node]*Param) *stepLabeler {
-	return &stepLabeler{paramOf: paramOf, of: map[*gorgonia.Node]string{}, count: map[string]int{}}
+	return &stepLabeler{paramOf: paramOf, of: map[*gorgonia.Node]string{}, backward: map[*gorgonia.Node]bool{}, count: map[string]int{}}
 }
 
 func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (string, bool) {
+	// A backward temporary that is no gradient itself (batch norm's sums)
+	// passes its layer on to the steps that read it.
+	inherit := func(name string) (string, bool) {
+		l.of[n], l.backward[n] = name, true
+		return name, true
+	}
 	for _, a := range args {
 		for _, f := range a.DerivOf() {
 			if name, ok := l.of[f]; ok {
-				l.of[n] = name
-				return name, true
+				return inherit(name)
 			}
+		}
+	}
+	for _, a := range args {
+		if l.backward[a] {
+			return inherit(l.of[a])
 		}
 	}
 	for _, a := range args {
