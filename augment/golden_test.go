@@ -38,7 +38,6 @@ func (g goldenTensor) image(t *testing.T) data.Image {
 	return m
 }
 
-
 // intAttr reads a whole-number attribute.
 func (g goldenCase) intAttr(t *testing.T, key string) int {
 	t.Helper()
