@@ -30,15 +30,7 @@ import (
 // explicitly, ParamRegion hands them to device-side optimizers).
 
 // deviceRuntime is what the device backend needs from a device.
-type deviceRuntime interface {
-	launch.Queue
-	Alloc(bytes int64) (cuda.Ptr, error)
-	Free(p cuda.Ptr) error
-	Upload(dst cuda.Ptr, src []float32) error
-	UploadBytes(dst cuda.Ptr, src []byte) error
-	// Download waits for the queued work and copies len(dst) floats from src.
-	Download(dst []float32, src cuda.Ptr) error
-}
+type deviceRuntime = launch.Device
 
 // graphRecorder is a runtime that can record queued work into a replayable
 // graph (CUDA graphs): BeginCapture, queue, EndCapture.

@@ -17,12 +17,7 @@ import (
 // build (target_nogpu_test.go), the GPU with -tags gpu (target_gpu_test.go), so
 // that one suite checks both against the Go twins.
 type testTarget interface {
-	launch.Queue
-	Alloc(bytes int64) (cuda.Ptr, error)
-	Free(p cuda.Ptr) error
-	Upload(dst cuda.Ptr, src []float32) error
-	UploadBytes(dst cuda.Ptr, src []byte) error
-	Download(dst []float32, src cuda.Ptr) error
+	launch.Device
 	DownloadBytes(dst []byte, src cuda.Ptr) error
 }
 

@@ -19,6 +19,18 @@ type Queue interface {
 	Gemm(g cuda.ColMajor, alpha, beta float32) error
 }
 
+// Device is a Queue with memory: the GPU runtime, or the CPU emulation of the
+// .cu sources in tests.
+type Device interface {
+	Queue
+	Alloc(bytes int64) (cuda.Ptr, error)
+	Free(p cuda.Ptr) error
+	Upload(dst cuda.Ptr, src []float32) error
+	UploadBytes(dst cuda.Ptr, src []byte) error
+	// Download waits for the queued work and copies len(dst) floats from src.
+	Download(dst []float32, src cuda.Ptr) error
+}
+
 // Gemm queues the row-major GEMM of kernels.Gemm.
 func Gemm(q Queue, transA, transB bool, m, n, k int, alpha float32, a cuda.Ptr, lda int, b cuda.Ptr, ldb int, beta float32, c cuda.Ptr, ldc int) error {
 	return q.Gemm(cuda.RowMajorGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc), alpha, beta)
