@@ -12,8 +12,12 @@ import (
 	"strings"
 )
 
-// PyTorchScript is the path of the comparison script inside the repository.
+// PyTorchScript is the path of the comparison script: $DESCENT_TORCH_SCRIPT,
+// else its place in the repository the binary was built from.
 func PyTorchScript() string {
+	if p := os.Getenv("DESCENT_TORCH_SCRIPT"); p != "" {
+		return p
+	}
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "pytorch", "throughput.py")
 }
