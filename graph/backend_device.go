@@ -634,11 +634,10 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 			if !training {
 				return []cuda.Launch{launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[3]), dp.ptr(out))}
 			}
-			// The CUDA kernel recomputes the sums that in[2] holds; a twin of
-			// BatchNormBackwardData would save that pass.
+			sums := dp.ptr(in[2]) // Σ dy·x̂ and Σ dy, from bnSumsKernel
 			return []cuda.Launch{
 				launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
-				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, dp.ptr(out), 0, 0),
+				launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
 			}
 		}), bc, true
 

@@ -84,6 +84,20 @@ KERNEL void BatchNormBackward(int n, int c, int l, const float* x, const float* 
 	}
 }
 
+// BatchNormBackwardData: dx from the sums BatchNormBackward returns as dgamma
+// (Σ dy·x̂) and dbeta (Σ dy), one thread per element.
+KERNEL void BatchNormBackwardData(int n, int c, int l, const float* x, const float* gamma, const float* dy,
+	const float* saveMean, const float* saveInvStd, const float* dgamma, const float* dbeta, float* dx) {
+	double m = (double)n * (double)l;
+	FOR_EACH(e, n * c * l) {
+		int ch = e / l % c;
+		double invStd = (double)saveInvStd[ch];
+		double a = (double)(gamma ? gamma[ch] : 1.0f) * invStd;
+		float slope = (float)(a * invStd * (double)dgamma[ch] / m), offset = (float)(a * (double)dbeta[ch] / m);
+		dx[e] = (float)a * dy[e] - slope * (x[e] - saveMean[ch]) - offset;
+	}
+}
+
 KERNEL void BatchNormBackwardEval(int n, int c, int l, const float* gamma, const float* runVar, float eps,
 	const float* dy, float* dx) {
 	FOR_EACH(e, n * c * l) {

@@ -78,6 +78,13 @@ func TestBatchNorm(t *testing.T) {
 			d.run(launch.BatchNormBackward(n, c, l, px, pgam, pdy, pmean, pinv, pdx, 0, 0))
 			near(t, name("BatchNormBackward dx only %v", shape), d.get(pdx, size), dx, 1e-5)
 
+			// dx from the γ-free sums, as the graph computes it.
+			sumsDg, sumsDb := make([]float32, c), make([]float32, c)
+			kernels.BatchNormBackward(n, c, l, x, nil, dy, mean, invStd, nil, sumsDg, sumsDb)
+			kernels.BatchNormBackwardData(n, c, l, x, g, dy, mean, invStd, sumsDg, sumsDb, dx)
+			d.run(launch.BatchNormBackwardData(n, c, l, px, pgam, pdy, pmean, pinv, d.from(sumsDg), d.from(sumsDb), pdx))
+			near(t, name("BatchNormBackwardData %v affine=%t", shape, affine), d.get(pdx, size), dx, 1e-5)
+
 			kernels.BatchNormBackwardEval(n, c, l, g, variance, eps, dy, dx)
 			d.run(launch.BatchNormBackwardEval(n, c, l, pgam, pvar, eps, pdy, pdx))
 			near(t, name("BatchNormBackwardEval %v affine=%t", shape, affine), d.get(pdx, size), dx, 1e-6)

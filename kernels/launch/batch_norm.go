@@ -20,6 +20,9 @@ func BatchNormForwardEval(n, c, l int, x, gamma, beta, runMean, runVar cuda.Ptr,
 func BatchNormBackward(n, c, l int, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta cuda.Ptr) cuda.Launch {
 	return perChannel("BatchNormBackward", c, i(n), i(c), i(l), p(x), p(gamma), p(dy), p(saveMean), p(saveInvStd), p(dx), p(dgamma), p(dbeta))
 }
+func BatchNormBackwardData(n, c, l int, x, gamma, dy, saveMean, saveInvStd, dgamma, dbeta, dx cuda.Ptr) cuda.Launch {
+	return elementwise("BatchNormBackwardData", n*c*l, i(n), i(c), i(l), p(x), p(gamma), p(dy), p(saveMean), p(saveInvStd), p(dgamma), p(dbeta), p(dx))
+}
 func BatchNormBackwardEval(n, c, l int, gamma, runVar cuda.Ptr, eps float32, dy, dx cuda.Ptr) cuda.Launch {
 	return elementwise("BatchNormBackwardEval", n*c*l, i(n), i(c), i(l), p(gamma), p(runVar), f(eps), p(dy), p(dx))
 }
