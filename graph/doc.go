@@ -4,9 +4,10 @@
 //
 // A model is built once with a Builder: Input, named Params, and the ops
 // Conv2D, Linear, BatchNorm, Dropout, MaxPool2D, AvgPool2D, GlobalAvgPool,
-// Activate (ReLU, leaky ReLU, tanh, sigmoid), Flatten, Add and
-// SoftmaxCrossEntropy. Finish adds the loss and lets gorgonia.Grad build the
-// backward graph from each op's symbolic gradient.
+// Activate (ReLU, leaky ReLU, tanh, sigmoid), Flatten, Add,
+// SoftmaxCrossEntropy and MeanSquaredError. Finish (classification) or
+// FinishRegression adds the loss and lets gorgonia.Grad build the backward
+// graph from each op's symbolic gradient.
 //
 // A Machine compiles the graph on first use for each batch size and mode
 // (training or evaluation) into a Program: the nodes the outputs need, in
