@@ -237,7 +237,7 @@ func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 	start := time.Now()
 	var bar *progressbar.ProgressBar
 	if r.progress {
-		bar = progressbar.NewOptions(loader.Len(), progressbar.OptionSetWriter(os.Stderr),
+		bar = progressbar.NewOptions(r.data.Train.Len(), progressbar.OptionSetWriter(os.Stderr), // images
 			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, r.cfg.Epochs)),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
