@@ -11,22 +11,6 @@ import (
 // optimLen spans several OptimGrain chunks plus a partial one.
 const optimLen = 2*OptimGrain + 123
 
-func randomVec(rng *rand.Rand, n int, lo, hi float64) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = lo + (hi-lo)*rng.Float64()
-	}
-	return x
-}
-
-func toT[T Float](x []float64) []T {
-	y := make([]T, len(x))
-	for i, v := range x {
-		y[i] = T(v)
-	}
-	return y
-}
-
 // closeTo fails t when got and want differ by more than atol + rtol·|want| anywhere.
 func closeTo[T Float](t *testing.T, what string, got []T, want []float64, rtol, atol float64) {
 	t.Helper()
@@ -44,11 +28,11 @@ type optimCase struct{ w, g, s1, s2, s3 []float64 }
 func newOptimCase(seed uint64) optimCase {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	return optimCase{
-		w:  randomVec(rng, optimLen, -2, 2),
-		g:  randomVec(rng, optimLen, -1, 1),
-		s1: randomVec(rng, optimLen, 0.1, 1),
-		s2: randomVec(rng, optimLen, 0.1, 1),
-		s3: randomVec(rng, optimLen, 0.1, 1),
+		w:  uniformSlice(rng, optimLen, -2, 2),
+		g:  uniformSlice(rng, optimLen, -1, 1),
+		s1: uniformSlice(rng, optimLen, 0.1, 1),
+		s2: uniformSlice(rng, optimLen, 0.1, 1),
+		s3: uniformSlice(rng, optimLen, 0.1, 1),
 	}
 }
 
@@ -72,10 +56,10 @@ func testOptimKernels[T Float](t *testing.T) {
 		}{{0, 0, false, false}, {0.9, 0.1, false, false}, {0.9, 0, true, false}, {0.9, 0.3, false, true}} {
 			t.Run(fmt.Sprintf("%+v", tc), func(t *testing.T) {
 				lr, wd := 0.05, 0.01
-				w, g := toT[T](c.w), toT[T](c.g)
+				w, g := asType[T](c.w), asType[T](c.g)
 				var buf []T
 				if tc.momentum != 0 {
-					buf = toT[T](c.s1)
+					buf = asType[T](c.s1)
 				}
 				SGD(w, g, buf, lr, tc.momentum, tc.dampening, wd, tc.nesterov, tc.first)
 				wantW, wantB := make([]float64, n), make([]float64, n)
@@ -105,7 +89,7 @@ func testOptimKernels[T Float](t *testing.T) {
 
 	t.Run("Adagrad", func(t *testing.T) {
 		clr, wd, eps := 0.1, 0.02, 1e-10
-		w, g, sum := toT[T](c.w), toT[T](c.g), toT[T](c.s1)
+		w, g, sum := asType[T](c.w), asType[T](c.g), asType[T](c.s1)
 		Adagrad(w, g, sum, clr, wd, eps)
 		for i := range n {
 			d := c.g[i] + wd*c.w[i]
@@ -117,7 +101,7 @@ func testOptimKernels[T Float](t *testing.T) {
 
 	t.Run("Adadelta", func(t *testing.T) {
 		lr, rho, eps, wd := 1.0, 0.9, 1e-6, 0.01
-		w, g, sq, acc := toT[T](c.w), toT[T](c.g), toT[T](c.s1), toT[T](c.s2)
+		w, g, sq, acc := asType[T](c.w), asType[T](c.g), asType[T](c.s1), asType[T](c.s2)
 		Adadelta(w, g, sq, acc, lr, rho, eps, wd)
 		for i := range n {
 			d := c.g[i] + wd*c.w[i]
@@ -143,13 +127,13 @@ func testOptimKernels[T Float](t *testing.T) {
 				for i := range ga {
 					ga[i] = 0.5 * math.Sqrt(c.s1[i])
 				}
-				w, g, sq := toT[T](c.w), toT[T](c.g), toT[T](c.s1)
+				w, g, sq := asType[T](c.w), asType[T](c.g), asType[T](c.s1)
 				var gaT, buf []T
 				if tc.centered {
-					gaT = toT[T](ga)
+					gaT = asType[T](ga)
 				}
 				if tc.momentum != 0 {
-					buf = toT[T](c.s3)
+					buf = asType[T](c.s3)
 				}
 				RMSProp(w, g, sq, gaT, buf, lr, alpha, eps, wd, tc.momentum)
 				for i := range n {
@@ -178,14 +162,14 @@ func testOptimKernels[T Float](t *testing.T) {
 			t.Run(fmt.Sprintf("Adam/decoupled=%v/amsgrad=%v", decoupled, amsgrad), func(t *testing.T) {
 				lr, b1, b2, eps, wd := 0.01, 0.9, 0.999, 1e-8, 0.05
 				step := int64(3)
-				w, g, m, v := toT[T](c.w), toT[T](c.g), toT[T](c.s1), toT[T](c.s2)
+				w, g, m, v := asType[T](c.w), asType[T](c.g), asType[T](c.s1), asType[T](c.s2)
 				vmaxStart := make([]float64, n)
 				for i := range vmaxStart {
 					vmaxStart[i] = c.s3[i] * (0.5 + float64(i%2)) // some below v, some above
 				}
 				var vmax []T
 				if amsgrad {
-					vmax = toT[T](vmaxStart)
+					vmax = asType[T](vmaxStart)
 				}
 				if decoupled {
 					AdamW(w, g, m, v, vmax, lr, b1, b2, eps, wd, step)
@@ -221,7 +205,7 @@ func testOptimKernels[T Float](t *testing.T) {
 		wm := append([]float64{0}, c.w...) // sign(0) = 0
 		gm := append([]float64{0.25}, c.g...)
 		for _, l1 := range []float64{0, 0.1} {
-			w, g := toT[T](wm), toT[T](gm)
+			w, g := asType[T](wm), asType[T](gm)
 			const l2 = 0.02
 			PenaltyGrad(w, g, l1, l2)
 			want := make([]float64, len(wm))
@@ -239,7 +223,7 @@ func testOptimKernels[T Float](t *testing.T) {
 	})
 
 	t.Run("Reductions", func(t *testing.T) {
-		x := toT[T](c.g)
+		x := asType[T](c.g)
 		partial := make([]float64, Chunks(len(x), OptimGrain))
 		var abs, sq float64
 		for _, v := range x {
@@ -267,14 +251,14 @@ func testOptimKernels[T Float](t *testing.T) {
 	})
 
 	t.Run("GradScaleClamp", func(t *testing.T) {
-		x := toT[T](c.w)
+		x := asType[T](c.w)
 		GradScale(x, 0.5)
 		want := make([]float64, n)
 		for i, v := range c.w {
 			want[i] = 0.5 * v
 		}
 		closeTo(t, "Scale", x, want, rtol, atol)
-		x = toT[T](c.w)
+		x = asType[T](c.w)
 		GradClamp(x, 0.75)
 		for i, v := range c.w {
 			want[i] = math.Max(-0.75, math.Min(0.75, v))
@@ -292,7 +276,7 @@ func TestOptimKernelsDeterministic(t *testing.T) {
 	c := newOptimCase(2)
 	run := func(procs int) ([]float32, float64) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		w, g, m, v, vmax := toT[float32](c.w), toT[float32](c.g), toT[float32](c.s1), toT[float32](c.s2), toT[float32](c.s3)
+		w, g, m, v, vmax := asType[float32](c.w), asType[float32](c.g), asType[float32](c.s1), asType[float32](c.s2), asType[float32](c.s3)
 		Adam(w, g, m, v, vmax, 0.01, 0.9, 0.999, 1e-8, 0.01, 5)
 		return w, SumSquares(w, make([]float64, Chunks(len(w), OptimGrain)))
 	}
