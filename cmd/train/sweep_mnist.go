@@ -189,15 +189,11 @@ func (lg stepLog) finalLoss() float64 {
 // gradient ends the run early and is recorded in Diverged, not returned as an
 // error: showing divergence is what some sweeps are for.
 func trainSteps(r *run, steps int, each func(step int)) (stepLog, error) {
-	loader, err := r.cfg.loader(r.data, r.data.Train, r.batch, true)
-	if err != nil {
-		return stepLog{}, err
-	}
 	var lg stepLog
 	labels := &graph.Buffer{}
 	start := time.Now()
 	for epoch := 1; len(lg.Loss) < steps && lg.Diverged == 0; epoch++ {
-		for b := range loader.Epoch(epoch) {
+		for b := range r.trainLoader.Epoch(epoch) {
 			step := len(lg.Loss) + 1
 			var hook func()
 			if each != nil {

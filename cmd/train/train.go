@@ -24,14 +24,16 @@ type run struct {
 	log      io.Writer
 	progress bool
 
-	data     *dataset
-	batch    int
-	model    *graph.Model
-	machine  *graph.Machine
-	opt      *solvers.Optimizer
-	schedule solvers.Schedule
-	history  []epochMetrics
-	epoch    int // epochs completed
+	data        *dataset
+	batch       int
+	trainLoader *augment.Loader                   // shuffled, augmented
+	evalLoaders map[*data.Dataset]*augment.Loader // one per split, made on first use
+	model       *graph.Model
+	machine     *graph.Machine
+	opt         *solvers.Optimizer
+	schedule    solvers.Schedule
+	history     []epochMetrics
+	epoch       int // epochs completed
 }
 
 // setup builds data, model, machine, optimizer and schedule from cfg.
@@ -53,7 +55,7 @@ func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	if r.batch == 1 && cfg.Norm == "batch" {
 		return nil, fmt.Errorf("flag -batch 1: batch normalization needs batches of two or more; add -norm none")
 	}
-	if _, err := cfg.trainTransform(r.data); err != nil {
+	if r.trainLoader, err = cfg.loader(r.data, r.data.Train, r.batch, true); err != nil {
 		return nil, err
 	}
 	if r.model, err = cfg.buildModel(r.data.C, r.data.H, r.data.W, len(r.data.Classes), r.batch); err != nil {
@@ -232,7 +234,7 @@ func (r *run) step(b *augment.Batch, labels *graph.Buffer, onGradients func()) (
 }
 
 // trainEpoch runs one epoch and returns its metrics.
-func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
+func (r *run) trainEpoch() (epochMetrics, error) {
 	epoch := r.epoch + 1
 	start := time.Now()
 	var bar *progressbar.ProgressBar
@@ -247,7 +249,7 @@ func (r *run) trainEpoch(loader *augment.Loader) (epochMetrics, error) {
 	var correct, seen int
 	labels := &graph.Buffer{}
 	lr := r.opt.LR(0)
-	for b := range loader.Epoch(epoch) {
+	for b := range r.trainLoader.Epoch(epoch) {
 		loss, ok, err := r.step(b, labels, nil)
 		if err != nil {
 			return epochMetrics{}, fmt.Errorf("epoch %d, batch %d: %w", epoch, b.Index+1, err)
@@ -274,9 +276,15 @@ func (r *run) evaluate(ds *data.Dataset) (loss, acc metric, err error) {
 	if ds.Len() == 0 {
 		return metric(math.NaN()), metric(math.NaN()), nil
 	}
-	loader, err := r.cfg.loader(r.data, ds, min(r.cfg.EvalBatch, ds.Len()), false)
-	if err != nil {
-		return 0, 0, err
+	loader := r.evalLoaders[ds]
+	if loader == nil {
+		if loader, err = r.cfg.loader(r.data, ds, min(r.cfg.EvalBatch, ds.Len()), false); err != nil {
+			return 0, 0, err
+		}
+		if r.evalLoaders == nil {
+			r.evalLoaders = map[*data.Dataset]*augment.Loader{}
+		}
+		r.evalLoaders[ds] = loader
 	}
 	labels := &graph.Buffer{}
 	var sum float64
@@ -296,15 +304,11 @@ func (r *run) evaluate(ds *data.Dataset) (loss, acc metric, err error) {
 // train runs the remaining epochs, then the final evaluation.
 func (r *run) train() (*finalMetrics, error) {
 	start := time.Now()
-	loader, err := r.cfg.loader(r.data, r.data.Train, r.batch, true)
-	if err != nil {
-		return nil, err
-	}
 	fmt.Fprintf(r.log, "%s on %s: %d train / %d val / %d test images of %d×%d×%d, %d classes; %d parameters; batch %d; %s on %s\n",
 		r.cfg.Model, r.cfg.Dataset, r.data.Train.Len(), r.data.Val.Len(), r.data.Test.Len(), r.data.C, r.data.H, r.data.W,
 		len(r.data.Classes), r.model.NumParams(), r.batch, r.cfg.Optimizer, r.machine.Backend.Name())
 	for r.epoch < r.cfg.Epochs {
-		m, err := r.trainEpoch(loader)
+		m, err := r.trainEpoch()
 		if err != nil {
 			return nil, err
 		}
@@ -326,6 +330,7 @@ func (r *run) train() (*finalMetrics, error) {
 		}
 	}
 	f := &finalMetrics{Epochs: r.epoch}
+	var err error
 	if f.TestLoss, f.TestAcc, err = r.evaluate(r.data.Test); err != nil {
 		return nil, err
 	}
