@@ -127,7 +127,7 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	}
 	mc := graph.NewMachine(m, backend)
 	rng := rand.New(rand.NewPCG(1, 2))
-	raw := make([]float32, shapeSize(shape))
+	raw := make([]float32, graph.ShapeSize(shape))
 	for i := range raw {
 		raw[i] = rng.Float32()
 	}
@@ -178,12 +178,4 @@ func medianOf(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func shapeSize(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

@@ -384,7 +384,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	written := map[*float32]bool{}
 	for _, s := range p.Steps {
 		for _, buf := range append([]*Buffer{s.Out}, s.In...) {
-			if n := shapeSize(buf.Shape); n > math.MaxInt32 {
+			if n := ShapeSize(buf.Shape); n > math.MaxInt32 {
 				return nil, fmt.Errorf("%s: a tensor of %v (%d elements) exceeds the CUDA kernels' limit of 2³¹−1 elements", s.Name, buf.Shape, n)
 			}
 		}
@@ -412,10 +412,10 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	region(p.Logits)
 	var input, labels int64
 	if p.Input != nil {
-		input = plan.Reserve(int64(4 * shapeSize(p.Input.Shape)))
+		input = plan.Reserve(int64(4 * ShapeSize(p.Input.Shape)))
 	}
 	if p.Labels != nil {
-		labels = plan.Reserve(int64(4 * shapeSize(p.Labels.Shape)))
+		labels = plan.Reserve(int64(4 * ShapeSize(p.Labels.Shape)))
 	}
 
 	// Lower the steps; their scratch and seeds are laid out after the buffers.

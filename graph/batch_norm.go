@@ -42,7 +42,7 @@ func BatchNorm(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOpti
 	return apply(k, x, stats, gamma, beta)
 }
 
-func channels(x []int) (n, c, l int) { return x[0], x[1], shapeSize(x[2:]) }
+func channels(x []int) (n, c, l int) { return x[0], x[1], ShapeSize(x[2:]) }
 
 // bnStatsKernel: (x, running mean, running var) → 2×C (mean, biased variance).
 type bnStatsKernel struct {

@@ -249,7 +249,7 @@ func capOf(b *Buffer) int {
 
 // take gives b (whose Shape is set) storage of exactly its size.
 func (p *bufferPool) take(b *Buffer) {
-	n := shapeSize(b.Shape)
+	n := ShapeSize(b.Shape)
 	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i]) >= n })
 	var s *Buffer
 	if i < len(p.free) {

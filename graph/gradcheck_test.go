@@ -13,7 +13,7 @@ import (
 func TestGradients(t *testing.T) {
 	type build func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error)
 	x4 := func(h *opHarness, rng *rand.Rand, shape ...int) *gorgonia.Node {
-		return h.arg("x", Weight, randVals(rng, shapeSize(shape)), shape...)
+		return h.arg("x", Weight, randVals(rng, ShapeSize(shape)), shape...)
 	}
 	conv := func(opt ConvOptions, bias bool, r, s int) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
@@ -120,7 +120,7 @@ func TestGradients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h.finish(out, randVals(rng, shapeSize(out.Shape())))
+			h.finish(out, randVals(rng, ShapeSize(out.Shape())))
 			h.gradCheck(c.training, 1e-5)
 		})
 	}

@@ -132,7 +132,7 @@ func (k biasGradKernel) inferShape(in [][]int) ([]int, error) { return []int{in[
 func (k biasGradKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 	s := in[0].Shape
 	n, c := s[0], s[1]
-	l := shapeSize(s[2:])
+	l := ShapeSize(s[2:])
 	if out.F32 != nil {
 		kernels.BiasBackwardNCL(n, c, l, in[0].F32, out.F32)
 	} else {

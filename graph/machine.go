@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Backend runs compiled Programs on a device.
@@ -78,11 +79,11 @@ func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
 		return nil, fmt.Errorf("input batch of shape %v and dtype %v, the model takes %v of %v", x.Shape, x.Dtype(), mc.Model.Input.Shape(), mc.Model.Dtype)
 	}
 	want := mc.Model.Input.Shape()
-	if !sameShape(x.Shape[1:], want[1:]) || x.Len() != shapeSize(x.Shape) {
+	if !slices.Equal(x.Shape[1:], want[1:]) || x.Len() != ShapeSize(x.Shape) {
 		return nil, fmt.Errorf("input batch of shape %v, the model takes N×%v", x.Shape, []int(want[1:]))
 	}
 	n := x.Shape[0]
-	if labels.Len() != n*shapeSize(mc.Model.Labels.Shape()[1:]) || labels.Dtype() != mc.Model.Dtype {
+	if labels.Len() != n*ShapeSize(mc.Model.Labels.Shape()[1:]) || labels.Dtype() != mc.Model.Dtype {
 		return nil, fmt.Errorf("%d labels for a batch of %d", labels.Len(), n)
 	}
 	p, err := mc.Program(n, training)

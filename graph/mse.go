@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"gorgonia.org/gorgonia"
 )
@@ -20,7 +21,7 @@ func (k mseKernel) dims() []int     { return []int{k.rank, k.rank, 0} }
 func (k mseKernel) diffWRT() []bool { return []bool{true, false} }
 
 func (k mseKernel) inferShape(in [][]int) ([]int, error) {
-	if !sameShape(in[0], in[1]) {
+	if !slices.Equal(in[0], in[1]) {
 		return nil, shapeError("mean squared error", "prediction", in[0], "target", in[1])
 	}
 	return []int{}, nil

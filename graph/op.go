@@ -179,24 +179,13 @@ func view[T kernels.Float](b *Buffer) []T {
 	return any(b.F64).([]T)
 }
 
-func shapeSize(s []int) int {
+// ShapeSize is the number of elements of a tensor of the given shape.
+func ShapeSize(shape []int) int {
 	n := 1
-	for _, d := range s {
+	for _, d := range shape {
 		n *= d
 	}
 	return n
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // noGrad is embedded by kernels that only appear in the backward graph.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"gorgonia.org/gorgonia"
 
@@ -20,7 +21,7 @@ func (k flattenKernel) String() string  { return fmt.Sprintf("flatten(rank=%d)",
 func (k flattenKernel) dims() []int     { return []int{k.rank, 2} }
 func (k flattenKernel) diffWRT() []bool { return []bool{true} }
 func (k flattenKernel) inferShape(in [][]int) ([]int, error) {
-	return []int{in[0][0], shapeSize(in[0][1:])}, nil
+	return []int{in[0][0], ShapeSize(in[0][1:])}, nil
 }
 func (k flattenKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 	out.CopyFrom(in[0])
@@ -57,7 +58,7 @@ func (k addKernel) String() string  { return fmt.Sprintf("add(rank=%d)", k.rank)
 func (k addKernel) dims() []int     { return []int{k.rank, k.rank, k.rank} }
 func (k addKernel) diffWRT() []bool { return []bool{true, true} }
 func (k addKernel) inferShape(in [][]int) ([]int, error) {
-	if !sameShape(in[0], in[1]) {
+	if !slices.Equal(in[0], in[1]) {
 		return nil, fmt.Errorf("add: shapes %v and %v differ", in[0], in[1])
 	}
 	return in[0], nil

@@ -44,7 +44,7 @@ func (c *Context) within(local string) *Context {
 
 // param adds a parameter filled by init.
 func (c *Context) param(local string, kind graph.ParamKind, shape []int, init Init) (*gorgonia.Node, error) {
-	vals := make([]float64, shapeSize(shape))
+	vals := make([]float64, graph.ShapeSize(shape))
 	if err := init.Fill(vals, shape, c.Rng); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.name(local), err)
 	}
@@ -117,12 +117,4 @@ func shapeErr(ctx *Context, what string, got []int, want string) error {
 		name = "(top)"
 	}
 	return fmt.Errorf("layer %s (%s): input shape %v, want %s", name, what, got, want)
-}
-
-func shapeSize(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

@@ -36,7 +36,7 @@ func TestInitStatistics(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := make([]float64, shapeSize(shape))
+			w := make([]float64, graph.ShapeSize(shape))
 			if err := c.init.Fill(w, shape, rand.New(rand.NewPCG(1, 1))); err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 
 	"gorgonia.org/gorgonia"
 
@@ -107,7 +108,7 @@ func (l Residual) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) 
 			return nil, err
 		}
 	}
-	if !equalShapes(y.Shape(), short.Shape()) {
+	if !slices.Equal(y.Shape(), short.Shape()) {
 		return nil, fmt.Errorf("layer %s (residual): body output %v and shortcut %v differ", ctx.prefix, y.Shape(), short.Shape())
 	}
 	if y, err = graph.Add(y, short); err != nil {
@@ -118,5 +119,3 @@ func (l Residual) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) 
 	}
 	return l.Post.Build(ctx, y)
 }
-
-func equalShapes(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
