@@ -105,8 +105,8 @@ func (h *opHarness) finish(out *gorgonia.Node, upstream []float64) {
 	h.model = m
 }
 
-// run compiles and runs the harness once and returns the loss.
-func (h *opHarness) run(training bool) float64 {
+// program compiles and runs the harness once.
+func (h *opHarness) program(training bool) *Program {
 	p, err := compile(h.model, 1, training, true)
 	if err != nil {
 		h.t.Fatal(err)
@@ -114,19 +114,12 @@ func (h *opHarness) run(training bool) float64 {
 	if err := (CPU{}).Run(p, 0); err != nil {
 		h.t.Fatal(err)
 	}
-	return p.Loss.At(0)
+	return p
 }
 
-func (h *opHarness) output(training bool) *Buffer {
-	p, err := compile(h.model, 1, training, true)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := (CPU{}).Run(p, 0); err != nil {
-		h.t.Fatal(err)
-	}
-	return p.Logits
-}
+// run returns the loss of one run; output its op's output.
+func (h *opHarness) run(training bool) float64    { return h.program(training).Loss.At(0) }
+func (h *opHarness) output(training bool) *Buffer { return h.program(training).Logits }
 
 // gradCheck compares each trainable argument's analytic gradient with central
 // finite differences of the loss (float64).
