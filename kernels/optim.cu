@@ -5,13 +5,16 @@
 // laid out at the same offsets, each tensor starting on a multiple of chunk
 // elements; the padding between tensors is zero and stays zero). Parameter
 // groups: group[i/chunk] picks the row of hyper holding element i's
-// hyperparameters, already converted to float as optim.go converts them; group
-// NULL means row 0 everywhere. Optional state (momentum buffers, AMSGrad's
+// hyperparameters, already converted to float as optim.go converts them; a
+// negative group leaves its chunks alone (parameters outside the optimizer);
+// group NULL means row 0 everywhere. Optional state (momentum buffers, AMSGrad's
 // maximum, RMSProp's average gradient) may be NULL when no group uses it.
 #include "descent.cuh"
 
+// hyper_row is element i's row of hyper, or NULL when its group is negative.
 __device__ inline const float* hyper_row(const float* hyper, int stride, const int* group, int chunk, int i) {
-	return hyper + (group ? group[i / chunk] : 0) * stride;
+	int row = group ? group[i / chunk] : 0;
+	return row < 0 ? 0 : hyper + row * stride;
 }
 
 // SGD rows: rate, momentum, 1−dampening, weight decay, nesterov (0/1), first
@@ -20,6 +23,7 @@ __device__ inline const float* hyper_row(const float* hyper, int stride, const i
 KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, SGD_HYPER, group, chunk, i);
+		if (!h) continue;
 		float rate = h[0], mu = h[1], keep = h[2], wd = h[3];
 		if (h[6] == 0) {
 			w[i] -= rate * (g[i] + wd * w[i]);
@@ -38,6 +42,7 @@ KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const 
 KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADAGRAD_HYPER, group, chunk, i);
+		if (!h) continue;
 		float d = g[i] + h[1] * w[i];
 		sum[i] += d * d;
 		w[i] += h[0] * d / (sqrtf(sum[i]) + h[2]);
@@ -51,6 +56,7 @@ KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta
 	const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADADELTA_HYPER, group, chunk, i);
+		if (!h) continue;
 		float rate = h[0], r = h[1], keep = h[2], e = h[3], wd = h[4];
 		float wi = w[i];
 		float d = g[i] + wd * wi;
@@ -70,6 +76,7 @@ KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, 
 	const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, RMSPROP_HYPER, group, chunk, i);
+		if (!h) continue;
 		float rate = h[0], a = h[1], keep = h[2], e = h[3], wd = h[4], mu = h[5];
 		float wi = w[i];
 		float d = g[i] + wd * wi;
@@ -97,6 +104,7 @@ KERNEL void Adam(float* w, const float* g, float* m, float* v, float* vmax, cons
 	const int* group, int chunk, int n) {
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADAM_HYPER, group, chunk, i);
+		if (!h) continue;
 		float negStep = h[0], epsB = h[1], b1 = h[2], keep1 = h[3], b2 = h[4], keep2 = h[5];
 		float wd = h[6], s = h[7];
 		float wi = w[i] * s;

@@ -19,7 +19,8 @@ type flatRegion struct {
 }
 
 // optimCase holds two tensors in two parameter groups with different
-// hyperparameters, the layout the fused kernels expect.
+// hyperparameters and a third outside the optimizer (group −1, which the
+// kernels must leave alone), the layout the fused kernels expect.
 type optimCase struct {
 	d       *device
 	sizes   []int
@@ -29,9 +30,9 @@ type optimCase struct {
 }
 
 func newOptimCase(d *device) *optimCase {
-	c := &optimCase{d: d, sizes: []int{1500, 333}}
+	c := &optimCase{d: d, sizes: []int{1500, 333, 700}}
 	c.offsets, c.total = launch.FlatLayout(c.sizes)
-	table := launch.GroupTable(c.offsets, c.sizes, []int{0, 1}, c.total)
+	table := launch.GroupTable(c.offsets, c.sizes, []int{0, 1, -1}, c.total)
 	b := make([]byte, 4*len(table))
 	for i, g := range table {
 		binary.LittleEndian.PutUint32(b[4*i:], uint32(g))
@@ -41,6 +42,7 @@ func newOptimCase(d *device) *optimCase {
 }
 
 // region fills each tensor from fill (nil: zeros) and uploads the region.
+// The frozen tensor starts with a NaN, which an update would spread.
 func (c *optimCase) region(fill func() float32) *flatRegion {
 	h := make([]float32, c.total)
 	if fill != nil {
@@ -49,6 +51,7 @@ func (c *optimCase) region(fill func() float32) *flatRegion {
 				h[i] = fill()
 			}
 		}
+		h[c.offsets[2]] = float32(math.NaN())
 	}
 	return &flatRegion{host: h, dev: c.d.from(h)}
 }
@@ -116,7 +119,7 @@ func TestOptimizers(t *testing.T) {
 			g := c.region(normal)
 			clr := []float64{0.1 / (1 + float64(step-1)*0.01), 0.3}
 			wd := []float64{0, 1e-3}
-			for k := range c.sizes {
+			for k := range clr {
 				kernels.Adagrad(c.tensor(w, k), c.tensor(g, k), c.tensor(sum, k), clr[k], wd[k], 1e-10)
 			}
 			hyper := c.hyper(launch.AdagradHyper(clr[0], wd[0], 1e-10), launch.AdagradHyper(clr[1], wd[1], 1e-10))

@@ -30,6 +30,8 @@ func FlatLayout(sizes []int) (offsets []int, total int) {
 
 // GroupTable gives each OptimChunk of a region of total elements the group of
 // the tensor it belongs to; chunks of no tensor get group 0 (they hold zeros).
+// A negative group marks a tensor the kernels leave alone (a parameter outside
+// the optimizer).
 func GroupTable(offsets, sizes, groups []int, total int) []int32 {
 	table := make([]int32, (total+OptimChunk-1)/OptimChunk)
 	for k, off := range offsets {
