@@ -22,15 +22,27 @@ import (
 // dropout seeds and scratch, laid out by a cuda.Plan that mirrors the CPU
 // buffer plan (buffers sharing storage on the host share it on the device).
 //
-// Transfers per run: the input batch and labels up; the loss and the logits
-// down. By default the parameters are the host's: their values go up before
-// each run and, after a training run, the gradients and the updated running
-// statistics come down, so host-side solvers work unchanged. SetResident(true)
-// keeps them on the device instead (PushParams/PullParams move them
-// explicitly, ParamRegion hands them to device-side optimizers).
+// Transfers per run: the input batch and labels up (staged through pinned
+// memory on a copy stream when the runtime can, so the copy overlaps the work
+// still queued, such as the previous step's parameter update), the dropout
+// seeds up, and 8 bytes down: the loss and the count of right predictions,
+// computed on the device; an evaluation run also brings the logits down. By
+// default the parameters are the host's: their values go up before each run
+// and, after a training run, the gradients and the updated running statistics
+// come down, so host-side solvers work unchanged. SetResident(true) keeps them
+// on the device instead (PushParams/PullParams move them explicitly,
+// ParamRegion hands them to device-side optimizers). A run allocates nothing
+// once its program is prepared.
 
 // deviceRuntime is what the device backend needs from a device.
 type deviceRuntime = launch.Device
+
+// stager is a runtime that uploads through pinned host memory on a copy
+// stream, ordered before the work queued after it (cuda.Runtime).
+type stager interface {
+	StageUpload(dst cuda.Ptr, src []float32) error
+	StageUploadBytes(dst cuda.Ptr, src []byte) error
+}
 
 // graphRecorder is a runtime that can record queued work into a replayable
 // graph (CUDA graphs): BeginCapture, queue, EndCapture.
@@ -51,6 +63,7 @@ type deviceBackend struct {
 	state     []*Param              // the other parameters
 	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad → device address
 	paramBase cuda.Ptr
+	flat      []float32 // host copy of the region, for gather and scatter
 	programs  map[*Program]*deviceProgram
 }
 
@@ -95,13 +108,16 @@ func (b *deviceBackend) warnOnce(key, format string, args ...any) {
 // ParamRegion is the device layout of the trainable parameters, the one the
 // fused optimizer kernels of kernels/launch (SGD, Adam, ...) update in a single
 // launch: Values and Grads each hold Total floats, Params[k] at element
-// Offsets[k] (launch.FlatLayout), with zeros between tensors. A device-side
-// optimizer allocates its state regions with the same layout.
+// Offsets[k] (launch.FlatLayout), with zeros between tensors, on Device. A
+// device-side optimizer allocates its state regions with the same layout and
+// queues its launches on Device, after the training run that left the
+// gradients.
 type ParamRegion struct {
 	Params        []*Param
 	Offsets       []int
 	Total         int
 	Values, Grads cuda.Ptr
+	Device        launch.Device
 }
 
 // allocParams lays out the parameters in one arena, once: the trainable ones
@@ -112,6 +128,7 @@ func (b *deviceBackend) allocParams() error {
 	}
 	var sizes []int
 	r := &b.region
+	r.Device = b.rt
 	for _, p := range b.model.Params {
 		if p.Trainable() {
 			r.Params = append(r.Params, p)
@@ -121,6 +138,7 @@ func (b *deviceBackend) allocParams() error {
 		}
 	}
 	r.Offsets, r.Total = launch.FlatLayout(sizes)
+	b.flat = make([]float32, r.Total)
 	var plan cuda.Plan
 	values, grads := plan.Reserve(int64(4*r.Total)), plan.Reserve(int64(4*r.Total))
 	stateAt := make([]int64, len(b.state))
@@ -145,24 +163,24 @@ func (b *deviceBackend) allocParams() error {
 	return b.rt.Upload(r.Grads, b.gather(func(p *Param) *Buffer { return p.Grad }))
 }
 
-// gather copies a buffer of each trainable parameter into a flat host region.
+// gather copies a buffer of each trainable parameter into the flat host
+// region (zeros between tensors) and returns it.
 func (b *deviceBackend) gather(of func(*Param) *Buffer) []float32 {
-	flat := make([]float32, b.region.Total)
+	clear(b.flat)
 	for k, p := range b.region.Params {
-		copy(flat[b.region.Offsets[k]:], of(p).F32)
+		copy(b.flat[b.region.Offsets[k]:], of(p).F32)
 	}
-	return flat
+	return b.flat
 }
 
 // scatter downloads a flat region into a buffer of each trainable parameter.
 func (b *deviceBackend) scatter(src cuda.Ptr, of func(*Param) *Buffer) error {
-	flat := make([]float32, b.region.Total)
-	if err := b.rt.Download(flat, src); err != nil {
+	if err := b.rt.Download(b.flat, src); err != nil {
 		return err
 	}
 	for k, p := range b.region.Params {
 		buf := of(p)
-		copy(buf.F32, flat[b.region.Offsets[k]:][:len(buf.F32)])
+		copy(buf.F32, b.flat[b.region.Offsets[k]:][:len(buf.F32)])
 	}
 	return nil
 }
@@ -247,8 +265,15 @@ type deviceProgram struct {
 	labels   cuda.Ptr
 	seeds    cuda.Ptr // one uint64 per dropout step, uploaded on each training run
 	dropouts []dropoutKernel
+	seedHost []byte // the seeds' host copy
 	work     cuda.Ptr
 	steps    []func(q launch.Queue) error
+	// results holds the loss (float32) and the count of right predictions
+	// (int32), written by the epilogue launches after the steps.
+	results  cuda.Ptr
+	epilogue []cuda.Launch
+	counts   bool // a classifier with labels: the epilogue counts right predictions
+	fetched  [8]byte
 	onHost   bool // some step falls back to its CPU kernel: no graph capture
 	replay   func() error
 	captured bool // capture was tried
@@ -275,17 +300,17 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 		return err
 	}
 	if p.Input != nil {
-		if err := b.rt.Upload(dp.input, p.Input.F32); err != nil {
+		if err := b.upload(dp.input, p.Input.F32); err != nil {
 			return fmt.Errorf("uploading the batch: %w", err)
 		}
 	}
 	if p.Labels != nil {
-		if !b.model.Regression {
+		if dp.counts {
 			if err := checkLabels(p.Labels.F32, p.Logits.Shape[1]); err != nil {
 				return err
 			}
 		}
-		if err := b.rt.Upload(dp.labels, p.Labels.F32); err != nil {
+		if err := b.upload(dp.labels, p.Labels.F32); err != nil {
 			return fmt.Errorf("uploading the labels: %w", err)
 		}
 	}
@@ -295,27 +320,46 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 		}
 	}
 	if len(dp.dropouts) > 0 {
-		seeds := make([]byte, 8*len(dp.dropouts))
 		for i, k := range dp.dropouts {
-			binary.LittleEndian.PutUint64(seeds[8*i:], k.stepSeed(iteration))
+			binary.LittleEndian.PutUint64(dp.seedHost[8*i:], k.stepSeed(iteration))
 		}
-		if err := b.rt.UploadBytes(dp.seeds, seeds); err != nil {
+		if err := b.uploadBytes(dp.seeds, dp.seedHost); err != nil {
 			return fmt.Errorf("uploading the dropout seeds: %w", err)
 		}
 	}
 	if err := b.execute(dp); err != nil {
 		return err
 	}
-	if err := b.rt.Download(p.Loss.F32, dp.ptr(p.Loss)); err != nil {
+	if err := b.rt.DownloadBytes(dp.fetched[:], dp.results); err != nil {
 		return fmt.Errorf("downloading the loss: %w", err)
 	}
-	if err := b.rt.Download(p.Logits.F32, dp.ptr(p.Logits)); err != nil {
-		return fmt.Errorf("downloading the logits: %w", err)
+	p.Loss.F32[0] = math.Float32frombits(binary.LittleEndian.Uint32(dp.fetched[:4]))
+	p.correct = int(int32(binary.LittleEndian.Uint32(dp.fetched[4:])))
+	p.countedCorrect = dp.counts
+	if !p.Training { // Evaluate hands the logits out
+		if err := b.rt.Download(p.Logits.F32, dp.ptr(p.Logits)); err != nil {
+			return fmt.Errorf("downloading the logits: %w", err)
+		}
 	}
 	if b.resident || !p.Training {
 		return nil
 	}
 	return b.pullTraining()
+}
+
+// upload copies src to dst, staged through pinned memory when the runtime can.
+func (b *deviceBackend) upload(dst cuda.Ptr, src []float32) error {
+	if s, ok := b.rt.(stager); ok {
+		return s.StageUpload(dst, src)
+	}
+	return b.rt.Upload(dst, src)
+}
+
+func (b *deviceBackend) uploadBytes(dst cuda.Ptr, src []byte) error {
+	if s, ok := b.rt.(stager); ok {
+		return s.StageUploadBytes(dst, src)
+	}
+	return b.rt.UploadBytes(dst, src)
 }
 
 // execute queues the steps: as a captured graph when the runtime records
@@ -332,9 +376,19 @@ func (b *deviceBackend) execute(dp *deviceProgram) error {
 	if dp.replay != nil {
 		return dp.replay()
 	}
+	return dp.queue(b.rt)
+}
+
+// queue queues dp's steps and its epilogue on q.
+func (dp *deviceProgram) queue(q launch.Queue) error {
 	for i, step := range dp.steps {
-		if err := step(b.rt); err != nil {
+		if err := step(q); err != nil {
 			return fmt.Errorf("step %d (%s): %w", i, dp.p.Steps[i].Name, err)
+		}
+	}
+	for _, l := range dp.epilogue {
+		if err := q.Launch(l); err != nil {
+			return fmt.Errorf("%s after the steps: %w", l.Kernel, err)
 		}
 	}
 	return nil
@@ -345,12 +399,7 @@ func capture(rec graphRecorder, q launch.Queue, dp *deviceProgram) (func() error
 	if err := rec.BeginCapture(); err != nil {
 		return nil, err
 	}
-	var queued error
-	for _, step := range dp.steps {
-		if queued = step(q); queued != nil {
-			break
-		}
-	}
+	queued := dp.queue(q)
 	replay, err := rec.EndCapture()
 	if queued != nil {
 		return nil, queued
@@ -435,6 +484,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		work = max(work, need)
 	}
 	seeds := plan.Reserve(int64(8 * len(dp.dropouts)))
+	results := plan.Reserve(8)
 	workOff := plan.Reserve(int64(4 * work))
 
 	base, err := b.rt.Alloc(plan.Size())
@@ -442,6 +492,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		return nil, fmt.Errorf("allocating %d bytes for the program: %w", plan.Size(), err)
 	}
 	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
+	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*len(dp.dropouts))
 	for s, off := range offsets {
 		dp.addr[s] = base.Add(off)
 	}
@@ -450,6 +501,11 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	}
 	for _, l := range lows {
 		dp.steps = append(dp.steps, l.run(dp))
+	}
+	dp.epilogue = []cuda.Launch{launch.Copy(dp.ptr(p.Loss), dp.results, 1)}
+	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
+	if dp.counts {
+		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, dp.results.Add(4)))
 	}
 	// Buffers no step writes and no run uploads are constants: upload them now.
 	for _, s := range p.Steps {

@@ -97,6 +97,13 @@ func (r *recorder) Download(dst []float32, src cuda.Ptr) error {
 	return r.deviceRuntime.Download(dst, src)
 }
 
+func (r *recorder) DownloadBytes(dst []byte, src cuda.Ptr) error {
+	if r.recording {
+		return errors.New("download during graph capture")
+	}
+	return r.deviceRuntime.DownloadBytes(dst, src)
+}
+
 // TestDeviceBackendGraphReplay runs the CPU comparison with every program
 // captured once and replayed: per-step values (batch, labels, dropout seeds,
 // parameters) must reach the kernels through device memory.

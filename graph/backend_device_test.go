@@ -150,18 +150,18 @@ func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 
 	for step := 0; step < 2; step++ { // the second step draws other dropout masks
 		start := snapshot(m)
-		cpuLoss, _, err := cpuM.TrainStep(x, labels)
+		cpuLoss, cpuCorrect, err := cpuM.TrainStep(x, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cpuAfter := snapshot(m)
 		start.restore()
-		devLoss, _, err := devM.TrainStep(x, labels)
+		devLoss, devCorrect, err := devM.TrainStep(x, labels)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
-			t.Fatalf("step %d: loss %v on the device, %v on the CPU", step, devLoss, cpuLoss)
+		if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) || devCorrect != cpuCorrect {
+			t.Fatalf("step %d: loss %v, %d correct on the device; %v, %d on the CPU", step, devLoss, devCorrect, cpuLoss, cpuCorrect)
 		}
 		for _, p := range m.Params {
 			closeBuffers(t, p.Name+" after the step", p.Value.F32, cpuAfter[p][0], 1e-5)
@@ -186,6 +186,22 @@ func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	}
 	if len(warnings) != 0 {
 		t.Errorf("every op of the model has a CUDA kernel, yet: %q", warnings)
+	}
+	// The device counts right predictions itself: label the even rows with
+	// the CPU's prediction and the odd rows with another class.
+	picked := NewBuffer(tensor.Float32, 4)
+	classes := len(want) / 4
+	for r := range picked.F32 {
+		best := 0
+		for j := range classes {
+			if want[r*classes+j] > want[r*classes+best] {
+				best = j
+			}
+		}
+		picked.F32[r] = float32((best + r%2) % classes)
+	}
+	if _, devCorrect, _, err = devM.Evaluate(x, picked); err != nil || devCorrect != 2 {
+		t.Fatalf("evaluation with 2 rows labelled as the CPU predicts: %d correct on the device (%v)", devCorrect, err)
 	}
 
 	// Resident parameters: nothing comes back until PullParams.

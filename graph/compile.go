@@ -36,6 +36,12 @@ type Program struct {
 	// ActivationElems is the number of elements the buffer plan allocated for
 	// activations and backward temporaries, after reuse.
 	ActivationElems int
+
+	// countedCorrect is set by a backend that counted the right predictions of
+	// its last run itself (the device backend), in correct, so that the logits
+	// need not leave the device.
+	countedCorrect bool
+	correct        int
 }
 
 // compile builds the Program computing the logits and loss, and with grads the

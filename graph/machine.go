@@ -14,6 +14,25 @@ type Backend interface {
 	Run(p *Program, iteration uint64) error
 }
 
+// ResidentBackend is a Backend with memory of its own that can keep the
+// model's parameters there between runs (the CUDA backend): then a step moves
+// nothing but the batch up and the loss and the count of right predictions
+// down, and an optimizer updates the parameters in place through ParamRegion
+// (solvers.Optimizer.OnDevice).
+type ResidentBackend interface {
+	Backend
+	// SetResident(true) keeps the parameters on the device (uploading them
+	// once); SetResident(false) makes each run upload them and each training
+	// run download the gradients and running statistics, for host solvers.
+	SetResident(on bool) error
+	// PushParams uploads every parameter value; PullParams downloads every
+	// value and gradient (before a checkpoint, after training).
+	PushParams() error
+	PullParams() error
+	// ParamRegion is the device layout of the trainable parameters.
+	ParamRegion() (ParamRegion, error)
+}
+
 // CPU is the default Backend: Go kernels from package kernels, on all cores,
 // with a fixed partitioning of the work so results do not depend on GOMAXPROCS.
 type CPU struct{}
@@ -128,8 +147,11 @@ func (mc *Machine) Evaluate(x, labels *Buffer) (loss float64, correct int, logit
 
 // correct counts right predictions of a classifier (0 for a regression).
 func (mc *Machine) correct(p *Program, labels *Buffer) int {
-	if mc.Model.Regression {
+	switch {
+	case mc.Model.Regression:
 		return 0
+	case p.countedCorrect:
+		return p.correct
 	}
 	return countCorrect(p.Logits, labels)
 }

@@ -29,6 +29,8 @@ type Device interface {
 	UploadBytes(dst cuda.Ptr, src []byte) error
 	// Download waits for the queued work and copies len(dst) floats from src.
 	Download(dst []float32, src cuda.Ptr) error
+	// DownloadBytes waits for the queued work and copies len(dst) bytes from src.
+	DownloadBytes(dst []byte, src cuda.Ptr) error
 }
 
 // Gemm queues the row-major GEMM of kernels.Gemm.
