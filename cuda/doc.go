@@ -2,6 +2,12 @@
 // events, a memory arena laid out by a Plan, PTX modules, kernel launches, CUDA
 // graphs captured from a stream, and cuBLAS loaded at run time with dlopen.
 //
+// Runtime.StageUpload moves a batch to the device without holding up either
+// side: the data goes through pinned host memory kept per destination, on a
+// copy stream of its own that runs while the compute stream is still busy
+// with the previous batch, and the compute stream waits for it (through events)
+// only before the work queued after the call.
+//
 // The runtime is built only with the build tag gpu, over gorgonia.org/cu (the
 // CUDA driver API) and a small cgo shim for what cu lacks: stream capture and
 // graph launch, CUDA error names, and cuBLAS called through function pointers

@@ -5,30 +5,38 @@ package cuda
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // Runtime bundles what running Descent's kernels takes: a device, one stream,
 // the kernels' module and a cuBLAS handle on that stream. It allocates arenas,
 // copies, launches, multiplies matrices and records CUDA graphs, all in stream
-// order.
+// order. Staged uploads run on a second stream, for copies only.
 type Runtime struct {
 	Device *Device
 	Stream *Stream
 	Module *Module
 	BLAS   *BLAS
-	arenas map[Ptr]*Arena
-	graphs []*Graph
+
+	arenas    map[Ptr]*Arena
+	graphs    []*Graph
+	uploads   *Stream // the copy stream of staged uploads
+	staged    map[Ptr]*staging
+	capturing bool
 }
 
 // NewRuntime opens device ordinal, loads the PTX module ptx and cuBLAS, and
-// creates the stream.
+// creates the compute and copy streams.
 func NewRuntime(ordinal int, ptx string) (*Runtime, error) {
 	dev, err := Open(ordinal)
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{Device: dev, arenas: map[Ptr]*Arena{}}
+	r := &Runtime{Device: dev, arenas: map[Ptr]*Arena{}, staged: map[Ptr]*staging{}}
 	if r.Stream, err = dev.NewStream(); err == nil {
+		r.uploads, err = dev.NewStream()
+	}
+	if err == nil {
 		if r.Module, err = dev.LoadModule(ptx); err != nil {
 			err = fmt.Errorf("loading the kernels' PTX on %v: %w", dev, err)
 		}
@@ -80,12 +88,41 @@ func (r *Runtime) UploadBytes(dst Ptr, src []byte) error   { return r.Stream.Upl
 func (r *Runtime) Download(dst []float32, src Ptr) error   { return r.Stream.Download(dst, src) }
 func (r *Runtime) DownloadBytes(dst []byte, src Ptr) error { return r.Stream.DownloadBytes(dst, src) }
 
+// StageUpload copies src into a pinned host buffer kept for dst and queues its
+// upload on the runtime's copy stream; the compute stream (r.Stream) waits for
+// the copy before any work queued after this call. It returns without waiting
+// for the copy, and src may be reused at once. The upload overlaps with the
+// compute stream's earlier work, including work still reading dst: it lands in
+// a device buffer kept for dst, which the compute stream copies into dst in
+// its order. Each dst gets its buffers on first use, grown when a larger src
+// comes and kept until Close; in the steady state a call allocates nothing.
+//
+// StageUpload must not be called while the stream is capturing a graph (it
+// returns an error between BeginCapture and EndCapture): stage the data, then
+// replay.
+func (r *Runtime) StageUpload(dst Ptr, src []float32) error {
+	if len(src) == 0 {
+		return nil
+	}
+	return r.stage(dst, unsafe.Slice((*byte)(unsafe.Pointer(&src[0])), 4*len(src)))
+}
+
+// StageUploadBytes is StageUpload for raw bytes (labels, seeds, tables).
+func (r *Runtime) StageUploadBytes(dst Ptr, src []byte) error { return r.stage(dst, src) }
+
 // BeginCapture starts recording the stream's work into a graph.
-func (r *Runtime) BeginCapture() error { return r.Stream.BeginCapture() }
+func (r *Runtime) BeginCapture() error {
+	if err := r.Stream.BeginCapture(); err != nil {
+		return err
+	}
+	r.capturing = true
+	return nil
+}
 
 // EndCapture instantiates the recorded graph and returns a function that
 // replays it on the stream.
 func (r *Runtime) EndCapture() (func() error, error) {
+	r.capturing = false
 	g, err := r.Stream.EndCapture()
 	if err != nil {
 		return nil, err
@@ -94,12 +131,22 @@ func (r *Runtime) EndCapture() (func() error, error) {
 	return func() error { return g.Launch(r.Stream) }, nil
 }
 
-// Close frees every arena and graph and releases cuBLAS, the module, the
-// stream and the device.
+// Close frees every arena, staging buffer and graph and releases cuBLAS, the
+// module, the streams and the device.
 func (r *Runtime) Close() error {
 	var errs []error
 	if r.Stream != nil {
 		errs = append(errs, r.Stream.Synchronize())
+	}
+	if r.uploads != nil {
+		errs = append(errs, r.uploads.Synchronize())
+	}
+	for dst, s := range r.staged {
+		errs = append(errs, s.close())
+		delete(r.staged, dst)
+	}
+	if r.uploads != nil {
+		errs = append(errs, r.uploads.Close())
 	}
 	for p, a := range r.arenas {
 		errs = append(errs, a.Free())

@@ -44,11 +44,15 @@ type Event struct {
 }
 
 // NewEvent creates an event that records time.
-func (d *Device) NewEvent() (*Event, error) {
+func (d *Device) NewEvent() (*Event, error) { return d.newEvent(cu.DefaultEvent) }
+
+// newEvent creates an event with flags: cu.DisableTiming makes the ones used
+// only for ordering cheaper to record and wait on.
+func (d *Device) newEvent(flags cu.EventFlags) (*Event, error) {
 	ev := &Event{dev: d}
 	err := d.Do(func() error {
 		var err error
-		ev.e, err = cu.MakeEvent(cu.DefaultEvent)
+		ev.e, err = cu.MakeEvent(flags)
 		return check("cuEventCreate", err)
 	})
 	if err != nil {
