@@ -125,6 +125,11 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	if c, ok := backend.(io.Closer); ok {
 		defer c.Close()
 	}
+	if rb, ok := backend.(graph.ResidentBackend); ok { // the whole step on the device
+		if err := o.OnDevice(rb); err != nil {
+			return Result{}, err
+		}
+	}
 	mc := graph.NewMachine(m, backend)
 	rng := rand.New(rand.NewPCG(1, 2))
 	raw := make([]float32, graph.ShapeSize(shape))

@@ -67,6 +67,18 @@ type deviceBackend struct {
 	programs  map[*Program]*deviceProgram
 }
 
+// NewDeviceBackend runs the float32 model m on dev, which queues the CUDA
+// kernels: a GPU (NewCUDA opens one) or the CPU emulation of the kernels
+// (kernels/cuda_emu), which lets tests of other packages run the device
+// path — resident parameters, device-side optimizers — on any machine.
+func NewDeviceBackend(dev launch.Device, m *Model) (ResidentBackend, error) {
+	b, err := newDeviceBackend(dev, m)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 func newDeviceBackend(rt deviceRuntime, m *Model) (*deviceBackend, error) {
 	if m.Dtype != tensor.Float32 {
 		return nil, fmt.Errorf("the CUDA backend runs float32 models; this model is %v", m.Dtype)

@@ -382,7 +382,7 @@ func TestFusedOptimizerOnParamRegion(t *testing.T) {
 	sizes, of := make([]int, len(region.Params)), make([]int, len(region.Params))
 	var hyper []float32
 	for _, g := range groups {
-		hyper = append(hyper, launch.SGDHyper(g.lr, g.momentum, 0, g.weightDecay, false, true)...)
+		hyper = append(hyper, launch.SGDHyper(nil, g.lr, g.momentum, 0, g.weightDecay, false, true)...)
 	}
 	for k, p := range region.Params {
 		sizes[k] = p.Value.Len()

@@ -31,6 +31,8 @@ type ResidentBackend interface {
 	PullParams() error
 	// ParamRegion is the device layout of the trainable parameters.
 	ParamRegion() (ParamRegion, error)
+	// Close frees the device memory.
+	Close() error
 }
 
 // CPU is the default Backend: Go kernels from package kernels, on all cores,
@@ -60,6 +62,8 @@ type Machine struct {
 	Backend   Backend
 	programs  map[programKey]*Program
 	iteration uint64 // training steps run; seeds each step's dropout masks
+	input     []int  // the model's input shape
+	perLabel  int    // label values per sample
 }
 
 type programKey struct {
@@ -69,7 +73,8 @@ type programKey struct {
 
 // NewMachine prepares m to run on b.
 func NewMachine(m *Model, b Backend) *Machine {
-	return &Machine{Model: m, Backend: b, programs: map[programKey]*Program{}}
+	return &Machine{Model: m, Backend: b, programs: map[programKey]*Program{},
+		input: m.Input.Shape(), perLabel: ShapeSize(m.Labels.Shape()[1:])}
 }
 
 // Iteration is the number of training steps run so far.
@@ -95,14 +100,13 @@ func (mc *Machine) Program(batch int, training bool) (*Program, error) {
 // bind checks x and labels against the model and attaches them to p's inputs.
 func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
 	if len(x.Shape) == 0 || x.Dtype() != mc.Model.Dtype {
-		return nil, fmt.Errorf("input batch of shape %v and dtype %v, the model takes %v of %v", x.Shape, x.Dtype(), mc.Model.Input.Shape(), mc.Model.Dtype)
+		return nil, fmt.Errorf("input batch of shape %v and dtype %v, the model takes %v of %v", x.Shape, x.Dtype(), mc.input, mc.Model.Dtype)
 	}
-	want := mc.Model.Input.Shape()
-	if !slices.Equal(x.Shape[1:], want[1:]) || x.Len() != ShapeSize(x.Shape) {
-		return nil, fmt.Errorf("input batch of shape %v, the model takes N×%v", x.Shape, []int(want[1:]))
+	if !slices.Equal(x.Shape[1:], mc.input[1:]) || x.Len() != ShapeSize(x.Shape) {
+		return nil, fmt.Errorf("input batch of shape %v, the model takes N×%v", x.Shape, mc.input[1:])
 	}
 	n := x.Shape[0]
-	if labels.Len() != n*ShapeSize(mc.Model.Labels.Shape()[1:]) || labels.Dtype() != mc.Model.Dtype {
+	if labels.Len() != n*mc.perLabel || labels.Dtype() != mc.Model.Dtype {
 		return nil, fmt.Errorf("%d labels for a batch of %d", labels.Len(), n)
 	}
 	p, err := mc.Program(n, training)

@@ -1,6 +1,10 @@
 package solvers
 
-import "github.com/descent-ml/descent/kernels"
+import (
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
 
 // Adadelta is torch.optim.Adadelta (Zeiler 2012):
 //
@@ -44,6 +48,14 @@ func (h Adadelta) update32(t *tensors[float32], _ int64, lr, wd float64) {
 
 func (h Adadelta) update64(t *tensors[float64], _ int64, lr, wd float64) {
 	kernels.Adadelta(t.w, t.g, t.slots[0], t.slots[1], lr, h.Rho, h.Eps, wd)
+}
+
+func (h Adadelta) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
+	return launch.AdadeltaHyper(dst, lr, h.Rho, h.Eps, wd)
+}
+
+func (h Adadelta) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	return launch.Adadelta(w, g, slots[0], slots[1], hyper, group, n)
 }
 
 func readAdadelta(r *optionReader) Algorithm {

@@ -1,6 +1,10 @@
 package solvers
 
-import "github.com/descent-ml/descent/kernels"
+import (
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
 
 // Adagrad is torch.optim.Adagrad (Duchi, Hazan & Singer 2011), per step t:
 //
@@ -49,8 +53,18 @@ func (h Adagrad) update64(t *tensors[float64], step int64, lr, wd float64) {
 }
 
 func adagradUpdate[T kernels.Float](h Adagrad, t *tensors[T], step int64, lr, wd float64) {
-	clr := lr / (1 + float64(step-1)*h.LRDecay)
-	kernels.Adagrad(t.w, t.g, t.slots[0], clr, wd, h.Eps)
+	kernels.Adagrad(t.w, t.g, t.slots[0], h.decayed(step, lr), wd, h.Eps)
+}
+
+// decayed is the learning rate at a step, lr/(1 + (step−1)·lr_decay).
+func (h Adagrad) decayed(step int64, lr float64) float64 { return lr / (1 + float64(step-1)*h.LRDecay) }
+
+func (h Adagrad) hyper(dst []float32, step int64, lr, wd float64) []float32 {
+	return launch.AdagradHyper(dst, h.decayed(step, lr), wd, h.Eps)
+}
+
+func (h Adagrad) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	return launch.Adagrad(w, g, slots[0], hyper, group, n)
 }
 
 func readAdagrad(r *optionReader) Algorithm {

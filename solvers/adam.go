@@ -1,6 +1,10 @@
 package solvers
 
-import "github.com/descent-ml/descent/kernels"
+import (
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
 
 // Adam is torch.optim.Adam (Kingma & Ba 2015), per step t:
 //
@@ -80,6 +84,31 @@ func (h AdamW) update32(t *tensors[float32], step int64, lr, wd float64) {
 
 func (h AdamW) update64(t *tensors[float64], step int64, lr, wd float64) {
 	kernels.AdamW(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
+}
+
+func (h Adam) hyper(dst []float32, step int64, lr, wd float64) []float32 {
+	return launch.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, false, h.AMSGrad)
+}
+
+func (h AdamW) hyper(dst []float32, step int64, lr, wd float64) []float32 {
+	return launch.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, true, h.AMSGrad)
+}
+
+func (h Adam) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	return adamFused(h.AMSGrad, w, g, slots, hyper, group, n)
+}
+
+func (h AdamW) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	return adamFused(h.AMSGrad, w, g, slots, hyper, group, n)
+}
+
+// adamFused is Adam's and AdamW's kernel; the row tells them apart.
+func adamFused(amsgrad bool, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	var vmax cuda.Ptr
+	if amsgrad {
+		vmax = slots[2]
+	}
+	return launch.Adam(w, g, slots[0], slots[1], vmax, hyper, group, n)
 }
 
 func validateAdam(name string, h Adam) error {

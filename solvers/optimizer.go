@@ -1,9 +1,11 @@
 package solvers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
+	"github.com/descent-ml/descent/cuda"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/kernels"
 )
@@ -20,6 +22,13 @@ type Algorithm interface {
 	slots() []slot
 	update32(t *tensors[float32], step int64, lr, weightDecay float64)
 	update64(t *tensors[float64], step int64, lr, weightDecay float64)
+	// hyper appends a group's row of hyperparameters for the fused device
+	// kernel (kernels/launch) at a step to dst.
+	hyper(dst []float32, step int64, lr, weightDecay float64) []float32
+	// fused is the fused device kernel's launch over a flat region of n
+	// elements: values w, gradients g and state regions slots (in the order
+	// of slots), with hyper rows and a group table as launch.GroupTable makes.
+	fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch
 }
 
 // slot is one per-element state buffer of an algorithm and its initial value.
@@ -96,7 +105,8 @@ type Optimizer struct {
 	algo     Algorithm
 	settings Settings
 	groups   []*group
-	partial  []float64 // reduction scratch, one entry per chunk of the largest parameter
+	partial  []float64    // reduction scratch, one entry per chunk of the largest parameter
+	device   *deviceState // set by OnDevice
 }
 
 type group struct {
@@ -156,7 +166,11 @@ func (o *Optimizer) AddGroup(params []*graph.Param, overrides map[string]any) er
 
 // Add adds a parameter group and allocates its state. Parameters must be
 // trainable-kind (not graph.State), have a value, and belong to no other group.
+// Groups are added before OnDevice.
 func (o *Optimizer) Add(g Group) error {
+	if o.device != nil {
+		return errors.New("solvers: add parameter groups before OnDevice")
+	}
 	c := checker{what: o.algo.Name() + " group"}
 	c.atLeast("lr", g.LR, 0)
 	c.atLeast("weight_decay", g.WeightDecay, 0)
@@ -230,6 +244,9 @@ func (o *Optimizer) SetLR(g int, lr float64) { o.groups[g].lr = lr }
 // leaves one whose grad is None). A NaN or ±Inf gradient is reported as a
 // *NonFiniteError before anything changes.
 func (o *Optimizer) Step() error {
+	if o.device != nil {
+		return o.stepOnDevice()
+	}
 	if err := o.bind(); err != nil {
 		return err
 	}

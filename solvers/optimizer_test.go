@@ -196,7 +196,7 @@ func TestNilGradientIsSkipped(t *testing.T) {
 	if b.Value.F64[0] != 1 || a.Value.F64[0] == 1 {
 		t.Errorf("a = %v (want moved), b = %v (want 1)", a.Value.F64[0], b.Value.F64[0])
 	}
-	if st := opt.State(); st.Groups[0].Params[0].Step != 1 || st.Groups[0].Params[1].Step != 0 {
+	if st := mustState(t, opt); st.Groups[0].Params[0].Step != 1 || st.Groups[0].Params[1].Step != 0 {
 		t.Errorf("steps %d and %d, want 1 and 0", st.Groups[0].Params[0].Step, st.Groups[0].Params[1].Step)
 	}
 }
@@ -269,7 +269,7 @@ func TestNonFiniteGradient(t *testing.T) {
 			if err := refOpt.Step(); err != nil {
 				t.Fatal(err)
 			}
-			before := opt.State()
+			before := mustState(t, opt)
 			values := append(append([]float64(nil), a.Value.F64...), b.Value.F64...)
 
 			good(a, b)
@@ -279,7 +279,7 @@ func TestNonFiniteGradient(t *testing.T) {
 			if !errors.As(err, &nf) || nf.Param != "layer.bias" || nf.Skipped != skip {
 				t.Fatalf("skip=%v, gradient %v: error %v, want a NonFiniteError for layer.bias", skip, bad, err)
 			}
-			if !reflect.DeepEqual(opt.State(), before) {
+			if !reflect.DeepEqual(mustState(t, opt), before) {
 				t.Errorf("skip=%v: state changed by a rejected step", skip)
 			}
 			if got := append(append([]float64(nil), a.Value.F64...), b.Value.F64...); !reflect.DeepEqual(got, values) {

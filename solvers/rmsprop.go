@@ -1,6 +1,10 @@
 package solvers
 
-import "github.com/descent-ml/descent/kernels"
+import (
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
 
 // RMSProp is torch.optim.RMSprop:
 //
@@ -57,6 +61,23 @@ func (h RMSProp) slots() []slot {
 
 func (h RMSProp) update32(t *tensors[float32], _ int64, lr, wd float64) { rmspropUpdate(h, t, lr, wd) }
 func (h RMSProp) update64(t *tensors[float64], _ int64, lr, wd float64) { rmspropUpdate(h, t, lr, wd) }
+
+func (h RMSProp) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
+	return launch.RMSPropHyper(dst, lr, h.Alpha, h.Eps, wd, h.Momentum, h.Centered)
+}
+
+func (h RMSProp) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	var gradAvg, buf cuda.Ptr
+	next := 1
+	if h.Centered {
+		gradAvg = slots[next]
+		next++
+	}
+	if h.Momentum > 0 {
+		buf = slots[next]
+	}
+	return launch.RMSProp(w, g, slots[0], gradAvg, buf, hyper, group, n)
+}
 
 func rmspropUpdate[T kernels.Float](h RMSProp, t *tensors[T], lr, wd float64) {
 	var gradAvg, buf []T

@@ -3,7 +3,9 @@ package solvers
 import (
 	"fmt"
 
+	"github.com/descent-ml/descent/cuda"
 	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // SGD is torch.optim.SGD: stochastic gradient descent with optional momentum,
@@ -62,6 +64,18 @@ func (h SGD) slots() []slot {
 
 func (h SGD) update32(t *tensors[float32], step int64, lr, wd float64) { sgdUpdate(h, t, step, lr, wd) }
 func (h SGD) update64(t *tensors[float64], step int64, lr, wd float64) { sgdUpdate(h, t, step, lr, wd) }
+
+func (h SGD) hyper(dst []float32, step int64, lr, wd float64) []float32 {
+	return launch.SGDHyper(dst, lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
+}
+
+func (h SGD) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
+	var buf cuda.Ptr
+	if h.Momentum != 0 {
+		buf = slots[0]
+	}
+	return launch.SGD(w, g, buf, hyper, group, n)
+}
 
 func sgdUpdate[T kernels.Float](h SGD, t *tensors[T], step int64, lr, wd float64) {
 	var buf []T

@@ -32,8 +32,14 @@ type ParamState struct {
 	Buffers map[string]*graph.Buffer
 }
 
-// State returns a copy of the optimizer's state.
-func (o *Optimizer) State() State {
+// State returns a copy of the optimizer's state (downloaded first when the
+// optimizer is on a device).
+func (o *Optimizer) State() (State, error) {
+	if o.device != nil {
+		if err := o.pullState(); err != nil {
+			return State{}, err
+		}
+	}
 	st := State{Optimizer: o.algo.Name()}
 	slots := o.algo.slots()
 	for _, g := range o.groups {
@@ -49,13 +55,13 @@ func (o *Optimizer) State() State {
 		}
 		st.Groups = append(st.Groups, gs)
 	}
-	return st
+	return st, nil
 }
 
-// SetState copies st into the optimizer. st must come from an optimizer of the
-// same algorithm and options with the same groups of parameters (same names,
-// sizes and dtypes); otherwise SetState changes nothing and returns an error
-// naming the mismatch.
+// SetState copies st into the optimizer (and uploads it when the optimizer is
+// on a device). st must come from an optimizer of the same algorithm and
+// options with the same groups of parameters (same names, sizes and dtypes);
+// otherwise SetState changes nothing and returns an error naming the mismatch.
 func (o *Optimizer) SetState(st State) error {
 	if err := o.checkState(st); err != nil {
 		return err
@@ -70,6 +76,9 @@ func (o *Optimizer) SetState(st State) error {
 				b.CopyFrom(ps.Buffers[slots[i].name])
 			}
 		}
+	}
+	if o.device != nil {
+		return o.pushState()
 	}
 	return nil
 }

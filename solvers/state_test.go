@@ -142,7 +142,7 @@ func TestStateResumesBitExactly(t *testing.T) {
 				for range before {
 					first.step(t)
 				}
-				optState := roundTrip(t, first.opt.State(), useGob)
+				optState := roundTrip(t, mustState(t, first.opt), useGob)
 				schedState := roundTrip(t, first.sched.State(), useGob)
 
 				resumed := newResumeRun(t, c, dt, first.values())
@@ -158,7 +158,7 @@ func TestStateResumesBitExactly(t *testing.T) {
 				if got, want := resumed.values(), whole.values(); !reflect.DeepEqual(got, want) {
 					t.Errorf("values after resuming %v, want %v", got, want)
 				}
-				if got, want := resumed.opt.State(), whole.opt.State(); !reflect.DeepEqual(got, want) {
+				if got, want := mustState(t, resumed.opt), mustState(t, whole.opt); !reflect.DeepEqual(got, want) {
 					t.Errorf("optimizer state after resuming differs:\n%+v\nwant\n%+v", got, want)
 				}
 				if got, want := resumed.sched.State(), whole.sched.State(); !reflect.DeepEqual(got, want) {
@@ -174,7 +174,7 @@ func TestStateResumesBitExactly(t *testing.T) {
 func TestStateIsACopy(t *testing.T) {
 	r := newResumeRun(t, resumeConfigs[5], tensor.Float64, [][]float64{{1, 2}, {3}, {4}})
 	r.step(t)
-	st := r.opt.State()
+	st := mustState(t, r.opt)
 	saved := roundTrip(t, st, false)
 	r.step(t)
 	if !reflect.DeepEqual(st, saved) {
@@ -205,14 +205,14 @@ func TestSetStateRejectsMismatches(t *testing.T) {
 		{"exp_avg_sq", func(st *State) { st.Groups[0].Params[1].Buffers["exp_avg_sq"] = graph.NewBuffer(tensor.Float32, 1) }},
 		{"step -1", func(st *State) { st.Groups[0].Params[0].Step = -1 }},
 	} {
-		st := roundTrip(t, r.opt.State(), true)
-		before := r.opt.State()
+		st := roundTrip(t, mustState(t, r.opt), true)
+		before := mustState(t, r.opt)
 		tc.change(&st)
 		err := r.opt.SetState(st)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("SetState: error %v, want one naming %q", err, tc.want)
 		}
-		if !reflect.DeepEqual(r.opt.State(), before) {
+		if !reflect.DeepEqual(mustState(t, r.opt), before) {
 			t.Errorf("a rejected SetState (%s) changed the state", tc.want)
 		}
 	}
@@ -227,4 +227,14 @@ func TestSetStateRejectsMismatches(t *testing.T) {
 	if err := r.sched.SetState(st); err == nil {
 		t.Error("schedule SetState with one rate for two groups was accepted")
 	}
+}
+
+// mustState is o.State(), failing the test on an error.
+func mustState(t *testing.T, o *Optimizer) State {
+	t.Helper()
+	st, err := o.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -31,6 +31,7 @@ type run struct {
 	model       *graph.Model
 	machine     *graph.Machine
 	opt         *solvers.Optimizer
+	resident    graph.ResidentBackend // the GPU backend: parameters and optimizer live on the device
 	schedule    solvers.Schedule
 	history     []epochMetrics
 	epoch       int // epochs completed
@@ -80,6 +81,14 @@ func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	}
 	if err := r.opt.AddGroup(params, nil); err != nil {
 		return nil, err
+	}
+	if rb, ok := backend.(graph.ResidentBackend); ok {
+		// The whole step runs on the device: only the batch goes up, the loss
+		// and count come down; the host's copies are refreshed by syncHost.
+		if err := r.opt.OnDevice(rb); err != nil {
+			return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
+		}
+		r.resident = rb
 	}
 	if r.schedule, err = cfg.newSchedule(r.opt, r.stepsPerEpoch()); err != nil {
 		return nil, err
@@ -153,6 +162,11 @@ func (r *run) resume(ck *checkpoint) error {
 	if err := restore(r.model, ck.Params); err != nil {
 		return err
 	}
+	if r.resident != nil {
+		if err := r.resident.PushParams(); err != nil {
+			return fmt.Errorf("restoring the parameters on the device: %w", err)
+		}
+	}
 	if err := r.opt.SetState(ck.Optimizer); err != nil {
 		return fmt.Errorf("checkpoint optimizer state: %w", err)
 	}
@@ -173,8 +187,12 @@ func (r *run) checkpoint() error {
 	if r.out == "" {
 		return nil
 	}
+	optState, err := r.opt.State()
+	if err != nil {
+		return err
+	}
 	ck := &checkpoint{Config: r.cfg, Epoch: r.epoch, Iteration: r.machine.Iteration(),
-		Params: snapshot(r.model), Optimizer: r.opt.State(), Metrics: r.history}
+		Params: snapshot(r.model), Optimizer: optState, Metrics: r.history}
 	if r.schedule != nil {
 		st := r.schedule.State()
 		ck.Schedule = &st
@@ -219,6 +237,9 @@ func (r *run) step(b *augment.Batch, labels *graph.Buffer, onGradients func()) (
 		return loss, correct, fmt.Errorf("%w: loss is %v (lower -lr, or add -clip-norm)", errDiverged, loss)
 	}
 	if onGradients != nil {
+		if err := r.syncHost(); err != nil {
+			return loss, correct, err
+		}
 		onGradients()
 	}
 	if err := r.opt.Step(); err != nil {
@@ -266,8 +287,24 @@ func (r *run) trainEpoch() (epochMetrics, error) {
 		bar.Finish()
 	}
 	secs := time.Since(start).Seconds()
+	if err := r.syncHost(); err != nil {
+		return epochMetrics{}, err
+	}
 	return epochMetrics{Epoch: epoch, LR: lr, TrainLoss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
 		Penalty: r.opt.Penalty(), ImagesPerSec: float64(seen) / secs, Seconds: secs}, nil
+}
+
+// syncHost brings the parameters, gradients and running statistics back from
+// the device, when they live there, for what reads them on the host: the
+// penalty, checkpoints, exports, gradient hooks.
+func (r *run) syncHost() error {
+	if r.resident == nil {
+		return nil
+	}
+	if err := r.resident.PullParams(); err != nil {
+		return fmt.Errorf("downloading the parameters from the device: %w", err)
+	}
+	return nil
 }
 
 // evaluate returns the mean loss and accuracy over a split in evaluation mode;
