@@ -185,10 +185,14 @@ func (b *BLAS) Gemm(g ColMajor, alpha, beta float32) error {
 		return 0
 	}
 	return b.dev.Do(func() error {
-		return cublasError(fmt.Sprintf("cublasSgemm_v2(m=%d n=%d k=%d)", g.M, g.N, g.K), C.descent_cublas_gemm(b.h,
+		status := C.descent_cublas_gemm(b.h,
 			op(g.TransA), op(g.TransB), C.int(g.M), C.int(g.N), C.int(g.K), C.float(alpha),
 			C.CUdeviceptr(g.A), C.int(g.LDA), C.CUdeviceptr(g.B), C.int(g.LDB), C.float(beta),
-			C.CUdeviceptr(g.C), C.int(g.LDC)))
+			C.CUdeviceptr(g.C), C.int(g.LDC))
+		if status == 0 {
+			return nil // the message is formatted only on failure: a step allocates nothing
+		}
+		return cublasError(fmt.Sprintf("cublasSgemm_v2(m=%d n=%d k=%d)", g.M, g.N, g.K), status)
 	})
 }
 

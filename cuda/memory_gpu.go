@@ -23,7 +23,10 @@ func (d *Device) NewArena(plan *Plan) (*Arena, error) {
 	err := d.Do(func() error {
 		p, err := cu.MemAlloc(size)
 		a.Base = Ptr(p)
-		return check(fmt.Sprintf("cuMemAlloc(%d bytes)", size), err)
+		if err != nil {
+			return check(fmt.Sprintf("cuMemAlloc(%d bytes)", size), err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -48,7 +51,10 @@ func (s *Stream) Upload(dst Ptr, src []float32) error {
 	bytes := int64(4 * len(src))
 	return s.dev.Do(func() error {
 		err := cu.MemcpyHtoDAsync(cu.DevicePtr(dst), unsafe.Pointer(&src[0]), bytes, s.s)
-		return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", bytes), err)
+		if err != nil {
+			return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", bytes), err)
+		}
+		return nil
 	})
 }
 
@@ -59,7 +65,10 @@ func (s *Stream) UploadBytes(dst Ptr, src []byte) error {
 	}
 	return s.dev.Do(func() error {
 		err := cu.MemcpyHtoDAsync(cu.DevicePtr(dst), unsafe.Pointer(&src[0]), int64(len(src)), s.s)
-		return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", len(src)), err)
+		if err != nil {
+			return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", len(src)), err)
+		}
+		return nil
 	})
 }
 
@@ -72,7 +81,10 @@ func (s *Stream) Download(dst []float32, src Ptr) error {
 	bytes := int64(4 * len(dst))
 	return s.dev.Do(func() error {
 		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(src), bytes, s.s); err != nil {
-			return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
+			if err != nil {
+				return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
+			}
+			return nil
 		}
 		return check("cuStreamSynchronize", s.s.Synchronize())
 	})
@@ -85,7 +97,10 @@ func (s *Stream) DownloadBytes(dst []byte, src Ptr) error {
 	}
 	return s.dev.Do(func() error {
 		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(src), int64(len(dst)), s.s); err != nil {
-			return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", len(dst)), err)
+			if err != nil {
+				return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", len(dst)), err)
+			}
+			return nil
 		}
 		return check("cuStreamSynchronize", s.s.Synchronize())
 	})
@@ -98,7 +113,10 @@ func (s *Stream) Copy(dst, src Ptr, bytes int64) error {
 	}
 	return s.dev.Do(func() error {
 		err := cu.MemcpyDtoDAsync(cu.DevicePtr(dst), cu.DevicePtr(src), bytes, s.s)
-		return check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", bytes), err)
+		if err != nil {
+			return check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", bytes), err)
+		}
+		return nil
 	})
 }
 

@@ -14,6 +14,10 @@ type Module struct {
 	mod   cu.Module
 	dev   *Device
 	funcs map[string]cu.Function
+	// Launch's argument slots and pointers to them, reused so that a launch
+	// allocates nothing.
+	slots  []uint64
+	params []unsafe.Pointer
 }
 
 // LoadModule loads PTX source text.
@@ -58,14 +62,20 @@ func (m *Module) Launch(s *Stream, l Launch) error {
 		}
 		// cu copies 8 bytes from behind each pointer into C memory before the
 		// call, so pointers into this Go slice never reach C.
-		slots := make([]uint64, len(l.Args))
-		params := make([]unsafe.Pointer, len(l.Args))
+		n := len(l.Args)
+		if cap(m.slots) < n {
+			m.slots, m.params = make([]uint64, n), make([]unsafe.Pointer, n)
+		}
+		slots, params := m.slots[:n], m.params[:n]
 		for i, a := range l.Args {
 			slots[i] = uint64(a)
 			params[i] = unsafe.Pointer(&slots[i])
 		}
 		g, b := l.Grid.norm(), l.Block.norm()
-		return check(l.String(), f.Launch(g.X, g.Y, g.Z, b.X, b.Y, b.Z, l.Shared, s.s, params))
+		if err := f.Launch(g.X, g.Y, g.Z, b.X, b.Y, b.Z, l.Shared, s.s, params); err != nil {
+			return check(l.String(), err)
+		}
+		return nil
 	})
 }
 
