@@ -13,7 +13,17 @@ func newBackend(device string, m *graph.Model) (graph.Backend, error) {
 	case "cpu":
 		return graph.CPU{}, nil
 	case "gpu":
-		return graph.NewCUDA(m, 0)
+		return openGPU(m)
 	}
 	return nil, fmt.Errorf("unknown device %q (want cpu or gpu)", device)
+}
+
+// openGPU opens GPU 0 for m; tests of the CPU build put the CPU emulation of
+// the CUDA kernels in its place, to run the device path of the command.
+var openGPU = func(m *graph.Model) (graph.Backend, error) {
+	b, err := graph.NewCUDA(m, 0)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
