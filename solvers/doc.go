@@ -30,6 +30,16 @@
 // gradient; gradients are clipped by value, then by global norm, if enabled;
 // then every parameter takes the algorithm's update.
 //
+// # On a GPU
+//
+// OnDevice moves an optimizer to the device of a graph.ResidentBackend (the
+// CUDA backend): the parameters stay there, the state is laid out like them in
+// one flat region, and Step queues the same sequence on the device, ending in
+// one launch of the algorithm's fused multi-tensor kernel (kernels/optim.cu)
+// for every parameter of every group. A step allocates nothing and reads back
+// one double (two with clipping by norm); State and SetState move the state
+// across. See device.go.
+//
 // # PyTorch's forms and the textbook ones
 //
 // Each algorithm's comment gives PyTorch's update and how it relates to the
