@@ -28,6 +28,9 @@ type Cell struct {
 	Normalization string `json:"normalization"`
 	Device        string `json:"device"`
 	Batch         int    `json:"batch"`
+	// TF32 lets GPU matrix products (and PyTorch's convolutions) use TF32
+	// tensor cores; both sides run true float32 otherwise.
+	TF32 bool `json:"tf32,omitempty"`
 }
 
 // Result is a measured cell: the median images/s over the repeats.

@@ -53,6 +53,9 @@ func PyTorch(cells []Cell, opt Options, script string) ([]Result, error) {
 		cmd := exec.Command(py, script, "--models", c.Model, "--optimizers", c.Optimizer, "--norms", c.Normalization,
 			"--device", device, "--batch", fmt.Sprint(c.Batch), "--steps", fmt.Sprint(opt.Steps),
 			"--warmup", fmt.Sprint(opt.Warmup), "--repeats", fmt.Sprint(opt.Repeats))
+		if c.TF32 {
+			cmd.Args = append(cmd.Args, "--tf32")
+		}
 		// Debian's torch calls a multithreaded OpenBLAS from inside its own
 		// OpenMP threads; on two cores that oversubscription costs PyTorch up to
 		// 4×. One BLAS thread is its best setting here, unless the caller says

@@ -32,6 +32,11 @@ func NewCUDA(m *Model, ordinal int) (*CUDA, error) {
 	return &CUDA{deviceBackend: b, Runtime: rt}, nil
 }
 
+// SetTF32 lets the matrix products (linear layers, convolutions) use TF32
+// tensor cores: 10-bit mantissa products, float32 sums, as PyTorch does for
+// its convolutions by default on the GPU.
+func (c *CUDA) SetTF32(on bool) error { return c.Runtime.BLAS.SetTF32(on) }
+
 // Close frees the device memory and releases the stream, cuBLAS, the kernels
 // and the device.
 func (c *CUDA) Close() error {

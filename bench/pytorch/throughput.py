@@ -119,7 +119,8 @@ def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
             torch.cuda.synchronize()
         rates.append(steps * batch / (time.perf_counter() - t0))
     return {"model": model_name, "optimizer": opt_name, "normalization": norm, "device": device,
-            "batch": batch, "images_per_sec": statistics.median(rates), "repeats": rates,
+            "batch": batch, "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda",
+            "images_per_sec": statistics.median(rates), "repeats": rates,
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
@@ -134,7 +135,15 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
+    ap.add_argument("--tf32", action="store_true", help="CUDA: matrix products and convolutions in TF32")
     a = ap.parse_args()
+    # On the GPU PyTorch converts convolutions to TF32 by default, matrix
+    # products not; Descent runs both in true float32 unless told otherwise, so
+    # the precision is set explicitly on both sides. cuDNN may pick its fastest
+    # algorithm for the fixed shapes (its best, as Descent's graphs are).
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    torch.backends.cudnn.allow_tf32 = a.tf32
+    torch.backends.cudnn.benchmark = True
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     else:

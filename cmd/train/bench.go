@@ -26,6 +26,7 @@ func benchCommand(args []string) error {
 	pngOut := fs.String("png", "", "draw the results as a bar chart PNG")
 	compare := fs.Bool("compare", false, "measure the same cells in PyTorch in the same run and print Descent/PyTorch")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
+	tf32 := fs.Bool("tf32", false, "gpu: matrix products in TF32 on tensor cores (PyTorch too, with -compare)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +43,11 @@ func benchCommand(args []string) error {
 		b, err := newBackend(*device, m)
 		if err != nil {
 			return nil, fmt.Errorf("flag -device %s: %w", *device, err)
+		}
+		if *tf32 {
+			if err := enableTF32(b); err != nil {
+				return nil, fmt.Errorf("flag -tf32: %w", err)
+			}
 		}
 		return b, nil
 	}
@@ -60,6 +66,9 @@ func benchCommand(args []string) error {
 		opt = bench.Quick
 	}
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
+	for i := range cells {
+		cells[i].TF32 = *tf32
+	}
 	// With -compare each cell runs in Descent and then in PyTorch, so that both
 	// see the same machine state.
 	var results, torch []bench.Result

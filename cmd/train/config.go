@@ -59,6 +59,7 @@ type Config struct {
 
 	Seed    uint64 `json:"seed"`
 	Device  string `json:"device"`
+	TF32    bool   `json:"tf32"`
 	Workers int    `json:"workers"`
 }
 
@@ -139,6 +140,7 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Augment, "augment", c.Augment, "augmentations, comma-separated: hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase, jitter=STRENGTH; each may end with @P, its probability (flips default to 0.5)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of weights, split, shuffling, augmentation and dropout")
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
+	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
 }
 

@@ -124,6 +124,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-augment", "twirl"}, "twirl"},
 		{[]string{"-schedule", "sawtooth"}, "sawtooth"},
 		{[]string{"-device", "tpu"}, "tpu"},
+		{[]string{"-tf32"}, "-tf32"},
+		{[]string{"bench", "-tf32", "-quick"}, "-tf32"},
 		{[]string{"-data-dir", filepath.Join(t.TempDir(), "missing")}, "missing"},
 		{[]string{"-data-dir", badIDX}, "train-images-idx3-ubyte"},
 		{[]string{"-resume", t.TempDir()}, "checkpoint"},

@@ -66,6 +66,11 @@ func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
 	}
+	if cfg.TF32 {
+		if err := enableTF32(backend); err != nil {
+			return nil, fmt.Errorf("flag -tf32: %w", err)
+		}
+	}
 	r.machine = graph.NewMachine(r.model, backend)
 	opts := cfg.solverOptions()
 	opts["l1"], opts["l2"] = cfg.L1, cfg.L2
