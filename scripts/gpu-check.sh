@@ -95,6 +95,7 @@ mkdir -p "\$out"
 "\$here/train" bench -device gpu -compare -models lenet -optimizers adam -norms none -batch lenet=64 -json "\$out/bench-lenet64.json"
 "\$here/train" bench -device gpu -compare -models lenet -optimizers adam -norms none -batch lenet=512 -json "\$out/bench-lenet512.json"
 "\$here/train" bench -device gpu -compare -models resnet -optimizers adam -norms batch -batch resnet=256 -json "\$out/bench-resnet256.json"
+"\$here/train" bench -device gpu -tf32 -compare -models resnet -optimizers adam -norms batch -batch resnet=256 -json "\$out/bench-resnet256-tf32.json"
 TRAIN
 chmod +x "$out/train.sh"
 du -sh "$out" >&2
