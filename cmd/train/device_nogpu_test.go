@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"path/filepath"
 	"testing"
@@ -19,14 +18,7 @@ import (
 // CPU, and a run stopped after its first epoch and resumed must end exactly
 // like the uninterrupted one.
 func TestTrainOnDevice(t *testing.T) {
-	emu, err := cudaemu.Start("../../kernels")
-	if errors.Is(err, cudaemu.ErrNoCompiler) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
+	emu := cudaemu.Shared(t, "../../kernels")
 	saved := openGPU
 	defer func() { openGPU = saved }()
 	openGPU = func(m *graph.Model) (graph.Backend, error) {
