@@ -81,10 +81,7 @@ func (s *Stream) Download(dst []float32, src Ptr) error {
 	bytes := int64(4 * len(dst))
 	return s.dev.Do(func() error {
 		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(src), bytes, s.s); err != nil {
-			if err != nil {
-				return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
-			}
-			return nil
+			return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", bytes), err)
 		}
 		return check("cuStreamSynchronize", s.s.Synchronize())
 	})
@@ -97,10 +94,7 @@ func (s *Stream) DownloadBytes(dst []byte, src Ptr) error {
 	}
 	return s.dev.Do(func() error {
 		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(src), int64(len(dst)), s.s); err != nil {
-			if err != nil {
-				return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", len(dst)), err)
-			}
-			return nil
+			return check(fmt.Sprintf("cuMemcpyDtoHAsync(%d bytes)", len(dst)), err)
 		}
 		return check("cuStreamSynchronize", s.s.Synchronize())
 	})

@@ -73,10 +73,7 @@ func (r *Runtime) queueStaged(s *staging, dst Ptr, src []byte) error {
 		return check("cuStreamWaitEvent", err)
 	}
 	if err := cu.MemcpyHtoDAsync(cu.DevicePtr(s.dev), s.host, n, r.uploads.s); err != nil {
-		if err != nil {
-			return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", n), err)
-		}
-		return nil
+		return check(fmt.Sprintf("cuMemcpyHtoDAsync(%d bytes)", n), err)
 	}
 	if err := s.uploaded.e.Record(r.uploads.s); err != nil {
 		return check("cuEventRecord", err)
@@ -85,10 +82,7 @@ func (r *Runtime) queueStaged(s *staging, dst Ptr, src []byte) error {
 		return check("cuStreamWaitEvent", err)
 	}
 	if err := cu.MemcpyDtoDAsync(cu.DevicePtr(dst), cu.DevicePtr(s.dev), n, r.Stream.s); err != nil {
-		if err != nil {
-			return check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", n), err)
-		}
-		return nil
+		return check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", n), err)
 	}
 	return check("cuEventRecord", s.drained.e.Record(r.Stream.s))
 }
