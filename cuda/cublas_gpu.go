@@ -15,6 +15,7 @@ typedef int (*descent_create_fn)(void**);
 typedef int (*descent_destroy_fn)(void*);
 typedef int (*descent_set_stream_fn)(void*, CUstream);
 typedef int (*descent_set_math_fn)(void*, int);
+typedef int (*descent_set_workspace_fn)(void*, void*, size_t);
 typedef int (*descent_sgemm_fn)(void*, int, int, int, int, int, const float*,
 	const float*, int, const float*, int, const float*, float*, int);
 
@@ -23,6 +24,7 @@ static descent_create_fn descent_cublas_create;
 static descent_destroy_fn descent_cublas_destroy;
 static descent_set_stream_fn descent_cublas_set_stream;
 static descent_set_math_fn descent_cublas_set_math;
+static descent_set_workspace_fn descent_cublas_set_workspace; // optional: cuBLAS 11.4 and later
 static descent_sgemm_fn descent_cublas_sgemm;
 
 // descent_cublas_load opens path and resolves the entry points: 0 on success,
@@ -35,6 +37,7 @@ static int descent_cublas_load(const char* path) {
 	descent_cublas_set_stream = (descent_set_stream_fn)dlsym(lib, "cublasSetStream_v2");
 	descent_cublas_set_math = (descent_set_math_fn)dlsym(lib, "cublasSetMathMode");
 	descent_cublas_sgemm = (descent_sgemm_fn)dlsym(lib, "cublasSgemm_v2");
+	descent_cublas_set_workspace = (descent_set_workspace_fn)dlsym(lib, "cublasSetWorkspace_v2");
 	if (!descent_cublas_create || !descent_cublas_destroy || !descent_cublas_set_stream ||
 		!descent_cublas_set_math || !descent_cublas_sgemm) {
 		dlclose(lib);
@@ -50,6 +53,10 @@ static int descent_cublas_create_handle(void** h) { return descent_cublas_create
 static int descent_cublas_destroy_handle(void* h) { return descent_cublas_destroy(h); }
 static int descent_cublas_stream(void* h, CUstream s) { return descent_cublas_set_stream(h, s); }
 static int descent_cublas_math(void* h, int mode) { return descent_cublas_set_math(h, mode); }
+static int descent_cublas_has_workspace(void) { return descent_cublas_set_workspace != 0; }
+static int descent_cublas_workspace(void* h, CUdeviceptr w, size_t bytes) {
+	return descent_cublas_set_workspace(h, (void*)w, bytes);
+}
 static int descent_cublas_gemm(void* h, int ta, int tb, int m, int n, int k, float alpha,
 	CUdeviceptr a, int lda, CUdeviceptr b, int ldb, float beta, CUdeviceptr c, int ldc) {
 	return descent_cublas_sgemm(h, ta, tb, m, n, k, &alpha, (const float*)a, lda,
@@ -127,10 +134,17 @@ func cublasError(op string, status C.int) error {
 
 // BLAS is a cuBLAS handle bound to one stream.
 type BLAS struct {
-	Library string // the file dlopen found
-	h       unsafe.Pointer
-	dev     *Device
+	Library   string // the file dlopen found
+	h         unsafe.Pointer
+	dev       *Device
+	workspace cu.DevicePtr // cuBLAS's scratch, ours; 0 with a cuBLAS too old to take one
 }
+
+// blasWorkspace is the scratch given to cuBLAS, the size its documentation
+// recommends for Hopper. Without one, cuBLAS 12.2 and later allocate their
+// default workspace stream-ordered, which inside a CUDA graph capture becomes
+// an allocation node the graph keeps.
+const blasWorkspace = 32 << 20
 
 // rawStream is the CUstream inside a cu.Stream, a struct of that one handle.
 func rawStream(s cu.Stream) C.CUstream {
@@ -155,13 +169,22 @@ func (s *Stream) NewBLAS() (*BLAS, error) {
 			return err
 		}
 		b.h = h
-		return cublasError("cublasSetStream_v2", C.descent_cublas_stream(h, rawStream(s.s)))
+		if err := cublasError("cublasSetStream_v2", C.descent_cublas_stream(h, rawStream(s.s))); err != nil {
+			return err
+		}
+		// After SetStream, which resets the workspace to cuBLAS's own.
+		if C.descent_cublas_has_workspace() == 0 {
+			return nil
+		}
+		w, err := cu.MemAlloc(blasWorkspace)
+		if err != nil {
+			return check(fmt.Sprintf("cuMemAlloc(%d bytes) for the cuBLAS workspace", blasWorkspace), err)
+		}
+		b.workspace = w
+		return cublasError("cublasSetWorkspace_v2", C.descent_cublas_workspace(h, C.CUdeviceptr(w), blasWorkspace))
 	})
 	if err != nil {
-		if b.h != nil {
-			C.descent_cublas_destroy_handle(b.h)
-		}
-		return nil, err
+		return nil, errors.Join(err, b.release())
 	}
 	return b, nil
 }
@@ -196,12 +219,26 @@ func (b *BLAS) Gemm(g ColMajor, alpha, beta float32) error {
 	})
 }
 
-// Close destroys the handle.
+// Close destroys the handle and frees its workspace.
 func (b *BLAS) Close() error {
 	if b.h == nil {
 		return errors.New("cuda: BLAS handle closed twice")
 	}
-	h := b.h
-	b.h = nil
-	return b.dev.Do(func() error { return cublasError("cublasDestroy_v2", C.descent_cublas_destroy_handle(h)) })
+	return b.release()
+}
+
+// release destroys the handle, then frees the workspace, whichever exist.
+func (b *BLAS) release() error {
+	h, w := b.h, b.workspace
+	b.h, b.workspace = nil, 0
+	return b.dev.Do(func() error {
+		var errs []error
+		if h != nil {
+			errs = append(errs, cublasError("cublasDestroy_v2", C.descent_cublas_destroy_handle(h)))
+		}
+		if w != 0 {
+			errs = append(errs, check("cuMemFree", cu.MemFree(w)))
+		}
+		return errors.Join(errs...)
+	})
 }

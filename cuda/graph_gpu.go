@@ -14,7 +14,9 @@ static CUresult descent_capture_end(CUstream s, CUgraphExec* exec) {
 	CUgraph g = 0;
 	CUresult r = cuStreamEndCapture(s, &g);
 	if (r != CUDA_SUCCESS) return r;
-	r = cuGraphInstantiateWithFlags(exec, g, 0);
+	// Auto-free on launch: should a library allocate stream-ordered memory
+	// during the capture, a replay frees it and the graph may run again.
+	r = cuGraphInstantiateWithFlags(exec, g, CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH);
 	cuGraphDestroy(g);
 	return r;
 }
@@ -34,8 +36,9 @@ type Graph struct {
 }
 
 // BeginCapture starts recording s's work instead of running it. The capture
-// mode is relaxed: Descent allocates nothing while it captures, and goroutines
-// may queue the work from any OS thread.
+// mode is relaxed, as Descent allocates nothing while it captures and Do may
+// queue the work from any OS thread (one goroutine at a time: a Runtime is not
+// safe for concurrent use).
 func (s *Stream) BeginCapture() error {
 	return s.dev.Do(func() error {
 		return driverError("cuStreamBeginCapture", int(C.descent_capture_begin(rawStream(s.s))))

@@ -120,10 +120,17 @@ func TestGemmAgainstNaiveProduct(t *testing.T) {
 func TestGraphReplaysCapturedWork(t *testing.T) {
 	rt := runtime(t)
 	acc, one := alloc(t, rt, []float32{0, 0, 0}), alloc(t, rt, []float32{1, 2, 3})
+	// A cuBLAS GEMM accumulating into c, the first of this runtime: its
+	// workspace and kernel loading happen inside the capture.
+	a, bm := alloc(t, rt, []float32{1, 2, 3, 4, 5, 6}), alloc(t, rt, []float32{1, 0, 0, 1, 1, 1})
+	c := alloc(t, rt, []float32{0, 0, 0, 0})
 	if err := rt.BeginCapture(); err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.Launch(launch.AddTo(acc, one, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := launch.Gemm(rt, false, false, 2, 2, 3, 1, a, 3, bm, 2, 1, c, 2); err != nil {
 		t.Fatal(err)
 	}
 	replay, err := rt.EndCapture()
@@ -140,6 +147,9 @@ func TestGraphReplaysCapturedWork(t *testing.T) {
 	}
 	if got := download(t, rt, acc, 3); !equal(got, []float32{2, 4, 6}) {
 		t.Fatalf("after two replays: %v", got)
+	}
+	if got := download(t, rt, c, 4); !equal(got, []float32{8, 10, 20, 22}) {
+		t.Fatalf("GEMM after two replays: %v, want 2·A·B = [8 10 20 22]", got)
 	}
 }
 

@@ -288,6 +288,7 @@ type deviceProgram struct {
 	fetched  [8]byte
 	onHost   bool // some step falls back to its CPU kernel: no graph capture
 	replay   func() error
+	ran      bool // a run went launch by launch
 	captured bool // capture was tried
 	p        *Program
 }
@@ -375,9 +376,12 @@ func (b *deviceBackend) uploadBytes(dst cuda.Ptr, src []byte) error {
 }
 
 // execute queues the steps: as a captured graph when the runtime records
-// graphs and every step runs on the device, else launch by launch.
+// graphs and every step runs on the device, else launch by launch. The first
+// run always goes launch by launch, so that loading kernels and cuBLAS's first
+// calls happen outside a capture; the second is captured and replayed, and so
+// is every later one.
 func (b *deviceBackend) execute(dp *deviceProgram) error {
-	if rec, ok := b.rt.(graphRecorder); ok && !dp.onHost && !dp.captured {
+	if rec, ok := b.rt.(graphRecorder); ok && !dp.onHost && dp.ran && !dp.captured {
 		dp.captured = true
 		replay, err := capture(rec, b.rt, dp)
 		if err != nil {
@@ -388,7 +392,17 @@ func (b *deviceBackend) execute(dp *deviceProgram) error {
 	if dp.replay != nil {
 		return dp.replay()
 	}
+	dp.ran = true
 	return dp.queue(b.rt)
+}
+
+// forgetGraphs drops the captured graphs, so that the next run of each
+// program captures its launches again (after a change of cuBLAS's math mode,
+// which a graph has baked in).
+func (b *deviceBackend) forgetGraphs() {
+	for _, dp := range b.programs {
+		dp.replay, dp.captured = nil, false
+	}
 }
 
 // queue queues dp's steps and its epilogue on q.

@@ -88,7 +88,7 @@ func (r *recorder) DownloadBytes(dst []byte, src cuda.Ptr) error {
 }
 
 // TestDeviceBackendGraphReplay runs the CPU comparison with every program
-// captured once and replayed: per-step values (batch, labels, dropout seeds,
+// captured on its second run and replayed: per-step values (batch, labels, dropout seeds,
 // parameters) must reach the kernels through device memory.
 func TestDeviceBackendGraphReplay(t *testing.T) {
 	r := &recorder{deviceRuntime: testRuntime(t)}

@@ -11,8 +11,8 @@ import (
 
 // CUDA is the GPU Backend: every step of a Program runs as the CUDA twin of its
 // kernel (the embedded PTX of kernels/*.cu, cuBLAS for the GEMMs) on one
-// stream, and each program's launches are captured once into a CUDA graph and
-// replayed. See backend_device.go for memory and transfers.
+// stream; from its second run on, each program's launches are replayed as a
+// CUDA graph. See backend_device.go for memory and transfers.
 type CUDA struct {
 	*deviceBackend
 	Runtime *cuda.Runtime // its BLAS has SetTF32
@@ -35,7 +35,14 @@ func NewCUDA(m *Model, ordinal int) (*CUDA, error) {
 // SetTF32 lets the matrix products (linear layers, convolutions) use TF32
 // tensor cores: 10-bit mantissa products, float32 sums, as PyTorch does for
 // its convolutions by default on the GPU.
-func (c *CUDA) SetTF32(on bool) error { return c.Runtime.BLAS.SetTF32(on) }
+// Programs already captured are captured again on their next run.
+func (c *CUDA) SetTF32(on bool) error {
+	if err := c.Runtime.BLAS.SetTF32(on); err != nil {
+		return err
+	}
+	c.forgetGraphs()
+	return nil
+}
 
 // Close frees the device memory and releases the stream, cuBLAS, the kernels
 // and the device.
