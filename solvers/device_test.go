@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -258,6 +259,39 @@ func TestDeviceOptimizerRejectsNonFinite(t *testing.T) {
 	}
 	if w := param(m.Params, "fc1.weight").Value.F32; equal(w, param(before, "fc1.weight").Value.F32) {
 		t.Fatal("fc1.weight did not change in an accepted step")
+	}
+}
+
+// TestOnDeviceRejects: a parameter the backend does not hold, a group whose
+// parameters are at different steps, a second OnDevice, and groups added
+// afterwards are errors naming the cause.
+func TestOnDeviceRejects(t *testing.T) {
+	m, b, _, _ := deviceModel(t, testDevice)
+	stranger := newGroupedOptimizer(t, "sgd", map[string]any{"lr": 0.1}, mirror(m.Params))
+	if err := stranger.OnDevice(b); err == nil || !strings.Contains(err.Error(), "fc1.weight is not a trainable parameter") {
+		t.Errorf("OnDevice over parameters of another model: %v", err)
+	}
+	uneven := newGroupedOptimizer(t, "adam", nil, m.Params)
+	st, err := uneven.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Groups[0].Params[1].Step = 5
+	if err := uneven.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := uneven.OnDevice(b); err == nil || !strings.Contains(err.Error(), "different steps") {
+		t.Errorf("OnDevice with a group at different steps: %v", err)
+	}
+	opt := newGroupedOptimizer(t, "sgd", map[string]any{"lr": 0.1}, m.Params)
+	if err := opt.OnDevice(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := opt.OnDevice(b); err == nil || !strings.Contains(err.Error(), "already on a device") {
+		t.Errorf("a second OnDevice: %v", err)
+	}
+	if err := opt.AddGroup(nil, nil); err == nil || !strings.Contains(err.Error(), "before OnDevice") {
+		t.Errorf("AddGroup after OnDevice: %v", err)
 	}
 }
 

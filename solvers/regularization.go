@@ -68,7 +68,8 @@ func readRegularization(r *optionReader, def Regularization) Regularization {
 
 // Penalty is the current value of every group's regularization penalty,
 // L1·Σ|w| + ½·L2·Σw² over its penalised parameters, for reporting it as part of
-// the loss.
+// the loss. It reads the host's values: with the optimizer on a device, bring
+// them back first (graph.ResidentBackend.PullParams).
 func (o *Optimizer) Penalty() float64 {
 	total := 0.0
 	for _, g := range o.groups {
