@@ -43,11 +43,11 @@ func (h Adam) defaults() (float64, float64) { return h.LR, h.WeightDecay }
 func (h Adam) slots() []slot { return adamSlots(h.AMSGrad) }
 
 func (h Adam) update32(t *tensors[float32], step int64, lr, wd float64) {
-	kernels.Adam(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
+	kernels.Adam(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t.slots, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
 }
 
 func (h Adam) update64(t *tensors[float64], step int64, lr, wd float64) {
-	kernels.Adam(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
+	kernels.Adam(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t.slots, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
 }
 
 // AdamW is torch.optim.AdamW (Loshchilov & Hutter 2019): Adam without the L2
@@ -79,11 +79,11 @@ func (h AdamW) defaults() (float64, float64) { return h.LR, h.WeightDecay }
 func (h AdamW) slots() []slot { return adamSlots(h.AMSGrad) }
 
 func (h AdamW) update32(t *tensors[float32], step int64, lr, wd float64) {
-	kernels.AdamW(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
+	kernels.AdamW(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t.slots, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
 }
 
 func (h AdamW) update64(t *tensors[float64], step int64, lr, wd float64) {
-	kernels.AdamW(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
+	kernels.AdamW(t.w, t.g, t.slots[0], t.slots[1], amsgradSlot(t.slots, h.AMSGrad), lr, h.Betas[0], h.Betas[1], h.Eps, wd, step)
 }
 
 func (h Adam) hyper(dst []float32, step int64, lr, wd float64) []float32 {
@@ -104,11 +104,7 @@ func (h AdamW) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n i
 
 // adamFused is Adam's and AdamW's kernel; the row tells them apart.
 func adamFused(amsgrad bool, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	var vmax cuda.Ptr
-	if amsgrad {
-		vmax = slots[2]
-	}
-	return launch.Adam(w, g, slots[0], slots[1], vmax, hyper, group, n)
+	return launch.Adam(w, g, slots[0], slots[1], amsgradSlot(slots, amsgrad), hyper, group, n)
 }
 
 func validateAdam(name string, h Adam) error {
@@ -129,11 +125,13 @@ func adamSlots(amsgrad bool) []slot {
 	return s
 }
 
-func amsgradSlot[T kernels.Float](t *tensors[T], amsgrad bool) []T {
-	if !amsgrad {
-		return nil
+// amsgradSlot is AMSGrad's maximum among the slots, host buffer or device
+// region; the zero value without AMSGrad.
+func amsgradSlot[S any](slots []S, amsgrad bool) (vmax S) {
+	if amsgrad {
+		vmax = slots[2]
 	}
-	return t.slots[2]
+	return vmax
 }
 
 // readAdam reads Adam's options over def, the defaults of Adam or AdamW.

@@ -67,7 +67,14 @@ func (h RMSProp) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
 }
 
 func (h RMSProp) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	var gradAvg, buf cuda.Ptr
+	gradAvg, buf := rmspropOptional(h, slots)
+	return launch.RMSProp(w, g, slots[0], gradAvg, buf, hyper, group, n)
+}
+
+// rmspropOptional picks the average gradient (centered) and the momentum
+// buffer among the slots, host buffers or device regions; the zero value for
+// each one the options leave out.
+func rmspropOptional[S any](h RMSProp, slots []S) (gradAvg, buf S) {
 	next := 1
 	if h.Centered {
 		gradAvg = slots[next]
@@ -76,19 +83,11 @@ func (h RMSProp) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n
 	if h.Momentum > 0 {
 		buf = slots[next]
 	}
-	return launch.RMSProp(w, g, slots[0], gradAvg, buf, hyper, group, n)
+	return gradAvg, buf
 }
 
 func rmspropUpdate[T kernels.Float](h RMSProp, t *tensors[T], lr, wd float64) {
-	var gradAvg, buf []T
-	next := 1
-	if h.Centered {
-		gradAvg = t.slots[next]
-		next++
-	}
-	if h.Momentum > 0 {
-		buf = t.slots[next]
-	}
+	gradAvg, buf := rmspropOptional(h, t.slots)
 	kernels.RMSProp(t.w, t.g, t.slots[0], gradAvg, buf, lr, h.Alpha, h.Eps, wd, h.Momentum)
 }
 

@@ -70,19 +70,20 @@ func (h SGD) hyper(dst []float32, step int64, lr, wd float64) []float32 {
 }
 
 func (h SGD) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	var buf cuda.Ptr
+	return launch.SGD(w, g, momentumSlot(h, slots), hyper, group, n)
+}
+
+// momentumSlot is the momentum buffer among the slots, host buffer or device
+// region; the zero value without momentum.
+func momentumSlot[S any](h SGD, slots []S) (buf S) {
 	if h.Momentum != 0 {
 		buf = slots[0]
 	}
-	return launch.SGD(w, g, buf, hyper, group, n)
+	return buf
 }
 
 func sgdUpdate[T kernels.Float](h SGD, t *tensors[T], step int64, lr, wd float64) {
-	var buf []T
-	if h.Momentum != 0 {
-		buf = t.slots[0]
-	}
-	kernels.SGD(t.w, t.g, buf, lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
+	kernels.SGD(t.w, t.g, momentumSlot(h, t.slots), lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
 }
 
 func readSGD(r *optionReader) Algorithm {
