@@ -20,13 +20,16 @@
 //	PadCrop{Padding, Top, Left, ...}     RandomCrop{Height, Width, Padding, Fill}
 //	CenterCrop{Height, Width}
 //	Resize{Height, Width}, ResizeShorter{Size}
+//	ResizedCrop{Top, Left, Height, Width, …} RandomResizedCrop{Height, Width, Scale, Ratio}
 //	Erase{Top, Left, Height, Width}      Cutout{Size}, RandomErasing{Scale, Ratio}
 //	Brightness{Factor}, Contrast{Factor} ColorJitter{Brightness, Contrast}
 //
 // Compose chains transforms into a Pipeline (itself a Transform); RandomApply
 // applies a shape-keeping transform with probability P. Normalization to float32
 // (fixed statistics such as data.ImageNetStats, or a dataset's own) is the last
-// step of every batch, done by a data.Normalizer.
+// step of every batch, done by a data.Normalizer. ImageNetTrain and ImageNetEval
+// are torchvision's ImageNet recipes (random resized crop and flip; shorter side
+// to S·256/224 and central crop), to be normalized with data.ImageNetStats.
 //
 // Geometry and rounding follow torchvision 0.14 on uint8 tensors, step for step
 // where it matters: Rotate computes torchvision's float32 sampling grid (matching it

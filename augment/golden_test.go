@@ -19,6 +19,7 @@ type goldenCase struct {
 	Input               goldenTensor   `json:"input"`
 	Output              goldenTensor   `json:"output"`
 	MaxMismatchFraction float64        `json:"max_mismatch_fraction"`
+	MaxAbsDiff          *float64       `json:"max_abs_diff"` // nil: any difference
 }
 
 type goldenTensor struct {
@@ -67,6 +68,44 @@ func (g goldenCase) optionalInt(t *testing.T, key string, def int) int {
 	return g.intAttr(t, key)
 }
 
+// sizeAttr reads a size attribute as torchvision takes it: an integer or a
+// one-element list (the shorter side: shorter is true, h = w = it) or [h, w].
+func (g goldenCase) sizeAttr(t *testing.T, key string) (h, w int, shorter bool) {
+	t.Helper()
+	whole := func(v any) int {
+		f, ok := v.(float64)
+		if !ok || f != float64(int(f)) {
+			t.Fatalf("%s: attribute %q = %v is not a size", g.Name, key, g.Attrs[key])
+		}
+		return int(f)
+	}
+	switch v := g.Attrs[key].(type) {
+	case float64:
+		return whole(v), whole(v), true
+	case []any:
+		if len(v) == 1 {
+			return whole(v[0]), whole(v[0]), true
+		}
+		if len(v) == 2 {
+			return whole(v[0]), whole(v[1]), false
+		}
+	}
+	t.Fatalf("%s: attribute %q = %v is not a size", g.Name, key, g.Attrs[key])
+	return 0, 0, false
+}
+
+// checkBilinear fails on an interpolation attribute other than bilinear, the one
+// the resizing transforms implement.
+func (g goldenCase) checkBilinear(t *testing.T) {
+	t.Helper()
+	if s, ok := g.Attrs["interpolation"]; ok && s != "bilinear" {
+		t.Fatalf("%s: interpolation %v: only bilinear resizing is implemented", g.Name, s)
+	}
+	if a, ok := g.Attrs["antialias"]; ok && a != true {
+		t.Fatalf("%s: antialias %v: only antialiased resizing is implemented", g.Name, a)
+	}
+}
+
 // transform builds the case's transform from its op and attributes.
 func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 	t.Helper()
@@ -93,11 +132,33 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 			}
 		}
 		return Rotate{Degrees: deg, Interpolation: interp, Fill: fill}
-	// Ops of this package's own torchvision cases (testdata/torchvision).
 	case "resize":
-		return Resize{Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width")}
+		g.checkBilinear(t)
+		if _, ok := g.Attrs["size"]; !ok { // this package's own cases (testdata/torchvision)
+			return Resize{Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width")}
+		}
+		h, w, shorter := g.sizeAttr(t, "size")
+		if shorter {
+			return ResizeShorter{Size: h}
+		}
+		return Resize{Height: h, Width: w}
 	case "center_crop":
-		return CenterCrop{Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width")}
+		if _, ok := g.Attrs["size"]; !ok {
+			return CenterCrop{Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width")}
+		}
+		h, w, _ := g.sizeAttr(t, "size")
+		return CenterCrop{Height: h, Width: w}
+	case "resized_crop":
+		g.checkBilinear(t)
+		h, w, shorter := g.sizeAttr(t, "size")
+		if shorter {
+			t.Fatalf("%s: resized_crop to a shorter side is not supported", g.Name)
+		}
+		return ResizedCrop{
+			Top: g.intAttr(t, "top"), Left: g.intAttr(t, "left"), Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width"),
+			OutHeight: h, OutWidth: w,
+		}
+	// Ops of this package's own torchvision cases (testdata/torchvision).
 	case "brightness":
 		return Brightness{Factor: g.floatAttr(t, "factor")}
 	case "contrast":
@@ -141,11 +202,15 @@ func checkCases(t *testing.T, dir string) {
 			}
 			var dst data.Image
 			got := tr.Apply(&dst, in, NewContext(1))
-			mismatches := 0
+			mismatches, worst := 0, 0
 			for i := range got.Pix {
 				if got.Pix[i] != want.Pix[i] {
 					mismatches++
+					worst = max(worst, absDiff(got.Pix[i], want.Pix[i]))
 				}
+			}
+			if g.MaxAbsDiff != nil && float64(worst) > *g.MaxAbsDiff {
+				t.Errorf("%s (%s): a value differs by %d > %v", g.Name, g.Attrs["meaning"], worst, *g.MaxAbsDiff)
 			}
 			if frac := float64(mismatches) / float64(len(want.Pix)); frac > g.MaxMismatchFraction {
 				t.Errorf("%s (%s): %d of %d values differ (%.3f > %.3f)\n%s", g.Name, g.Attrs["meaning"],
@@ -154,6 +219,8 @@ func checkCases(t *testing.T, dir string) {
 		})
 	}
 }
+
+func absDiff(a, b uint8) int { return max(int(a)-int(b), int(b)-int(a)) }
 
 // diffPlanes prints the first channel of got and want side by side.
 func diffPlanes(got, want data.Image) string {

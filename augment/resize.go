@@ -26,7 +26,7 @@ func (r Resize) OutputShape(c, h, w int) (int, int, int, error) {
 
 // Apply writes the resized image into dst.
 func (r Resize) Apply(dst *data.Image, src data.Image, ctx *Context) data.Image {
-	return resize(dst, src, r.Height, r.Width, &ctx.resize)
+	return resize(dst, src, box{H: src.H, W: src.W}, r.Height, r.Width, &ctx.resize)
 }
 
 // ResizeShorter is torchvision's Resize(Size): the shorter side becomes Size and the
@@ -52,7 +52,7 @@ func (r ResizeShorter) size(h, w int) (int, int) {
 // Apply writes the resized image into dst.
 func (r ResizeShorter) Apply(dst *data.Image, src data.Image, ctx *Context) data.Image {
 	oh, ow := r.size(src.H, src.W)
-	return resize(dst, src, oh, ow, &ctx.resize)
+	return resize(dst, src, box{H: src.H, W: src.W}, oh, ow, &ctx.resize)
 }
 
 // resizeScratch is the memory one resize reuses: both filters and the intermediate
@@ -102,27 +102,34 @@ func (f *resizeFilter) build(in, out int) {
 	}
 }
 
-// resize filters rows, then columns, rounding half to even at the end.
-func resize(dst *data.Image, src data.Image, oh, ow int, s *resizeScratch) data.Image {
+// box is a rectangle of an image: its top-left corner and its size.
+type box struct{ Top, Left, H, W int }
+
+// resize scales the window b of src to oh×ow: it filters rows, then columns,
+// rounding half to even at the end. b must lie inside src.
+func resize(dst *data.Image, src data.Image, b box, oh, ow int, s *resizeScratch) data.Image {
 	out := shape(dst, src.C, oh, ow)
-	s.x.build(src.W, ow)
-	s.y.build(src.H, oh)
-	s.mid = grow(s.mid, src.C*src.H*ow)
-	for r := 0; r < src.C*src.H; r++ {
-		in := src.Pix[r*src.W : (r+1)*src.W]
-		row := s.mid[r*ow : (r+1)*ow]
-		for x := range row {
-			wts := s.x.weights[x*s.x.taps : x*s.x.taps+s.x.sizes[x]]
-			taps := in[s.x.starts[x]:]
-			v := float32(taps[0]) * wts[0]
-			for k := 1; k < len(wts); k++ {
-				v = fma32(float32(taps[k]), wts[k], v)
+	s.x.build(b.W, ow)
+	s.y.build(b.H, oh)
+	s.mid = grow(s.mid, src.C*b.H*ow)
+	for c := range src.C {
+		for y := range b.H {
+			from := (c*src.H+b.Top+y)*src.W + b.Left
+			in := src.Pix[from : from+b.W]
+			row := s.mid[(c*b.H+y)*ow : (c*b.H+y+1)*ow]
+			for x := range row {
+				wts := s.x.weights[x*s.x.taps : x*s.x.taps+s.x.sizes[x]]
+				taps := in[s.x.starts[x]:]
+				v := float32(taps[0]) * wts[0]
+				for k := 1; k < len(wts); k++ {
+					v = fma32(float32(taps[k]), wts[k], v)
+				}
+				row[x] = v
 			}
-			row[x] = v
 		}
 	}
 	for c := range src.C {
-		plane := s.mid[c*src.H*ow : (c+1)*src.H*ow]
+		plane := s.mid[c*b.H*ow : (c+1)*b.H*ow]
 		for y := range oh {
 			row := out.Pix[(c*oh+y)*ow : (c*oh+y+1)*ow]
 			wts := s.y.weights[y*s.y.taps : y*s.y.taps+s.y.sizes[y]]

@@ -53,3 +53,21 @@ for i, (shape, factor) in enumerate([((3, 6, 7), 0.35), ((1, 5, 8), 1.6)]):
     x = image(*shape)
     write(f"contrast_{i}", "contrast", {"factor": factor, "meaning": "blend with the mean grey level, clamped, truncated"},
           x, F.adjust_contrast(x, factor), 0.0)
+
+# ImageNet-style geometry, in the ops and attributes of the project's golden set:
+# shorter-side resizing (both orientations, shrinking and enlarging) and boxes
+# resized up and down, as RandomResizedCrop and the evaluation transform use them.
+for i, (shape, size) in enumerate([((3, 40, 23), 17), ((3, 19, 45), 30), ((1, 31, 31), 12)]):
+    x = image(*shape)
+    y = F.resize(x, size, interpolation=InterpolationMode.BILINEAR, antialias=True)
+    write(f"resize_shorter_{i}", "resize",
+          {"size": size, "interpolation": "bilinear", "antialias": True, "meaning": "shorter side to size"}, x, y, 0.01)
+
+for i, (shape, b, size) in enumerate([((3, 41, 37), (3, 7, 30, 22), (16, 16)),
+                                       ((3, 20, 24), (4, 2, 9, 13), (25, 21)),
+                                       ((1, 30, 30), (0, 0, 30, 30), (11, 13))]):
+    x = image(*shape)
+    y = F.resized_crop(x, *b, list(size), interpolation=InterpolationMode.BILINEAR, antialias=True)
+    write(f"resized_crop_{i}", "resized_crop",
+          {"top": b[0], "left": b[1], "height": b[2], "width": b[3], "size": list(size),
+           "interpolation": "bilinear", "antialias": True, "meaning": "crop the box, then resize it"}, x, y, 0.01)
