@@ -106,8 +106,7 @@ func meanGrey(m data.Image) float32 {
 	}
 	r, g, b := m.Plane(0), m.Plane(1), m.Plane(2)
 	for i := range r {
-		grey := float32(float32(0.2989)*float32(r[i])) + float32(float32(0.587)*float32(g[i]))
-		sum += int(uint8(float32(grey + float32(float32(0.114)*float32(b[i])))))
+		sum += int(grey(r[i], g[i], b[i]))
 	}
 	return float32(sum) / float32(len(r))
 }

@@ -23,6 +23,8 @@
 //	ResizedCrop{Top, Left, Height, Width, …} RandomResizedCrop{Height, Width, Scale, Ratio}
 //	Erase{Top, Left, Height, Width}      Cutout{Size}, RandomErasing{Scale, Ratio}
 //	Brightness{Factor}, Contrast{Factor} ColorJitter{Brightness, Contrast}
+//	Saturation{Factor}, Sharpness{Factor}, Posterize{Bits}, Solarize{Threshold},
+//	AutoContrast, Equalize, Invert
 //
 // Compose chains transforms into a Pipeline (itself a Transform); RandomApply
 // applies a shape-keeping transform with probability P. Normalization to float32

@@ -158,11 +158,24 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 			Top: g.intAttr(t, "top"), Left: g.intAttr(t, "left"), Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width"),
 			OutHeight: h, OutWidth: w,
 		}
-	// Ops of this package's own torchvision cases (testdata/torchvision).
-	case "brightness":
+	case "adjust_brightness", "brightness": // the second: this package's own cases
 		return Brightness{Factor: g.floatAttr(t, "factor")}
-	case "contrast":
+	case "adjust_contrast", "contrast":
 		return Contrast{Factor: g.floatAttr(t, "factor")}
+	case "adjust_saturation":
+		return Saturation{Factor: g.floatAttr(t, "factor")}
+	case "adjust_sharpness":
+		return Sharpness{Factor: g.floatAttr(t, "factor")}
+	case "posterize":
+		return Posterize{Bits: g.intAttr(t, "bits")}
+	case "solarize":
+		return Solarize{Threshold: g.floatAttr(t, "threshold")}
+	case "autocontrast":
+		return AutoContrast{}
+	case "equalize":
+		return Equalize{}
+	case "invert":
+		return Invert{}
 	}
 	t.Fatalf("%s: unknown op %q", g.Name, g.Op)
 	return nil

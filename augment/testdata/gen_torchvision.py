@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes torchvision/*.json: reference cases for augment's transforms beyond the
-project's golden set (bilinear rotation, resize, centre crop, brightness, contrast),
+project's golden set (bilinear rotation, resizing, crops, the photometric operations),
 in the format of testdata/golden/FORMAT.md ("augment"), computed with torchvision 0.14
 on uint8 tensors. Run from this folder: python3 gen_torchvision.py"""
 import json
@@ -71,3 +71,43 @@ for i, (shape, b, size) in enumerate([((3, 41, 37), (3, 7, 30, 22), (16, 16)),
     write(f"resized_crop_{i}", "resized_crop",
           {"top": b[0], "left": b[1], "height": b[2], "width": b[3], "size": list(size),
            "interpolation": "bilinear", "antialias": True, "meaning": "crop the box, then resize it"}, x, y, 0.01)
+
+
+def low_contrast(c, h, w):
+    """A smooth image with noise, its values in a narrow band per channel, so that
+    histogram and range operations have work to do."""
+    ys = torch.linspace(0, 1, h).view(1, h, 1)
+    xs = torch.linspace(0, 1, w).view(1, 1, w)
+    base = 40 * ys + 25 * xs + torch.arange(c).view(c, 1, 1) * 30 + 60
+    noise = torch.randint(-6, 7, (c, h, w), generator=g)
+    return (base + noise).clamp(0, 255).to(torch.uint8)
+
+
+# The photometric operations of RandAugment and TrivialAugment, on random and on
+# low-contrast images, with the edge cases of each (grey images, constant channels,
+# histograms too flat to equalize, factors beyond 1, fractional thresholds).
+exact = "bit-exact with torchvision on uint8 tensors"
+photometric = [
+    ("saturation", "adjust_saturation", lambda x, a: F.adjust_saturation(x, a["factor"]), [{"factor": 0.0}, {"factor": 0.45}, {"factor": 1.99}]),
+    ("sharpness", "adjust_sharpness", lambda x, a: F.adjust_sharpness(x, a["factor"]), [{"factor": 0.0}, {"factor": 0.3}, {"factor": 1.9}]),
+    ("posterize", "posterize", lambda x, a: F.posterize(x, a["bits"]), [{"bits": 0}, {"bits": 1}, {"bits": 6}, {"bits": 8}]),
+    ("solarize", "solarize", lambda x, a: F.solarize(x, a["threshold"]), [{"threshold": 0.0}, {"threshold": 246.5}, {"threshold": 93.5}]),
+    ("autocontrast", "autocontrast", lambda x, a: F.autocontrast(x), [{}]),
+    ("equalize", "equalize", lambda x, a: F.equalize(x), [{}]),
+    ("invert", "invert", lambda x, a: F.invert(x), [{}]),
+    ("brightness_wide", "adjust_brightness", lambda x, a: F.adjust_brightness(x, a["factor"]), [{"factor": 0.01}, {"factor": 1.99}]),
+    ("contrast_wide", "adjust_contrast", lambda x, a: F.adjust_contrast(x, a["factor"]), [{"factor": 0.01}, {"factor": 1.99}]),
+]
+for name, op, f, attr_list in photometric:
+    for i, attrs in enumerate(attr_list):
+        for kind, x in [("random", image(3, 13, 17)), ("smooth", low_contrast(3, 21, 19)), ("grey", low_contrast(1, 9, 12))]:
+            attrs = dict(attrs, meaning=exact)
+            write(f"{name}_{i}_{kind}", op, attrs, x, f(x, attrs), 0.0)
+# Constant channels (autocontrast leaves them, equalize too) and a tiny image whose
+# histogram is too flat to equalize.
+x = low_contrast(3, 8, 8)
+x[1] = 77
+write("autocontrast_constant", "autocontrast", {"meaning": exact}, x, F.autocontrast(x), 0.0)
+write("equalize_constant", "equalize", {"meaning": exact}, x, F.equalize(x), 0.0)
+x = image(3, 5, 6)
+write("equalize_flat", "equalize", {"meaning": exact}, x, F.equalize(x), 0.0)
