@@ -17,6 +17,7 @@
 //	FlipHorizontal, FlipVertical         (random: RandomApply{P, flip})
 //	Translate{DX, DY, Fill}              RandomTranslate{MaxX, MaxY, Fill}
 //	Rotate{Degrees, Interpolation, Fill} RandomRotate{MaxDegrees, Interpolation, Fill}
+//	Affine{Angle, Translate…, Scale, Shear…, Center, Interpolation, Fill}
 //	PadCrop{Padding, Top, Left, ...}     RandomCrop{Height, Width, Padding, Fill}
 //	CenterCrop{Height, Width}
 //	Resize{Height, Width}, ResizeShorter{Size}
@@ -34,12 +35,12 @@
 // to S·256/224 and central crop), to be normalized with data.ImageNetStats.
 //
 // Geometry and rounding follow torchvision 0.14 on uint8 tensors, step for step
-// where it matters: Rotate computes torchvision's float32 sampling grid (matching it
-// exactly on 1200 random cases, nearest and bilinear); Resize is PyTorch's
-// antialiased bilinear kernel; Brightness and Contrast truncate as torchvision
-// does. testdata/golden/augment (the project's PyTorch cases) and
-// testdata/torchvision (this package's, written by testdata/gen_torchvision.py)
-// pin this down.
+// where it matters: Affine and Rotate compute torchvision's float32 sampling grid
+// (matching it exactly on 1200 random rotations, nearest and bilinear, and on every
+// generated affine case); Resize is PyTorch's antialiased bilinear kernel; the
+// photometric operations blend, round and truncate in float32 as torchvision does.
+// testdata/golden/augment (the project's PyTorch cases) and testdata/torchvision
+// (this package's, written by testdata/gen_torchvision.py) pin this down.
 //
 // # Randomness
 //

@@ -68,6 +68,36 @@ func (g goldenCase) optionalInt(t *testing.T, key string, def int) int {
 	return g.intAttr(t, key)
 }
 
+// floatList reads a list of n numbers.
+func (g goldenCase) floatList(t *testing.T, key string, n int) []float64 {
+	t.Helper()
+	list, ok := g.Attrs[key].([]any)
+	if !ok || len(list) != n {
+		t.Fatalf("%s: attribute %q = %v is not a list of %d numbers", g.Name, key, g.Attrs[key], n)
+	}
+	out := make([]float64, n)
+	for i, v := range list {
+		if out[i], ok = v.(float64); !ok {
+			t.Fatalf("%s: attribute %q = %v is not a list of %d numbers", g.Name, key, g.Attrs[key], n)
+		}
+	}
+	return out
+}
+
+// interpolation reads the interpolation attribute, nearest when missing.
+func (g goldenCase) interpolation(t *testing.T) Interpolation {
+	t.Helper()
+	s, ok := g.Attrs["interpolation"].(string)
+	if !ok {
+		return Nearest
+	}
+	interp, err := ParseInterpolation(s)
+	if err != nil {
+		t.Fatalf("%s: %v", g.Name, err)
+	}
+	return interp
+}
+
 // sizeAttr reads a size attribute as torchvision takes it: an integer or a
 // one-element list (the shorter side: shorter is true, h = w = it) or [h, w].
 func (g goldenCase) sizeAttr(t *testing.T, key string) (h, w int, shorter bool) {
@@ -123,15 +153,22 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 			Height: g.optionalInt(t, "height", in.H), Width: g.optionalInt(t, "width", in.W), Fill: fill,
 		}
 	case "rotate":
-		deg := g.floatAttr(t, "degrees")
-		interp := Nearest
-		if s, ok := g.Attrs["interpolation"].(string); ok {
-			var err error
-			if interp, err = ParseInterpolation(s); err != nil {
-				t.Fatalf("%s: %v", g.Name, err)
-			}
+		return Rotate{Degrees: g.floatAttr(t, "degrees"), Interpolation: g.interpolation(t), Fill: fill}
+	case "affine":
+		a := Affine{Angle: g.floatAttr(t, "angle"), Scale: g.floatAttr(t, "scale"), Interpolation: g.interpolation(t), Fill: fill}
+		translate := g.floatList(t, "translate", 2)
+		a.TranslateX, a.TranslateY = translate[0], translate[1]
+		if _, ok := g.Attrs["shear"].(float64); ok { // one number: parallel to x only
+			a.ShearX = g.floatAttr(t, "shear")
+		} else {
+			shear := g.floatList(t, "shear", 2)
+			a.ShearX, a.ShearY = shear[0], shear[1]
 		}
-		return Rotate{Degrees: deg, Interpolation: interp, Fill: fill}
+		if _, ok := g.Attrs["center"]; ok && g.Attrs["center"] != nil {
+			center := g.floatList(t, "center", 2)
+			a.Center = &[2]float64{center[0], center[1]}
+		}
+		return a
 	case "resize":
 		g.checkBilinear(t)
 		if _, ok := g.Attrs["size"]; !ok { // this package's own cases (testdata/torchvision)

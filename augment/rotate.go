@@ -63,85 +63,11 @@ func (r Rotate) OutputShape(c, h, w int) (int, int, int, error) {
 	return c, h, w, nil
 }
 
-// Apply writes the rotated image into dst.
+// Apply writes the rotated image into dst: torchvision's rotate is its affine
+// transform by −Degrees about the centre.
 func (r Rotate) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
-	out := shape(dst, src.C, src.H, src.W)
-	g := newRotationGrid(r.Degrees, src.W, src.H)
-	plane := src.H * src.W
-	fill := float32(r.Fill)
-	for y := range src.H {
-		for x := range src.W {
-			sx, sy := g.source(x, y)
-			o := y*src.W + x
-			if r.Interpolation == Nearest {
-				ix, iy := int(math.RoundToEven(float64(sx))), int(math.RoundToEven(float64(sy)))
-				inside := ix >= 0 && ix < src.W && iy >= 0 && iy < src.H
-				for c := range src.C {
-					if inside {
-						out.Pix[c*plane+o] = src.Pix[c*plane+iy*src.W+ix]
-					} else {
-						out.Pix[c*plane+o] = r.Fill
-					}
-				}
-				continue
-			}
-			// grid_sample's bilinear weights: distances to the west and north
-			// neighbours, taps in the order nw, ne, sw, se, accumulated with FMA.
-			fx, fy := float32(math.Floor(float64(sx))), float32(math.Floor(float64(sy)))
-			ix, iy := int(fx), int(fy)
-			we, no := sx-fx, sy-fy
-			ea, so := 1-we, 1-no
-			weights := [4]float32{so * ea, so * we, no * ea, no * we}
-			offsets := [4]int{-1, -1, -1, -1} // index in a plane, or -1 outside
-			var m float32                     // total weight inside the input
-			for k, d := range [4][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
-				tx, ty := ix+d[0], iy+d[1]
-				if tx >= 0 && tx < src.W && ty >= 0 && ty < src.H {
-					offsets[k] = ty*src.W + tx
-					m = fma32(weights[k], 1, m)
-				}
-			}
-			for c := range src.C {
-				p := src.Pix[c*plane : (c+1)*plane]
-				var v float32
-				for k, off := range offsets {
-					if off >= 0 {
-						v = fma32(weights[k], float32(p[off]), v)
-					}
-				}
-				v = float32(v*m) + float32((1-m)*fill)
-				out.Pix[c*plane+o] = uint8(math.RoundToEven(float64(min(255, max(0, v)))))
-			}
-		}
-	}
-	return out
-}
-
-// rotationGrid maps output pixels to input coordinates as torchvision's
-// _gen_affine_grid and grid_sample do: the inverse rotation matrix in float32,
-// scaled to normalised coordinates and back.
-type rotationGrid struct {
-	w, h               int
-	r00, r10, r01, r11 float32
-	halfW, halfH       float32
-}
-
-func newRotationGrid(degrees float64, w, h int) rotationGrid {
-	rad := -degrees * (math.Pi / 180) // torchvision builds the inverse matrix for −angle
-	cos, sin := float32(math.Cos(rad)), float32(math.Sin(rad))
-	g := rotationGrid{w: w, h: h, halfW: float32(0.5 * float64(w)), halfH: float32(0.5 * float64(h))}
-	g.r00, g.r10 = cos/g.halfW, sin/g.halfW
-	g.r01, g.r11 = -sin/g.halfH, cos/g.halfH
-	return g
-}
-
-// source returns the input coordinates sampled by output pixel (x, y).
-func (g rotationGrid) source(x, y int) (float32, float32) {
-	bx := float32(float64(x) - 0.5*float64(g.w-1)) // exact: a whole or half number
-	by := float32(float64(y) - 0.5*float64(g.h-1))
-	gx := fma32(by, g.r10, float32(bx*g.r00))
-	gy := fma32(by, g.r11, float32(bx*g.r01))
-	return fma32(gx+1, g.halfW, -0.5), fma32(gy+1, g.halfH, -0.5)
+	m := inverseAffine(0, 0, -r.Degrees, 0, 0, 1, 0, 0)
+	return warp(dst, src, newAffineGrid(m, src.W, src.H), r.Interpolation, r.Fill)
 }
 
 // fma32 is a·b + c rounded once to float32, as the FMA instructions of PyTorch's

@@ -4,6 +4,7 @@ project's golden set (bilinear rotation, resizing, crops, the photometric operat
 in the format of testdata/golden/FORMAT.md ("augment"), computed with torchvision 0.14
 on uint8 tensors. Run from this folder: python3 gen_torchvision.py"""
 import json
+import math
 import os
 
 import torch
@@ -111,3 +112,28 @@ write("autocontrast_constant", "autocontrast", {"meaning": exact}, x, F.autocont
 write("equalize_constant", "equalize", {"meaning": exact}, x, F.equalize(x), 0.0)
 x = image(3, 5, 6)
 write("equalize_flat", "equalize", {"meaning": exact}, x, F.equalize(x), 0.0)
+
+# Affine transforms: RandAugment's shears (about the corner (0, 0)) and
+# translations, and general combinations about the centre or another point.
+affine_meaning = "F.affine: shear, scale, clockwise rotation, translation about the centre (or center)"
+affines = [
+    ((3, 17, 23), dict(angle=0.0, translate=[0, 0], scale=1.0, shear=[math.degrees(math.atan(0.3)), 0.0], center=[0, 0]), "nearest"),
+    ((3, 17, 23), dict(angle=0.0, translate=[0, 0], scale=1.0, shear=[0.0, math.degrees(math.atan(-0.27))], center=[0, 0]), "nearest"),
+    ((3, 20, 14), dict(angle=0.0, translate=[0, 0], scale=1.0, shear=[math.degrees(math.atan(-0.99)), 0.0], center=[0, 0]), "bilinear"),
+    ((3, 15, 19), dict(angle=0.0, translate=[-7, 0], scale=1.0, shear=[0.0, 0.0]), "nearest"),
+    ((3, 15, 19), dict(angle=0.0, translate=[0, 5], scale=1.0, shear=[0.0, 0.0]), "bilinear"),
+    ((3, 16, 21), dict(angle=17.0, translate=[2, -3], scale=1.2, shear=[10.0, -5.0]), "nearest"),
+    ((1, 16, 21), dict(angle=-41.5, translate=[1.5, 0.25], scale=0.7, shear=[-20.0, 12.0]), "bilinear"),
+    ((3, 12, 12), dict(angle=95.0, translate=[0, 0], scale=1.0, shear=[0.0, 0.0], center=[3, 8]), "nearest"),
+]
+for i, (shape, attrs, interp) in enumerate(affines):
+    x = image(*shape)
+    fill = 0 if interp == "nearest" else 19
+    y = F.affine(x, interpolation=InterpolationMode(interp), fill=[float(fill)] * shape[0], **attrs)
+    write(f"affine_{i}", "affine", dict(attrs, interpolation=interp, fill=fill, meaning=affine_meaning), x, y, 0.0)
+
+# Nearest rotation at the angles RandAugment and TrivialAugment draw.
+for i, (shape, deg) in enumerate([((3, 19, 25), 13.0), ((3, 24, 24), -135.0), ((1, 11, 30), 71.0)]):
+    x = image(*shape)
+    write(f"rotate_nearest_{i}", "rotate", {"degrees": deg, "interpolation": "nearest", "fill": 0, "meaning": rotate_meaning},
+          x, F.rotate(x, deg, interpolation=InterpolationMode.NEAREST), 0.0)
