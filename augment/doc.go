@@ -25,7 +25,12 @@
 //	Erase{Top, Left, Height, Width}      Cutout{Size}, RandomErasing{Scale, Ratio}
 //	Brightness{Factor}, Contrast{Factor} ColorJitter{Brightness, Contrast}
 //	Saturation{Factor}, Sharpness{Factor}, Posterize{Bits}, Solarize{Threshold},
-//	AutoContrast, Equalize, Invert
+//	AutoContrast, Equalize, Invert       RandAugment{N, M}, TrivialAugmentWide{}
+//
+// RandAugment and TrivialAugmentWide draw from torchvision's fourteen operations
+// (identity, shear x/y, translate x/y, rotate, brightness, colour, contrast,
+// sharpness, posterize, solarize, autocontrast, equalize) with its magnitude
+// tables, reproduced to the float32 bit (testdata/augmentation_spaces.json).
 //
 // Compose chains transforms into a Pipeline (itself a Transform); RandomApply
 // applies a shape-keeping transform with probability P. Normalization to float32

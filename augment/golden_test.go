@@ -213,6 +213,8 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 		return Equalize{}
 	case "invert":
 		return Invert{}
+	case "auto_op": // this package's cases of RandAugment's and TrivialAugment's operations
+		return fixedAutoOp{op: autoOpNamed(t, g.Attrs["name"]), magnitude: g.floatAttr(t, "magnitude"), interp: g.interpolation(t)}
 	}
 	t.Fatalf("%s: unknown op %q", g.Name, g.Op)
 	return nil

@@ -137,3 +137,40 @@ for i, (shape, deg) in enumerate([((3, 19, 25), 13.0), ((3, 24, 24), -135.0), ((
     x = image(*shape)
     write(f"rotate_nearest_{i}", "rotate", {"degrees": deg, "interpolation": "nearest", "fill": 0, "meaning": rotate_meaning},
           x, F.rotate(x, deg, interpolation=InterpolationMode.NEAREST), 0.0)
+
+# RandAugment's and TrivialAugmentWide's operations as their _apply_op applies
+# them, at magnitudes of their tables, signed as they draw them (op "auto_op",
+# attrs "name" and "magnitude"), with the default fill=None.
+from torchvision.transforms import autoaugment
+
+auto_meaning = "torchvision.transforms.autoaugment._apply_op(img, name, magnitude, interpolation, fill=None)"
+for i, (name, magnitude, interp) in enumerate([
+        ("Identity", 0.0, "nearest"), ("ShearX", 0.27, "nearest"), ("ShearX", -0.99, "nearest"),
+        ("ShearY", -0.14, "nearest"), ("ShearY", 0.693, "nearest"),
+        ("TranslateX", 13.594, "nearest"), ("TranslateX", -8.1, "nearest"), ("TranslateY", -30.9, "nearest"),
+        ("TranslateY", 4.0, "bilinear"), ("Rotate", 27.0, "nearest"), ("Rotate", -121.5, "nearest"),
+        ("Brightness", -0.9, "nearest"), ("Brightness", 0.627, "nearest"), ("Color", 0.59999996, "nearest"),
+        ("Color", -0.33, "nearest"), ("Contrast", 0.99, "nearest"), ("Contrast", -0.54, "nearest"),
+        ("Sharpness", 0.9, "nearest"), ("Sharpness", -0.825, "nearest"), ("Posterize", 5.0, "nearest"),
+        ("Posterize", 2.0, "nearest"), ("Solarize", 246.5, "nearest"), ("Solarize", 59.5, "nearest"),
+        ("AutoContrast", 0.0, "nearest"), ("Equalize", 0.0, "nearest")]):
+    x = low_contrast(3, 22, 27) if name in ("AutoContrast", "Equalize") else image(3, 22, 27)
+    y = autoaugment._apply_op(x, name, magnitude, interpolation=InterpolationMode(interp), fill=None)
+    write(f"auto_op_{i}_{name}", "auto_op", {"name": name, "magnitude": magnitude, "interpolation": interp,
+                                             "meaning": auto_meaning}, x, y, 0.0)
+
+# The operation tables (the "augmentation space") for several bin counts and
+# image sizes, to pin down their float32 values.
+spaces = []
+for bins in (31, 10, 2):
+    for size in ((224, 224), (37, 29), (32, 48)):
+        space = autoaugment.RandAugment(num_magnitude_bins=bins)._augmentation_space(bins, size)
+        spaces.append({"policy": "randaugment", "bins": bins, "height": size[0], "width": size[1],
+                       "ops": [{"name": k, "signed": bool(s), "magnitudes": m.tolist() if m.ndim > 0 else []}
+                               for k, (m, s) in space.items()]})
+    space = autoaugment.TrivialAugmentWide(num_magnitude_bins=bins)._augmentation_space(bins)
+    spaces.append({"policy": "trivialaugmentwide", "bins": bins,
+                   "ops": [{"name": k, "signed": bool(s), "magnitudes": m.tolist() if m.ndim > 0 else []}
+                           for k, (m, s) in space.items()]})
+with open("augmentation_spaces.json", "w") as f:
+    json.dump(spaces, f)
