@@ -62,13 +62,15 @@ func BenchmarkLoaderCIFAR(b *testing.B) {
 	b.Run("none/workers=2", func(b *testing.B) { benchLoader(b, ds, nil, 2) })
 }
 
+// namedTransform is one benchmark case.
+type namedTransform struct {
+	name string
+	t    Transform
+}
+
 // BenchmarkTransforms measures single transforms on one 3×32×32 image.
 func BenchmarkTransforms(b *testing.B) {
-	src := randomImage(3, 32, 32, 1)
-	for _, c := range []struct {
-		name string
-		t    Transform
-	}{
+	benchTransforms(b, randomImage(3, 32, 32, 1), []namedTransform{
 		{"flip", FlipHorizontal{}},
 		{"pad-crop", RandomCrop{Height: 32, Width: 32, Padding: 4}},
 		{"rotate-nearest", RandomRotate{MaxDegrees: 15}},
@@ -77,8 +79,41 @@ func BenchmarkTransforms(b *testing.B) {
 		{"resize-down", Resize{Height: 20, Width: 20}},
 		{"jitter", ColorJitter{Brightness: 0.3, Contrast: 0.3}},
 		{"erasing", RandomErasing{}},
-	} {
+	})
+}
+
+// BenchmarkImageNetTransforms measures the ImageNet-style and automatic
+// augmentations on one 3×224×224 image (a photo-like one, so that equalization
+// and autocontrast have work to do).
+func BenchmarkImageNetTransforms(b *testing.B) {
+	benchTransforms(b, photo(3, 224, 224), []namedTransform{
+		{"random-resized-crop", RandomResizedCrop{Height: 224, Width: 224}},
+		{"imagenet-train", ImageNetTrain(224)},
+		{"imagenet-eval", ImageNetEval(224)},
+		{"shear-x", Affine{ShearX: 16.7, Center: &corner}},
+		{"rotate-nearest", Rotate{Degrees: 27}},
+		{"rotate-bilinear", Rotate{Degrees: 27, Interpolation: Bilinear}},
+		{"translate", Translate{DX: 40}},
+		{"brightness", Brightness{Factor: 1.5}},
+		{"saturation", Saturation{Factor: 1.5}},
+		{"contrast", Contrast{Factor: 1.5}},
+		{"sharpness", Sharpness{Factor: 1.5}},
+		{"posterize", Posterize{Bits: 4}},
+		{"solarize", Solarize{Threshold: 128}},
+		{"autocontrast", AutoContrast{}},
+		{"equalize", Equalize{}},
+		{"randaugment-2-9", RandAugment{N: 2, M: 9}},
+		{"trivialaugment", TrivialAugmentWide{}},
+	})
+}
+
+// benchTransforms applies each transform to src, one sample seed per iteration.
+func benchTransforms(b *testing.B, src data.Image, cases []namedTransform) {
+	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			if _, _, _, err := c.t.OutputShape(src.C, src.H, src.W); err != nil {
+				b.Fatal(err)
+			}
 			ctx := NewContext(1)
 			var dst data.Image
 			i := 0
