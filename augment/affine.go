@@ -56,17 +56,22 @@ func (a Affine) OutputShape(c, h, w int) (int, int, int, error) {
 
 // Apply writes the transformed image into dst.
 func (a Affine) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
+	return warp(dst, src, a.grid(src.W, src.H), a.Interpolation, a.Fill, true)
+}
+
+// grid is the sampling grid of the transform for w×h images.
+func (a Affine) grid(w, h int) affineGrid {
 	// torchvision's centre is relative to the image's centre.
 	var cx, cy float64
 	if a.Center != nil {
-		cx, cy = a.Center[0]-float64(src.W)*0.5, a.Center[1]-float64(src.H)*0.5
+		cx, cy = a.Center[0]-float64(w)*0.5, a.Center[1]-float64(h)*0.5
 	}
 	scale := a.Scale
 	if scale == 0 {
 		scale = 1
 	}
 	m := inverseAffine(cx, cy, a.Angle, a.TranslateX, a.TranslateY, scale, a.ShearX, a.ShearY)
-	return warp(dst, src, newAffineGrid(m, src.W, src.H), a.Interpolation, a.Fill)
+	return newAffineGrid(m, w, h)
 }
 
 // inverseAffine is torchvision's _get_inverse_affine_matrix: the 2×3 matrix that
@@ -120,8 +125,11 @@ func (g affineGrid) source(x, y int) (float32, float32) {
 }
 
 // warp samples src at the grid's points into dst as torchvision's grid_sample
-// (align_corners=False, zero padding) and fill mask do.
-func warp(dst *data.Image, src data.Image, g affineGrid, interp Interpolation, fill uint8) data.Image {
+// (align_corners=False, zero padding) does, and then, when blend is set, its fill
+// mask (torchvision's fill given, not None): bilinear values are blended with fill
+// by their in-bounds weight and nearest ones outside take fill. Without blend,
+// taps outside count as zero, as with torchvision's fill=None (fill must be 0).
+func warp(dst *data.Image, src data.Image, g affineGrid, interp Interpolation, fill uint8, blend bool) data.Image {
 	out := shape(dst, src.C, src.H, src.W)
 	plane := src.H * src.W
 	fillF := float32(fill)
@@ -165,7 +173,9 @@ func warp(dst *data.Image, src data.Image, g affineGrid, interp Interpolation, f
 						v = fma32(weights[k], float32(p[off]), v)
 					}
 				}
-				v = float32(v*m) + float32((1-m)*fillF)
+				if blend {
+					v = float32(v*m) + float32((1-m)*fillF)
+				}
 				out.Pix[c*plane+o] = uint8(math.RoundToEven(float64(min(255, max(0, v)))))
 			}
 		}

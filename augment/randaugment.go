@@ -16,10 +16,10 @@ import (
 // 255–0).
 //
 // The geometric operations sample as Interpolation says (torchvision's default is
-// Nearest) and fill uncovered pixels with Fill, torchvision's fill=[Fill]*C;
-// torchvision's default fill=None gives the same images with Nearest, and with
-// Bilinear differs only at the borders, which it does not blend with the fill.
-// Images must be RGB or grey, as in torchvision.
+// Nearest; its ImageNet recipes use Bilinear) and fill uncovered pixels with Fill:
+// 0 is torchvision's default fill=None (zero padding, border pixels not blended
+// with a fill), another value its fill=[Fill]*C. Images must be RGB or grey, as in
+// torchvision.
 type RandAugment struct {
 	N, M          int
 	Bins          int
@@ -215,18 +215,19 @@ func linspace32(start, end float64, steps, i int) float32 {
 // corner is the pixel coordinate (0, 0), the centre of RandAugment's shears.
 var corner = [2]float64{0, 0}
 
-// apply is torchvision's _apply_op: op at the signed magnitude mag.
+// apply is torchvision's _apply_op: op at the signed magnitude mag, with fill 0
+// meaning fill=None (see RandAugment).
 func (op autoOp) apply(dst *data.Image, src data.Image, mag float64, interp Interpolation, fill uint8, ctx *Context) data.Image {
 	switch op {
 	case opShearX, opShearY:
-		a := Affine{Center: &corner, Interpolation: interp, Fill: fill}
+		a := Affine{Center: &corner}
 		shear := math.Atan(mag) * (180 / math.Pi) // Python's math.degrees(math.atan(mag))
 		if op == opShearX {
 			a.ShearX = shear
 		} else {
 			a.ShearY = shear
 		}
-		return a.Apply(dst, src, ctx)
+		return warp(dst, src, a.grid(src.W, src.H), interp, fill, fill != 0)
 	case opTranslateX:
 		// A whole-pixel translation samples pixel centres exactly, so the window is
 		// torchvision's affine translation by int(mag) with either interpolation.
@@ -234,7 +235,7 @@ func (op autoOp) apply(dst *data.Image, src data.Image, mag float64, interp Inte
 	case opTranslateY:
 		return Translate{DY: int(mag), Fill: fill}.Apply(dst, src, ctx)
 	case opRotate:
-		return Rotate{Degrees: mag, Interpolation: interp, Fill: fill}.Apply(dst, src, ctx)
+		return warp(dst, src, Rotate{Degrees: mag}.grid(src.W, src.H), interp, fill, fill != 0)
 	case opBrightness:
 		return Brightness{Factor: 1 + mag}.Apply(dst, src, ctx)
 	case opColor:

@@ -66,8 +66,11 @@ func (r Rotate) OutputShape(c, h, w int) (int, int, int, error) {
 // Apply writes the rotated image into dst: torchvision's rotate is its affine
 // transform by −Degrees about the centre.
 func (r Rotate) Apply(dst *data.Image, src data.Image, _ *Context) data.Image {
-	m := inverseAffine(0, 0, -r.Degrees, 0, 0, 1, 0, 0)
-	return warp(dst, src, newAffineGrid(m, src.W, src.H), r.Interpolation, r.Fill)
+	return warp(dst, src, r.grid(src.W, src.H), r.Interpolation, r.Fill, true)
+}
+
+func (r Rotate) grid(w, h int) affineGrid {
+	return newAffineGrid(inverseAffine(0, 0, -r.Degrees, 0, 0, 1, 0, 0), w, h)
 }
 
 // fma32 is a·b + c rounded once to float32, as the FMA instructions of PyTorch's

@@ -153,7 +153,8 @@ for i, (name, magnitude, interp) in enumerate([
         ("Color", -0.33, "nearest"), ("Contrast", 0.99, "nearest"), ("Contrast", -0.54, "nearest"),
         ("Sharpness", 0.9, "nearest"), ("Sharpness", -0.825, "nearest"), ("Posterize", 5.0, "nearest"),
         ("Posterize", 2.0, "nearest"), ("Solarize", 246.5, "nearest"), ("Solarize", 59.5, "nearest"),
-        ("AutoContrast", 0.0, "nearest"), ("Equalize", 0.0, "nearest")]):
+        ("AutoContrast", 0.0, "nearest"), ("Equalize", 0.0, "nearest"),
+        ("ShearX", 0.3, "bilinear"), ("ShearY", -0.5, "bilinear"), ("Rotate", -30.0, "bilinear")]):
     x = low_contrast(3, 22, 27) if name in ("AutoContrast", "Equalize") else image(3, 22, 27)
     y = autoaugment._apply_op(x, name, magnitude, interpolation=InterpolationMode(interp), fill=None)
     write(f"auto_op_{i}_{name}", "auto_op", {"name": name, "magnitude": magnitude, "interpolation": interp,
