@@ -68,6 +68,29 @@ func (g goldenCase) optionalInt(t *testing.T, key string, def int) int {
 	return g.intAttr(t, key)
 }
 
+// fill reads the fill attribute: a number, or one number per channel that must
+// all be the same (the transforms fill every channel alike); 0 when missing.
+func (g goldenCase) fill(t *testing.T) uint8 {
+	t.Helper()
+	v, ok := g.Attrs["fill"]
+	if !ok || v == nil {
+		return 0
+	}
+	if list, ok := v.([]any); ok && len(list) > 0 {
+		for _, x := range list[1:] {
+			if x != list[0] {
+				t.Fatalf("%s: fill %v: per-channel fills are not supported", g.Name, v)
+			}
+		}
+		v = list[0]
+	}
+	f, ok := v.(float64)
+	if !ok || f != float64(uint8(f)) {
+		t.Fatalf("%s: fill %v is not a value from 0 to 255", g.Name, v)
+	}
+	return uint8(f)
+}
+
 // floatList reads a list of n numbers.
 func (g goldenCase) floatList(t *testing.T, key string, n int) []float64 {
 	t.Helper()
@@ -139,7 +162,7 @@ func (g goldenCase) checkBilinear(t *testing.T) {
 // transform builds the case's transform from its op and attributes.
 func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 	t.Helper()
-	fill := uint8(g.optionalInt(t, "fill", 0))
+	fill := g.fill(t)
 	switch g.Op {
 	case "flip_horizontal":
 		return FlipHorizontal{}
@@ -153,6 +176,10 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 			Height: g.optionalInt(t, "height", in.H), Width: g.optionalInt(t, "width", in.W), Fill: fill,
 		}
 	case "rotate":
+		if c, ok := g.Attrs["center"]; ok && c != nil { // torchvision's rotate is its affine by −degrees
+			center := g.floatList(t, "center", 2)
+			return Affine{Angle: -g.floatAttr(t, "degrees"), Center: &[2]float64{center[0], center[1]}, Interpolation: g.interpolation(t), Fill: fill}
+		}
 		return Rotate{Degrees: g.floatAttr(t, "degrees"), Interpolation: g.interpolation(t), Fill: fill}
 	case "affine":
 		a := Affine{Angle: g.floatAttr(t, "angle"), Scale: g.floatAttr(t, "scale"), Interpolation: g.interpolation(t), Fill: fill}
@@ -187,14 +214,13 @@ func (g goldenCase) transform(t *testing.T, in data.Image) Transform {
 		return CenterCrop{Height: h, Width: w}
 	case "resized_crop":
 		g.checkBilinear(t)
+		r := ResizedCrop{Top: g.intAttr(t, "top"), Left: g.intAttr(t, "left"), Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width")}
 		h, w, shorter := g.sizeAttr(t, "size")
-		if shorter {
-			t.Fatalf("%s: resized_crop to a shorter side is not supported", g.Name)
+		if shorter { // the box's shorter side becomes size
+			h, w = ResizeShorter{Size: h}.size(r.Height, r.Width)
 		}
-		return ResizedCrop{
-			Top: g.intAttr(t, "top"), Left: g.intAttr(t, "left"), Height: g.intAttr(t, "height"), Width: g.intAttr(t, "width"),
-			OutHeight: h, OutWidth: w,
-		}
+		r.OutHeight, r.OutWidth = h, w
+		return r
 	case "adjust_brightness", "brightness": // the second: this package's own cases
 		return Brightness{Factor: g.floatAttr(t, "factor")}
 	case "adjust_contrast", "contrast":

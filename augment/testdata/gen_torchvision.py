@@ -175,3 +175,15 @@ for bins in (31, 10, 2):
                            for k, (m, s) in space.items()]})
 with open("augmentation_spaces.json", "w") as f:
     json.dump(spaces, f)
+
+# The other forms of the attributes: a box resized by its shorter side, a rotation
+# about another point, a fill given per channel.
+x = image(3, 26, 21)
+write("resized_crop_shorter", "resized_crop",
+      {"top": 3, "left": 6, "height": 20, "width": 11, "size": 14, "interpolation": "bilinear", "antialias": True,
+       "meaning": "crop the box, then resize its shorter side to size"},
+      x, F.resized_crop(x, 3, 6, 20, 11, 14, interpolation=InterpolationMode.BILINEAR, antialias=True), 0.01)
+x = image(3, 14, 17)
+write("rotate_center", "rotate", {"degrees": 40.0, "interpolation": "bilinear", "fill": [7, 7, 7], "center": [2, 7],
+                                  "meaning": rotate_meaning},
+      x, F.rotate(x, 40.0, interpolation=InterpolationMode.BILINEAR, center=[2, 7], fill=[7.0, 7.0, 7.0]), 0.0)
