@@ -43,7 +43,7 @@ func (r RandAugment) OutputShape(c, h, w int) (int, int, int, error) {
 // sign when signed.
 func (r RandAugment) Apply(dst *data.Image, src data.Image, ctx *Context) data.Image {
 	bins := binsOrDefault(r.Bins)
-	return chain(dst, src, ctx, r.N, func(out *data.Image, cur data.Image) data.Image {
+	return chain(dst, src, ctx, r.N, func(_ int, out *data.Image, cur data.Image) data.Image {
 		op := autoOp(ctx.Rand.IntN(numAutoOps))
 		mag := randAugmentMagnitude(op, r.M, bins, cur.H, cur.W)
 		if op.signed() && ctx.Rand.IntN(2) == 1 {

@@ -53,26 +53,24 @@ func (p Pipeline) OutputShape(c, h, w int) (int, int, int, error) {
 
 // Apply runs the steps in order.
 func (p Pipeline) Apply(dst *data.Image, src data.Image, ctx *Context) data.Image {
-	i := 0
-	return chain(dst, src, ctx, len(p), func(out *data.Image, cur data.Image) data.Image {
-		i++
-		return p[i-1].Apply(out, cur, ctx)
+	return chain(dst, src, ctx, len(p), func(i int, out *data.Image, cur data.Image) data.Image {
+		return p[i].Apply(out, cur, ctx)
 	})
 }
 
-// chain applies n steps in a row, each step(out, cur) transforming the previous
+// chain applies n steps in a row, step(i, out, cur) transforming the previous
 // result cur into out, alternating between dst and one intermediate image of ctx,
 // and returns the last result (src itself when no step changed it).
-func chain(dst *data.Image, src data.Image, ctx *Context, n int, step func(out *data.Image, cur data.Image) data.Image) data.Image {
+func chain(dst *data.Image, src data.Image, ctx *Context, n int, step func(i int, out *data.Image, cur data.Image) data.Image) data.Image {
 	tmp := ctx.pushTemp()
 	defer ctx.popTemp()
 	cur := src
-	for range n {
+	for i := range n {
 		out := dst
 		if samePixels(cur, *dst) {
 			out = tmp
 		}
-		cur = step(out, cur)
+		cur = step(i, out, cur)
 	}
 	if samePixels(cur, *tmp) {
 		copy(shape(dst, cur.C, cur.H, cur.W).Pix, cur.Pix)
