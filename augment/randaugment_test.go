@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/descent-ml/descent/data"
@@ -223,6 +224,33 @@ func TestAutoAugmentAllocations(t *testing.T) {
 			i++
 		}); n != 0 {
 			t.Errorf("%T: %v allocations per image", tr, n)
+		}
+	}
+}
+
+// The ImageNet training recipe with RandAugment or TrivialAugment through the
+// Loader: the same batches whatever the number of workers, so a resumed run
+// augments exactly as the interrupted one would have.
+func TestAutoAugmentLoaderDeterministic(t *testing.T) {
+	ds := labelledDataset(40, 3, 20, 24, 4)
+	norm, err := data.NewNormalizer(data.NormStandardize, data.ImageNetStats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, auto := range []Transform{RandAugment{N: 2, M: 9, Interpolation: Bilinear}, TrivialAugmentWide{}} {
+		tr := Compose(ImageNetTrain(16), auto)
+		var ref []Batch
+		for _, workers := range []int{1, 3} {
+			got := collect(t, newLoader(t, ds, Config{BatchSize: 8, Shuffle: true, Seed: 9, Workers: workers, Transform: tr, Normalizer: norm}), 2)
+			if ref == nil {
+				ref = got
+				continue
+			}
+			for k := range ref {
+				if !slices.Equal(got[k].X, ref[k].X) {
+					t.Fatalf("%T: %d workers: batch %d differs from 1 worker", auto, workers, k)
+				}
+			}
 		}
 	}
 }
