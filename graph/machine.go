@@ -157,5 +157,5 @@ func (mc *Machine) correct(p *Program, labels *Buffer) int {
 	case p.countedCorrect:
 		return p.correct
 	}
-	return countCorrect(p.Logits, labels)
+	return countCorrect(p.Logits, labels, mc.Model.Labels.Dims() == 2)
 }
