@@ -64,9 +64,14 @@
 // # Schedules
 //
 // A Schedule (NewStepLR, NewMultiStepLR, NewExponentialLR,
-// NewCosineAnnealingLR, NewReduceLROnPlateau, NewLinearWarmup, or NewSchedule
-// by type name and options) sets the groups' learning rates. Call Step once per
-// epoch or once per iteration, after the optimizer's step, as in PyTorch.
+// NewCosineAnnealingLR, NewOneCycleLR, NewLinearLR,
+// NewCosineAnnealingWarmRestarts, NewReduceLROnPlateau, NewLinearWarmup, or
+// NewSchedule by type name and options) sets the groups' learning rates. Call
+// Step once per epoch or once per iteration, after the optimizer's step, as in
+// PyTorch; PyTorch's recipes step OneCycleLR, LinearLR warm-ups and warm
+// restarts per iteration. OneCycleLR also cycles the optimizer's momentum
+// (Optimizer.SetMomentum: SGD's or RMSProp's momentum, Adam's β1), as
+// PyTorch's cycle_momentum does.
 //
 // # Checkpoints
 //
