@@ -73,6 +73,15 @@
 // (Optimizer.SetMomentum: SGD's or RMSProp's momentum, Adam's β1), as
 // PyTorch's cycle_momentum does.
 //
+// # Weight averaging
+//
+// EMA keeps an exponential moving average of the trainable parameters,
+// updated after each optimizer step (with timm's optional warm-up of the
+// decay), on the host or, after OnDevice, by one fused launch over the
+// backend's parameter region. Batch norm's running statistics are the model's
+// own, not averaged. Swap puts the averages into the model for evaluation or
+// export; State and SetState checkpoint it.
+//
 // # Checkpoints
 //
 // Optimizer.State and Schedule.State return plain structs (gob or JSON); their
