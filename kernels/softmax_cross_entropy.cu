@@ -20,19 +20,10 @@ __device__ inline double ce_weight(const float* weights, int c) {
 	return weights ? (double)weights[c] : 1.0;
 }
 
-// ce_label is CrossEntropyTarget.label: row i's class index, −1 for soft
-// targets and invalid labels.
-__device__ inline int ce_label(const float* targets, int soft, int i, int classes) {
-	return soft ? -1 : class_index(targets[i], classes);
-}
-
-// ce_prob is CrossEntropyTarget.prob: q_ic for row i with class index k.
-__device__ inline double ce_prob(const float* targets, int soft, float smoothing, int i, int k, int c, int classes) {
+// ce_soft_prob is CrossEntropyTarget.softProb: (1−ε)·t_ic + ε/classes.
+__device__ inline double ce_soft_prob(const float* targets, float smoothing, int i, int c, int classes) {
 	double eps = (double)smoothing;
-	double q = eps / (double)classes;
-	if (soft) q += (1 - eps) * (double)targets[(size_t)i * classes + c];
-	else if (c == k) q += 1 - eps;
-	return q;
+	return (1 - eps) * (double)targets[(size_t)i * classes + c] + eps / (double)classes;
 }
 
 // ce_denominator is CrossEntropyTarget.denominator, summed in row order.
@@ -46,6 +37,28 @@ __device__ inline double ce_denominator(int n, int classes, const float* targets
 	return sum;
 }
 
+// ce_row_loss is CrossEntropyTarget.rowLoss; NaN for an invalid label.
+__device__ inline double ce_row_loss(const float* row, int classes, const float* targets, int soft,
+	const float* weights, float smoothing, int i, double shift, double logSum) {
+	double loss = 0;
+	if (soft) {
+		for (int c = 0; c < classes; c++) {
+			double q = ce_soft_prob(targets, smoothing, i, c, classes);
+			if (q != 0) loss += ce_weight(weights, c) * q * (logSum + shift - (double)row[c]);
+		}
+		return loss;
+	}
+	double eps = (double)smoothing;
+	int k = class_index(targets[i], classes);
+	if (k < 0) return NAN;
+	loss = ce_weight(weights, k) * (1 - eps) * (logSum + shift - (double)row[k]);
+	if (eps != 0) {
+		double base = eps / (double)classes;
+		for (int c = 0; c < classes; c++) loss += ce_weight(weights, c) * base * (logSum + shift - (double)row[c]);
+	}
+	return loss;
+}
+
 // SoftmaxCrossEntropyForward writes the mean loss over the n rows to *loss; one
 // block of REDUCE_THREADS threads.
 KERNEL void SoftmaxCrossEntropyForward(int n, int classes, const float* logits, const float* targets, int soft,
@@ -56,36 +69,41 @@ KERNEL void SoftmaxCrossEntropyForward(int n, int classes, const float* logits, 
 		const float* row = logits + (size_t)i * classes;
 		double shift, logSum;
 		log_sum_exp(row, classes, &shift, &logSum);
-		int k = ce_label(targets, soft, i, classes);
-		if (!soft && k < 0) {
-			acc += NAN;
-			continue;
-		}
-		for (int c = 0; c < classes; c++) {
-			double q = ce_prob(targets, soft, smoothing, i, k, c, classes);
-			if (q != 0) acc += ce_weight(weights, c) * q * (logSum + shift - (double)row[c]);
-		}
+		acc += ce_row_loss(row, classes, targets, soft, weights, smoothing, i, shift, logSum);
 	}
 	double total = block_sum(acc, scratch);
 	if (threadIdx.x == 0) *loss = (float)(total / ce_denominator(n, classes, targets, soft, weights));
 }
 
 // SoftmaxCrossEntropyBackward: dlogits_ij = dloss·(s_i·softmax_ij − w_j·q_ij)/D,
-// one thread per row; dloss is a device scalar.
+// one thread per row (CrossEntropyTarget.rowGrad); dloss is a device scalar.
+// Every thread sums the denominator and Σ_c w_c itself, in the same order.
 KERNEL void SoftmaxCrossEntropyBackward(int n, int classes, const float* logits, const float* targets, int soft,
 	const float* weights, float smoothing, const float* dloss, float* dlogits) {
 	double scale = (double)*dloss / ce_denominator(n, classes, targets, soft, weights);
+	double weightSum = 0;
+	for (int c = 0; c < classes; c++) weightSum += ce_weight(weights, c);
+	double eps = (double)smoothing, base = eps / (double)classes;
 	FOR_EACH(i, n) {
 		const float* row = logits + (size_t)i * classes;
 		float* grad = dlogits + (size_t)i * classes;
 		double shift, logSum;
 		log_sum_exp(row, classes, &shift, &logSum);
-		int k = ce_label(targets, soft, i, classes);
-		double mass = 0;
-		for (int c = 0; c < classes; c++) mass += ce_weight(weights, c) * ce_prob(targets, soft, smoothing, i, k, c, classes);
+		if (soft) {
+			double mass = 0;
+			for (int c = 0; c < classes; c++) mass += ce_weight(weights, c) * ce_soft_prob(targets, smoothing, i, c, classes);
+			for (int j = 0; j < classes; j++)
+				grad[j] = (float)(scale * (mass * exp((double)row[j] - shift - logSum) -
+					ce_weight(weights, j) * ce_soft_prob(targets, smoothing, i, j, classes)));
+			continue;
+		}
+		int k = class_index(targets[i], classes);
+		double mass = base * weightSum;
+		if (k >= 0) mass += ce_weight(weights, k) * (1 - eps);
 		for (int j = 0; j < classes; j++)
-			grad[j] = (float)(scale * (mass * exp((double)row[j] - shift - logSum) -
-				ce_weight(weights, j) * ce_prob(targets, soft, smoothing, i, k, j, classes)));
+			grad[j] = (float)(scale * (mass * exp((double)row[j] - shift - logSum) - ce_weight(weights, j) * base));
+		if (k >= 0)
+			grad[k] = (float)(scale * (mass * exp((double)row[k] - shift - logSum) - ce_weight(weights, k) * (base + 1 - eps)));
 	}
 }
 

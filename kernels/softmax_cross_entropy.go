@@ -42,28 +42,86 @@ func (t CrossEntropyTarget[T]) weight(c int) float64 {
 	return float64(t.Weights[c])
 }
 
-// label is row i's class index, or −1 for soft targets and invalid labels.
+// label is row i's class index, or −1 for an invalid label.
 func (t CrossEntropyTarget[T]) label(i, classes int) int {
-	if t.Soft {
-		return -1
-	}
 	if k, ok := classIndex(t.Values[i], classes); ok {
 		return k
 	}
 	return -1
 }
 
-// prob is q_ic for row i with class index k (from label).
-func (t CrossEntropyTarget[T]) prob(i, k, c, classes int) float64 {
+// softProb is q_ic for soft targets: (1−ε)·t_ic + ε/classes.
+func (t CrossEntropyTarget[T]) softProb(i, c, classes int) float64 {
 	eps := float64(t.Smoothing)
-	q := eps / float64(classes)
-	switch {
-	case t.Soft:
-		q += (1 - eps) * float64(t.Values[i*classes+c])
-	case c == k:
-		q += 1 - eps
+	return (1-eps)*float64(t.Values[i*classes+c]) + eps/float64(classes)
+}
+
+// rowLoss is ℓ_i = −Σ_c w_c·q_ic·log p_ic of row i, given −log p_ic = nll(c).
+// For a label k it is w_k·(1−ε)·nll(k) plus, with smoothing, ε/classes·Σ_c w_c·nll(c).
+func (t CrossEntropyTarget[T]) rowLoss(i int, row []T, shift, logSum float64) float64 {
+	classes := len(row)
+	var loss float64
+	if t.Soft {
+		for c, v := range row {
+			if q := t.softProb(i, c, classes); q != 0 {
+				loss += t.weight(c) * q * (logSum + shift - float64(v))
+			}
+		}
+		return loss
 	}
-	return q
+	eps := float64(t.Smoothing)
+	if k := t.label(i, classes); k >= 0 {
+		loss = t.weight(k) * (1 - eps) * (logSum + shift - float64(row[k]))
+	}
+	if eps != 0 {
+		base := eps / float64(classes)
+		for c, v := range row {
+			loss += t.weight(c) * base * (logSum + shift - float64(v))
+		}
+	}
+	return loss
+}
+
+// rowGrad sets grad_j = scale·(s_i·softmax_ij − w_j·q_ij), s_i = Σ_c w_c·q_ic;
+// weightSum is Σ_c w_c. A row whose label is not a class index gets no
+// one-hot term.
+func (t CrossEntropyTarget[T]) rowGrad(i int, row, grad []T, shift, logSum, scale, weightSum float64) {
+	classes := len(row)
+	if t.Soft {
+		var mass float64
+		for c := range row {
+			mass += t.weight(c) * t.softProb(i, c, classes)
+		}
+		for j, v := range row {
+			grad[j] = T(scale * (mass*math.Exp(float64(v)-shift-logSum) - t.weight(j)*t.softProb(i, j, classes)))
+		}
+		return
+	}
+	eps := float64(t.Smoothing)
+	base := eps / float64(classes)
+	k := t.label(i, classes)
+	mass := base * weightSum
+	if k >= 0 {
+		mass += t.weight(k) * (1 - eps)
+	}
+	for j, v := range row {
+		grad[j] = T(scale * (mass*math.Exp(float64(v)-shift-logSum) - t.weight(j)*base))
+	}
+	if k >= 0 {
+		grad[k] = T(scale * (mass*math.Exp(float64(row[k])-shift-logSum) - t.weight(k)*(base+1-eps)))
+	}
+}
+
+// weightSum is Σ_c w_c.
+func (t CrossEntropyTarget[T]) weightSum(classes int) float64 {
+	if t.Weights == nil {
+		return float64(classes)
+	}
+	var sum float64
+	for _, w := range t.Weights {
+		sum += float64(w)
+	}
+	return sum
 }
 
 // denominator is what the mean divides the summed row losses by.
@@ -120,12 +178,7 @@ func SoftmaxCrossEntropyForward[T Float](n, classes int, logits []T, target Cros
 		for i := lo; i < hi; i++ {
 			row := logits[i*classes : (i+1)*classes]
 			shift, logSum := logSumExp(row)
-			k := target.label(i, classes)
-			for c, v := range row {
-				if q := target.prob(i, k, c, classes); q != 0 {
-					sum += target.weight(c) * q * (logSum + shift - float64(v))
-				}
-			}
+			sum += target.rowLoss(i, row, shift, logSum)
 		}
 		partial[chunk] = sum
 	})
@@ -142,20 +195,12 @@ func SoftmaxCrossEntropyForward[T Float](n, classes int, logits []T, target Cros
 // no one-hot term.
 func SoftmaxCrossEntropyBackward[T Float](n, classes int, logits []T, target CrossEntropyTarget[T], dloss T, dlogits []T) {
 	scale := float64(dloss) / target.denominator(n, classes)
+	weightSum := target.weightSum(classes)
 	ParallelFor(n, rowGrain(classes), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := logits[i*classes : (i+1)*classes]
-			grad := dlogits[i*classes : (i+1)*classes]
-			grad = grad[:len(row)]
 			shift, logSum := logSumExp(row)
-			k := target.label(i, classes)
-			var mass float64
-			for c := range row {
-				mass += target.weight(c) * target.prob(i, k, c, classes)
-			}
-			for j, v := range row {
-				grad[j] = T(scale * (mass*math.Exp(float64(v)-shift-logSum) - target.weight(j)*target.prob(i, k, j, classes)))
-			}
+			target.rowGrad(i, row, dlogits[i*classes:(i+1)*classes], shift, logSum, scale, weightSum)
 		}
 	})
 }
