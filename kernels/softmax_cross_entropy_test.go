@@ -324,3 +324,31 @@ func TestCountCorrectSoftTargets(t *testing.T) {
 		t.Errorf("CountCorrect = %d, want 1", got)
 	}
 }
+
+// Weighted, smoothed and soft targets are chunked as the plain loss is: the
+// same bits with 1 or 2 threads.
+func TestCrossEntropyOptionsDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(72, 73))
+	n, classes := 5000, 10
+	logits := asType[float32](uniformSlice(rng, n*classes, -5, 5))
+	for _, tc := range crossEntropyCases(rng, n, classes) {
+		target := CrossEntropyTarget[float32]{Values: asType[float32](tc.target.Values), Soft: tc.target.Soft, Smoothing: float32(tc.target.Smoothing)}
+		if tc.target.Weights != nil {
+			target.Weights = asType[float32](tc.target.Weights)
+		}
+		var losses, grads [2][]float32
+		for i, procs := range []int{1, 2} {
+			atProcs(procs, func() {
+				loss, err := SoftmaxCrossEntropyForward(n, classes, logits, target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				losses[i] = []float32{loss}
+				grads[i] = make([]float32, len(logits))
+				SoftmaxCrossEntropyBackward(n, classes, logits, target, 1, grads[i])
+			})
+		}
+		expectIdentical(t, tc.name+" loss", losses[0], losses[1])
+		expectIdentical(t, tc.name+" dlogits", grads[0], grads[1])
+	}
+}
