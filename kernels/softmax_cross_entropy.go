@@ -56,8 +56,9 @@ func (t CrossEntropyTarget[T]) softProb(i, c, classes int) float64 {
 	return (1-eps)*float64(t.Values[i*classes+c]) + eps/float64(classes)
 }
 
-// rowLoss is ℓ_i = −Σ_c w_c·q_ic·log p_ic of row i, given −log p_ic = nll(c).
-// For a label k it is w_k·(1−ε)·nll(k) plus, with smoothing, ε/classes·Σ_c w_c·nll(c).
+// rowLoss is ℓ_i = −Σ_c w_c·q_ic·log p_ic of row i, where
+// −log p_ic = logSum + shift − logits_ic. For a label k it is
+// −w_k·(1−ε)·log p_ik plus, with smoothing, −ε/classes·Σ_c w_c·log p_ic.
 func (t CrossEntropyTarget[T]) rowLoss(i int, row []T, shift, logSum float64) float64 {
 	classes := len(row)
 	var loss float64
