@@ -55,6 +55,15 @@
 // batch size or the prefetch depth; the shuffle order is drawn from (seed, epoch).
 // Generators are PCG from math/rand/v2, whose output the Go project keeps stable.
 //
+// # Mixing batches
+//
+// Mix is timm's batch-level mixup and cutmix: Draw picks a batch's λ (and
+// cutmix box) from a stream of (seed, epoch, batch index) alone, so a resumed
+// run mixes the same; Apply blends each sample with its partner in the
+// reversed batch, in place, and writes soft targets for the loss
+// (graph.CrossEntropy with N×classes targets). Beta draws come from gonum's
+// distuv.Beta over the PCG stream.
+//
 // # Loader
 //
 // Loader.Epoch yields the batches of an epoch in order (a range-over-func

@@ -318,7 +318,7 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 		}
 	}
 	if p.Labels != nil {
-		if dp.counts {
+		if dp.counts && len(p.Labels.Shape) == 1 {
 			if err := checkLabels(p.Labels.F32, p.Logits.Shape[1]); err != nil {
 				return err
 			}
@@ -531,7 +531,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	dp.epilogue = []cuda.Launch{launch.Copy(dp.ptr(p.Loss), dp.results, 1)}
 	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
 	if dp.counts {
-		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, dp.results.Add(4)))
+		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, len(p.Labels.Shape) == 2, dp.results.Add(4)))
 	}
 	// Buffers no step writes and no run uploads are constants: upload them now.
 	for _, s := range p.Steps {
@@ -786,15 +786,25 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 	case sceKernel:
 		rows, classes := in[0].Shape[0], in[0].Shape[1]
 		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.SoftmaxCrossEntropyForward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
+			return launch.SoftmaxCrossEntropyForward(rows, classes, dp.ptr(in[0]), deviceTarget(k, in, dp), dp.ptr(out))
 		}), 0, true
 	case sceGradKernel:
 		rows, classes := in[0].Shape[0], in[0].Shape[1]
 		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.SoftmaxCrossEntropyBackward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))
+			return launch.SoftmaxCrossEntropyBackward(rows, classes, dp.ptr(in[0]), deviceTarget(k.fwd, in, dp), dp.ptr(in[len(in)-1]), dp.ptr(out))
 		}), 0, true
 	}
 	return nil, 0, false
+}
+
+// deviceTarget is the device form of the targets and weights among a
+// cross-entropy step's arguments.
+func deviceTarget(k sceKernel, in []*Buffer, dp *deviceProgram) launch.CrossEntropyTarget {
+	t := launch.CrossEntropyTarget{Values: dp.ptr(in[1]), Soft: k.soft, Smoothing: float32(k.smoothing)}
+	if k.weighted {
+		t.Weights = dp.ptr(in[2])
+	}
+	return t
 }
 
 // lowerDropout is a dropout step (forward or backward): the identity in

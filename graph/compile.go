@@ -130,8 +130,10 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 				return nil, err
 			}
 			if c, ok := k.(constKernel); ok {
-				b := NewBuffer(m.Dtype)
-				b.Set(0, c.v)
+				b := NewBuffer(m.Dtype, c.value.Shape...)
+				for i := range b.Len() {
+					b.Set(i, c.value.At(i))
+				}
 				bufs[n] = b
 				continue
 			}
@@ -190,20 +192,18 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	return p, nil
 }
 
-// kernelOf maps a node to its kernel: Descent's own ops, plus the two Gorgonia
-// built-ins that gorgonia.Grad adds to a graph of Descent ops — the dL/dL = 1
-// seed and the sum of the gradients of a node with several consumers.
+// kernelOf maps a node to its kernel: Descent's own ops, Gorgonia's constants
+// (class weights), and the two Gorgonia built-ins that gorgonia.Grad adds to a
+// graph of Descent ops — the dL/dL = 1 seed and the sum of the gradients of a
+// node with several consumers.
 func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 	switch o := n.Op().(type) {
 	case op:
 		return o.k, nil
 	case interface{ Value() gorgonia.Value }:
 		if arity == 0 {
-			switch v := o.Value().(type) {
-			case *gorgonia.F32:
-				return constKernel{v: float64(*v)}, nil
-			case *gorgonia.F64:
-				return constKernel{v: float64(*v)}, nil
+			if v, err := bufferOfValue(o.Value()); err == nil {
+				return constKernel{value: v}, nil
 			}
 		}
 	}
@@ -214,15 +214,16 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", desc, n.Op())
 }
 
-// constKernel marks a scalar constant; the compiler gives it a filled buffer.
+// constKernel marks a constant (a scalar such as the dL/dL = 1 seed, or a
+// tensor such as class weights); the compiler gives it a filled buffer.
 type constKernel struct {
 	noGrad
-	v float64
+	value *Buffer
 }
 
-func (k constKernel) String() string                            { return fmt.Sprintf("const(%g)", k.v) }
-func (constKernel) dims() []int                                 { return []int{0} }
-func (constKernel) inferShape([][]int) ([]int, error)           { return []int{}, nil }
+func (k constKernel) String() string                            { return fmt.Sprintf("const%v", k.value.Shape) }
+func (k constKernel) dims() []int                               { return []int{len(k.value.Shape)} }
+func (k constKernel) inferShape([][]int) ([]int, error)         { return k.value.Shape, nil }
 func (constKernel) exec(*execContext, []*Buffer, *Buffer) error { return nil }
 
 // copyKernel copies its input.

@@ -5,7 +5,8 @@
 // A model is built once with a Builder: Input, named Params, and the ops
 // Conv2D, Linear, BatchNorm, Dropout, MaxPool2D, AvgPool2D, GlobalAvgPool,
 // Activate (ReLU, leaky ReLU, tanh, sigmoid), Flatten, Add,
-// SoftmaxCrossEntropy and MeanSquaredError. Finish (classification) or
+// SoftmaxCrossEntropy, CrossEntropy (label smoothing, class weights, soft
+// targets) and MeanSquaredError. Finish or FinishCrossEntropy (classification) or
 // FinishRegression adds the loss and lets gorgonia.Grad build the backward
 // graph from each op's symbolic gradient.
 //

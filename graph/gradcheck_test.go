@@ -111,6 +111,15 @@ func TestGradients(t *testing.T) {
 			labels := h.arg("labels", State, []float64{0, 3, 2, 3}, 4)
 			return SoftmaxCrossEntropy(x4(h, rng, 4, 5), labels)
 		}},
+		{"cross-entropy-weighted-smoothed", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			labels := h.arg("labels", State, []float64{0, 3, 2, 3}, 4)
+			return CrossEntropy(x4(h, rng, 4, 5), labels, CrossEntropyOptions{LabelSmoothing: 0.2, ClassWeights: []float64{1, 0.5, 2, 3, 0.7}})
+		}},
+		{"cross-entropy-soft-weighted-smoothed", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			probs := h.arg("targets", State, []float64{
+				0.1, 0.2, 0.3, 0.4, 0, 1, 0, 0, 0, 0, 0.5, 0, 0, 0.5, 0, 0.2, 0.2, 0.2, 0.2, 0.2}, 4, 5)
+			return CrossEntropy(x4(h, rng, 4, 5), probs, CrossEntropyOptions{LabelSmoothing: 0.1, ClassWeights: []float64{1, 0.5, 2, 3, 0.7}})
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -119,7 +119,8 @@ func (mc *Machine) bind(x, labels *Buffer, training bool) (*Program, error) {
 }
 
 // TrainStep runs forward and backward in training mode on one batch (x is N×…,
-// labels N class indices), leaves the gradients in the trainable parameters'
+// labels N class indices, or N×classes soft targets for a model finished
+// with them), leaves the gradients in the trainable parameters'
 // Grad buffers and returns the mean loss and the number of correct predictions
 // (arg-max of the training-mode logits). Batch norm's running statistics are
 // updated; dropout draws this step's masks.
@@ -157,5 +158,5 @@ func (mc *Machine) correct(p *Program, labels *Buffer) int {
 	case p.countedCorrect:
 		return p.correct
 	}
-	return countCorrect(p.Logits, labels)
+	return countCorrect(p.Logits, labels, mc.Model.Labels.Dims() == 2)
 }

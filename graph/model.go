@@ -77,7 +77,7 @@ type Model struct {
 	Graph      *gorgonia.ExprGraph
 	Dtype      tensor.Dtype
 	Input      *gorgonia.Node // N×… (NCHW images or N×features)
-	Labels     *gorgonia.Node // N class indices, or N×… regression targets
+	Labels     *gorgonia.Node // N class indices, N×classes soft targets, or N×… regression targets
 	Logits     *gorgonia.Node // N×classes, or the regression output
 	Loss       *gorgonia.Node // scalar
 	Params     []*Param       // in creation order, trainable and state alike
@@ -87,15 +87,26 @@ type Model struct {
 	gradNodes  []*gorgonia.Node // parallel to Params; nil where no gradient
 }
 
-// Finish adds the classification loss and its gradients and returns the model.
-// logits must be N×classes.
+// Finish adds the classification loss (plain cross-entropy against class
+// indices) and its gradients and returns the model. logits must be N×classes.
 func (b *Builder) Finish(input, logits *gorgonia.Node) (*Model, error) {
+	return b.FinishCrossEntropy(input, logits, CrossEntropyOptions{}, false)
+}
+
+// FinishCrossEntropy adds cross-entropy with opt's label smoothing and class
+// weights against labels that are N class indices, or with softTargets
+// N×classes probabilities (as mixup and cutmix make them), and its gradients.
+func (b *Builder) FinishCrossEntropy(input, logits *gorgonia.Node, opt CrossEntropyOptions, softTargets bool) (*Model, error) {
 	s := logits.Shape()
 	if len(s) != 2 {
 		return nil, fmt.Errorf("model output %v is not N×classes", s)
 	}
-	labels := gorgonia.NewTensor(b.g, b.dtype, 1, gorgonia.WithShape(s[0]), gorgonia.WithName("labels"))
-	loss, err := SoftmaxCrossEntropy(logits, labels)
+	shape := []int{s[0]}
+	if softTargets {
+		shape = s
+	}
+	labels := gorgonia.NewTensor(b.g, b.dtype, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("labels"))
+	loss, err := CrossEntropy(logits, labels, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -245,13 +245,13 @@ func goldenSoftmaxCE[T Float](t *testing.T, lc *layerCase, float32Run bool) {
 	}
 	n, classes := logits.Shape[0], logits.Shape[1]
 	ls, labels := asType[T](logits.Data), asType[T](tensor(t, lc.Inputs, "input", "labels").Data)
-	loss, err := SoftmaxCrossEntropyForward(n, classes, ls, labels)
+	loss, err := SoftmaxCrossEntropyForward(n, classes, ls, Labels(labels))
 	if err != nil {
 		t.Fatal(err)
 	}
 	k.expect("loss", []float64{float64(loss)}, tensor(t, lc.Outputs, "output", "loss"))
 	dloss := tensor(t, lc.GradOutputs, "grad output", "loss").Data[0]
 	grad := make([]T, len(ls))
-	SoftmaxCrossEntropyBackward(n, classes, ls, labels, T(dloss), grad)
+	SoftmaxCrossEntropyBackward(n, classes, ls, Labels(labels), T(dloss), grad)
 	k.expect("dlogits", toFloat64s(grad), tensor(t, lc.GradInputs, "grad input", "logits"))
 }

@@ -51,11 +51,11 @@ func BenchmarkLeNetStep(b *testing.B) {
 		func() { DropoutForward(7, 0.5, r3, d3) },
 		func() { Gemm(false, true, n, 10, 128, 1, d3, 128, w4, 128, 0, y4, 10); BiasAddNCL(n, 10, 1, b4, y4) },
 		func() {
-			if _, err := SoftmaxCrossEntropyForward(n, 10, y4, labels); err != nil {
+			if _, err := SoftmaxCrossEntropyForward(n, 10, y4, Labels(labels)); err != nil {
 				b.Fatal(err)
 			}
 		},
-		func() { SoftmaxCrossEntropyBackward(n, 10, y4, labels, 1, g4) },
+		func() { SoftmaxCrossEntropyBackward(n, 10, y4, Labels(labels), 1, g4) },
 		func() {
 			Gemm(true, false, 10, 128, n, 1, g4, 10, d3, 128, 0, dw4, 128)
 			BiasBackwardNCL(n, 10, 1, g4, db4)

@@ -64,9 +64,23 @@
 // # Schedules
 //
 // A Schedule (NewStepLR, NewMultiStepLR, NewExponentialLR,
-// NewCosineAnnealingLR, NewReduceLROnPlateau, NewLinearWarmup, or NewSchedule
-// by type name and options) sets the groups' learning rates. Call Step once per
-// epoch or once per iteration, after the optimizer's step, as in PyTorch.
+// NewCosineAnnealingLR, NewOneCycleLR, NewLinearLR,
+// NewCosineAnnealingWarmRestarts, NewReduceLROnPlateau, NewLinearWarmup, or
+// NewSchedule by type name and options) sets the groups' learning rates. Call
+// Step once per epoch or once per iteration, after the optimizer's step, as in
+// PyTorch; PyTorch's recipes step OneCycleLR, LinearLR warm-ups and warm
+// restarts per iteration. OneCycleLR also cycles the optimizer's momentum
+// (Optimizer.SetMomentum: SGD's or RMSProp's momentum, Adam's β1), as
+// PyTorch's cycle_momentum does.
+//
+// # Weight averaging
+//
+// EMA keeps an exponential moving average of the trainable parameters,
+// updated after each optimizer step (with timm's optional warm-up of the
+// decay), on the host or, after OnDevice, by one fused launch over the
+// backend's parameter region. Batch norm's running statistics are the model's
+// own, not averaged. Swap puts the averages into the model for evaluation or
+// export; State and SetState checkpoint it.
 //
 // # Checkpoints
 //

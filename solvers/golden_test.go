@@ -122,13 +122,15 @@ func runSolverCase(t *testing.T, c solverCase, dt tensor.Dtype) {
 
 // schedulerCase is one testdata/golden/schedulers case (see FORMAT.md).
 type schedulerCase struct {
-	Type    string         `json:"type"`
-	Options map[string]any `json:"options"`
-	BaseLR  float64        `json:"base_lr"`
-	Epochs  int            `json:"epochs"`
-	LRs     []float64      `json:"lrs"`
-	RTol    float64        `json:"rtol"`
-	ATol    float64        `json:"atol"`
+	Type      string         `json:"type"`
+	Options   map[string]any `json:"options"`
+	BaseLR    float64        `json:"base_lr"`
+	Epochs    int            `json:"epochs"`
+	LRs       []float64      `json:"lrs"`
+	Optimizer string         `json:"optimizer"` // sgd (the default) or adam
+	Momentums []float64      `json:"momentums"` // SGD's momentum or Adam's β1 as the schedule cycles it
+	RTol      float64        `json:"rtol"`
+	ATol      float64        `json:"atol"`
 }
 
 func TestGoldenSchedulers(t *testing.T) {
@@ -138,7 +140,17 @@ func TestGoldenSchedulers(t *testing.T) {
 			t.Fatalf("%s: %v", gc.Path, err)
 		}
 		t.Run(gc.Name, func(t *testing.T) {
-			opt, err := New("sgd", map[string]any{"lr": c.BaseLR})
+			// SGD with momentum, whose momentum OneCycleLR may cycle; Adam's β1.
+			options := map[string]any{"lr": c.BaseLR, "momentum": 0.9}
+			if c.Optimizer == "adam" {
+				options = map[string]any{"lr": c.BaseLR}
+			} else if c.Optimizer != "" && c.Optimizer != "sgd" {
+				t.Fatalf("optimizer %q: want sgd or adam", c.Optimizer)
+			}
+			opt, err := New(c.Optimizer, options)
+			if c.Optimizer == "" {
+				opt, err = New("sgd", options)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,6 +167,12 @@ func TestGoldenSchedulers(t *testing.T) {
 				}
 				if got := opt.LR(0); !near(got, c.LRs[e], c.RTol, c.ATol) {
 					t.Fatalf("epoch %d: lr %v, want %v", e, got, c.LRs[e])
+				}
+				if c.Momentums == nil {
+					continue
+				}
+				if got, _ := opt.Momentum(); !near(got, c.Momentums[e], c.RTol, c.ATol) {
+					t.Fatalf("epoch %d: momentum %v, want %v", e, got, c.Momentums[e])
 				}
 			}
 		})

@@ -35,7 +35,7 @@ type Schedule interface {
 
 // ScheduleState is a schedule's position, plain data for gob or JSON.
 type ScheduleState struct {
-	Type    string    // "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau", "LinearWarmup"
+	Type    string    // "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR", "LinearLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "LinearWarmup"
 	Epoch   int       // PyTorch's last_epoch: Steps taken
 	BaseLRs []float64 // the groups' learning rates when the schedule was built
 	LRs     []float64 // the learning rates set at Epoch
@@ -51,13 +51,15 @@ type ScheduleState struct {
 }
 
 // NewSchedule builds a schedule over groups by torch.optim.lr_scheduler type name
-// (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau; any
-// case, the LR suffix optional; also step, multistep, exponential, cosine,
-// plateau) with its options by PyTorch's names. Every type also takes
+// (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR, LinearLR,
+// CosineAnnealingWarmRestarts, ReduceLROnPlateau; any case, the LR suffix
+// optional; also step, multistep, exponential, cosine, warm_restarts, plateau)
+// with its options by PyTorch's names. Every type also takes
 // "warmup_iters" and "warmup_start_factor" (default 1/3, LinearLR's
 // start_factor), which wrap it in a LinearWarmup; the type "constant" (or
 // "warmup", or "") keeps the base rates, for a warm-up alone. Required
-// options: step_size, milestones, gamma of ExponentialLR, T_max. Numbers may
+// options: step_size, milestones, gamma of ExponentialLR, T_max, T_0, max_lr
+// and total_steps (or epochs and steps_per_epoch) of OneCycleLR. Numbers may
 // be float64 or int; mode and threshold_mode are strings; min_lr is a number
 // or one per group. An unknown type or option is an error naming it.
 func NewSchedule(typ string, groups LRGroups, opts map[string]any) (Schedule, error) {
@@ -97,6 +99,15 @@ func NewSchedule(typ string, groups LRGroups, opts map[string]any) (Schedule, er
 		if !r.has("T_max") {
 			r.fail("option T_max is required")
 		}
+	case "onecycle":
+		s, err = NewOneCycleLR(groups, readOneCycle(r))
+	case "linear":
+		s, err = NewLinearLR(groups, r.float("start_factor", defaultWarmupStart), r.float("end_factor", 1), r.int("total_iters", 5))
+	case "cosineannealingwarmrestarts", "cosinewarmrestarts", "warmrestarts":
+		s, err = NewCosineAnnealingWarmRestarts(groups, r.int("T_0", 0), r.int("T_mult", 1), r.float("eta_min", 0))
+		if !r.has("T_0") {
+			r.fail("option T_0 is required")
+		}
 	case "plateau", "reduceonplateau", "reducelronplateau":
 		s, err = NewReduceLROnPlateau(groups, readPlateau(r, groups.NumGroups()))
 	case "constant", "warmup", "linearwarmup", "":
@@ -104,7 +115,7 @@ func NewSchedule(typ string, groups LRGroups, opts map[string]any) (Schedule, er
 			r.fail("option warmup_iters is required")
 		}
 	default:
-		return nil, fmt.Errorf("solvers: unknown schedule %q (want StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau or constant)", typ)
+		return nil, fmt.Errorf("solvers: unknown schedule %q (want StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR, LinearLR, CosineAnnealingWarmRestarts, ReduceLROnPlateau or constant)", typ)
 	}
 	if ferr := r.finish(); ferr != nil {
 		return nil, ferr

@@ -148,3 +148,41 @@ func TestScheduleNames(t *testing.T) {
 		}
 	}
 }
+
+// TestOneCycleCyclesAdamBeta1 checks the linear one-cycle rate and Adam's β1
+// against their closed forms (rising over pct_start·total − 1 steps, then
+// falling), and that steps past total_steps keep the last values.
+func TestOneCycleCyclesAdamBeta1(t *testing.T) {
+	const total, maxLR = 10, 0.4
+	opt, err := New("adam", map[string]any{"lr": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := opt.AddGroup(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSchedule("OneCycleLR", opt, map[string]any{"max_lr": maxLR, "total_steps": total, "anneal_strategy": "linear", "pct_start": 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	initial, final := maxLR/25, maxLR/25/1e4
+	for e := 0; e <= total+3; e++ {
+		if e > 0 {
+			s.Step(0)
+		}
+		step := float64(min(e, total))
+		var lr, beta1 float64
+		if step <= 4 { // phase 1 ends at 0.5·10 − 1
+			lr, beta1 = initial+(maxLR-initial)*step/4, 0.95+(0.85-0.95)*step/4
+		} else {
+			pct := (step - 4) / 5
+			lr, beta1 = maxLR+(final-maxLR)*pct, 0.85+(0.95-0.85)*pct
+		}
+		if got := opt.LR(0); !near(got, lr, 1e-12, 1e-15) {
+			t.Fatalf("step %d: lr %v, want %v", e, got, lr)
+		}
+		if got := opt.Algorithm().(Adam).Betas[0]; !near(got, beta1, 1e-12, 0) {
+			t.Fatalf("step %d: β1 %v, want %v", e, got, beta1)
+		}
+	}
+}

@@ -30,6 +30,10 @@ var resumeConfigs = []resumeConfig{
 	{"rmsprop", map[string]any{"centered": true, "momentum": 0.5, "clip_grad_value": 0.3}, "ReduceLROnPlateau", map[string]any{"patience": 2, "factor": 0.5, "cooldown": 2, "mode": "max"}},
 	{"adam", map[string]any{"lr": 0.05, "amsgrad": true, "weight_decay": 0.01}, "warmup", map[string]any{"warmup_iters": 4}},
 	{"adamw", map[string]any{"lr": 0.05, "amsgrad": true}, "plateau", map[string]any{"patience": 4, "mode": "max", "warmup_iters": 2}},
+	{"sgd", map[string]any{"lr": 0.05, "momentum": 0.9}, "OneCycleLR", map[string]any{"max_lr": []float64{0.2, 0.1}, "total_steps": 12, "three_phase": true}},
+	{"adam", map[string]any{"lr": 0.05}, "OneCycleLR", map[string]any{"max_lr": 0.1, "epochs": 2, "steps_per_epoch": 5, "anneal_strategy": "linear"}},
+	{"rmsprop", map[string]any{"momentum": 0.5}, "LinearLR", map[string]any{"start_factor": 0.1, "total_iters": 6}},
+	{"sgd", map[string]any{"lr": 0.05, "momentum": 0.5}, "CosineAnnealingWarmRestarts", map[string]any{"T_0": 2, "T_mult": 2, "eta_min": 0.001}},
 }
 
 // resumeRun is one training run of a resumeConfig over a small model.

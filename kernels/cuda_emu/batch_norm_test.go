@@ -92,6 +92,9 @@ func TestBatchNorm(t *testing.T) {
 	}
 }
 
+// TestSoftmaxCrossEntropy compares the loss kernels with their Go twins for
+// class indices and soft targets, with and without class weights and label
+// smoothing.
 func TestSoftmaxCrossEntropy(t *testing.T) {
 	d := newDevice(t)
 	r := rand.New(rand.NewPCG(19, 20))
@@ -102,37 +105,83 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 			labels[i] = float32(r.IntN(classes))
 		}
 		logits[0] = 80 // large logits must not overflow
-		pl, plab, ploss := d.from(logits), d.from(labels), d.alloc(1)
-		want, err := kernels.SoftmaxCrossEntropyForward(n, classes, logits, labels)
-		if err != nil {
-			t.Fatal(err)
+		probs := softTargets(r, n, classes)
+		weights := make([]float32, classes)
+		for c := range weights {
+			weights[c] = 0.25 + 2*r.Float32()
 		}
-		d.run(launch.SoftmaxCrossEntropyForward(n, classes, pl, plab, ploss))
-		near(t, name("SoftmaxCrossEntropyForward %v", shape), d.get(ploss, 1), []float32{want}, 1e-6)
+		pl := d.from(logits)
+		for _, tc := range []struct {
+			name   string
+			target kernels.CrossEntropyTarget[float32]
+		}{
+			{"labels", kernels.Labels(labels)},
+			{"weighted smoothed labels", kernels.CrossEntropyTarget[float32]{Values: labels, Weights: weights, Smoothing: 0.1}},
+			{"soft", kernels.CrossEntropyTarget[float32]{Values: probs, Soft: true}},
+			{"weighted smoothed soft", kernels.CrossEntropyTarget[float32]{Values: probs, Soft: true, Weights: weights, Smoothing: 0.2}},
+		} {
+			dt := launch.CrossEntropyTarget{Values: d.from(tc.target.Values), Soft: tc.target.Soft, Smoothing: tc.target.Smoothing}
+			if tc.target.Weights != nil {
+				dt.Weights = d.from(tc.target.Weights)
+			}
+			ploss := d.alloc(1)
+			want, err := kernels.SoftmaxCrossEntropyForward(n, classes, logits, tc.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.run(launch.SoftmaxCrossEntropyForward(n, classes, pl, dt, ploss))
+			near(t, name("SoftmaxCrossEntropyForward %v %s", shape, tc.name), d.get(ploss, 1), []float32{want}, 1e-6)
 
-		const dloss = 1.5
-		pd, pgrad := d.from([]float32{dloss}), d.alloc(n*classes)
-		grad := make([]float32, n*classes)
-		kernels.SoftmaxCrossEntropyBackward(n, classes, logits, labels, dloss, grad)
-		d.run(launch.SoftmaxCrossEntropyBackward(n, classes, pl, plab, pd, pgrad))
-		near(t, name("SoftmaxCrossEntropyBackward %v", shape), d.get(pgrad, n*classes), grad, 1e-6)
+			const dloss = 1.5
+			pd, pgrad := d.from([]float32{dloss}), d.alloc(n*classes)
+			grad := make([]float32, n*classes)
+			kernels.SoftmaxCrossEntropyBackward(n, classes, logits, tc.target, dloss, grad)
+			d.run(launch.SoftmaxCrossEntropyBackward(n, classes, pl, dt, pd, pgrad))
+			near(t, name("SoftmaxCrossEntropyBackward %v %s", shape, tc.name), d.get(pgrad, n*classes), grad, 1e-6)
+		}
 
-		// Ties: the first maximal logit counts.
+		// Ties: the first maximal logit counts, and the first maximal probability.
 		for i := 0; i < n; i += 3 {
 			logits[i*classes+classes-1] = logits[i*classes]
+			probs[i*classes+classes-1] = probs[i*classes]
 		}
 		if err := d.emu.Upload(pl, logits); err != nil {
 			t.Fatal(err)
 		}
-		pc := d.alloc(1)
-		d.run(launch.CountCorrect(n, classes, pl, plab, pc))
-		var got [4]byte
-		if err := d.emu.DownloadBytes(got[:], pc); err != nil {
-			t.Fatal(err)
-		}
-		correct := int(int32(uint32(got[0]) | uint32(got[1])<<8 | uint32(got[2])<<16 | uint32(got[3])<<24))
-		if want := kernels.CountCorrect(n, classes, logits, labels); correct != want {
-			t.Fatalf("CountCorrect %v = %d, Go twin gives %d", shape, correct, want)
+		for _, soft := range []bool{false, true} {
+			targets := labels
+			if soft {
+				targets = probs
+			}
+			pc := d.alloc(1)
+			d.run(launch.CountCorrect(n, classes, pl, d.from(targets), soft, pc))
+			var got [4]byte
+			if err := d.emu.DownloadBytes(got[:], pc); err != nil {
+				t.Fatal(err)
+			}
+			correct := int(int32(uint32(got[0]) | uint32(got[1])<<8 | uint32(got[2])<<16 | uint32(got[3])<<24))
+			if want := kernels.CountCorrect(n, classes, logits, targets, soft); correct != want {
+				t.Fatalf("CountCorrect %v soft=%t = %d, Go twin gives %d", shape, soft, correct, want)
+			}
 		}
 	}
+}
+
+// softTargets draws n probability rows over classes, each mixing two one-hot
+// labels as mixup does, plus a little of every class.
+func softTargets(r *rand.Rand, n, classes int) []float32 {
+	probs := make([]float32, n*classes)
+	for i := 0; i < n; i++ {
+		row := probs[i*classes : (i+1)*classes]
+		lam := r.Float32()
+		for c := range row {
+			row[c] = 0.01
+		}
+		row[r.IntN(classes)] += lam
+		row[r.IntN(classes)] += 1 - lam
+		for c := range row {
+			row[c] /= 1 + 0.01*float32(classes)
+		}
+	}
+	return probs
 }
