@@ -33,7 +33,10 @@ static descent_sgemm_fn descent_cublas_sgemm;
 // is read here, in the same call as the dlopen, as another call may run on
 // another thread, whose dlerror knows nothing of this one. Entry points of a
 // library that loaded are kept only when all are present.
-static char* descent_cublas_load(const char* path) {
+static char* descent_cublas_load(const char* path, const char* lt) {
+	// cuBLAS needs its libcublasLt; loaded first from beside an absolute
+	// path, it satisfies that dependency without LD_LIBRARY_PATH.
+	if (lt) dlopen(lt, RTLD_NOW | RTLD_LOCAL);
 	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (lib == 0) {
 		const char* why = dlerror();
@@ -78,6 +81,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"unsafe"
@@ -105,11 +109,20 @@ func cublasCandidates() []string {
 }
 
 // loadCUBLAS opens path and resolves its entry points; the error carries
-// dlopen's reason.
+// dlopen's reason. A path with a folder has its libcublasLt loaded from there
+// first, if one is there.
 func loadCUBLAS(path string) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	if why := C.descent_cublas_load(cpath); why != nil {
+	var clt *C.char
+	if dir, file := filepath.Split(path); dir != "" {
+		lt := filepath.Join(dir, strings.Replace(file, "libcublas.", "libcublasLt.", 1))
+		if _, err := os.Stat(lt); err == nil {
+			clt = C.CString(lt)
+			defer C.free(unsafe.Pointer(clt))
+		}
+	}
+	if why := C.descent_cublas_load(cpath, clt); why != nil {
 		defer C.free(unsafe.Pointer(why))
 		return errors.New(C.GoString(why))
 	}
