@@ -65,7 +65,7 @@ KERNEL void SoftmaxCrossEntropyForward(int n, int classes, const float* logits, 
 	const float* weights, float smoothing, float* loss) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double acc = 0;
-	for (int i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, 0, n) {
 		const float* row = logits + (size_t)i * classes;
 		double shift, logSum;
 		log_sum_exp(row, classes, &shift, &logSum);
@@ -121,7 +121,7 @@ __device__ inline int arg_max(const float* row, int classes) {
 KERNEL void CountCorrect(int n, int classes, const float* logits, const float* targets, int soft, int* correct) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double hits = 0;
-	for (int i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, 0, n) {
 		int best = arg_max(logits + (size_t)i * classes, classes);
 		int k = soft ? arg_max(targets + (size_t)i * classes, classes) : class_index(targets[i], classes);
 		if (k == best) hits += 1;
