@@ -23,6 +23,9 @@ func ConvGroup(s kernels.ConvShape, budget int) int {
 // Conv2DWorkspace is the scratch, in elements, of the convolutions of s with
 // groups of group images.
 func Conv2DWorkspace(s kernels.ConvShape, group int) int {
+	if s.Depthwise() {
+		return 0
+	}
 	return (s.C*s.R*s.S + s.K) * group * s.OutH() * s.OutW()
 }
 
@@ -76,6 +79,12 @@ func run(q Queue, ls ...cuda.Launch) error {
 // Conv2DForward is kernels.Conv2DForward: y = x ⋆ w + bias (bias NULL: none),
 // with Conv2DWorkspace(s, group) elements of scratch at work.
 func Conv2DForward(q Queue, s kernels.ConvShape, group int, x, w, bias, y, work cuda.Ptr) error {
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DForward(s, x, w, bias, y))
+	}
+	if err := ungrouped(s); err != nil {
+		return err
+	}
 	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)
@@ -119,6 +128,12 @@ func groupRows(q Queue, rows, pix, n0, gn int, t, buf cuda.Ptr) (cuda.Ptr, error
 
 // Conv2DBackwardData is kernels.Conv2DBackwardData: dx from dy and w.
 func Conv2DBackwardData(q Queue, s kernels.ConvShape, group int, w, dy, dx, work cuda.Ptr) error {
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DBackwardData(s, w, dy, dx))
+	}
+	if err := ungrouped(s); err != nil {
+		return err
+	}
 	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)
@@ -141,6 +156,12 @@ func Conv2DBackwardData(q Queue, s kernels.ConvShape, group int, w, dy, dx, work
 // Conv2DBackwardFilter is kernels.Conv2DBackwardFilter: dw from x and dy, the
 // groups adding into dw one after another.
 func Conv2DBackwardFilter(q Queue, s kernels.ConvShape, group int, x, dy, dw, work cuda.Ptr) error {
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DBackwardFilter(s, x, dy, dw))
+	}
+	if err := ungrouped(s); err != nil {
+		return err
+	}
 	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)

@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+// lowerZoo lowers the ops that torchvision's networks brought (the mobile
+// activations, global average pooling, grouped convolutions), ahead of
+// lower's own cases. handled says whether the step is one of them; ok whether
+// it has CUDA launches (else it runs on the host).
+func lowerZoo(s *Step) (run stepFunc, work int, handled, ok bool) {
+	in, out := s.In, s.Out
+	n := out.Len()
+	one := func(build func(dp *deviceProgram) cuda.Launch) stepFunc {
+		return func(dp *deviceProgram) func(q launch.Queue) error {
+			l := build(dp)
+			return func(q launch.Queue) error { return q.Launch(l) }
+		}
+	}
+	type unary = func(x, y cuda.Ptr, n int) cuda.Launch
+	type binary = func(x, dy, dx cuda.Ptr, n int) cuda.Launch
+	forward := map[Activation]unary{
+		ReLU6: launch.Relu6Forward, SiLU: launch.SiluForward,
+		Hardswish: launch.HardswishForward, Hardsigmoid: launch.HardsigmoidForward,
+	}
+	backward := map[Activation]binary{
+		ReLU6: launch.Relu6Backward, SiLU: launch.SiluBackward,
+		Hardswish: launch.HardswishBackward, Hardsigmoid: launch.HardsigmoidBackward,
+	}
+	switch k := s.k.(type) {
+	case activationKernel:
+		if f, found := forward[k.fn]; found {
+			return one(func(dp *deviceProgram) cuda.Launch { return f(dp.ptr(in[0]), dp.ptr(out), n) }), 0, true, true
+		}
+	case activationGradKernel:
+		if f, found := backward[k.fwd.fn]; found {
+			return one(func(dp *deviceProgram) cuda.Launch {
+				return f(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)
+			}), 0, true, true
+		}
+	case globalAvgPoolKernel:
+		planes, hw := planes(in[0].Shape)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.GlobalAvgPoolForward(planes, hw, dp.ptr(in[0]), dp.ptr(out))
+		}), 0, true, true
+	case globalAvgPoolGradKernel:
+		planes, hw := planes(in[0].Shape)
+		return one(func(dp *deviceProgram) cuda.Launch {
+			return launch.GlobalAvgPoolBackward(planes, hw, dp.ptr(in[1]), dp.ptr(out))
+		}), 0, true, true
+	case convKernel:
+		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, in[1].Shape)), false
+	case convGradDataKernel:
+		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, in[1].Shape)), false
+	case convGradFilterKernel:
+		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, out.Shape)), false
+	}
+	return nil, 0, false, false
+}
+
+// groupedOnHost reports a grouped convolution that is not depthwise: the
+// device's column kernels span all channels, so it runs on the host. (The
+// depthwise ones go through lower's convolution cases, which launch direct
+// kernels for them.)
+func groupedOnHost(s kernels.ConvShape) bool { return s.Groups > 1 && !s.Depthwise() }

@@ -1,0 +1,79 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// TestDeviceBackendZooOps trains one step of a model made of the ops that
+// torchvision's networks brought, on the device backend and on the CPU, and
+// compares loss and gradients. Only the grouped (not depthwise) convolution
+// runs on the host.
+func TestDeviceBackendZooOps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	b := NewBuilder(tensor.Float32)
+	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	param := func(name string, shape ...int) *gorgonia.Node {
+		buf := NewBuffer(tensor.Float32, shape...)
+		for i := range buf.F32 {
+			buf.F32[i] = float32(rng.NormFloat64() * 0.7)
+		}
+		return must(b.Param(name, Weight, buf))
+	}
+	x := must(b.Input("x", 3, 4, 9, 9))
+	h := must(Conv2D(x, param("dw.w", 8, 1, 3, 3), param("dw.b", 8), ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 4}))
+	h = must(Activate(h, ReLU6, 0))
+	h = must(Conv2D(h, param("g.w", 6, 4, 1, 1), nil, ConvOptions{Groups: 2}))
+	h = must(Activate(h, SiLU, 0))
+	h = must(Activate(h, Hardswish, 0))
+	h = must(Activate(h, Hardsigmoid, 0))
+	h = must(GlobalAvgPool(h))
+	logits := must(Linear(must(Flatten(h)), param("fc.w", 5, 6), nil))
+	m, err := b.Finish(x, logits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, labels := NewBuffer(tensor.Float32, 3, 4, 9, 9), NewBuffer(tensor.Float32, 3)
+	for i := range in.F32 {
+		in.F32[i] = float32(rng.NormFloat64() * 2)
+	}
+	labels.F32 = []float32{1, 4, 0}
+
+	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(m)
+	dev := testBackend(t, m)
+	var warnings []string
+	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
+	devLoss, _, err := NewMachine(m, dev).TrainStep(in, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
+	}
+	for _, p := range m.Params {
+		closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, want[p][1], 1e-4)
+	}
+	for _, w := range warnings {
+		if !strings.Contains(w, "Groups:2}") {
+			t.Errorf("unexpected host fallback: %s", w)
+		}
+	}
+	if len(warnings) == 0 {
+		t.Error("the grouped convolution ran on the device, which has no kernel for it")
+	}
+}
