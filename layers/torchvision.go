@@ -15,14 +15,27 @@ import (
 // TorchvisionArchitectures lists the names Torchvision accepts.
 var TorchvisionArchitectures = []string{"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "mobilenet_v2"}
 
-// Torchvision builds a torchvision architecture by name for classes classes.
-// width is the ResNets' base width (torchvision's 64; it must be a whole
-// number) or MobileNetV2's width_mult (1); 0 means the default. MobileNetV2's
-// classifier dropout is torchvision's 0.2.
-func Torchvision(arch string, width float64, classes int) (Sequential, error) {
+// TorchvisionConfig selects a torchvision architecture by name.
+type TorchvisionConfig struct {
+	Arch    string // one of TorchvisionArchitectures
+	Classes int
+	// Width is the ResNets' base width (torchvision's 64; a whole number) or
+	// MobileNetV2's width_mult (1); 0 means the default.
+	Width float64
+	// NoDropout turns MobileNetV2's classifier dropout (torchvision's 0.2) off.
+	NoDropout bool
+}
+
+// Torchvision builds the architecture c names.
+func Torchvision(c TorchvisionConfig) (Sequential, error) {
+	arch, width, classes := c.Arch, c.Width, c.Classes
 	switch arch {
 	case "mobilenet_v2":
-		return MobileNetV2(MobileNetV2Config{Classes: classes, WidthMult: width, Dropout: MobileNetV2Dropout})
+		dropout := MobileNetV2Dropout
+		if c.NoDropout {
+			dropout = 0
+		}
+		return MobileNetV2(MobileNetV2Config{Classes: classes, WidthMult: width, Dropout: dropout})
 	case "resnet18", "resnet34", "resnet50", "resnet101", "resnet152":
 		if width != math.Trunc(width) || width < 0 || width > 1<<20 {
 			return nil, fmt.Errorf("%s: base width %g is not a positive whole number", arch, width)

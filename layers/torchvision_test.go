@@ -64,7 +64,7 @@ func narrowResNet(shapes map[string][]int, factor int) map[string][]int {
 
 func modelShapes(t *testing.T, arch string, width float64, classes int) map[string][]int {
 	t.Helper()
-	net, err := Torchvision(arch, width, classes)
+	net, err := Torchvision(TorchvisionConfig{Arch: arch, Width: width, Classes: classes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestTorchvisionRejectsBadConfigs(t *testing.T) {
 		{"mobilenet_v2", 1, -1, "classes"},
 	}
 	for _, c := range cases {
-		if _, err := Torchvision(c.arch, c.width, c.classes); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Torchvision(TorchvisionConfig{Arch: c.arch, Width: c.width, Classes: c.classes}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Torchvision(%q, %g, %d): error %v, want one containing %q", c.arch, c.width, c.classes, err, c.want)
 		}
 	}
@@ -154,7 +154,7 @@ func TestTorchvisionRejectsBadConfigs(t *testing.T) {
 		t.Error("ResNet of depth 20 accepted")
 	}
 	// An input of the wrong channel count is an error of the first layer.
-	net, err := Torchvision("resnet18", 8, 10)
+	net, err := Torchvision(TorchvisionConfig{Arch: "resnet18", Width: 8, Classes: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
