@@ -24,7 +24,7 @@ type Report struct {
 	Loaded []string // parameters and buffers set from the file
 	// NewHead lists the head's parameters left as the model initialized
 	// them, because the file's head has another number of classes.
-	NewHead                    []string
+	NewHead                   []string
 	FileClasses, ModelClasses int // the head's class counts, when NewHead is set
 }
 
