@@ -21,13 +21,13 @@ import (
 func ReadPyTorch(data []byte) (sd *StateDict, err error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, fmt.Errorf("not a PyTorch zip archive: %w", err)
+		return nil, fmt.Errorf("not a PyTorch zip archive: %s", oneLine(err.Error()))
 	}
 	// gopickle was not written for hostile input; a panic in it is a
 	// malformed file.
 	defer func() {
 		if r := recover(); r != nil {
-			sd, err = nil, fmt.Errorf("malformed pickle in the archive: %v", r)
+			sd, err = nil, fmt.Errorf("malformed pickle in the archive: %s", oneLine(fmt.Sprint(r)))
 		}
 	}()
 	records := map[string]*zip.File{}
@@ -45,21 +45,31 @@ func ReadPyTorch(data []byte) (sd *StateDict, err error) {
 		return nil, fmt.Errorf("the zip archive has no data.pkl: not written by torch.save")
 	}
 	dir := path.Dir(pickleFile.Name)
+	if pickleFile.UncompressedSize64 > uint64(maxInflation*len(data)+1<<20) {
+		return nil, fmt.Errorf("data.pkl claims %d bytes in a file of %d", pickleFile.UncompressedSize64, len(data))
+	}
 	pr, err := pickleFile.Open()
 	if err != nil {
 		return nil, fmt.Errorf("data.pkl: %w", err)
 	}
 	defer pr.Close()
+	pkl, err := io.ReadAll(pr)
+	if err != nil {
+		return nil, fmt.Errorf("data.pkl: %w", err)
+	}
+	if err := checkPickle(pkl); err != nil {
+		return nil, fmt.Errorf("data.pkl: %w", err)
+	}
 
 	storages := map[string]pytorch.StorageInterface{}
-	u := pickle.NewUnpickler(pr)
+	u := pickle.NewUnpickler(bytes.NewReader(pkl))
 	u.FindClass = findClass
 	u.PersistentLoad = func(id any) (any, error) {
 		return loadStorage(id, storages, func(key string) *zip.File { return records[path.Join(dir, "data", key)] }, int64(len(data)))
 	}
 	obj, err := u.Load()
 	if err != nil {
-		return nil, fmt.Errorf("unpickling data.pkl: %w", err)
+		return nil, fmt.Errorf("unpickling data.pkl: %s", oneLine(err.Error()))
 	}
 	return stateDictOf(obj)
 }
@@ -299,4 +309,15 @@ func contiguous(size, stride []int) bool {
 		want *= size[d]
 	}
 	return true
+}
+
+// oneLine escapes the control characters (a newline quoted from the input,
+// say) of a library's message, so that an error stays one line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
 }

@@ -15,7 +15,7 @@ import (
 func ReadSafetensors(data []byte) (*StateDict, error) {
 	st, err := safetensors.Deserialize(data)
 	if err != nil {
-		return nil, fmt.Errorf("not a valid safetensors file: %w", err)
+		return nil, fmt.Errorf("not a valid safetensors file: %s", oneLine(err.Error()))
 	}
 	sd := newStateDict()
 	for _, v := range st.Tensors() {
