@@ -7,10 +7,10 @@ import (
 )
 
 // lowerZoo lowers the ops that torchvision's networks brought (the mobile
-// activations, global average pooling, grouped convolutions), ahead of
-// lower's own cases. handled says whether the step is one of them; ok whether
+// activations, global average pooling, grouped convolutions, frozen batch
+// norms), ahead of lower's own cases. handled says whether the step is one of them; ok whether
 // it has CUDA launches (else it runs on the host).
-func lowerZoo(s *Step) (run stepFunc, work int, handled, ok bool) {
+func lowerZoo(s *Step, training bool, dp *deviceProgram) (run stepFunc, work int, handled, ok bool) {
 	in, out := s.In, s.Out
 	n := out.Len()
 	one := func(build func(dp *deviceProgram) cuda.Launch) stepFunc {
@@ -30,6 +30,16 @@ func lowerZoo(s *Step) (run stepFunc, work int, handled, ok bool) {
 		Hardswish: launch.HardswishBackward, Hardsigmoid: launch.HardsigmoidBackward,
 	}
 	switch k := s.k.(type) {
+	case bnStatsKernel:
+		if k.frozen && training { // a frozen batch norm is lowered as in evaluation
+			run, work, ok := lower(s, false, dp)
+			return run, work, true, ok
+		}
+	case bnGradKernel:
+		if k.fwd.frozen && training {
+			run, work, ok := lower(s, false, dp)
+			return run, work, true, ok
+		}
 	case activationKernel:
 		if f, found := forward[k.fn]; found {
 			return one(func(dp *deviceProgram) cuda.Launch { return f(dp.ptr(in[0]), dp.ptr(out), n) }), 0, true, true

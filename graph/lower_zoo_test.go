@@ -77,3 +77,67 @@ func TestDeviceBackendZooOps(t *testing.T) {
 		t.Error("the grouped convolution ran on the device, which has no kernel for it")
 	}
 }
+
+// TestDeviceBackendFrozenBatchNorm: a frozen batch norm runs in evaluation
+// mode inside a training program on the device as on the CPU, and leaves its
+// running statistics alone.
+func TestDeviceBackendFrozenBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	b := NewBuilder(tensor.Float32)
+	if err := b.Freeze("bn"); err != nil {
+		t.Fatal(err)
+	}
+	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	param := func(name string, kind ParamKind, offset float32, shape ...int) *gorgonia.Node {
+		buf := NewBuffer(tensor.Float32, shape...)
+		for i := range buf.F32 {
+			buf.F32[i] = offset + float32(rng.NormFloat64()*0.3)
+		}
+		return must(b.Param(name, kind, buf))
+	}
+	x := must(b.Input("x", 2, 3, 6, 6))
+	h := must(Conv2D(x, param("conv.w", Weight, 0, 4, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}}))
+	h = must(BatchNorm(h, param("bn.weight", NormScale, 1, 4), param("bn.bias", NormShift, 0, 4),
+		param("bn.running_mean", State, 0, 4), param("bn.running_var", State, 1.5, 4), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, Frozen: true}))
+	h = must(GlobalAvgPool(must(Activate(h, ReLU, 0))))
+	m, err := b.Finish(x, must(Linear(must(Flatten(h)), param("fc.w", Weight, 0, 3, 4), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, labels := NewBuffer(tensor.Float32, 2, 3, 6, 6), NewBuffer(tensor.Float32, 2)
+	for i := range in.F32 {
+		in.F32[i] = float32(rng.NormFloat64())
+	}
+	labels.F32 = []float32{2, 0}
+	start := snapshot(m)
+	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(m)
+	start.restore()
+	devLoss, _, err := NewMachine(m, testBackend(t, m)).TrainStep(in, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
+	}
+	for _, p := range m.Params {
+		if strings.HasPrefix(p.Name, "bn.") && p.Grad != nil {
+			t.Fatalf("frozen %s has a gradient", p.Name)
+		}
+		if p.Kind == State && !equalF32(p.Value.F32, start[p][0]) {
+			t.Fatalf("%s changed in training", p.Name)
+		}
+		if p.Grad != nil {
+			closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, want[p][1], 1e-4)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"strings"
 	"math/rand/v2"
 
 	"gorgonia.org/gorgonia"
@@ -59,18 +60,29 @@ func (c *Context) param(local string, kind graph.ParamKind, shape []int, init In
 // first; other batch sizes work later without rebuilding), with the softmax
 // cross-entropy loss and its gradients. The same seed gives the same weights.
 func Build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
-	return build(net, inputShape, dtype, seed, (*graph.Builder).Finish)
+	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).Finish)
+}
+
+// BuildFrozen is Build with the parameters under the name prefixes freeze
+// frozen (see graph.Builder.Freeze): they get no gradient, and frozen batch
+// norms run in evaluation mode. A prefix that matches no parameter is an
+// error.
+func BuildFrozen(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string) (*graph.Model, error) {
+	return build(net, inputShape, dtype, seed, freeze, (*graph.Builder).Finish)
 }
 
 // BuildRegression is Build with the mean squared error loss against targets
 // shaped like the network's output.
 func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
-	return build(net, inputShape, dtype, seed, (*graph.Builder).FinishRegression)
+	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).FinishRegression)
 }
 
-func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
+func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	b := graph.NewBuilder(dtype)
+	if err := b.Freeze(freeze...); err != nil {
+		return nil, err
+	}
 	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
 	x, err := b.Input("input", inputShape...)
 	if err != nil {
@@ -79,6 +91,9 @@ func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	out, err := net.Build(ctx.within(layerName(net)), x)
 	if err != nil {
 		return nil, err
+	}
+	if unused := b.UnusedFreezes(); len(unused) > 0 {
+		return nil, fmt.Errorf("freeze: no parameter is named %s or lies under it", strings.Join(unused, ", "))
 	}
 	return finish(b, x, out)
 }
