@@ -10,4 +10,7 @@
 // as the model initialized it, and the Report says so: the fine-tuning case.
 //
 // Bad files give an error naming the file and the problem, never a panic.
+//
+// It sits below layers, not beside it, because the top-level packages are
+// fixed by the design; it imports graph only (layers in its tests).
 package weights

@@ -1,6 +1,6 @@
 """Writes the small .pth files of weights' tests with torch.save (PyTorch's zip
 format). Run with Debian's python3-torch 1.13:
-    /usr/bin/python3 weights/testdata/gen_pth.py
+    /usr/bin/python3 layers/weights/testdata/gen_pth.py
 """
 import os
 
