@@ -2,13 +2,13 @@ package graph
 
 import (
 	"github.com/descent-ml/descent/cuda"
-	"github.com/descent-ml/descent/kernels"
 	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // lowerZoo lowers the ops that torchvision's networks brought (the mobile
-// activations, global average pooling, grouped convolutions, frozen batch
-// norms), ahead of lower's own cases. handled says whether the step is one of them; ok whether
+// activations, global average pooling, frozen batch norms), ahead of lower's
+// own cases; grouped and depthwise convolutions go through lower's
+// convolution cases. handled says whether the step is one of them; ok whether
 // it has CUDA launches (else it runs on the host).
 func lowerZoo(s *Step, training bool, dp *deviceProgram) (run stepFunc, work int, handled, ok bool) {
 	in, out := s.In, s.Out
@@ -60,18 +60,6 @@ func lowerZoo(s *Step, training bool, dp *deviceProgram) (run stepFunc, work int
 		return one(func(dp *deviceProgram) cuda.Launch {
 			return launch.GlobalAvgPoolBackward(planes, hw, dp.ptr(in[1]), dp.ptr(out))
 		}), 0, true, true
-	case convKernel:
-		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, in[1].Shape)), false
-	case convGradDataKernel:
-		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, in[1].Shape)), false
-	case convGradFilterKernel:
-		return nil, 0, groupedOnHost(k.opt.convShape(in[0].Shape, out.Shape)), false
 	}
 	return nil, 0, false, false
 }
-
-// groupedOnHost reports a grouped convolution that is not depthwise: the
-// device's column kernels span all channels, so it runs on the host. (The
-// depthwise ones go through lower's convolution cases, which launch direct
-// kernels for them.)
-func groupedOnHost(s kernels.ConvShape) bool { return s.Groups > 1 && !s.Depthwise() }

@@ -1,8 +1,6 @@
 package launch
 
 import (
-	"fmt"
-
 	"github.com/descent-ml/descent/cuda"
 	"github.com/descent-ml/descent/kernels"
 )
@@ -32,13 +30,4 @@ func DepthwiseConv2DBackwardData(s kernels.ConvShape, w, dy, dx cuda.Ptr) cuda.L
 // block per filter tap.
 func DepthwiseConv2DBackwardFilter(s kernels.ConvShape, x, dy, dw cuda.Ptr) cuda.Launch {
 	return perChannel("DepthwiseConv2DBackwardFilter", s.K*s.R*s.S, depthwiseArgs(s, x, dy, dw)...)
-}
-
-// ungrouped refuses the grouped convolutions that are not depthwise: the
-// column kernels span all channels, so they have no CUDA path yet.
-func ungrouped(s kernels.ConvShape) error {
-	if max(1, s.Groups) > 1 {
-		return fmt.Errorf("conv2d: %d groups of %d channels: only depthwise grouped convolutions run on CUDA", s.Groups, s.GroupChannels())
-	}
-	return nil
 }
