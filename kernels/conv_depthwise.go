@@ -33,9 +33,16 @@ func DepthwiseConv2DForward[T Float](s ConvShape, x, w, bias, y []T) {
 					tap := w[k*rs+r*s.S+sx]
 					for i := hLo; i < hHi; i++ {
 						at := (i*s.StrideH+offH)*s.W + offW // input of (i, 0)
-						out := dst[i*ow : (i+1)*ow]
-						for j := wLo; j < wHi; j++ {
-							out[j] += tap * src[at+j*s.StrideW]
+						out := dst[i*ow+wLo : i*ow+wHi]
+						if s.StrideW == 1 {
+							in := src[at+wLo : at+wHi]
+							for j := range out {
+								out[j] += tap * in[j]
+							}
+							continue
+						}
+						for j := range out {
+							out[j] += tap * src[at+(wLo+j)*s.StrideW]
 						}
 					}
 				}
@@ -67,9 +74,16 @@ func DepthwiseConv2DBackwardData[T Float](s ConvShape, w, dy, dx []T) {
 						tap := w[k*rs+r*s.S+sx]
 						for i := hLo; i < hHi; i++ {
 							at := (i*s.StrideH+offH)*s.W + offW // input of (i, 0)
-							g := src[i*ow : (i+1)*ow]
-							for j := wLo; j < wHi; j++ {
-								dst[at+j*s.StrideW] += tap * g[j]
+							g := src[i*ow+wLo : i*ow+wHi]
+							if s.StrideW == 1 {
+								out := dst[at+wLo : at+wHi]
+								for j := range out {
+									out[j] += tap * g[j]
+								}
+								continue
+							}
+							for j, v := range g {
+								dst[at+(wLo+j)*s.StrideW] += tap * v
 							}
 						}
 					}
@@ -97,8 +111,16 @@ func DepthwiseConv2DBackwardFilter[T Float](s ConvShape, x, dy, dw []T) {
 				g := dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw]
 				for i := hLo; i < hHi; i++ {
 					at := (i*s.StrideH+offH)*s.W + offW // input of (i, 0)
-					for j := wLo; j < wHi; j++ {
-						sum += float64(g[i*ow+j]) * float64(src[at+j*s.StrideW])
+					dy := g[i*ow+wLo : i*ow+wHi]
+					if s.StrideW == 1 {
+						in := src[at+wLo : at+wHi]
+						for j, v := range dy {
+							sum += float64(v) * float64(in[j])
+						}
+						continue
+					}
+					for j, v := range dy {
+						sum += float64(v) * float64(src[at+(wLo+j)*s.StrideW])
 					}
 				}
 			}

@@ -333,3 +333,24 @@ func BenchmarkBiasBackwardNCL(b *testing.B) {
 	}
 	reportBandwidth(b, 4*len(dy))
 }
+
+// A depthwise convolution of MobileNetV2's second stage (144 channels at
+// 56×56), batch 8.
+func BenchmarkDepthwiseConv2D(b *testing.B) {
+	s := ConvShape{N: 8, C: 144, H: 56, W: 56, K: 144, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 144}
+	x := make([]float32, s.N*s.C*s.H*s.W)
+	w := make([]float32, s.K*s.R*s.S)
+	y := make([]float32, s.N*s.K*s.OutH()*s.OutW())
+	for name, run := range map[string]func(){
+		"forward":         func() { DepthwiseConv2DForward(s, x, w, nil, y) },
+		"backward-data":   func() { DepthwiseConv2DBackwardData(s, w, y, x) },
+		"backward-filter": func() { DepthwiseConv2DBackwardFilter(s, x, y, w) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(4 * (len(x) + len(y))))
+			for range b.N {
+				run()
+			}
+		})
+	}
+}
