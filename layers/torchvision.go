@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -72,7 +73,7 @@ func TorchvisionResNet(c TorchvisionResNetConfig) (Sequential, error) {
 	if !ok {
 		return nil, fmt.Errorf("resnet: depth %d is not one of 18, 34, 50, 101, 152", c.Depth)
 	}
-	width, channels := cmpOr(c.Width, 64), cmpOr(c.Channels, 3)
+	width, channels := cmp.Or(c.Width, 64), cmp.Or(c.Channels, 3)
 	if width < 1 || channels < 1 || c.Classes < 1 {
 		return nil, fmt.Errorf("resnet%d: width %d, %d input channels and %d classes must all be positive", c.Depth, c.Width, c.Channels, c.Classes)
 	}
@@ -152,7 +153,7 @@ func makeDivisible(v float64) int {
 // convolution to 1280·max(1, width_mult) channels), adaptive average pooling
 // and the classifier (dropout, linear).
 func MobileNetV2(c MobileNetV2Config) (Sequential, error) {
-	mult, channels := c.WidthMult, cmpOr(c.Channels, 3)
+	mult, channels := c.WidthMult, cmp.Or(c.Channels, 3)
 	if mult == 0 {
 		mult = 1
 	}
@@ -204,12 +205,4 @@ func MobileNetV2(c MobileNetV2Config) (Sequential, error) {
 	features = append(features, convNormReLU6(in, last, 1, 1, 1))
 	classifier := Sequential{Dropout{P: c.Dropout}, Linear{In: last, Out: c.Classes, ZeroBias: true, WeightInit: Init{Scheme: Normal, Std: 0.01}}}
 	return Sequential{named{"features", features}, GlobalAvgPool{}, Flatten{}, named{"classifier", classifier}}, nil
-}
-
-// cmpOr is v, or def when v is 0.
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
