@@ -17,6 +17,7 @@ type Builder struct {
 	nodes  []*gorgonia.Node
 	names  map[string]bool
 	frozen []string // name prefixes of frozen parameters (see Freeze)
+	thawed []string // when set, the only prefixes not frozen (see FreezeAllBut)
 }
 
 // NewBuilder starts a model whose tensors are of dtype (Float32 or Float64).

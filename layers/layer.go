@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"gorgonia.org/gorgonia"
@@ -63,10 +64,17 @@ func Build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph
 	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).Finish)
 }
 
+// Backbone, as a prefix to freeze, stands for every parameter outside Head.
+const Backbone = "backbone"
+
+// Head lists the name prefixes of the classifier heads of torchvision's
+// networks: the ResNets' fc, MobileNetV2's classifier.1.
+var Head = []string{"fc", "classifier.1"}
+
 // BuildFrozen is Build with the parameters under the name prefixes freeze
 // frozen (see graph.Builder.Freeze): they get no gradient, and frozen batch
-// norms run in evaluation mode. A prefix that matches no parameter is an
-// error.
+// norms run in evaluation mode. Backbone freezes all but the Head. A prefix
+// that matches no parameter is an error.
 func BuildFrozen(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string) (*graph.Model, error) {
 	return build(net, inputShape, dtype, seed, freeze, (*graph.Builder).Finish)
 }
@@ -80,6 +88,13 @@ func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint6
 func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	b := graph.NewBuilder(dtype)
+	backbone := slices.Contains(freeze, Backbone)
+	if i := slices.Index(freeze, Backbone); i >= 0 {
+		if err := b.FreezeAllBut(Head...); err != nil {
+			return nil, err
+		}
+		freeze = slices.Delete(slices.Clone(freeze), i, i+1)
+	}
 	if err := b.Freeze(freeze...); err != nil {
 		return nil, err
 	}
@@ -95,7 +110,11 @@ func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze 
 	if unused := b.UnusedFreezes(); len(unused) > 0 {
 		return nil, fmt.Errorf("freeze: no parameter is named %s or lies under it", strings.Join(unused, ", "))
 	}
-	return finish(b, x, out)
+	m, err := finish(b, x, out)
+	if err == nil && backbone && m.NumParams() == 0 {
+		return nil, fmt.Errorf("freeze %s: the model has no head (%s) to train", Backbone, strings.Join(Head, " or "))
+	}
+	return m, err
 }
 
 // Sequential applies its layers in order. Layers with a Name get it as their

@@ -12,5 +12,5 @@
 // Bad files give an error naming the file and the problem, never a panic.
 //
 // It sits below layers, not beside it, because the top-level packages are
-// fixed by the design; it imports graph only (layers in its tests).
+// fixed by the design.
 package weights

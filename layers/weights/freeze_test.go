@@ -143,3 +143,31 @@ func TestFreezeRejectsUnknownPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestFreezeBackbone: "backbone" freezes everything but the head, for both
+// kinds of torchvision head, and a model without such a head is an error.
+func TestFreezeBackbone(t *testing.T) {
+	for _, c := range []struct {
+		arch  string
+		width float64
+		head  string
+	}{{"resnet18", 8, "fc."}, {"mobilenet_v2", 0.25, "classifier.1."}} {
+		net, err := layers.Torchvision(layers.TorchvisionConfig{Arch: c.arch, Width: c.width, Classes: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := layers.BuildFrozen(net, []int{2, 3, 32, 32}, tensor.Float32, 1, []string{layers.Backbone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params {
+			if p.Kind != graph.State && p.Trainable() != strings.HasPrefix(p.Name, c.head) {
+				t.Errorf("%s: %s trainable %t", c.arch, p.Name, p.Trainable())
+			}
+		}
+	}
+	mlp := layers.MLP(layers.MLPConfig{Inputs: 4, Classes: 2, Depth: 1, Width: 3})
+	if _, err := layers.BuildFrozen(mlp, []int{2, 4}, tensor.Float32, 1, []string{layers.Backbone}); err == nil || !strings.Contains(err.Error(), "no head") {
+		t.Errorf("backbone of an MLP without an fc head: %v", err)
+	}
+}

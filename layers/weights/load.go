@@ -6,16 +6,14 @@ import (
 	"strings"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/layers"
 )
-
-// DefaultHead lists the name prefixes of torchvision's classifier heads: the
-// ResNets' fc and MobileNetV2's classifier.1.
-var DefaultHead = []string{"fc.", "classifier.1."}
 
 // Options tune Load.
 type Options struct {
 	// Head lists the name prefixes of the classifier head, which may differ
-	// from the file's in its class count; nil means DefaultHead.
+	// from the file's in its class count; nil means layers.Head (torchvision's
+	// fc and classifier.1).
 	Head []string
 }
 
@@ -50,11 +48,9 @@ const maxListed = 10
 func Load(m *graph.Model, sd *StateDict, opt Options) (*Report, error) {
 	head := opt.Head
 	if head == nil {
-		head = DefaultHead
+		head = layers.Head
 	}
-	isHead := func(name string) bool {
-		return slices.ContainsFunc(head, func(p string) bool { return strings.HasPrefix(name, p) })
-	}
+	isHead := func(name string) bool { return graph.Under(name, head) }
 	var missing, unexpected, misshaped []string
 	report := &Report{}
 	params := map[string]*graph.Param{}
