@@ -25,6 +25,7 @@ type TorchvisionConfig struct {
 	Width float64
 	// NoDropout turns MobileNetV2's classifier dropout (torchvision's 0.2) off.
 	NoDropout bool
+	Channels  int // input channels; 0 means 3
 }
 
 // Torchvision builds the architecture c names.
@@ -36,13 +37,13 @@ func Torchvision(c TorchvisionConfig) (Sequential, error) {
 		if c.NoDropout {
 			dropout = 0
 		}
-		return MobileNetV2(MobileNetV2Config{Classes: classes, WidthMult: width, Dropout: dropout})
+		return MobileNetV2(MobileNetV2Config{Classes: classes, WidthMult: width, Dropout: dropout, Channels: c.Channels})
 	case "resnet18", "resnet34", "resnet50", "resnet101", "resnet152":
 		if width != math.Trunc(width) || width < 0 || width > 1<<20 {
 			return nil, fmt.Errorf("%s: base width %g is not a positive whole number", arch, width)
 		}
 		depth, _ := strconv.Atoi(strings.TrimPrefix(arch, "resnet"))
-		return TorchvisionResNet(TorchvisionResNetConfig{Depth: depth, Width: int(width), Classes: classes})
+		return TorchvisionResNet(TorchvisionResNetConfig{Depth: depth, Width: int(width), Classes: classes, Channels: c.Channels})
 	}
 	return nil, fmt.Errorf("unknown architecture %q (want one of %v)", arch, TorchvisionArchitectures)
 }

@@ -153,6 +153,14 @@ func TestTorchvisionRejectsBadConfigs(t *testing.T) {
 	if _, err := TorchvisionResNet(TorchvisionResNetConfig{Depth: 20, Classes: 10}); err == nil {
 		t.Error("ResNet of depth 20 accepted")
 	}
+	// One input channel, for grey images.
+	grey, err := Torchvision(TorchvisionConfig{Arch: "mobilenet_v2", Width: 0.25, Classes: 2, Channels: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(grey, []int{2, 1, 32, 32}, tensor.Float32, 1); err != nil {
+		t.Errorf("one-channel mobilenet_v2: %v", err)
+	}
 	// An input of the wrong channel count is an error of the first layer.
 	net, err := Torchvision(TorchvisionConfig{Arch: "resnet18", Width: 8, Classes: 10})
 	if err != nil {
