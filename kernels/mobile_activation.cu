@@ -14,7 +14,7 @@ KERNEL void HardsigmoidForward(const float* x, float* y, int n) {
 }
 
 KERNEL void HardsigmoidBackward(const float* x, const float* dy, float* dx, int n) {
-	FOR_EACH(i, n) dx[i] = x[i] > -3.0f && x[i] < 3.0f ? dy[i] / 6.0f : 0.0f;
+	FOR_EACH(i, n) dx[i] = x[i] > -3.0f && x[i] < 3.0f ? dy[i] * (1.0f / 6.0f) : 0.0f;
 }
 
 KERNEL void HardswishForward(const float* x, float* y, int n) {

@@ -44,13 +44,16 @@ func HardsigmoidForward[T Float](x, y []T) {
 	})
 }
 
-// HardsigmoidBackward sets dx = dy/6 where −3 < x < 3 and 0 elsewhere.
+// HardsigmoidBackward sets dx = dy·⅙ where −3 < x < 3 and 0 elsewhere, with
+// ⅙ rounded to float32 as PyTorch's CPU kernel has it, in float64 too (its
+// float64 results differ from dy/6 in the eighth digit).
 func HardsigmoidBackward[T Float](x, dy, dx []T) {
+	sixth := T(float32(1.0 / 6))
 	elementwise(len(x), func(lo, hi int) {
 		for i, v := range x[lo:hi] {
 			g := T(0)
 			if v > -3 && v < 3 {
-				g = dy[lo+i] / 6
+				g = dy[lo+i] * sixth
 			}
 			dx[lo+i] = g
 		}
