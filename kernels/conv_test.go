@@ -186,7 +186,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10]} {
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13]} { // plain, grouped, depthwise
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
