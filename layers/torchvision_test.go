@@ -166,6 +166,19 @@ func TestTorchvisionRejectsBadConfigs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Empty or oddly shaped inputs are errors, not panics.
+	for _, shape := range [][]int{{1, 3, 0, 0}, {1, 3, 32}, {0, 3, 32, 32}} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("input %v: panic %v", shape, r)
+				}
+			}()
+			if _, err := Build(net, shape, tensor.Float32, 1); err == nil {
+				t.Errorf("input %v accepted", shape)
+			}
+		}()
+	}
 	if _, err := Build(net, []int{2, 1, 32, 32}, tensor.Float32, 1); err == nil || !strings.Contains(err.Error(), "conv1") {
 		t.Errorf("one-channel input to resnet18: %v", err)
 	}
