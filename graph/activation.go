@@ -16,10 +16,14 @@ const (
 	LeakyReLU
 	Tanh
 	Sigmoid
+	ReLU6
+	SiLU
+	Hardswish
+	Hardsigmoid
 )
 
 func (a Activation) String() string {
-	return [...]string{"relu", "leaky_relu", "tanh", "sigmoid"}[a]
+	return [...]string{"relu", "leaky_relu", "tanh", "sigmoid", "relu6", "silu", "hardswish", "hardsigmoid"}[a]
 }
 
 // fromOutput reports whether the derivative is computed from the activation's
@@ -64,6 +68,14 @@ func activationForward[T kernels.Float](k activationKernel, x, y []T) {
 		kernels.TanhForward(x, y)
 	case Sigmoid:
 		kernels.SigmoidForward(x, y)
+	case ReLU6:
+		kernels.Relu6Forward(x, y)
+	case SiLU:
+		kernels.SiluForward(x, y)
+	case Hardswish:
+		kernels.HardswishForward(x, y)
+	case Hardsigmoid:
+		kernels.HardsigmoidForward(x, y)
 	}
 }
 
@@ -105,5 +117,13 @@ func activationBackward[T kernels.Float](k activationGradKernel, from, dy, dx []
 		kernels.TanhBackward(from, dy, dx)
 	case Sigmoid:
 		kernels.SigmoidBackward(from, dy, dx)
+	case ReLU6:
+		kernels.Relu6Backward(from, dy, dx)
+	case SiLU:
+		kernels.SiluBackward(from, dy, dx)
+	case Hardswish:
+		kernels.HardswishBackward(from, dy, dx)
+	case Hardsigmoid:
+		kernels.HardsigmoidBackward(from, dy, dx)
 	}
 }

@@ -585,6 +585,9 @@ type stepFunc = func(dp *deviceProgram) func(q launch.Queue) error
 // needs (floats at dp.work) and whether the op has a CUDA twin. Dropout steps
 // claim their seed slot in dp.dropouts here.
 func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
+	if run, work, handled, ok := lowerZoo(s, training, dp); handled {
+		return run, work, ok
+	}
 	in, out := s.In, s.Out
 	launches := func(build func(dp *deviceProgram) []cuda.Launch) stepFunc {
 		return func(dp *deviceProgram) func(q launch.Queue) error {

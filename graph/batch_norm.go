@@ -13,6 +13,9 @@ import (
 type BatchNormOptions struct {
 	Eps      float64 // added to the variance; PyTorch's default 1e-5
 	Momentum float64 // running = (1−momentum)·running + momentum·batch; default 0.1
+	// Frozen runs the normalization in evaluation mode in training too: the
+	// running statistics normalize and stay fixed (fine-tuning a backbone).
+	Frozen bool
 }
 
 // BatchNorm normalizes x (N×C or N×C×H×W) per channel. In training it uses the
@@ -31,11 +34,11 @@ func BatchNorm(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOpti
 	if rank != 2 && rank != 4 {
 		return nil, fmt.Errorf("batch norm: input %v is neither N×C nor N×C×H×W", x.Shape())
 	}
-	stats, err := apply(bnStatsKernel{eps: opt.Eps, momentum: opt.Momentum, rank: rank}, x, runMean, runVar)
+	stats, err := apply(bnStatsKernel{eps: opt.Eps, momentum: opt.Momentum, rank: rank, frozen: opt.Frozen}, x, runMean, runVar)
 	if err != nil {
 		return nil, err
 	}
-	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank}
+	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank, frozen: opt.Frozen}
 	if gamma == nil {
 		return apply(k, x, stats)
 	}
@@ -49,10 +52,11 @@ type bnStatsKernel struct {
 	noGrad
 	eps, momentum float64
 	rank          int
+	frozen        bool // evaluation mode always
 }
 
 func (k bnStatsKernel) String() string {
-	return fmt.Sprintf("batch_norm_stats(eps=%g,momentum=%g,rank=%d)", k.eps, k.momentum, k.rank)
+	return fmt.Sprintf("batch_norm_stats(eps=%g,momentum=%g,rank=%d,frozen=%t)", k.eps, k.momentum, k.rank, k.frozen)
 }
 func (k bnStatsKernel) dims() []int { return []int{k.rank, 1, 1, 2} }
 
@@ -65,7 +69,7 @@ func (k bnStatsKernel) inferShape(in [][]int) ([]int, error) {
 }
 
 func (k bnStatsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
-	if !ctx.training {
+	if !ctx.training || k.frozen {
 		c := in[0].Shape[1]
 		for i := 0; i < c; i++ {
 			out.Set(i, in[1].At(i))
@@ -96,10 +100,11 @@ type bnKernel struct {
 	eps    float64
 	affine bool
 	rank   int
+	frozen bool // evaluation mode always
 }
 
 func (k bnKernel) String() string {
-	return fmt.Sprintf("batch_norm(eps=%g,affine=%t,rank=%d)", k.eps, k.affine, k.rank)
+	return fmt.Sprintf("batch_norm(eps=%g,affine=%t,rank=%d,frozen=%t)", k.eps, k.affine, k.rank, k.frozen)
 }
 
 func (k bnKernel) dims() []int {
@@ -246,9 +251,9 @@ func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 		gamma = in[4]
 	}
 	if out.F32 != nil {
-		bnBackwardData(k.fwd.eps, ctx.training, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, in[3].F32, view[float32](gamma), ctx.work.F32, out.F32)
+		bnBackwardData(k.fwd.eps, ctx.training && !k.fwd.frozen, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, in[3].F32, view[float32](gamma), ctx.work.F32, out.F32)
 	} else {
-		bnBackwardData(k.fwd.eps, ctx.training, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, in[3].F64, view[float64](gamma), ctx.work.F64, out.F64)
+		bnBackwardData(k.fwd.eps, ctx.training && !k.fwd.frozen, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, in[3].F64, view[float64](gamma), ctx.work.F64, out.F64)
 	}
 	return nil
 }

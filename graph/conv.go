@@ -11,6 +11,7 @@ import (
 // ConvOptions are a 2-D convolution's geometry, as in torch.nn.Conv2d.
 type ConvOptions struct {
 	Stride, Padding, Dilation [2]int // (height, width); zero stride/dilation mean 1
+	Groups                    int    // channel groups (zero means 1); the input's channel count is depthwise
 }
 
 func (o ConvOptions) normalized() ConvOptions {
@@ -22,6 +23,9 @@ func (o ConvOptions) normalized() ConvOptions {
 			o.Dilation[i] = 1
 		}
 	}
+	if o.Groups == 0 {
+		o.Groups = 1
+	}
 	return o
 }
 
@@ -30,7 +34,7 @@ func (o ConvOptions) convShape(x, w []int) kernels.ConvShape {
 	return kernels.ConvShape{
 		N: x[0], C: x[1], H: x[2], W: x[3], K: w[0], R: w[2], S: w[3],
 		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1],
-		DilationH: o.Dilation[0], DilationW: o.Dilation[1],
+		DilationH: o.Dilation[0], DilationW: o.Dilation[1], Groups: o.Groups,
 	}
 }
 
@@ -39,8 +43,8 @@ type convKernel struct {
 	bias bool
 }
 
-// Conv2D adds a convolution of x (N×C×H×W) with w (K×C×R×S) and, when b is not
-// nil, a bias of length K.
+// Conv2D adds a convolution of x (N×C×H×W) with w (K×C/Groups×R×S) and, when
+// b is not nil, a bias of length K.
 func Conv2D(x, w, b *gorgonia.Node, opt ConvOptions) (*gorgonia.Node, error) {
 	k := convKernel{opt: opt.normalized(), bias: b != nil}
 	if b == nil {
@@ -60,8 +64,8 @@ func (k convKernel) dims() []int {
 
 func (k convKernel) inferShape(in [][]int) ([]int, error) {
 	x, w := in[0], in[1]
-	if len(x) != 4 || len(w) != 4 || x[1] != w[1] {
-		return nil, fmt.Errorf("conv2d: input %v does not match weight %v (want N×%d×H×W)", x, w, w[1])
+	if len(x) != 4 || len(w) != 4 || x[1] != w[1]*k.opt.Groups {
+		return nil, fmt.Errorf("conv2d: input %v does not match weight %v with %d groups (want N×%d×H×W)", x, w, k.opt.Groups, w[1]*k.opt.Groups)
 	}
 	if k.bias && (len(in[2]) != 1 || in[2][0] != w[0]) {
 		return nil, fmt.Errorf("conv2d: bias %v does not match weight %v", in[2], w)
@@ -150,7 +154,7 @@ func (k convGradFilterKernel) String() string {
 }
 func (k convGradFilterKernel) dims() []int { return []int{4, 4, 4} }
 func (k convGradFilterKernel) inferShape(in [][]int) ([]int, error) {
-	return []int{in[1][1], in[0][1], k.r, k.s}, nil
+	return []int{in[1][1], in[0][1] / k.opt.Groups, k.r, k.s}, nil
 }
 func (k convGradFilterKernel) workspace(in [][]int) int {
 	w, _ := k.inferShape(in)

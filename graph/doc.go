@@ -3,12 +3,15 @@
 // runs Programs (the CPU backend here; CUDA under the gpu build tag).
 //
 // A model is built once with a Builder: Input, named Params, and the ops
-// Conv2D, Linear, BatchNorm, Dropout, MaxPool2D, AvgPool2D, GlobalAvgPool,
-// Activate (ReLU, leaky ReLU, tanh, sigmoid), Flatten, Add,
+// Conv2D (grouped and depthwise too), Linear, BatchNorm, Dropout, MaxPool2D,
+// AvgPool2D, GlobalAvgPool (adaptive, to 1×1), Activate (ReLU, leaky ReLU,
+// tanh, sigmoid, ReLU6, SiLU, Hardswish, Hardsigmoid), Flatten, Add,
 // SoftmaxCrossEntropy, CrossEntropy (label smoothing, class weights, soft
 // targets) and MeanSquaredError. Finish or FinishCrossEntropy (classification) or
 // FinishRegression adds the loss and lets gorgonia.Grad build the backward
-// graph from each op's symbolic gradient.
+// graph from each op's symbolic gradient. Parameters under frozen name
+// prefixes (Builder.Freeze) get no gradient, so the backward graph stops
+// where nothing trainable lies below.
 //
 // A Machine compiles the graph on first use for each batch size and mode
 // (training or evaluation) into a Program: the nodes the outputs need, in

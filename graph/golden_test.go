@@ -73,7 +73,16 @@ func runLayerCase(t *testing.T, c *layerCase, dt tensor.Dtype) {
 	switch c.Op {
 	case "conv2d":
 		out, err = Conv2D(in("x", Weight), in("w", Weight), in("b", Bias), ConvOptions{
-			Stride: c.pair("stride", 1), Padding: c.pair("padding", 0), Dilation: c.pair("dilation", 1)})
+			Stride: c.pair("stride", 1), Padding: c.pair("padding", 0), Dilation: c.pair("dilation", 1),
+			Groups: int(c.number("groups", 1))})
+	case "relu6", "silu", "hardswish", "hardsigmoid":
+		out, err = Activate(in("x", Weight), map[string]Activation{
+			"relu6": ReLU6, "silu": SiLU, "hardswish": Hardswish, "hardsigmoid": Hardsigmoid}[c.Op], 0)
+	case "adaptive_avgpool2d":
+		if size := c.pair("output_size", 1); size != [2]int{1, 1} {
+			t.Fatalf("adaptive average pooling to %v: only 1×1 is supported", size)
+		}
+		out, err = GlobalAvgPool(in("x", Weight))
 	case "linear":
 		out, err = Linear(in("x", Weight), in("w", Weight), in("b", Bias))
 	case "maxpool2d", "avgpool2d":

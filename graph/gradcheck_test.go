@@ -15,17 +15,19 @@ func TestGradients(t *testing.T) {
 	x4 := func(h *opHarness, rng *rand.Rand, shape ...int) *gorgonia.Node {
 		return h.arg("x", Weight, randVals(rng, ShapeSize(shape)), shape...)
 	}
-	conv := func(opt ConvOptions, bias bool, r, s int) build {
+	grouped := func(opt ConvOptions, bias bool, c, k, r, s int) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
-			x := x4(h, rng, 2, 3, 7, 6)
-			w := h.arg("w", Weight, randVals(rng, 4*3*r*s), 4, 3, r, s)
+			x := x4(h, rng, 2, c, 7, 6)
+			cg := c / max(1, opt.Groups)
+			w := h.arg("w", Weight, randVals(rng, k*cg*r*s), k, cg, r, s)
 			var b *gorgonia.Node
 			if bias {
-				b = h.arg("b", Bias, randVals(rng, 4), 4)
+				b = h.arg("b", Bias, randVals(rng, k), k)
 			}
 			return Conv2D(x, w, b, opt)
 		}
 	}
+	conv := func(opt ConvOptions, bias bool, r, s int) build { return grouped(opt, bias, 3, 4, r, s) }
 	pool := func(max bool, opt PoolOptions) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			x := x4(h, rng, 2, 2, 7, 6)
@@ -54,6 +56,17 @@ func TestGradients(t *testing.T) {
 			return Activate(x4(h, rng, 3, 5), fn, 0.1)
 		}
 	}
+	// wideAct spreads the inputs over [−12, 12] so that every piece of the
+	// piecewise activations is visited.
+	wideAct := func(fn Activation) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			v := randVals(rng, 24)
+			for i := range v {
+				v[i] *= 4
+			}
+			return Activate(h.arg("x", Weight, v, 4, 6), fn, 0)
+		}
+	}
 	cases := []struct {
 		name     string
 		training bool
@@ -63,6 +76,9 @@ func TestGradients(t *testing.T) {
 		{"conv2d/no-bias", true, conv(ConvOptions{}, false, 3, 3)},
 		{"conv2d/stride2-pad1", true, conv(ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true, 3, 3)},
 		{"conv2d/dilation2-rect", true, conv(ConvOptions{Dilation: [2]int{2, 1}, Padding: [2]int{2, 0}, Stride: [2]int{1, 2}}, true, 2, 3)},
+		{"conv2d/groups2", true, grouped(ConvOptions{Groups: 2, Padding: [2]int{1, 1}}, true, 4, 6, 3, 3)},
+		{"conv2d/depthwise-stride2", true, grouped(ConvOptions{Groups: 3, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true, 3, 3, 3, 3)},
+		{"conv2d/depthwise-multiplier2-dilated", true, grouped(ConvOptions{Groups: 2, Dilation: [2]int{2, 1}, Padding: [2]int{2, 1}}, false, 2, 4, 3, 3)},
 		{"linear", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Linear(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), h.arg("b", Bias, randVals(rng, 5), 5))
 		}},
@@ -91,6 +107,10 @@ func TestGradients(t *testing.T) {
 		{"leaky-relu", true, act(LeakyReLU)},
 		{"tanh", true, act(Tanh)},
 		{"sigmoid", true, act(Sigmoid)},
+		{"relu6", true, wideAct(ReLU6)},
+		{"silu", true, wideAct(SiLU)},
+		{"hardswish", true, wideAct(Hardswish)},
+		{"hardsigmoid", true, wideAct(Hardsigmoid)},
 		{"flatten", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Flatten(x4(h, rng, 2, 3, 2, 2))
 		}},

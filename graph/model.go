@@ -16,6 +16,8 @@ type Builder struct {
 	params []*Param
 	nodes  []*gorgonia.Node
 	names  map[string]bool
+	frozen []string // name prefixes of frozen parameters (see Freeze)
+	thawed []string // when set, the only prefixes not frozen (see FreezeAllBut)
 }
 
 // NewBuilder starts a model whose tensors are of dtype (Float32 or Float64).
@@ -51,7 +53,7 @@ func (b *Builder) Param(name string, kind ParamKind, value *Buffer) (*gorgonia.N
 		return nil, fmt.Errorf("parameter %q is %v in a %v model", name, value.Dtype(), b.dtype)
 	}
 	p := &Param{Name: name, Kind: kind, Value: value}
-	if kind != State {
+	if kind != State && !b.IsFrozen(name) {
 		p.Grad = NewBuffer(b.dtype, value.Shape...)
 	}
 	n := gorgonia.NewTensor(b.g, b.dtype, len(value.Shape), gorgonia.WithShape(value.Shape...), gorgonia.WithName(name))

@@ -42,13 +42,58 @@ func AvgPool2D(x *gorgonia.Node, opt PoolOptions) (*gorgonia.Node, error) {
 	return apply(poolKernel{opt: opt}, x)
 }
 
-// GlobalAvgPool averages each channel of x (N×C×H×W) to N×C×1×1.
+// GlobalAvgPool averages each channel of x (N×C×H×W) to N×C×1×1, as
+// torch.nn.AdaptiveAvgPool2d(1) does, whatever the input's height and width.
 func GlobalAvgPool(x *gorgonia.Node) (*gorgonia.Node, error) {
-	s := x.Shape()
-	if len(s) != 4 {
+	return apply(globalAvgPoolKernel{}, x)
+}
+
+type globalAvgPoolKernel struct{}
+
+func (globalAvgPoolKernel) String() string  { return "adaptive_avg_pool2d(1x1)" }
+func (globalAvgPoolKernel) dims() []int     { return []int{4, 4} }
+func (globalAvgPoolKernel) diffWRT() []bool { return []bool{true} }
+
+func (globalAvgPoolKernel) inferShape(in [][]int) ([]int, error) {
+	if s := in[0]; len(s) != 4 || ShapeSize(s) == 0 {
 		return nil, fmt.Errorf("global average pool: input %v is not N×C×H×W", s)
 	}
-	return AvgPool2D(x, PoolOptions{Kernel: [2]int{s[2], s[3]}})
+	return []int{in[0][0], in[0][1], 1, 1}, nil
+}
+
+// planes gives the number of planes and their size for input shape x.
+func planes(x []int) (int, int) { return x[0] * x[1], x[2] * x[3] }
+
+func (globalAvgPoolKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	n, hw := planes(in[0].Shape)
+	if out.F32 != nil {
+		kernels.GlobalAvgPoolForward(n, hw, in[0].F32, out.F32)
+	} else {
+		kernels.GlobalAvgPoolForward(n, hw, in[0].F64, out.F64)
+	}
+	return nil
+}
+
+func (globalAvgPoolKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dx, err := apply(globalAvgPoolGradKernel{}, in[0], grad)
+	return gorgonia.Nodes{dx}, err
+}
+
+// globalAvgPoolGradKernel computes dx from (x, dy); x gives only the shape.
+type globalAvgPoolGradKernel struct{ noGrad }
+
+func (globalAvgPoolGradKernel) String() string                       { return "grad_adaptive_avg_pool2d(1x1)" }
+func (globalAvgPoolGradKernel) dims() []int                          { return []int{4, 4, 4} }
+func (globalAvgPoolGradKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+
+func (globalAvgPoolGradKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	n, hw := planes(in[0].Shape)
+	if out.F32 != nil {
+		kernels.GlobalAvgPoolBackward(n, hw, in[1].F32, out.F32)
+	} else {
+		kernels.GlobalAvgPoolBackward(n, hw, in[1].F64, out.F64)
+	}
+	return nil
 }
 
 func (k poolKernel) String() string {

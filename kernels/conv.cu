@@ -2,20 +2,22 @@
 // of gn images starting at n0: Im2col builds the group's column matrix (C·R·S
 // rows, gn·OutH·OutW columns), cuBLAS multiplies it with the filters, ImageRows
 // moves rows between the group layout and the images, Col2im folds column
-// gradients back into images. Shapes are ConvShape's fields: C, H, W, R, S,
-// StrideH, StrideW, PadH, PadW, DilationH, DilationW, then OutH, OutW.
+// gradients back into images. Grouped convolutions do so for one channel
+// group cg at a time: its C/G channels make the column matrix. Shapes are
+// ConvShape's fields: C, H, W, R, S, StrideH, StrideW, PadH, PadW, DilationH,
+// DilationW, then OutH, OutW, and G, the number of groups.
 #include "descent.cuh"
 
-#define CONV_SHAPE int C, int H, int W, int R, int S, int SH, int SW, int PH, int PW, int DH, int DW, int OH, int OW
+#define CONV_SHAPE int C, int H, int W, int R, int S, int SH, int SW, int PH, int PW, int DH, int DW, int OH, int OW, int G
 
 // Im2col writes col[(c·R + r)·S + s][g·OH·OW + oh·OW + ow] =
-// x[n0+g][c][oh·SH − PH + r·DH][ow·SW − PW + s·DW], 0 in the padding.
-KERNEL void Im2col(CONV_SHAPE, const float* x, int n0, int gn, float* col) {
-	int P = OH * OW, cols = gn * P;
-	FOR_EACH(e, C * R * S * cols) {
+// x[n0+g][cg·C/G + c][oh·SH − PH + r·DH][ow·SW − PW + s·DW], 0 in the padding.
+KERNEL void Im2col(CONV_SHAPE, const float* x, int n0, int gn, int cg, float* col) {
+	int P = OH * OW, cols = gn * P, CG = C / G;
+	FOR_EACH(e, CG * R * S * cols) {
 		int q = e / cols, j = e % cols;
 		int g = j / P, oh = j % P / OW, ow = j % OW;
-		int c = q / (R * S), r = q / S % R, s = q % S;
+		int c = cg * CG + q / (R * S), r = q / S % R, s = q % S;
 		int ih = oh * SH - PH + r * DH, iw = ow * SW - PW + s * DW;
 		float v = 0.0f;
 		if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = x[(((size_t)(n0 + g) * C + c) * H + ih) * W + iw];
@@ -23,13 +25,13 @@ KERNEL void Im2col(CONV_SHAPE, const float* x, int n0, int gn, float* col) {
 	}
 }
 
-// Col2im overwrites images [n0, n0+gn) of dx with the sums of the column
-// entries Im2col copies from each element, taps in (r, s) order as col2im adds
-// them.
-KERNEL void Col2im(CONV_SHAPE, const float* col, int n0, int gn, float* dx) {
-	int P = OH * OW, cols = gn * P;
-	FOR_EACH(e, gn * C * H * W) {
-		int g = e / (C * H * W), c = e / (H * W) % C, h = e / W % H, w = e % W;
+// Col2im overwrites channel group cg of images [n0, n0+gn) of dx with the
+// sums of the column entries Im2col copies from each element, taps in (r, s)
+// order as col2im adds them.
+KERNEL void Col2im(CONV_SHAPE, const float* col, int n0, int gn, int cg, float* dx) {
+	int P = OH * OW, cols = gn * P, CG = C / G;
+	FOR_EACH(e, gn * CG * H * W) {
+		int g = e / (CG * H * W), c = e / (H * W) % CG, h = e / W % H, w = e % W;
 		float acc = 0.0f;
 		for (int r = 0; r < R; r++) {
 			int th = h + PH - r * DH;
@@ -41,7 +43,7 @@ KERNEL void Col2im(CONV_SHAPE, const float* col, int n0, int gn, float* dx) {
 				acc += col[(size_t)q * cols + g * P + th / SH * OW + tw / SW];
 			}
 		}
-		dx[(size_t)n0 * C * H * W + e] = acc;
+		dx[(((size_t)(n0 + g) * C + cg * CG + c) * H + h) * W + w] = acc;
 	}
 }
 

@@ -3,16 +3,28 @@ package kernels
 import "fmt"
 
 // ConvShape describes a 2-D convolution of an N×C×H×W input with K filters of
-// C×R×S (PyTorch's Conv2d with groups = 1). Strides and dilations are ≥ 1,
-// padding is zero padding on both sides.
+// (C/Groups)×R×S, PyTorch's Conv2d: the channels and the filters are split
+// into Groups equal groups, filter group g seeing input group g. Strides and
+// dilations are ≥ 1, padding is zero padding on both sides.
 type ConvShape struct {
 	N, C, H, W int // input
-	K, R, S    int // K filters of C×R×S
+	K, R, S    int // K filters of (C/Groups)×R×S
 
 	StrideH, StrideW     int
 	PadH, PadW           int
 	DilationH, DilationW int
+	Groups               int // 0 means 1
 }
+
+// groups is the number of groups, at least 1.
+func (s ConvShape) groups() int { return max(1, s.Groups) }
+
+// GroupChannels is the number of input channels a filter sees, C/Groups.
+func (s ConvShape) GroupChannels() int { return s.C / s.groups() }
+
+// Depthwise reports a convolution with one input channel per group (Groups =
+// C), which runs as a direct kernel instead of GEMMs.
+func (s ConvShape) Depthwise() bool { return s.groups() > 1 && s.groups() == s.C }
 
 // OutH is the output height, floor((H + 2·PadH − DilationH·(R−1) − 1)/StrideH) + 1
 // as in PyTorch, or 0 when the dilated kernel does not fit.
@@ -38,10 +50,13 @@ func (s ConvShape) Validate() error {
 		{"K", s.K, 1}, {"R", s.R, 1}, {"S", s.S, 1},
 		{"StrideH", s.StrideH, 1}, {"StrideW", s.StrideW, 1},
 		{"PadH", s.PadH, 0}, {"PadW", s.PadW, 0},
-		{"DilationH", s.DilationH, 1}, {"DilationW", s.DilationW, 1},
+		{"DilationH", s.DilationH, 1}, {"DilationW", s.DilationW, 1}, {"Groups", s.Groups, 0},
 	})
 	if err != nil {
 		return err
+	}
+	if g := s.groups(); s.C%g != 0 || s.K%g != 0 {
+		return fmt.Errorf("conv2d: %d groups do not divide the %d input channels and %d filters", g, s.C, s.K)
 	}
 	if s.OutH() < 1 {
 		return fmt.Errorf("conv2d: output height < 1: H = %d with PadH = %d is smaller than the kernel height R = %d dilated by %d", s.H, s.PadH, s.R, s.DilationH)
@@ -96,25 +111,30 @@ func convLaneCount(s ConvShape) int {
 	return min(convLanes, (s.N+g-1)/g)
 }
 
-// convScratch is one lane's scratch: the column matrix and a K-row matrix of a
-// group's outputs or output gradients.
+// convScratch is one lane's scratch: the column matrix of one channel group
+// and a K-row matrix of a group's outputs or output gradients.
 func convScratch(s ConvShape) int {
-	return (s.C*s.R*s.S + s.K) * convGroup(s) * s.OutH() * s.OutW()
+	return (s.GroupChannels()*s.R*s.S + s.K) * convGroup(s) * s.OutH() * s.OutW()
 }
 
 // Conv2DWorkspace is the number of scratch elements Conv2DForward,
 // Conv2DBackwardData and Conv2DBackwardFilter need for shape s: every lane's
-// scratch, and the partial filter gradients of all lanes but the first.
+// scratch, and the partial filter gradients of all lanes but the first. The
+// depthwise kernels need none.
 func Conv2DWorkspace(s ConvShape) int {
+	if s.Depthwise() {
+		return 0
+	}
 	lanes := convLaneCount(s)
-	return lanes*convScratch(s) + (lanes-1)*s.K*s.C*s.R*s.S
+	return lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
 }
 
 // convGroups calls fn for every group of images [n0, n0+gn), lane after lane
 // in parallel and in order within a lane, handing it the lane's column matrix
-// and K-row matrix carved from work, both with gn·OutH·OutW columns.
+// (of one channel group) and K-row matrix carved from work, both with
+// gn·OutH·OutW columns.
 func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, kmat []T)) {
-	crs, p, g := s.C*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
+	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
 	lanes, scratch := convLaneCount(s), convScratch(s)
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		work := work[lane*scratch : (lane+1)*scratch]
@@ -126,17 +146,21 @@ func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, k
 	})
 }
 
-// Conv2DForward computes y (N×K×OutH×OutW) = x (N×C×H×W) ⋆ w (K×C×R×S) + bias,
-// overwriting y; bias (length K) may be nil. work holds Conv2DWorkspace(s)
-// elements.
+// Conv2DForward computes y (N×K×OutH×OutW) = x (N×C×H×W) ⋆ w (K×C/Groups×R×S)
+// + bias, overwriting y; bias (length K) may be nil. work holds
+// Conv2DWorkspace(s) elements. Each channel group is one GEMM per group of
+// images; depthwise convolutions run DepthwiseConv2DForward.
 func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
-	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
+	if s.Depthwise() {
+		DepthwiseConv2DForward(s, x, w, bias, y)
+		return
+	}
+	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, col, out []T) {
 		cols := gn * p
 		if gn == 1 {
 			out = y[n0*s.K*p : (n0+1)*s.K*p] // one image: the GEMM writes y directly
 		}
-		im2col(s, x, n0, gn, col)
 		beta := T(0)
 		if bias != nil {
 			for k, b := range bias[:s.K] {
@@ -144,7 +168,10 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 			}
 			beta = 1
 		}
-		Gemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, beta, out, cols)
+		for g := 0; g < s.groups(); g++ {
+			im2col(s, x, n0, gn, g, col)
+			Gemm(false, false, kg, cols, crs, 1, w[g*kg*crs:], crs, col, cols, beta, out[g*kg*cols:], cols)
+		}
 		if gn > 1 {
 			imageRows(s.K, p, gn, out, y[n0*s.K*p:(n0+gn)*s.K*p], false)
 		}
@@ -154,21 +181,33 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 // Conv2DBackwardData computes dx (N×C×H×W) from dy (N×K×OutH×OutW) and w,
 // overwriting dx.
 func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
-	crs, p := s.C*s.R*s.S, s.OutH()*s.OutW()
+	if s.Depthwise() {
+		DepthwiseConv2DBackwardData(s, w, dy, dx)
+		return
+	}
+	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, dcol, dyg []T) {
 		cols := gn * p
 		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
-		Gemm(true, false, crs, cols, s.K, 1, w, crs, dyg, cols, 0, dcol, cols)
-		col2im(s, dcol, n0, gn, dx)
+		for g := 0; g < s.groups(); g++ {
+			Gemm(true, false, crs, cols, kg, 1, w[g*kg*crs:], crs, dyg[g*kg*cols:], cols, 0, dcol, cols)
+			col2im(s, dcol, n0, gn, g, dx)
+		}
 	})
 }
 
-// Conv2DBackwardFilter computes dw (K×C×R×S) from x and dy, overwriting dw.
-// Each lane sums its images' gradients in order, the first lane into dw, the
-// others into partial sums in work that are then added to dw in lane order.
+// Conv2DBackwardFilter computes dw (K×C/Groups×R×S) from x and dy, overwriting
+// dw. Each lane sums its images' gradients in order, the first lane into dw,
+// the others into partial sums in work that are then added to dw in lane
+// order.
 func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
-	crs, p, g := s.C*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
-	lanes, size := convLaneCount(s), s.K*s.C*s.R*s.S
+	if s.Depthwise() {
+		DepthwiseConv2DBackwardFilter(s, x, dy, dw)
+		return
+	}
+	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
+	kg := s.K / s.groups()
+	lanes, size := convLaneCount(s), s.K*crs
 	partials := work[lanes*convScratch(s):]
 	convGroups(s, work, func(lane, n0, gn int, col, dyg []T) {
 		cols := gn * p
@@ -181,8 +220,10 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			beta = 0
 		}
 		dyg = groupRows(s.K, p, n0, gn, dy, dyg)
-		im2col(s, x, n0, gn, col)
-		Gemm(false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, sum, crs)
+		for cg := 0; cg < s.groups(); cg++ {
+			im2col(s, x, n0, gn, cg, col)
+			Gemm(false, true, kg, crs, cols, 1, dyg[cg*kg*cols:], cols, col, cols, beta, sum[cg*kg*crs:], crs)
+		}
 	})
 	for lane := 1; lane < lanes; lane++ {
 		addRows(dw, size, partials[(lane-1)*size:], size, 1, size)
@@ -256,16 +297,16 @@ func validRange(offset, stride, in, out int) (lo, hi int) {
 	return min(lo, hi), hi
 }
 
-// im2col writes the column matrix of images [n0, n0+gn) of x into col:
-// row (c·R + r)·S + s, column g·OutH·OutW + oh·OutW + ow holds
-// x[n0+g, c, oh·StrideH − PadH + r·DilationH, ow·StrideW − PadW + s·DilationW],
+// im2col writes the column matrix of channel group cg of images [n0, n0+gn)
+// of x into col: row (c·R + r)·S + s, column g·OutH·OutW + oh·OutW + ow holds
+// x[n0+g, cg·C/Groups + c, oh·StrideH − PadH + r·DilationH, ow·StrideW − PadW + s·DilationW],
 // or 0 in the padding.
-func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
+func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 	oh, ow := s.OutH(), s.OutW()
 	p, hw := oh*ow, s.H*s.W
 	cols := gn * p
-	for q := 0; q < s.C*s.R*s.S; q++ {
-		c, r, sx := q/(s.R*s.S), q/s.S%s.R, q%s.S
+	for q := 0; q < s.GroupChannels()*s.R*s.S; q++ {
+		c, r, sx := cg*s.GroupChannels()+q/(s.R*s.S), q/s.S%s.R, q%s.S
 		offH, offW := r*s.DilationH-s.PadH, sx*s.DilationW-s.PadW
 		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
 		wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
@@ -300,16 +341,16 @@ func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 	}
 }
 
-// col2im is im2col's adjoint: it overwrites images [n0, n0+gn) of dx with the
-// sums of the column-matrix entries that im2col would have copied from each
-// element, tap after tap in a fixed order.
-func col2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
+// col2im is im2col's adjoint: it overwrites channel group cg of images
+// [n0, n0+gn) of dx with the sums of the column-matrix entries that im2col
+// would have copied from each element, tap after tap in a fixed order.
+func col2im[T Float](s ConvShape, col []T, n0, gn, cg int, dx []T) {
 	oh, ow := s.OutH(), s.OutW()
-	p, hw, rs := oh*ow, s.H*s.W, s.R*s.S
+	p, hw, rs, cpg := oh*ow, s.H*s.W, s.R*s.S, s.GroupChannels()
 	cols := gn * p
-	for plane := 0; plane < gn*s.C; plane++ {
-		g, c := plane/s.C, plane%s.C
-		out := dx[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
+	for plane := 0; plane < gn*cpg; plane++ {
+		g, c := plane/cpg, plane%cpg
+		out := dx[((n0+g)*s.C+cg*cpg+c)*hw : ((n0+g)*s.C+cg*cpg+c+1)*hw]
 		clear(out)
 		for r := 0; r < s.R; r++ {
 			offH := r*s.DilationH - s.PadH

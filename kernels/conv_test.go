@@ -23,23 +23,30 @@ var convTestShapes = []ConvShape{
 	{N: 3, C: 1, H: 28, W: 28, K: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
 	{N: 11, C: 3, H: 5, W: 5, K: 4, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
 	{N: 40, C: 2, H: 6, W: 6, K: 3, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	// grouped: two groups, GEMMs per group of one image and of several
+	{N: 2, C: 4, H: 9, W: 8, K: 6, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 2},
+	{N: 30, C: 6, H: 4, W: 4, K: 9, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 3},
+	// depthwise: multiplier 1 and 2, strided, dilated
+	{N: 3, C: 5, H: 7, W: 7, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 5},
+	{N: 2, C: 3, H: 9, W: 8, K: 6, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1, Groups: 3},
 }
 
 func (s ConvShape) String() string {
-	return fmt.Sprintf("N%dC%dH%dW%d_K%dR%dS%d_st%dx%d_pad%dx%d_dil%dx%d",
-		s.N, s.C, s.H, s.W, s.K, s.R, s.S, s.StrideH, s.StrideW, s.PadH, s.PadW, s.DilationH, s.DilationW)
+	return fmt.Sprintf("N%dC%dH%dW%d_K%dR%dS%d_st%dx%d_pad%dx%d_dil%dx%d_g%d",
+		s.N, s.C, s.H, s.W, s.K, s.R, s.S, s.StrideH, s.StrideW, s.PadH, s.PadW, s.DilationH, s.DilationW, s.groups())
 }
 
 // convTaps calls fn for every (input index, weight index, output index) triple
 // the convolution multiplies together: the definition, written out as loops.
 func convTaps(s ConvShape, fn func(xi, wi, yi int)) {
 	oh, ow := s.OutH(), s.OutW()
+	cg, kg := s.GroupChannels(), s.K/s.groups()
 	for n := 0; n < s.N; n++ {
 		for k := 0; k < s.K; k++ {
 			for i := 0; i < oh; i++ {
 				for j := 0; j < ow; j++ {
 					yi := ((n*s.K+k)*oh+i)*ow + j
-					for c := 0; c < s.C; c++ {
+					for c := 0; c < cg; c++ {
 						for r := 0; r < s.R; r++ {
 							for q := 0; q < s.S; q++ {
 								ih := i*s.StrideH - s.PadH + r*s.DilationH
@@ -47,7 +54,7 @@ func convTaps(s ConvShape, fn func(xi, wi, yi int)) {
 								if ih < 0 || ih >= s.H || iw < 0 || iw >= s.W {
 									continue
 								}
-								fn(((n*s.C+c)*s.H+ih)*s.W+iw, ((k*s.C+c)*s.R+r)*s.S+q, yi)
+								fn(((n*s.C+k/kg*cg+c)*s.H+ih)*s.W+iw, ((k*cg+c)*s.R+r)*s.S+q, yi)
 							}
 						}
 					}
@@ -76,7 +83,7 @@ func naiveConvBackwardData(s ConvShape, w, dy []float64) []float64 {
 }
 
 func naiveConvBackwardFilter(s ConvShape, x, dy []float64) []float64 {
-	dw := make([]float64, s.K*s.C*s.R*s.S)
+	dw := make([]float64, s.K*s.GroupChannels()*s.R*s.S)
 	convTaps(s, func(xi, wi, yi int) { dw[wi] += x[xi] * dy[yi] })
 	return dw
 }
@@ -90,7 +97,7 @@ func newConvCase(rng *rand.Rand, s ConvShape) convCase {
 	return convCase{
 		s:    s,
 		x:    uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1),
-		w:    uniformSlice(rng, s.K*s.C*s.R*s.S, -1, 1),
+		w:    uniformSlice(rng, s.K*s.GroupChannels()*s.R*s.S, -1, 1),
 		bias: uniformSlice(rng, s.K, -1, 1),
 		g:    uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1),
 	}
@@ -179,7 +186,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10]} {
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13]} { // plain, grouped, depthwise
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
@@ -265,6 +272,8 @@ func TestConvShapeValidate(t *testing.T) {
 		{"DilationH", func(s *ConvShape) { s.DilationH = 0 }},
 		{"height", func(s *ConvShape) { s.PadH, s.R = 0, 8 }},
 		{"width", func(s *ConvShape) { s.PadW, s.DilationW = 0, 4 }},
+		{"Groups", func(s *ConvShape) { s.Groups = -1 }},
+		{"groups", func(s *ConvShape) { s.Groups = 2 }}, // 3 channels
 	}
 	for _, tc := range cases {
 		s := good
@@ -323,4 +332,25 @@ func BenchmarkBiasBackwardNCL(b *testing.B) {
 		BiasBackwardNCL(n, c, l, dy, db)
 	}
 	reportBandwidth(b, 4*len(dy))
+}
+
+// A depthwise convolution of MobileNetV2's second stage (144 channels at
+// 56×56), batch 8.
+func BenchmarkDepthwiseConv2D(b *testing.B) {
+	s := ConvShape{N: 8, C: 144, H: 56, W: 56, K: 144, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 144}
+	x := make([]float32, s.N*s.C*s.H*s.W)
+	w := make([]float32, s.K*s.R*s.S)
+	y := make([]float32, s.N*s.K*s.OutH()*s.OutW())
+	for name, run := range map[string]func(){
+		"forward":         func() { DepthwiseConv2DForward(s, x, w, nil, y) },
+		"backward-data":   func() { DepthwiseConv2DBackwardData(s, w, y, x) },
+		"backward-filter": func() { DepthwiseConv2DBackwardFilter(s, x, y, w) },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(4 * (len(x) + len(y))))
+			for range b.N {
+				run()
+			}
+		})
+	}
 }

@@ -55,6 +55,40 @@ var layerKernelRunners = map[string]layerRunner{
 	"batchnorm2d":           {goldenBatchNorm[float64], goldenBatchNorm[float32]},
 	"linear":                {goldenLinear[float64], goldenLinear[float32]},
 	"softmax_cross_entropy": {goldenSoftmaxCE[float64], goldenSoftmaxCE[float32]},
+	"relu6":                 {goldenActivation[float64](Relu6Forward, Relu6Backward), goldenActivation[float32](Relu6Forward, Relu6Backward)},
+	"silu":                  {goldenActivation[float64](SiluForward, SiluBackward), goldenActivation[float32](SiluForward, SiluBackward)},
+	"hardswish":             {goldenActivation[float64](HardswishForward, HardswishBackward), goldenActivation[float32](HardswishForward, HardswishBackward)},
+	"hardsigmoid":           {goldenActivation[float64](HardsigmoidForward, HardsigmoidBackward), goldenActivation[float32](HardsigmoidForward, HardsigmoidBackward)},
+	"adaptive_avgpool2d":    {goldenGlobalAvgPool[float64], goldenGlobalAvgPool[float32]},
+}
+
+// goldenActivation checks an element-wise activation whose gradient is
+// computed from its input.
+func goldenActivation[T Float](forward func(x, y []T), backward func(x, dy, dx []T)) func(*testing.T, *layerCase, bool) {
+	return func(t *testing.T, lc *layerCase, float32Run bool) {
+		k := layerCheck{t, lc, float32Run}
+		xs := asType[T](tensor(t, lc.Inputs, "input", "x").Data)
+		y, dx := make([]T, len(xs)), make([]T, len(xs))
+		forward(xs, y)
+		k.expect("y", toFloat64s(y), tensor(t, lc.Outputs, "output", "y"))
+		backward(xs, asType[T](tensor(t, lc.GradOutputs, "grad output", "y").Data), dx)
+		k.expect("dx", toFloat64s(dx), tensor(t, lc.GradInputs, "grad input", "x"))
+	}
+}
+
+func goldenGlobalAvgPool[T Float](t *testing.T, lc *layerCase, float32Run bool) {
+	k := layerCheck{t, lc, float32Run}
+	if size := pairAttr(t, lc, "output_size", [2]int{1, 1}); size != [2]int{1, 1} {
+		t.Fatalf("output size %v: the kernels pool to 1×1", size)
+	}
+	x := tensor(t, lc.Inputs, "input", "x")
+	planes, hw := x.Shape[0]*x.Shape[1], x.Shape[2]*x.Shape[3]
+	xs := asType[T](x.Data)
+	y, dx := make([]T, planes), make([]T, len(xs))
+	GlobalAvgPoolForward(planes, hw, xs, y)
+	k.expect("y", toFloat64s(y), tensor(t, lc.Outputs, "output", "y"))
+	GlobalAvgPoolBackward(planes, hw, asType[T](tensor(t, lc.GradOutputs, "grad output", "y").Data), dx)
+	k.expect("dx", toFloat64s(dx), tensor(t, lc.GradInputs, "grad input", "x"))
 }
 
 // layerCheck compares kernel results with one case's tensors.
@@ -123,11 +157,9 @@ func goldenConv2D[T Float](t *testing.T, lc *layerCase, float32Run bool) {
 	x, w := tensor(t, lc.Inputs, "input", "x"), tensor(t, lc.Inputs, "input", "w")
 	stride, pad := pairAttr(t, lc, "stride", [2]int{1, 1}), pairAttr(t, lc, "padding", [2]int{0, 0})
 	dil := pairAttr(t, lc, "dilation", [2]int{1, 1})
-	if g := pairAttr(t, lc, "groups", [2]int{1, 1}); g != [2]int{1, 1} {
-		t.Fatalf("groups %v: Conv2D kernels have groups = 1", g)
-	}
+	groups := pairAttr(t, lc, "groups", [2]int{1, 1})[0]
 	s := ConvShape{N: x.Shape[0], C: x.Shape[1], H: x.Shape[2], W: x.Shape[3], K: w.Shape[0], R: w.Shape[2], S: w.Shape[3],
-		StrideH: stride[0], StrideW: stride[1], PadH: pad[0], PadW: pad[1], DilationH: dil[0], DilationW: dil[1]}
+		StrideH: stride[0], StrideW: stride[1], PadH: pad[0], PadW: pad[1], DilationH: dil[0], DilationW: dil[1], Groups: groups}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,8 @@ func (l BatchNorm) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil {
 		return nil, err
 	}
-	opt := graph.BatchNormOptions{Eps: l.Eps, Momentum: l.Momentum}
+	// A frozen batch norm keeps its statistics: it runs in evaluation mode.
+	opt := graph.BatchNormOptions{Eps: l.Eps, Momentum: l.Momentum, Frozen: ctx.B.IsFrozen(ctx.name("running_mean"))}
 	if opt.Eps == 0 {
 		opt.Eps = 1e-5
 	}

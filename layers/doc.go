@@ -3,7 +3,10 @@
 // GlobalAvgPool, Activation, Flatten, Sequential and Residual — the weight
 // initializers of torch.nn.init (Xavier/Glorot and Kaiming/He, uniform and
 // normal, fan_in/fan_out, nonlinearity gains) and a model zoo: MLP of any depth
-// and width, a LeNet-like CNN, and a small ResNet for 3×32×32 inputs.
+// and width, a LeNet-like CNN, a small ResNet for 3×32×32 inputs, and
+// torchvision's ImageNet classifiers (resnet18 to resnet152 with a base width,
+// mobilenet_v2 with width_mult) under torchvision's parameter names, so that
+// their state_dicts load one to one (package weights).
 //
 // Layers only add nodes and parameters to a graph.Builder; they run no kernels.
 // Build turns a network into a graph.Model. Parameters get PyTorch-style names

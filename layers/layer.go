@@ -3,6 +3,8 @@ package layers
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -59,18 +61,43 @@ func (c *Context) param(local string, kind graph.ParamKind, shape []int, init In
 // first; other batch sizes work later without rebuilding), with the softmax
 // cross-entropy loss and its gradients. The same seed gives the same weights.
 func Build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
-	return build(net, inputShape, dtype, seed, (*graph.Builder).Finish)
+	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).Finish)
+}
+
+// Backbone, as a prefix to freeze, stands for every parameter outside Head.
+const Backbone = "backbone"
+
+// Head lists the name prefixes of the classifier heads of torchvision's
+// networks: the ResNets' fc, MobileNetV2's classifier.1.
+var Head = []string{"fc", "classifier.1"}
+
+// BuildFrozen is Build with the parameters under the name prefixes freeze
+// frozen (see graph.Builder.Freeze): they get no gradient, and frozen batch
+// norms run in evaluation mode. Backbone freezes all but the Head. A prefix
+// that matches no parameter is an error.
+func BuildFrozen(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string) (*graph.Model, error) {
+	return build(net, inputShape, dtype, seed, freeze, (*graph.Builder).Finish)
 }
 
 // BuildRegression is Build with the mean squared error loss against targets
 // shaped like the network's output.
 func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64) (*graph.Model, error) {
-	return build(net, inputShape, dtype, seed, (*graph.Builder).FinishRegression)
+	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).FinishRegression)
 }
 
-func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
+func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	b := graph.NewBuilder(dtype)
+	backbone := slices.Contains(freeze, Backbone)
+	if i := slices.Index(freeze, Backbone); i >= 0 {
+		if err := b.FreezeAllBut(Head...); err != nil {
+			return nil, err
+		}
+		freeze = slices.Delete(slices.Clone(freeze), i, i+1)
+	}
+	if err := b.Freeze(freeze...); err != nil {
+		return nil, err
+	}
 	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
 	x, err := b.Input("input", inputShape...)
 	if err != nil {
@@ -80,7 +107,14 @@ func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	if err != nil {
 		return nil, err
 	}
-	return finish(b, x, out)
+	if unused := b.UnusedFreezes(); len(unused) > 0 {
+		return nil, fmt.Errorf("freeze: no parameter is named %s or lies under it", strings.Join(unused, ", "))
+	}
+	m, err := finish(b, x, out)
+	if err == nil && backbone && m.NumParams() == 0 {
+		return nil, fmt.Errorf("freeze %s: the model has no head (%s) to train", Backbone, strings.Join(Head, " or "))
+	}
+	return m, err
 }
 
 // Sequential applies its layers in order. Layers with a Name get it as their

@@ -15,6 +15,7 @@ type Linear struct {
 	In, Out    int
 	NoBias     bool
 	WeightInit Init
+	ZeroBias   bool // the bias starts at 0 instead of PyTorch's default draw
 }
 
 func (l Linear) name() string { return l.Name }
@@ -27,7 +28,11 @@ func (l Linear) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
 		return nil, shapeErr(ctx, desc, s, fmt.Sprintf("N×%d", l.In))
 	}
 	shape := []int{l.Out, l.In}
-	w, b, err := ctx.weightAndBias(shape, l.WeightInit, !l.NoBias)
+	biasInit := Init{Scheme: Default, biasOf: shape}
+	if l.ZeroBias {
+		biasInit = Init{Scheme: Zeros}
+	}
+	w, b, err := ctx.weightAndBias(shape, l.WeightInit, !l.NoBias, biasInit)
 	if err != nil {
 		return nil, err
 	}

@@ -16,11 +16,15 @@ type Activation struct {
 	Slope float64
 }
 
-// ReLU, Tanh and Sigmoid are the common activations.
+// The activations without parameters.
 var (
-	ReLU    = Activation{Fn: graph.ReLU}
-	Tanh    = Activation{Fn: graph.Tanh}
-	Sigmoid = Activation{Fn: graph.Sigmoid}
+	ReLU        = Activation{Fn: graph.ReLU}
+	Tanh        = Activation{Fn: graph.Tanh}
+	Sigmoid     = Activation{Fn: graph.Sigmoid}
+	ReLU6       = Activation{Fn: graph.ReLU6}
+	SiLU        = Activation{Fn: graph.SiLU}
+	Hardswish   = Activation{Fn: graph.Hardswish}
+	Hardsigmoid = Activation{Fn: graph.Hardsigmoid}
 )
 
 // Build implements Layer.

@@ -43,6 +43,8 @@ var convShapes = []kernels.ConvShape{
 	{N: 2, C: 3, H: 9, W: 8, K: 2, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 0, DilationH: 2, DilationW: 1},
 	{N: 4, C: 1, H: 4, W: 4, K: 3, R: 1, S: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
 	{N: 1, C: 2, H: 7, W: 7, K: 2, R: 5, S: 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, DilationH: 1, DilationW: 1},
+	{N: 3, C: 4, H: 7, W: 6, K: 6, R: 3, S: 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 2},
+	{N: 2, C: 6, H: 5, W: 5, K: 3, R: 1, S: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, Groups: 3},
 }
 
 func TestConvolution(t *testing.T) {
@@ -52,7 +54,7 @@ func TestConvolution(t *testing.T) {
 		if err := s.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		xn, wn, yn := s.N*s.C*s.H*s.W, s.K*s.C*s.R*s.S, s.N*s.K*s.OutH()*s.OutW()
+		xn, wn, yn := s.N*s.C*s.H*s.W, s.K*s.GroupChannels()*s.R*s.S, s.N*s.K*s.OutH()*s.OutW()
 		x, w, bias, dy := random(r, xn, 1), random(r, wn, 1), random(r, s.K, 1), random(r, yn, 1)
 		work := make([]float32, kernels.Conv2DWorkspace(s))
 		px, pw, pb, pdy := d.from(x), d.from(w), d.from(bias), d.from(dy)

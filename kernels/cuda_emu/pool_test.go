@@ -57,3 +57,22 @@ func TestPooling(t *testing.T) {
 		}
 	}
 }
+
+func TestGlobalAvgPool(t *testing.T) {
+	d := newDevice(t)
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, shape := range [][2]int{{1, 1}, {6, 49}, {300, 7}, {5, 3136}} {
+		planes, hw := shape[0], shape[1]
+		x, dy := withSpecials(random(r, planes*hw, 3)), random(r, planes, 1)
+		px, pdy, py, pdx := d.from(x), d.from(dy), d.alloc(planes), d.alloc(planes*hw)
+		y, dx := make([]float32, planes), make([]float32, planes*hw)
+
+		kernels.GlobalAvgPoolForward(planes, hw, x, y)
+		d.run(launch.GlobalAvgPoolForward(planes, hw, px, py))
+		exact(t, name("GlobalAvgPoolForward %v", shape), d.get(py, planes), y)
+
+		kernels.GlobalAvgPoolBackward(planes, hw, dy, dx)
+		d.run(launch.GlobalAvgPoolBackward(planes, hw, pdy, pdx))
+		exact(t, name("GlobalAvgPoolBackward %v", shape), d.get(pdx, planes*hw), dx)
+	}
+}

@@ -16,30 +16,38 @@ const ConvGroupBudget = 1 << 24
 
 // ConvGroup is the number of images per GEMM whose scratch fits budget elements.
 func ConvGroup(s kernels.ConvShape, budget int) int {
-	perImage := (s.C*s.R*s.S + s.K) * s.OutH() * s.OutW()
+	perImage := (s.GroupChannels()*s.R*s.S + s.K) * s.OutH() * s.OutW()
 	return max(1, min(s.N, budget/perImage))
 }
 
 // Conv2DWorkspace is the scratch, in elements, of the convolutions of s with
 // groups of group images.
 func Conv2DWorkspace(s kernels.ConvShape, group int) int {
-	return (s.C*s.R*s.S + s.K) * group * s.OutH() * s.OutW()
+	if s.Depthwise() {
+		return 0
+	}
+	return (s.GroupChannels()*s.R*s.S + s.K) * group * s.OutH() * s.OutW()
 }
 
 func convArgs(s kernels.ConvShape) []cuda.Arg {
 	return []cuda.Arg{i(s.C), i(s.H), i(s.W), i(s.R), i(s.S), i(s.StrideH), i(s.StrideW),
-		i(s.PadH), i(s.PadW), i(s.DilationH), i(s.DilationW), i(s.OutH()), i(s.OutW())}
+		i(s.PadH), i(s.PadW), i(s.DilationH), i(s.DilationW), i(s.OutH()), i(s.OutW()), i(groups(s))}
 }
 
-// Im2col writes the column matrix of images [n0, n0+gn) of x into col.
-func Im2col(s kernels.ConvShape, x cuda.Ptr, n0, gn int, col cuda.Ptr) cuda.Launch {
-	n := s.C * s.R * s.S * gn * s.OutH() * s.OutW()
-	return elementwise("Im2col", n, append(convArgs(s), p(x), i(n0), i(gn), p(col))...)
+// groups is the number of channel groups of s, at least 1.
+func groups(s kernels.ConvShape) int { return max(1, s.Groups) }
+
+// Im2col writes the column matrix of channel group cg of images [n0, n0+gn)
+// of x into col.
+func Im2col(s kernels.ConvShape, x cuda.Ptr, n0, gn, cg int, col cuda.Ptr) cuda.Launch {
+	n := s.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	return elementwise("Im2col", n, append(convArgs(s), p(x), i(n0), i(gn), i(cg), p(col))...)
 }
 
-// Col2im overwrites images [n0, n0+gn) of dx from the column gradients col.
-func Col2im(s kernels.ConvShape, col cuda.Ptr, n0, gn int, dx cuda.Ptr) cuda.Launch {
-	return elementwise("Col2im", gn*s.C*s.H*s.W, append(convArgs(s), p(col), i(n0), i(gn), p(dx))...)
+// Col2im overwrites channel group cg of images [n0, n0+gn) of dx from the
+// column gradients col.
+func Col2im(s kernels.ConvShape, col cuda.Ptr, n0, gn, cg int, dx cuda.Ptr) cuda.Launch {
+	return elementwise("Col2im", gn*s.GroupChannels()*s.H*s.W, append(convArgs(s), p(col), i(n0), i(gn), i(cg), p(dx))...)
 }
 
 // ImageRows copies between a rows×(gn·p) group matrix m and gn images t.
@@ -76,7 +84,10 @@ func run(q Queue, ls ...cuda.Launch) error {
 // Conv2DForward is kernels.Conv2DForward: y = x ⋆ w + bias (bias NULL: none),
 // with Conv2DWorkspace(s, group) elements of scratch at work.
 func Conv2DForward(q Queue, s kernels.ConvShape, group int, x, w, bias, y, work cuda.Ptr) error {
-	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DForward(s, x, w, bias, y))
+	}
+	crs, pix, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/groups(s)
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)
 		cols := gn * pix
@@ -85,9 +96,6 @@ func Conv2DForward(q Queue, s kernels.ConvShape, group int, x, w, bias, y, work 
 		if gn == 1 {
 			out = image // one image: the GEMM writes y directly
 		}
-		if err := run(q, Im2col(s, x, n0, gn, col)); err != nil {
-			return err
-		}
 		beta := float32(0)
 		if bias != 0 {
 			if err := run(q, FillRows(s.K, cols, bias, out)); err != nil {
@@ -95,8 +103,13 @@ func Conv2DForward(q Queue, s kernels.ConvShape, group int, x, w, bias, y, work 
 			}
 			beta = 1
 		}
-		if err := Gemm(q, false, false, s.K, cols, crs, 1, w, crs, col, cols, beta, out, cols); err != nil {
-			return err
+		for cg := 0; cg < groups(s); cg++ {
+			if err := run(q, Im2col(s, x, n0, gn, cg, col)); err != nil {
+				return err
+			}
+			if err := Gemm(q, false, false, kg, cols, crs, 1, w.F32(cg*kg*crs), crs, col, cols, beta, out.F32(cg*kg*cols), cols); err != nil {
+				return err
+			}
 		}
 		if gn > 1 {
 			if err := run(q, ImageRows(s.K, pix, gn, out, image, false)); err != nil {
@@ -119,7 +132,10 @@ func groupRows(q Queue, rows, pix, n0, gn int, t, buf cuda.Ptr) (cuda.Ptr, error
 
 // Conv2DBackwardData is kernels.Conv2DBackwardData: dx from dy and w.
 func Conv2DBackwardData(q Queue, s kernels.ConvShape, group int, w, dy, dx, work cuda.Ptr) error {
-	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DBackwardData(s, w, dy, dx))
+	}
+	crs, pix, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/groups(s)
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)
 		cols := gn * pix
@@ -128,11 +144,13 @@ func Conv2DBackwardData(q Queue, s kernels.ConvShape, group int, w, dy, dx, work
 		if err != nil {
 			return err
 		}
-		if err := Gemm(q, true, false, crs, cols, s.K, 1, w, crs, dyg, cols, 0, dcol, cols); err != nil {
-			return err
-		}
-		if err := run(q, Col2im(s, dcol, n0, gn, dx)); err != nil {
-			return err
+		for cg := 0; cg < groups(s); cg++ {
+			if err := Gemm(q, true, false, crs, cols, kg, 1, w.F32(cg*kg*crs), crs, dyg.F32(cg*kg*cols), cols, 0, dcol, cols); err != nil {
+				return err
+			}
+			if err := run(q, Col2im(s, dcol, n0, gn, cg, dx)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -141,7 +159,10 @@ func Conv2DBackwardData(q Queue, s kernels.ConvShape, group int, w, dy, dx, work
 // Conv2DBackwardFilter is kernels.Conv2DBackwardFilter: dw from x and dy, the
 // groups adding into dw one after another.
 func Conv2DBackwardFilter(q Queue, s kernels.ConvShape, group int, x, dy, dw, work cuda.Ptr) error {
-	crs, pix := s.C*s.R*s.S, s.OutH()*s.OutW()
+	if s.Depthwise() {
+		return q.Launch(DepthwiseConv2DBackwardFilter(s, x, dy, dw))
+	}
+	crs, pix, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/groups(s)
 	for n0 := 0; n0 < s.N; n0 += group {
 		gn := min(group, s.N-n0)
 		cols := gn * pix
@@ -150,15 +171,17 @@ func Conv2DBackwardFilter(q Queue, s kernels.ConvShape, group int, x, dy, dw, wo
 		if err != nil {
 			return err
 		}
-		if err := run(q, Im2col(s, x, n0, gn, col)); err != nil {
-			return err
-		}
 		beta := float32(1)
 		if n0 == 0 {
 			beta = 0
 		}
-		if err := Gemm(q, false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, dw, crs); err != nil {
-			return err
+		for cg := 0; cg < groups(s); cg++ {
+			if err := run(q, Im2col(s, x, n0, gn, cg, col)); err != nil {
+				return err
+			}
+			if err := Gemm(q, false, true, kg, crs, cols, 1, dyg.F32(cg*kg*cols), cols, col, cols, beta, dw.F32(cg*kg*crs), crs); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
