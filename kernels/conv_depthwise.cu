@@ -61,7 +61,7 @@ KERNEL void DepthwiseConv2DBackwardFilter(DEPTHWISE_SHAPE, const float* x, const
 	int e = blockIdx.x, mult = K / C;
 	int k = e / (R * S), r = e / S % R, s = e % S;
 	double acc = 0;
-	for (int t = threadIdx.x; t < N * OH * OW; t += REDUCE_THREADS) {
+	FOR_BLOCK(t, 0, (long long)N * OH * OW) {
 		int n = t / (OH * OW), oh = t / OW % OH, ow = t % OW;
 		int ih = oh * SH - PH + r * DH, iw = ow * SW - PW + s * DW;
 		if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
