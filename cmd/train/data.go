@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/data"
@@ -48,9 +46,6 @@ func (cfg *Config) loadData() (*dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Subset < 0 {
-		return nil, fmt.Errorf("flag -subset: %d is negative", cfg.Subset)
-	}
 	ratios, err := data.ParseRatios(cfg.Split)
 	if err != nil {
 		return nil, fmt.Errorf("flag -split: %w", err)
@@ -71,9 +66,6 @@ func (cfg *Config) loadData() (*dataset, error) {
 	}
 	d := &dataset{Splits: splits, Classes: train.Classes}
 	if cfg.Dataset == "folder" {
-		if cfg.ImageSize < 1 {
-			return nil, fmt.Errorf("flag -image-size: %d is not positive", cfg.ImageSize)
-		}
 		d.Resize = augment.Resize{Height: cfg.ImageSize, Width: cfg.ImageSize}
 	}
 	c, h, w, ok := splits.Train.Shape()
@@ -105,70 +97,17 @@ func (cfg *Config) trainTransform(d *dataset) (augment.Transform, error) {
 	if d.Resize != nil {
 		ts = append(ts, d.Resize)
 	}
-	for _, item := range strings.Split(cfg.Augment, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		p, explicitP := 1.0, false
-		if at := strings.LastIndex(item, "@"); at >= 0 {
-			explicitP = true
-			v, err := strconv.ParseFloat(item[at+1:], 64)
-			if err != nil || v < 0 || v > 1 {
-				return nil, fmt.Errorf("flag -augment: probability in %q is not in [0, 1]", item)
-			}
-			p, item = v, item[:at]
-		}
-		name, arg, hasArg := strings.Cut(item, "=")
-		val := 0.0
-		if hasArg {
-			v, err := strconv.ParseFloat(arg, 64)
-			if err != nil || v < 0 {
-				return nil, fmt.Errorf("flag -augment: %q has a bad value %q", name, arg)
-			}
-			val = v
-		}
-		var t augment.Transform
-		switch name {
-		case "hflip", "vflip":
-			t = augment.FlipHorizontal{}
-			if name == "vflip" {
-				t = augment.FlipVertical{}
-			}
-			if !explicitP {
-				p = 0.5 // torchvision's RandomHorizontalFlip/RandomVerticalFlip
-			}
-		case "translate":
-			t = augment.RandomTranslate{MaxX: orDefault(val, 2) / float64(d.W), MaxY: orDefault(val, 2) / float64(d.H)}
-		case "rotate":
-			t = augment.RandomRotate{MaxDegrees: orDefault(val, 10), Interpolation: augment.Bilinear}
-		case "crop":
-			t = augment.RandomCrop{Height: d.H, Width: d.W, Padding: int(orDefault(val, 4))}
-		case "cutout":
-			t = augment.Cutout{Size: int(orDefault(val, float64(d.H/4)))}
-		case "erase":
-			t = augment.RandomErasing{}
-		case "jitter":
-			t = augment.ColorJitter{Brightness: orDefault(val, 0.2), Contrast: orDefault(val, 0.2)}
-		default:
-			return nil, fmt.Errorf("flag -augment: unknown augmentation %q (want hflip, vflip, translate, rotate, crop, cutout, erase or jitter)", name)
-		}
-		if p < 1 {
-			t = augment.RandomApply{P: p, T: t}
-		}
+	t, err := augment.ParseSpec(cfg.Augment, d.C, d.H, d.W)
+	if err != nil {
+		return nil, fmt.Errorf("flag -augment: %w", err)
+	}
+	if t != nil {
 		ts = append(ts, t)
 	}
 	if len(ts) == 0 {
 		return nil, nil
 	}
 	return augment.Compose(ts...), nil
-}
-
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // loader makes the batch producer of a split.

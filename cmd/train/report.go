@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-ml/descent/internal/runfolder"
 )
 
 // metric is a number in metrics.jsonl; NaN (a split that is empty) is null.
@@ -58,7 +60,7 @@ type finalMetrics struct {
 
 // writeMetrics rewrites metrics.jsonl from the run's history.
 func writeMetrics(dir string, history []epochMetrics, final *finalMetrics) error {
-	return writeAtomic(filepath.Join(dir, "metrics.jsonl"), func(f *os.File) error {
+	return runfolder.WriteAtomic(filepath.Join(dir, "metrics.jsonl"), func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		for _, m := range history {
 			if err := enc.Encode(m); err != nil {
@@ -73,7 +75,7 @@ func writeMetrics(dir string, history []epochMetrics, final *finalMetrics) error
 }
 
 func writeJSON(path string, v any) error {
-	return writeAtomic(path, func(f *os.File) error {
+	return runfolder.WriteAtomic(path, func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
