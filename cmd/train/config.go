@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/descent-ml/descent/data"
 )
 
 // Config is everything a training run depends on. It is written to the run's
@@ -99,7 +101,7 @@ func defaultConfig() Config {
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
 		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
-		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: defaultMaxImagePixels,
+		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
 	}
 }
 

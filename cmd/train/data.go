@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/descent-ml/descent/augment"
@@ -39,7 +40,10 @@ func (cfg *Config) loadData() (*dataset, error) {
 		if cfg.DataDir == "" {
 			return nil, fmt.Errorf("flag -data-dir: folder needs a folder with one subfolder per class")
 		}
-		train, err = data.LoadImageFolder(cfg.DataDir)
+		train, err = data.LoadImageFolderWith(cfg.DataDir, data.FolderOptions{MaxPixels: cfg.MaxImagePixels})
+		if errors.Is(err, data.ErrImageTooLarge) {
+			err = fmt.Errorf("%w (flag -max-image-pixels %d)", err, cfg.MaxImagePixels)
+		}
 	default:
 		return nil, fmt.Errorf("flag -dataset: unknown %q (want mnist, cifar10 or folder)", cfg.Dataset)
 	}
@@ -73,6 +77,8 @@ func (cfg *Config) loadData() (*dataset, error) {
 		c, h, w = splits.Train.Images[0].C, cfg.ImageSize, cfg.ImageSize
 	} else if !ok {
 		return nil, fmt.Errorf("dataset %s: images differ in size", cfg.Dataset)
+	} else if err := sameShape(cfg.Dataset, splits, c, h, w); err != nil {
+		return nil, err
 	}
 	d.C, d.H, d.W = c, h, w
 	mode, err := data.ParseNormMode(cfg.InputNorm)
@@ -89,6 +95,22 @@ func (cfg *Config) loadData() (*dataset, error) {
 		return nil, fmt.Errorf("flag -input-norm: %w", err)
 	}
 	return d, nil
+}
+
+// sameShape checks, before training, that the validation and test images have
+// the training images' shape, which the model is built for.
+func sameShape(dataset string, splits data.Splits, c, h, w int) error {
+	for _, s := range []struct {
+		name string
+		ds   *data.Dataset
+	}{{"validation", splits.Val}, {"test", splits.Test}} {
+		for i, m := range s.ds.Images {
+			if m.C != c || m.H != h || m.W != w {
+				return fmt.Errorf("dataset %s: %s image %d is %d×%d×%d, the training images and the model %d×%d×%d", dataset, s.name, i, m.C, m.H, m.W, c, h, w)
+			}
+		}
+	}
+	return nil
 }
 
 // trainTransform parses -augment into a pipeline applied to training images.

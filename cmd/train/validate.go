@@ -24,10 +24,6 @@ const (
 	maxBatch     = 1 << 24
 )
 
-// defaultMaxImagePixels is Pillow's Image.MAX_IMAGE_PIXELS: an image whose
-// header declares more pixels is refused like a corrupt one.
-const defaultMaxImagePixels = 89478485
-
 // validate checks every field for range and finiteness before anything is
 // read or allocated; the error names the flag and the value.
 func (c *Config) validate() error {
