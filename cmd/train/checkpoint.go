@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -149,7 +150,12 @@ func loadCheckpoint(dir string) (*checkpoint, error) {
 		return nil, err
 	}
 	defer f.Close()
-	content, err := checkpointFormat.Read(f, maxCheckpointBytes)
+	return readCheckpoint(f, path)
+}
+
+// readCheckpoint decodes and checks a checkpoint; path names it in errors.
+func readCheckpoint(r io.Reader, path string) (*checkpoint, error) {
+	content, err := checkpointFormat.Read(r, maxCheckpointBytes)
 	if errors.Is(err, checksummed.ErrNotThisFormat) {
 		return nil, fmt.Errorf("checkpoint %s has no Descent checkpoint header: it is corrupt, or of the earlier format without a checksum, which this version no longer reads", path)
 	} else if err != nil {

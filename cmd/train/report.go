@@ -100,12 +100,18 @@ func plotCurves(dir string, history []epochMetrics) error {
 		p.Title.Text = c.title
 		p.X.Label.Text = "epoch"
 		p.Y.Label.Text = c.y
-		train, val := make(plotter.XYs, len(history)), make(plotter.XYs, len(history))
+		train, val := make(plotter.XYs, len(history)), make(plotter.XYs, 0, len(history))
 		for i, m := range history {
 			train[i] = plotter.XY{X: float64(m.Epoch), Y: c.train(m)}
-			val[i] = plotter.XY{X: float64(m.Epoch), Y: c.val(m)}
+			if v := c.val(m); isFinite(v) { // NaN: no validation split
+				val = append(val, plotter.XY{X: float64(m.Epoch), Y: v})
+			}
 		}
-		if err := plotutil.AddLinePoints(p, "train", train, "validation", val); err != nil {
+		curves := []any{"train", train}
+		if len(val) > 0 {
+			curves = append(curves, "validation", val)
+		}
+		if err := plotutil.AddLinePoints(p, curves...); err != nil {
 			return err
 		}
 		p.Legend.Top = true
