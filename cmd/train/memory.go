@@ -38,7 +38,7 @@ func (c *Config) checkMemory(d *dataset, batch int) error {
 	n := max(batch, min(c.EvalBatch, largest))
 	fp, err := layers.Estimate(net, []int{n, d.C, d.H, d.W})
 	if err != nil {
-		return err
+		return fmt.Errorf("model %s (%s): %w", c.Model, c.sizeFlags(), err)
 	}
 	const float32Bytes = 4
 	need := fp.Bytes(optimizerSlots[c.Optimizer], float32Bytes)
@@ -46,8 +46,8 @@ func (c *Config) checkMemory(d *dataset, batch int) error {
 		return nil
 	}
 	params := layers.Footprint{Trainable: fp.Trainable, State: fp.State}.Bytes(optimizerSlots[c.Optimizer], float32Bytes)
-	return fmt.Errorf("model %s (%s) on %d×%d×%d images with batches of %d needs about %s (parameters with gradients and %s state %s, activations %s), more than %s of %s; make the model or -batch smaller",
-		c.Model, c.sizeFlags(), d.C, d.H, d.W, n, humanBytes(need), c.Optimizer, humanBytes(params), humanBytes(need-params),
+	return fmt.Errorf("model %s (%s) on %d×%d×%d images in batches of up to %d (-batch %s, -eval-batch %d) needs about %s (parameters with gradients and %s state %s, activations %s), more than %s of %s; make the model or the batches smaller",
+		c.Model, c.sizeFlags(), d.C, d.H, d.W, n, c.Batch, c.EvalBatch, humanBytes(need), c.Optimizer, humanBytes(params), humanBytes(need-params),
 		humanBytes(float64(limit)), what)
 }
 
