@@ -348,6 +348,20 @@ func TestDivergenceIsReportedTruthfully(t *testing.T) {
 			t.Errorf("%s was written", f)
 		}
 	}
+
+	// With this seed the loss becomes NaN in epoch 2: epoch 1's checkpoint
+	// is kept, the message says so, and it evaluates.
+	dir = filepath.Join(t.TempDir(), "run")
+	args = []string{"-optimizer", "sgd", "-lr", "10", "-model", "mlp", "-norm", "none", "-subset", "64",
+		"-batch", "16", "-split", "1:0", "-epochs", "4", "-schedule", "none", "-quiet", "-out", dir}
+	refused(t, runCLI(t, args...), args, "epoch 2", "diverged", "the checkpoint of epoch 1, the last with finite values, is kept in "+dir)
+	ck, err := loadCheckpoint(dir)
+	if err != nil || ck.Epoch != 1 {
+		t.Fatalf("kept checkpoint: %v", err)
+	}
+	if r := runCLI(t, "eval", "-run", dir); r.code != 0 || !strings.Contains(r.stdout, "after epoch 1") {
+		t.Errorf("eval of the kept checkpoint: exit %d, %s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestFailedRunLeavesThePreviousRunWhole: a run that fails in a folder
