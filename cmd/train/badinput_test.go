@@ -232,7 +232,7 @@ func TestBadDataFilesNameTheFile(t *testing.T) {
 }
 
 // pngBytes encodes a w×h grey image whose pixels vary with seed.
-func pngBytes(t *testing.T, w, h, seed int) []byte {
+func pngBytes(t testing.TB, w, h, seed int) []byte {
 	m := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range m.Pix {
 		m.Pix[i] = uint8(i*7 + seed*31)
