@@ -329,9 +329,11 @@ func TestRunFolderIsLocked(t *testing.T) {
 	defer held.Unlock()
 	args := append([]string{"-out", dir}, tinyRunArgs...)
 	refused(t, runCLI(t, args...), args, "-out "+dir, "in use by process "+strconv.Itoa(os.Getpid()))
+	args = []string{"sweep", "poly", "-out", dir}
+	refused(t, runCLI(t, args...), args, "-out "+dir, "in use by process "+strconv.Itoa(os.Getpid()))
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != runfolder.LockFile {
-		t.Errorf("the refused run wrote into %s: %v", dir, entries)
+		t.Errorf("the refused runs wrote into %s: %v", dir, entries)
 	}
 }
 
