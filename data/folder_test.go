@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-func encodePNG(t *testing.T, m image.Image) []byte {
+func encodePNG(t testing.TB, m image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, m); err != nil {
@@ -20,7 +20,7 @@ func encodePNG(t *testing.T, m image.Image) []byte {
 	return b.Bytes()
 }
 
-func encodeJPEG(t *testing.T, m image.Image) []byte {
+func encodeJPEG(t testing.TB, m image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}); err != nil {
@@ -63,7 +63,6 @@ func TestLoadImageFolderRGB(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "ant", "nested", "x.png"), encodePNG(t, nrgba))
 	writeFile(t, filepath.Join(dir, "ant", "notes.txt"), []byte("not an image"))
 	writeFile(t, filepath.Join(dir, "ant", ".hidden.png"), []byte("skipped"))
-	writeFile(t, filepath.Join(dir, "empty", ".keep"), nil)
 	writeFile(t, filepath.Join(dir, "README"), []byte("top-level files are no classes"))
 
 	d, err := LoadImageFolder(dir)
@@ -73,14 +72,14 @@ func TestLoadImageFolderRGB(t *testing.T) {
 	if err := d.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(d.Classes, ",") != "ant,empty,zebra" {
+	if strings.Join(d.Classes, ",") != "ant,zebra" {
 		t.Fatalf("classes %v", d.Classes)
 	}
 	want := []struct {
 		src   image.Image
 		label int
 		tol   int
-	}{{nrgba, 0, 0}, {decodedJPEG, 2, 1}, {gray, 2, 0}}
+	}{{nrgba, 0, 0}, {decodedJPEG, 1, 1}, {gray, 1, 0}}
 	if d.Len() != len(want) {
 		t.Fatalf("%d images, want %d", d.Len(), len(want))
 	}
@@ -133,6 +132,7 @@ func TestLoadImageFolderErrors(t *testing.T) {
 	t.Run("corrupt", func(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "a", "ok.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 2, 2))))
+		writeFile(t, filepath.Join(dir, "b", "ok.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 2, 2))))
 		bad := writeFile(t, filepath.Join(dir, "a", "bad.png"), []byte("\x89PNG garbage"))
 		_, err := LoadImageFolder(dir)
 		if err == nil || !strings.Contains(err.Error(), bad) {
@@ -143,6 +143,7 @@ func TestLoadImageFolderErrors(t *testing.T) {
 		dir := t.TempDir()
 		full := encodePNG(t, pattern(image.NewRGBA(image.Rect(0, 0, 20, 20)), 20, 20, 1))
 		bad := writeFile(t, filepath.Join(dir, "a", "cut.png"), full[:len(full)/2])
+		writeFile(t, filepath.Join(dir, "b", "ok.png"), full)
 		_, err := LoadImageFolder(dir)
 		if err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("error %v should name %s", err, bad)

@@ -63,7 +63,10 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 	if err != nil {
 		return nil, fmt.Errorf("IDX data of shape %v: %w", dims, err)
 	}
-	if err := expectEOF(r); err != nil {
+	if err := expectEOF(r); errors.Is(err, errTrailingData) {
+		return nil, fmt.Errorf("the header (magic number %#08x) declares %d dimensions of sizes %v, %d bytes, and data follows after the end: a wrong magic number or a corrupt header",
+			binary.BigEndian.Uint32(magic[:]), len(dims), dims, n)
+	} else if err != nil {
 		return nil, fmt.Errorf("after IDX data of shape %v: %w", dims, err)
 	}
 	return &IDX{Dims: dims, Data: values}, nil

@@ -22,7 +22,8 @@ func TestLoadByKind(t *testing.T) {
 	}
 	folder := t.TempDir()
 	writeFile(t, filepath.Join(folder, "a", "x.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 2, 2))))
-	if train, test, err := Load("folder", folder); err != nil || train.Len() != 1 || test != nil {
+	writeFile(t, filepath.Join(folder, "b", "y.png"), encodePNG(t, image.NewGray(image.Rect(0, 0, 2, 2))))
+	if train, test, err := Load("folder", folder); err != nil || train.Len() != 2 || test != nil {
 		t.Errorf("folder: %v", err)
 	}
 	for kind, mention := range map[string]string{"imagenet": `"imagenet"`, "cifar10": "CIFAR-10", "folder": "folder"} {

@@ -51,6 +51,12 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 	if test, err = readMNISTPair(paths[2], paths[3]); err != nil {
 		return nil, nil, err
 	}
+	if len(train.Images) == 0 || len(test.Images) == 0 {
+		return nil, nil, fmt.Errorf("data: MNIST in %s: %s or %s holds no images", dir, paths[0], paths[2])
+	}
+	if tr, te := train.Images[0], test.Images[0]; tr.H != te.H || tr.W != te.W {
+		return nil, nil, fmt.Errorf("data: %s holds %d×%d images, %s %d×%d: the test images must have the training images' size", paths[2], te.H, te.W, paths[0], tr.H, tr.W)
+	}
 	return train, test, nil
 }
 

@@ -32,13 +32,16 @@ func readExactly(r io.Reader, n int) ([]byte, error) {
 	return buf, nil
 }
 
+// errTrailingData is expectEOF's error when data follows the expected end.
+var errTrailingData = errors.New("unexpected data after the end")
+
 // expectEOF checks that r holds nothing more. For a gzip stream, reading to the end
 // is also what verifies its checksum.
 func expectEOF(r io.Reader) error {
 	var one [1]byte
 	n, err := io.ReadFull(r, one[:])
 	if n > 0 {
-		return errors.New("unexpected data after the end")
+		return errTrailingData
 	}
 	if errors.Is(err, io.EOF) {
 		return nil

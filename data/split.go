@@ -60,8 +60,15 @@ func Split(train, test *Dataset, r Ratios, seed uint64) (Splits, error) {
 		testPart = 0
 	}
 	n := train.Len()
-	sum := r.Train + r.Val + testPart
-	nVal := int(math.Round(float64(n) * r.Val / sum))
+	// Ratios are scaled by their largest first, so that huge parts (1e308)
+	// cannot overflow the sum and tiny ones cannot make it zero.
+	top := max(r.Train, r.Val, testPart)
+	trainPart, valPart, testPart := r.Train/top, r.Val/top, testPart/top
+	sum := trainPart + valPart + testPart
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return Splits{}, fmt.Errorf("data: split ratios %v are not finite", r)
+	}
+	nVal := int(math.Round(float64(n) * valPart / sum))
 	nTest := int(math.Round(float64(n) * testPart / sum))
 	nTrain := n - nVal - nTest
 	if nTrain < 1 {

@@ -20,7 +20,7 @@ type dropoutKernel struct {
 
 // Dropout adds inverted dropout with drop probability p in [0, 1) and its own seed.
 func Dropout(x *gorgonia.Node, p float64, seed uint64) (*gorgonia.Node, error) {
-	if p < 0 || p >= 1 {
+	if !(p >= 0 && p < 1) {
 		return nil, fmt.Errorf("dropout: p = %g is outside [0, 1)", p)
 	}
 	return apply(dropoutKernel{p: p, seed: seed, rank: x.Dims()}, x)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -35,6 +36,11 @@ func (b *Builder) Graph() *gorgonia.ExprGraph { return b.g }
 // Input adds an input of the given shape; its first axis is the batch, which a
 // compiled program may change.
 func (b *Builder) Input(name string, shape ...int) (*gorgonia.Node, error) {
+	for _, d := range shape {
+		if d < 1 {
+			return nil, fmt.Errorf("input %q: shape %v has a size below 1", name, shape)
+		}
+	}
 	if err := b.claim(name); err != nil {
 		return nil, err
 	}
@@ -49,6 +55,9 @@ func (b *Builder) Param(name string, kind ParamKind, value *Buffer) (*gorgonia.N
 	}
 	if value.Dtype() != b.dtype {
 		return nil, fmt.Errorf("parameter %q is %v in a %v model", name, value.Dtype(), b.dtype)
+	}
+	if n := ShapeSize(value.Shape); slices.Min(append([]int{1}, value.Shape...)) < 1 || n != value.Len() {
+		return nil, fmt.Errorf("parameter %q: %d values do not fill shape %v", name, value.Len(), value.Shape)
 	}
 	p := &Param{Name: name, Kind: kind, Value: value}
 	if kind != State {

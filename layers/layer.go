@@ -23,6 +23,8 @@ type Context struct {
 	B      *graph.Builder
 	Rng    *rand.Rand
 	prefix string
+
+	footprint *Footprint // Estimate's dry run: parameters are counted, not allocated
 }
 
 // name joins the block prefix and a local name the way PyTorch names
@@ -39,12 +41,20 @@ func (c *Context) within(local string) *Context {
 	if local == "" {
 		return c
 	}
-	return &Context{B: c.B, Rng: c.Rng, prefix: c.name(local)}
+	return &Context{B: c.B, Rng: c.Rng, prefix: c.name(local), footprint: c.footprint}
 }
 
 // param adds a parameter filled by init.
 func (c *Context) param(local string, kind graph.ParamKind, shape []int, init Init) (*gorgonia.Node, error) {
-	vals := make([]float64, graph.ShapeSize(shape))
+	size, err := checkedSize(shape)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.name(local), err)
+	}
+	if c.footprint != nil {
+		c.footprint.add(kind, size)
+		return gorgonia.NewTensor(c.B.Graph(), c.B.Dtype(), len(shape), gorgonia.WithShape(shape...), gorgonia.WithName(c.name(local))), nil
+	}
+	vals := make([]float64, size)
 	if err := init.Fill(vals, shape, c.Rng); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.name(local), err)
 	}
@@ -70,9 +80,7 @@ func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint6
 
 func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
-	b := graph.NewBuilder(dtype)
-	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
-	x, err := b.Input("input", inputShape...)
+	ctx, x, err := start(inputShape, dtype, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +88,21 @@ func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	if err != nil {
 		return nil, err
 	}
-	return finish(b, x, out)
+	return finish(ctx.B, x, out)
+}
+
+// start checks the input shape and dtype and begins a model.
+func start(inputShape []int, dtype tensor.Dtype, seed uint64) (*Context, *gorgonia.Node, error) {
+	if dtype != tensor.Float32 && dtype != tensor.Float64 {
+		return nil, nil, fmt.Errorf("layers: dtype %v is neither float32 nor float64", dtype)
+	}
+	if _, err := checkedSize(inputShape); err != nil || len(inputShape) < 2 {
+		return nil, nil, fmt.Errorf("layers: input shape %v is not a batch of samples of positive sizes", inputShape)
+	}
+	b := graph.NewBuilder(dtype)
+	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
+	x, err := b.Input("input", inputShape...)
+	return ctx, x, err
 }
 
 // Sequential applies its layers in order. Layers with a Name get it as their

@@ -1,6 +1,11 @@
 package layers
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+
+	"gorgonia.org/gorgonia"
+)
 
 // MLPConfig describes a multilayer perceptron; Depth and Width are the capacity
 // knob.
@@ -17,6 +22,9 @@ type MLPConfig struct {
 // MLP builds Flatten → [fcI → (bnI) → act → (dropout)] × Depth → fc_out, with
 // parameters "fc1.weight", …, "bn1.running_mean", …, "out.weight".
 func MLP(c MLPConfig) Sequential {
+	if err := c.validate(); err != nil {
+		return Sequential{invalid{err}}
+	}
 	act := c.Activation
 	net := Sequential{Flatten{}}
 	in := c.Inputs
@@ -48,6 +56,9 @@ type LeNetConfig struct {
 // LeNet builds the CNN of LeNetConfig with parameters "conv1.weight",
 // "bn1.running_mean", …, "fc1.weight", "fc2.weight".
 func LeNet(c LeNetConfig) Sequential {
+	if err := c.validate(); err != nil {
+		return Sequential{invalid{err}}
+	}
 	f1, f2 := c.Filters[0], c.Filters[1]
 	if f1 == 0 {
 		f1 = 32
@@ -100,6 +111,9 @@ type ResNetConfig struct {
 // ResNet builds the network of ResNetConfig. Convolutions have no bias (batch
 // norm follows each); parameter names follow torchvision ("layer1.0.conv1.weight").
 func ResNet(c ResNetConfig) Sequential {
+	if err := c.validate(); err != nil {
+		return Sequential{invalid{err}}
+	}
 	width := c.Width
 	if width == 0 {
 		width = 16
@@ -151,3 +165,53 @@ type named struct {
 }
 
 func (n named) name() string { return n.Name }
+
+// invalid is the network of an invalid configuration: building it returns
+// the configuration's error, so the constructors keep their signatures and
+// nothing panics on a bad size.
+type invalid struct{ err error }
+
+func (l invalid) Build(*Context, *gorgonia.Node) (*gorgonia.Node, error) { return nil, l.err }
+
+// sizeErr names the first size of names/values below its minimum.
+func sizeErr(model string, names []string, values []int, mins []int) error {
+	for i, v := range values {
+		if v < mins[i] {
+			return fmt.Errorf("layers: %s %s = %d is below %d", model, names[i], v, mins[i])
+		}
+	}
+	return nil
+}
+
+func checkDropout(model string, p float64) error {
+	if !(p >= 0 && p < 1) || math.IsInf(p, 0) {
+		return fmt.Errorf("layers: %s Dropout = %v is not in [0, 1)", model, p)
+	}
+	return nil
+}
+
+func (c MLPConfig) validate() error {
+	minWidth := 0
+	if c.Depth > 0 {
+		minWidth = 1
+	}
+	if err := sizeErr("MLP", []string{"Inputs", "Classes", "Depth", "Width"},
+		[]int{c.Inputs, c.Classes, c.Depth, c.Width}, []int{1, 1, 0, minWidth}); err != nil {
+		return err
+	}
+	return checkDropout("MLP", c.Dropout)
+}
+
+func (c LeNetConfig) validate() error {
+	if err := sizeErr("LeNet", []string{"Channels", "Height", "Width", "Classes", "Filters[0]", "Filters[1]", "Hidden"},
+		[]int{c.Channels, c.Height, c.Width, c.Classes, c.Filters[0], c.Filters[1], c.Hidden},
+		[]int{1, 16, 16, 1, 0, 0, 0}); err != nil {
+		return err
+	}
+	return checkDropout("LeNet", c.Dropout)
+}
+
+func (c ResNetConfig) validate() error {
+	return sizeErr("ResNet", []string{"Channels", "Classes", "Width", "BlocksPerStage"},
+		[]int{c.Channels, c.Classes, c.Width, c.BlocksPerStage}, []int{1, 1, 0, 0})
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/descent-ml/descent/data"
 )
 
 // Config is everything a training run depends on. It is written to the run's
@@ -15,6 +17,9 @@ type Config struct {
 	DataDir   string `json:"data_dir"`
 	Split     string `json:"split"`
 	ImageSize int    `json:"image_size"`
+
+	MaxImagePixels int    `json:"max_image_pixels"` // larger images are refused as corrupt
+	MaxMemory      string `json:"max_memory"`       // "": the memory available
 
 	Model      string  `json:"model"`
 	Depth      int     `json:"depth"`
@@ -49,6 +54,9 @@ type Config struct {
 	Factor        float64 `json:"factor"`
 	Warmup        int     `json:"warmup"`
 	SchedulePerIt bool    `json:"schedule_per_iteration"`
+	// ScheduleRestart is the epoch after which -restart-schedule began the
+	// cosine cycle that ends with the run (0: the first cycle).
+	ScheduleRestart int `json:"schedule_restart,omitempty"`
 
 	Batch     string `json:"batch"`
 	EvalBatch int    `json:"eval_batch"`
@@ -93,7 +101,7 @@ func defaultConfig() Config {
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
 		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
-		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu",
+		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
 	}
 }
 
@@ -102,6 +110,8 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Dataset, "dataset", c.Dataset, "mnist, cifar10 or folder (one subfolder per class in -data-dir)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder holding the dataset files (default for mnist: the GoMNIST Go module)")
 	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder: resize every image to this square size (bilinear)")
+	fs.IntVar(&c.MaxImagePixels, "max-image-pixels", c.MaxImagePixels, "folder: refuse images whose header declares more pixels (width×height) than this, like corrupt ones")
+	fs.StringVar(&c.MaxMemory, "max-memory", c.MaxMemory, "refuse a model and batch whose estimated memory exceeds this (e.g. 8GiB; default: the memory available)")
 	fs.StringVar(&c.Split, "split", c.Split, "train:val:test ratios; an official test set stays the test set and train:val split the rest")
 	fs.StringVar(&c.Model, "model", c.Model, "lenet, mlp or resnet")
 	fs.IntVar(&c.Depth, "depth", c.Depth, "mlp: hidden layers")

@@ -1,9 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/data"
@@ -41,15 +40,15 @@ func (cfg *Config) loadData() (*dataset, error) {
 		if cfg.DataDir == "" {
 			return nil, fmt.Errorf("flag -data-dir: folder needs a folder with one subfolder per class")
 		}
-		train, err = data.LoadImageFolder(cfg.DataDir)
+		train, err = data.LoadImageFolderWith(cfg.DataDir, data.FolderOptions{MaxPixels: cfg.MaxImagePixels})
+		if errors.Is(err, data.ErrImageTooLarge) {
+			err = fmt.Errorf("%w (flag -max-image-pixels %d)", err, cfg.MaxImagePixels)
+		}
 	default:
 		return nil, fmt.Errorf("flag -dataset: unknown %q (want mnist, cifar10 or folder)", cfg.Dataset)
 	}
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Subset < 0 {
-		return nil, fmt.Errorf("flag -subset: %d is negative", cfg.Subset)
 	}
 	ratios, err := data.ParseRatios(cfg.Split)
 	if err != nil {
@@ -71,9 +70,6 @@ func (cfg *Config) loadData() (*dataset, error) {
 	}
 	d := &dataset{Splits: splits, Classes: train.Classes}
 	if cfg.Dataset == "folder" {
-		if cfg.ImageSize < 1 {
-			return nil, fmt.Errorf("flag -image-size: %d is not positive", cfg.ImageSize)
-		}
 		d.Resize = augment.Resize{Height: cfg.ImageSize, Width: cfg.ImageSize}
 	}
 	c, h, w, ok := splits.Train.Shape()
@@ -81,6 +77,8 @@ func (cfg *Config) loadData() (*dataset, error) {
 		c, h, w = splits.Train.Images[0].C, cfg.ImageSize, cfg.ImageSize
 	} else if !ok {
 		return nil, fmt.Errorf("dataset %s: images differ in size", cfg.Dataset)
+	} else if err := sameShape(cfg.Dataset, splits, c, h, w); err != nil {
+		return nil, err
 	}
 	d.C, d.H, d.W = c, h, w
 	mode, err := data.ParseNormMode(cfg.InputNorm)
@@ -99,76 +97,39 @@ func (cfg *Config) loadData() (*dataset, error) {
 	return d, nil
 }
 
+// sameShape checks, before training, that the validation and test images have
+// the training images' shape, which the model is built for.
+func sameShape(dataset string, splits data.Splits, c, h, w int) error {
+	for _, s := range []struct {
+		name string
+		ds   *data.Dataset
+	}{{"validation", splits.Val}, {"test", splits.Test}} {
+		for i, m := range s.ds.Images {
+			if m.C != c || m.H != h || m.W != w {
+				return fmt.Errorf("dataset %s: %s image %d is %d×%d×%d, the training images and the model %d×%d×%d", dataset, s.name, i, m.C, m.H, m.W, c, h, w)
+			}
+		}
+	}
+	return nil
+}
+
 // trainTransform parses -augment into a pipeline applied to training images.
 func (cfg *Config) trainTransform(d *dataset) (augment.Transform, error) {
 	var ts []augment.Transform
 	if d.Resize != nil {
 		ts = append(ts, d.Resize)
 	}
-	for _, item := range strings.Split(cfg.Augment, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		p, explicitP := 1.0, false
-		if at := strings.LastIndex(item, "@"); at >= 0 {
-			explicitP = true
-			v, err := strconv.ParseFloat(item[at+1:], 64)
-			if err != nil || v < 0 || v > 1 {
-				return nil, fmt.Errorf("flag -augment: probability in %q is not in [0, 1]", item)
-			}
-			p, item = v, item[:at]
-		}
-		name, arg, hasArg := strings.Cut(item, "=")
-		val := 0.0
-		if hasArg {
-			v, err := strconv.ParseFloat(arg, 64)
-			if err != nil || v < 0 {
-				return nil, fmt.Errorf("flag -augment: %q has a bad value %q", name, arg)
-			}
-			val = v
-		}
-		var t augment.Transform
-		switch name {
-		case "hflip", "vflip":
-			t = augment.FlipHorizontal{}
-			if name == "vflip" {
-				t = augment.FlipVertical{}
-			}
-			if !explicitP {
-				p = 0.5 // torchvision's RandomHorizontalFlip/RandomVerticalFlip
-			}
-		case "translate":
-			t = augment.RandomTranslate{MaxX: orDefault(val, 2) / float64(d.W), MaxY: orDefault(val, 2) / float64(d.H)}
-		case "rotate":
-			t = augment.RandomRotate{MaxDegrees: orDefault(val, 10), Interpolation: augment.Bilinear}
-		case "crop":
-			t = augment.RandomCrop{Height: d.H, Width: d.W, Padding: int(orDefault(val, 4))}
-		case "cutout":
-			t = augment.Cutout{Size: int(orDefault(val, float64(d.H/4)))}
-		case "erase":
-			t = augment.RandomErasing{}
-		case "jitter":
-			t = augment.ColorJitter{Brightness: orDefault(val, 0.2), Contrast: orDefault(val, 0.2)}
-		default:
-			return nil, fmt.Errorf("flag -augment: unknown augmentation %q (want hflip, vflip, translate, rotate, crop, cutout, erase or jitter)", name)
-		}
-		if p < 1 {
-			t = augment.RandomApply{P: p, T: t}
-		}
+	t, err := augment.ParseSpec(cfg.Augment, d.C, d.H, d.W)
+	if err != nil {
+		return nil, fmt.Errorf("flag -augment: %w", err)
+	}
+	if t != nil {
 		ts = append(ts, t)
 	}
 	if len(ts) == 0 {
 		return nil, nil
 	}
 	return augment.Compose(ts...), nil
-}
-
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // loader makes the batch producer of a split.

@@ -8,6 +8,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/internal/runfolder"
 )
 
 // exportSafetensors writes every parameter (running statistics included) under
@@ -29,7 +30,7 @@ func exportSafetensors(path string, m *graph.Model) error {
 		}
 		views[p.Name] = v
 	}
-	return writeAtomic(path, func(f *os.File) error {
+	return runfolder.WriteAtomic(path, func(f *os.File) error {
 		return safetensors.SerializeToWriter(views, map[string]string{"format": "pt"}, f)
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/term"
+
+	"github.com/descent-ml/descent/internal/runfolder"
 )
 
 func main() {
@@ -45,35 +47,53 @@ func trainCommand(args []string) error {
 	of := registerOptimizerFlags(fs)
 	out := fs.String("out", "", "folder for metrics.jsonl, plots, config.json, checkpoints and model.safetensors")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint")
+	restart := fs.Bool("restart-schedule", false, "with -resume and a larger -epochs: run a new cosine cycle over the added epochs once the run's has ended")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	of.collect(fs, &cfg)
+	// Everything is checked before anything is read, allocated or written.
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	dir := *out
+	if *resume != "" {
+		if *out != "" && filepath.Clean(*out) != filepath.Clean(*resume) {
+			return fmt.Errorf("flag -out %s: a resumed run stays in its folder, %s", *out, *resume)
+		}
+		if _, err := os.Stat(*resume); err != nil {
+			return fmt.Errorf("flag -resume: run folder %s: %w", *resume, errors.Unwrap(err))
+		}
+		dir = *resume
+	} else if *restart {
+		return fmt.Errorf("flag -restart-schedule: only a resumed run (-resume) can restart its schedule")
+	}
+	if dir != "" {
+		folder, err := runfolder.Lock(dir)
+		if err != nil {
+			dirFlag := "out"
+			if *resume != "" {
+				dirFlag = "resume"
+			}
+			return fmt.Errorf("flag -%s %s: %w", dirFlag, dir, err)
+		}
+		defer folder.Unlock()
+	}
 	var ck *checkpoint
 	if *resume != "" {
 		var err error
 		if ck, err = loadCheckpoint(*resume); err != nil {
+			return fmt.Errorf("flag -resume: %w", err)
+		}
+		if cfg, err = resumeConfig(ck.Config, cfg, fs); err != nil {
 			return err
 		}
-		epochs := cfg.Epochs
-		cfg = ck.Config
-		fs.Visit(func(f *flag.Flag) { // a resumed run may be extended
-			if f.Name == "epochs" {
-				cfg.Epochs = epochs
-			}
-		})
-		*out = *resume
-	}
-	if *out != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return fmt.Errorf("flag -out: %w", err)
-		}
-		if err := writeJSON(filepath.Join(*out, "config.json"), cfg); err != nil {
+		if err := extend(&cfg, ck, *restart); err != nil {
 			return err
 		}
 	}
-	r, err := setup(cfg, *out, os.Stdout)
+	r, err := setup(cfg, dir, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -82,11 +102,19 @@ func trainCommand(args []string) error {
 		if err := r.resume(ck); err != nil {
 			return fmt.Errorf("flag -resume %s: %w", *resume, err)
 		}
+		if *restart {
+			if err := r.restartSchedule(ck); err != nil {
+				return err
+			}
+		}
 		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
 	}
 	_, err = r.train()
-	if errors.Is(err, errDiverged) && *out != "" {
-		return fmt.Errorf("%w; the last good checkpoint is kept in %s", err, *out)
+	if errors.Is(err, errDiverged) && dir != "" {
+		if r.saved == 0 {
+			return fmt.Errorf("%w; no checkpoint of this run was written to %s: no epoch ended with finite parameters", err, dir)
+		}
+		return fmt.Errorf("%w; the checkpoint of epoch %d, the last with finite values, is kept in %s", err, r.saved, dir)
 	}
 	return err
 }
@@ -119,7 +147,7 @@ func evalCommand(args []string) error {
 	}
 	ck, err := loadCheckpoint(*dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("flag -run: %w", err)
 	}
 	cfg := ck.Config
 	if *dataDir != "" {

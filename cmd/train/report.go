@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-ml/descent/internal/runfolder"
 )
 
 // metric is a number in metrics.jsonl; NaN (a split that is empty) is null.
@@ -58,7 +60,7 @@ type finalMetrics struct {
 
 // writeMetrics rewrites metrics.jsonl from the run's history.
 func writeMetrics(dir string, history []epochMetrics, final *finalMetrics) error {
-	return writeAtomic(filepath.Join(dir, "metrics.jsonl"), func(f *os.File) error {
+	return runfolder.WriteAtomic(filepath.Join(dir, "metrics.jsonl"), func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		for _, m := range history {
 			if err := enc.Encode(m); err != nil {
@@ -73,7 +75,7 @@ func writeMetrics(dir string, history []epochMetrics, final *finalMetrics) error
 }
 
 func writeJSON(path string, v any) error {
-	return writeAtomic(path, func(f *os.File) error {
+	return runfolder.WriteAtomic(path, func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
@@ -98,12 +100,18 @@ func plotCurves(dir string, history []epochMetrics) error {
 		p.Title.Text = c.title
 		p.X.Label.Text = "epoch"
 		p.Y.Label.Text = c.y
-		train, val := make(plotter.XYs, len(history)), make(plotter.XYs, len(history))
+		train, val := make(plotter.XYs, len(history)), make(plotter.XYs, 0, len(history))
 		for i, m := range history {
 			train[i] = plotter.XY{X: float64(m.Epoch), Y: c.train(m)}
-			val[i] = plotter.XY{X: float64(m.Epoch), Y: c.val(m)}
+			if v := c.val(m); isFinite(v) { // NaN: no validation split
+				val = append(val, plotter.XY{X: float64(m.Epoch), Y: v})
+			}
 		}
-		if err := plotutil.AddLinePoints(p, "train", train, "validation", val); err != nil {
+		curves := []any{"train", train}
+		if len(val) > 0 {
+			curves = append(curves, "validation", val)
+		}
+		if err := plotutil.AddLinePoints(p, curves...); err != nil {
 			return err
 		}
 		p.Legend.Top = true

@@ -35,26 +35,27 @@ type run struct {
 	schedule    solvers.Schedule
 	history     []epochMetrics
 	epoch       int // epochs completed
+	saved       int // the epoch of the last checkpoint written or resumed from (0: none)
 }
 
 // setup builds data, model, machine, optimizer and schedule from cfg.
 func setup(cfg Config, out string, log io.Writer) (*run, error) {
 	r := &run{cfg: cfg, out: out, log: log}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	var err error
-	if cfg.Epochs < 0 {
-		return nil, fmt.Errorf("flag -epochs: %d is negative", cfg.Epochs)
-	}
-	if cfg.EvalBatch < 1 {
-		return nil, fmt.Errorf("flag -eval-batch: %d is not positive", cfg.EvalBatch)
-	}
 	if r.data, err = cfg.loadData(); err != nil {
 		return nil, err
 	}
 	if r.batch, err = cfg.batchSize(r.data.Train.Len()); err != nil {
 		return nil, err
 	}
-	if r.batch == 1 && cfg.Norm == "batch" {
-		return nil, fmt.Errorf("flag -batch 1: batch normalization needs batches of two or more; add -norm none")
+	if err := cfg.checkBatchNorm(r.batch, r.data.Train.Len()); err != nil {
+		return nil, err
+	}
+	if err := cfg.checkMemory(r.data, r.batch); err != nil {
+		return nil, err
 	}
 	if r.trainLoader, err = cfg.loader(r.data, r.data.Train, r.batch, true); err != nil {
 		return nil, err
@@ -141,9 +142,9 @@ func (cfg *Config) newSchedule(opt *solvers.Optimizer, stepsPerEpoch int) (solve
 	case "cosine":
 		tmax := cfg.TMax
 		if tmax == 0 {
-			tmax = cfg.Epochs
+			tmax = cfg.Epochs - cfg.ScheduleRestart
 			if cfg.SchedulePerIt {
-				tmax = cfg.Epochs * stepsPerEpoch
+				tmax *= stepsPerEpoch
 			}
 		}
 		opts["T_max"], opts["eta_min"] = tmax, cfg.EtaMin
@@ -184,7 +185,7 @@ func (r *run) resume(ck *checkpoint) error {
 		}
 	}
 	r.machine.SetIteration(ck.Iteration)
-	r.epoch, r.history = ck.Epoch, ck.Metrics
+	r.epoch, r.history, r.saved = ck.Epoch, ck.Metrics, ck.Epoch
 	return nil
 }
 
@@ -202,7 +203,15 @@ func (r *run) checkpoint() error {
 		st := r.schedule.State()
 		ck.Schedule = &st
 	}
-	if err := saveCheckpoint(r.out, ck); err != nil {
+	if err := saveCheckpoint(r.out, ck); errors.Is(err, errNotFinite) {
+		return fmt.Errorf("%w: after epoch %d, %v", errDiverged, r.epoch, err)
+	} else if err != nil {
+		return err
+	}
+	r.saved = r.epoch
+	// config.json is written with the checkpoint it describes, so that a run
+	// that fails earlier leaves a folder's previous run whole.
+	if err := writeJSON(filepath.Join(r.out, "config.json"), r.cfg); err != nil {
 		return err
 	}
 	if err := writeMetrics(r.out, r.history, nil); err != nil {
