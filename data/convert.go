@@ -43,6 +43,10 @@ func ToImage(src image.Image, channels int, dst *Image) (Image, error) {
 	}
 	switch s := src.(type) {
 	case *image.YCbCr:
+		if hd, vd, ok := chromaDivisors(s.SubsampleRatio); ok && channels == 3 {
+			ycbcrToRGBPlanes(m, s, hd, vd)
+			break
+		}
 		for y := range h {
 			yRow := s.YOffset(b.Min.X, b.Min.Y+y)
 			for x := range w {
@@ -155,4 +159,53 @@ func reshape(dst *Image, c, h, w int) Image {
 	}
 	dst.C, dst.H, dst.W, dst.Pix = c, h, w, dst.Pix[:n]
 	return *dst
+}
+
+// chromaDivisors are how many luma columns and rows share one chroma sample.
+func chromaDivisors(r image.YCbCrSubsampleRatio) (hd, vd int, ok bool) {
+	switch r {
+	case image.YCbCrSubsampleRatio444:
+		return 1, 1, true
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1, true
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2, true
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2, true
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1, true
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2, true
+	}
+	return 0, 0, false
+}
+
+// ycbcrToRGBPlanes is the YCbCr case of ToImage for RGB output, the one every
+// colour JPEG takes: color.YCbCrToRGB's integer arithmetic, bit for bit, with
+// the chroma rows looked up once per row instead of once per pixel.
+func ycbcrToRGBPlanes(m Image, s *image.YCbCr, hd, vd int) {
+	b := s.Rect
+	n := m.H * m.W
+	rp, gp, bp := m.Pix[:n], m.Pix[n:2*n], m.Pix[2*n:]
+	clamp := func(v int32) uint8 {
+		if uint32(v)&0xff000000 == 0 {
+			return uint8(v >> 16)
+		}
+		return uint8(^(v >> 31))
+	}
+	for y := range m.H {
+		ay := b.Min.Y + y
+		yRow := s.Y[(ay-b.Min.Y)*s.YStride : (ay-b.Min.Y)*s.YStride+m.W]
+		cRow := (ay/vd - b.Min.Y/vd) * s.CStride
+		out := y * m.W
+		for x, lum := range yRow {
+			ci := cRow + (b.Min.X+x)/hd - b.Min.X/hd
+			yy := int32(lum) * 0x10101
+			cb := int32(s.Cb[ci]) - 128
+			cr := int32(s.Cr[ci]) - 128
+			rp[out+x] = clamp(yy + 91881*cr)
+			gp[out+x] = clamp(yy - 22554*cb - 46802*cr)
+			bp[out+x] = clamp(yy + 116130*cb)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,5 +76,38 @@ func TestDecodeMatchesPillow(t *testing.T) {
 	}
 	if tested < 40 {
 		t.Fatalf("only %d fixture conversions checked", tested)
+	}
+}
+
+// The YCbCr fast path gives color.YCbCrToRGB's colours for every chroma
+// subsampling, also for an image whose bounds do not start at the origin.
+func TestYCbCrFastPathMatchesColorPackage(t *testing.T) {
+	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410}
+	for _, ratio := range ratios {
+		full := image.NewYCbCr(image.Rect(0, 0, 13, 9), ratio)
+		for i := range full.Y {
+			full.Y[i] = uint8(i * 37)
+		}
+		for i := range full.Cb {
+			full.Cb[i], full.Cr[i] = uint8(i*53+7), uint8(255-i*29)
+		}
+		for _, src := range []*image.YCbCr{full, full.SubImage(image.Rect(3, 1, 12, 8)).(*image.YCbCr)} {
+			m, err := ToImage(src, 3, &Image{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := src.Bounds()
+			for y := range m.H {
+				for x := range m.W {
+					c := src.YCbCrAt(b.Min.X+x, b.Min.Y+y)
+					r, g, bl := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
+					n := m.H * m.W
+					if got := [3]uint8{m.Pix[y*m.W+x], m.Pix[n+y*m.W+x], m.Pix[2*n+y*m.W+x]}; got != [3]uint8{r, g, bl} {
+						t.Fatalf("%v %v (%d,%d): %v, want %v", ratio, b, x, y, got, [3]uint8{r, g, bl})
+					}
+				}
+			}
+		}
 	}
 }
