@@ -3,6 +3,7 @@ package data
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"image"
 	"image/gif"
 	"os"
@@ -284,5 +285,43 @@ func TestOpenFolderSymlinkLoop(t *testing.T) {
 	}
 	if _, _, err := OpenFolder(dir, StreamOptions{}); err == nil || !strings.Contains(err.Error(), "loop") {
 		t.Fatalf("symlink loop: %v", err)
+	}
+}
+
+// A Stream splits as the same folder read into memory does.
+func TestSplitStreamMatchesSplit(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 17 {
+		m := pattern(image.NewNRGBA(image.Rect(0, 0, 3+i%4, 2+i%3)), 3+i%4, 2+i%3, i)
+		writeFile(t, filepath.Join(dir, []string{"a", "b", "c"}[i%3], fmt.Sprintf("%02d.png", i)), encodePNG(t, m))
+	}
+	inMemory, err := LoadImageFolderWith(dir, FolderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, err := OpenFolder(dir, StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Ratios{Train: 6, Val: 2, Test: 2}
+	want, err := Split(inMemory, nil, r, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SplitStream(s, nil, nil, r, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct {
+		name string
+		d    *Dataset
+		s    *Stream
+	}{{"train", want.Train, got.Train}, {"val", want.Val, got.Val}, {"test", want.Test, got.Test}} {
+		checkStream(t, p.s, p.d.Images, p.d.Labels)
+	}
+	// A validation set of its own is kept, and the rest split train:test.
+	withVal, err := SplitStream(s, got.Val, nil, r, 11)
+	if err != nil || withVal.Val != got.Val || withVal.Train.Len()+withVal.Test.Len() != 17 || withVal.Test.Len() != 4 {
+		t.Fatalf("with a validation set: %d train, %d test (%v)", withVal.Train.Len(), withVal.Test.Len(), err)
 	}
 }

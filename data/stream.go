@@ -207,3 +207,31 @@ func (s *Stream) decode(i int, scratch *Image) (Image, error) {
 	}
 	return ToImage(src, s.channels, scratch)
 }
+
+// StreamSplits are the three sets of a run on a Stream. Val and Test may be
+// empty, never nil.
+type StreamSplits struct {
+	Train, Val, Test *Stream
+}
+
+// SplitStream divides a Stream as Split divides a Dataset, by the same rule
+// and with the same permutation for the same seed and size. val and test are
+// the dataset's own validation and test sets, or nil: a given one is used as
+// it is and its part of r ignored (the ImageNet layout's val, for instance).
+func SplitStream(train, val, test *Stream, r Ratios, seed uint64) (StreamSplits, error) {
+	if val != nil {
+		r.Val = 0
+	}
+	trainIdx, valIdx, testIdx, err := splitIndices(train.Len(), test != nil, r, seed)
+	if err != nil {
+		return StreamSplits{}, err
+	}
+	s := StreamSplits{Train: train.Subset(trainIdx), Val: val, Test: test}
+	if val == nil {
+		s.Val = train.Subset(valIdx)
+	}
+	if test == nil {
+		s.Test = train.Subset(testIdx)
+	}
+	return s, nil
+}
