@@ -3,10 +3,10 @@ package augment
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"testing"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/internal/cputime"
 )
 
 // benchLoader measures samples per second through a Loader, transform and
@@ -167,11 +167,11 @@ func BenchmarkLoaderJPEGFolder(b *testing.B) {
 	}
 }
 
-// cpuSeconds is the user and system CPU time the process has used.
+// cpuSeconds is the CPU time the process has used.
 func cpuSeconds(b *testing.B) float64 {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+	s, err := cputime.Seconds()
+	if err != nil {
 		b.Fatal(err)
 	}
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
+	return s
 }

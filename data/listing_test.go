@@ -57,8 +57,8 @@ func decodeBytes(t *testing.T, b []byte, channels int) Image {
 	return m
 }
 
-// checkStream reads every sample of s, in parallel-safe fashion with a reused
-// scratch image, and compares it and its label with the expected ones.
+// checkStream reads every sample of s into one reused scratch image and
+// compares it, its header's shape and its label with the expected ones.
 func checkStream(t *testing.T, s *Stream, want []Image, labels []int) {
 	t.Helper()
 	if s.Len() != len(want) {
