@@ -9,20 +9,16 @@ import (
 	"github.com/descent-ml/descent/graph"
 )
 
-// maxTensorValues bounds the values of one tensor, far beyond any memory, so
-// that shape products never overflow.
-const maxTensorValues = 1 << 48
-
 // checkedSize is the number of values of shape: every size positive, the
-// product within maxTensorValues.
+// product within an int.
 func checkedSize(shape []int) (int, error) {
 	n := 1
 	for _, d := range shape {
 		if d < 1 {
 			return 0, fmt.Errorf("shape %v has a size below 1", shape)
 		}
-		if n > maxTensorValues/d {
-			return 0, fmt.Errorf("shape %v has more than 2^48 values", shape)
+		if n > math.MaxInt/d {
+			return 0, fmt.Errorf("shape %v has more values than an int counts", shape)
 		}
 		n *= d
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"gorgonia.org/tensor"
@@ -34,7 +35,7 @@ func benchCommand(args []string) error {
 	for _, kv := range strings.Split(*batches, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		var n int
-		if _, err := fmt.Sscan(v, &n); err != nil || n < 1 {
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 1 || n > maxBatch {
 			return fmt.Errorf("flag -batch: %q is not model=size", kv)
 		}
 		batch[k] = n
@@ -64,6 +65,20 @@ func benchCommand(args []string) error {
 	opt := bench.Full
 	if *quick {
 		opt = bench.Quick
+	}
+	axes := []struct {
+		flag, list string
+		known      []string
+	}{{"models", ms, bench.Models}, {"optimizers", *optimizers, bench.Optimizers}, {"norms", *norms, bench.Normalizations}}
+	for _, a := range axes {
+		if err := knownNames(a.flag, a.list, a.known); err != nil {
+			return err
+		}
+	}
+	for _, m := range strings.Split(ms, ",") {
+		if batch[m] == 0 {
+			return fmt.Errorf("flag -batch: %q gives no batch size for model %s", *batches, m)
+		}
 	}
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
 	for i := range cells {
@@ -135,4 +150,14 @@ func profileModel(model string, batch int, backendFor bench.BackendFor) error {
 	}
 	fmt.Printf("%s with batch norm, batch %d, %s: median of 10 steps\n", model, batch, backend.Name())
 	return bench.WriteProfile(os.Stdout, prof)
+}
+
+// knownNames checks that every name of a comma-separated flag value is known.
+func knownNames(flagName, list string, known []string) error {
+	for _, name := range strings.Split(list, ",") {
+		if !slices.Contains(known, name) {
+			return fmt.Errorf("flag -%s: unknown %q (want a comma-separated list of %s)", flagName, name, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }

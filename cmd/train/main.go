@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	defer reportPanic()
 	err := dispatch(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -21,6 +22,19 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(2)
+	}
+}
+
+// reportPanic turns a panic of the main goroutine, which is a bug, into one
+// line and exit status 3 instead of a stack trace meant for developers;
+// DESCENT_TRACEBACK=1 keeps the trace.
+func reportPanic() {
+	if os.Getenv("DESCENT_TRACEBACK") == "1" {
+		return
+	}
+	if p := recover(); p != nil {
+		fmt.Fprintf(os.Stderr, "train: internal error: %v (a bug: please report it with the command line; DESCENT_TRACEBACK=1 prints the stack)\n", p)
+		os.Exit(3)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/layers"
 )
 
@@ -33,22 +34,32 @@ func (c *Config) checkMemory(d *dataset, batch int) error {
 	if err != nil {
 		return err
 	}
-	// Evaluation runs batches of -eval-batch over the largest split.
-	largest := max(d.Train.Len(), d.Val.Len(), d.Test.Len())
-	n := max(batch, min(c.EvalBatch, largest))
-	fp, err := layers.Estimate(net, []int{n, d.C, d.H, d.W})
+	// Evaluation runs batches of -eval-batch over the largest split, forward
+	// only; training keeps the forward activations for the backward pass,
+	// whose gradients are as large.
+	evalBatch := min(c.EvalBatch, max(d.Train.Len(), d.Val.Len(), d.Test.Len()))
+	train, err := layers.Estimate(net, []int{batch, d.C, d.H, d.W})
 	if err != nil {
-		return err
+		return fmt.Errorf("model %s (%s): %w", c.Model, c.sizeFlags(), err)
+	}
+	eval, err := layers.Estimate(net, []int{evalBatch, d.C, d.H, d.W})
+	if err != nil {
+		return fmt.Errorf("model %s (%s): %w", c.Model, c.sizeFlags(), err)
 	}
 	const float32Bytes = 4
-	need := fp.Bytes(optimizerSlots[c.Optimizer], float32Bytes)
+	slots := optimizerSlots[c.Optimizer]
+	params := layers.Footprint{Trainable: train.Trainable, State: train.State}.Bytes(slots, float32Bytes)
+	activations := max(train.Bytes(slots, float32Bytes)-params, float64(eval.Activations)*float32Bytes)
+	// Each loader holds augment.DefaultPrefetch+1 batches: the training
+	// loader, and one evaluation loader per split.
+	buffers := float64(augment.DefaultPrefetch+1) * float64(batch+3*evalBatch) * float64(d.C*d.H*d.W) * float32Bytes
+	need := params + activations + buffers
 	if need <= float64(limit) {
 		return nil
 	}
-	params := layers.Footprint{Trainable: fp.Trainable, State: fp.State}.Bytes(optimizerSlots[c.Optimizer], float32Bytes)
-	return fmt.Errorf("model %s (%s) on %d×%d×%d images with batches of %d needs about %s (parameters with gradients and %s state %s, activations %s), more than %s of %s; make the model or -batch smaller",
-		c.Model, c.sizeFlags(), d.C, d.H, d.W, n, humanBytes(need), c.Optimizer, humanBytes(params), humanBytes(need-params),
-		humanBytes(float64(limit)), what)
+	return fmt.Errorf("model %s (%s) on %d×%d×%d images in batches of %d (-batch %s) and %d (-eval-batch %d) needs about %s (parameters with gradients and %s state %s, activations %s, batch buffers %s), more than %s of %s; make the model or the batches smaller",
+		c.Model, c.sizeFlags(), d.C, d.H, d.W, batch, c.Batch, evalBatch, c.EvalBatch, humanBytes(need), c.Optimizer, humanBytes(params),
+		humanBytes(activations), humanBytes(buffers), humanBytes(float64(limit)), what)
 }
 
 // sizeFlags lists the flags that set the configured model's size.

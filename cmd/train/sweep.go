@@ -151,8 +151,8 @@ func floatList(name, s string) ([]float64, error) {
 			continue
 		}
 		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || math.IsNaN(v) || v < 0 {
-			return nil, fmt.Errorf("flag -%s: %q is not a list of non-negative numbers", name, s)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return nil, fmt.Errorf("flag -%s: %q is not a list of finite non-negative numbers", name, s)
 		}
 		out = append(out, v)
 	}

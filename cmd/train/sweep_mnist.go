@@ -73,7 +73,7 @@ func (m *mnistSweep) check() error {
 		return errNotPositive("val", m.val)
 	case m.epochs < 1:
 		return errNotPositive("epochs", m.epochs)
-	case m.noise < 0 || m.noise > 1:
+	case !(m.noise >= 0 && m.noise <= 1):
 		return fmt.Errorf("flag -label-noise: %g is outside [0, 1]", m.noise)
 	}
 	return nil

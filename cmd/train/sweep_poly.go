@@ -371,10 +371,10 @@ func (p *polySweep) check() (reg, cls []int, lambdas []float64, err error) {
 		err = errNotPositive("val-points", p.valPoints)
 	case p.steps < 1:
 		err = errNotPositive("steps", p.steps)
-	case !(p.lr > 0):
+	case !(p.lr > 0) || math.IsInf(p.lr, 0):
 		err = errNotPositive("lr", p.lr)
-	case p.noise < 0:
-		err = fmt.Errorf("flag -noise: %g is negative", p.noise)
+	case !(p.noise >= 0) || math.IsInf(p.noise, 0):
+		err = fmt.Errorf("flag -noise: %g is not a finite non-negative number", p.noise)
 	}
 	return
 }

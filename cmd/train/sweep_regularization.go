@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -68,6 +69,9 @@ type regularization struct {
 }
 
 func (s *regularizationSweep) methods() ([]regularization, error) {
+	if !(s.elasticRatio >= 0) || math.IsInf(s.elasticRatio, 0) {
+		return nil, fmt.Errorf("flag -elastic-ratio: %v is not a finite non-negative number", s.elasticRatio)
+	}
 	var ms []regularization
 	for _, m := range []struct {
 		method, label, list string
