@@ -1,8 +1,10 @@
 package data
 
 import (
+	"bytes"
 	"image"
 	"image/color"
+	"image/gif"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +109,41 @@ func TestYCbCrFastPathMatchesColorPackage(t *testing.T) {
 						t.Fatalf("%v %v (%d,%d): %v, want %v", ratio, b, x, y, got, [3]uint8{r, g, bl})
 					}
 				}
+			}
+		}
+	}
+}
+
+// A GIF whose first frame covers part of the screen decodes to the whole
+// screen, the rest palette index 0, as Pillow 9.4 gives it (checked with
+// Image.open(f).convert("RGB") on the same file).
+func TestGIFFrameSmallerThanScreen(t *testing.T) {
+	pal := color.Palette{color.RGBA{10, 20, 30, 255}, color.RGBA{200, 100, 50, 255}, color.RGBA{0, 255, 0, 255}}
+	frame := image.NewPaletted(image.Rect(2, 1, 6, 4), pal)
+	for i := range frame.Pix {
+		frame.Pix[i] = 1
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, BackgroundIndex: 2,
+		Config: image.Config{ColorModel: pal, Width: 8, Height: 6}}); err != nil {
+		t.Fatal(err)
+	}
+	src, err := DecodeImage(bytes.NewReader(b.Bytes()), DefaultMaxImagePixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ToImage(src, 3, &Image{})
+	if err != nil || m.H != 6 || m.W != 8 {
+		t.Fatalf("%d×%d (%v), want the 8×6 screen", m.W, m.H, err)
+	}
+	for y := range 6 {
+		for x := range 8 {
+			want := uint8(10)
+			if x >= 2 && x < 6 && y >= 1 && y < 4 {
+				want = 200
+			}
+			if got := m.Pix[y*8+x]; got != want {
+				t.Fatalf("red at (%d,%d) = %d, want %d", x, y, got, want)
 			}
 		}
 	}

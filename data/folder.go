@@ -72,6 +72,33 @@ func LoadImageFolderWith(dir string, opts FolderOptions) (*Dataset, error) {
 	return d, nil
 }
 
+// gifScreen places a GIF's first frame, which may cover only part of the
+// logical screen the header declares, on a screen-sized image as Pillow does:
+// the rest is palette index 0, or the transparent index when there is one
+// (image/gif has then replaced that entry's colour by transparent black, so
+// such pixels come out black where Pillow gives the entry's colour).
+func gifScreen(frame *image.Paletted, cfg image.Config) *image.Paletted {
+	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if frame.Rect == screen || !frame.Rect.In(screen) {
+		return frame
+	}
+	fill := uint8(0)
+	for i, c := range frame.Palette {
+		if _, _, _, a := c.RGBA(); a == 0 {
+			fill = uint8(i)
+			break
+		}
+	}
+	out := image.NewPaletted(screen, frame.Palette)
+	for i := range out.Pix {
+		out.Pix[i] = fill
+	}
+	for y := frame.Rect.Min.Y; y < frame.Rect.Max.Y; y++ {
+		copy(out.Pix[out.PixOffset(frame.Rect.Min.X, y):], frame.Pix[frame.PixOffset(frame.Rect.Min.X, y):frame.PixOffset(frame.Rect.Max.X, y)])
+	}
+	return out
+}
+
 // isDirOrLinkToDir reports whether the entry at path is a folder, or a
 // symbolic link to one.
 func isDirOrLinkToDir(path string, e fs.DirEntry) bool {
@@ -171,9 +198,12 @@ func DecodeImage(r io.ReadSeeker, maxPixels int) (image.Image, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	m, _, err := image.Decode(r)
+	m, format, err := image.Decode(r)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable PNG, JPEG, GIF, BMP, TIFF or WebP image: %w", err)
+	}
+	if p, ok := m.(*image.Paletted); ok && format == "gif" {
+		m = gifScreen(p, cfg)
 	}
 	if b := m.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, fmt.Errorf("decoded %d×%d pixels, the header declares %d×%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
