@@ -243,6 +243,9 @@ func (l *Loader) Order(epoch int) []int {
 // An in-memory Dataset never fails.
 func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 	return func(yield func(*Batch) bool) {
+		l.mu.Lock()
+		l.err = nil
+		l.mu.Unlock()
 		for b, err := range l.Batches(epoch) {
 			if err != nil {
 				l.mu.Lock()
@@ -257,7 +260,8 @@ func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 	}
 }
 
-// Err is the error that ended the latest Epoch early, nil if none did.
+// Err is the error that ended the latest Epoch early, nil if it ran to its
+// end or was stopped by its caller.
 func (l *Loader) Err() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

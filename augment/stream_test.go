@@ -104,6 +104,13 @@ func TestLoaderStreamBadImages(t *testing.T) {
 	if err := l.Err(); err == nil || !(strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), empty)) || n >= l.Len() {
 		t.Fatalf("after %d of %d batches: %v, want an error naming %s or %s", n, l.Len(), err, bad, empty)
 	}
+	// The next epoch that stops early by its caller's choice reports no error.
+	for range l.Epoch(1) {
+		break
+	}
+	if err := l.Err(); err != nil {
+		t.Fatalf("an epoch stopped by its caller: %v", err)
+	}
 
 	// Skipping leaves both out, logs each once over two epochs, and gives the
 	// same batches whatever the number of workers.
