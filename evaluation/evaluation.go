@@ -3,8 +3,11 @@ package evaluation
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // TopK is the k of the top-k accuracy reported beside top-1.
@@ -183,4 +186,22 @@ func (r *Report) Summary() Summary {
 		s.MacroF1 += m.F1 / float64(len(r.Classes))
 	}
 	return s
+}
+
+// WriteText prints the summary as scikit-learn's classification_report lays
+// it out: one row per class (precision, recall, F1, support), then the
+// accuracies and the macro-averaged F1.
+func (s Summary) WriteText(w io.Writer) error {
+	width := len("class")
+	for _, m := range s.PerClass {
+		width = max(width, utf8.RuneCountInString(m.Class))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%*s  precision  recall  f1-score  support\n", width, "class")
+	for _, m := range s.PerClass {
+		fmt.Fprintf(&b, "%*s  %9.4f  %6.4f  %8.4f  %7d\n", width, m.Class, m.Precision, m.Recall, m.F1, m.Support)
+	}
+	fmt.Fprintf(&b, "top-1 accuracy %.4f, top-%d accuracy %.4f, macro F1 %.4f, %d samples\n", s.Top1, TopK, s.Top5, s.MacroF1, s.N)
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -57,6 +57,18 @@ func TestReportOfAModelForcedToOneClass(t *testing.T) {
 	if !near(s.MacroF1, 2.0/21) {
 		t.Errorf("macro F1 %v, want 2/21", s.MacroF1)
 	}
+	var text strings.Builder
+	if err := s.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	wantText := "class  precision  recall  f1-score  support\n" +
+		"  ant     0.0000  0.0000    0.0000        2\n" +
+		"  bee     0.0000  0.0000    0.0000        3\n" +
+		"  cat     0.1667  1.0000    0.2857        1\n" +
+		"top-1 accuracy 0.1667, top-5 accuracy 1.0000, macro F1 0.0952, 6 samples\n"
+	if text.String() != wantText {
+		t.Errorf("text report:\n%s\nwant:\n%s", text.String(), wantText)
+	}
 	// Five mistakes of equal confidence: the three smallest indices are kept.
 	p := math.Exp(5) / (1 + math.E + math.Exp(5))
 	got := r.Mistakes()
