@@ -81,7 +81,7 @@ func listImageFolder(dir string, opts StreamOptions) (*Stream, error) {
 		before := len(s.samples)
 		if err := walkFiles(path, []os.FileInfo{root}, func(file string, e fs.DirEntry) {
 			if isImageName(e.Name()) && isRegularFile(file, e) {
-				s.samples = append(s.samples, streamSample{path: file, label: label})
+				s.add(filepath.Dir(file), filepath.Base(file), label, 0, 0)
 			} else {
 				s.Ignored++
 			}
@@ -143,7 +143,7 @@ func OpenManifest(file string, opts StreamOptions) (*Stream, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(base, path)
 		}
-		s.samples = append(s.samples, streamSample{path: path})
+		s.add(filepath.Dir(path), filepath.Base(path), 0, 0, 0)
 		names = append(names, label)
 	}
 	if err := s.labelByName(names, "manifest "+file); err != nil {
@@ -171,6 +171,9 @@ func (s *Stream) labelByName(names []string, what string) error {
 		for _, k := range indices {
 			n = max(n, k+1)
 		}
+		if n > len(names) { // also bounds the list of class names made below
+			return fmt.Errorf("data: %s: class index %d with %d images leaves classes without images", what, n-1, len(names))
+		}
 		for k := range n {
 			s.Classes = append(s.Classes, strconv.Itoa(k))
 		}
@@ -191,7 +194,7 @@ func (s *Stream) labelByName(names []string, what string) error {
 		}
 	}
 	for i := range s.samples {
-		s.samples[i].label = indices[i]
+		s.samples[i].label = int32(indices[i])
 	}
 	for k, n := range s.Counts() {
 		if n == 0 {
@@ -219,6 +222,7 @@ func OpenShards(dir string, opts StreamOptions) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.inTar = true
 	shards, err := filepath.Glob(filepath.Join(dir, "*.tar"))
 	if err != nil {
 		return nil, fmt.Errorf("data: tar shards: %w", err)
@@ -299,20 +303,20 @@ func (s *Stream) listShard(shard string, labels []string) ([]string, error) {
 			continue
 		}
 		if p.image >= 0 {
-			return nil, fmt.Errorf("key %s has two images (%s and %s)", key, s.samples[p.image].member, h.Name)
+			return nil, fmt.Errorf("key %s has two images (%s and %s)", key, s.name(p.image), h.Name)
 		}
 		offset, err := f.Seek(0, io.SeekCurrent)
 		if err != nil {
 			return nil, err
 		}
 		p.image = len(s.samples)
-		s.samples = append(s.samples, streamSample{path: shard, member: h.Name, offset: offset, size: h.Size})
+		s.add(shard, h.Name, 0, offset, h.Size)
 		imageKeys = append(imageKeys, key)
 	}
 	for _, key := range imageKeys {
 		p := keys[key]
 		if p.class == "" {
-			return nil, fmt.Errorf("%s has no %s.cls member giving its class", s.samples[p.image].member, key)
+			return nil, fmt.Errorf("%s has no %s.cls member giving its class", s.name(p.image), key)
 		}
 		labels = append(labels, p.class)
 	}

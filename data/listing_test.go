@@ -169,10 +169,10 @@ func TestOpenManifest(t *testing.T) {
 	checkStream(t, s, want, []int{1, 0, 1})
 
 	for content, msg := range map[string]string{
-		"imgs/x.png,0\nimgs/x.jpg,2\n": "class 1 has no images",
-		"imgs/x.png,0\nimgs/x.jpg\n":   "wrong number of fields",
-		"imgs/x.png,a\nimgs/x.jpg,a\n": "1 classes",
-		"imgs/x.png,a\n,b\n":           "row 2: empty path",
+		"imgs/x.png,0\nimgs/x.jpg,2\nimgs/x.webp,2\n": "class 1 has no images",
+		"imgs/x.png,0\nimgs/x.jpg\n":                  "wrong number of fields",
+		"imgs/x.png,a\nimgs/x.jpg,a\n":                "1 classes",
+		"imgs/x.png,a\n,b\n":                          "row 2: empty path",
 	} {
 		bad := writeFile(t, filepath.Join(dir, "bad.csv"), []byte(content))
 		if _, err := OpenManifest(bad, StreamOptions{}); err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), bad) {
@@ -323,5 +323,13 @@ func TestSplitStreamMatchesSplit(t *testing.T) {
 	withVal, err := SplitStream(s, got.Val, nil, r, 11)
 	if err != nil || withVal.Val != got.Val || withVal.Train.Len()+withVal.Test.Len() != 17 || withVal.Test.Len() != 4 {
 		t.Fatalf("with a validation set: %d train, %d test (%v)", withVal.Train.Len(), withVal.Test.Len(), err)
+	}
+}
+
+func TestManifestHugeClassIndex(t *testing.T) {
+	dir := t.TempDir()
+	manifest := writeFile(t, filepath.Join(dir, "m.csv"), []byte("a.png,0\nb.png,99999999999\n"))
+	if _, err := OpenManifest(manifest, StreamOptions{}); err == nil || !strings.Contains(err.Error(), "class index 99999999999 with 2 images") {
+		t.Fatalf("huge class index: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,19 +54,44 @@ type Stream struct {
 	Classes []string
 	// Ignored counts the files the listing skipped for not being images by
 	// their extension (or not being regular files), for the listing's report.
-	Ignored   int
+	Ignored int
+	// The listing is kept compact, since it is the one part of a Stream that
+	// grows with the dataset: samples hold no pointers (the garbage collector
+	// skips them) and refer to their folder in dirs and to their name in names.
+	dirs      []string // the folders (or tar shards) holding images
+	names     []byte   // every sample's base name (or tar member name), one after the other
 	samples   []streamSample
+	inTar     bool // samples are members of the tar shards in dirs
 	channels  int
 	maxPixels int
 }
 
 // streamSample is where an image lies: a whole file, or size bytes at offset
-// inside a tar shard (member naming the member for messages).
+// inside a tar shard.
 type streamSample struct {
-	path         string
-	member       string
+	nameStart    int64
+	nameLen      int32
+	dir          int32
+	label        int32
 	offset, size int64
-	label        int
+}
+
+// add appends a sample: the file (or tar member) name in dir.
+func (s *Stream) add(dir, name string, label int, offset, size int64) {
+	if len(s.dirs) == 0 || s.dirs[len(s.dirs)-1] != dir {
+		s.dirs = append(s.dirs, dir)
+	}
+	s.samples = append(s.samples, streamSample{
+		nameStart: int64(len(s.names)), nameLen: int32(len(name)), dir: int32(len(s.dirs) - 1),
+		label: int32(label), offset: offset, size: size,
+	})
+	s.names = append(s.names, name...)
+}
+
+// name is sample i's base name (or tar member name).
+func (s *Stream) name(i int) string {
+	e := s.samples[i]
+	return string(s.names[e.nameStart : e.nameStart+int64(e.nameLen)])
 }
 
 func newStream(opts StreamOptions) (*Stream, error) {
@@ -86,17 +112,18 @@ func newStream(opts StreamOptions) (*Stream, error) {
 func (s *Stream) Len() int { return len(s.samples) }
 
 // Label is the class of sample i.
-func (s *Stream) Label(i int) int { return s.samples[i].label }
+func (s *Stream) Label(i int) int { return int(s.samples[i].label) }
 
 // Channels is the number of channels of every decoded image.
 func (s *Stream) Channels() int { return s.channels }
 
 // Name is the file of sample i, or shard.tar:member for a tar shard's member.
 func (s *Stream) Name(i int) string {
-	if m := s.samples[i].member; m != "" {
-		return s.samples[i].path + ":" + m
+	dir := s.dirs[s.samples[i].dir]
+	if s.inTar {
+		return dir + ":" + s.name(i)
 	}
-	return s.samples[i].path
+	return filepath.Join(dir, s.name(i))
 }
 
 // Counts is the number of samples of each class.
@@ -143,12 +170,16 @@ func (s *Stream) Subset(indices []int) *Stream {
 // open returns a reader of sample i's bytes and the file to close.
 func (s *Stream) open(i int) (*io.SectionReader, *os.File, error) {
 	e := s.samples[i]
-	f, err := os.Open(e.path)
+	path := s.dirs[e.dir]
+	if !s.inTar {
+		path = filepath.Join(path, s.name(i))
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	size := e.size
-	if e.member == "" {
+	if !s.inTar {
 		info, err := f.Stat()
 		if err != nil {
 			f.Close()
