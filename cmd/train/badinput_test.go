@@ -232,7 +232,7 @@ func TestBadDataFilesNameTheFile(t *testing.T) {
 }
 
 // pngBytes encodes a w×h grey image whose pixels vary with seed.
-func pngBytes(t *testing.T, w, h, seed int) []byte {
+func pngBytes(t testing.TB, w, h, seed int) []byte {
 	m := image.NewGray(image.Rect(0, 0, w, h))
 	for i := range m.Pix {
 		m.Pix[i] = uint8(i*7 + seed*31)
@@ -329,9 +329,11 @@ func TestRunFolderIsLocked(t *testing.T) {
 	defer held.Unlock()
 	args := append([]string{"-out", dir}, tinyRunArgs...)
 	refused(t, runCLI(t, args...), args, "-out "+dir, "in use by process "+strconv.Itoa(os.Getpid()))
+	args = []string{"sweep", "poly", "-out", dir}
+	refused(t, runCLI(t, args...), args, "-out "+dir, "in use by process "+strconv.Itoa(os.Getpid()))
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 || entries[0].Name() != runfolder.LockFile {
-		t.Errorf("the refused run wrote into %s: %v", dir, entries)
+		t.Errorf("the refused runs wrote into %s: %v", dir, entries)
 	}
 }
 

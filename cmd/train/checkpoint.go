@@ -18,8 +18,8 @@ import (
 
 const checkpointFile = "checkpoint.gob"
 
-// checkpointFormat frames the gob-encoded checkpoint with a checksum. Version 1
-// is the first framed one; earlier checkpoints were bare gob.
+// checkpointFormat frames the gob-encoded storedCheckpoint with a checksum.
+// Version 1 is the first framed one; earlier checkpoints were bare gob.
 var checkpointFormat = checksummed.Format{Magic: "DESCKPT\n", Version: 1}
 
 // maxCheckpointBytes bounds the content length a checkpoint header may declare.
@@ -125,8 +125,12 @@ func saveCheckpoint(dir string, ck *checkpoint) error {
 	if err := ck.checkFinite(); err != nil {
 		return err
 	}
+	stored, err := ck.stored()
+	if err != nil {
+		return err
+	}
 	var content bytes.Buffer
-	if err := gob.NewEncoder(&content).Encode(ck); err != nil {
+	if err := gob.NewEncoder(&content).Encode(stored); err != nil {
 		return err
 	}
 	return runfolder.WriteAtomic(filepath.Join(dir, checkpointFile), func(f *os.File) error {
@@ -161,12 +165,16 @@ func readCheckpoint(r io.Reader, path string) (*checkpoint, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("checkpoint %s is unreadable: %w", path, err)
 	}
-	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(content)).Decode(&ck); err != nil {
+	var stored storedCheckpoint
+	if err := gob.NewDecoder(bytes.NewReader(content)).Decode(&stored); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is unreadable: %w", path, err)
+	}
+	ck, err := stored.checkpoint()
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s is unusable: %w", path, err)
 	}
 	if err := ck.checkFields(); err != nil {
 		return nil, fmt.Errorf("checkpoint %s is unusable: %w", path, err)
 	}
-	return &ck, nil
+	return ck, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -84,11 +85,15 @@ func TestCheckpointRequiredFieldsAndFiniteValues(t *testing.T) {
 	for want, mutate := range mutations {
 		c, _ := loadCheckpoint(dir)
 		mutate(c)
-		var content bytes.Buffer
-		if err := gob.NewEncoder(&content).Encode(c); err != nil {
+		stored, err := c.stored()
+		if err != nil {
 			t.Fatal(err)
 		}
-		_, err := readCheckpoint(bytes.NewReader(frame(t, content.Bytes())), "ck")
+		var content bytes.Buffer
+		if err := gob.NewEncoder(&content).Encode(stored); err != nil {
+			t.Fatal(err)
+		}
+		_, err = readCheckpoint(bytes.NewReader(frame(t, content.Bytes())), "ck")
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "checkpoint ck") {
 			t.Errorf("%s: error %v", want, err)
 		}
@@ -124,7 +129,18 @@ func TestCheckpointOfTheEarlierFormatSaysSo(t *testing.T) {
 // the decoder and the field checks see it too. Nothing may panic; what is
 // accepted has finite parameters.
 func FuzzCheckpoint(f *testing.F) {
-	dir := tinyRun(f)
+	// A logistic regression on 2×2 images: a checkpoint of 2 kB, most of it
+	// gob's type descriptions, which the fuzzer mutates quickly.
+	images := f.TempDir()
+	for i, class := range []string{"a", "b", "a", "b"} {
+		os.MkdirAll(filepath.Join(images, class), 0o755)
+		os.WriteFile(filepath.Join(images, class, fmt.Sprint(i)+".png"), pngBytes(f, 4, 4, i), 0o644)
+	}
+	dir := filepath.Join(f.TempDir(), "run")
+	if err := dispatch([]string{"-out", dir, "-dataset", "folder", "-data-dir", images, "-image-size", "2", "-model", "mlp",
+		"-depth", "0", "-norm", "none", "-split", "1:0:1", "-epochs", "1", "-quiet"}); err != nil {
+		f.Fatal(err)
+	}
 	file, err := os.ReadFile(filepath.Join(dir, checkpointFile))
 	if err != nil {
 		f.Fatal(err)
@@ -148,4 +164,39 @@ func FuzzCheckpoint(f *testing.F) {
 			t.Fatalf("accepted: %v", err)
 		}
 	})
+}
+
+// TestStoredCheckpointRefusesDuplicates: names given twice and optimizer
+// buffers whose values do not fill their shape are refused.
+func TestStoredCheckpointRefusesDuplicates(t *testing.T) {
+	ck, err := loadCheckpoint(tinyRun(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want, mutate := range map[string]func(s *storedCheckpoint){
+		"twice": func(s *storedCheckpoint) { s.Params = append(s.Params, s.Params[0]) },
+		"given twice": func(s *storedCheckpoint) {
+			p := &s.Optimizer.Groups[0].Params[0]
+			p.Buffers = append(p.Buffers, p.Buffers[0])
+		},
+		"values for": func(s *storedCheckpoint) {
+			b := s.Optimizer.Groups[0].Params[0].Buffers
+			v := *b[0].Value // the buffer is the checkpoint's own: change a copy
+			v.Shape = []int{3}
+			b[0].Value = &v
+		},
+		"unreadable:": func(s *storedCheckpoint) { s.Config = []byte("{") },
+		"-dataset":    func(s *storedCheckpoint) { s.Config = []byte(`{"dataset":"imagenet"}`) },
+	} {
+		s, err := ck.stored()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutate(s)
+		var content bytes.Buffer
+		gob.NewEncoder(&content).Encode(s)
+		if _, err := readCheckpoint(bytes.NewReader(frame(t, content.Bytes())), "ck"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", want, err)
+		}
+	}
 }

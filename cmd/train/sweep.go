@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/descent-ml/descent/internal/runfolder"
 )
 
 // A sweep is one experiment of `train sweep NAME`: it shows a training problem
@@ -67,6 +69,11 @@ func sweepCommand(args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
+	folder, err := runfolder.Lock(*out)
+	if err != nil {
+		return fmt.Errorf("flag -out %s: %w", *out, err)
+	}
+	defer folder.Unlock()
 	so, err := newSweepOut(*out, os.Stdout)
 	if err != nil {
 		return err
