@@ -72,4 +72,11 @@
 // batch keeps every worker busy. Batch buffers (Prefetch+1 of them) and per-worker
 // scratch images are allocated once and reused; transforms reuse their destination
 // memory, so the steady state allocates nothing per pixel or per sample.
+//
+// The Loader reads any data.Source: an in-memory data.Dataset, or a data.Stream
+// whose images the workers decode on demand, so that memory is bounded by the
+// prefetch depth and not by the dataset. A stream's image that cannot be read
+// ends the epoch (Loader.Err names the file) or, with Config.SkipBadImages, is
+// left out of its batch, logged once and counted in Batch.Skipped; an image the
+// transform cannot bring to the batch's shape always ends the epoch.
 package augment

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -35,6 +36,13 @@ type Config struct {
 	Transform Transform
 	// Normalizer converts the result to float32 (nil: pixel/255).
 	Normalizer *data.Normalizer
+	// SkipBadImages leaves out a sample whose image cannot be read or decoded
+	// (logged once through Logf, counted in Batch.Skipped) instead of ending
+	// the epoch with its error. Which samples are left out depends only on the
+	// files, so batches stay the same run after run and across resumes.
+	SkipBadImages bool
+	// Logf reports each skipped image once (nil: log.Printf).
+	Logf func(format string, args ...any)
 }
 
 // Batch is a prepared batch: N samples as float32 NCHW values with their labels.
@@ -44,30 +52,54 @@ type Batch struct {
 	X          []float32 // N·C·H·W values
 	Labels     []int
 	Samples    []int // dataset index of each sample
+	// Skipped is the number of this batch's samples left out as bad images
+	// (Config.SkipBadImages): N is that many fewer than the batch size.
+	Skipped int
 }
 
 // Loader yields a dataset as batches, prepared by worker goroutines while the
 // previous batch is in use. A sample's augmentation depends only on the seed, the
 // epoch and the sample's index, so the batches of an epoch are the same whatever
-// the number of workers.
+// the number of workers. Images of a Source that decodes on demand (a
+// data.Stream) are decoded by the workers, so memory holds the Prefetch+1
+// batches and one image per worker, whatever the dataset's size.
 type Loader struct {
-	ds      *data.Dataset
+	ds      data.Source
 	cfg     Config
 	norm    *data.Normalizer
 	c, h, w int
+	// checkEach: the Source's image shapes were not all checked by NewLoader,
+	// so each sample's is checked before it is transformed.
+	checkEach bool
 
 	mu      sync.Mutex // guards the spare buffers, shared by concurrent epochs
 	slots   []*slot
-	workers []*Context
-	images  []*data.Image
+	workers []*worker
+	logged  map[int]bool // samples whose skipping was logged
+	err     error        // what ended the latest failed Epoch
 }
 
 // slot is one batch buffer and its completion signal.
 type slot struct {
 	Batch
+	failed  []error       // per position: why the sample could not be prepared
 	pending atomic.Int32  // chunks still being prepared
 	done    chan struct{} // receives once when pending reaches zero
 }
+
+// worker is the scratch memory of one worker goroutine.
+type worker struct {
+	ctx     *Context
+	decoded data.Image // the Source's image, when it decodes
+	out     data.Image // the transform's result
+}
+
+// badImageError marks an image that could not be read or decoded, which
+// Config.SkipBadImages may leave out.
+type badImageError struct{ err error }
+
+func (e badImageError) Error() string { return e.err.Error() }
+func (e badImageError) Unwrap() error { return e.err }
 
 // chunk is the work item of a worker: samples [lo, hi) of a slot's batch.
 type chunk struct {
@@ -76,13 +108,18 @@ type chunk struct {
 }
 
 // NewLoader checks cfg against ds (batch size, transform parameters and output
-// shape, normalization channels) and returns a Loader.
-func NewLoader(ds *data.Dataset, cfg Config) (*Loader, error) {
-	if ds == nil || ds.Len() == 0 {
+// shape, normalization channels) and returns a Loader. The shapes of an
+// in-memory data.Dataset are all checked here; those of another Source (a
+// data.Stream) are read from the first image's header, and every image is
+// checked when it is decoded.
+func NewLoader(ds data.Source, cfg Config) (*Loader, error) {
+	if d, ok := ds.(*data.Dataset); ds == nil || ok && d == nil || ds.Len() == 0 {
 		return nil, errors.New("augment: loader over an empty dataset")
 	}
-	if err := ds.Check(); err != nil {
-		return nil, fmt.Errorf("augment: %w", err)
+	if d, ok := ds.(*data.Dataset); ok {
+		if err := d.Check(); err != nil {
+			return nil, fmt.Errorf("augment: %w", err)
+		}
 	}
 	n := ds.Len()
 	switch {
@@ -101,8 +138,15 @@ func NewLoader(ds *data.Dataset, cfg Config) (*Loader, error) {
 	if cfg.Prefetch == 0 {
 		cfg.Prefetch = DefaultPrefetch
 	}
-	l := &Loader{ds: ds, cfg: cfg, norm: cfg.Normalizer}
-	if err := l.checkShapes(); err != nil {
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	l := &Loader{ds: ds, cfg: cfg, norm: cfg.Normalizer, logged: map[int]bool{}}
+	if d, ok := ds.(*data.Dataset); ok {
+		if err := l.checkShapes(d); err != nil {
+			return nil, err
+		}
+	} else if err := l.probeShape(); err != nil {
 		return nil, err
 	}
 	if l.norm == nil {
@@ -115,10 +159,10 @@ func NewLoader(ds *data.Dataset, cfg Config) (*Loader, error) {
 }
 
 // checkShapes sets the output shape and checks that every image gets it.
-func (l *Loader) checkShapes() error {
+func (l *Loader) checkShapes(ds *data.Dataset) error {
 	type shape3 struct{ c, h, w int }
 	seen := map[shape3]bool{}
-	for i, m := range l.ds.Images {
+	for i, m := range ds.Images {
 		in := shape3{m.C, m.H, m.W}
 		if seen[in] {
 			continue
@@ -141,7 +185,32 @@ func (l *Loader) checkShapes() error {
 	return nil
 }
 
-// Len is the number of batches per epoch.
+// probeShape sets the output shape from the first image whose header reads
+// (skipping unreadable ones when allowed): every image must then give it.
+func (l *Loader) probeShape() error {
+	l.checkEach = true
+	for i := range l.ds.Len() {
+		c, h, w, err := l.ds.ImageShape(i)
+		if err != nil {
+			if l.cfg.SkipBadImages {
+				continue
+			}
+			return fmt.Errorf("augment: %w", err)
+		}
+		if l.cfg.Transform == nil {
+			l.c, l.h, l.w = c, h, w
+			return nil
+		}
+		if l.c, l.h, l.w, err = l.cfg.Transform.OutputShape(c, h, w); err != nil {
+			return fmt.Errorf("augment: transform of %s (%d×%d×%d): %w", l.ds.Name(i), c, h, w, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("augment: none of the %d images can be read", l.ds.Len())
+}
+
+// Len is the number of batches per epoch (fewer are yielded when every
+// sample of a batch is a skipped bad image).
 func (l *Loader) Len() int {
 	n, b := l.ds.Len(), l.cfg.BatchSize
 	if l.cfg.DropLast {
@@ -170,22 +239,55 @@ func (l *Loader) Order(epoch int) []int {
 // Epoch yields the batches of one epoch in order. A yielded batch and its slices are
 // valid until the loop asks for the next one; breaking out of the loop stops the
 // workers. Several epochs may run at the same time, each with its own buffers.
+// An image that cannot be prepared ends the epoch early: Err then says why.
+// An in-memory Dataset never fails.
 func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 	return func(yield func(*Batch) bool) {
-		slots, contexts, images := l.take()
-		defer l.give(slots, contexts, images)
+		l.mu.Lock()
+		l.err = nil
+		l.mu.Unlock()
+		for b, err := range l.Batches(epoch) {
+			if err != nil {
+				l.mu.Lock()
+				l.err = err
+				l.mu.Unlock()
+				return
+			}
+			if !yield(b) {
+				return
+			}
+		}
+	}
+}
+
+// Err is the error that ended the latest Epoch early, nil if it ran to its
+// end or was stopped by its caller.
+func (l *Loader) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Batches is Epoch with the errors: it yields the batches with a nil error,
+// or, when an image cannot be prepared (a read or decode error naming the
+// file, unless skipped; an image whose shape the transform cannot bring to
+// the batch's), a nil batch and the error, last.
+func (l *Loader) Batches(epoch int) iter.Seq2[*Batch, error] {
+	return func(yield func(*Batch, error) bool) {
+		slots, workers := l.take()
+		defer l.give(slots, workers)
 		free := make(chan *slot, len(slots))
 		ready := make(chan *slot, len(slots))
 		for _, s := range slots {
 			free <- s
 		}
-		jobs := make(chan chunk, len(contexts))
+		jobs := make(chan chunk, len(workers))
 		quit := make(chan struct{})
 		var wg sync.WaitGroup
-		for k := range contexts {
+		for _, wk := range workers {
 			wg.Go(func() {
 				for j := range jobs {
-					l.prepare(j, epoch, contexts[k], images[k])
+					l.prepare(j, epoch, wk)
 					if j.s.pending.Add(-1) == 0 {
 						j.s.done <- struct{}{}
 					}
@@ -205,7 +307,11 @@ func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 		}()
 		for s := range ready {
 			<-s.done
-			if !yield(&s.Batch) {
+			if err := l.settle(s); err != nil {
+				yield(nil, err)
+				return
+			}
+			if s.N > 0 && !yield(&s.Batch, nil) {
 				return
 			}
 			free <- s
@@ -230,6 +336,9 @@ func (l *Loader) dispatch(order []int, free <-chan *slot, ready chan<- *slot, jo
 		s.X = s.X[:s.N*l.c*l.h*l.w]
 		s.Labels = s.Labels[:s.N]
 		s.Samples = append(s.Samples[:0], samples...)
+		s.failed = s.failed[:s.N]
+		clear(s.failed)
+		s.Skipped = 0
 		s.pending.Store(int32((s.N + chunkSize - 1) / chunkSize))
 		ready <- s // never blocks: ready holds as many as there are buffers
 		for lo := 0; lo < s.N; lo += chunkSize {
@@ -242,27 +351,94 @@ func (l *Loader) dispatch(order []int, free <-chan *slot, ready chan<- *slot, jo
 	}
 }
 
-// prepare augments and normalizes the samples of one chunk.
-func (l *Loader) prepare(j chunk, epoch int, ctx *Context, tmp *data.Image) {
+// prepare decodes (for a Source that decodes), augments and normalizes the
+// samples of one chunk. A sample that fails is recorded in the slot.
+func (l *Loader) prepare(j chunk, epoch int, wk *worker) {
 	size := l.c * l.h * l.w
 	for pos := j.lo; pos < j.hi; pos++ {
 		index := j.s.Samples[pos]
-		img := l.ds.Images[index]
+		img, err := l.ds.Image(index, &wk.decoded)
+		if err != nil {
+			j.s.failed[pos] = badImageError{err}
+			continue
+		}
+		if l.checkEach {
+			if err := l.checkShape(index, img); err != nil {
+				j.s.failed[pos] = err
+				continue
+			}
+		}
 		if l.cfg.Transform != nil {
-			ctx.Seed(l.cfg.Seed, epoch, index)
-			img = l.cfg.Transform.Apply(tmp, img, ctx)
+			wk.ctx.Seed(l.cfg.Seed, epoch, index)
+			img = l.cfg.Transform.Apply(&wk.out, img, wk.ctx)
 		}
 		if img.C != l.c || img.H != l.h || img.W != l.w || len(img.Pix) != size {
 			panic(fmt.Sprintf("augment: %T produced a %d×%d×%d image, its OutputShape promised %d×%d×%d", l.cfg.Transform, img.C, img.H, img.W, l.c, l.h, l.w))
 		}
 		l.norm.Apply(j.s.X[pos*size:(pos+1)*size], img)
-		j.s.Labels[pos] = l.ds.Labels[index]
+		j.s.Labels[pos] = l.ds.Label(index)
 	}
 }
 
-// take returns Prefetch+1 batch buffers and one context and image per worker,
+// checkShape checks that a decoded image becomes a sample of the batch's shape.
+func (l *Loader) checkShape(index int, img data.Image) error {
+	c, h, w := img.C, img.H, img.W
+	if l.cfg.Transform != nil {
+		var err error
+		if c, h, w, err = l.cfg.Transform.OutputShape(img.C, img.H, img.W); err != nil {
+			return fmt.Errorf("augment: transform of %s (%d×%d×%d): %w", l.ds.Name(index), img.C, img.H, img.W, err)
+		}
+	}
+	if c != l.c || h != l.h || w != l.w {
+		return fmt.Errorf("augment: %s (%d×%d×%d) becomes %d×%d×%d, the batches are %d×%d×%d; "+
+			"a batch needs one shape: resize or crop to a fixed size", l.ds.Name(index), img.C, img.H, img.W, c, h, w, l.c, l.h, l.w)
+	}
+	return nil
+}
+
+// settle handles a finished batch's failed samples: it returns the first
+// error that ends the epoch, or leaves out the skipped bad images, moving the
+// following samples down so that the batch stays contiguous.
+func (l *Loader) settle(s *slot) error {
+	if !slices.ContainsFunc(s.failed, func(err error) bool { return err != nil }) {
+		return nil
+	}
+	size := l.c * l.h * l.w
+	kept := 0
+	for pos, err := range s.failed {
+		if err != nil {
+			if !l.cfg.SkipBadImages || !errors.As(err, new(badImageError)) {
+				return err
+			}
+			l.logSkip(s.Samples[pos], err)
+			s.Skipped++
+			continue
+		}
+		if kept != pos {
+			copy(s.X[kept*size:(kept+1)*size], s.X[pos*size:(pos+1)*size])
+			s.Labels[kept], s.Samples[kept] = s.Labels[pos], s.Samples[pos]
+		}
+		kept++
+	}
+	s.N = kept
+	s.X, s.Labels, s.Samples = s.X[:kept*size], s.Labels[:kept], s.Samples[:kept]
+	return nil
+}
+
+// logSkip logs a skipped sample the first time it is skipped.
+func (l *Loader) logSkip(index int, err error) {
+	l.mu.Lock()
+	first := !l.logged[index]
+	l.logged[index] = true
+	l.mu.Unlock()
+	if first {
+		l.cfg.Logf("skipping a bad image: %v", err)
+	}
+}
+
+// take returns Prefetch+1 batch buffers and the scratch memory of each worker,
 // reusing spare ones.
-func (l *Loader) take() ([]*slot, []*Context, []*data.Image) {
+func (l *Loader) take() ([]*slot, []*worker) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	nSlots, nWorkers := l.cfg.Prefetch+1, l.cfg.Workers
@@ -275,28 +451,25 @@ func (l *Loader) take() ([]*slot, []*Context, []*data.Image) {
 				Labels:  make([]int, capacity),
 				Samples: make([]int, 0, capacity),
 			},
-			done: make(chan struct{}, 1),
+			failed: make([]error, 0, capacity),
+			done:   make(chan struct{}, 1),
 		})
 	}
 	for len(l.workers) < nWorkers {
-		l.workers = append(l.workers, NewContext(l.cfg.Seed))
-		l.images = append(l.images, &data.Image{})
+		l.workers = append(l.workers, &worker{ctx: NewContext(l.cfg.Seed)})
 	}
 	slots := l.slots[len(l.slots)-nSlots:]
-	contexts := l.workers[len(l.workers)-nWorkers:]
-	images := l.images[len(l.images)-nWorkers:]
+	workers := l.workers[len(l.workers)-nWorkers:]
 	l.slots = l.slots[:len(l.slots)-nSlots]
 	l.workers = l.workers[:len(l.workers)-nWorkers]
-	l.images = l.images[:len(l.images)-nWorkers]
 	// Clones: the spare lists' arrays are appended to again by give.
-	return slices.Clone(slots), slices.Clone(contexts), slices.Clone(images)
+	return slices.Clone(slots), slices.Clone(workers)
 }
 
 // give returns buffers to the spares.
-func (l *Loader) give(slots []*slot, contexts []*Context, images []*data.Image) {
+func (l *Loader) give(slots []*slot, workers []*worker) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.slots = append(l.slots, slots...)
-	l.workers = append(l.workers, contexts...)
-	l.images = append(l.images, images...)
+	l.workers = append(l.workers, workers...)
 }

