@@ -51,7 +51,7 @@ func (t *Trainer) Restore(s State) error {
 	}
 	if t.schedule != nil {
 		if s.Schedule == nil {
-			return errors.New("the state has no schedule state")
+			return errors.New("no schedule state saved")
 		}
 		if err := t.schedule.SetState(*s.Schedule); err != nil {
 			return fmt.Errorf("schedule state: %w", err)
@@ -68,12 +68,12 @@ func (t *Trainer) Restore(s State) error {
 func (t *Trainer) RestoreParams(saved map[string][]float32) error {
 	m := t.model
 	if len(saved) != len(m.Params) {
-		return fmt.Errorf("the saved state holds %d tensors, the model has %d", len(saved), len(m.Params))
+		return fmt.Errorf("%d tensors saved, the model has %d", len(saved), len(m.Params))
 	}
 	for _, p := range m.Params {
 		v, ok := saved[p.Name]
 		if !ok || p.Value.F32 == nil || len(v) != len(p.Value.F32) {
-			return fmt.Errorf("the saved state has no tensor %q of %d float32 values", p.Name, p.Value.Len())
+			return fmt.Errorf("no tensor %q of %d float32 values saved", p.Name, p.Value.Len())
 		}
 	}
 	for _, p := range m.Params {

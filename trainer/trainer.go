@@ -220,7 +220,7 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 			return err
 		}
 	}
-	if info.Val.Count > 0 && !isFinite(info.Val.Loss) || !isFinite(info.TrainLoss) {
+	if info.Val.Count > 0 && !isFinite(info.Val.Loss) || info.Images > 0 && !isFinite(info.TrainLoss) {
 		return fmt.Errorf("%w: loss is no longer finite after epoch %d", ErrDiverged, epoch)
 	}
 	if t.schedule != nil && !t.perStep {

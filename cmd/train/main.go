@@ -4,11 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/term"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
+	"github.com/descent-ml/descent/cmd/train/internal/sweeps"
+	"github.com/descent-ml/descent/trainer"
 )
 
 func main() {
@@ -32,7 +35,7 @@ func dispatch(args []string) error {
 		case "bench":
 			return benchCommand(args[1:])
 		case "sweep":
-			return sweepCommand(args[1:])
+			return sweeps.Command(args[1:])
 		}
 	}
 	return trainCommand(args)
@@ -40,16 +43,16 @@ func dispatch(args []string) error {
 
 func trainCommand(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	cfg := defaultConfig()
-	cfg.registerFlags(fs)
-	of := registerOptimizerFlags(fs)
+	cfg := recipe.DefaultConfig()
+	cfg.RegisterFlags(fs)
+	of := recipe.RegisterOptimizerFlags(fs)
 	out := fs.String("out", "", "folder for metrics.jsonl, plots, config.json, checkpoints and model.safetensors")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := parse(fs, args); err != nil {
+	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	of.collect(fs, &cfg)
+	of.Collect(fs, &cfg)
 	var ck *checkpoint
 	if *resume != "" {
 		var err error
@@ -73,45 +76,38 @@ func trainCommand(args []string) error {
 			return err
 		}
 	}
-	r, err := setup(cfg, *out, os.Stdout)
+	r, err := recipe.Setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
-	r.progress = !*quiet && term.IsTerminal(int(os.Stderr.Fd()))
+	r.Progress = !*quiet && term.IsTerminal(int(os.Stderr.Fd()))
 	if ck != nil {
-		if err := r.resume(ck); err != nil {
-			return fmt.Errorf("flag -resume %s: %w", *resume, err)
+		if err := r.Resume(ck.state(), ck.Metrics); err != nil {
+			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
 		}
 		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
 	}
-	_, err = r.train()
-	if errors.Is(err, errDiverged) && *out != "" {
+	if *out != "" {
+		saveAfterEveryEpoch(r, *out)
+	}
+	f, err := r.Train()
+	if errors.Is(err, trainer.ErrDiverged) && *out != "" {
 		return fmt.Errorf("%w; the last good checkpoint is kept in %s", err, *out)
 	}
-	return err
-}
-
-// parse parses flags quietly: a bad flag is reported in one line by main,
-// -h prints the flags.
-func parse(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(os.Stdout)
-		fmt.Printf("Usage of %s:\n", fs.Name())
-		fs.PrintDefaults()
+	if err != nil || *out == "" {
+		return err
 	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := writeMetrics(*out, r.History, f); err != nil {
+		return err
 	}
-	return err
+	return plotCurves(*out, r.History)
 }
 
 func evalCommand(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
-	if err := parse(fs, args); err != nil {
+	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
@@ -125,17 +121,17 @@ func evalCommand(args []string) error {
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
-	r, err := setup(cfg, "", os.Stdout)
+	r, err := recipe.Setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
-	if err := restore(r.model, ck.Params); err != nil {
-		return err
+	if err := r.Trainer.RestoreParams(ck.Params); err != nil {
+		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
-	loss, acc, err := r.evaluate(r.data.Test)
+	loss, acc, err := r.Evaluate(r.Data.Test)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.data.Test.Len(), ck.Epoch)
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), ck.Epoch)
 	return nil
 }

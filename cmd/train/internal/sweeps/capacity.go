@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"flag"
@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // capacitySweep trains one model per capacity (LeNet filters, or MLP width)
@@ -48,7 +50,7 @@ type capacityRun struct {
 	runResult
 }
 
-func (c *capacitySweep) config(capacity int) (Config, error) {
+func (c *capacitySweep) config(capacity int) (recipe.Config, error) {
 	cfg := c.mnistSweep.config()
 	cfg.Model, cfg.Optimizer, cfg.Options = c.model, c.optimizer, map[string]float64{"lr": c.lr}
 	switch c.model {

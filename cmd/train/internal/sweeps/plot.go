@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"fmt"
@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // plotDPI keeps the sweeps' PNGs small enough to commit: 80 dots per inch
@@ -193,7 +195,7 @@ func markBest(p *plot.Plot, label string, xy plotter.XY) error {
 
 // smooth returns the running mean of ys over a window of w values (fewer at
 // the start), to make noisy per-step losses readable.
-func smooth(ys []metric, w int) []float64 {
+func smooth(ys []recipe.Metric, w int) []float64 {
 	out := make([]float64, len(ys))
 	var sum float64
 	for i, y := range ys {

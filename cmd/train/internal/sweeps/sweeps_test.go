@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 func runSweep(t *testing.T, args ...string) string {
 	t.Helper()
 	out := t.TempDir()
-	if err := dispatch(append([]string{"sweep", args[0], "-out", out}, args[1:]...)); err != nil {
+	if err := Command(append([]string{args[0], "-out", out}, args[1:]...)); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -270,7 +270,7 @@ func TestSweepBadInput(t *testing.T) {
 		if len(c.args) == 1 {
 			args = c.args
 		}
-		err := dispatch(args)
+		err := Command(args[1:])
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("train %s: error %v, want one naming %q", strings.Join(c.args, " "), err, c.want)
 		}

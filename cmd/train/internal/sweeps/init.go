@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"flag"
@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 )
 
@@ -83,10 +84,10 @@ type initRun struct {
 	initSetting
 	// GradNorms[i] is the mean ‖∂L/∂W‖ of linear layer i+1 (the last being
 	// the output layer) over the first grad-steps steps; null when not finite.
-	GradNorms []metric `json:"grad_norms"`
+	GradNorms []recipe.Metric `json:"grad_norms"`
 	stepLog
-	ValError metric `json:"val_error"`
-	ValLoss  metric `json:"val_loss"`
+	ValError recipe.Metric `json:"val_error"`
+	ValLoss  recipe.Metric `json:"val_loss"`
 }
 
 func (s *initSweep) check() error {
@@ -173,7 +174,7 @@ func (s *initSweep) train(act string, set initSetting, so *sweepOut) (initRun, e
 			return
 		}
 		for i, name := range layers {
-			if norms[i] = gradNorm(r.model.Param(name).Grad); !isFinite(norms[i]) {
+			if norms[i] = gradNorm(r.Trainer.Model().Param(name).Grad); !isFinite(norms[i]) {
 				return
 			}
 		}
@@ -187,11 +188,11 @@ func (s *initSweep) train(act string, set initSetting, so *sweepOut) (initRun, e
 	}
 	for i := range sums {
 		sums[i] /= float64(counted) // NaN when no step had finite gradients
-		ir.GradNorms = append(ir.GradNorms, metric(sums[i]))
+		ir.GradNorms = append(ir.GradNorms, recipe.Metric(sums[i]))
 	}
-	ir.ValLoss, ir.ValError = metric(math.NaN()), metric(math.NaN())
+	ir.ValLoss, ir.ValError = recipe.Metric(math.NaN()), recipe.Metric(math.NaN())
 	if ir.Diverged == 0 {
-		loss, acc, err := r.evaluate(r.data.Val)
+		loss, acc, err := r.Evaluate(r.Data.Val)
 		if err != nil {
 			return initRun{}, err
 		}

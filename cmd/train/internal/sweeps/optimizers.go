@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"flag"
@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // optimizersSweep trains the same network with every optimizer, each at a
@@ -78,8 +80,8 @@ type optimizerRun struct {
 	Options   map[string]float64 `json:"options"`
 	Schedule  string             `json:"schedule"`
 	stepLog
-	ValError metric `json:"val_error"`
-	ValLoss  metric `json:"val_loss"`
+	ValError recipe.Metric `json:"val_error"`
+	ValLoss  recipe.Metric `json:"val_loss"`
 }
 
 func (s *optimizersSweep) run(so *sweepOut) error {
@@ -147,7 +149,7 @@ func (s *optimizersSweep) train(c optimizerChoice, schedule string, so *sweepOut
 		return optimizerRun{}, fmt.Errorf("%s: %w", c.name, err)
 	}
 	if or.Diverged == 0 {
-		if or.ValLoss, or.ValError, err = r.evaluate(r.data.Val); err != nil {
+		if or.ValLoss, or.ValError, err = r.Evaluate(r.Data.Val); err != nil {
 			return optimizerRun{}, err
 		}
 		or.ValError = 1 - or.ValError

@@ -1,6 +1,7 @@
-package main
+package sweeps
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,8 +10,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/data"
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/trainer"
 )
 
 // mnistSweep holds the flags shared by the sweeps that train on MNIST: a small
@@ -54,8 +56,8 @@ func (m *mnistSweep) register(fs *flag.FlagSet) {
 // any kind (no batch norm, dropout, penalty or augmentation) unless the sweep
 // sets it. Every choice is spelled out, so that a change of train's defaults
 // leaves the sweeps as they are.
-func (m *mnistSweep) config() Config {
-	cfg := defaultConfig()
+func (m *mnistSweep) config() recipe.Config {
+	cfg := recipe.DefaultConfig()
 	cfg.DataDir, cfg.Subset, cfg.Epochs, cfg.Batch, cfg.Seed, cfg.Workers = m.dataDir, m.subset, m.epochs, m.batch, m.seed, m.workers
 	cfg.Dataset, cfg.Split, cfg.Model, cfg.Activation, cfg.InputNorm = "mnist", "8:2", "mlp", "relu", "standardize"
 	cfg.Init, cfg.InitMode, cfg.InitNonlin, cfg.InitStd = "default", "fan_in", "", 0
@@ -82,20 +84,20 @@ func (m *mnistSweep) check() error {
 // setup prepares one run of cfg: the validation split cut to -val images,
 // no test split (a sweep compares settings on validation data), and label
 // noise on the training split.
-func (m *mnistSweep) setup(cfg Config, so *sweepOut) (*run, error) {
+func (m *mnistSweep) setup(cfg recipe.Config, so *sweepOut) (*recipe.Run, error) {
 	log := io.Discard
 	if m.verbose {
 		log = so.log
 	}
-	r, err := setup(cfg, "", log)
+	r, err := recipe.Setup(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	if n := min(m.val, r.data.Val.Len()); n < r.data.Val.Len() {
-		r.data.Val = r.data.Val.Subset(firstN(n))
+	if n := min(m.val, r.Data.Val.Len()); n < r.Data.Val.Len() {
+		r.Data.Val = r.Data.Val.Subset(firstN(n))
 	}
-	r.data.Test = &data.Dataset{Classes: r.data.Test.Classes}
-	r.data.Train = noisyLabels(r.data.Train, m.noise, cfg.Seed)
+	r.Data.Test = &data.Dataset{Classes: r.Data.Test.Classes}
+	r.Data.Train = noisyLabels(r.Data.Train, m.noise, cfg.Seed)
 	return r, nil
 }
 
@@ -127,33 +129,33 @@ func noisyLabels(ds *data.Dataset, frac float64, seed uint64) *data.Dataset {
 // (possibly noisy) training split in evaluation mode and on the validation
 // split, and the per-epoch history.
 type runResult struct {
-	Params     int            `json:"params"`
-	TrainError float64        `json:"train_error"`
-	ValError   float64        `json:"val_error"`
-	Gap        float64        `json:"gap"` // validation error − training error
-	TrainLoss  float64        `json:"train_loss"`
-	ValLoss    float64        `json:"val_loss"`
-	Seconds    float64        `json:"seconds"`
-	Epochs     []epochMetrics `json:"epochs"`
+	Params     int                   `json:"params"`
+	TrainError float64               `json:"train_error"`
+	ValError   float64               `json:"val_error"`
+	Gap        float64               `json:"gap"` // validation error − training error
+	TrainLoss  float64               `json:"train_loss"`
+	ValLoss    float64               `json:"val_loss"`
+	Seconds    float64               `json:"seconds"`
+	Epochs     []recipe.EpochMetrics `json:"epochs"`
 }
 
 // trainRun trains r for its configured epochs and measures the result. The
 // validation split is evaluated after every epoch only when curves asks for
 // it (the augment sweep's learning curves); the others need it once, at the
 // end, and save the time.
-func trainRun(r *run, curves bool) (runResult, error) {
-	val := r.data.Val
+func trainRun(r *recipe.Run, curves bool) (runResult, error) {
+	val := r.Data.Val
 	if !curves {
-		r.data.Val = &data.Dataset{Classes: val.Classes}
+		r.Data.Val = &data.Dataset{Classes: val.Classes}
 	}
-	f, err := r.train()
-	r.data.Val = val
+	f, err := r.Train()
+	r.Data.Val = val
 	if err != nil {
 		return runResult{}, err
 	}
-	res := runResult{Params: r.model.NumParams(), TrainError: 1 - float64(f.TrainEvalAcc), TrainLoss: float64(f.TrainEvalLoss),
-		Seconds: f.Seconds, Epochs: r.history}
-	valLoss, valAcc, err := r.evaluate(val)
+	res := runResult{Params: r.Trainer.Model().NumParams(), TrainError: 1 - float64(f.TrainEvalAcc), TrainLoss: float64(f.TrainEvalLoss),
+		Seconds: f.Seconds, Epochs: r.History}
+	valLoss, valAcc, err := r.Evaluate(val)
 	if err != nil {
 		return runResult{}, err
 	}
@@ -164,9 +166,9 @@ func trainRun(r *run, curves bool) (runResult, error) {
 
 // stepLog is the per-step record of a run trained step by step.
 type stepLog struct {
-	Loss     []metric `json:"loss"`     // training loss of each step (null once diverged)
-	Seconds  []metric `json:"seconds"`  // wall time since the start, after each step
-	Diverged int      `json:"diverged"` // the step whose loss was no longer finite (0: none)
+	Loss     []recipe.Metric `json:"loss"`     // training loss of each step (null once diverged)
+	Seconds  []recipe.Metric `json:"seconds"`  // wall time since the start, after each step
+	Diverged int             `json:"diverged"` // the step whose loss was no longer finite (0: none)
 }
 
 // finalLoss is the mean training loss of the last tenth of the steps; NaN
@@ -187,32 +189,33 @@ func (lg stepLog) finalLoss() float64 {
 // after every step (step counts from 1) while the parameters' gradients are
 // those of that step, before the optimizer's update. A non-finite loss or
 // gradient ends the run early and is recorded in Diverged, not returned as an
-// error: showing divergence is what some sweeps are for.
-func trainSteps(r *run, steps int, each func(step int)) (stepLog, error) {
+// error: showing divergence is what some sweeps are for. The validation split
+// is not evaluated between epochs.
+func trainSteps(r *recipe.Run, steps int, each func(step int)) (stepLog, error) {
 	var lg stepLog
-	labels := &graph.Buffer{}
-	start := time.Now()
-	for epoch := 1; len(lg.Loss) < steps && lg.Diverged == 0; epoch++ {
-		for b := range r.trainLoader.Epoch(epoch) {
-			step := len(lg.Loss) + 1
-			var hook func()
-			if each != nil {
-				hook = func() { each(step) }
-			}
-			loss, _, err := r.step(b, labels, hook)
-			if errors.Is(err, errDiverged) {
-				lg.Diverged = step
-				break
-			}
-			if err != nil {
-				return lg, err
-			}
-			lg.Loss = append(lg.Loss, metric(loss))
-			lg.Seconds = append(lg.Seconds, metric(time.Since(start).Seconds()))
-			if len(lg.Loss) == steps {
-				break
-			}
-		}
+	t := r.Trainer
+	if each != nil {
+		t.OnGradients(func(trainer.StepInfo) error {
+			each(len(lg.Loss) + 1)
+			return nil
+		})
 	}
-	return lg, nil
+	start := time.Now()
+	t.OnStep(func(s trainer.StepInfo) error {
+		lg.Loss = append(lg.Loss, recipe.Metric(s.Loss))
+		lg.Seconds = append(lg.Seconds, recipe.Metric(time.Since(start).Seconds()))
+		if len(lg.Loss) == steps {
+			return trainer.Stop
+		}
+		return nil
+	})
+	val := r.Data.Val
+	r.Data.Val = &data.Dataset{Classes: val.Classes}
+	err := t.Fit(context.Background(), math.MaxInt)
+	r.Data.Val = val
+	if errors.Is(err, trainer.ErrDiverged) {
+		lg.Diverged = len(lg.Loss) + 1
+		return lg, nil
+	}
+	return lg, err
 }

@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"encoding/json"
@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // A sweep is one experiment of `train sweep NAME`: it shows a training problem
@@ -40,8 +42,8 @@ func sweepNames() string {
 	return strings.Join(names, ", ")
 }
 
-// sweepCommand runs `train sweep NAME [flags]`.
-func sweepCommand(args []string) error {
+// Command runs `train sweep NAME [flags]`; args are what follows "sweep".
+func Command(args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Println("Usage: train sweep NAME [flags], NAME one of:")
 		for _, s := range sweeps {
@@ -64,7 +66,7 @@ func sweepCommand(args []string) error {
 	fs := flag.NewFlagSet("sweep "+sw.name, flag.ContinueOnError)
 	out := fs.String("out", filepath.Join("sweeps", sw.name), "folder for metrics.jsonl and the plots")
 	runSweep := sw.flags(fs)
-	if err := parse(fs, args[1:]); err != nil {
+	if err := recipe.ParseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	so, err := newSweepOut(*out, os.Stdout)
@@ -164,7 +166,7 @@ func floatList(name, s string) ([]float64, error) {
 
 // positiveInts parses a non-empty list of positive integers for flag name.
 func positiveInts(name, s string) ([]int, error) {
-	v, err := intList(name, s)
+	v, err := recipe.IntList(name, s)
 	if err != nil {
 		return nil, err
 	}
@@ -183,3 +185,5 @@ func positiveInts(name, s string) ([]int, error) {
 func errNotPositive(name string, v any) error {
 	return fmt.Errorf("flag -%s: %v is not positive", name, v)
 }
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

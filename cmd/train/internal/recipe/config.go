@@ -1,4 +1,4 @@
-package main
+package recipe
 
 import (
 	"flag"
@@ -85,9 +85,9 @@ var optimizerSwitches = []struct{ flag, option, usage string }{
 	{"amsgrad", "amsgrad", "AMSGrad variant of Adam/AdamW"},
 }
 
-// defaultConfig is what `go run ./cmd/train` trains: LeNet with batch norm and
+// DefaultConfig is what `go run ./cmd/train` trains: LeNet with batch norm and
 // dropout 0.25 on MNIST with Adam and a cosine schedule over 4 epochs.
-func defaultConfig() Config {
+func DefaultConfig() Config {
 	return Config{
 		Dataset: "mnist", Split: "6:2:2", ImageSize: 32, Model: "lenet", Depth: 2, Width: 256, Filters: "32,64",
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
@@ -97,8 +97,8 @@ func defaultConfig() Config {
 	}
 }
 
-// registerFlags binds every Config field to a flag of fs.
-func (c *Config) registerFlags(fs *flag.FlagSet) {
+// RegisterFlags binds every Config field to a flag of fs.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Dataset, "dataset", c.Dataset, "mnist, cifar10 or folder (one subfolder per class in -data-dir)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder holding the dataset files (default for mnist: the GoMNIST Go module)")
 	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder: resize every image to this square size (bilinear)")
@@ -144,15 +144,16 @@ func (c *Config) registerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
 }
 
-// optimizerFlags registers the torch.optim option flags; collect reads the ones
+// OptimizerFlags are the torch.optim option flags; Collect reads the ones
 // that were set into c.Options, so unset options keep PyTorch's defaults.
-type optimizerFlags struct {
+type OptimizerFlags struct {
 	values   map[string]*float64
 	switches map[string]*bool
 }
 
-func registerOptimizerFlags(fs *flag.FlagSet) *optimizerFlags {
-	of := &optimizerFlags{values: map[string]*float64{}, switches: map[string]*bool{}}
+// RegisterOptimizerFlags registers the torch.optim option flags on fs.
+func RegisterOptimizerFlags(fs *flag.FlagSet) *OptimizerFlags {
+	of := &OptimizerFlags{values: map[string]*float64{}, switches: map[string]*bool{}}
 	for _, o := range optimizerOptions {
 		of.values[o.flag] = fs.Float64(o.flag, 0, o.usage)
 	}
@@ -162,7 +163,8 @@ func registerOptimizerFlags(fs *flag.FlagSet) *optimizerFlags {
 	return of
 }
 
-func (of *optimizerFlags) collect(fs *flag.FlagSet, c *Config) {
+// Collect copies the option flags that were set into c.Options.
+func (of *OptimizerFlags) Collect(fs *flag.FlagSet, c *Config) {
 	fs.Visit(func(f *flag.Flag) {
 		for _, o := range optimizerOptions {
 			if o.flag == f.Name {
@@ -218,8 +220,8 @@ func (c *Config) batchSize(trainLen int) (int, error) {
 	return min(n, trainLen), nil
 }
 
-// intList parses "32,64".
-func intList(flagName, s string) ([]int, error) {
+// IntList parses "32,64" for the flag of that name.
+func IntList(flagName, s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}

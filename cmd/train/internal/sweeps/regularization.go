@@ -1,4 +1,4 @@
-package main
+package sweeps
 
 import (
 	"flag"
@@ -7,6 +7,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // regularizationSweep trains a large MLP on a small MNIST subset without
@@ -64,19 +66,19 @@ type regularizationRun struct {
 type regularization struct {
 	method, label string
 	strengths     []float64
-	apply         func(cfg *Config, strength float64)
+	apply         func(cfg *recipe.Config, strength float64)
 }
 
 func (s *regularizationSweep) methods() ([]regularization, error) {
 	var ms []regularization
 	for _, m := range []struct {
 		method, label, list string
-		apply               func(cfg *Config, v float64)
+		apply               func(cfg *recipe.Config, v float64)
 	}{
-		{"l2", "L2 penalty λ2", s.l2, func(cfg *Config, v float64) { cfg.L2 = v }},
-		{"l1", "L1 penalty λ1", s.l1, func(cfg *Config, v float64) { cfg.L1 = v }},
-		{"elastic", fmt.Sprintf("elastic net λ (λ1 = %gλ)", s.elasticRatio), s.elastic, func(cfg *Config, v float64) { cfg.L2, cfg.L1 = v, v*s.elasticRatio }},
-		{"dropout", "dropout p", s.dropout, func(cfg *Config, v float64) { cfg.Dropout = v }},
+		{"l2", "L2 penalty λ2", s.l2, func(cfg *recipe.Config, v float64) { cfg.L2 = v }},
+		{"l1", "L1 penalty λ1", s.l1, func(cfg *recipe.Config, v float64) { cfg.L1 = v }},
+		{"elastic", fmt.Sprintf("elastic net λ (λ1 = %gλ)", s.elasticRatio), s.elastic, func(cfg *recipe.Config, v float64) { cfg.L2, cfg.L1 = v, v*s.elasticRatio }},
+		{"dropout", "dropout p", s.dropout, func(cfg *recipe.Config, v float64) { cfg.Dropout = v }},
 	} {
 		v, err := floatList(m.method, m.list)
 		if err != nil {
@@ -98,7 +100,7 @@ func (s *regularizationSweep) run(so *sweepOut) error {
 	if err != nil {
 		return err
 	}
-	train := func(method string, strength float64, apply func(*Config, float64)) (regularizationRun, error) {
+	train := func(method string, strength float64, apply func(*recipe.Config, float64)) (regularizationRun, error) {
 		cfg := s.config()
 		cfg.Depth, cfg.Width, cfg.Optimizer, cfg.Options = s.depth, s.width, s.optimizer, map[string]float64{"lr": s.lr}
 		if apply != nil {

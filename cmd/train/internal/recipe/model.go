@@ -1,4 +1,4 @@
-package main
+package recipe
 
 import (
 	"fmt"
@@ -38,7 +38,7 @@ func (cfg *Config) network(c, h, w, classes int) (layers.Layer, error) {
 		return layers.MLP(layers.MLPConfig{Inputs: c * h * w, Classes: classes, Depth: cfg.Depth, Width: cfg.Width,
 			Activation: act, BatchNorm: bn, Dropout: cfg.Dropout, Init: init}), nil
 	case "lenet":
-		f, err := intList("filters", cfg.Filters)
+		f, err := IntList("filters", cfg.Filters)
 		if err != nil || len(f) != 2 || f[0] < 1 || f[1] < 1 {
 			return nil, fmt.Errorf("flag -filters: %q is not two positive numbers", cfg.Filters)
 		}

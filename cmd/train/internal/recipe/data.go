@@ -1,4 +1,4 @@
-package main
+package recipe
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/descent-ml/descent/data"
 )
 
-// dataset is a run's data: the three splits, their common image shape, the
+// Dataset is a run's data: the three splits, their common image shape, the
 // class names and the input normalization fitted on the training split.
-type dataset struct {
+type Dataset struct {
 	data.Splits
 	C, H, W    int
 	Classes    []string
@@ -20,7 +20,7 @@ type dataset struct {
 }
 
 // loadData reads, splits and normalizes the configured dataset.
-func (cfg *Config) loadData() (*dataset, error) {
+func (cfg *Config) loadData() (*Dataset, error) {
 	var train, test *data.Dataset
 	var err error
 	switch cfg.Dataset {
@@ -69,7 +69,7 @@ func (cfg *Config) loadData() (*dataset, error) {
 	if splits.Train.Len() == 0 {
 		return nil, fmt.Errorf("flag -split %s leaves no training samples", cfg.Split)
 	}
-	d := &dataset{Splits: splits, Classes: train.Classes}
+	d := &Dataset{Splits: splits, Classes: train.Classes}
 	if cfg.Dataset == "folder" {
 		if cfg.ImageSize < 1 {
 			return nil, fmt.Errorf("flag -image-size: %d is not positive", cfg.ImageSize)
@@ -100,7 +100,7 @@ func (cfg *Config) loadData() (*dataset, error) {
 }
 
 // trainTransform parses -augment into a pipeline applied to training images.
-func (cfg *Config) trainTransform(d *dataset) (augment.Transform, error) {
+func (cfg *Config) trainTransform(d *Dataset) (augment.Transform, error) {
 	var ts []augment.Transform
 	if d.Resize != nil {
 		ts = append(ts, d.Resize)
@@ -172,7 +172,7 @@ func orDefault(v, def float64) float64 {
 }
 
 // loader makes the batch producer of a split.
-func (cfg *Config) loader(d *dataset, ds *data.Dataset, batch int, train bool) (*augment.Loader, error) {
+func (cfg *Config) loader(d *Dataset, ds *data.Dataset, batch int, train bool) (*augment.Loader, error) {
 	lc := augment.Config{BatchSize: batch, Seed: cfg.Seed, Workers: cfg.Workers, Normalizer: d.Normalizer, Shuffle: train}
 	lc.DropLast = train && cfg.dropsLastSample(ds.Len(), batch)
 	if train {

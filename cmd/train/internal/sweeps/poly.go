@@ -1,6 +1,7 @@
-package main
+package sweeps
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"image/color"
@@ -14,9 +15,11 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gorgonia.org/tensor"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/layers"
 	"github.com/descent-ml/descent/solvers"
+	"github.com/descent-ml/descent/trainer"
 )
 
 // polySweep is the textbook picture of under- and overfitting, on the engine
@@ -253,15 +256,14 @@ func (p *polySweep) fit(train, val samples, degree int, classify bool, lambda fl
 	if classify {
 		f.Task, f.L2, build, out = "classification", lambda/m, layers.Build, 2
 	}
-	x, y := f.feat.apply(train.x), targets(train.y, classify)
+	x := f.feat.apply(train.x)
 	model, err := build(layers.Linear{Name: "fc", In: len(f.feat.exps), Out: out}, x.Shape, tensor.Float64, p.seed)
 	if err != nil {
 		return nil, err
 	}
-	f.mc = graph.NewMachine(model, graph.CPU{})
 	opt, err := solvers.New("adam", map[string]any{"lr": p.lr, "l2": f.L2})
 	if err != nil {
-		return nil, optionError(err)
+		return nil, recipe.OptionError(err)
 	}
 	if err := opt.AddGroup(model.Params, nil); err != nil {
 		return nil, err
@@ -270,15 +272,24 @@ func (p *polySweep) fit(train, val samples, degree int, classify bool, lambda fl
 	if err != nil {
 		return nil, err
 	}
-	for range p.steps {
-		if _, _, err := f.mc.TrainStep(x, y); err != nil {
-			return nil, err
+	batch := trainer.Batch{X: x}
+	if classify {
+		batch.Labels = make([]int, len(train.y))
+		for i, c := range train.y {
+			batch.Labels[i] = int(c)
 		}
-		if err := opt.Step(); err != nil {
-			return nil, err
-		}
-		sched.Step(0)
+	} else {
+		batch.Targets = targets(train.y, false)
 	}
+	// Full-batch gradient descent: every epoch is the one batch.
+	t, err := trainer.New(trainer.Config{Model: model, Optimizer: opt, Schedule: sched, SchedulePerStep: true, Train: trainer.FullBatch(batch)})
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Fit(context.Background(), p.steps); err != nil {
+		return nil, err
+	}
+	f.mc = t.Machine()
 	if f.TrainLoss, f.TrainError, err = f.measure(train); err != nil {
 		return nil, err
 	}
