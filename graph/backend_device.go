@@ -528,7 +528,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	for _, l := range lows {
 		dp.steps = append(dp.steps, l.run(dp))
 	}
-	dp.epilogue = []cuda.Launch{launch.Copy(dp.ptr(p.Loss), dp.results, 1)}
+	dp.epilogue = []cuda.Launch{launch.Copy(dp.results, dp.ptr(p.Loss), 1)}
 	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
 	if dp.counts {
 		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, dp.results.Add(4)))
@@ -605,7 +605,7 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 		}
 	}
 	copyIn := func(src *Buffer) stepFunc {
-		return one(func(dp *deviceProgram) cuda.Launch { return launch.Copy(dp.ptr(src), dp.ptr(out), out.Len()) })
+		return one(func(dp *deviceProgram) cuda.Launch { return launch.Copy(dp.ptr(out), dp.ptr(src), out.Len()) })
 	}
 	n := out.Len()
 
@@ -673,7 +673,7 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 		return launches(func(dp *deviceProgram) []cuda.Launch {
 			mean, variance := dp.ptr(out), dp.ptr(out).F32(bc)
 			if !training {
-				return []cuda.Launch{launch.Copy(dp.ptr(in[1]), mean, bc), launch.Copy(dp.ptr(in[2]), variance, bc)}
+				return []cuda.Launch{launch.Copy(mean, dp.ptr(in[1]), bc), launch.Copy(variance, dp.ptr(in[2]), bc)}
 			}
 			return []cuda.Launch{
 				launch.BatchNormStats(bn, bc, bl, dp.ptr(in[0]), mean, variance),
@@ -702,7 +702,7 @@ func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
 	case rowKernel:
 		bc := in[0].Shape[1]
 		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.Copy(dp.ptr(in[0]).F32(k.row*bc), dp.ptr(out), bc)
+			return launch.Copy(dp.ptr(out), dp.ptr(in[0]).F32(k.row*bc), bc)
 		}), 0, true
 	case bnGradKernel: // (x, stats, sums, dy, [γ]) → dx
 		bn, bc, bl := channels(in[0].Shape)
@@ -805,7 +805,7 @@ func lowerDropout(k dropoutKernel, training bool, x, y *Buffer, dp *deviceProgra
 	n := y.Len()
 	if !training || k.p == 0 {
 		return func(dp *deviceProgram) func(q launch.Queue) error {
-			l := launch.Copy(dp.ptr(x), dp.ptr(y), n)
+			l := launch.Copy(dp.ptr(y), dp.ptr(x), n)
 			return func(q launch.Queue) error { return q.Launch(l) }
 		}
 	}

@@ -182,22 +182,6 @@ func optimizedSpans(offsets, sizes, groupOf []int) []span {
 	return spans
 }
 
-// OnHost brings the optimizer's state back from the device and frees it
-// there; Step updates the host's parameters again. The backend keeps its
-// parameters resident: PullParams brings them back, SetResident(false) hands
-// them to the host for good.
-func (o *Optimizer) OnHost() error {
-	d := o.device
-	if d == nil {
-		return nil
-	}
-	if err := o.pullState(); err != nil {
-		return err
-	}
-	o.device = nil
-	return d.dev.Free(d.base)
-}
-
 // pushState uploads every group's state buffers into the device's slots.
 func (o *Optimizer) pushState() error {
 	d := o.device

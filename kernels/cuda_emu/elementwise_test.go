@@ -28,7 +28,7 @@ func TestElementwise(t *testing.T) {
 		d.run(launch.AddTo(out, pb, n))
 		exact(t, name("AddTo n=%d", n), d.get(out, n), want)
 
-		d.run(launch.Copy(pa, out, n))
+		d.run(launch.Copy(out, pa, n))
 		exact(t, name("Copy n=%d", n), d.get(out, n), a)
 
 		d.run(launch.Fill(out, -2.5, n))
