@@ -69,7 +69,7 @@ type deviceBackend struct {
 
 // NewDeviceBackend runs the float32 model m on dev, which queues the CUDA
 // kernels: a GPU (NewCUDA opens one) or the CPU emulation of the kernels
-// (kernels/cuda_emu), which lets tests of other packages run the device
+// (kernels/cudaemu), which lets tests of other packages run the device
 // path — resident parameters, device-side optimizers — on any machine.
 func NewDeviceBackend(dev launch.Device, m *Model) (ResidentBackend, error) {
 	b, err := newDeviceBackend(dev, m)

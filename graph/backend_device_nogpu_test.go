@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/cuda"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 )
 
 // testRuntime is the CPU emulation of the CUDA kernels, shared by the tests;

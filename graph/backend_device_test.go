@@ -17,7 +17,7 @@ import (
 
 // The device backend is checked against the CPU backend: every step lowered to
 // its CUDA twins, with the device-side buffer plan, transfers and dropout
-// seeds, on the CPU emulation of the kernels (package kernels/cuda_emu) or,
+// seeds, on the CPU emulation of the kernels (package kernels/cudaemu) or,
 // with -tags gpu, on the GPU.
 
 // testBackend is a device backend for m on the test runtime: the emulator in

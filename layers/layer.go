@@ -68,10 +68,15 @@ func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint6
 	return build(net, inputShape, dtype, seed, (*graph.Builder).FinishRegression)
 }
 
+// initStream (the first word of SHA-512's initial hash, an arbitrary odd
+// constant) is the second word of the weight initialization's generator, whose
+// first is the model's seed.
+const initStream = 0x6a09e667f3bcc908
+
 func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	b := graph.NewBuilder(dtype)
-	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
+	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, initStream))}
 	x, err := b.Input("input", inputShape...)
 	if err != nil {
 		return nil, err

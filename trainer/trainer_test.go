@@ -14,7 +14,7 @@ import (
 	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/graph"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 	"github.com/descent-ml/descent/layers"
 	"github.com/descent-ml/descent/solvers"
 	"github.com/descent-ml/descent/trainer"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 )
 
 // TestTrainOnDevice runs the command's device path (-device gpu) on the CPU

@@ -109,6 +109,10 @@ func firstN(n int) []int {
 	return idx
 }
 
+// labelNoiseStream ("noisy" in ASCII) is the label noise's random stream of
+// the run seed.
+const labelNoiseStream = 0x6e6f697379
+
 // noisyLabels returns ds with round(frac·N) labels, at seeded random
 // positions, replaced by a different class drawn uniformly.
 func noisyLabels(ds *data.Dataset, frac float64, seed uint64) *data.Dataset {
@@ -117,7 +121,7 @@ func noisyLabels(ds *data.Dataset, frac float64, seed uint64) *data.Dataset {
 		return ds
 	}
 	out := ds.Subset(firstN(ds.Len()))
-	rng := rand.New(rand.NewPCG(seed, 0x6e6f697379)) // "noisy"
+	rng := rand.New(rand.NewPCG(seed, labelNoiseStream))
 	classes := len(ds.Classes)
 	for _, i := range rng.Perm(ds.Len())[:n] {
 		out.Labels[i] = (out.Labels[i] + 1 + rng.IntN(classes-1)) % classes

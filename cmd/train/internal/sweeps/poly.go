@@ -390,6 +390,10 @@ func (p *polySweep) check() (reg, cls []int, lambdas []float64, err error) {
 	return
 }
 
+// polyStreams ("poly" in ASCII) is the first of the data sets' random streams
+// of the seed.
+const polyStreams = 0x706f6c79
+
 func (p *polySweep) run(so *sweepOut) error {
 	regDegrees, clsDegrees, lambdas, err := p.check()
 	if err != nil {
@@ -397,7 +401,7 @@ func (p *polySweep) run(so *sweepOut) error {
 	}
 	// Each set has its own stream, so that changing one set's size leaves the
 	// others as they were.
-	stream := func(i uint64) *rand.Rand { return rand.New(rand.NewPCG(p.seed, 0x706f6c79+i)) }
+	stream := func(i uint64) *rand.Rand { return rand.New(rand.NewPCG(p.seed, polyStreams+i)) }
 	tasks := []*polyTask{
 		{name: "regression", train: p.regressionData(p.points, true, stream(0)), val: p.regressionData(p.valPoints, false, stream(1)), shown: regDegrees},
 		{name: "classification", classify: true, train: classificationData(p.classPoints, stream(2)), val: classificationData(p.valPoints, stream(3)), shown: clsDegrees},

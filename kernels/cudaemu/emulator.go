@@ -41,7 +41,7 @@ type Emulator struct {
 }
 
 // Start builds the driver for the .cu sources in kernelsDir (kernels/ of the
-// repository, which holds this package as cuda_emu/) if no cached build
+// repository, which holds this package as cudaemu/) if no cached build
 // exists, and starts it.
 func Start(kernelsDir string) (*Emulator, error) {
 	bin, err := build(kernelsDir)
@@ -71,7 +71,7 @@ func build(kernelsDir string) (string, error) {
 	if err != nil {
 		return "", ErrNoCompiler
 	}
-	emuDir := filepath.Join(kernelsDir, "cuda_emu")
+	emuDir := filepath.Join(kernelsDir, "cudaemu")
 	cus, err := filepath.Glob(filepath.Join(kernelsDir, "*.cu"))
 	if err != nil || len(cus) == 0 {
 		return "", fmt.Errorf("cudaemu: no .cu sources in %s", kernelsDir)

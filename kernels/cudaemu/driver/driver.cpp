@@ -15,7 +15,7 @@
 //
 // Every request is answered by a u32 status (0: done; else a u32 length and a
 // message follow) and then the reply data.
-#include "cuda_emu.h"  // found through -I kernels/cuda_emu
+#include "cuda_emu.h"  // found through -I kernels/cudaemu
 
 #include <setjmp.h>
 #include <stdio.h>
