@@ -59,12 +59,13 @@ type deviceBackend struct {
 	warnf    func(format string, args ...any)
 	warned   map[string]bool
 
-	region    ParamRegion           // the trainable parameters and their gradients
+	region    paramRegion           // the trainable parameters and their gradients
 	state     []*Param              // the other parameters
 	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad → device address
 	paramBase cuda.Ptr
 	flat      []float32 // host copy of the region, for gather and scatter
 	programs  map[*Program]*deviceProgram
+	updates   []*deviceUpdate // optimizers' state and prepared updates
 }
 
 // NewDeviceBackend runs the float32 model m on dev, which queues the CUDA
@@ -99,7 +100,7 @@ func (b *deviceBackend) SetResident(on bool) error {
 		return err
 	}
 	if on && !b.resident {
-		if err := b.PushParams(); err != nil {
+		if err := b.pushValues(); err != nil {
 			return err
 		}
 	}
@@ -117,19 +118,16 @@ func (b *deviceBackend) warnOnce(key, format string, args ...any) {
 	}
 }
 
-// ParamRegion is the device layout of the trainable parameters, the one the
+// paramRegion is the device layout of the trainable parameters, the one the
 // fused optimizer kernels of kernels/launch (SGD, Adam, ...) update in a single
 // launch: Values and Grads each hold Total floats, Params[k] at element
-// Offsets[k] (launch.FlatLayout), with zeros between tensors, on Device. A
-// device-side optimizer allocates its state regions with the same layout and
-// queues its launches on Device, after the training run that left the
-// gradients.
-type ParamRegion struct {
+// Offsets[k] (launch.FlatLayout), with zeros between tensors. An optimizer's
+// state slots (backend_update.go) have the same layout.
+type paramRegion struct {
 	Params        []*Param
 	Offsets       []int
 	Total         int
 	Values, Grads cuda.Ptr
-	Device        launch.Device
 }
 
 // allocParams lays out the parameters in one arena, once: the trainable ones
@@ -140,7 +138,6 @@ func (b *deviceBackend) allocParams() error {
 	}
 	var sizes []int
 	r := &b.region
-	r.Device = b.rt
 	for _, p := range b.model.Params {
 		if p.Trainable() {
 			r.Params = append(r.Params, p)
@@ -200,8 +197,20 @@ func (b *deviceBackend) scatter(src cuda.Ptr, of func(*Param) *Buffer) error {
 func value(p *Param) *Buffer    { return p.Value }
 func gradient(p *Param) *Buffer { return p.Grad }
 
-// PushParams uploads every parameter value (trainable and state) to the device.
+// PushParams uploads every parameter value (trainable and state) and
+// gradient to the device.
 func (b *deviceBackend) PushParams() error {
+	if err := b.pushValues(); err != nil {
+		return err
+	}
+	if err := b.rt.Upload(b.region.Grads, b.gather(gradient)); err != nil {
+		return fmt.Errorf("uploading the gradients: %w", err)
+	}
+	return nil
+}
+
+// pushValues uploads every parameter value (trainable and state).
+func (b *deviceBackend) pushValues() error {
 	if err := b.allocParams(); err != nil {
 		return err
 	}
@@ -241,18 +250,16 @@ func (b *deviceBackend) pullTraining() error {
 	return nil
 }
 
-// ParamRegion returns the device layout of the trainable parameters, for
-// optimizers that update them on the device (with SetResident(true)).
-func (b *deviceBackend) ParamRegion() (ParamRegion, error) {
-	if err := b.allocParams(); err != nil {
-		return ParamRegion{}, err
-	}
-	return b.region, nil
-}
-
-// Close frees the device memory of the parameters and of every program.
+// Close frees the device memory of the parameters, the optimizers' state and
+// every program.
 func (b *deviceBackend) Close() error {
 	var first error
+	for _, u := range b.updates {
+		if err := b.rt.Free(u.base); err != nil && first == nil {
+			first = err
+		}
+	}
+	b.updates = nil
 	for p, dp := range b.programs {
 		if err := b.rt.Free(dp.base); err != nil && first == nil {
 			first = err
@@ -328,7 +335,7 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 		}
 	}
 	if !b.resident {
-		if err := b.PushParams(); err != nil {
+		if err := b.pushValues(); err != nil {
 			return err
 		}
 	}

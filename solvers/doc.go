@@ -32,13 +32,15 @@
 //
 // # On a GPU
 //
-// OnDevice moves an optimizer to the device of a graph.ResidentBackend (the
-// CUDA backend): the parameters stay there, the state is laid out like them in
-// one flat region, and Step queues the same sequence on the device, ending in
-// one launch of the algorithm's fused multi-tensor kernel (kernels/optim.cu)
-// for every parameter of every group. A step allocates nothing and reads back
-// one double (two with clipping by norm); State and SetState move the state
-// across. See device.go.
+// OnDevice hands an optimizer to a graph.ResidentBackend (the CUDA backend) as
+// a graph.UpdatePlan: each algorithm describes its host update, its row of
+// hyperparameters and its fused multi-tensor kernel (kernels/optim.cu), and
+// the backend, which owns the parameters, gradients and the optimizer's state
+// slots on its device in one layout, runs the same sequence there, ending in
+// one launch of the fused kernel for every parameter of every group. A step
+// allocates nothing and reads back one double (two with clipping by norm);
+// State and SetState move the state across. The package itself uses no
+// device API. See device.go.
 //
 // # PyTorch's forms and the textbook ones
 //

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/descent-ml/descent/cuda"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/kernels"
 )
@@ -23,12 +22,10 @@ type Algorithm interface {
 	update32(t *tensors[float32], step int64, lr, weightDecay float64)
 	update64(t *tensors[float64], step int64, lr, weightDecay float64)
 	// hyper appends a group's row of hyperparameters for the fused device
-	// kernel (kernels/launch) at a step to dst.
+	// kernel (kernels.SGDHyper, …) at a step to dst.
 	hyper(dst []float32, step int64, lr, weightDecay float64) []float32
-	// fused is the fused device kernel's launch over a flat region of n
-	// elements: values w, gradients g and state regions slots (in the order
-	// of slots), with hyper rows and a group table as launch.GroupTable makes.
-	fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch
+	// fused is the fused device kernel and which slots it takes.
+	fused() graph.FusedKernel
 }
 
 // slot is one per-element state buffer of an algorithm and its initial value.

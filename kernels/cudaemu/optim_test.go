@@ -104,7 +104,7 @@ func TestOptimizers(t *testing.T) {
 						b = c.tensor(buf, k)
 					}
 					kernels.SGD(c.tensor(w, k), c.tensor(g, k), b, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1)
-					rows = append(rows, launch.SGDHyper(nil, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1))
+					rows = append(rows, kernels.SGDHyper(nil, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1))
 				}
 				d.run(launch.SGD(w.dev, g.dev, buf.dev, c.hyper(rows...), c.group, c.total))
 				c.check(t, name("SGD %+v step %d", groups, step), w, buf)
@@ -122,7 +122,7 @@ func TestOptimizers(t *testing.T) {
 			for k := range clr {
 				kernels.Adagrad(c.tensor(w, k), c.tensor(g, k), c.tensor(sum, k), clr[k], wd[k], 1e-10)
 			}
-			hyper := c.hyper(launch.AdagradHyper(nil, clr[0], wd[0], 1e-10), launch.AdagradHyper(nil, clr[1], wd[1], 1e-10))
+			hyper := c.hyper(kernels.AdagradHyper(nil, clr[0], wd[0], 1e-10), kernels.AdagradHyper(nil, clr[1], wd[1], 1e-10))
 			d.run(launch.Adagrad(w.dev, g.dev, sum.dev, hyper, c.group, c.total))
 			c.check(t, name("Adagrad step %d", step), w, sum)
 		}
@@ -135,7 +135,7 @@ func TestOptimizers(t *testing.T) {
 			g := c.region(normal)
 			kernels.Adadelta(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(acc, 0), 1, 0.9, 1e-6, 0)
 			kernels.Adadelta(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), c.tensor(acc, 1), 0.5, 0.95, 1e-5, 1e-2)
-			hyper := c.hyper(launch.AdadeltaHyper(nil, 1, 0.9, 1e-6, 0), launch.AdadeltaHyper(nil, 0.5, 0.95, 1e-5, 1e-2))
+			hyper := c.hyper(kernels.AdadeltaHyper(nil, 1, 0.9, 1e-6, 0), kernels.AdadeltaHyper(nil, 0.5, 0.95, 1e-5, 1e-2))
 			d.run(launch.Adadelta(w.dev, g.dev, sq.dev, acc.dev, hyper, c.group, c.total))
 			c.check(t, name("Adadelta step %d", step), w, sq, acc)
 		}
@@ -149,7 +149,7 @@ func TestOptimizers(t *testing.T) {
 			// Group 0: centered with momentum; group 1: plain.
 			kernels.RMSProp(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(ga, 0), c.tensor(buf, 0), 0.01, 0.99, 1e-8, 1e-4, 0.9)
 			kernels.RMSProp(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), nil, nil, 0.02, 0.9, 1e-6, 0, 0)
-			hyper := c.hyper(launch.RMSPropHyper(nil, 0.01, 0.99, 1e-8, 1e-4, 0.9, true), launch.RMSPropHyper(nil, 0.02, 0.9, 1e-6, 0, 0, false))
+			hyper := c.hyper(kernels.RMSPropHyper(nil, 0.01, 0.99, 1e-8, 1e-4, 0.9, true), kernels.RMSPropHyper(nil, 0.02, 0.9, 1e-6, 0, 0, false))
 			d.run(launch.RMSProp(w.dev, g.dev, sq.dev, ga.dev, buf.dev, hyper, c.group, c.total))
 			c.check(t, name("RMSProp step %d", step), w, sq, ga, buf)
 		}
@@ -168,8 +168,8 @@ func TestOptimizers(t *testing.T) {
 				// Group 0 with AMSGrad, group 1 without.
 				adam(c.tensor(w, 0), c.tensor(g, 0), c.tensor(m, 0), c.tensor(v, 0), c.tensor(vmax, 0), 1e-3, 0.9, 0.999, 1e-8, 1e-2, step)
 				adam(c.tensor(w, 1), c.tensor(g, 1), c.tensor(m, 1), c.tensor(v, 1), nil, 3e-3, 0.8, 0.99, 1e-6, 0, step)
-				hyper := c.hyper(launch.AdamHyper(nil, 1e-3, 0.9, 0.999, 1e-8, 1e-2, step, decoupled, true),
-					launch.AdamHyper(nil, 3e-3, 0.8, 0.99, 1e-6, 0, step, decoupled, false))
+				hyper := c.hyper(kernels.AdamHyper(nil, 1e-3, 0.9, 0.999, 1e-8, 1e-2, step, decoupled, true),
+					kernels.AdamHyper(nil, 3e-3, 0.8, 0.99, 1e-6, 0, step, decoupled, false))
 				d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, c.total))
 				c.check(t, name("Adam decoupled=%t step %d", decoupled, step), w, m, v, vmax)
 			}

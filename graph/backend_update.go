@@ -1,0 +1,296 @@
+package graph
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+// The device backend runs an optimizer's UpdatePlan on the parameter region:
+// its state slots are laid out like the region (launch.FlatLayout), in one
+// allocation with the hyperparameter rows, the group table and the
+// reductions' scratch. An update queues, after the training run that left
+// the gradients:
+//
+//   - the NaN/±Inf check (NonFinite), a reduction over the plan's gradients
+//     whose one double comes down;
+//   - the L1/L2 penalty gradients, one launch per penalized tensor;
+//   - clipping by value, and by norm (a second reduction and double);
+//   - one launch of the fused kernel over the whole region, each group
+//     reading its row of hyperparameters, uploaded per step.
+//
+// Every launch is built when the plan is attached, so an update allocates
+// nothing.
+
+// deviceUpdate is an UpdatePlan prepared on a deviceBackend.
+type deviceUpdate struct {
+	b       *deviceBackend
+	plan    UpdatePlan
+	offset  [][]int    // element offset in the region of each group's parameters
+	base    cuda.Ptr   // one allocation for everything below
+	slots   []cuda.Ptr // one region per state slot
+	hyperAt cuda.Ptr
+	total   cuda.Ptr  // the result of a reduction, one double
+	fetched []byte    // the total's host copy: an allocation of its own, as cgo requires
+	partial []float64 // scratch of the host's finiteness check
+
+	finite, sumSquares []cuda.Launch // reductions over the spans, then their total
+	penalty            []cuda.Launch
+	clamp, scale       []cuda.Launch // per span; scale's factor is set per update
+	update             cuda.Launch
+}
+
+// span is a contiguous range of the region holding parameters of the plan
+// (and the zeros between them).
+type span struct{ start, n int }
+
+// AttachUpdate keeps the parameters resident and prepares plan's update on
+// the device. Every parameter of its groups must be a trainable parameter of
+// the backend's model.
+func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
+	if err := b.SetResident(true); err != nil {
+		return nil, err
+	}
+	region := &b.region
+	index := map[*Param]int{}
+	for k, p := range region.Params {
+		index[p] = k
+	}
+	groupOf := make([]int, len(region.Params))
+	for k := range groupOf {
+		groupOf[k] = -1
+	}
+	u := &deviceUpdate{b: b, plan: plan, offset: make([][]int, len(plan.Groups)), fetched: make([]byte, 8)}
+	largest := 0
+	for gi, g := range plan.Groups {
+		for _, p := range g {
+			k, ok := index[p]
+			if !ok {
+				return nil, fmt.Errorf("%s is not a trainable parameter of the %s backend's model", p.Name, b.Name())
+			}
+			groupOf[k] = gi
+			u.offset[gi] = append(u.offset[gi], region.Offsets[k])
+			largest = max(largest, p.Value.Len())
+		}
+	}
+	u.partial = make([]float64, kernels.Chunks(largest, kernels.OptimGrain))
+	sizes := make([]int, len(region.Params))
+	for k, p := range region.Params {
+		sizes[k] = p.Value.Len()
+	}
+	table := launch.GroupTable(region.Offsets, sizes, groupOf, region.Total)
+	spans := updatedSpans(region.Offsets, sizes, groupOf)
+	partials := 0
+	for _, sp := range spans {
+		partials += launch.ReducePartials(sp.n)
+	}
+
+	var layout cuda.Plan
+	slotAt := make([]int64, plan.Slots)
+	for i := range slotAt {
+		slotAt[i] = layout.Reserve(int64(4 * region.Total))
+	}
+	hyperAt, tableAt := layout.Reserve(int64(4*plan.RowLen*len(plan.Groups))), layout.Reserve(int64(4*len(table)))
+	partialAt, totalAt := layout.Reserve(int64(8*partials)), layout.Reserve(8)
+	var err error
+	if u.base, err = b.rt.Alloc(layout.Size()); err != nil {
+		return nil, fmt.Errorf("allocating the optimizer state on the device: %w", err)
+	}
+	for _, at := range slotAt {
+		u.slots = append(u.slots, u.base.Add(at))
+	}
+	u.hyperAt, u.total = u.base.Add(hyperAt), u.base.Add(totalAt)
+	tableBytes := make([]byte, 4*len(table))
+	for i, g := range table {
+		binary.LittleEndian.PutUint32(tableBytes[4*i:], uint32(g))
+	}
+	if err := b.rt.UploadBytes(u.base.Add(tableAt), tableBytes); err != nil {
+		return nil, errors.Join(fmt.Errorf("uploading the optimizer's group table: %w", err), b.rt.Free(u.base))
+	}
+	if u.update, err = fusedLaunch(plan.Kernel, region.Values, region.Grads, u.slots, u.hyperAt, u.base.Add(tableAt), region.Total); err != nil {
+		return nil, errors.Join(err, b.rt.Free(u.base))
+	}
+
+	grads, partial := region.Grads, u.base.Add(partialAt)
+	reduction := func(op launch.Reduction) []cuda.Launch {
+		var ls []cuda.Launch
+		at := partial
+		for _, sp := range spans {
+			ls = append(ls, launch.ReduceChunks(grads.F32(sp.start), sp.n, op, at))
+			at = at.Add(int64(8 * launch.ReducePartials(sp.n)))
+		}
+		return append(ls, launch.ReduceTotal(partial, partials, u.total))
+	}
+	u.finite, u.sumSquares = reduction(launch.NonFinite), reduction(launch.SumSquares)
+	for _, sp := range spans {
+		u.clamp = append(u.clamp, launch.GradClamp(grads.F32(sp.start), plan.ClipValue, sp.n))
+		u.scale = append(u.scale, launch.GradScale(grads.F32(sp.start), 1, sp.n))
+	}
+	for _, pen := range plan.Penalties {
+		k, ok := index[pen.Param]
+		if !ok {
+			return nil, errors.Join(fmt.Errorf("penalty on %s, not a trainable parameter of the model", pen.Param.Name), b.rt.Free(u.base))
+		}
+		at := region.Offsets[k]
+		u.penalty = append(u.penalty, launch.PenaltyGrad(region.Values.F32(at), grads.F32(at), pen.L1, pen.L2, pen.Param.Value.Len()))
+	}
+	b.updates = append(b.updates, u)
+	return u, nil
+}
+
+// fusedLaunch is the launch of kernel k over a region of n elements.
+func fusedLaunch(k FusedKernel, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) (cuda.Launch, error) {
+	args := make([]cuda.Ptr, len(k.SlotArgs))
+	for i, s := range k.SlotArgs {
+		switch {
+		case s >= len(slots):
+			return cuda.Launch{}, fmt.Errorf("fused kernel %s: state slot %d of %d", k.Name, s, len(slots))
+		case s >= 0:
+			args[i] = slots[s]
+		}
+	}
+	want := map[string]int{"SGD": 1, "Adagrad": 1, "Adadelta": 2, "RMSProp": 3, "Adam": 3}[k.Name]
+	if want == 0 || len(args) != want {
+		return cuda.Launch{}, fmt.Errorf("no fused kernel %s with %d state buffers", k.Name, len(args))
+	}
+	switch k.Name {
+	case "SGD":
+		return launch.SGD(w, g, args[0], hyper, group, n), nil
+	case "Adagrad":
+		return launch.Adagrad(w, g, args[0], hyper, group, n), nil
+	case "Adadelta":
+		return launch.Adadelta(w, g, args[0], args[1], hyper, group, n), nil
+	case "RMSProp":
+		return launch.RMSProp(w, g, args[0], args[1], args[2], hyper, group, n), nil
+	}
+	return launch.Adam(w, g, args[0], args[1], args[2], hyper, group, n), nil
+}
+
+// updatedSpans merges the tensors of the plan (group ≥ 0) that follow each
+// other in the region into spans.
+func updatedSpans(offsets, sizes, groupOf []int) []span {
+	var spans []span
+	joined := false // the last tensor seen belongs to the last span
+	for k, off := range offsets {
+		switch {
+		case groupOf[k] < 0:
+			joined = false
+		case sizes[k] == 0:
+		case joined:
+			last := &spans[len(spans)-1]
+			last.n = off + sizes[k] - last.start
+		default:
+			spans = append(spans, span{off, sizes[k]})
+			joined = true
+		}
+	}
+	return spans
+}
+
+// NonFinite implements DeviceUpdate.
+func (u *deviceUpdate) NonFinite() (*Param, error) {
+	if len(u.scale) == 0 { // no parameters
+		return nil, nil
+	}
+	bad, err := u.reduce(u.finite)
+	if err != nil || bad == 0 {
+		return nil, err
+	}
+	grads := u.b.flat
+	if err := u.b.rt.Download(grads, u.b.region.Grads); err != nil {
+		return nil, fmt.Errorf("downloading the gradients: %w", err)
+	}
+	for gi, g := range u.plan.Groups {
+		for pi, p := range g {
+			at := u.offset[gi][pi]
+			if !kernels.AllFinite(grads[at:at+p.Value.Len()], u.partial) {
+				return p, nil
+			}
+		}
+	}
+	return nil, errors.New("a gradient reduction on the device is not finite, yet every gradient is")
+}
+
+// Update implements DeviceUpdate.
+func (u *deviceUpdate) Update(rows []float32) error {
+	if len(u.scale) == 0 {
+		return nil
+	}
+	if err := u.launch(u.penalty); err != nil {
+		return err
+	}
+	if u.plan.ClipValue > 0 {
+		if err := u.launch(u.clamp); err != nil {
+			return err
+		}
+	}
+	if maxNorm := u.plan.ClipNorm; maxNorm > 0 {
+		sum, err := u.reduce(u.sumSquares)
+		if err != nil {
+			return err
+		}
+		if coef := maxNorm / (math.Sqrt(sum) + 1e-6); coef < 1 {
+			for i := range u.scale {
+				u.scale[i].Args[1] = cuda.F32Arg(float32(coef)) // GradScale(x, s, n)
+			}
+			if err := u.launch(u.scale); err != nil {
+				return err
+			}
+		}
+	}
+	if err := u.b.rt.Upload(u.hyperAt, rows); err != nil {
+		return fmt.Errorf("uploading the hyperparameters: %w", err)
+	}
+	return u.launch([]cuda.Launch{u.update})
+}
+
+func (u *deviceUpdate) launch(ls []cuda.Launch) error {
+	for i := range ls {
+		if err := u.b.rt.Launch(ls[i]); err != nil {
+			return fmt.Errorf("%s on the device: %w", ls[i].Kernel, err)
+		}
+	}
+	return nil
+}
+
+// reduce runs a reduction and reads its total.
+func (u *deviceUpdate) reduce(ls []cuda.Launch) (float64, error) {
+	if err := u.launch(ls); err != nil {
+		return 0, err
+	}
+	if err := u.b.rt.DownloadBytes(u.fetched, u.total); err != nil {
+		return 0, fmt.Errorf("reading a gradient reduction: %w", err)
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(u.fetched)), nil
+}
+
+// PushSlot implements DeviceUpdate.
+func (u *deviceUpdate) PushSlot(slot int, of func(*Param) []float32) error {
+	flat := u.b.flat
+	clear(flat)
+	for gi, g := range u.plan.Groups {
+		for pi, p := range g {
+			copy(flat[u.offset[gi][pi]:], of(p))
+		}
+	}
+	return u.b.rt.Upload(u.slots[slot], flat)
+}
+
+// PullSlot implements DeviceUpdate.
+func (u *deviceUpdate) PullSlot(slot int, of func(*Param) []float32) error {
+	flat := u.b.flat
+	if err := u.b.rt.Download(flat, u.slots[slot]); err != nil {
+		return err
+	}
+	for gi, g := range u.plan.Groups {
+		for pi, p := range g {
+			copy(of(p), flat[u.offset[gi][pi]:])
+		}
+	}
+	return nil
+}
