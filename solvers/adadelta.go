@@ -1,7 +1,7 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -53,8 +53,8 @@ func (h Adadelta) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
 	return kernels.AdadeltaHyper(dst, lr, h.Rho, h.Eps, wd)
 }
 
-func (h Adadelta) fused() graph.FusedKernel {
-	return graph.FusedKernel{Name: "Adadelta", SlotArgs: []int{0, 1}}
+func (h Adadelta) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "Adadelta", SlotArgs: []int{0, 1}}
 }
 
 func readAdadelta(r *optionReader) Algorithm {

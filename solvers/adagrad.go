@@ -1,7 +1,7 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -62,8 +62,8 @@ func (h Adagrad) hyper(dst []float32, step int64, lr, wd float64) []float32 {
 	return kernels.AdagradHyper(dst, h.decayed(step, lr), wd, h.Eps)
 }
 
-func (h Adagrad) fused() graph.FusedKernel {
-	return graph.FusedKernel{Name: "Adagrad", SlotArgs: []int{0}}
+func (h Adagrad) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "Adagrad", SlotArgs: []int{0}}
 }
 
 func readAdagrad(r *optionReader) Algorithm {

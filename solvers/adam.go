@@ -1,7 +1,7 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -93,12 +93,12 @@ func (h AdamW) hyper(dst []float32, step int64, lr, wd float64) []float32 {
 	return kernels.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, true, h.AMSGrad)
 }
 
-func (h Adam) fused() graph.FusedKernel  { return adamFused(h.AMSGrad) }
-func (h AdamW) fused() graph.FusedKernel { return adamFused(h.AMSGrad) }
+func (h Adam) fused() param.FusedKernel  { return adamFused(h.AMSGrad) }
+func (h AdamW) fused() param.FusedKernel { return adamFused(h.AMSGrad) }
 
 // adamFused is Adam's and AdamW's kernel; the row tells them apart.
-func adamFused(amsgrad bool) graph.FusedKernel {
-	return graph.FusedKernel{Name: "Adam", SlotArgs: []int{0, 1, slotIf(amsgrad, 2)}}
+func adamFused(amsgrad bool) param.FusedKernel {
+	return param.FusedKernel{Name: "Adam", SlotArgs: []int{0, 1, slotIf(amsgrad, 2)}}
 }
 
 func validateAdam(name string, h Adam) error {

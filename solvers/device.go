@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 )
 
 // On a device: OnDevice hands the optimizer's update to a
-// graph.ResidentBackend, which keeps the parameters on its device and owns the
+// param.Updater, which keeps the parameters on its device and owns the
 // optimizer's state slots there, laid out like the parameters (see
-// graph.UpdatePlan). Step then asks the backend for the NaN/±Inf check, and
+// param.UpdatePlan). Step then asks the backend for the NaN/±Inf check, and
 // if every gradient is finite, computes each group's row of hyperparameters
 // (learning rate from a schedule, Adam's bias correction) and has the backend
 // run penalties, clipping and the algorithm's fused kernel. The optimizer's
@@ -19,21 +19,22 @@ import (
 
 // deviceState is the optimizer's part on a device.
 type deviceState struct {
-	update graph.DeviceUpdate
+	update param.DeviceUpdate
 	rowLen int
 	rows   []float32 // the hyperparameter rows, one per group, on the host
 }
 
-// OnDevice keeps b's parameters resident on its device and moves the
-// optimizer's state there; from then on Step updates the parameters on the
+// OnDevice keeps b's parameters resident on its device (b is a
+// graph.ResidentBackend: the CUDA backend) and moves the optimizer's state
+// there; from then on Step updates the parameters on the
 // device and State reads the state back. Every parameter of every group must
 // be one of b's trainable float32 parameters, and the parameters of a group
 // must be at the same step count (as they are unless restored otherwise).
-func (o *Optimizer) OnDevice(b graph.ResidentBackend) error {
+func (o *Optimizer) OnDevice(b param.Updater) error {
 	if o.device != nil {
 		return errors.New("solvers: the optimizer is already on a device")
 	}
-	plan := graph.UpdatePlan{Kernel: o.algo.fused(), Slots: len(o.algo.slots()), Groups: make([][]*graph.Param, len(o.groups)),
+	plan := param.UpdatePlan{Kernel: o.algo.fused(), Slots: len(o.algo.slots()), Groups: make([][]*param.Param, len(o.groups)),
 		ClipValue: o.settings.ClipGradValue, ClipNorm: o.settings.ClipGradNorm}
 	plan.RowLen = len(o.algo.hyper(nil, 1, 0, 0))
 	for gi, g := range o.groups {
@@ -47,7 +48,7 @@ func (o *Optimizer) OnDevice(b graph.ResidentBackend) error {
 			}
 			plan.Groups[gi] = append(plan.Groups[gi], s.param)
 			if s.regularized && (g.reg.L1 != 0 || g.reg.L2 != 0) {
-				plan.Penalties = append(plan.Penalties, graph.Penalty{Param: s.param, L1: g.reg.L1, L2: g.reg.L2})
+				plan.Penalties = append(plan.Penalties, param.Penalty{Param: s.param, L1: g.reg.L1, L2: g.reg.L2})
 			}
 		}
 	}
@@ -64,14 +65,14 @@ func (o *Optimizer) OnDevice(b graph.ResidentBackend) error {
 }
 
 // stateOf returns the host buffer of slot i of each parameter.
-func (o *Optimizer) stateOf(i int) func(*graph.Param) []float32 {
-	buffers := map[*graph.Param][]float32{}
+func (o *Optimizer) stateOf(i int) func(*param.Param) []float32 {
+	buffers := map[*param.Param][]float32{}
 	for _, g := range o.groups {
 		for _, s := range g.params {
 			buffers[s.param] = s.buffers[i].F32
 		}
 	}
-	return func(p *graph.Param) []float32 { return buffers[p] }
+	return func(p *param.Param) []float32 { return buffers[p] }
 }
 
 // pushState uploads every group's state buffers into the device's slots.

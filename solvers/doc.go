@@ -15,7 +15,7 @@
 //	err = opt.AddGroup(biases, map[string]any{"lr": 2e-3, "weight_decay": 0})
 //	for each batch: forward, backward, then err = opt.Step()
 //
-// The parameters are *graph.Param; Step updates their Value in place from their
+// The parameters are *param.Param; Step updates their Value in place from their
 // Grad. Each group has its own learning rate, weight decay and regularization.
 // State buffers (momentum, moment estimates, accumulators) are allocated when
 // a group is added, and the element loops run in the kernels package
@@ -32,8 +32,8 @@
 //
 // # On a GPU
 //
-// OnDevice hands an optimizer to a graph.ResidentBackend (the CUDA backend) as
-// a graph.UpdatePlan: each algorithm describes its host update, its row of
+// OnDevice hands an optimizer to a param.Updater (the CUDA backend) as
+// a param.UpdatePlan: each algorithm describes its host update, its row of
 // hyperparameters and its fused multi-tensor kernel (kernels/optim.cu), and
 // the backend, which owns the parameters, gradients and the optimizer's state
 // slots on its device in one layout, runs the same sequence there, ending in
@@ -57,7 +57,7 @@
 // # Regularization
 //
 // Regularization adds L1·Σ|w| + ½·L2·Σw² to the loss (lasso, ridge, or both:
-// the elastic net), by default over parameters of kind graph.Weight only, not
+// the elastic net), by default over parameters of kind param.Weight only, not
 // biases or batch-norm parameters. It is separate from weight_decay: its
 // gradient joins the backpropagated one before clipping and before the
 // algorithm sees it, and Optimizer.Penalty gives its value, to report as part

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -25,7 +25,7 @@ type Algorithm interface {
 	// kernel (kernels.SGDHyper, …) at a step to dst.
 	hyper(dst []float32, step int64, lr, weightDecay float64) []float32
 	// fused is the fused device kernel and which slots it takes.
-	fused() graph.FusedKernel
+	fused() param.FusedKernel
 }
 
 // slot is one per-element state buffer of an algorithm and its initial value.
@@ -74,7 +74,7 @@ func (s Settings) validate() error {
 // Group is a parameter group: parameters that share a learning rate, a weight
 // decay and a regularization, like a torch.optim param group.
 type Group struct {
-	Params         []*graph.Param
+	Params         []*param.Param
 	LR             float64
 	WeightDecay    float64 // the optimizer's own weight_decay (decoupled for AdamW)
 	Regularization Regularization
@@ -114,10 +114,10 @@ type group struct {
 
 // paramState is one parameter, its step count and its state buffers.
 type paramState struct {
-	param       *graph.Param
+	param       *param.Param
 	n           int // element count, fixed when the parameter is added
 	step        int64
-	buffers     []*graph.Buffer // in the order of Algorithm.slots
+	buffers     []*param.Buffer // in the order of Algorithm.slots
 	regularized bool
 	f32         *tensors[float32] // exactly one of f32 and f64 is set
 	f64         *tensors[float64]
@@ -140,7 +140,7 @@ func (o *Optimizer) Algorithm() Algorithm { return o.algo }
 
 // DefaultGroup returns a group of params with the optimizer's defaults, for the
 // caller to adjust before Add.
-func (o *Optimizer) DefaultGroup(params ...*graph.Param) Group {
+func (o *Optimizer) DefaultGroup(params ...*param.Param) Group {
 	lr, wd := o.algo.defaults()
 	return Group{Params: params, LR: lr, WeightDecay: wd, Regularization: o.settings.Regularization}
 }
@@ -148,8 +148,8 @@ func (o *Optimizer) DefaultGroup(params ...*graph.Param) Group {
 // AddGroup adds params as a group whose options are the optimizer's defaults
 // overridden by overrides, by name: "lr", "weight_decay", "l1", "l2" and
 // "regularize" (the parameter kinds the penalties apply to, by
-// graph.ParamKind.String(), or "all"). Nil overrides take every default.
-func (o *Optimizer) AddGroup(params []*graph.Param, overrides map[string]any) error {
+// param.ParamKind.String(), or "all"). Nil overrides take every default.
+func (o *Optimizer) AddGroup(params []*param.Param, overrides map[string]any) error {
 	g := o.DefaultGroup(params...)
 	r := newOptionReader(o.algo.Name()+" group", overrides)
 	g.LR = r.float("lr", g.LR)
@@ -162,7 +162,7 @@ func (o *Optimizer) AddGroup(params []*graph.Param, overrides map[string]any) er
 }
 
 // Add adds a parameter group and allocates its state. Parameters must be
-// trainable-kind (not graph.State), have a value, and belong to no other group.
+// trainable-kind (not param.State), have a value, and belong to no other group.
 // Groups are added before OnDevice.
 func (o *Optimizer) Add(g Group) error {
 	if o.device != nil {
@@ -177,7 +177,7 @@ func (o *Optimizer) Add(g Group) error {
 	if err := g.Regularization.validate(); err != nil {
 		return err
 	}
-	seen := map[*graph.Param]bool{}
+	seen := map[*param.Param]bool{}
 	for _, og := range o.groups {
 		for _, s := range og.params {
 			seen[s.param] = true
@@ -188,7 +188,7 @@ func (o *Optimizer) Add(g Group) error {
 		switch {
 		case p == nil || p.Value == nil:
 			return fmt.Errorf("solvers: parameter without a value in group %d", len(o.groups))
-		case p.Kind == graph.State:
+		case p.Kind == param.State:
 			return fmt.Errorf("solvers: %s is state (%v), not a trainable parameter", p.Name, p.Kind)
 		case seen[p]:
 			return fmt.Errorf("solvers: %s appears in more than one parameter group", p.Name)
@@ -203,7 +203,7 @@ func (o *Optimizer) Add(g Group) error {
 	return nil
 }
 
-func (o *Optimizer) newParamState(p *graph.Param, regularized bool) *paramState {
+func (o *Optimizer) newParamState(p *param.Param, regularized bool) *paramState {
 	n := p.Value.Len()
 	s := &paramState{param: p, n: n, regularized: regularized}
 	is32 := p.Value.F32 != nil
@@ -213,7 +213,7 @@ func (o *Optimizer) newParamState(p *graph.Param, regularized bool) *paramState 
 		s.f64 = &tensors[float64]{}
 	}
 	for _, sl := range o.algo.slots() {
-		b := graph.NewBuffer(p.Value.Dtype(), n)
+		b := param.NewBuffer(p.Value.Dtype(), n)
 		for i := 0; i < n; i++ {
 			b.Set(i, sl.init)
 		}

@@ -1,7 +1,7 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -65,9 +65,9 @@ func (h RMSProp) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
 	return kernels.RMSPropHyper(dst, lr, h.Alpha, h.Eps, wd, h.Momentum, h.Centered)
 }
 
-func (h RMSProp) fused() graph.FusedKernel {
+func (h RMSProp) fused() param.FusedKernel {
 	gradAvg, buf := rmspropOptional(h, []int{0, 1, 2}) // slot indices
-	return graph.FusedKernel{Name: "RMSProp", SlotArgs: []int{0, slotIf(h.Centered, gradAvg), slotIf(h.Momentum > 0, buf)}}
+	return param.FusedKernel{Name: "RMSProp", SlotArgs: []int{0, slotIf(h.Centered, gradAvg), slotIf(h.Momentum > 0, buf)}}
 }
 
 // rmspropOptional picks the average gradient (centered) and the momentum

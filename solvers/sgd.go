@@ -3,7 +3,7 @@ package solvers
 import (
 	"fmt"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -68,8 +68,8 @@ func (h SGD) hyper(dst []float32, step int64, lr, wd float64) []float32 {
 	return kernels.SGDHyper(dst, lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
 }
 
-func (h SGD) fused() graph.FusedKernel {
-	return graph.FusedKernel{Name: "SGD", SlotArgs: []int{slotIf(h.Momentum != 0, 0)}}
+func (h SGD) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "SGD", SlotArgs: []int{slotIf(h.Momentum != 0, 0)}}
 }
 
 // momentumSlot is the momentum buffer among the slots (host buffers, or slot

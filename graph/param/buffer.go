@@ -1,4 +1,4 @@
-package graph
+package param
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package graph
+package param
 
 // ParamKind tells what role a parameter plays; regularization and weight decay
 // apply to weights by default, not to biases or normalization parameters.

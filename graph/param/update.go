@@ -1,7 +1,7 @@
-package graph
+package param
 
-// An optimizer that runs on a ResidentBackend's device describes its update
-// (UpdatePlan) and the backend runs it (DeviceUpdate): the backend owns every
+// An optimizer that runs on a device describes its update (UpdatePlan) and
+// the device's backend runs it (Updater, DeviceUpdate): the backend owns every
 // device buffer of training — parameters, gradients and the optimizer's
 // state slots, in one layout — and the optimizer's package knows nothing of
 // devices.
@@ -36,6 +36,16 @@ type UpdatePlan struct {
 	Penalties []Penalty
 	ClipValue float64
 	ClipNorm  float64
+}
+
+// Updater is a device that keeps the parameters and runs optimizers' updates
+// there (graph's resident backends).
+type Updater interface {
+	// Name names the device in messages.
+	Name() string
+	// AttachUpdate keeps the parameters on the device and prepares an
+	// optimizer's update there, with its state slots.
+	AttachUpdate(UpdatePlan) (DeviceUpdate, error)
 }
 
 // DeviceUpdate is an UpdatePlan prepared on a device, with its state slots.
