@@ -1,0 +1,194 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels/launch"
+)
+
+// The program arena: each program gets one arena for its activations,
+// inputs, constants, dropout seeds and scratch, laid out by a cuda.Plan that
+// mirrors the CPU buffer plan (buffers sharing storage on the host share it
+// on the device), and its steps lowered once.
+
+// deviceProgram is a Program prepared for the device: addresses of all its
+// buffers and its steps lowered to launches.
+type deviceProgram struct {
+	base     cuda.Ptr              // the program's arena
+	addr     map[*float32]cuda.Ptr // storage → device address
+	input    cuda.Ptr              // the batch, uploaded on each run
+	labels   cuda.Ptr
+	seeds    cuda.Ptr // one uint64 per dropout step, uploaded on each training run
+	dropouts []dropoutKernel
+	seedHost []byte // the seeds' host copy
+	work     cuda.Ptr
+	steps    []func(q launch.Queue) error
+	// results holds the loss (float32) and the count of right predictions
+	// (int32), written by the epilogue launches after the steps.
+	results  cuda.Ptr
+	epilogue []cuda.Launch
+	counts   bool   // a classifier with labels: the epilogue counts right predictions
+	fetched  []byte // the results' host copy: an allocation of its own, as cgo requires
+	onHost   bool   // some step falls back to its CPU kernel: no graph capture
+	replay   func() error
+	ran      bool // a run went launch by launch
+	captured bool // capture was tried
+	p        *Program
+}
+
+// ptr is the device address of b.
+func (dp *deviceProgram) ptr(b *Buffer) cuda.Ptr {
+	switch {
+	case b == nil:
+		return 0
+	case b == dp.p.Input:
+		return dp.input
+	case b == dp.p.Labels:
+		return dp.labels
+	}
+	return dp.addr[&b.F32[0]]
+}
+
+// checkLabels is the label check of kernels.SoftmaxCrossEntropyForward, done on
+// the host before upload: the device kernel turns a bad label into NaN.
+func checkLabels(labels []float32, classes int) error {
+	for i, v := range labels {
+		if f := float64(v); !(f >= 0 && f < float64(classes)) || f != math.Trunc(f) {
+			return fmt.Errorf("softmax cross-entropy: label %v of row %d is not a class index in [0, %d)", v, i, classes)
+		}
+	}
+	return nil
+}
+
+// prepare lays out p's buffers in an arena and lowers its steps, once per
+// program.
+func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
+	if dp, ok := b.programs[p]; ok {
+		return dp, nil
+	}
+	if err := b.allocParams(); err != nil {
+		return nil, err
+	}
+	dp := &deviceProgram{p: p, addr: map[*float32]cuda.Ptr{}, fetched: make([]byte, 8)}
+	var plan cuda.Plan
+	offsets := map[*float32]int64{}
+	written := map[*float32]bool{}
+	for _, s := range p.Steps {
+		for _, buf := range append([]*Buffer{s.Out}, s.In...) {
+			if n := ShapeSize(buf.Shape); n > math.MaxInt32 {
+				return nil, fmt.Errorf("%s: a tensor of %v (%d elements) exceeds the CUDA kernels' limit of 2³¹−1 elements", s.Name, buf.Shape, n)
+			}
+		}
+	}
+	region := func(buf *Buffer) {
+		if buf == p.Input || buf == p.Labels || len(buf.F32) == 0 {
+			return
+		}
+		s := &buf.F32[0]
+		if _, ok := b.params[s]; ok {
+			return
+		}
+		if _, ok := offsets[s]; !ok {
+			offsets[s] = plan.Reserve(int64(4 * cap(buf.F32)))
+		}
+	}
+	for _, s := range p.Steps {
+		for _, in := range s.In {
+			region(in)
+		}
+		region(s.Out)
+		written[&s.Out.F32[0]] = true
+	}
+	region(p.Loss)
+	region(p.Logits)
+	var input, labels int64
+	if p.Input != nil {
+		input = plan.Reserve(int64(4 * ShapeSize(p.Input.Shape)))
+	}
+	if p.Labels != nil {
+		labels = plan.Reserve(int64(4 * ShapeSize(p.Labels.Shape)))
+	}
+
+	// Lower the steps; their scratch and seeds are laid out after the buffers.
+	type lowered struct {
+		run  stepFunc
+		work int
+	}
+	lows := make([]lowered, len(p.Steps))
+	work := 0
+	for i := range p.Steps {
+		run, need, ok := lower(&p.Steps[i], p.Training, dp)
+		if !ok {
+			run, need = b.onHost(&p.Steps[i], p), 0
+			dp.onHost = true
+		}
+		lows[i] = lowered{run, need}
+		work = max(work, need)
+	}
+	seeds := plan.Reserve(int64(8 * len(dp.dropouts)))
+	results := plan.Reserve(8)
+	workOff := plan.Reserve(int64(4 * work))
+
+	base, err := b.rt.Alloc(plan.Size())
+	if err != nil {
+		return nil, fmt.Errorf("allocating %d bytes for the program: %w", plan.Size(), err)
+	}
+	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
+	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*len(dp.dropouts))
+	for s, off := range offsets {
+		dp.addr[s] = base.Add(off)
+	}
+	for s, a := range b.params {
+		dp.addr[s] = a
+	}
+	for _, l := range lows {
+		dp.steps = append(dp.steps, l.run(dp))
+	}
+	dp.epilogue = []cuda.Launch{launch.Copy(dp.results, dp.ptr(p.Loss), 1)}
+	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
+	if dp.counts {
+		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, dp.results.Add(4)))
+	}
+	// Buffers no step writes and no run uploads are constants: upload them now.
+	for _, s := range p.Steps {
+		for _, in := range s.In {
+			if in == p.Input || in == p.Labels || written[&in.F32[0]] {
+				continue
+			}
+			if _, ok := b.params[&in.F32[0]]; ok {
+				continue
+			}
+			if err := b.rt.Upload(dp.ptr(in), in.F32); err != nil {
+				b.rt.Free(base)
+				return nil, fmt.Errorf("uploading a constant of %s: %w", s.Name, err)
+			}
+		}
+	}
+	b.programs[p] = dp
+	return dp, nil
+}
+
+// onHost runs a step without a CUDA twin on its CPU kernel: its inputs come
+// down, its output goes up. It is correct and slow; a warning names the op once.
+func (b *deviceBackend) onHost(s *Step, p *Program) stepFunc {
+	b.warnOnce("host "+s.Name, "cuda: %s has no CUDA kernel: it runs on the CPU, with copies to and from the device", s.Name)
+	return func(dp *deviceProgram) func(q launch.Queue) error {
+		return func(launch.Queue) error {
+			for _, in := range s.In {
+				if in == p.Input || in == p.Labels {
+					continue
+				}
+				if err := b.rt.Download(in.F32, dp.ptr(in)); err != nil {
+					return err
+				}
+			}
+			ctx := &execContext{training: p.Training, work: p.Workspace}
+			if err := s.k.exec(ctx, s.In, s.Out); err != nil {
+				return err
+			}
+			return b.rt.Upload(dp.ptr(s.Out), s.Out.F32)
+		}
+	}
+}
