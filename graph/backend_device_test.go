@@ -391,11 +391,11 @@ func TestFusedOptimizerUpdate(t *testing.T) {
 	if err := u.PushSlot(0, func(p *Param) []float32 { return make([]float32, p.Value.Len()) }); err != nil {
 		t.Fatal(err)
 	}
-	if bad, err := u.NonFinite(); bad != nil || err != nil {
-		t.Fatalf("NonFinite: %v, %v", bad, err)
-	}
 	if err := u.Update(hyper); err != nil {
 		t.Fatal(err)
+	}
+	if bad, err := u.NonFinite(); bad != nil || err != nil {
+		t.Fatalf("NonFinite: %v, %v", bad, err)
 	}
 	start := snapshot(m)
 	if err := dev.PullParams(); err != nil {

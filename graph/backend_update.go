@@ -17,15 +17,18 @@ import (
 // reductions' scratch. An update queues, after the training run that left
 // the gradients:
 //
-//   - the NaN/±Inf check (NonFinite), a reduction over the plan's gradients
-//     whose one double comes down;
+//   - the NaN/±Inf check, a reduction over the plan's gradients into a flag
+//     (a double, 0 when every gradient is finite) that stays on the device;
 //   - the L1/L2 penalty gradients, one launch per penalized tensor;
-//   - clipping by value, and by norm (a second reduction and double);
+//   - clipping by value, and by norm: a second reduction, whose total the
+//     scaling kernel reads on the device;
 //   - one launch of the fused kernel over the whole region, each group
-//     reading its row of hyperparameters, uploaded per step.
+//     reading its row of hyperparameters, uploaded per step; the kernel (and
+//     the clamp) change nothing when the flag is set.
 //
-// Every launch is built when the plan is attached, so an update allocates
-// nothing.
+// Nothing comes down while these are queued; NonFinite then reads the flag
+// (8 bytes). Every launch is built when the plan is attached, so an update
+// allocates nothing.
 
 // deviceUpdate is an UpdatePlan prepared on a deviceBackend.
 type deviceUpdate struct {
@@ -35,13 +38,14 @@ type deviceUpdate struct {
 	base    cuda.Ptr   // one allocation for everything below
 	slots   []cuda.Ptr // one region per state slot
 	hyperAt cuda.Ptr
-	total   cuda.Ptr  // the result of a reduction, one double
-	fetched []byte    // the total's host copy: an allocation of its own, as cgo requires
+	flag    cuda.Ptr  // the non-finite check's total, one double: 0 when all gradients are finite
+	norm    cuda.Ptr  // the gradients' sum of squares, one double
+	fetched []byte    // the flag's host copy: an allocation of its own, as cgo requires
 	partial []float64 // scratch of the host's finiteness check
 
 	finite, sumSquares []cuda.Launch // reductions over the spans, then their total
 	penalty            []cuda.Launch
-	clamp, scale       []cuda.Launch // per span; scale's factor is set per update
+	clamp, scale       []cuda.Launch // per span
 	update             cuda.Launch
 }
 
@@ -96,7 +100,7 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 		slotAt[i] = layout.Reserve(int64(4 * region.Total))
 	}
 	hyperAt, tableAt := layout.Reserve(int64(4*plan.RowLen*len(plan.Groups))), layout.Reserve(int64(4*len(table)))
-	partialAt, totalAt := layout.Reserve(int64(8*partials)), layout.Reserve(8)
+	partialAt, flagAt, normAt := layout.Reserve(int64(8*partials)), layout.Reserve(8), layout.Reserve(8)
 	var err error
 	if u.base, err = b.rt.Alloc(layout.Size()); err != nil {
 		return nil, fmt.Errorf("allocating the optimizer state on the device: %w", err)
@@ -104,32 +108,33 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 	for _, at := range slotAt {
 		u.slots = append(u.slots, u.base.Add(at))
 	}
-	u.hyperAt, u.total = u.base.Add(hyperAt), u.base.Add(totalAt)
+	u.hyperAt, u.flag, u.norm = u.base.Add(hyperAt), u.base.Add(flagAt), u.base.Add(normAt)
 	tableBytes := make([]byte, 4*len(table))
 	for i, g := range table {
 		binary.LittleEndian.PutUint32(tableBytes[4*i:], uint32(g))
 	}
-	if err := b.rt.UploadBytes(u.base.Add(tableAt), tableBytes); err != nil {
+	// The flag starts clear: NonFinite before any Update finds nothing.
+	if err := errors.Join(b.rt.UploadBytes(u.base.Add(tableAt), tableBytes), b.rt.UploadBytes(u.flag, make([]byte, 8))); err != nil {
 		return nil, errors.Join(fmt.Errorf("uploading the optimizer's group table: %w", err), b.rt.Free(u.base))
 	}
-	if u.update, err = fusedLaunch(plan.Kernel, region.Values, region.Grads, u.slots, u.hyperAt, u.base.Add(tableAt), region.Total); err != nil {
+	if u.update, err = fusedLaunch(plan.Kernel, region.Values, region.Grads, u.slots, u.hyperAt, u.base.Add(tableAt), u.flag, region.Total); err != nil {
 		return nil, errors.Join(err, b.rt.Free(u.base))
 	}
 
 	grads, partial := region.Grads, u.base.Add(partialAt)
-	reduction := func(op launch.Reduction) []cuda.Launch {
+	reduction := func(op launch.Reduction, total cuda.Ptr) []cuda.Launch {
 		var ls []cuda.Launch
 		at := partial
 		for _, sp := range spans {
 			ls = append(ls, launch.ReduceChunks(grads.F32(sp.start), sp.n, op, at))
 			at = at.Add(int64(8 * launch.ReducePartials(sp.n)))
 		}
-		return append(ls, launch.ReduceTotal(partial, partials, u.total))
+		return append(ls, launch.ReduceTotal(partial, partials, total))
 	}
-	u.finite, u.sumSquares = reduction(launch.NonFinite), reduction(launch.SumSquares)
+	u.finite, u.sumSquares = reduction(launch.NonFinite, u.flag), reduction(launch.SumSquares, u.norm)
 	for _, sp := range spans {
-		u.clamp = append(u.clamp, launch.GradClamp(grads.F32(sp.start), plan.ClipValue, sp.n))
-		u.scale = append(u.scale, launch.GradScale(grads.F32(sp.start), 1, sp.n))
+		u.clamp = append(u.clamp, launch.GradClamp(grads.F32(sp.start), plan.ClipValue, u.flag, sp.n))
+		u.scale = append(u.scale, launch.ClipScale(grads.F32(sp.start), u.norm, plan.ClipNorm, sp.n))
 	}
 	for _, pen := range plan.Penalties {
 		k, ok := index[pen.Param]
@@ -144,7 +149,7 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 }
 
 // fusedLaunch is the launch of kernel k over a region of n elements.
-func fusedLaunch(k FusedKernel, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) (cuda.Launch, error) {
+func fusedLaunch(k FusedKernel, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group, skip cuda.Ptr, n int) (cuda.Launch, error) {
 	args := make([]cuda.Ptr, len(k.SlotArgs))
 	for i, s := range k.SlotArgs {
 		switch {
@@ -160,15 +165,15 @@ func fusedLaunch(k FusedKernel, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cu
 	}
 	switch k.Name {
 	case "SGD":
-		return launch.SGD(w, g, args[0], hyper, group, n), nil
+		return launch.SGD(w, g, args[0], hyper, group, skip, n), nil
 	case "Adagrad":
-		return launch.Adagrad(w, g, args[0], hyper, group, n), nil
+		return launch.Adagrad(w, g, args[0], hyper, group, skip, n), nil
 	case "Adadelta":
-		return launch.Adadelta(w, g, args[0], args[1], hyper, group, n), nil
+		return launch.Adadelta(w, g, args[0], args[1], hyper, group, skip, n), nil
 	case "RMSProp":
-		return launch.RMSProp(w, g, args[0], args[1], args[2], hyper, group, n), nil
+		return launch.RMSProp(w, g, args[0], args[1], args[2], hyper, group, skip, n), nil
 	}
-	return launch.Adam(w, g, args[0], args[1], args[2], hyper, group, n), nil
+	return launch.Adam(w, g, args[0], args[1], args[2], hyper, group, skip, n), nil
 }
 
 // updatedSpans merges the tensors of the plan (group ≥ 0) that follow each
@@ -192,14 +197,44 @@ func updatedSpans(offsets, sizes, groupOf []int) []span {
 	return spans
 }
 
-// NonFinite implements DeviceUpdate.
-func (u *deviceUpdate) NonFinite() (*Param, error) {
+// Update implements DeviceUpdate.
+func (u *deviceUpdate) Update(rows []float32) error {
 	if len(u.scale) == 0 { // no parameters
+		return nil
+	}
+	if err := u.launch(u.finite); err != nil {
+		return err
+	}
+	if err := u.launch(u.penalty); err != nil {
+		return err
+	}
+	if u.plan.ClipValue > 0 {
+		if err := u.launch(u.clamp); err != nil {
+			return err
+		}
+	}
+	if u.plan.ClipNorm > 0 {
+		if err := errors.Join(u.launch(u.sumSquares), u.launch(u.scale)); err != nil {
+			return err
+		}
+	}
+	if err := u.b.rt.Upload(u.hyperAt, rows); err != nil {
+		return fmt.Errorf("uploading the hyperparameters: %w", err)
+	}
+	return u.launch([]cuda.Launch{u.update})
+}
+
+// NonFinite implements DeviceUpdate: it reads the flag, and only when it is
+// set the gradients, to name the parameter.
+func (u *deviceUpdate) NonFinite() (*Param, error) {
+	if len(u.scale) == 0 {
 		return nil, nil
 	}
-	bad, err := u.reduce(u.finite)
-	if err != nil || bad == 0 {
-		return nil, err
+	if err := u.b.rt.DownloadBytes(u.fetched, u.flag); err != nil {
+		return nil, fmt.Errorf("reading the non-finite check: %w", err)
+	}
+	if math.Float64frombits(binary.LittleEndian.Uint64(u.fetched)) == 0 {
+		return nil, nil
 	}
 	grads := u.b.flat
 	if err := u.b.rt.Download(grads, u.b.region.Grads); err != nil {
@@ -213,40 +248,7 @@ func (u *deviceUpdate) NonFinite() (*Param, error) {
 			}
 		}
 	}
-	return nil, errors.New("a gradient reduction on the device is not finite, yet every gradient is")
-}
-
-// Update implements DeviceUpdate.
-func (u *deviceUpdate) Update(rows []float32) error {
-	if len(u.scale) == 0 {
-		return nil
-	}
-	if err := u.launch(u.penalty); err != nil {
-		return err
-	}
-	if u.plan.ClipValue > 0 {
-		if err := u.launch(u.clamp); err != nil {
-			return err
-		}
-	}
-	if maxNorm := u.plan.ClipNorm; maxNorm > 0 {
-		sum, err := u.reduce(u.sumSquares)
-		if err != nil {
-			return err
-		}
-		if coef := maxNorm / (math.Sqrt(sum) + 1e-6); coef < 1 {
-			for i := range u.scale {
-				u.scale[i].Args[1] = cuda.F32Arg(float32(coef)) // GradScale(x, s, n)
-			}
-			if err := u.launch(u.scale); err != nil {
-				return err
-			}
-		}
-	}
-	if err := u.b.rt.Upload(u.hyperAt, rows); err != nil {
-		return fmt.Errorf("uploading the hyperparameters: %w", err)
-	}
-	return u.launch([]cuda.Launch{u.update})
+	return nil, errors.New("the non-finite check on the device failed, yet every gradient is finite")
 }
 
 func (u *deviceUpdate) launch(ls []cuda.Launch) error {
@@ -256,17 +258,6 @@ func (u *deviceUpdate) launch(ls []cuda.Launch) error {
 		}
 	}
 	return nil
-}
-
-// reduce runs a reduction and reads its total.
-func (u *deviceUpdate) reduce(ls []cuda.Launch) (float64, error) {
-	if err := u.launch(ls); err != nil {
-		return 0, err
-	}
-	if err := u.b.rt.DownloadBytes(u.fetched, u.total); err != nil {
-		return 0, fmt.Errorf("reading a gradient reduction: %w", err)
-	}
-	return math.Float64frombits(binary.LittleEndian.Uint64(u.fetched)), nil
 }
 
 // PushSlot implements DeviceUpdate.

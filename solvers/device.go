@@ -98,13 +98,6 @@ func (o *Optimizer) pullState() error {
 // stepOnDevice is Step on the device; see the top of this file.
 func (o *Optimizer) stepOnDevice() error {
 	d := o.device
-	bad, err := d.update.NonFinite()
-	if err != nil {
-		return fmt.Errorf("solvers: %w", err)
-	}
-	if bad != nil {
-		return &NonFiniteError{Param: bad.Name, Skipped: o.settings.SkipNonFinite}
-	}
 	for gi, g := range o.groups {
 		step := int64(1)
 		for _, s := range g.params {
@@ -116,5 +109,17 @@ func (o *Optimizer) stepOnDevice() error {
 	if err := d.update.Update(d.rows); err != nil {
 		return fmt.Errorf("solvers: %w", err)
 	}
-	return nil
+	bad, err := d.update.NonFinite()
+	if err == nil && bad == nil {
+		return nil
+	}
+	for _, g := range o.groups { // the device took no step
+		for _, s := range g.params {
+			s.step--
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("solvers: %w", err)
+	}
+	return &NonFiniteError{Param: bad.Name, Skipped: o.settings.SkipNonFinite}
 }

@@ -3,7 +3,6 @@ package solvers
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
@@ -270,9 +269,7 @@ func (o *Optimizer) Step() error {
 	if maxNorm := o.settings.ClipGradNorm; maxNorm > 0 {
 		sum := 0.0
 		o.eachWithGrad(func(s *paramState) { sum += s.gradSumSquares(o.partial) })
-		if coef := maxNorm / (math.Sqrt(sum) + 1e-6); coef < 1 {
-			o.eachWithGrad(func(s *paramState) { s.scaleGrad(coef) })
-		}
+		o.eachWithGrad(func(s *paramState) { s.clipScale(sum, maxNorm) })
 	}
 	for _, g := range o.groups {
 		for _, s := range g.params {
@@ -361,10 +358,10 @@ func (s *paramState) gradSumSquares(partial []float64) float64 {
 	return kernels.SumSquares(s.f64.g, partial)
 }
 
-func (s *paramState) scaleGrad(f float64) {
+func (s *paramState) clipScale(sumSquares, maxNorm float64) {
 	if s.f32 != nil {
-		kernels.GradScale(s.f32.g, f)
+		kernels.ClipScale(s.f32.g, sumSquares, maxNorm)
 	} else {
-		kernels.GradScale(s.f64.g, f)
+		kernels.ClipScale(s.f64.g, sumSquares, maxNorm)
 	}
 }

@@ -50,12 +50,13 @@ type Updater interface {
 
 // DeviceUpdate is an UpdatePlan prepared on a device, with its state slots.
 type DeviceUpdate interface {
-	// NonFinite returns the first parameter, in group order, whose gradient
-	// holds NaN or ±Inf; nil when all are finite.
-	NonFinite() (*Param, error)
-	// Update runs penalties, clipping and the fused kernel with the groups'
-	// hyperparameter rows, concatenated.
+	// Update queues the non-finite check, penalties, clipping and the fused
+	// kernel with the groups' hyperparameter rows, concatenated; when a
+	// gradient is not finite, the device leaves parameters and state alone.
 	Update(rows []float32) error
+	// NonFinite tells whether the last Update was skipped: the first
+	// parameter, in group order, whose gradient held NaN or ±Inf, or nil.
+	NonFinite() (*Param, error)
 	// PushSlot uploads a state slot from each parameter's host buffer (of
 	// returns it); PullSlot downloads it into them.
 	PushSlot(slot int, of func(*Param) []float32) error

@@ -106,7 +106,7 @@ func TestOptimizers(t *testing.T) {
 					kernels.SGD(c.tensor(w, k), c.tensor(g, k), b, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1)
 					rows = append(rows, kernels.SGDHyper(nil, o.lr, o.momentum, o.dampening, o.wd, o.nesterov, step == 1))
 				}
-				d.run(launch.SGD(w.dev, g.dev, buf.dev, c.hyper(rows...), c.group, c.total))
+				d.run(launch.SGD(w.dev, g.dev, buf.dev, c.hyper(rows...), c.group, 0, c.total))
 				c.check(t, name("SGD %+v step %d", groups, step), w, buf)
 			}
 		}
@@ -123,7 +123,7 @@ func TestOptimizers(t *testing.T) {
 				kernels.Adagrad(c.tensor(w, k), c.tensor(g, k), c.tensor(sum, k), clr[k], wd[k], 1e-10)
 			}
 			hyper := c.hyper(kernels.AdagradHyper(nil, clr[0], wd[0], 1e-10), kernels.AdagradHyper(nil, clr[1], wd[1], 1e-10))
-			d.run(launch.Adagrad(w.dev, g.dev, sum.dev, hyper, c.group, c.total))
+			d.run(launch.Adagrad(w.dev, g.dev, sum.dev, hyper, c.group, 0, c.total))
 			c.check(t, name("Adagrad step %d", step), w, sum)
 		}
 	})
@@ -136,7 +136,7 @@ func TestOptimizers(t *testing.T) {
 			kernels.Adadelta(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(acc, 0), 1, 0.9, 1e-6, 0)
 			kernels.Adadelta(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), c.tensor(acc, 1), 0.5, 0.95, 1e-5, 1e-2)
 			hyper := c.hyper(kernels.AdadeltaHyper(nil, 1, 0.9, 1e-6, 0), kernels.AdadeltaHyper(nil, 0.5, 0.95, 1e-5, 1e-2))
-			d.run(launch.Adadelta(w.dev, g.dev, sq.dev, acc.dev, hyper, c.group, c.total))
+			d.run(launch.Adadelta(w.dev, g.dev, sq.dev, acc.dev, hyper, c.group, 0, c.total))
 			c.check(t, name("Adadelta step %d", step), w, sq, acc)
 		}
 	})
@@ -150,7 +150,7 @@ func TestOptimizers(t *testing.T) {
 			kernels.RMSProp(c.tensor(w, 0), c.tensor(g, 0), c.tensor(sq, 0), c.tensor(ga, 0), c.tensor(buf, 0), 0.01, 0.99, 1e-8, 1e-4, 0.9)
 			kernels.RMSProp(c.tensor(w, 1), c.tensor(g, 1), c.tensor(sq, 1), nil, nil, 0.02, 0.9, 1e-6, 0, 0)
 			hyper := c.hyper(kernels.RMSPropHyper(nil, 0.01, 0.99, 1e-8, 1e-4, 0.9, true), kernels.RMSPropHyper(nil, 0.02, 0.9, 1e-6, 0, 0, false))
-			d.run(launch.RMSProp(w.dev, g.dev, sq.dev, ga.dev, buf.dev, hyper, c.group, c.total))
+			d.run(launch.RMSProp(w.dev, g.dev, sq.dev, ga.dev, buf.dev, hyper, c.group, 0, c.total))
 			c.check(t, name("RMSProp step %d", step), w, sq, ga, buf)
 		}
 	})
@@ -170,7 +170,7 @@ func TestOptimizers(t *testing.T) {
 				adam(c.tensor(w, 1), c.tensor(g, 1), c.tensor(m, 1), c.tensor(v, 1), nil, 3e-3, 0.8, 0.99, 1e-6, 0, step)
 				hyper := c.hyper(kernels.AdamHyper(nil, 1e-3, 0.9, 0.999, 1e-8, 1e-2, step, decoupled, true),
 					kernels.AdamHyper(nil, 3e-3, 0.8, 0.99, 1e-6, 0, step, decoupled, false))
-				d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, c.total))
+				d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, 0, c.total))
 				c.check(t, name("Adam decoupled=%t step %d", decoupled, step), w, m, v, vmax)
 			}
 		}
@@ -184,15 +184,50 @@ func TestOptimizers(t *testing.T) {
 		kernels.PenaltyGrad(w, g, 1e-3, 5e-4)
 		d.run(launch.PenaltyGrad(pw, pg, 1e-3, 5e-4, n))
 		exact(t, "PenaltyGrad", d.get(pg, n), g)
-		kernels.GradScale(g, 0.37)
-		d.run(launch.GradScale(pg, 0.37, n))
-		exact(t, "GradScale", d.get(pg, n), g)
+		for _, sumSquares := range []float64{16, 1, math.Inf(1), math.NaN()} { // factors 0.5, above 1, 0, NaN
+			kernels.ClipScale(g, sumSquares, 2)
+			d.run(launch.ClipScale(pg, double(d, sumSquares), 2, n))
+			exact(t, name("ClipScale of Σg² %v", sumSquares), d.get(pg, n), g)
+			if math.IsInf(sumSquares, 0) { // all zeros from here on: start again
+				g = random(r, n, 2)
+				if err := d.emu.Upload(pg, g); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		g[5] = float32(math.NaN())
 		if err := d.emu.Upload(pg, g); err != nil {
 			t.Fatal(err)
 		}
+		before := append([]float32(nil), g...)
+		d.run(launch.GradClamp(pg, 0.5, double(d, math.NaN()), n))
+		exact(t, "GradClamp skipped", d.get(pg, n), before)
 		kernels.GradClamp(g, 0.5)
-		d.run(launch.GradClamp(pg, 0.5, n))
+		d.run(launch.GradClamp(pg, 0.5, double(d, 0), n))
 		exact(t, "GradClamp", d.get(pg, n), g)
 	})
+
+	t.Run("skip", func(t *testing.T) {
+		// A non-zero flag (the non-finite check's total: NaN or ±Inf) leaves
+		// parameters and state alone; a zero flag updates as without one.
+		c := newOptimCase(d)
+		w, m, v, vmax := c.region(normal), c.region(nil), c.region(nil), c.region(nil)
+		g := c.region(normal)
+		hyper := c.hyper(kernels.AdamHyper(nil, 1e-3, 0.9, 0.999, 1e-8, 0, 1, false, true), kernels.AdamHyper(nil, 1e-3, 0.9, 0.999, 1e-8, 0, 1, false, false))
+		for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+			d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, double(d, bad), c.total))
+			c.check(t, name("Adam skipped by %v", bad), w, m, v, vmax)
+		}
+		kernels.Adam(c.tensor(w, 0), c.tensor(g, 0), c.tensor(m, 0), c.tensor(v, 0), c.tensor(vmax, 0), 1e-3, 0.9, 0.999, 1e-8, 0, 1)
+		kernels.Adam(c.tensor(w, 1), c.tensor(g, 1), c.tensor(m, 1), c.tensor(v, 1), nil, 1e-3, 0.9, 0.999, 1e-8, 0, 1)
+		d.run(launch.Adam(w.dev, g.dev, m.dev, v.dev, vmax.dev, hyper, c.group, double(d, 0), c.total))
+		c.check(t, "Adam with a zero flag", w, m, v, vmax)
+	})
+}
+
+// double puts one float64 into device memory.
+func double(d *device, v float64) cuda.Ptr {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, math.Float64bits(v))
+	return d.fromBytes(b)
 }

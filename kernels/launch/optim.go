@@ -7,7 +7,11 @@ import "github.com/descent-ml/descent/cuda"
 // GroupTable maps each chunk to its parameter group, whose row of
 // hyperparameters (kernels.SGDHyper, …, one row per group, concatenated) the
 // kernel reads from device memory — so a captured CUDA graph picks up a new
-// learning rate or step count by a copy of the rows, without re-capture.
+// learning rate or step count by a copy of the rows, without re-capture. skip
+// points at the non-finite check's total (a double that is not 0 when some
+// gradient is NaN or ±Inf), which makes the update and GradClamp change
+// nothing; 0 means no check. ClipScale reads the sum of squares of the
+// gradients from device memory, so clipping by norm needs no host either.
 
 // OptimChunk is the alignment, in elements, of tensors in a flat region, and the
 // granularity of the group table.
@@ -38,28 +42,28 @@ func GroupTable(offsets, sizes, groups []int, total int) []int32 {
 	return table
 }
 
-func SGD(w, g, buf, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("SGD", n, p(w), p(g), p(buf), p(hyper), p(group), i(OptimChunk), i(n))
+func SGD(w, g, buf, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("SGD", n, p(w), p(g), p(buf), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-func Adagrad(w, g, sum, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adagrad", n, p(w), p(g), p(sum), p(hyper), p(group), i(OptimChunk), i(n))
+func Adagrad(w, g, sum, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adagrad", n, p(w), p(g), p(sum), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-func Adadelta(w, g, squareAvg, accDelta, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adadelta", n, p(w), p(g), p(squareAvg), p(accDelta), p(hyper), p(group), i(OptimChunk), i(n))
+func Adadelta(w, g, squareAvg, accDelta, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adadelta", n, p(w), p(g), p(squareAvg), p(accDelta), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-func RMSProp(w, g, squareAvg, gradAvg, buf, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("RMSProp", n, p(w), p(g), p(squareAvg), p(gradAvg), p(buf), p(hyper), p(group), i(OptimChunk), i(n))
+func RMSProp(w, g, squareAvg, gradAvg, buf, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("RMSProp", n, p(w), p(g), p(squareAvg), p(gradAvg), p(buf), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-func Adam(w, g, m, v, vmax, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adam", n, p(w), p(g), p(m), p(v), p(vmax), p(hyper), p(group), i(OptimChunk), i(n))
+func Adam(w, g, m, v, vmax, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adam", n, p(w), p(g), p(m), p(v), p(vmax), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
 
 func PenaltyGrad(w, g cuda.Ptr, l1, l2 float64, n int) cuda.Launch {
 	return elementwise("PenaltyGrad", n, p(w), p(g), f(float32(l1)), f(float32(l2)), i(n))
 }
-func GradScale(x cuda.Ptr, s float64, n int) cuda.Launch {
-	return elementwise("GradScale", n, p(x), f(float32(s)), i(n))
+func ClipScale(x, sumSquares cuda.Ptr, maxNorm float64, n int) cuda.Launch {
+	return elementwise("ClipScale", n, p(x), p(sumSquares), cuda.F64Arg(maxNorm), i(n))
 }
-func GradClamp(x cuda.Ptr, limit float64, n int) cuda.Launch {
-	return elementwise("GradClamp", n, p(x), f(float32(limit)), i(n))
+func GradClamp(x cuda.Ptr, limit float64, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("GradClamp", n, p(x), f(float32(limit)), p(skip), i(n))
 }
