@@ -343,3 +343,43 @@ func TestFullBatchRegression(t *testing.T) {
 		t.Errorf("loss %g, w %v, b %v; want 0, 3, −1", res.Loss, w, b)
 	}
 }
+
+// countingBackend counts the downloads of the parameters.
+type countingBackend struct {
+	graph.ResidentBackend
+	pulls int
+}
+
+func (c *countingBackend) PullParams() error {
+	c.pulls++
+	return c.ResidentBackend.PullParams()
+}
+
+// TestSyncsOnlyWhenRead: on a resident device, training brings nothing back
+// to the host; State does, once until the next step.
+func TestSyncsOnlyWhenRead(t *testing.T) {
+	onDevice := emulated(t)
+	var counter *countingBackend
+	r := newRun(t, func(m *graph.Model) (graph.Backend, error) {
+		b, err := onDevice(m)
+		if err != nil {
+			return nil, err
+		}
+		counter = &countingBackend{ResidentBackend: b.(graph.ResidentBackend)}
+		return counter, nil
+	})
+	if err := r.t.Fit(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if counter.pulls != 0 {
+		t.Fatalf("%d downloads of the parameters during an epoch", counter.pulls)
+	}
+	for range 2 {
+		if _, err := r.t.State(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if counter.pulls != 1 {
+		t.Fatalf("%d downloads for two States without a step between them, want 1", counter.pulls)
+	}
+}
