@@ -54,7 +54,7 @@ type deviceBackend struct {
 	rt       deviceRuntime
 	model    *Model
 	resident bool
-	warnf    func(format string, args ...any)
+	warnf    func(format string, args ...any) // where one-time warnings go: log.Printf, or a test
 	warned   map[string]bool
 
 	region    paramRegion           // the trainable parameters and their gradients
@@ -105,9 +105,6 @@ func (b *deviceBackend) SetResident(on bool) error {
 	b.resident = on
 	return nil
 }
-
-// SetWarnings sets where one-time warnings go (log.Printf by default).
-func (b *deviceBackend) SetWarnings(warnf func(format string, args ...any)) { b.warnf = warnf }
 
 func (b *deviceBackend) warnOnce(key, format string, args ...any) {
 	if !b.warned[key] {

@@ -142,7 +142,7 @@ func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	}
 	dev := testBackendOn(t, rt, m)
 	var warnings []string
-	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, format) })
+	dev.warnf = func(format string, args ...any) { warnings = append(warnings, format) }
 	cpuM, devM := NewMachine(m, CPU{}), NewMachine(m, dev)
 
 	for step := 0; step < 2; step++ { // the second step draws other dropout masks
@@ -272,7 +272,7 @@ func TestDeviceBackendRunsUnknownOpsOnHost(t *testing.T) {
 	}
 	dev := testBackend(t, h.model)
 	var warnings []string
-	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
+	dev.warnf = func(format string, args ...any) { warnings = append(warnings, args[0].(string)) }
 	p2, err := compile(h.model, 2, true, true)
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestDeviceBackendRegression(t *testing.T) {
 	cpuAfter := snapshot(m)
 	start.restore()
 	dev := testBackend(t, m)
-	dev.SetWarnings(func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) })
+	dev.warnf = func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) }
 	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
 	if err != nil {
 		t.Fatal(err)
