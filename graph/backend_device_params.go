@@ -24,7 +24,7 @@ type paramRegion struct {
 }
 
 // allocParams lays out the parameters in one arena, once: the trainable ones
-// as a ParamRegion, then each state tensor.
+// as the paramRegion, then each state tensor.
 func (b *deviceBackend) allocParams() error {
 	if b.params != nil {
 		return nil

@@ -25,7 +25,7 @@
 //
 // Backends: CPU runs the Go kernels; NewCUDA (build tag gpu) runs each step as
 // the CUDA twin of its kernel, captured into a CUDA graph. The device backend's
-// lowering (backend_device.go) is plain Go over package cuda's cgo-free types,
+// lowering (backend_device*.go) is plain Go over package cuda's cgo-free types,
 // so the default build tests it against an emulation of the CUDA kernels
 // (NewDeviceBackend takes any launch.Device); only the _gpu.go files touch the
 // driver. A ResidentBackend keeps the parameters in device memory between runs
