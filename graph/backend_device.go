@@ -64,6 +64,7 @@ type deviceBackend struct {
 	flat      []float32 // host copy of the region, for gather and scatter
 	programs  map[*Program]*deviceProgram
 	updates   []*deviceUpdate // optimizers' state and prepared updates
+	inProgram *deviceUpdate   // the update that training programs run, if any
 }
 
 // NewDeviceBackend runs the float32 model m on dev, which queues the CUDA
@@ -172,6 +173,11 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 			return fmt.Errorf("uploading the dropout seeds: %w", err)
 		}
 	}
+	if dp.update != nil {
+		if err := dp.update.beforeRun(); err != nil {
+			return err
+		}
+	}
 	if err := b.execute(dp); err != nil {
 		return err
 	}
@@ -179,7 +185,10 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 		return fmt.Errorf("downloading the loss: %w", err)
 	}
 	p.Loss.F32[0] = math.Float32frombits(binary.LittleEndian.Uint32(dp.fetched[:4]))
-	p.correct = int(int32(binary.LittleEndian.Uint32(dp.fetched[4:])))
+	p.correct = int(int32(binary.LittleEndian.Uint32(dp.fetched[4:8])))
+	if dp.update != nil {
+		dp.update.lastFlag = math.Float64frombits(binary.LittleEndian.Uint64(dp.fetched[8:]))
+	}
 	p.countedCorrect = dp.counts
 	if !p.Training { // Evaluate hands the logits out
 		if err := b.rt.Download(p.Logits.F32, dp.ptr(p.Logits)); err != nil {

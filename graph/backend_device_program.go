@@ -29,9 +29,10 @@ type deviceProgram struct {
 	// (int32), written by the epilogue launches after the steps.
 	results  cuda.Ptr
 	epilogue []cuda.Launch
-	counts   bool   // a classifier with labels: the epilogue counts right predictions
-	fetched  []byte // the results' host copy: an allocation of its own, as cgo requires
-	onHost   bool   // some step falls back to its CPU kernel: no graph capture
+	counts   bool          // a classifier with labels: the epilogue counts right predictions
+	update   *deviceUpdate // the optimizer's update, run after the steps (training programs)
+	fetched  []byte        // the results' host copy: an allocation of its own, as cgo requires
+	onHost   bool          // some step falls back to its CPU kernel: no graph capture
 	replay   func() error
 	ran      bool // a run went launch by launch
 	captured bool // capture was tried
@@ -72,6 +73,9 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		return nil, err
 	}
 	dp := &deviceProgram{p: p, addr: map[*float32]cuda.Ptr{}, fetched: make([]byte, 8)}
+	if p.Training && b.inProgram != nil {
+		dp.update, dp.fetched = b.inProgram, make([]byte, 16) // and the non-finite flag
+	}
 	var plan cuda.Plan
 	offsets := map[*float32]int64{}
 	written := map[*float32]bool{}
@@ -128,7 +132,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		work = max(work, need)
 	}
 	seeds := plan.Reserve(int64(8 * len(dp.dropouts)))
-	results := plan.Reserve(8)
+	results := plan.Reserve(int64(len(dp.fetched)))
 	workOff := plan.Reserve(int64(4 * work))
 
 	base, err := b.rt.Alloc(plan.Size())
@@ -150,6 +154,9 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
 	if dp.counts {
 		dp.epilogue = append(dp.epilogue, launch.CountCorrect(p.Logits.Shape[0], p.Logits.Shape[1], dp.ptr(p.Logits), dp.labels, dp.results.Add(4)))
+	}
+	if dp.update != nil { // the flag, a double, copied as two floats
+		dp.epilogue = append(dp.epilogue, launch.Copy(dp.results.Add(8), dp.update.flag, 2))
 	}
 	// Buffers no step writes and no run uploads are constants: upload them now.
 	for _, s := range p.Steps {
@@ -191,4 +198,14 @@ func (b *deviceBackend) onHost(s *Step, p *Program) stepFunc {
 			return b.rt.Upload(dp.ptr(s.Out), s.Out.F32)
 		}
 	}
+}
+
+// trainingPrepared reports whether a training program has been prepared.
+func (b *deviceBackend) trainingPrepared() bool {
+	for p := range b.programs {
+		if p.Training {
+			return true
+		}
+	}
+	return false
 }

@@ -54,6 +54,13 @@ func (dp *deviceProgram) queue(q launch.Queue) error {
 			return fmt.Errorf("step %d (%s): %w", i, dp.p.Steps[i].Name, err)
 		}
 	}
+	if dp.update != nil {
+		for _, l := range dp.update.launches {
+			if err := q.Launch(l); err != nil {
+				return fmt.Errorf("%s of the optimizer's update: %w", l.Kernel, err)
+			}
+		}
+	}
 	for _, l := range dp.epilogue {
 		if err := q.Launch(l); err != nil {
 			return fmt.Errorf("%s after the steps: %w", l.Kernel, err)

@@ -27,7 +27,9 @@ import (
 //     the clamp) change nothing when the flag is set.
 //
 // Nothing comes down while these are queued; NonFinite then reads the flag
-// (8 bytes). Every launch is built when the plan is attached, so an update
+// (8 bytes). With UpdatePlan.Rows the launches are part of every training
+// program, after its steps and inside its CUDA graph, and the flag comes down
+// with the loss. Every launch is built when the plan is attached, so an update
 // allocates nothing.
 
 // deviceUpdate is an UpdatePlan prepared on a deviceBackend.
@@ -43,10 +45,10 @@ type deviceUpdate struct {
 	fetched []byte    // the flag's host copy: an allocation of its own, as cgo requires
 	partial []float64 // scratch of the host's finiteness check
 
-	finite, sumSquares []cuda.Launch // reductions over the spans, then their total
-	penalty            []cuda.Launch
-	clamp, scale       []cuda.Launch // per span
-	update             cuda.Launch
+	launches  []cuda.Launch // check, penalties, clipping, the fused kernel, in order
+	inProgram bool          // plan.Rows: the launches run inside every training run
+	rows      []float32     // the rows of the coming step, in-program
+	lastFlag  float64       // the flag after the last training run, in-program
 }
 
 // span is a contiguous range of the region holding parameters of the plan
@@ -69,7 +71,11 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 	for k := range groupOf {
 		groupOf[k] = -1
 	}
-	u := &deviceUpdate{b: b, plan: plan, offset: make([][]int, len(plan.Groups)), fetched: make([]byte, 8)}
+	if plan.Rows != nil && (b.inProgram != nil || b.trainingPrepared()) {
+		return nil, errors.New("an update inside the training runs is attached once, before the first training run")
+	}
+	u := &deviceUpdate{b: b, plan: plan, offset: make([][]int, len(plan.Groups)), fetched: make([]byte, 8),
+		inProgram: plan.Rows != nil, rows: make([]float32, plan.RowLen*len(plan.Groups))}
 	largest := 0
 	for gi, g := range plan.Groups {
 		for _, p := range g {
@@ -117,7 +123,8 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 	if err := errors.Join(b.rt.UploadBytes(u.base.Add(tableAt), tableBytes), b.rt.UploadBytes(u.flag, make([]byte, 8))); err != nil {
 		return nil, errors.Join(fmt.Errorf("uploading the optimizer's group table: %w", err), b.rt.Free(u.base))
 	}
-	if u.update, err = fusedLaunch(plan.Kernel, region.Values, region.Grads, u.slots, u.hyperAt, u.base.Add(tableAt), u.flag, region.Total); err != nil {
+	update, err := fusedLaunch(plan.Kernel, region.Values, region.Grads, u.slots, u.hyperAt, u.base.Add(tableAt), u.flag, region.Total)
+	if err != nil {
 		return nil, errors.Join(err, b.rt.Free(u.base))
 	}
 
@@ -131,20 +138,33 @@ func (b *deviceBackend) AttachUpdate(plan UpdatePlan) (DeviceUpdate, error) {
 		}
 		return append(ls, launch.ReduceTotal(partial, partials, total))
 	}
-	u.finite, u.sumSquares = reduction(launch.NonFinite, u.flag), reduction(launch.SumSquares, u.norm)
-	for _, sp := range spans {
-		u.clamp = append(u.clamp, launch.GradClamp(grads.F32(sp.start), plan.ClipValue, u.flag, sp.n))
-		u.scale = append(u.scale, launch.ClipScale(grads.F32(sp.start), u.norm, plan.ClipNorm, sp.n))
-	}
-	for _, pen := range plan.Penalties {
-		k, ok := index[pen.Param]
-		if !ok {
-			return nil, errors.Join(fmt.Errorf("penalty on %s, not a trainable parameter of the model", pen.Param.Name), b.rt.Free(u.base))
+	if len(spans) > 0 { // else no parameters: nothing to launch
+		u.launches = reduction(launch.NonFinite, u.flag)
+		for _, pen := range plan.Penalties {
+			k, ok := index[pen.Param]
+			if !ok {
+				return nil, errors.Join(fmt.Errorf("penalty on %s, not a trainable parameter of the model", pen.Param.Name), b.rt.Free(u.base))
+			}
+			at := region.Offsets[k]
+			u.launches = append(u.launches, launch.PenaltyGrad(region.Values.F32(at), grads.F32(at), pen.L1, pen.L2, pen.Param.Value.Len()))
 		}
-		at := region.Offsets[k]
-		u.penalty = append(u.penalty, launch.PenaltyGrad(region.Values.F32(at), grads.F32(at), pen.L1, pen.L2, pen.Param.Value.Len()))
+		if plan.ClipValue > 0 {
+			for _, sp := range spans {
+				u.launches = append(u.launches, launch.GradClamp(grads.F32(sp.start), plan.ClipValue, u.flag, sp.n))
+			}
+		}
+		if plan.ClipNorm > 0 {
+			u.launches = append(u.launches, reduction(launch.SumSquares, u.norm)...)
+			for _, sp := range spans {
+				u.launches = append(u.launches, launch.ClipScale(grads.F32(sp.start), u.norm, plan.ClipNorm, sp.n))
+			}
+		}
+		u.launches = append(u.launches, update)
 	}
 	b.updates = append(b.updates, u)
+	if u.inProgram {
+		b.inProgram = u
+	}
 	return u, nil
 }
 
@@ -199,41 +219,42 @@ func updatedSpans(offsets, sizes, groupOf []int) []span {
 
 // Update implements DeviceUpdate.
 func (u *deviceUpdate) Update(rows []float32) error {
-	if len(u.scale) == 0 { // no parameters
+	if u.inProgram {
+		return errors.New("the update runs inside the training runs")
+	}
+	if len(u.launches) == 0 {
 		return nil
-	}
-	if err := u.launch(u.finite); err != nil {
-		return err
-	}
-	if err := u.launch(u.penalty); err != nil {
-		return err
-	}
-	if u.plan.ClipValue > 0 {
-		if err := u.launch(u.clamp); err != nil {
-			return err
-		}
-	}
-	if u.plan.ClipNorm > 0 {
-		if err := errors.Join(u.launch(u.sumSquares), u.launch(u.scale)); err != nil {
-			return err
-		}
 	}
 	if err := u.b.rt.Upload(u.hyperAt, rows); err != nil {
 		return fmt.Errorf("uploading the hyperparameters: %w", err)
 	}
-	return u.launch([]cuda.Launch{u.update})
+	return u.launch(u.launches)
+}
+
+// beforeRun uploads the rows of the coming step, for an update inside the
+// training run.
+func (u *deviceUpdate) beforeRun() error {
+	u.plan.Rows(u.rows)
+	if err := u.b.upload(u.hyperAt, u.rows); err != nil {
+		return fmt.Errorf("uploading the hyperparameters: %w", err)
+	}
+	return nil
 }
 
 // NonFinite implements DeviceUpdate: it reads the flag, and only when it is
 // set the gradients, to name the parameter.
 func (u *deviceUpdate) NonFinite() (*Param, error) {
-	if len(u.scale) == 0 {
+	if len(u.launches) == 0 {
 		return nil, nil
 	}
-	if err := u.b.rt.DownloadBytes(u.fetched, u.flag); err != nil {
-		return nil, fmt.Errorf("reading the non-finite check: %w", err)
+	flag := u.lastFlag // brought down with the training run's results
+	if !u.inProgram {
+		if err := u.b.rt.DownloadBytes(u.fetched, u.flag); err != nil {
+			return nil, fmt.Errorf("reading the non-finite check: %w", err)
+		}
+		flag = math.Float64frombits(binary.LittleEndian.Uint64(u.fetched))
 	}
-	if math.Float64frombits(binary.LittleEndian.Uint64(u.fetched)) == 0 {
+	if flag == 0 {
 		return nil, nil
 	}
 	grads := u.b.flat

@@ -314,6 +314,36 @@ func TestDeviceStepAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestDeviceStepInTrainingAllocatesNothing: the same with the update inside
+// the training runs.
+func TestDeviceStepInTrainingAllocatesNothing(t *testing.T) {
+	m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
+	opt := newGroupedOptimizer(t, "adam", nil, m.Params)
+	if err := opt.OnDeviceInTraining(b); err != nil {
+		t.Fatal(err)
+	}
+	mc := graph.NewMachine(m, b)
+	step := func() {
+		if _, _, err := mc.TrainStep(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		if err := opt.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if n := testing.AllocsPerRun(10, step); n != 0 {
+		t.Errorf("%v allocations per training step with the update inside the run, want 0", n)
+	}
+	st, err := opt.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := st.Groups[0].Params[0].Step; s != 12 {
+		t.Errorf("step count %d after 12 steps", s)
+	}
+}
+
 func nullBackend(m *graph.Model) (graph.ResidentBackend, error) {
 	return graph.NewDeviceBackend(&nullDevice{next: 256}, m)
 }

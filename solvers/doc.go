@@ -38,9 +38,10 @@
 // the backend, which owns the parameters, gradients and the optimizer's state
 // slots on its device in one layout, runs the same sequence there, ending in
 // one launch of the fused kernel for every parameter of every group. A step
-// allocates nothing and reads back one double (two with clipping by norm);
-// State and SetState move the state across. The package itself uses no
-// device API. See device.go.
+// allocates nothing and reads back one double; OnDeviceInTraining puts the
+// update inside each training run instead (the device asks for the rows
+// before the run). State and SetState move the state across. The package
+// itself uses no device API. See device.go.
 //
 // # PyTorch's forms and the textbook ones
 //

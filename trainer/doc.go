@@ -21,8 +21,10 @@
 //
 // Labels are []int class indices; a regression's batches carry targets
 // instead. On a device that can keep them (graph.ResidentBackend, the GPU),
-// the parameters and the optimizer's state stay on the device: a step moves
-// the batch up and the loss down, and the host's copies are refreshed only
+// the parameters and the optimizer's state move to the device when training
+// starts and stay there: a step moves the batch up and the loss down, the
+// update runs inside the training run's CUDA graph (unless a gradient hook
+// needs the gradients before it), and the host's copies are refreshed only
 // when something reads them (State, Sync, Penalty, a gradient hook).
 //
 // The package example trains a small convolutional network of its own on

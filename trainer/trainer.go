@@ -75,7 +75,9 @@ type Trainer struct {
 	perStep   bool
 	train     Loader
 	val       Loader
-	resident  graph.ResidentBackend // nil unless the parameters live on the device
+	device    graph.ResidentBackend // the backend, when it can keep the parameters
+	resident  graph.ResidentBackend // device, once the parameters and the optimizer live there
+	inRuns    bool                  // the update runs inside the training runs (no gradient hooks)
 	hostStale bool                  // the device's values are newer than the host's
 	closer    io.Closer             // the backend, when the trainer opened it
 	epoch     int                   // epochs completed
@@ -85,8 +87,11 @@ type Trainer struct {
 	epochHooks               []func(EpochInfo) error
 }
 
-// New builds a trainer. A resident backend gets the optimizer's state too, so
-// that a step moves only the batch up and the loss down.
+// New builds a trainer. On a backend that can keep them (a
+// graph.ResidentBackend), the parameters and the optimizer's state move to the
+// device when training starts, so that a step moves only the batch up and the
+// loss down; without gradient hooks the update even runs inside each training
+// run's CUDA graph (solvers.Optimizer.OnDeviceInTraining).
 func New(cfg Config) (*Trainer, error) {
 	switch {
 	case cfg.Model == nil:
@@ -105,14 +110,34 @@ func New(cfg Config) (*Trainer, error) {
 		backend = b
 		t.closer, _ = b.(io.Closer)
 	}
-	if rb, ok := backend.(graph.ResidentBackend); ok {
-		if err := t.opt.OnDevice(rb); err != nil {
-			return nil, errors.Join(fmt.Errorf("trainer: moving the optimizer to the %s device: %w", rb.Name(), err), t.Close())
-		}
-		t.resident = rb
-	}
+	t.device, _ = backend.(graph.ResidentBackend)
 	t.machine = graph.NewMachine(cfg.Model, backend)
 	return t, nil
+}
+
+// toDevice moves parameters and optimizer to the device before the first
+// training step, with the update inside the training runs unless a gradient
+// hook needs the gradients between backward pass and update.
+func (t *Trainer) toDevice() error {
+	if t.device == nil {
+		return nil
+	}
+	if t.resident != nil {
+		if t.inRuns && len(t.gradientHooks) > 0 {
+			return errors.New("trainer: add gradient hooks before training starts on a device")
+		}
+		return nil
+	}
+	inRuns := len(t.gradientHooks) == 0
+	move := t.opt.OnDevice
+	if inRuns {
+		move = t.opt.OnDeviceInTraining
+	}
+	if err := move(t.device); err != nil {
+		return fmt.Errorf("trainer: moving the optimizer to the %s device: %w", t.device.Name(), err)
+	}
+	t.resident, t.inRuns = t.device, inRuns
+	return nil
 }
 
 // OpenDevice returns the backend of a device name: "cpu" (or "") or "gpu",
@@ -146,7 +171,8 @@ func (t *Trainer) OnStep(h func(StepInfo) error) { t.stepHooks = append(t.stepHo
 
 // OnGradients adds a hook run after the backward pass and before the
 // update, with this step's gradients in the parameters' Grad buffers on the
-// host (which costs a download on a resident device).
+// host (which costs a download on a resident device). On a device, add it
+// before the first Fit: it keeps the update out of the training runs.
 func (t *Trainer) OnGradients(h func(StepInfo) error) {
 	t.gradientHooks = append(t.gradientHooks, h)
 }
@@ -175,6 +201,9 @@ func (t *Trainer) Epoch() int { return t.epoch }
 func (t *Trainer) Fit(ctx context.Context, epochs int) error {
 	if t.train == nil {
 		return errors.New("trainer: no training loader")
+	}
+	if err := t.toDevice(); err != nil {
+		return err
 	}
 	for t.epoch < epochs {
 		err := t.fitEpoch(ctx)
@@ -261,7 +290,9 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 			}
 		}
 	}
-	if err := t.opt.Step(); err != nil {
+	err = t.opt.Step()
+	t.hostStale = t.resident != nil // the update changed the device's values, whatever a hook read before
+	if err != nil {
 		var nf *solvers.NonFiniteError
 		if !errors.As(err, &nf) || !nf.Skipped {
 			return s, fmt.Errorf("%w: %v", ErrDiverged, err)

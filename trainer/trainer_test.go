@@ -383,3 +383,32 @@ func TestSyncsOnlyWhenRead(t *testing.T) {
 		t.Fatalf("%d downloads for two States without a step between them, want 1", counter.pulls)
 	}
 }
+
+// TestUpdateInsideTrainingRuns: on the device, the update inside the
+// training runs (the default) and the update after them (which a gradient
+// hook forces) train bit-identically.
+func TestUpdateInsideTrainingRuns(t *testing.T) {
+	onDevice := emulated(t)
+	inside, after := newRun(t, onDevice), newRun(t, onDevice)
+	after.t.OnGradients(func(trainer.StepInfo) error { return nil })
+	for _, r := range []*run{inside, after} {
+		if err := r.t.Fit(context.Background(), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := mustState(t, inside.t), mustState(t, after.t)
+	for name, w := range a.Params {
+		for i, v := range w {
+			if math.Float32bits(v) != math.Float32bits(b.Params[name][i]) {
+				t.Fatalf("%s[%d]: update inside the runs %v, after them %v", name, i, v, b.Params[name][i])
+			}
+		}
+	}
+	if a.Optimizer.Groups[0].Params[0].Step != b.Optimizer.Groups[0].Params[0].Step {
+		t.Errorf("step counts %d and %d", a.Optimizer.Groups[0].Params[0].Step, b.Optimizer.Groups[0].Params[0].Step)
+	}
+	inside.t.OnGradients(func(trainer.StepInfo) error { return nil })
+	if err := inside.t.Fit(context.Background(), 3); err == nil {
+		t.Error("a gradient hook added after training started inside the runs was accepted")
+	}
+}

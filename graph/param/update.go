@@ -36,6 +36,11 @@ type UpdatePlan struct {
 	Penalties []Penalty
 	ClipValue float64
 	ClipNorm  float64
+	// Rows, when set, puts the update inside every training run, after the
+	// backward pass (in the same CUDA graph): the device calls Rows to fill
+	// the groups' rows of the coming step just before the run. Update is then
+	// not called; NonFinite tells about the last training run.
+	Rows func(dst []float32)
 }
 
 // Updater is a device that keeps the parameters and runs optimizers' updates
@@ -54,7 +59,7 @@ type DeviceUpdate interface {
 	// kernel with the groups' hyperparameter rows, concatenated; when a
 	// gradient is not finite, the device leaves parameters and state alone.
 	Update(rows []float32) error
-	// NonFinite tells whether the last Update was skipped: the first
+	// NonFinite tells whether the last update was skipped: the first
 	// parameter, in group order, whose gradient held NaN or ±Inf, or nil.
 	NonFinite() (*Param, error)
 	// PushSlot uploads a state slot from each parameter's host buffer (of
