@@ -1,251 +1,282 @@
 package graph
 
 import (
+	"fmt"
+
 	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/kernels"
 	"github.com/descent-ml/descent/kernels/launch"
 )
 
-// Lowering: each step of a Program becomes the CUDA twins of its kernels
-// (package kernels/launch).
+// Lowering: each step of a Program becomes commands — launches of the CUDA
+// twins of its kernels (package kernels/launch), GEMMs, convolutions — over
+// the program's device addresses, appended to one flat list that queue runs
+// in order. The workspace and the dropout seeds are laid out before the steps
+// are lowered, from scratch and seeded.
 
-// stepFunc builds a step's queueing function once addresses are known.
-type stepFunc = func(dp *deviceProgram) func(q launch.Queue) error
+// command is one entry of a lowered program.
+type command interface {
+	queue(q launch.Queue) error
+}
 
-// lower maps a step to its CUDA launches: the queueing function, the scratch it
-// needs (floats at dp.work) and whether the op has a CUDA twin. Dropout steps
-// claim their seed slot in dp.dropouts here.
-func lower(s *Step, training bool, dp *deviceProgram) (stepFunc, int, bool) {
+// kernelLaunch is one kernel launch.
+type kernelLaunch cuda.Launch
+
+func (l kernelLaunch) queue(q launch.Queue) error { return q.Launch(cuda.Launch(l)) }
+
+// launches makes commands of kernel launches.
+func launches(ls ...cuda.Launch) []command {
+	cmds := make([]command, len(ls))
+	for i, l := range ls {
+		cmds[i] = kernelLaunch(l)
+	}
+	return cmds
+}
+
+// gemm is C = op(A)·op(B) (alpha 1, beta 0), row-major as launch.Gemm takes it.
+type gemm struct {
+	transA, transB bool
+	m, n, k        int
+	a              cuda.Ptr
+	lda            int
+	b              cuda.Ptr
+	ldb            int
+	c              cuda.Ptr
+	ldc            int
+}
+
+func (g gemm) queue(q launch.Queue) error {
+	return launch.Gemm(q, g.transA, g.transB, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, 0, g.c, g.ldc)
+}
+
+// convPass is one of a convolution's three passes.
+type convPass int
+
+const (
+	convForward        convPass = iota // a, b, bias, out: x, w, bias, y
+	convBackwardData                   // a, b, out: w, dy, dx
+	convBackwardFilter                 // a, b, out: x, dy, dw
+)
+
+// convolution is a convolution pass: im2col or col2im and GEMMs over groups
+// of images, in the workspace.
+type convolution struct {
+	pass                  convPass
+	shape                 kernels.ConvShape
+	group                 int
+	a, b, bias, out, work cuda.Ptr
+}
+
+func (c convolution) queue(q launch.Queue) error {
+	switch c.pass {
+	case convForward:
+		return launch.Conv2DForward(q, c.shape, c.group, c.a, c.b, c.bias, c.out, c.work)
+	case convBackwardData:
+		return launch.Conv2DBackwardData(q, c.shape, c.group, c.a, c.b, c.out, c.work)
+	}
+	return launch.Conv2DBackwardFilter(q, c.shape, c.group, c.a, c.b, c.out, c.work)
+}
+
+// convPlan is a convolution step's shape and group of images.
+func convPlan(s *Step) (kernels.ConvShape, int) {
+	var cs kernels.ConvShape
+	switch k := s.k.(type) {
+	case convKernel:
+		cs = k.opt.convShape(s.In[0].Shape, s.In[1].Shape)
+	case convGradDataKernel:
+		cs = k.opt.convShape(s.In[0].Shape, s.In[1].Shape)
+	case convGradFilterKernel:
+		cs = k.opt.convShape(s.In[0].Shape, s.Out.Shape)
+	default:
+		panic(fmt.Sprintf("graph: convPlan of %T", s.k))
+	}
+	return cs, launch.ConvGroup(cs, launch.ConvGroupBudget)
+}
+
+// scratch is the number of floats at dp.work that a step's commands use.
+func scratch(s *Step) int {
+	switch s.k.(type) {
+	case convKernel, convGradDataKernel, convGradFilterKernel:
+		return launch.Conv2DWorkspace(convPlan(s))
+	case bnSumsKernel, bnGradKernel:
+		_, bc, _ := channels(s.In[0].Shape)
+		return bc
+	}
+	return 0
+}
+
+// seeded reports whether a dropout step draws a mask, and so needs a seed.
+func seeded(k dropoutKernel, training bool) bool { return training && k.p != 0 }
+
+// dropoutOf is the dropout of a dropout step, forward or backward.
+func dropoutOf(s *Step) (dropoutKernel, bool) {
+	switch k := s.k.(type) {
+	case dropoutKernel:
+		return k, true
+	case dropoutGradKernel:
+		return k.fwd, true
+	}
+	return dropoutKernel{}, false
+}
+
+// lower maps a step to its commands once the program's addresses are known;
+// false when the op has no CUDA twin. Dropout steps claim their seed slot in
+// dp.dropouts here.
+func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 	in, out := s.In, s.Out
-	launches := func(build func(dp *deviceProgram) []cuda.Launch) stepFunc {
-		return func(dp *deviceProgram) func(q launch.Queue) error {
-			ls := build(dp)
-			return func(q launch.Queue) error {
-				for _, l := range ls {
-					if err := q.Launch(l); err != nil {
-						return err
-					}
-				}
-				return nil
-			}
-		}
-	}
-	one := func(build func(dp *deviceProgram) cuda.Launch) stepFunc {
-		return launches(func(dp *deviceProgram) []cuda.Launch { return []cuda.Launch{build(dp)} })
-	}
-	queue := func(fn func(dp *deviceProgram, q launch.Queue) error) stepFunc {
-		return func(dp *deviceProgram) func(q launch.Queue) error {
-			return func(q launch.Queue) error { return fn(dp, q) }
-		}
-	}
-	copyIn := func(src *Buffer) stepFunc {
-		return one(func(dp *deviceProgram) cuda.Launch { return launch.Copy(dp.ptr(out), dp.ptr(src), out.Len()) })
-	}
 	n := out.Len()
 
 	switch k := s.k.(type) {
 	case copyKernel, flattenKernel:
-		return copyIn(in[0]), 0, true
+		return launches(launch.Copy(dp.ptr(out), dp.ptr(in[0]), n)), true
 	case reshapeLikeKernel:
-		return copyIn(in[1]), 0, true
+		return launches(launch.Copy(dp.ptr(out), dp.ptr(in[1]), n)), true
 	case addKernel:
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.Add(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)
-		}), 0, true
+		return launches(launch.Add(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)), true
 
 	case convKernel:
-		cs := k.opt.convShape(in[0].Shape, in[1].Shape)
-		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
+		cs, group := convPlan(s)
 		var bias *Buffer
 		if k.bias {
 			bias = in[2]
 		}
-		return queue(func(dp *deviceProgram, q launch.Queue) error {
-			return launch.Conv2DForward(q, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(bias), dp.ptr(out), dp.work)
-		}), launch.Conv2DWorkspace(cs, group), true
+		return []command{convolution{convForward, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(bias), dp.ptr(out), dp.work}}, true
 	case convGradDataKernel:
-		cs := k.opt.convShape(in[0].Shape, in[1].Shape)
-		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
-		return queue(func(dp *deviceProgram, q launch.Queue) error {
-			return launch.Conv2DBackwardData(q, cs, group, dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out), dp.work)
-		}), launch.Conv2DWorkspace(cs, group), true
+		cs, group := convPlan(s)
+		return []command{convolution{convBackwardData, cs, group, dp.ptr(in[1]), dp.ptr(in[2]), 0, dp.ptr(out), dp.work}}, true
 	case convGradFilterKernel:
-		cs := k.opt.convShape(in[0].Shape, out.Shape)
-		group := launch.ConvGroup(cs, launch.ConvGroupBudget)
-		return queue(func(dp *deviceProgram, q launch.Queue) error {
-			return launch.Conv2DBackwardFilter(q, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), dp.work)
-		}), launch.Conv2DWorkspace(cs, group), true
+		cs, group := convPlan(s)
+		return []command{convolution{convBackwardFilter, cs, group, dp.ptr(in[0]), dp.ptr(in[1]), 0, dp.ptr(out), dp.work}}, true
 
 	case linearKernel:
 		rows, nin, nout := in[0].Shape[0], in[0].Shape[1], in[1].Shape[0]
-		return queue(func(dp *deviceProgram, q launch.Queue) error {
-			if err := launch.Gemm(q, false, true, rows, nout, nin, 1, dp.ptr(in[0]), nin, dp.ptr(in[1]), nin, 0, dp.ptr(out), nout); err != nil {
-				return err
-			}
-			if !k.bias {
-				return nil
-			}
-			return q.Launch(launch.BiasAddNCL(rows, nout, 1, dp.ptr(in[2]), dp.ptr(out)))
-		}), 0, true
+		cmds := []command{gemm{false, true, rows, nout, nin, dp.ptr(in[0]), nin, dp.ptr(in[1]), nin, dp.ptr(out), nout}}
+		if k.bias {
+			cmds = append(cmds, kernelLaunch(launch.BiasAddNCL(rows, nout, 1, dp.ptr(in[2]), dp.ptr(out))))
+		}
+		return cmds, true
 	case linearGradKernel:
 		rows, nout, nin := in[1].Shape[0], in[1].Shape[1], in[0].Shape[1]
-		return queue(func(dp *deviceProgram, q launch.Queue) error {
-			if k.wrt == "x" { // dx = dy·W
-				return launch.Gemm(q, false, false, rows, nin, nout, 1, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, 0, dp.ptr(out), nin)
-			}
-			// dW = dyᵀ·x
-			return launch.Gemm(q, true, false, nout, nin, rows, 1, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, 0, dp.ptr(out), nin)
-		}), 0, true
+		if k.wrt == "x" { // dx = dy·W
+			return []command{gemm{false, false, rows, nin, nout, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, dp.ptr(out), nin}}, true
+		}
+		// dW = dyᵀ·x
+		return []command{gemm{true, false, nout, nin, rows, dp.ptr(in[1]), nout, dp.ptr(in[0]), nin, dp.ptr(out), nin}}, true
 	case biasGradKernel:
 		bn, bc, bl := channels(in[0].Shape)
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.BiasBackwardNCL(bn, bc, bl, dp.ptr(in[0]), dp.ptr(out))
-		}), 0, true
+		return launches(launch.BiasBackwardNCL(bn, bc, bl, dp.ptr(in[0]), dp.ptr(out))), true
 
 	case bnStatsKernel:
 		bn, bc, bl := channels(in[0].Shape)
-		return launches(func(dp *deviceProgram) []cuda.Launch {
-			mean, variance := dp.ptr(out), dp.ptr(out).F32(bc)
-			if !training {
-				return []cuda.Launch{launch.Copy(mean, dp.ptr(in[1]), bc), launch.Copy(variance, dp.ptr(in[2]), bc)}
-			}
-			return []cuda.Launch{
-				launch.BatchNormStats(bn, bc, bl, dp.ptr(in[0]), mean, variance),
-				launch.BatchNormUpdateRunning(bn*bl, float32(k.momentum), mean, variance, dp.ptr(in[1]), dp.ptr(in[2]), bc),
-			}
-		}), 0, true
+		mean, variance := dp.ptr(out), dp.ptr(out).F32(bc)
+		if !training {
+			return launches(launch.Copy(mean, dp.ptr(in[1]), bc), launch.Copy(variance, dp.ptr(in[2]), bc)), true
+		}
+		return launches(
+			launch.BatchNormStats(bn, bc, bl, dp.ptr(in[0]), mean, variance),
+			launch.BatchNormUpdateRunning(bn*bl, float32(k.momentum), mean, variance, dp.ptr(in[1]), dp.ptr(in[2]), bc),
+		), true
 	case bnKernel:
 		bn, bc, bl := channels(in[0].Shape)
 		var gamma, beta *Buffer
 		if k.affine {
 			gamma, beta = in[2], in[3]
 		}
-		return one(func(dp *deviceProgram) cuda.Launch {
-			stats := dp.ptr(in[1])
-			return launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))
-		}), 0, true
+		stats := dp.ptr(in[1])
+		return launches(launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))), true
 	case bnSumsKernel:
 		bn, bc, bl := channels(in[0].Shape)
-		return launches(func(dp *deviceProgram) []cuda.Launch {
-			stats := dp.ptr(in[1])
-			return []cuda.Launch{
-				launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.eps, dp.work),
-				launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, dp.ptr(in[2]), stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
-			}
-		}), bc, true
+		stats := dp.ptr(in[1])
+		return launches(
+			launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.eps, dp.work),
+			launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, dp.ptr(in[2]), stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
+		), true
 	case rowKernel:
 		bc := in[0].Shape[1]
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.Copy(dp.ptr(out), dp.ptr(in[0]).F32(k.row*bc), bc)
-		}), 0, true
+		return launches(launch.Copy(dp.ptr(out), dp.ptr(in[0]).F32(k.row*bc), bc)), true
 	case bnGradKernel: // (x, stats, sums, dy, [γ]) → dx
 		bn, bc, bl := channels(in[0].Shape)
 		var gamma *Buffer
 		if k.fwd.affine {
 			gamma = in[4]
 		}
-		return launches(func(dp *deviceProgram) []cuda.Launch {
-			stats := dp.ptr(in[1])
-			mean, variance := stats, stats.F32(bc)
-			if !training {
-				return []cuda.Launch{launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[3]), dp.ptr(out))}
-			}
-			sums := dp.ptr(in[2]) // Σ dy·x̂ and Σ dy, from bnSumsKernel
-			return []cuda.Launch{
-				launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
-				launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
-			}
-		}), bc, true
+		stats := dp.ptr(in[1])
+		mean, variance := stats, stats.F32(bc)
+		if !training {
+			return launches(launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[3]), dp.ptr(out))), true
+		}
+		sums := dp.ptr(in[2]) // Σ dy·x̂ and Σ dy, from bnSumsKernel
+		return launches(
+			launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
+			launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
+		), true
 
 	case poolKernel:
 		ps := k.opt.poolShape(in[0].Shape)
-		return one(func(dp *deviceProgram) cuda.Launch {
-			if k.max {
-				return launch.MaxPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))
-			}
-			return launch.AvgPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))
-		}), 0, true
+		if k.max {
+			return launches(launch.MaxPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))), true
+		}
+		return launches(launch.AvgPool2DForward(ps, dp.ptr(in[0]), dp.ptr(out))), true
 	case poolGradKernel:
 		ps := k.fwd.opt.poolShape(in[0].Shape)
-		return one(func(dp *deviceProgram) cuda.Launch {
-			if k.fwd.max {
-				return launch.MaxPool2DBackward(ps, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
-			}
-			return launch.AvgPool2DBackward(ps, dp.ptr(in[1]), dp.ptr(out))
-		}), 0, true
+		if k.fwd.max {
+			return launches(launch.MaxPool2DBackward(ps, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))), true
+		}
+		return launches(launch.AvgPool2DBackward(ps, dp.ptr(in[1]), dp.ptr(out))), true
 
 	case activationKernel:
-		slope := float32(k.slope)
-		return one(func(dp *deviceProgram) cuda.Launch {
-			x, y := dp.ptr(in[0]), dp.ptr(out)
-			switch k.fn {
-			case LeakyReLU:
-				return launch.LeakyReluForward(slope, x, y, n)
-			case Tanh:
-				return launch.TanhForward(x, y, n)
-			case Sigmoid:
-				return launch.SigmoidForward(x, y, n)
-			}
-			return launch.ReluForward(x, y, n)
-		}), 0, true
+		x, y := dp.ptr(in[0]), dp.ptr(out)
+		switch k.fn {
+		case LeakyReLU:
+			return launches(launch.LeakyReluForward(float32(k.slope), x, y, n)), true
+		case Tanh:
+			return launches(launch.TanhForward(x, y, n)), true
+		case Sigmoid:
+			return launches(launch.SigmoidForward(x, y, n)), true
+		}
+		return launches(launch.ReluForward(x, y, n)), true
 	case activationGradKernel:
-		slope := float32(k.fwd.slope)
-		return one(func(dp *deviceProgram) cuda.Launch {
-			from, dy, dx := dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out)
-			switch k.fwd.fn {
-			case LeakyReLU:
-				return launch.LeakyReluBackward(slope, from, dy, dx, n)
-			case Tanh:
-				return launch.TanhBackward(from, dy, dx, n)
-			case Sigmoid:
-				return launch.SigmoidBackward(from, dy, dx, n)
-			}
-			return launch.ReluBackward(from, dy, dx, n)
-		}), 0, true
+		from, dy, dx := dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out)
+		switch k.fwd.fn {
+		case LeakyReLU:
+			return launches(launch.LeakyReluBackward(float32(k.fwd.slope), from, dy, dx, n)), true
+		case Tanh:
+			return launches(launch.TanhBackward(from, dy, dx, n)), true
+		case Sigmoid:
+			return launches(launch.SigmoidBackward(from, dy, dx, n)), true
+		}
+		return launches(launch.ReluBackward(from, dy, dx, n)), true
 
 	case dropoutKernel:
-		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), 0, true
+		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), true
 	case dropoutGradKernel:
-		return lowerDropout(k.fwd, training, in[0], out, dp, launch.DropoutBackward), 0, true
+		return lowerDropout(k.fwd, training, in[0], out, dp, launch.DropoutBackward), true
 
 	case mseKernel:
 		count := in[0].Len()
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.MeanSquaredError(count, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
-		}), 0, true
+		return launches(launch.MeanSquaredError(count, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))), true
 	case mseGradKernel:
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.MeanSquaredErrorBackward(n, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))
-		}), 0, true
+		return launches(launch.MeanSquaredErrorBackward(n, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))), true
 	case sceKernel:
 		rows, classes := in[0].Shape[0], in[0].Shape[1]
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.SoftmaxCrossEntropyForward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))
-		}), 0, true
+		return launches(launch.SoftmaxCrossEntropyForward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out))), true
 	case sceGradKernel:
 		rows, classes := in[0].Shape[0], in[0].Shape[1]
-		return one(func(dp *deviceProgram) cuda.Launch {
-			return launch.SoftmaxCrossEntropyBackward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))
-		}), 0, true
+		return launches(launch.SoftmaxCrossEntropyBackward(rows, classes, dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(in[2]), dp.ptr(out))), true
 	}
-	return nil, 0, false
+	return nil, false
 }
 
 // lowerDropout is a dropout step (forward or backward): the identity in
 // evaluation or for p = 0, else the Philox mask with this step's seed, which
 // Run uploads into the step's slot.
 func lowerDropout(k dropoutKernel, training bool, x, y *Buffer, dp *deviceProgram,
-	build func(seed cuda.Ptr, prob float32, x, y cuda.Ptr, n int) cuda.Launch) stepFunc {
+	build func(seed cuda.Ptr, prob float32, x, y cuda.Ptr, n int) cuda.Launch) []command {
 	n := y.Len()
-	if !training || k.p == 0 {
-		return func(dp *deviceProgram) func(q launch.Queue) error {
-			l := launch.Copy(dp.ptr(y), dp.ptr(x), n)
-			return func(q launch.Queue) error { return q.Launch(l) }
-		}
+	if !seeded(k, training) {
+		return launches(launch.Copy(dp.ptr(y), dp.ptr(x), n))
 	}
 	slot := len(dp.dropouts)
 	dp.dropouts = append(dp.dropouts, k)
-	return func(dp *deviceProgram) func(q launch.Queue) error {
-		l := build(dp.seeds.Add(int64(8*slot)), float32(k.p), dp.ptr(x), dp.ptr(y), n)
-		return func(q launch.Queue) error { return q.Launch(l) }
-	}
+	return launches(build(dp.seeds.Add(int64(8*slot)), float32(k.p), dp.ptr(x), dp.ptr(y), n))
 }

@@ -14,7 +14,7 @@ import (
 // on the device), and its steps lowered once.
 
 // deviceProgram is a Program prepared for the device: addresses of all its
-// buffers and its steps lowered to launches.
+// buffers and its steps lowered to one flat list of commands.
 type deviceProgram struct {
 	base     cuda.Ptr              // the program's arena
 	addr     map[*float32]cuda.Ptr // storage → device address
@@ -24,7 +24,8 @@ type deviceProgram struct {
 	dropouts []dropoutKernel
 	seedHost []byte // the seeds' host copy
 	work     cuda.Ptr
-	steps    []func(q launch.Queue) error
+	commands []command // the steps, lowered, in order
+	stepOf   []int     // the step of each command, for errors
 	// results holds the loss (float32) and the count of right predictions
 	// (int32), written by the epilogue launches after the steps.
 	results  cuda.Ptr
@@ -115,23 +116,15 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		labels = plan.Reserve(int64(4 * ShapeSize(p.Labels.Shape)))
 	}
 
-	// Lower the steps; their scratch and seeds are laid out after the buffers.
-	type lowered struct {
-		run  stepFunc
-		work int
-	}
-	lows := make([]lowered, len(p.Steps))
-	work := 0
+	// The steps' scratch and seeds are laid out after the buffers.
+	work, dropouts := 0, 0
 	for i := range p.Steps {
-		run, need, ok := lower(&p.Steps[i], p.Training, dp)
-		if !ok {
-			run, need = b.onHost(&p.Steps[i], p), 0
-			dp.onHost = true
+		work = max(work, scratch(&p.Steps[i]))
+		if k, ok := dropoutOf(&p.Steps[i]); ok && seeded(k, p.Training) {
+			dropouts++
 		}
-		lows[i] = lowered{run, need}
-		work = max(work, need)
 	}
-	seeds := plan.Reserve(int64(8 * len(dp.dropouts)))
+	seeds := plan.Reserve(int64(8 * dropouts))
 	results := plan.Reserve(int64(len(dp.fetched)))
 	workOff := plan.Reserve(int64(4 * work))
 
@@ -140,15 +133,21 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		return nil, fmt.Errorf("allocating %d bytes for the program: %w", plan.Size(), err)
 	}
 	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
-	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*len(dp.dropouts))
+	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*dropouts)
 	for s, off := range offsets {
 		dp.addr[s] = base.Add(off)
 	}
 	for s, a := range b.params {
 		dp.addr[s] = a
 	}
-	for _, l := range lows {
-		dp.steps = append(dp.steps, l.run(dp))
+	for i := range p.Steps {
+		cmds, ok := lower(&p.Steps[i], p.Training, dp)
+		if !ok {
+			cmds, dp.onHost = []command{b.onHost(&p.Steps[i], p, dp)}, true
+		}
+		for _, c := range cmds {
+			dp.commands, dp.stepOf = append(dp.commands, c), append(dp.stepOf, i)
+		}
 	}
 	dp.epilogue = []cuda.Launch{launch.Copy(dp.results, dp.ptr(p.Loss), 1)}
 	dp.counts = !b.model.Regression && p.Labels != nil && len(p.Logits.Shape) == 2
@@ -179,25 +178,33 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 
 // onHost runs a step without a CUDA twin on its CPU kernel: its inputs come
 // down, its output goes up. It is correct and slow; a warning names the op once.
-func (b *deviceBackend) onHost(s *Step, p *Program) stepFunc {
+func (b *deviceBackend) onHost(s *Step, p *Program, dp *deviceProgram) command {
 	b.warnOnce("host "+s.Name, "cuda: %s has no CUDA kernel: it runs on the CPU, with copies to and from the device", s.Name)
-	return func(dp *deviceProgram) func(q launch.Queue) error {
-		return func(launch.Queue) error {
-			for _, in := range s.In {
-				if in == p.Input || in == p.Labels {
-					continue
-				}
-				if err := b.rt.Download(in.F32, dp.ptr(in)); err != nil {
-					return err
-				}
-			}
-			ctx := &execContext{training: p.Training, work: p.Workspace}
-			if err := s.k.exec(ctx, s.In, s.Out); err != nil {
-				return err
-			}
-			return b.rt.Upload(dp.ptr(s.Out), s.Out.F32)
+	return hostStep{b, s, p, dp}
+}
+
+// hostStep is a step run on its CPU kernel.
+type hostStep struct {
+	b  *deviceBackend
+	s  *Step
+	p  *Program
+	dp *deviceProgram
+}
+
+func (h hostStep) queue(launch.Queue) error {
+	for _, in := range h.s.In {
+		if in == h.p.Input || in == h.p.Labels {
+			continue
+		}
+		if err := h.b.rt.Download(in.F32, h.dp.ptr(in)); err != nil {
+			return err
 		}
 	}
+	ctx := &execContext{training: h.p.Training, work: h.p.Workspace}
+	if err := h.s.k.exec(ctx, h.s.In, h.s.Out); err != nil {
+		return err
+	}
+	return h.b.rt.Upload(h.dp.ptr(h.s.Out), h.s.Out.F32)
 }
 
 // trainingPrepared reports whether a training program has been prepared.

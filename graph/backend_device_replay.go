@@ -49,9 +49,10 @@ func (b *deviceBackend) forgetGraphs() {
 
 // queue queues dp's steps and its epilogue on q.
 func (dp *deviceProgram) queue(q launch.Queue) error {
-	for i, step := range dp.steps {
-		if err := step(q); err != nil {
-			return fmt.Errorf("step %d (%s): %w", i, dp.p.Steps[i].Name, err)
+	for i, c := range dp.commands {
+		if err := c.queue(q); err != nil {
+			s := dp.stepOf[i]
+			return fmt.Errorf("step %d (%s): %w", s, dp.p.Steps[s].Name, err)
 		}
 	}
 	if dp.update != nil {
