@@ -19,8 +19,9 @@ import (
 //
 // Memory: the model's parameters and gradients live in one arena shared by all
 // programs; each program gets one arena for its activations, inputs, constants,
-// dropout seeds and scratch, laid out by a cuda.Plan that mirrors the CPU
-// buffer plan (buffers sharing storage on the host share it on the device).
+// dropout seeds and scratch, laid out by a cuda.Plan from the compiler's own
+// buffer plan (Program.storage: one region per storage slot, so buffers
+// sharing storage on the host share it on the device).
 //
 // Transfers per run: the input batch and labels up (staged through pinned
 // memory on a copy stream when the runtime can, so the copy overlaps the work
@@ -57,9 +58,9 @@ type deviceBackend struct {
 	warnf    func(format string, args ...any) // where one-time warnings go: log.Printf, or a test
 	warned   map[string]bool
 
-	region    paramRegion           // the trainable parameters and their gradients
-	state     []*Param              // the other parameters
-	params    map[*float32]cuda.Ptr // storage of each Param's Value and Grad → device address
+	region    paramRegion          // the trainable parameters and their gradients
+	state     []*Param             // the other parameters
+	params    map[*Buffer]cuda.Ptr // each Param's Value and Grad → device address
 	paramBase cuda.Ptr
 	flat      []float32 // host copy of the region, for gather and scatter
 	programs  map[*Program]*deviceProgram

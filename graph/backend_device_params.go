@@ -52,13 +52,13 @@ func (b *deviceBackend) allocParams() error {
 		return err
 	}
 	b.paramBase, r.Values, r.Grads = base, base.Add(values), base.Add(grads)
-	b.params = map[*float32]cuda.Ptr{}
+	b.params = map[*Buffer]cuda.Ptr{}
 	for k, p := range r.Params {
-		b.params[&p.Value.F32[0]] = r.Values.F32(r.Offsets[k])
-		b.params[&p.Grad.F32[0]] = r.Grads.F32(r.Offsets[k])
+		b.params[p.Value] = r.Values.F32(r.Offsets[k])
+		b.params[p.Grad] = r.Grads.F32(r.Offsets[k])
 	}
 	for i, p := range b.state {
-		b.params[&p.Value.F32[0]] = base.Add(stateAt[i])
+		b.params[p.Value] = base.Add(stateAt[i])
 	}
 	// Gradients start as the host's: a parameter the loss does not reach keeps
 	// its gradient, as on the CPU.
@@ -112,7 +112,7 @@ func (b *deviceBackend) pushValues() error {
 		return fmt.Errorf("uploading the parameters: %w", err)
 	}
 	for _, p := range b.state {
-		if err := b.rt.Upload(b.params[&p.Value.F32[0]], p.Value.F32); err != nil {
+		if err := b.rt.Upload(b.params[p.Value], p.Value.F32); err != nil {
 			return fmt.Errorf("uploading %s: %w", p.Name, err)
 		}
 	}
@@ -137,7 +137,7 @@ func (b *deviceBackend) pullTraining() error {
 		return fmt.Errorf("downloading the gradients: %w", err)
 	}
 	for _, p := range b.state {
-		if err := b.rt.Download(p.Value.F32, b.params[&p.Value.F32[0]]); err != nil {
+		if err := b.rt.Download(p.Value.F32, b.params[p.Value]); err != nil {
 			return fmt.Errorf("downloading %s: %w", p.Name, err)
 		}
 	}

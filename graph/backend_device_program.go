@@ -9,16 +9,16 @@ import (
 )
 
 // The program arena: each program gets one arena for its activations,
-// inputs, constants, dropout seeds and scratch, laid out by a cuda.Plan that
-// mirrors the CPU buffer plan (buffers sharing storage on the host share it
-// on the device), and its steps lowered once.
+// inputs, constants, dropout seeds and scratch, laid out by a cuda.Plan from
+// the storage slots compile recorded (Program.storage, slotSizes), the plan
+// the CPU runs on too, and its steps lowered once.
 
 // deviceProgram is a Program prepared for the device: addresses of all its
 // buffers and its steps lowered to one flat list of commands.
 type deviceProgram struct {
-	base     cuda.Ptr              // the program's arena
-	addr     map[*float32]cuda.Ptr // storage → device address
-	input    cuda.Ptr              // the batch, uploaded on each run
+	base     cuda.Ptr             // the program's arena
+	addr     map[*Buffer]cuda.Ptr // each buffer of the plan (Program.storage) → device address
+	input    cuda.Ptr             // the batch, uploaded on each run
 	labels   cuda.Ptr
 	seeds    cuda.Ptr // one uint64 per dropout step, uploaded on each training run
 	dropouts []dropoutKernel
@@ -50,7 +50,7 @@ func (dp *deviceProgram) ptr(b *Buffer) cuda.Ptr {
 	case b == dp.p.Labels:
 		return dp.labels
 	}
-	return dp.addr[&b.F32[0]]
+	return dp.addr[b]
 }
 
 // checkLabels is the label check of kernels.SoftmaxCrossEntropyForward, done on
@@ -73,41 +73,26 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	if err := b.allocParams(); err != nil {
 		return nil, err
 	}
-	dp := &deviceProgram{p: p, addr: map[*float32]cuda.Ptr{}, fetched: make([]byte, 8)}
+	dp := &deviceProgram{p: p, addr: map[*Buffer]cuda.Ptr{}, fetched: make([]byte, 8)}
 	if p.Training && b.inProgram != nil {
 		dp.update, dp.fetched = b.inProgram, make([]byte, 16) // and the non-finite flag
 	}
 	var plan cuda.Plan
-	offsets := map[*float32]int64{}
-	written := map[*float32]bool{}
 	for _, s := range p.Steps {
 		for _, buf := range append([]*Buffer{s.Out}, s.In...) {
 			if n := ShapeSize(buf.Shape); n > math.MaxInt32 {
 				return nil, fmt.Errorf("%s: a tensor of %v (%d elements) exceeds the CUDA kernels' limit of 2³¹−1 elements", s.Name, buf.Shape, n)
 			}
+			if _, ok := p.storage[buf]; !ok && buf != p.Input && buf != p.Labels {
+				return nil, fmt.Errorf("%s: a buffer without storage in the program's plan", s.Name)
+			}
 		}
 	}
-	region := func(buf *Buffer) {
-		if buf == p.Input || buf == p.Labels || len(buf.F32) == 0 {
-			return
-		}
-		s := &buf.F32[0]
-		if _, ok := b.params[s]; ok {
-			return
-		}
-		if _, ok := offsets[s]; !ok {
-			offsets[s] = plan.Reserve(int64(4 * cap(buf.F32)))
-		}
+	// The compiler's plan: one region per storage slot, as on the host.
+	slotAt := make([]int64, len(p.slotSizes))
+	for i, n := range p.slotSizes {
+		slotAt[i] = plan.Reserve(int64(4 * n))
 	}
-	for _, s := range p.Steps {
-		for _, in := range s.In {
-			region(in)
-		}
-		region(s.Out)
-		written[&s.Out.F32[0]] = true
-	}
-	region(p.Loss)
-	region(p.Logits)
 	var input, labels int64
 	if p.Input != nil {
 		input = plan.Reserve(int64(4 * ShapeSize(p.Input.Shape)))
@@ -134,11 +119,15 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	}
 	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
 	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*dropouts)
-	for s, off := range offsets {
-		dp.addr[s] = base.Add(off)
-	}
-	for s, a := range b.params {
-		dp.addr[s] = a
+	for buf, st := range p.storage {
+		switch {
+		case st.slot >= 0:
+			dp.addr[buf] = base.Add(slotAt[st.slot])
+		case st.gradient:
+			dp.addr[buf] = b.params[st.param.Grad]
+		default:
+			dp.addr[buf] = b.params[st.param.Value]
+		}
 	}
 	for i := range p.Steps {
 		cmds, ok := lower(&p.Steps[i], p.Training, dp)
@@ -157,19 +146,13 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 	if dp.update != nil { // the flag, a double, copied as two floats
 		dp.epilogue = append(dp.epilogue, launch.Copy(dp.results.Add(8), dp.update.flag, 2))
 	}
-	// Buffers no step writes and no run uploads are constants: upload them now.
-	for _, s := range p.Steps {
-		for _, in := range s.In {
-			if in == p.Input || in == p.Labels || written[&in.F32[0]] {
-				continue
-			}
-			if _, ok := b.params[&in.F32[0]]; ok {
-				continue
-			}
-			if err := b.rt.Upload(dp.ptr(in), in.F32); err != nil {
-				b.rt.Free(base)
-				return nil, fmt.Errorf("uploading a constant of %s: %w", s.Name, err)
-			}
+	for buf, st := range p.storage { // constants go up once
+		if !st.constant {
+			continue
+		}
+		if err := b.rt.Upload(dp.addr[buf], buf.F32); err != nil {
+			b.rt.Free(base)
+			return nil, fmt.Errorf("uploading a constant: %w", err)
 		}
 	}
 	b.programs[p] = dp
