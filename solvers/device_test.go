@@ -292,55 +292,39 @@ func TestOnDeviceRejects(t *testing.T) {
 
 // TestDeviceStepAllocatesNothing runs training steps with the optimizer on a
 // device that does nothing, so that every allocation counted is the host
-// code's: the machine, the backend's run and the optimizer's step.
+// code's: the machine, the backend's run and the optimizer's step; with the
+// update after each training run and inside it.
 func TestDeviceStepAllocatesNothing(t *testing.T) {
-	m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
-	opt := newGroupedOptimizer(t, "adam", nil, m.Params)
-	if err := opt.OnDevice(b); err != nil {
-		t.Fatal(err)
-	}
-	mc := graph.NewMachine(m, b)
-	step := func() {
-		if _, _, err := mc.TrainStep(x, labels); err != nil {
+	for _, inRuns := range []bool{false, true} {
+		m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
+		opt := newGroupedOptimizer(t, "adam", nil, m.Params)
+		onDevice := opt.OnDevice
+		if inRuns {
+			onDevice = opt.OnDeviceInTraining
+		}
+		if err := onDevice(b); err != nil {
 			t.Fatal(err)
 		}
-		if err := opt.Step(); err != nil {
+		mc := graph.NewMachine(m, b)
+		step := func() {
+			if _, _, err := mc.TrainStep(x, labels); err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		step() // compiles and prepares the program
+		if n := testing.AllocsPerRun(10, step); n != 0 {
+			t.Errorf("update inside the runs %t: %v allocations per training step on the device, want 0", inRuns, n)
+		}
+		st, err := opt.State()
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	step() // compiles and prepares the program
-	if n := testing.AllocsPerRun(10, step); n != 0 {
-		t.Errorf("%v allocations per training step on the device, want 0", n)
-	}
-}
-
-// TestDeviceStepInTrainingAllocatesNothing: the same with the update inside
-// the training runs.
-func TestDeviceStepInTrainingAllocatesNothing(t *testing.T) {
-	m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
-	opt := newGroupedOptimizer(t, "adam", nil, m.Params)
-	if err := opt.OnDeviceInTraining(b); err != nil {
-		t.Fatal(err)
-	}
-	mc := graph.NewMachine(m, b)
-	step := func() {
-		if _, _, err := mc.TrainStep(x, labels); err != nil {
-			t.Fatal(err)
+		if s := st.Groups[0].Params[0].Step; s != 12 { // AllocsPerRun runs once more than asked
+			t.Errorf("update inside the runs %t: step count %d after 12 steps", inRuns, s)
 		}
-		if err := opt.Step(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	step()
-	if n := testing.AllocsPerRun(10, step); n != 0 {
-		t.Errorf("%v allocations per training step with the update inside the run, want 0", n)
-	}
-	st, err := opt.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := st.Groups[0].Params[0].Step; s != 12 {
-		t.Errorf("step count %d after 12 steps", s)
 	}
 }
 

@@ -183,13 +183,7 @@ func TestResumeIsBitExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			a, b := mustState(t, whole.t), mustState(t, resumed.t)
-			for name, w := range a.Params {
-				for i, v := range w {
-					if math.Float32bits(v) != math.Float32bits(b.Params[name][i]) {
-						t.Fatalf("%s[%d]: uninterrupted %v, resumed %v", name, i, v, b.Params[name][i])
-					}
-				}
-			}
+			sameParams(t, "uninterrupted", a, "resumed", b)
 			if a.Iteration != b.Iteration || a.Epoch != 3 || b.Epoch != 3 {
 				t.Errorf("iterations %d and %d, epochs %d and %d", a.Iteration, b.Iteration, a.Epoch, b.Epoch)
 			}
@@ -197,6 +191,18 @@ func TestResumeIsBitExact(t *testing.T) {
 				t.Errorf("test result uninterrupted %+v, resumed %+v", ra, rb)
 			}
 		})
+	}
+}
+
+// sameParams fails unless two states hold bit-identical parameters.
+func sameParams(t *testing.T, what string, a trainer.State, other string, b trainer.State) {
+	t.Helper()
+	for name, w := range a.Params {
+		for i, v := range w {
+			if math.Float32bits(v) != math.Float32bits(b.Params[name][i]) {
+				t.Fatalf("%s[%d]: %s %v, %s %v", name, i, what, v, other, b.Params[name][i])
+			}
+		}
 	}
 }
 
@@ -397,13 +403,7 @@ func TestUpdateInsideTrainingRuns(t *testing.T) {
 		}
 	}
 	a, b := mustState(t, inside.t), mustState(t, after.t)
-	for name, w := range a.Params {
-		for i, v := range w {
-			if math.Float32bits(v) != math.Float32bits(b.Params[name][i]) {
-				t.Fatalf("%s[%d]: update inside the runs %v, after them %v", name, i, v, b.Params[name][i])
-			}
-		}
-	}
+	sameParams(t, "update inside the runs", a, "after them", b)
 	if a.Optimizer.Groups[0].Params[0].Step != b.Optimizer.Groups[0].Params[0].Step {
 		t.Errorf("step counts %d and %d", a.Optimizer.Groups[0].Params[0].Step, b.Optimizer.Groups[0].Params[0].Step)
 	}
