@@ -32,8 +32,16 @@ func NewContext(seed uint64) *Context {
 // seed, the epoch and the sample's index in the dataset only, so a sample draws the
 // same parameters whichever worker prepares it and whatever the batch size.
 func (c *Context) Seed(seed uint64, epoch, index int) {
-	c.pcg.Seed(mix64(seed^mix64(uint64(epoch)+0x9e3779b97f4a7c15)), mix64(uint64(index)^mix64(seed+0x632be59bd9b4e019)))
+	c.pcg.Seed(mix64(seed^mix64(uint64(epoch)+epochStream)), mix64(uint64(index)^mix64(seed+sampleStream)))
 }
+
+// epochStream and sampleStream (SplitMix64's increment, and an odd constant
+// of its own) keep epoch 0, sample 0 and seed 0 from mapping to the same
+// words of the generator's state.
+const (
+	epochStream  = 0x9e3779b97f4a7c15
+	sampleStream = 0x632be59bd9b4e019
+)
 
 // mix64 is the SplitMix64 finaliser: a bijection that spreads every input bit over
 // the whole output, so nearby seeds, epochs and indices give unrelated streams.

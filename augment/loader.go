@@ -230,11 +230,15 @@ func (l *Loader) Order(epoch int) []int {
 		order[i] = i
 	}
 	if l.cfg.Shuffle {
-		r := rand.New(rand.NewPCG(mix64(l.cfg.Seed^0x73687566666c65), mix64(uint64(epoch))))
+		r := rand.New(rand.NewPCG(mix64(l.cfg.Seed^shuffleStream), mix64(uint64(epoch))))
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	return order
 }
+
+// shuffleStream ("shuffle" in ASCII) separates the shuffling's random stream
+// from the augmentations' streams of the same run seed.
+const shuffleStream = 0x73687566666c65
 
 // Epoch yields the batches of one epoch in order. A yielded batch and its slices are
 // valid until the loop asks for the next one; breaking out of the loop stops the

@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/layers"
 	"github.com/descent-ml/descent/solvers"
+	"github.com/descent-ml/descent/trainer"
 )
 
 // Models, Optimizers and Normalizations are the axes of the matrix.
@@ -112,13 +115,7 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var params []*graph.Param
-	for _, p := range m.Params {
-		if p.Trainable() {
-			params = append(params, p)
-		}
-	}
-	if err := o.AddGroup(params, nil); err != nil {
+	if err := o.AddGroup(m.Trainable(), nil); err != nil {
 		return Result{}, err
 	}
 	backend, err := newBackend(m)
@@ -128,52 +125,66 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	if c, ok := backend.(io.Closer); ok {
 		defer c.Close()
 	}
-	if rb, ok := backend.(graph.ResidentBackend); ok { // the whole step on the device
-		if err := o.OnDevice(rb); err != nil {
-			return Result{}, err
-		}
-	}
-	mc := graph.NewMachine(m, backend)
 	rng := rand.New(rand.NewPCG(1, 2))
-	raw := make([]float32, graph.ShapeSize(shape))
-	for i := range raw {
-		raw[i] = rng.Float32()
+	images := &randomImages{raw: make([]float32, graph.ShapeSize(shape)), normalize: c.Normalization != "none"}
+	for i := range images.raw {
+		images.raw[i] = rng.Float32()
 	}
-	x := graph.NewBuffer(tensor.Float32, shape...)
-	labels := graph.NewBuffer(tensor.Float32, c.Batch)
-	for i := range labels.F32 {
-		labels.F32[i] = float32(rng.IntN(10))
+	images.batch = trainer.Batch{X: graph.NewBuffer(tensor.Float32, shape...), Labels: make([]int, c.Batch)}
+	for i := range images.batch.Labels {
+		images.batch.Labels[i] = rng.IntN(10)
 	}
-	step := func() error {
-		if c.Normalization == "none" {
-			copy(x.F32, raw)
-		} else { // input normalization on the host, as the data pipeline does it
-			for i, v := range raw {
-				x.F32[i] = (v - 0.5) * 4
-			}
-		}
-		if _, _, err := mc.TrainStep(x, labels); err != nil {
-			return err
-		}
-		return o.Step()
+	t, err := trainer.New(trainer.Config{Model: m, Backend: backend, Optimizer: o, Train: images})
+	if err != nil {
+		return Result{}, err
 	}
-	for i := 0; i < opt.Warmup; i++ {
-		if err := step(); err != nil {
+	// Each epoch of the trainer is a warm-up or a timed repeat.
+	if opt.Warmup > 0 {
+		images.steps = opt.Warmup
+		if err := t.Fit(context.Background(), 1); err != nil {
 			return Result{}, err
 		}
 	}
 	r := Result{Cell: c}
+	images.steps = opt.Steps
 	for rep := 0; rep < opt.Repeats; rep++ {
 		start := time.Now()
-		for i := 0; i < opt.Steps; i++ {
-			if err := step(); err != nil {
-				return Result{}, err
-			}
+		if err := t.Fit(context.Background(), t.Epoch()+1); err != nil {
+			return Result{}, err
 		}
 		r.Repeats = append(r.Repeats, float64(opt.Steps*c.Batch)/time.Since(start).Seconds())
 	}
 	r.ImagesPerSec = medianOf(r.Repeats)
 	return r, nil
+}
+
+// randomImages yields the same random batch steps times an epoch, copied
+// (and with normalize, standardized on the host, as the data pipeline does
+// it) into the batch's input every time.
+type randomImages struct {
+	raw       []float32
+	normalize bool
+	batch     trainer.Batch
+	steps     int
+}
+
+func (r *randomImages) Epoch(int) iter.Seq[*trainer.Batch] {
+	return func(yield func(*trainer.Batch) bool) {
+		x := r.batch.X.F32
+		for i := 0; i < r.steps; i++ {
+			if r.normalize {
+				for k, v := range r.raw {
+					x[k] = (v - 0.5) * 4
+				}
+			} else {
+				copy(x, r.raw)
+			}
+			r.batch.Index = i
+			if !yield(&r.batch) {
+				return
+			}
+		}
+	}
 }
 
 func medianOf(v []float64) float64 {

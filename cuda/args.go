@@ -48,9 +48,6 @@ func F32Arg(v float32) Arg { return Arg(math.Float32bits(v)) }
 // F64Arg passes a C double.
 func F64Arg(v float64) Arg { return Arg(math.Float64bits(v)) }
 
-// U64Arg passes a C unsigned long long.
-func U64Arg(v uint64) Arg { return Arg(v) }
-
 // Launch is one kernel launch: the kernel's name in the PTX module, its grid
 // and block, the bytes of dynamic shared memory and the arguments in order.
 type Launch struct {

@@ -18,7 +18,7 @@
 // the default build is the CPU build, where Open returns ErrNoGPU.
 //
 // The plain-Go part builds everywhere and is shared with the CPU emulation of
-// the kernels (package kernels/cuda_emu): device pointers (Ptr), launch
+// the kernels (package kernels/cudaemu): device pointers (Ptr), launch
 // geometry (Dim3, Launch), kernel arguments packed in the 8-byte slots that
 // cu's Launch copies (Arg), arena layouts (Plan) and the mapping of row-major
 // GEMMs onto column-major cuBLAS calls (ColMajor).

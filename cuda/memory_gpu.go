@@ -34,9 +34,6 @@ func (d *Device) NewArena(plan *Plan) (*Arena, error) {
 	return a, nil
 }
 
-// At returns the device address of the region at offset.
-func (a *Arena) At(offset int64) Ptr { return a.Base.Add(offset) }
-
 // Free releases the allocation.
 func (a *Arena) Free() error {
 	return a.dev.Do(func() error { return check("cuMemFree", cu.MemFree(cu.DevicePtr(a.Base))) })
@@ -111,15 +108,5 @@ func (s *Stream) Copy(dst, src Ptr, bytes int64) error {
 			return check(fmt.Sprintf("cuMemcpyDtoDAsync(%d bytes)", bytes), err)
 		}
 		return nil
-	})
-}
-
-// Zero clears n 32-bit words at dst on stream s.
-func (s *Stream) Zero(dst Ptr, words int) error {
-	if words == 0 {
-		return nil
-	}
-	return s.dev.Do(func() error {
-		return check("cuMemsetD32Async", cu.MemsetD32Async(cu.DevicePtr(dst), 0, int64(words), s.s))
 	})
 }

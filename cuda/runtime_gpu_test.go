@@ -243,7 +243,7 @@ func TestStagedUploadsReachTheirReaders(t *testing.T) {
 		if err := rt.StageUpload(dst, src); err != nil {
 			t.Fatal(err)
 		}
-		if err := rt.Launch(launch.Copy(dst, outs[i], n)); err != nil {
+		if err := rt.Launch(launch.Copy(outs[i], dst, n)); err != nil {
 			t.Fatal(err)
 		}
 		keepBusy(t, rt, scratch, busyN)

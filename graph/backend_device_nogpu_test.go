@@ -4,10 +4,15 @@ package graph
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"testing"
 
+	"gorgonia.org/tensor"
+
 	"github.com/descent-ml/descent/cuda"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 )
 
 // testRuntime is the CPU emulation of the CUDA kernels, shared by the tests;
@@ -95,5 +100,85 @@ func TestDeviceBackendGraphReplay(t *testing.T) {
 	checkAgainstCPU(t, r)
 	if r.captures != 2 { // the training and the evaluation program
 		t.Errorf("%d programs captured, want 2", r.captures)
+	}
+}
+
+// TestUpdateInsideCapturedRuns: an SGD update inside the training runs,
+// captured with them into one graph from the second run on, trains exactly
+// like the same update run after each training run; its rows go up before
+// each run, not during the capture.
+func TestUpdateInsideCapturedRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := deviceTestModel(t, rng)
+	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
+	for i := range x.F32 {
+		x.F32[i] = float32(rng.NormFloat64())
+	}
+	initial := snapshot(m)
+	rec := &recorder{deviceRuntime: testRuntime(t)}
+	inside, after := testBackendOn(t, rec, m), testBackend(t, m)
+	step := 0
+	rows := func(dst []float32) {
+		kernels.SGDHyper(dst[:0], 0.1/float64(step+1), 0.9, 0, 1e-3, false, step == 0)
+		step++
+	}
+	plan := func(rows func([]float32)) UpdatePlan {
+		return UpdatePlan{Kernel: FusedKernel{Name: "SGD", SlotArgs: []int{0}}, Slots: 1, RowLen: 7,
+			Groups: [][]*Param{m.Trainable()}, ClipNorm: 1, Rows: rows}
+	}
+	zeros := func(p *Param) []float32 { return make([]float32, p.Value.Len()) }
+	uIn, err := inside.AttachUpdate(plan(rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uAfter, err := after.AttachUpdate(plan(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(uIn.PushSlot(0, zeros), uAfter.PushSlot(0, zeros)); err != nil {
+		t.Fatal(err)
+	}
+	mIn, mAfter := NewMachine(m, inside), NewMachine(m, after)
+	row := make([]float32, 7)
+	for i := range 3 {
+		if _, _, err := mIn.TrainStep(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := mAfter.TrainStep(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		step = i // the same row for the update after the run
+		rows(row)
+		if err := uAfter.Update(row); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []DeviceUpdate{uIn, uAfter} {
+			if bad, err := u.NonFinite(); bad != nil || err != nil {
+				t.Fatalf("NonFinite: %v, %v", bad, err)
+			}
+		}
+	}
+	if rec.captures != 1 {
+		t.Errorf("%d captures, want 1 (the training program, with its update)", rec.captures)
+	}
+	if err := inside.PullParams(); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(m)
+	if err := after.PullParams(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.Trainable() {
+		for i, v := range p.Value.F32 {
+			if math.Float32bits(v) != math.Float32bits(want[p][0][i]) {
+				t.Fatalf("%s[%d]: %v with the update inside the runs, %v after them", p.Name, i, want[p][0][i], v)
+			}
+		}
+		if p.Kind == Weight && equalF32(p.Value.F32, initial[p][0]) {
+			t.Fatalf("%s did not change", p.Name)
+		}
+	}
+	if _, err := inside.AttachUpdate(plan(rows)); err == nil {
+		t.Error("a second update inside the runs was accepted")
 	}
 }

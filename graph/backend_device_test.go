@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"encoding/binary"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -12,12 +10,11 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // The device backend is checked against the CPU backend: every step lowered to
 // its CUDA twins, with the device-side buffer plan, transfers and dropout
-// seeds, on the CPU emulation of the kernels (package kernels/cuda_emu) or,
+// seeds, on the CPU emulation of the kernels (package kernels/cudaemu) or,
 // with -tags gpu, on the GPU.
 
 // testBackend is a device backend for m on the test runtime: the emulator in
@@ -145,7 +142,7 @@ func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	}
 	dev := testBackendOn(t, rt, m)
 	var warnings []string
-	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, format) })
+	dev.warnf = func(format string, args ...any) { warnings = append(warnings, format) }
 	cpuM, devM := NewMachine(m, CPU{}), NewMachine(m, dev)
 
 	for step := 0; step < 2; step++ { // the second step draws other dropout masks
@@ -275,7 +272,7 @@ func TestDeviceBackendRunsUnknownOpsOnHost(t *testing.T) {
 	}
 	dev := testBackend(t, h.model)
 	var warnings []string
-	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
+	dev.warnf = func(format string, args ...any) { warnings = append(warnings, args[0].(string)) }
 	p2, err := compile(h.model, 2, true, true)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +340,7 @@ func TestDeviceBackendRegression(t *testing.T) {
 	cpuAfter := snapshot(m)
 	start.restore()
 	dev := testBackend(t, m)
-	dev.SetWarnings(func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) })
+	dev.warnf = func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) }
 	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
 	if err != nil {
 		t.Fatal(err)
@@ -356,10 +353,10 @@ func TestDeviceBackendRegression(t *testing.T) {
 	}
 }
 
-// TestFusedOptimizerOnParamRegion updates the resident parameters with one
-// launch of the fused SGD kernel over ParamRegion, two parameter groups, and
-// compares with kernels.SGD on the host.
-func TestFusedOptimizerOnParamRegion(t *testing.T) {
+// TestFusedOptimizerUpdate runs an SGD update plan with two parameter groups
+// on the resident parameters (one launch of the fused kernel over the
+// region) and compares with kernels.SGD on the host.
+func TestFusedOptimizerUpdate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	m := deviceTestModel(t, rng)
 	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
@@ -373,47 +370,39 @@ func TestFusedOptimizerOnParamRegion(t *testing.T) {
 	if _, _, err := NewMachine(m, dev).TrainStep(x, labels); err != nil {
 		t.Fatal(err)
 	}
-	region, err := dev.ParamRegion()
-	if err != nil {
-		t.Fatal(err)
-	}
 	type group struct{ lr, momentum, weightDecay float64 }
 	groups := []group{{0.1, 0.9, 1e-2}, {0.05, 0.8, 0}} // weights; the rest
-	sizes, of := make([]int, len(region.Params)), make([]int, len(region.Params))
 	var hyper []float32
 	for _, g := range groups {
-		hyper = append(hyper, launch.SGDHyper(nil, g.lr, g.momentum, 0, g.weightDecay, false, true)...)
+		hyper = append(hyper, kernels.SGDHyper(nil, g.lr, g.momentum, 0, g.weightDecay, false, true)...)
 	}
-	for k, p := range region.Params {
-		sizes[k] = p.Value.Len()
+	plan := UpdatePlan{Kernel: FusedKernel{Name: "SGD", SlotArgs: []int{0}}, Slots: 1, RowLen: len(hyper) / 2, Groups: make([][]*Param, 2)}
+	of := map[*Param]int{}
+	for _, p := range m.Trainable() {
 		if p.Kind != Weight {
-			of[k] = 1
+			of[p] = 1
 		}
+		plan.Groups[of[p]] = append(plan.Groups[of[p]], p)
 	}
-	table := launch.GroupTable(region.Offsets, sizes, of, region.Total)
-	tableBytes := make([]byte, 4*len(table))
-	for i, g := range table {
-		binary.LittleEndian.PutUint32(tableBytes[4*i:], uint32(g))
-	}
-	rt := dev.rt
-	scratch, err := rt.Alloc(int64(4 * (region.Total + len(hyper) + len(table))))
+	u, err := dev.AttachUpdate(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Free(scratch)
-	buf, hyperAt, tableAt := scratch, scratch.F32(region.Total), scratch.F32(region.Total+len(hyper))
-	if err := errors.Join(rt.Upload(buf, make([]float32, region.Total)), rt.Upload(hyperAt, hyper), rt.UploadBytes(tableAt, tableBytes)); err != nil {
+	if err := u.PushSlot(0, func(p *Param) []float32 { return make([]float32, p.Value.Len()) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.Launch(launch.SGD(region.Values, region.Grads, buf, hyperAt, tableAt, region.Total)); err != nil {
+	if err := u.Update(hyper); err != nil {
 		t.Fatal(err)
+	}
+	if bad, err := u.NonFinite(); bad != nil || err != nil {
+		t.Fatalf("NonFinite: %v, %v", bad, err)
 	}
 	start := snapshot(m)
 	if err := dev.PullParams(); err != nil {
 		t.Fatal(err)
 	}
-	for k, p := range region.Params {
-		g := groups[of[k]]
+	for _, p := range m.Trainable() {
+		g := groups[of[p]]
 		want := append([]float32(nil), start[p][0]...)
 		kernels.SGD(want, p.Grad.F32, make([]float32, len(want)), g.lr, g.momentum, 0, g.weightDecay, false, true)
 		closeBuffers(t, "SGD-updated "+p.Name, p.Value.F32, want, 1e-6)

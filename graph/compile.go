@@ -42,6 +42,22 @@ type Program struct {
 	// need not leave the device.
 	countedCorrect bool
 	correct        int
+
+	// The buffer plan, for backends with memory of their own: where each
+	// buffer of the steps, the logits and the loss lives (the input and the
+	// labels are bound per run), and the element count of each activation
+	// storage slot. Buffers of one slot share storage on the host too.
+	storage   map[*Buffer]storage
+	slotSizes []int
+}
+
+// storage is where a buffer of a Program lives: an activation storage slot
+// (a constant has a slot of its own), or a parameter's value or gradient.
+type storage struct {
+	slot     int    // ≥ 0: activation storage slot
+	param    *Param // slot < 0: the parameter
+	gradient bool   // its gradient rather than its value
+	constant bool   // a slot filled once, at compile time
 }
 
 // compile builds the Program computing the logits and loss, and with grads the
@@ -93,7 +109,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	for i, n := range m.paramNodes {
 		paramOf[n] = m.Params[i]
 	}
-	p := &Program{Training: training, Batch: batch}
+	p := &Program{Training: training, Batch: batch, storage: map[*Buffer]storage{}}
 	bufs := map[*gorgonia.Node]*Buffer{}
 	pool := newBufferPool(m.Dtype)
 	lastUse := map[*gorgonia.Node]int{}
@@ -122,6 +138,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 			}
 		case paramOf[n] != nil:
 			bufs[n] = paramOf[n].Value
+			p.storage[bufs[n]] = storage{slot: -1, param: paramOf[n]}
 		case n.Op() == nil:
 			return nil, fmt.Errorf("graph input %q is neither the model input, the labels nor a parameter", n.Name())
 		default:
@@ -135,6 +152,8 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 					b.Set(i, c.value.At(i))
 				}
 				bufs[n] = b
+				p.storage[b] = storage{slot: len(p.slotSizes), constant: true}
+				p.slotSizes = append(p.slotSizes, b.Len())
 				continue
 			}
 			shapes := make([][]int, len(args))
@@ -164,8 +183,9 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		out := bufs[s.n]
 		if ps := gradOf[s.n]; len(ps) > 0 {
 			out.F32, out.F64 = ps[0].Grad.F32, ps[0].Grad.F64
+			p.storage[out] = storage{slot: -1, param: ps[0], gradient: true}
 		} else {
-			pool.take(out)
+			p.storage[out] = storage{slot: pool.take(out)}
 			pooled[s.n] = s.n != m.Logits && s.n != m.Loss
 		}
 		in := make([]*Buffer, len(s.args))
@@ -177,11 +197,12 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		if ps := gradOf[s.n]; len(ps) > 1 { // one node, several parameters: copy
 			for _, q := range ps[1:] {
 				p.Steps = append(p.Steps, Step{Name: "copy", Layer: layer, Backward: true, k: copyKernel{}, In: []*Buffer{out}, Out: q.Grad})
+				p.storage[q.Grad] = storage{slot: -1, param: q, gradient: true}
 			}
 		}
 		for _, a := range s.args {
 			if lastUse[a] == i && pooled[a] {
-				pool.give(bufs[a])
+				pool.give(bufs[a], p.storage[bufs[a]].slot)
 				pooled[a] = false
 			}
 		}
@@ -189,6 +210,13 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	p.Logits, p.Loss = bufs[m.Logits], bufs[m.Loss]
 	p.Workspace = NewBuffer(m.Dtype, workspace)
 	p.ActivationElems = pool.allocated
+	p.slotSizes = append(p.slotSizes, pool.sizes...)
+	for b, st := range p.storage { // the pool's slots follow the constants'
+		if st.slot >= 0 && !st.constant {
+			st.slot += len(p.slotSizes) - len(pool.sizes)
+			p.storage[b] = st
+		}
+	}
 	return p, nil
 }
 
@@ -238,11 +266,19 @@ func (copyKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 }
 
 // bufferPool hands out backing storage for activation buffers, reusing storage
-// whose last reader has run. Best fit by size keeps the plan compact.
+// whose last reader has run. Best fit by size keeps the plan compact. Each
+// storage is a slot, numbered in allocation order.
 type bufferPool struct {
 	dtype     tensor.Dtype
-	free      []*Buffer // storage, sorted by capacity
+	free      []freeSlot // sorted by capacity
+	sizes     []int      // elements of each slot
 	allocated int
+}
+
+// freeSlot is storage that a later step may reuse.
+type freeSlot struct {
+	storage *Buffer
+	slot    int
 }
 
 func newBufferPool(dt tensor.Dtype) *bufferPool { return &bufferPool{dtype: dt} }
@@ -254,32 +290,35 @@ func capOf(b *Buffer) int {
 	return cap(b.F64)
 }
 
-// take gives b (whose Shape is set) storage of exactly its size.
-func (p *bufferPool) take(b *Buffer) {
+// take gives b (whose Shape is set) storage of exactly its size and returns
+// its slot.
+func (p *bufferPool) take(b *Buffer) int {
 	n := ShapeSize(b.Shape)
-	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i]) >= n })
-	var s *Buffer
+	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i].storage) >= n })
+	var f freeSlot
 	if i < len(p.free) {
-		s = p.free[i]
+		f = p.free[i]
 		p.free = append(p.free[:i], p.free[i+1:]...)
 	} else {
-		s = NewBuffer(p.dtype, n)
+		f = freeSlot{NewBuffer(p.dtype, n), len(p.sizes)}
+		p.sizes = append(p.sizes, n)
 		p.allocated += n
 	}
-	if s.F32 != nil {
-		b.F32 = s.F32[:n]
+	if f.storage.F32 != nil {
+		b.F32 = f.storage.F32[:n]
 	} else {
-		b.F64 = s.F64[:n]
+		b.F64 = f.storage.F64[:n]
 	}
+	return f.slot
 }
 
-// give returns b's storage for reuse by later steps.
-func (p *bufferPool) give(b *Buffer) {
-	s := &Buffer{F32: b.F32, F64: b.F64}
-	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i]) >= capOf(s) })
-	p.free = append(p.free, nil)
+// give returns b's storage, slot slot, for reuse by later steps.
+func (p *bufferPool) give(b *Buffer, slot int) {
+	f := freeSlot{&Buffer{F32: b.F32, F64: b.F64}, slot}
+	i := sort.Search(len(p.free), func(i int) bool { return capOf(p.free[i].storage) >= capOf(f.storage) })
+	p.free = append(p.free, freeSlot{})
 	copy(p.free[i+1:], p.free[i:])
-	p.free[i] = s
+	p.free[i] = f
 }
 
 // stepLabeler names the layer each step belongs to, for per-layer profiles. A

@@ -29,13 +29,14 @@
 //
 // Backends: CPU runs the Go kernels; NewCUDA (build tag gpu) runs each step as
 // the CUDA twin of its kernel, captured into a CUDA graph. The device backend's
-// lowering (backend_device.go) is plain Go over package cuda's cgo-free types,
+// lowering (backend_device*.go) is plain Go over package cuda's cgo-free types,
 // so the default build tests it against an emulation of the CUDA kernels
 // (NewDeviceBackend takes any launch.Device); only the _gpu.go files touch the
 // driver. A ResidentBackend keeps the parameters in device memory between runs
-// and hands their flat layout (ParamRegion) to optimizers that update them
-// there (solvers.Optimizer.OnDevice), so a training step moves only the batch
-// up and 8 bytes down.
+// and owns an optimizer's state there too: an optimizer describes its update
+// (UpdatePlan: fused kernel, hyperparameter rows, penalties, clipping) and the
+// backend runs it (DeviceUpdate, backend_update.go), so a training step moves
+// only the batch up and a few bytes down (solvers.Optimizer.OnDevice).
 //
 // Conventions follow PyTorch: NCHW activations, linear weights out×in, conv
 // weights K×C×R×S, batch norm momentum 0.1 with the unbiased running variance,

@@ -67,7 +67,7 @@ func TestDeviceBackendCrossEntropyOptions(t *testing.T) {
 		cpuAfter := snapshot(m)
 		start.restore()
 		dev := testBackend(t, m)
-		dev.SetWarnings(func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) })
+		dev.warnf = func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) }
 		devLoss, devCorrect, err := NewMachine(m, dev).TrainStep(in, targets)
 		if err != nil {
 			t.Fatal(err)

@@ -56,7 +56,7 @@ func TestDeviceBackendZooOps(t *testing.T) {
 	want := snapshot(m)
 	dev := testBackend(t, m)
 	var warnings []string
-	dev.SetWarnings(func(format string, args ...any) { warnings = append(warnings, args[0].(string)) })
+	dev.warnf = func(format string, args ...any) { warnings = append(warnings, args[0].(string)) }
 	devLoss, _, err := NewMachine(m, dev).TrainStep(in, labels)
 	if err != nil {
 		t.Fatal(err)

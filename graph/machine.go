@@ -17,20 +17,25 @@ type Backend interface {
 // ResidentBackend is a Backend with memory of its own that can keep the
 // model's parameters there between runs (the CUDA backend): then a step moves
 // nothing but the batch up and the loss and the count of right predictions
-// down, and an optimizer updates the parameters in place through ParamRegion
-// (solvers.Optimizer.OnDevice).
+// down, and an optimizer's update runs there too (AttachUpdate, which
+// solvers.Optimizer.OnDevice calls).
 type ResidentBackend interface {
 	Backend
 	// SetResident(true) keeps the parameters on the device (uploading them
 	// once); SetResident(false) makes each run upload them and each training
 	// run download the gradients and running statistics, for host solvers.
 	SetResident(on bool) error
-	// PushParams uploads every parameter value; PullParams downloads every
-	// value and gradient (before a checkpoint, after training).
+	// PushParams uploads every parameter value and gradient (after a
+	// restore); PullParams downloads them (before a checkpoint, after
+	// training).
 	PushParams() error
 	PullParams() error
-	// ParamRegion is the device layout of the trainable parameters.
-	ParamRegion() (ParamRegion, error)
+	// AttachUpdate keeps the parameters on the device and prepares an
+	// optimizer's update there, with its state slots.
+	AttachUpdate(UpdatePlan) (DeviceUpdate, error)
+	// AttachAverage keeps the parameters on the device and a moving average
+	// of them there (solvers.EMA.OnDevice calls it).
+	AttachAverage(params []*Param) (DeviceAverage, error)
 	// Close frees the device memory.
 	Close() error
 }

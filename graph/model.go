@@ -170,13 +170,23 @@ func (m *Model) Param(name string) *Param {
 	return nil
 }
 
+// Trainable lists the parameters an optimizer updates, in creation order:
+// every parameter but state such as batch norm's running statistics.
+func (m *Model) Trainable() []*Param {
+	var ps []*Param
+	for _, p := range m.Params {
+		if p.Trainable() {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // NumParams counts the trainable scalars.
 func (m *Model) NumParams() int {
 	n := 0
-	for _, p := range m.Params {
-		if p.Trainable() {
-			n += p.Value.Len()
-		}
+	for _, p := range m.Trainable() {
+		n += p.Value.Len()
 	}
 	return n
 }

@@ -8,8 +8,8 @@
 // run in double in a fixed tree order, so they are deterministic but ordered
 // differently from the Go loops. No kernel uses float atomics.
 //
-// The same sources compile with g++ against kernels/cuda_emu/cuda_emu.h, which
-// runs grids on the CPU for the tests of package kernels/cuda_emu.
+// The same sources compile with g++ against kernels/cudaemu/cuda_emu.h, which
+// runs grids on the CPU for the tests of package kernels/cudaemu.
 #pragma once
 
 #define KERNEL extern "C" __global__

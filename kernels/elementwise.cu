@@ -9,8 +9,9 @@ KERNEL void AddTo(float* dst, const float* src, int n) {
 	FOR_EACH(i, n) dst[i] += src[i];
 }
 
-// Copy is Buffer.CopyFrom (copy, flatten and reshape steps).
-KERNEL void Copy(const float* src, float* dst, int n) {
+// Copy is Buffer.CopyFrom (copy, flatten and reshape steps); dst first, as
+// in AddTo and every copy of package cuda.
+KERNEL void Copy(float* dst, const float* src, int n) {
 	FOR_EACH(i, n) dst[i] = src[i];
 }
 

@@ -8,7 +8,9 @@
 // hyperparameters, already converted to float as optim.go converts them; a
 // negative group leaves its chunks alone (parameters outside the optimizer);
 // group NULL means row 0 everywhere. Optional state (momentum buffers, AMSGrad's
-// maximum, RMSProp's average gradient) may be NULL when no group uses it.
+// maximum, RMSProp's average gradient) may be NULL when no group uses it. A
+// non-zero *skip (the non-finite check's total, NaN when a gradient is not
+// finite) leaves everything as it is; skip NULL always updates.
 #include "descent.cuh"
 
 // hyper_row is element i's row of hyper, or NULL when its group is negative.
@@ -20,7 +22,8 @@ __device__ inline const float* hyper_row(const float* hyper, int stride, const i
 // SGD rows: rate, momentum, 1−dampening, weight decay, nesterov (0/1), first
 // step (0/1), has momentum buffer (0/1).
 #define SGD_HYPER 7
-KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const int* group, int chunk, int n) {
+KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const int* group, const double* skip, int chunk, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, SGD_HYPER, group, chunk, i);
 		if (!h) continue;
@@ -39,7 +42,8 @@ KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const 
 
 // Adagrad rows: −clr, weight decay, eps.
 #define ADAGRAD_HYPER 3
-KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, const int* group, int chunk, int n) {
+KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, const int* group, const double* skip, int chunk, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADAGRAD_HYPER, group, chunk, i);
 		if (!h) continue;
@@ -53,7 +57,8 @@ KERNEL void Adagrad(float* w, const float* g, float* sum, const float* hyper, co
 // optim.go takes it.
 #define ADADELTA_HYPER 5
 KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta, const float* hyper,
-	const int* group, int chunk, int n) {
+	const int* group, const double* skip, int chunk, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADADELTA_HYPER, group, chunk, i);
 		if (!h) continue;
@@ -73,7 +78,8 @@ KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta
 // has momentum buffer (0/1).
 #define RMSPROP_HYPER 8
 KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, float* buf, const float* hyper,
-	const int* group, int chunk, int n) {
+	const int* group, const double* skip, int chunk, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, RMSPROP_HYPER, group, chunk, i);
 		if (!h) continue;
@@ -101,7 +107,8 @@ KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, 
 // coupled weight decay, decoupled shrink factor, AMSGrad (0/1).
 #define ADAM_HYPER 9
 KERNEL void Adam(float* w, const float* g, float* m, float* v, float* vmax, const float* hyper,
-	const int* group, int chunk, int n) {
+	const int* group, const double* skip, int chunk, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) {
 		const float* h = hyper_row(hyper, ADAM_HYPER, group, chunk, i);
 		if (!h) continue;
@@ -128,10 +135,18 @@ KERNEL void PenaltyGrad(const float* w, float* g, float l1, float l2, int n) {
 	}
 }
 
-KERNEL void GradScale(float* x, float s, int n) {
-	FOR_EACH(i, n) x[i] *= s;
+// ClipScale is clipping by global norm on the device: the factor comes from
+// the reduction's total, not from the host.
+KERNEL void ClipScale(float* x, const double* sumSquares, double maxNorm, int n) {
+	double coef = maxNorm / (sqrt(*sumSquares) + 1e-6);
+	if (!(coef < 1)) return;
+	float f = (float)coef;
+	FOR_EACH(i, n) x[i] *= f;
 }
 
-KERNEL void GradClamp(float* x, float limit, int n) {
+// GradClamp leaves the gradients as they are when *skip is not zero, so that
+// an infinite gradient is still found after it.
+KERNEL void GradClamp(float* x, float limit, const double* skip, int n) {
+	if (skip && *skip != 0) return;
 	FOR_EACH(i, n) x[i] = go_min(go_max(x[i], -limit), limit);
 }

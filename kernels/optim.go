@@ -250,9 +250,16 @@ func AllFinite[T Float](x []T, partial []float64) bool {
 	return s == 0
 }
 
-// GradScale multiplies x by s in place.
-func GradScale[T Float](x []T, s float64) {
-	f := T(s)
+// ClipScale is the scaling of clipping by global norm, as
+// torch.nn.utils.clip_grad_norm_: given Σg² over all gradients (sumSquares),
+// it multiplies x by maxNorm/(√sumSquares + 1e-6) when that factor is below 1
+// (never when it is NaN).
+func ClipScale[T Float](x []T, sumSquares, maxNorm float64) {
+	coef := maxNorm / (math.Sqrt(sumSquares) + 1e-6)
+	if !(coef < 1) {
+		return
+	}
+	f := T(coef)
 	ParallelFor(len(x), OptimGrain, func(_, lo, hi int) {
 		x := x[lo:hi]
 		for i := range x {

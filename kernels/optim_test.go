@@ -250,14 +250,17 @@ func testOptimKernels[T Float](t *testing.T) {
 		}
 	})
 
-	t.Run("GradScaleClamp", func(t *testing.T) {
+	t.Run("ClipScaleClamp", func(t *testing.T) {
 		x := asType[T](c.w)
-		GradScale(x, 0.5)
+		ClipScale(x, 16, 2) // factor 2/(4+1e-6)
 		want := make([]float64, n)
 		for i, v := range c.w {
-			want[i] = 0.5 * v
+			want[i] = 2 / (4 + 1e-6) * v
 		}
-		closeTo(t, "Scale", x, want, rtol, atol)
+		closeTo(t, "ClipScale", x, want, rtol, atol)
+		x = asType[T](c.w)
+		ClipScale(x, 1, 2) // factor above 1: no change
+		closeTo(t, "ClipScale below the norm", x, c.w, rtol, atol)
 		x = asType[T](c.w)
 		GradClamp(x, 0.75)
 		for i, v := range c.w {

@@ -95,6 +95,11 @@ func BuildRegression(net Layer, inputShape []int, dtype tensor.Dtype, seed uint6
 	return build(net, inputShape, dtype, seed, nil, (*graph.Builder).FinishRegression)
 }
 
+// initStream (the first word of SHA-512's initial hash, an arbitrary odd
+// constant) is the second word of the weight initialization's generator, whose
+// first is the model's seed.
+const initStream = 0x6a09e667f3bcc908
+
 func build(net Layer, inputShape []int, dtype tensor.Dtype, seed uint64, freeze []string,
 	finish func(*graph.Builder, *gorgonia.Node, *gorgonia.Node) (*graph.Model, error)) (*graph.Model, error) {
 	ctx, x, err := start(inputShape, dtype, seed)
@@ -135,7 +140,7 @@ func start(inputShape []int, dtype tensor.Dtype, seed uint64) (*Context, *gorgon
 		return nil, nil, fmt.Errorf("layers: input shape %v is not a batch of samples of positive sizes", inputShape)
 	}
 	b := graph.NewBuilder(dtype)
-	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, 0x6a09e667f3bcc908))}
+	ctx := &Context{B: b, Rng: rand.New(rand.NewPCG(seed, initStream))}
 	x, err := b.Input("input", inputShape...)
 	return ctx, x, err
 }

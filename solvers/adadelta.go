@@ -1,9 +1,8 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // Adadelta is torch.optim.Adadelta (Zeiler 2012):
@@ -51,11 +50,11 @@ func (h Adadelta) update64(t *tensors[float64], _ int64, lr, wd float64) {
 }
 
 func (h Adadelta) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
-	return launch.AdadeltaHyper(dst, lr, h.Rho, h.Eps, wd)
+	return kernels.AdadeltaHyper(dst, lr, h.Rho, h.Eps, wd)
 }
 
-func (h Adadelta) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return launch.Adadelta(w, g, slots[0], slots[1], hyper, group, n)
+func (h Adadelta) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "Adadelta", SlotArgs: []int{0, 1}}
 }
 
 func readAdadelta(r *optionReader) Algorithm {

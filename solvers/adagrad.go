@@ -1,9 +1,8 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // Adagrad is torch.optim.Adagrad (Duchi, Hazan & Singer 2011), per step t:
@@ -60,11 +59,11 @@ func adagradUpdate[T kernels.Float](h Adagrad, t *tensors[T], step int64, lr, wd
 func (h Adagrad) decayed(step int64, lr float64) float64 { return lr / (1 + float64(step-1)*h.LRDecay) }
 
 func (h Adagrad) hyper(dst []float32, step int64, lr, wd float64) []float32 {
-	return launch.AdagradHyper(dst, h.decayed(step, lr), wd, h.Eps)
+	return kernels.AdagradHyper(dst, h.decayed(step, lr), wd, h.Eps)
 }
 
-func (h Adagrad) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return launch.Adagrad(w, g, slots[0], hyper, group, n)
+func (h Adagrad) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "Adagrad", SlotArgs: []int{0}}
 }
 
 func readAdagrad(r *optionReader) Algorithm {

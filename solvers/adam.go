@@ -1,9 +1,8 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // Adam is torch.optim.Adam (Kingma & Ba 2015), per step t:
@@ -87,24 +86,19 @@ func (h AdamW) update64(t *tensors[float64], step int64, lr, wd float64) {
 }
 
 func (h Adam) hyper(dst []float32, step int64, lr, wd float64) []float32 {
-	return launch.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, false, h.AMSGrad)
+	return kernels.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, false, h.AMSGrad)
 }
 
 func (h AdamW) hyper(dst []float32, step int64, lr, wd float64) []float32 {
-	return launch.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, true, h.AMSGrad)
+	return kernels.AdamHyper(dst, lr, h.Betas[0], h.Betas[1], h.Eps, wd, step, true, h.AMSGrad)
 }
 
-func (h Adam) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return adamFused(h.AMSGrad, w, g, slots, hyper, group, n)
-}
-
-func (h AdamW) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return adamFused(h.AMSGrad, w, g, slots, hyper, group, n)
-}
+func (h Adam) fused() param.FusedKernel  { return adamFused(h.AMSGrad) }
+func (h AdamW) fused() param.FusedKernel { return adamFused(h.AMSGrad) }
 
 // adamFused is Adam's and AdamW's kernel; the row tells them apart.
-func adamFused(amsgrad bool, w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return launch.Adam(w, g, slots[0], slots[1], amsgradSlot(slots, amsgrad), hyper, group, n)
+func adamFused(amsgrad bool) param.FusedKernel {
+	return param.FusedKernel{Name: "Adam", SlotArgs: []int{0, 1, slotIf(amsgrad, 2)}}
 }
 
 func validateAdam(name string, h Adam) error {
@@ -125,8 +119,8 @@ func adamSlots(amsgrad bool) []slot {
 	return s
 }
 
-// amsgradSlot is AMSGrad's maximum among the slots, host buffer or device
-// region; the zero value without AMSGrad.
+// amsgradSlot is AMSGrad's maximum among the slots (host buffers, or slot
+// indices); the zero value without AMSGrad.
 func amsgradSlot[S any](slots []S, amsgrad bool) (vmax S) {
 	if amsgrad {
 		vmax = slots[2]

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/graph"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 )
 
 // testDevice makes backends on the CPU emulation of the CUDA kernels; without

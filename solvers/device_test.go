@@ -203,27 +203,22 @@ func TestDeviceOptimizerRejectsNonFinite(t *testing.T) {
 	if _, _, err := mc.TrainStep(x, labels); err != nil {
 		t.Fatal(err)
 	}
-	region, err := b.ParamRegion()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// poison puts a NaN into a gradient on the device, through the host.
 	poison := func(name string) {
-		for k, p := range region.Params {
-			if p.Name == name {
-				if err := region.Device.Upload(region.Grads.F32(region.Offsets[k]+1), []float32{float32(math.NaN())}); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
+		if err := b.PullParams(); err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("no parameter %s in the region", name)
+		param(m.Params, name).Grad.F32[1] = float32(math.NaN())
+		if err := b.PushParams(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := b.PullParams(); err != nil {
 		t.Fatal(err)
 	}
 	before := mirror(m.Params)
 	poison("fc2.weight")
-	err = opt.Step()
+	err := opt.Step()
 	var nf *solvers.NonFiniteError
 	if !errors.As(err, &nf) || nf.Param != "fc2.weight" || !nf.Skipped {
 		t.Fatalf("Step with a NaN in fc2.weight's gradient: %v", err)
@@ -297,25 +292,39 @@ func TestOnDeviceRejects(t *testing.T) {
 
 // TestDeviceStepAllocatesNothing runs training steps with the optimizer on a
 // device that does nothing, so that every allocation counted is the host
-// code's: the machine, the backend's run and the optimizer's step.
+// code's: the machine, the backend's run and the optimizer's step; with the
+// update after each training run and inside it.
 func TestDeviceStepAllocatesNothing(t *testing.T) {
-	m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
-	opt := newGroupedOptimizer(t, "adam", nil, m.Params)
-	if err := opt.OnDevice(b); err != nil {
-		t.Fatal(err)
-	}
-	mc := graph.NewMachine(m, b)
-	step := func() {
-		if _, _, err := mc.TrainStep(x, labels); err != nil {
+	for _, inRuns := range []bool{false, true} {
+		m, b, x, labels := deviceModel(t, func(*testing.T) backendMaker { return nullBackend })
+		opt := newGroupedOptimizer(t, "adam", nil, m.Params)
+		onDevice := opt.OnDevice
+		if inRuns {
+			onDevice = opt.OnDeviceInTraining
+		}
+		if err := onDevice(b); err != nil {
 			t.Fatal(err)
 		}
-		if err := opt.Step(); err != nil {
+		mc := graph.NewMachine(m, b)
+		step := func() {
+			if _, _, err := mc.TrainStep(x, labels); err != nil {
+				t.Fatal(err)
+			}
+			if err := opt.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		step() // compiles and prepares the program
+		if n := testing.AllocsPerRun(10, step); n != 0 {
+			t.Errorf("update inside the runs %t: %v allocations per training step on the device, want 0", inRuns, n)
+		}
+		st, err := opt.State()
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	step() // compiles and prepares the program
-	if n := testing.AllocsPerRun(10, step); n != 0 {
-		t.Errorf("%v allocations per training step on the device, want 0", n)
+		if s := st.Groups[0].Params[0].Step; s != 12 { // AllocsPerRun runs once more than asked
+			t.Errorf("update inside the runs %t: step count %d after 12 steps", inRuns, s)
+		}
 	}
 }
 

@@ -15,7 +15,7 @@
 //	err = opt.AddGroup(biases, map[string]any{"lr": 2e-3, "weight_decay": 0})
 //	for each batch: forward, backward, then err = opt.Step()
 //
-// The parameters are *graph.Param; Step updates their Value in place from their
+// The parameters are *param.Param; Step updates their Value in place from their
 // Grad. Each group has its own learning rate, weight decay and regularization.
 // State buffers (momentum, moment estimates, accumulators) are allocated when
 // a group is added, and the element loops run in the kernels package
@@ -32,13 +32,16 @@
 //
 // # On a GPU
 //
-// OnDevice moves an optimizer to the device of a graph.ResidentBackend (the
-// CUDA backend): the parameters stay there, the state is laid out like them in
-// one flat region, and Step queues the same sequence on the device, ending in
-// one launch of the algorithm's fused multi-tensor kernel (kernels/optim.cu)
-// for every parameter of every group. A step allocates nothing and reads back
-// one double (two with clipping by norm); State and SetState move the state
-// across. See device.go.
+// OnDevice hands an optimizer to a param.Updater (the CUDA backend) as
+// a param.UpdatePlan: each algorithm describes its host update, its row of
+// hyperparameters and its fused multi-tensor kernel (kernels/optim.cu), and
+// the backend, which owns the parameters, gradients and the optimizer's state
+// slots on its device in one layout, runs the same sequence there, ending in
+// one launch of the fused kernel for every parameter of every group. A step
+// allocates nothing and reads back one double; OnDeviceInTraining puts the
+// update inside each training run instead (the device asks for the rows
+// before the run). State and SetState move the state across. The package
+// itself uses no device API. See device.go.
 //
 // # PyTorch's forms and the textbook ones
 //
@@ -55,7 +58,7 @@
 // # Regularization
 //
 // Regularization adds L1·Σ|w| + ½·L2·Σw² to the loss (lasso, ridge, or both:
-// the elastic net), by default over parameters of kind graph.Weight only, not
+// the elastic net), by default over parameters of kind param.Weight only, not
 // biases or batch-norm parameters. It is separate from weight_decay: its
 // gradient joins the backpropagated one before clipping and before the
 // algorithm sees it, and Optimizer.Penalty gives its value, to report as part

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/descent-ml/descent/cuda"
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // EMA is an exponential moving average of a model's trainable parameters,
@@ -24,26 +22,17 @@ type EMA struct {
 	decay   float64
 	warmup  bool
 	updates int64
-	params  []*graph.Param  // the model's parameters, trainable and state
-	average []*graph.Buffer // parallel to params; nil for state
-	device  *emaDevice
-}
-
-// emaDevice is the average on a device, laid out as the backend's region.
-type emaDevice struct {
-	region         graph.ParamRegion
-	base           cuda.Ptr // rates (2 floats), then the averaged region
-	rates, average cuda.Ptr
-	update         cuda.Launch
-	flat           []float32
+	params  []*param.Param      // the model's parameters, trainable and state
+	average []*param.Buffer     // parallel to params; nil for state
+	device  param.DeviceAverage // the average on a device, after OnDevice
 }
 
 // NewEMA starts an average of params' trainable values with decay in (0, 1).
-func NewEMA(params []*graph.Param, decay float64, warmup bool) (*EMA, error) {
+func NewEMA(params []*param.Param, decay float64, warmup bool) (*EMA, error) {
 	if !(decay > 0 && decay < 1) {
 		return nil, fmt.Errorf("solvers: EMA decay %v is outside (0, 1)", decay)
 	}
-	e := &EMA{decay: decay, warmup: warmup, params: params, average: make([]*graph.Buffer, len(params))}
+	e := &EMA{decay: decay, warmup: warmup, params: params, average: make([]*param.Buffer, len(params))}
 	for i, p := range params {
 		if p.Trainable() {
 			e.average[i] = copyBuffer(p.Value)
@@ -52,8 +41,8 @@ func NewEMA(params []*graph.Param, decay float64, warmup bool) (*EMA, error) {
 	return e, nil
 }
 
-func copyBuffer(b *graph.Buffer) *graph.Buffer {
-	c := graph.NewBuffer(b.Dtype(), b.Shape...)
+func copyBuffer(b *param.Buffer) *param.Buffer {
+	c := param.NewBuffer(b.Dtype(), b.Shape...)
 	c.CopyFrom(b)
 	return c
 }
@@ -73,11 +62,8 @@ func (e *EMA) Updates() int64 { return e.updates }
 // host, or on the device after OnDevice (queued after the optimizer's step).
 func (e *EMA) Update() error {
 	decay := e.DecayAt(e.updates)
-	if d := e.device; d != nil {
-		if err := d.region.Device.Upload(d.rates, launch.EMARates(decay)); err != nil {
-			return fmt.Errorf("solvers: uploading the EMA decay: %w", err)
-		}
-		if err := d.region.Device.Launch(d.update); err != nil {
+	if e.device != nil {
+		if err := e.device.Update(decay); err != nil {
 			return fmt.Errorf("solvers: EMA update: %w", err)
 		}
 	} else {
@@ -95,76 +81,41 @@ func (e *EMA) Update() error {
 	return nil
 }
 
-// OnDevice keeps b's parameters resident and moves the average to b's device,
-// beside the parameter region, where each Update is one launch. Every
-// trainable parameter of the average must be one of b's region.
-func (e *EMA) OnDevice(b graph.ResidentBackend) error {
+// OnDevice keeps b's parameters resident and moves the average to b's device
+// (b is a graph.ResidentBackend: the CUDA backend), beside the parameters,
+// where each Update is one launch. Every trainable parameter of the average
+// must be one of b's trainable float32 parameters.
+func (e *EMA) OnDevice(b param.Averager) error {
 	if e.device != nil {
 		return errors.New("solvers: the EMA is already on a device")
 	}
-	if err := b.SetResident(true); err != nil {
-		return err
+	var averaged []*param.Param
+	for i, p := range e.params {
+		if e.average[i] != nil {
+			averaged = append(averaged, p)
+		}
 	}
-	region, err := b.ParamRegion()
+	d, err := b.AttachAverage(averaged)
 	if err != nil {
-		return err
+		return fmt.Errorf("solvers: EMA: %w", err)
 	}
-	if err := e.checkRegion(region); err != nil {
-		return err
-	}
-	var plan cuda.Plan
-	ratesAt, averageAt := plan.Reserve(8), plan.Reserve(int64(4*region.Total))
-	base, err := region.Device.Alloc(plan.Size())
-	if err != nil {
-		return fmt.Errorf("solvers: allocating the EMA on the device: %w", err)
-	}
-	d := &emaDevice{region: region, base: base, rates: base.Add(ratesAt), average: base.Add(averageAt), flat: make([]float32, region.Total)}
-	d.update = launch.EMAUpdate(d.rates, d.average, region.Values, region.Total)
 	e.device = d
 	if err := e.push(); err != nil {
 		e.device = nil
-		return errors.Join(err, region.Device.Free(base))
+		return errors.Join(err, d.Free())
 	}
 	return nil
 }
 
-// checkRegion requires every averaged parameter in the region.
-func (e *EMA) checkRegion(region graph.ParamRegion) error {
-	inRegion := map[*graph.Param]bool{}
-	for _, p := range region.Params {
-		inRegion[p] = true
-	}
-	for i, p := range e.params {
-		if e.average[i] != nil && !inRegion[p] {
-			return fmt.Errorf("solvers: EMA: %s is not a trainable float32 parameter of the backend's region", p.Name)
-		}
-	}
-	return nil
+// averageOf is the host average of p, a parameter of the EMA.
+func (e *EMA) averageOf(p *param.Param) []float32 {
+	return e.average[slices.Index(e.params, p)].F32
 }
 
-// averageOf is the host average of the region's k-th parameter.
-func (e *EMA) averageOf(p *graph.Param) *graph.Buffer {
-	if i := slices.Index(e.params, p); i >= 0 {
-		return e.average[i]
-	}
-	return nil
-}
-
-// push uploads the host average into the device region; the region's
-// parameters the EMA does not average get their own values there, which
-// nothing reads back.
+// push uploads the host average to the device.
 func (e *EMA) push() error {
-	d := e.device
-	clear(d.flat)
-	for k, p := range d.region.Params {
-		src := p.Value
-		if avg := e.averageOf(p); avg != nil {
-			src = avg
-		}
-		copy(d.flat[d.region.Offsets[k]:], src.F32)
-	}
-	if err := d.region.Device.Upload(d.average, d.flat); err != nil {
-		return fmt.Errorf("solvers: uploading the EMA: %w", err)
+	if err := e.device.Push(e.averageOf); err != nil {
+		return fmt.Errorf("solvers: %w", err)
 	}
 	return nil
 }
@@ -172,17 +123,11 @@ func (e *EMA) push() error {
 // Pull downloads the device's average into the host buffers (before Swap,
 // Weights or State); the device keeps it.
 func (e *EMA) Pull() error {
-	d := e.device
-	if d == nil {
+	if e.device == nil {
 		return nil
 	}
-	if err := d.region.Device.Download(d.flat, d.average); err != nil {
-		return fmt.Errorf("solvers: downloading the EMA: %w", err)
-	}
-	for k, p := range d.region.Params {
-		if avg := e.averageOf(p); avg != nil {
-			copy(avg.F32, d.flat[d.region.Offsets[k]:][:len(avg.F32)])
-		}
+	if err := e.device.Pull(e.averageOf); err != nil {
+		return fmt.Errorf("solvers: %w", err)
 	}
 	return nil
 }
@@ -197,7 +142,7 @@ func (e *EMA) OnHost() error {
 		return err
 	}
 	e.device = nil
-	return d.region.Device.Free(d.base)
+	return d.Free()
 }
 
 // Swap exchanges the host values of the trainable parameters with their
@@ -222,14 +167,14 @@ func swapValues[T kernels.Float](a, b []T) {
 
 // Weights returns a copy of the EMA model's tensors under the model's names:
 // the averages of the trainable parameters and the model's state tensors.
-func (e *EMA) Weights() []*graph.Param {
-	out := make([]*graph.Param, len(e.params))
+func (e *EMA) Weights() []*param.Param {
+	out := make([]*param.Param, len(e.params))
 	for i, p := range e.params {
 		v := p.Value
 		if e.average[i] != nil {
 			v = e.average[i]
 		}
-		out[i] = &graph.Param{Name: p.Name, Kind: p.Kind, Value: copyBuffer(v)}
+		out[i] = &param.Param{Name: p.Name, Kind: p.Kind, Value: copyBuffer(v)}
 	}
 	return out
 }
@@ -239,12 +184,12 @@ type EMAState struct {
 	Decay    float64
 	Warmup   bool
 	Updates  int64
-	Averages map[string]*graph.Buffer // by parameter name, trainable parameters only
+	Averages map[string]*param.Buffer // by parameter name, trainable parameters only
 }
 
 // State copies the EMA's state (Pull first on a device).
 func (e *EMA) State() EMAState {
-	st := EMAState{Decay: e.decay, Warmup: e.warmup, Updates: e.updates, Averages: map[string]*graph.Buffer{}}
+	st := EMAState{Decay: e.decay, Warmup: e.warmup, Updates: e.updates, Averages: map[string]*param.Buffer{}}
 	for i, p := range e.params {
 		if e.average[i] != nil {
 			st.Averages[p.Name] = copyBuffer(e.average[i])

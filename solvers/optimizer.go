@@ -3,10 +3,8 @@ package solvers
 import (
 	"errors"
 	"fmt"
-	"math"
 
-	"github.com/descent-ml/descent/cuda"
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -23,12 +21,10 @@ type Algorithm interface {
 	update32(t *tensors[float32], step int64, lr, weightDecay float64)
 	update64(t *tensors[float64], step int64, lr, weightDecay float64)
 	// hyper appends a group's row of hyperparameters for the fused device
-	// kernel (kernels/launch) at a step to dst.
+	// kernel (kernels.SGDHyper, …) at a step to dst.
 	hyper(dst []float32, step int64, lr, weightDecay float64) []float32
-	// fused is the fused device kernel's launch over a flat region of n
-	// elements: values w, gradients g and state regions slots (in the order
-	// of slots), with hyper rows and a group table as launch.GroupTable makes.
-	fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch
+	// fused is the fused device kernel and which slots it takes.
+	fused() param.FusedKernel
 }
 
 // slot is one per-element state buffer of an algorithm and its initial value.
@@ -77,7 +73,7 @@ func (s Settings) validate() error {
 // Group is a parameter group: parameters that share a learning rate, a weight
 // decay and a regularization, like a torch.optim param group.
 type Group struct {
-	Params         []*graph.Param
+	Params         []*param.Param
 	LR             float64
 	WeightDecay    float64 // the optimizer's own weight_decay (decoupled for AdamW)
 	Regularization Regularization
@@ -117,10 +113,10 @@ type group struct {
 
 // paramState is one parameter, its step count and its state buffers.
 type paramState struct {
-	param       *graph.Param
+	param       *param.Param
 	n           int // element count, fixed when the parameter is added
 	step        int64
-	buffers     []*graph.Buffer // in the order of Algorithm.slots
+	buffers     []*param.Buffer // in the order of Algorithm.slots
 	regularized bool
 	f32         *tensors[float32] // exactly one of f32 and f64 is set
 	f64         *tensors[float64]
@@ -143,7 +139,7 @@ func (o *Optimizer) Algorithm() Algorithm { return o.algo }
 
 // DefaultGroup returns a group of params with the optimizer's defaults, for the
 // caller to adjust before Add.
-func (o *Optimizer) DefaultGroup(params ...*graph.Param) Group {
+func (o *Optimizer) DefaultGroup(params ...*param.Param) Group {
 	lr, wd := o.algo.defaults()
 	return Group{Params: params, LR: lr, WeightDecay: wd, Regularization: o.settings.Regularization}
 }
@@ -151,8 +147,8 @@ func (o *Optimizer) DefaultGroup(params ...*graph.Param) Group {
 // AddGroup adds params as a group whose options are the optimizer's defaults
 // overridden by overrides, by name: "lr", "weight_decay", "l1", "l2" and
 // "regularize" (the parameter kinds the penalties apply to, by
-// graph.ParamKind.String(), or "all"). Nil overrides take every default.
-func (o *Optimizer) AddGroup(params []*graph.Param, overrides map[string]any) error {
+// param.ParamKind.String(), or "all"). Nil overrides take every default.
+func (o *Optimizer) AddGroup(params []*param.Param, overrides map[string]any) error {
 	g := o.DefaultGroup(params...)
 	r := newOptionReader(o.algo.Name()+" group", overrides)
 	g.LR = r.float("lr", g.LR)
@@ -165,7 +161,7 @@ func (o *Optimizer) AddGroup(params []*graph.Param, overrides map[string]any) er
 }
 
 // Add adds a parameter group and allocates its state. Parameters must be
-// trainable-kind (not graph.State), have a value, and belong to no other group.
+// trainable-kind (not param.State), have a value, and belong to no other group.
 // Groups are added before OnDevice.
 func (o *Optimizer) Add(g Group) error {
 	if o.device != nil {
@@ -180,7 +176,7 @@ func (o *Optimizer) Add(g Group) error {
 	if err := g.Regularization.validate(); err != nil {
 		return err
 	}
-	seen := map[*graph.Param]bool{}
+	seen := map[*param.Param]bool{}
 	for _, og := range o.groups {
 		for _, s := range og.params {
 			seen[s.param] = true
@@ -191,7 +187,7 @@ func (o *Optimizer) Add(g Group) error {
 		switch {
 		case p == nil || p.Value == nil:
 			return fmt.Errorf("solvers: parameter without a value in group %d", len(o.groups))
-		case p.Kind == graph.State:
+		case p.Kind == param.State:
 			return fmt.Errorf("solvers: %s is state (%v), not a trainable parameter", p.Name, p.Kind)
 		case seen[p]:
 			return fmt.Errorf("solvers: %s appears in more than one parameter group", p.Name)
@@ -206,7 +202,7 @@ func (o *Optimizer) Add(g Group) error {
 	return nil
 }
 
-func (o *Optimizer) newParamState(p *graph.Param, regularized bool) *paramState {
+func (o *Optimizer) newParamState(p *param.Param, regularized bool) *paramState {
 	n := p.Value.Len()
 	s := &paramState{param: p, n: n, regularized: regularized}
 	is32 := p.Value.F32 != nil
@@ -216,7 +212,7 @@ func (o *Optimizer) newParamState(p *graph.Param, regularized bool) *paramState 
 		s.f64 = &tensors[float64]{}
 	}
 	for _, sl := range o.algo.slots() {
-		b := graph.NewBuffer(p.Value.Dtype(), n)
+		b := param.NewBuffer(p.Value.Dtype(), n)
 		for i := 0; i < n; i++ {
 			b.Set(i, sl.init)
 		}
@@ -273,9 +269,7 @@ func (o *Optimizer) Step() error {
 	if maxNorm := o.settings.ClipGradNorm; maxNorm > 0 {
 		sum := 0.0
 		o.eachWithGrad(func(s *paramState) { sum += s.gradSumSquares(o.partial) })
-		if coef := maxNorm / (math.Sqrt(sum) + 1e-6); coef < 1 {
-			o.eachWithGrad(func(s *paramState) { s.scaleGrad(coef) })
-		}
+		o.eachWithGrad(func(s *paramState) { s.clipScale(sum, maxNorm) })
 	}
 	for _, g := range o.groups {
 		for _, s := range g.params {
@@ -364,10 +358,10 @@ func (s *paramState) gradSumSquares(partial []float64) float64 {
 	return kernels.SumSquares(s.f64.g, partial)
 }
 
-func (s *paramState) scaleGrad(f float64) {
+func (s *paramState) clipScale(sumSquares, maxNorm float64) {
 	if s.f32 != nil {
-		kernels.GradScale(s.f32.g, f)
+		kernels.ClipScale(s.f32.g, sumSquares, maxNorm)
 	} else {
-		kernels.GradScale(s.f64.g, f)
+		kernels.ClipScale(s.f64.g, sumSquares, maxNorm)
 	}
 }

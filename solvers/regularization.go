@@ -3,7 +3,7 @@ package solvers
 import (
 	"slices"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
 )
 
@@ -18,14 +18,14 @@ import (
 // from it), and by PyTorch's convention it applies to every parameter of a group.
 type Regularization struct {
 	L1, L2 float64
-	// Kinds are the penalised parameter kinds; nil means graph.Weight only, so
+	// Kinds are the penalised parameter kinds; nil means param.Weight only, so
 	// that biases and batch-norm parameters are not shrunk.
-	Kinds []graph.ParamKind
+	Kinds []param.ParamKind
 }
 
-func (r Regularization) applies(k graph.ParamKind) bool {
+func (r Regularization) applies(k param.ParamKind) bool {
 	if r.Kinds == nil {
-		return k == graph.Weight
+		return k == param.Weight
 	}
 	return slices.Contains(r.Kinds, k)
 }
@@ -38,7 +38,7 @@ func (r Regularization) validate() error {
 }
 
 // trainableKinds are the kinds "all" stands for.
-var trainableKinds = []graph.ParamKind{graph.Weight, graph.Bias, graph.NormScale, graph.NormShift}
+var trainableKinds = []param.ParamKind{param.Weight, param.Bias, param.NormScale, param.NormShift}
 
 // readRegularization reads the options "l1", "l2" and "regularize" over def.
 func readRegularization(r *optionReader, def Regularization) Regularization {
@@ -50,13 +50,13 @@ func readRegularization(r *optionReader, def Regularization) Regularization {
 	if !r.has("regularize") {
 		return reg
 	}
-	reg.Kinds = []graph.ParamKind{}
+	reg.Kinds = []param.ParamKind{}
 	for _, name := range r.strings("regularize", nil) {
 		if name == "all" {
 			reg.Kinds = append(reg.Kinds, trainableKinds...)
 			continue
 		}
-		i := slices.IndexFunc(trainableKinds, func(k graph.ParamKind) bool { return k.String() == name })
+		i := slices.IndexFunc(trainableKinds, func(k param.ParamKind) bool { return k.String() == name })
 		if i < 0 {
 			r.fail("option regularize: unknown parameter kind %q (want weight, bias, norm_scale, norm_shift or all)", name)
 			continue
@@ -69,7 +69,7 @@ func readRegularization(r *optionReader, def Regularization) Regularization {
 // Penalty is the current value of every group's regularization penalty,
 // L1·Σ|w| + ½·L2·Σw² over its penalised parameters, for reporting it as part of
 // the loss. It reads the host's values: with the optimizer on a device, bring
-// them back first (graph.ResidentBackend.PullParams).
+// them back first (param.Updater.PullParams).
 func (o *Optimizer) Penalty() float64 {
 	total := 0.0
 	for _, g := range o.groups {

@@ -1,9 +1,8 @@
 package solvers
 
 import (
-	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // RMSProp is torch.optim.RMSprop:
@@ -63,16 +62,16 @@ func (h RMSProp) update32(t *tensors[float32], _ int64, lr, wd float64) { rmspro
 func (h RMSProp) update64(t *tensors[float64], _ int64, lr, wd float64) { rmspropUpdate(h, t, lr, wd) }
 
 func (h RMSProp) hyper(dst []float32, _ int64, lr, wd float64) []float32 {
-	return launch.RMSPropHyper(dst, lr, h.Alpha, h.Eps, wd, h.Momentum, h.Centered)
+	return kernels.RMSPropHyper(dst, lr, h.Alpha, h.Eps, wd, h.Momentum, h.Centered)
 }
 
-func (h RMSProp) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	gradAvg, buf := rmspropOptional(h, slots)
-	return launch.RMSProp(w, g, slots[0], gradAvg, buf, hyper, group, n)
+func (h RMSProp) fused() param.FusedKernel {
+	gradAvg, buf := rmspropOptional(h, []int{0, 1, 2}) // slot indices
+	return param.FusedKernel{Name: "RMSProp", SlotArgs: []int{0, slotIf(h.Centered, gradAvg), slotIf(h.Momentum > 0, buf)}}
 }
 
 // rmspropOptional picks the average gradient (centered) and the momentum
-// buffer among the slots, host buffers or device regions; the zero value for
+// buffer among the slots (host buffers, or slot indices); the zero value for
 // each one the options leave out.
 func rmspropOptional[S any](h RMSProp, slots []S) (gradAvg, buf S) {
 	next := 1

@@ -3,9 +3,8 @@ package solvers
 import (
 	"fmt"
 
-	"github.com/descent-ml/descent/cuda"
+	"github.com/descent-ml/descent/graph/param"
 	"github.com/descent-ml/descent/kernels"
-	"github.com/descent-ml/descent/kernels/launch"
 )
 
 // SGD is torch.optim.SGD: stochastic gradient descent with optional momentum,
@@ -66,15 +65,15 @@ func (h SGD) update32(t *tensors[float32], step int64, lr, wd float64) { sgdUpda
 func (h SGD) update64(t *tensors[float64], step int64, lr, wd float64) { sgdUpdate(h, t, step, lr, wd) }
 
 func (h SGD) hyper(dst []float32, step int64, lr, wd float64) []float32 {
-	return launch.SGDHyper(dst, lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
+	return kernels.SGDHyper(dst, lr, h.Momentum, h.Dampening, wd, h.Nesterov, step == 1)
 }
 
-func (h SGD) fused(w, g cuda.Ptr, slots []cuda.Ptr, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return launch.SGD(w, g, momentumSlot(h, slots), hyper, group, n)
+func (h SGD) fused() param.FusedKernel {
+	return param.FusedKernel{Name: "SGD", SlotArgs: []int{slotIf(h.Momentum != 0, 0)}}
 }
 
-// momentumSlot is the momentum buffer among the slots, host buffer or device
-// region; the zero value without momentum.
+// momentumSlot is the momentum buffer among the slots (host buffers, or slot
+// indices); the zero value without momentum.
 func momentumSlot[S any](h SGD, slots []S) (buf S) {
 	if h.Momentum != 0 {
 		buf = slots[0]
@@ -97,4 +96,12 @@ func readSGD(r *optionReader) Algorithm {
 		Nesterov:    r.bool("nesterov", false),
 		WeightDecay: r.float("weight_decay", 0),
 	}
+}
+
+// slotIf is slot when on, else -1: no state buffer for the fused kernel.
+func slotIf(on bool, slot int) int {
+	if on {
+		return slot
+	}
+	return -1
 }

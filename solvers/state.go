@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/graph/param"
 )
 
 // State is an optimizer's mutable state: each group's current learning rate and
@@ -29,7 +29,7 @@ type GroupState struct {
 type ParamState struct {
 	Name    string
 	Step    int64
-	Buffers map[string]*graph.Buffer
+	Buffers map[string]*param.Buffer
 }
 
 // State returns a copy of the optimizer's state (downloaded first when the
@@ -45,9 +45,9 @@ func (o *Optimizer) State() (State, error) {
 	for _, g := range o.groups {
 		gs := GroupState{LR: g.lr}
 		for _, s := range g.params {
-			ps := ParamState{Name: s.param.Name, Step: s.step, Buffers: map[string]*graph.Buffer{}}
+			ps := ParamState{Name: s.param.Name, Step: s.step, Buffers: map[string]*param.Buffer{}}
 			for i, b := range s.buffers {
-				c := graph.NewBuffer(b.Dtype(), b.Shape...)
+				c := param.NewBuffer(b.Dtype(), b.Shape...)
 				c.CopyFrom(b)
 				ps.Buffers[slots[i].name] = c
 			}

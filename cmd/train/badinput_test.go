@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/internal/runfolder"
 )
@@ -461,7 +462,7 @@ func TestResumeSaysWhatItDoes(t *testing.T) {
 	if len(lrs) != 2 || lrs[1] != lrs[0] || lrs[0] != 0.001 {
 		t.Errorf("learning rates per epoch %v, want Adam's 0.001 at the start of both cycles", lrs)
 	}
-	var cfg Config
+	var cfg recipe.Config
 	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
 	if json.Unmarshal(b, &cfg); cfg.DataDir != moved || cfg.Epochs != 2 || cfg.ScheduleRestart != 1 {
 		t.Errorf("config.json: data dir %q, epochs %d, restart %d", cfg.DataDir, cfg.Epochs, cfg.ScheduleRestart)

@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/descent-ml/descent/bench"
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/layers"
 )
@@ -28,25 +29,25 @@ func benchCommand(args []string) error {
 	compare := fs.Bool("compare", false, "measure the same cells in PyTorch in the same run and print Descent/PyTorch")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
 	tf32 := fs.Bool("tf32", false, "gpu: matrix products in TF32 on tensor cores (PyTorch too, with -compare)")
-	if err := parse(fs, args); err != nil {
+	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	batch := map[string]int{}
 	for _, kv := range strings.Split(*batches, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		var n int
-		if _, err := fmt.Sscan(v, &n); err != nil || n < 1 || n > maxBatch {
+		if _, err := fmt.Sscan(v, &n); err != nil || n < 1 || n > recipe.MaxBatch {
 			return fmt.Errorf("flag -batch: %q is not model=size", kv)
 		}
 		batch[k] = n
 	}
 	backendFor := func(m *graph.Model) (graph.Backend, error) {
-		b, err := newBackend(*device, m)
+		b, err := recipe.NewBackend(*device, m)
 		if err != nil {
 			return nil, fmt.Errorf("flag -device %s: %w", *device, err)
 		}
 		if *tf32 {
-			if err := enableTF32(b); err != nil {
+			if err := recipe.EnableTF32(b); err != nil {
 				return nil, fmt.Errorf("flag -tf32: %w", err)
 			}
 		}

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/descent-ml/descent/graph"
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/internal/checksummed"
 	"github.com/descent-ml/descent/internal/runfolder"
 	"github.com/descent-ml/descent/solvers"
@@ -29,37 +29,13 @@ const maxCheckpointBytes = 1 << 40
 // the data order and augmentation follow from the seed and the epoch, dropout
 // masks from the seed and the iteration.
 type checkpoint struct {
-	Config    Config
+	Config    recipe.Config
 	Epoch     int    // epochs completed
 	Iteration uint64 // training steps run
 	Params    map[string][]float32
 	Optimizer solvers.State
 	Schedule  *solvers.ScheduleState
-	Metrics   []epochMetrics
-}
-
-// snapshot captures the model's parameters (weights and running statistics).
-func snapshot(m *graph.Model) map[string][]float32 {
-	ps := make(map[string][]float32, len(m.Params))
-	for _, p := range m.Params {
-		ps[p.Name] = append([]float32(nil), p.Value.F32...)
-	}
-	return ps
-}
-
-// restore copies saved parameters into m, checking names and sizes.
-func restore(m *graph.Model, saved map[string][]float32) error {
-	if len(saved) != len(m.Params) {
-		return fmt.Errorf("checkpoint holds %d tensors, the model has %d", len(saved), len(m.Params))
-	}
-	for _, p := range m.Params {
-		v, ok := saved[p.Name]
-		if !ok || len(v) != len(p.Value.F32) {
-			return fmt.Errorf("checkpoint has no tensor %q of %d values", p.Name, len(p.Value.F32))
-		}
-		copy(p.Value.F32, v)
-	}
-	return nil
+	Metrics   []recipe.EpochMetrics
 }
 
 // errNotFinite is a parameter or optimizer value that is NaN or infinite.
@@ -99,7 +75,7 @@ func (ck *checkpoint) checkFinite() error {
 // that passes the flags' validation, the fields every checkpoint has, and
 // finite values.
 func (ck *checkpoint) checkFields() error {
-	if err := ck.Config.validate(); err != nil {
+	if err := ck.Config.Validate(); err != nil {
 		return fmt.Errorf("its configuration is invalid: %w", err)
 	}
 	switch {

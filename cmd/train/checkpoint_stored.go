@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/solvers"
 )
@@ -21,7 +22,7 @@ type storedCheckpoint struct {
 	Params    []storedTensor
 	Optimizer storedOptimizer
 	Schedule  *solvers.ScheduleState
-	Metrics   []epochMetrics
+	Metrics   []recipe.EpochMetrics
 }
 
 type storedTensor struct {

@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
-	cudaemu "github.com/descent-ml/descent/kernels/cuda_emu"
+	"github.com/descent-ml/descent/kernels/cudaemu"
 )
 
 // TestTrainOnDevice runs the command's device path (-device gpu) on the CPU
@@ -19,9 +20,9 @@ import (
 // like the uninterrupted one.
 func TestTrainOnDevice(t *testing.T) {
 	emu := cudaemu.Shared(t, "../../kernels")
-	saved := openGPU
-	defer func() { openGPU = saved }()
-	openGPU = func(m *graph.Model) (graph.Backend, error) {
+	saved := recipe.OpenGPU
+	defer func() { recipe.OpenGPU = saved }()
+	recipe.OpenGPU = func(m *graph.Model) (graph.Backend, error) {
 		b, err := graph.NewDeviceBackend(emu, m)
 		if err != nil {
 			return nil, err
@@ -31,12 +32,12 @@ func TestTrainOnDevice(t *testing.T) {
 
 	args := []string{"-subset", "640", "-split", "8:1:1", "-batch", "64", "-eval-batch", "500", "-model", "mlp",
 		"-depth", "1", "-width", "16", "-norm", "batch", "-dropout", "0.2", "-schedule", "none", "-clip-norm", "5", "-quiet"}
-	run := func(dir string, extra ...string) finalMetrics {
+	run := func(dir string, extra ...string) recipe.FinalMetrics {
 		t.Helper()
 		if err := dispatch(append(append([]string{"-out", dir}, args...), extra...)); err != nil {
 			t.Fatal(err)
 		}
-		var f finalMetrics
+		var f recipe.FinalMetrics
 		if err := json.Unmarshal([]byte(lastLine(t, filepath.Join(dir, "metrics.jsonl"))), &f); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +54,7 @@ func TestTrainOnDevice(t *testing.T) {
 	if err := dispatch([]string{"-resume", stopped, "-epochs", "2", "-quiet"}); err != nil {
 		t.Fatal(err)
 	}
-	var resumed finalMetrics
+	var resumed recipe.FinalMetrics
 	if err := json.Unmarshal([]byte(lastLine(t, filepath.Join(stopped, "metrics.jsonl"))), &resumed); err != nil {
 		t.Fatal(err)
 	}

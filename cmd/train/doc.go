@@ -8,11 +8,15 @@
 //
 // Run "train -h" or "train SUBCOMMAND -h" for the flags.
 //
-// A training run reads and splits the data (package data), fits the input
-// normalization on the training split, prepares batches in worker goroutines
-// (package augment), builds the model (package layers) and trains it on a
-// graph.Machine with a solvers.Optimizer and schedule. After every epoch it
-// prints one line, appends to metrics.jsonl and writes an atomic checkpoint,
-// so -resume continues exactly; at the end it evaluates the test split and
-// reports the generalization gap. The command holds no engine logic.
+// A training run is a Config (package internal/recipe: the flags, and how they
+// become data, model, optimizer, schedule and a trainer.Trainer): it reads and
+// splits the data (package data), fits the input normalization on the
+// training split, prepares batches in worker goroutines (package augment),
+// builds the model (package layers) and trains it with the trainer, the one
+// training loop of the project. After every epoch it prints one line, and the
+// command, through an epoch hook, appends to metrics.jsonl and writes an
+// atomic checkpoint, so -resume continues exactly; at the end it evaluates the
+// test split and reports the generalization gap. The sweeps' experiments live
+// in package internal/sweeps, one file each. The command holds no engine logic
+// and no training loop.
 package main

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"golang.org/x/term"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
+	"github.com/descent-ml/descent/cmd/train/internal/sweeps"
 	"github.com/descent-ml/descent/internal/runfolder"
+	"github.com/descent-ml/descent/trainer"
 )
 
 func main() {
@@ -48,7 +50,7 @@ func dispatch(args []string) error {
 		case "bench":
 			return benchCommand(args[1:])
 		case "sweep":
-			return sweepCommand(args[1:])
+			return sweeps.Command(args[1:])
 		}
 	}
 	return trainCommand(args)
@@ -56,19 +58,19 @@ func dispatch(args []string) error {
 
 func trainCommand(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	cfg := defaultConfig()
-	cfg.registerFlags(fs)
-	of := registerOptimizerFlags(fs)
+	cfg := recipe.DefaultConfig()
+	cfg.RegisterFlags(fs)
+	of := recipe.RegisterOptimizerFlags(fs)
 	out := fs.String("out", "", "folder for metrics.jsonl, plots, config.json, checkpoints and model.safetensors")
 	resume := fs.String("resume", "", "continue the run in this folder from its last checkpoint")
 	restart := fs.Bool("restart-schedule", false, "with -resume and a larger -epochs: run a new cosine cycle over the added epochs once the run's has ended")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := parse(fs, args); err != nil {
+	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
-	of.collect(fs, &cfg)
+	of.Collect(fs, &cfg)
 	// Everything is checked before anything is read, allocated or written.
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	dir := *out
@@ -107,53 +109,48 @@ func trainCommand(args []string) error {
 			return err
 		}
 	}
-	r, err := setup(cfg, dir, os.Stdout)
+	r, err := recipe.Setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
-	r.progress = !*quiet && term.IsTerminal(int(os.Stderr.Fd()))
+	r.Progress = !*quiet && term.IsTerminal(int(os.Stderr.Fd()))
+	folder := &runOutput{dir: dir}
 	if ck != nil {
-		if err := r.resume(ck); err != nil {
-			return fmt.Errorf("flag -resume %s: %w", *resume, err)
+		if err := r.Resume(ck.state(), ck.Metrics); err != nil {
+			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
 		}
 		if *restart {
-			if err := r.restartSchedule(ck); err != nil {
+			if err := r.RestartSchedule(ck.Schedule.BaseLRs); err != nil {
 				return err
 			}
 		}
+		folder.saved = ck.Epoch
 		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
 	}
-	_, err = r.train()
-	if errors.Is(err, errDiverged) && dir != "" {
-		if r.saved == 0 {
+	if dir != "" {
+		folder.saveAfterEveryEpoch(r)
+	}
+	f, err := r.Train()
+	if errors.Is(err, trainer.ErrDiverged) && dir != "" {
+		if folder.saved == 0 {
 			return fmt.Errorf("%w; no checkpoint of this run was written to %s: no epoch ended with finite parameters", err, dir)
 		}
-		return fmt.Errorf("%w; the checkpoint of epoch %d, the last with finite values, is kept in %s", err, r.saved, dir)
+		return fmt.Errorf("%w; the checkpoint of epoch %d, the last with finite values, is kept in %s", err, folder.saved, dir)
 	}
-	return err
-}
-
-// parse parses flags quietly: a bad flag is reported in one line by main,
-// -h prints the flags.
-func parse(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(os.Stdout)
-		fmt.Printf("Usage of %s:\n", fs.Name())
-		fs.PrintDefaults()
+	if err != nil || dir == "" {
+		return err
 	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := writeMetrics(dir, r.History, f); err != nil {
+		return err
 	}
-	return err
+	return plotCurves(dir, r.History)
 }
 
 func evalCommand(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
-	if err := parse(fs, args); err != nil {
+	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
@@ -167,17 +164,17 @@ func evalCommand(args []string) error {
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
-	r, err := setup(cfg, "", os.Stdout)
+	r, err := recipe.Setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
-	if err := restore(r.model, ck.Params); err != nil {
-		return err
+	if err := r.Trainer.RestoreParams(ck.Params); err != nil {
+		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
-	loss, acc, err := r.evaluate(r.data.Test)
+	loss, acc, err := r.Evaluate(r.Data.Test)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.data.Test.Len(), ck.Epoch)
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), ck.Epoch)
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -12,54 +11,12 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/internal/runfolder"
 )
 
-// metric is a number in metrics.jsonl; NaN (a split that is empty) is null.
-type metric float64
-
-func (m metric) MarshalJSON() ([]byte, error) {
-	if math.IsNaN(float64(m)) || math.IsInf(float64(m), 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(float64(m))
-}
-
-func (m *metric) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*m = metric(math.NaN())
-		return nil
-	}
-	return json.Unmarshal(b, (*float64)(m))
-}
-
-// epochMetrics is one line of metrics.jsonl.
-type epochMetrics struct {
-	Epoch        int     `json:"epoch"`
-	LR           float64 `json:"lr"`
-	TrainLoss    float64 `json:"train_loss"`
-	TrainAcc     float64 `json:"train_acc"`
-	Penalty      float64 `json:"penalty,omitempty"`
-	ValLoss      metric  `json:"val_loss"`
-	ValAcc       metric  `json:"val_acc"`
-	ImagesPerSec float64 `json:"images_per_sec"`
-	Seconds      float64 `json:"seconds"`
-}
-
-// finalMetrics is the last line of metrics.jsonl. The generalization gap
-// compares like with like: train and test error both in evaluation mode.
-type finalMetrics struct {
-	TestLoss          metric  `json:"test_loss"`
-	TestAcc           metric  `json:"test_acc"`
-	TrainEvalLoss     metric  `json:"train_eval_loss"`
-	TrainEvalAcc      metric  `json:"train_eval_acc"`
-	GeneralizationGap metric  `json:"generalization_gap"`
-	Epochs            int     `json:"epochs"`
-	Seconds           float64 `json:"seconds"`
-}
-
 // writeMetrics rewrites metrics.jsonl from the run's history.
-func writeMetrics(dir string, history []epochMetrics, final *finalMetrics) error {
+func writeMetrics(dir string, history []recipe.EpochMetrics, final *recipe.FinalMetrics) error {
 	return runfolder.WriteAtomic(filepath.Join(dir, "metrics.jsonl"), func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		for _, m := range history {
@@ -84,16 +41,16 @@ func writeJSON(path string, v any) error {
 
 // plotCurves draws training against validation per epoch: loss.png and
 // error.png.
-func plotCurves(dir string, history []epochMetrics) error {
+func plotCurves(dir string, history []recipe.EpochMetrics) error {
 	if len(history) == 0 {
 		return nil
 	}
 	curves := []struct {
 		file, title, y string
-		train, val     func(epochMetrics) float64
+		train, val     func(recipe.EpochMetrics) float64
 	}{
-		{"loss.png", "Loss", "cross-entropy", func(m epochMetrics) float64 { return m.TrainLoss }, func(m epochMetrics) float64 { return float64(m.ValLoss) }},
-		{"error.png", "Error", "error rate", func(m epochMetrics) float64 { return 1 - m.TrainAcc }, func(m epochMetrics) float64 { return 1 - float64(m.ValAcc) }},
+		{"loss.png", "Loss", "cross-entropy", func(m recipe.EpochMetrics) float64 { return m.TrainLoss }, func(m recipe.EpochMetrics) float64 { return float64(m.ValLoss) }},
+		{"error.png", "Error", "error rate", func(m recipe.EpochMetrics) float64 { return 1 - m.TrainAcc }, func(m recipe.EpochMetrics) float64 { return 1 - float64(m.ValAcc) }},
 	}
 	for _, c := range curves {
 		p := plot.New()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 )
 
 // resumeChangeable are the flags a resumed run may change: where the data
@@ -20,7 +22,7 @@ var resumeChangeable = map[string]bool{
 // with the changeable flags set on the command line (fs, parsed into given).
 // Any other flag set to a value that differs from the run's is refused, all of
 // them listed.
-func resumeConfig(saved, given Config, fs *flag.FlagSet) (Config, error) {
+func resumeConfig(saved, given recipe.Config, fs *flag.FlagSet) (recipe.Config, error) {
 	// A flag set bound to the run's configuration prints each of its values
 	// the way the command line's flag prints the given one.
 	savedFlags := flag.NewFlagSet("saved", flag.ContinueOnError)
@@ -29,14 +31,8 @@ func resumeConfig(saved, given Config, fs *flag.FlagSet) (Config, error) {
 	for k, v := range saved.Options {
 		cfg.Options[k] = v
 	}
-	cfg.registerFlags(savedFlags)
-	optionOf := map[string]string{}
-	for _, o := range optimizerOptions {
-		optionOf[o.flag] = o.option
-	}
-	for _, o := range optimizerSwitches {
-		optionOf[o.flag] = o.option
-	}
+	cfg.RegisterFlags(savedFlags)
+	optionOf := recipe.OptionOfFlag()
 	var changed []string
 	fs.Visit(func(f *flag.Flag) {
 		if resumeChangeable[f.Name] {
@@ -57,13 +53,13 @@ func resumeConfig(saved, given Config, fs *flag.FlagSet) (Config, error) {
 	})
 	if len(changed) > 0 {
 		sort.Strings(changed)
-		return Config{}, fmt.Errorf("flag -resume: these flags would change the run, which keeps its own configuration: %s; only %s may change",
+		return recipe.Config{}, fmt.Errorf("flag -resume: these flags would change the run, which keeps its own configuration: %s; only %s may change",
 			strings.Join(changed, ", "), changeableList())
 	}
 	return cfg, nil
 }
 
-func savedOption(c Config, option string) string {
+func savedOption(c recipe.Config, option string) string {
 	if v, ok := c.Options[option]; ok {
 		return fmt.Sprint(v)
 	}
@@ -92,7 +88,7 @@ func cosineEnded(ck *checkpoint) bool {
 // extend applies a larger -epochs to a resumed run. Extending a run whose
 // cosine schedule has ended needs -restart-schedule: a new cosine cycle from
 // the run's base learning rate over the added epochs.
-func extend(cfg *Config, ck *checkpoint, restart bool) error {
+func extend(cfg *recipe.Config, ck *checkpoint, restart bool) error {
 	switch {
 	case cfg.Epochs < ck.Epoch:
 		return fmt.Errorf("flag -epochs %d: the run has already completed %d epochs", cfg.Epochs, ck.Epoch)
@@ -104,19 +100,5 @@ func extend(cfg *Config, ck *checkpoint, restart bool) error {
 		return fmt.Errorf("flag -epochs %d: the run's cosine schedule ended at epoch %d with lr %g (-eta-min), so the added epochs would train at that rate; add -restart-schedule to run a new cosine cycle from the initial lr over epochs %d–%d",
 			cfg.Epochs, ck.Epoch, ck.Config.EtaMin, ck.Epoch+1, cfg.Epochs)
 	}
-	return nil
-}
-
-// restartSchedule starts the new cosine cycle of -restart-schedule after the
-// checkpoint's state is restored: from the schedule's base learning rates.
-func (r *run) restartSchedule(ck *checkpoint) error {
-	for g, lr := range ck.Schedule.BaseLRs {
-		r.opt.SetLR(g, lr)
-	}
-	s, err := r.cfg.newSchedule(r.opt, r.stepsPerEpoch())
-	if err != nil {
-		return err
-	}
-	r.schedule = s
 	return nil
 }

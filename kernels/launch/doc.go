@@ -3,7 +3,7 @@
 // kernel, and the sequences of launches and cuBLAS GEMMs that make up a
 // convolution. It is plain Go: the same descriptions drive the GPU (package
 // cuda, build tag gpu) and the CPU emulation of the .cu sources (package
-// kernels/cuda_emu), so the emulation tests check the launch geometry and the
+// kernels/cudaemu), so the emulation tests check the launch geometry and the
 // argument packing as well as the kernel code.
 //
 // Every function is named after the kernel it launches, which is named after

@@ -64,7 +64,7 @@ func Add(a, b, out cuda.Ptr, n int) cuda.Launch {
 func AddTo(dst, src cuda.Ptr, n int) cuda.Launch {
 	return elementwise("AddTo", n, p(dst), p(src), i(n))
 }
-func Copy(src, dst cuda.Ptr, n int) cuda.Launch     { return elementwise("Copy", n, p(src), p(dst), i(n)) }
+func Copy(dst, src cuda.Ptr, n int) cuda.Launch     { return elementwise("Copy", n, p(dst), p(src), i(n)) }
 func Fill(x cuda.Ptr, v float32, n int) cuda.Launch { return elementwise("Fill", n, p(x), f(v), i(n)) }
 
 func ReluForward(x, y cuda.Ptr, n int) cuda.Launch {

@@ -19,7 +19,12 @@ func (t CrossEntropyTarget) args() []cuda.Arg {
 }
 
 // boolArg passes a C int: 1 for true.
-func boolArg(on bool) cuda.Arg { return i(int(flag(on))) }
+func boolArg(on bool) cuda.Arg {
+	if on {
+		return i(1)
+	}
+	return i(0)
+}
 
 func SoftmaxCrossEntropyForward(n, classes int, logits cuda.Ptr, target CrossEntropyTarget, loss cuda.Ptr) cuda.Launch {
 	args := append(append([]cuda.Arg{i(n), i(classes), p(logits)}, target.args()...), p(loss))

@@ -1,17 +1,17 @@
 package launch
 
-import (
-	"math"
-
-	"github.com/descent-ml/descent/cuda"
-)
+import "github.com/descent-ml/descent/cuda"
 
 // The optimizer kernels (optim.cu) update every tensor of a flat region in one
 // launch. FlatLayout places tensors on OptimChunk boundaries in such a region;
 // GroupTable maps each chunk to its parameter group, whose row of
-// hyperparameters (the *Hyper functions, one row per group, concatenated) the
+// hyperparameters (kernels.SGDHyper, …, one row per group, concatenated) the
 // kernel reads from device memory — so a captured CUDA graph picks up a new
-// learning rate or step count by a copy of the rows, without re-capture.
+// learning rate or step count by a copy of the rows, without re-capture. skip
+// points at the non-finite check's total (a double that is not 0 when some
+// gradient is NaN or ±Inf), which makes the update and GradClamp change
+// nothing; 0 means no check. ClipScale reads the sum of squares of the
+// gradients from device memory, so clipping by norm needs no host either.
 
 // OptimChunk is the alignment, in elements, of tensors in a flat region, and the
 // granularity of the group table.
@@ -42,76 +42,28 @@ func GroupTable(offsets, sizes, groups []int, total int) []int32 {
 	return table
 }
 
-func flag(b bool) float32 {
-	if b {
-		return 1
-	}
-	return 0
+func SGD(w, g, buf, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("SGD", n, p(w), p(g), p(buf), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-
-// The *Hyper functions append a group's row to dst (allocation-free when dst
-// has room).
-
-// SGDHyper is a row for SGD, as kernels.SGD converts its arguments; a momentum
-// buffer is used when momentum is not 0 (buf nil in kernels.SGD otherwise).
-func SGDHyper(dst []float32, lr, momentum, dampening, weightDecay float64, nesterov, first bool) []float32 {
-	return append(dst, float32(lr), float32(momentum), float32(1-dampening), float32(weightDecay),
-		flag(nesterov), flag(first), flag(momentum != 0))
+func Adagrad(w, g, sum, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adagrad", n, p(w), p(g), p(sum), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-
-// AdagradHyper is a row for Adagrad at the step's decayed learning rate clr.
-func AdagradHyper(dst []float32, clr, weightDecay, eps float64) []float32 {
-	return append(dst, float32(-clr), float32(weightDecay), float32(eps))
+func Adadelta(w, g, squareAvg, accDelta, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adadelta", n, p(w), p(g), p(squareAvg), p(accDelta), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-
-// AdadeltaHyper is a row for Adadelta.
-func AdadeltaHyper(dst []float32, lr, rho, eps, weightDecay float64) []float32 {
-	return append(dst, float32(lr), float32(rho), float32(1-rho), float32(eps), float32(weightDecay))
+func RMSProp(w, g, squareAvg, gradAvg, buf, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("RMSProp", n, p(w), p(g), p(squareAvg), p(gradAvg), p(buf), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
-
-// RMSPropHyper is a row for RMSProp; centered needs gradAvg, momentum ≠ 0 buf.
-func RMSPropHyper(dst []float32, lr, alpha, eps, weightDecay, momentum float64, centered bool) []float32 {
-	return append(dst, float32(lr), float32(alpha), float32(1-alpha), float32(eps), float32(weightDecay),
-		float32(momentum), flag(centered), flag(momentum != 0))
-}
-
-// AdamHyper is a row for Adam (decoupled false: kernels.Adam) or AdamW
-// (decoupled true: kernels.AdamW) at the given step (1 on the first), with
-// √(1−β2^step) folded into the step size and eps as kernels.Adam folds it.
-func AdamHyper(dst []float32, lr, beta1, beta2, eps, weightDecay float64, step int64, decoupled, amsgrad bool) []float32 {
-	l2, shrink := weightDecay, 1.0
-	if decoupled {
-		l2, shrink = 0, 1-lr*weightDecay
-	}
-	n := float64(step)
-	bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, n))
-	return append(dst, float32(-lr/(1-math.Pow(beta1, n))*bc2Sqrt), float32(eps*bc2Sqrt),
-		float32(beta1), float32(1-beta1), float32(beta2), float32(1-beta2),
-		float32(l2), float32(shrink), flag(amsgrad))
-}
-
-func SGD(w, g, buf, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("SGD", n, p(w), p(g), p(buf), p(hyper), p(group), i(OptimChunk), i(n))
-}
-func Adagrad(w, g, sum, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adagrad", n, p(w), p(g), p(sum), p(hyper), p(group), i(OptimChunk), i(n))
-}
-func Adadelta(w, g, squareAvg, accDelta, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adadelta", n, p(w), p(g), p(squareAvg), p(accDelta), p(hyper), p(group), i(OptimChunk), i(n))
-}
-func RMSProp(w, g, squareAvg, gradAvg, buf, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("RMSProp", n, p(w), p(g), p(squareAvg), p(gradAvg), p(buf), p(hyper), p(group), i(OptimChunk), i(n))
-}
-func Adam(w, g, m, v, vmax, hyper, group cuda.Ptr, n int) cuda.Launch {
-	return elementwise("Adam", n, p(w), p(g), p(m), p(v), p(vmax), p(hyper), p(group), i(OptimChunk), i(n))
+func Adam(w, g, m, v, vmax, hyper, group, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("Adam", n, p(w), p(g), p(m), p(v), p(vmax), p(hyper), p(group), p(skip), i(OptimChunk), i(n))
 }
 
 func PenaltyGrad(w, g cuda.Ptr, l1, l2 float64, n int) cuda.Launch {
 	return elementwise("PenaltyGrad", n, p(w), p(g), f(float32(l1)), f(float32(l2)), i(n))
 }
-func GradScale(x cuda.Ptr, s float64, n int) cuda.Launch {
-	return elementwise("GradScale", n, p(x), f(float32(s)), i(n))
+func ClipScale(x, sumSquares cuda.Ptr, maxNorm float64, n int) cuda.Launch {
+	return elementwise("ClipScale", n, p(x), p(sumSquares), cuda.F64Arg(maxNorm), i(n))
 }
-func GradClamp(x cuda.Ptr, limit float64, n int) cuda.Launch {
-	return elementwise("GradClamp", n, p(x), f(float32(limit)), i(n))
+func GradClamp(x cuda.Ptr, limit float64, skip cuda.Ptr, n int) cuda.Launch {
+	return elementwise("GradClamp", n, p(x), f(float32(limit)), p(skip), i(n))
 }
