@@ -61,7 +61,7 @@ for pkg in "${pkgs[@]}"; do
 	echo "gpu-check: go test -c -tags gpu $pkg" >&2
 	go test -c -tags gpu -ldflags='-s -w' -o "$build/$name" "./$rel"
 done
-for dir in cuda kernels/cuda_emu; do
+for dir in cuda kernels/cudaemu; do
 	if [[ -z "${binary[$dir]:-}" ]]; then
 		echo "gpu-check: ./$dir has no gpu test file: the smoke and twin steps need it" >&2
 		exit 1
@@ -149,9 +149,9 @@ gotest() {
 }
 HEAD
 	echo "gotest smoke 60 cuda ${binary[cuda]} -test.run '^TestRuntimeSmoke\$'"
-	echo "gotest twins 90 kernels/cuda_emu ${binary[kernels/cuda_emu]} \"\$@\""
+	echo "gotest twins 90 kernels/cudaemu ${binary[kernels/cudaemu]} \"\$@\""
 	for dir in $(printf '%s\n' "${!binary[@]}" | sort); do
-		[[ $dir == cuda || $dir == kernels/cuda_emu ]] && continue
+		[[ $dir == cuda || $dir == kernels/cudaemu ]] && continue
 		echo "gotest $(basename "$dir") 90 $dir ${binary[$dir]} \"\$@\""
 	done
 	echo "gotest cuda 60 cuda ${binary[cuda]} -test.skip '^TestRuntimeSmoke\$' \"\$@\""

@@ -114,7 +114,7 @@ func TestGPUCheckKeepsTheDeadline(t *testing.T) {
 	const deadline = 20 * time.Second
 	packed := pack(t)
 	stdout, results, took := device(t, packed, "DESCENT_GPU_DEADLINE=20", "DESCENT_GPU_STEP_LIMIT=4",
-		"STUB_HANG=kernels_cuda_emu.test solvers.test -data-dir -compare")
+		"STUB_HANG=kernels_cudaemu.test solvers.test -data-dir -compare")
 	t.Logf("%v:\n%s", took, stdout)
 	if took > deadline+2*time.Second {
 		t.Errorf("run.sh and train.sh took %v with a deadline of %v", took, deadline)

@@ -80,8 +80,9 @@
 //
 // EMA keeps an exponential moving average of the trainable parameters,
 // updated after each optimizer step (with timm's optional warm-up of the
-// decay), on the host or, after OnDevice, by one fused launch over the
-// backend's parameter region. Batch norm's running statistics are the model's
+// decay), on the host or, after OnDevice, on the device: the backend keeps the
+// average beside the parameters (param.Averager) and updates it in one fused
+// launch. Batch norm's running statistics are the model's
 // own, not averaged. Swap puts the averages into the model for evaluation or
 // export; State and SetState checkpoint it.
 //
