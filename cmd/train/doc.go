@@ -15,7 +15,8 @@
 // builds the model (package layers) and trains it with the trainer, the one
 // training loop of the project. After every epoch it prints one line, and the
 // command, through an epoch hook, appends to metrics.jsonl and writes an
-// atomic checkpoint, so -resume continues exactly; at the end it evaluates the
+// atomic, checksummed checkpoint (refused when a value is not finite), so
+// -resume continues exactly; at the end it evaluates the
 // test split and reports the generalization gap. The sweeps' experiments live
 // in package internal/sweeps, one file each. The command holds no engine logic
 // and no training loop.
