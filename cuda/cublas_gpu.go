@@ -6,6 +6,7 @@ package cuda
 #cgo LDFLAGS: -ldl
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cuda.h>
 
 // cuBLAS is loaded at run time: Debian ships cuBLAS 11 with versioned symbols,
@@ -27,27 +28,35 @@ static descent_set_math_fn descent_cublas_set_math;
 static descent_set_workspace_fn descent_cublas_set_workspace; // optional: cuBLAS 11.4 and later
 static descent_sgemm_fn descent_cublas_sgemm;
 
-// descent_cublas_load opens path and resolves the entry points: 0 on success,
-// 1 when the library does not open, 2 when a symbol is missing.
-static int descent_cublas_load(const char* path) {
+// descent_cublas_load opens path and resolves the entry points. It returns
+// NULL on success, else why not, in memory the caller frees: dlerror's message
+// is read here, in the same call as the dlopen, as another call may run on
+// another thread, whose dlerror knows nothing of this one. Entry points of a
+// library that loaded are kept only when all are present.
+static char* descent_cublas_load(const char* path) {
 	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (lib == 0) return 1;
-	descent_cublas_create = (descent_create_fn)dlsym(lib, "cublasCreate_v2");
-	descent_cublas_destroy = (descent_destroy_fn)dlsym(lib, "cublasDestroy_v2");
-	descent_cublas_set_stream = (descent_set_stream_fn)dlsym(lib, "cublasSetStream_v2");
-	descent_cublas_set_math = (descent_set_math_fn)dlsym(lib, "cublasSetMathMode");
-	descent_cublas_sgemm = (descent_sgemm_fn)dlsym(lib, "cublasSgemm_v2");
-	descent_cublas_set_workspace = (descent_set_workspace_fn)dlsym(lib, "cublasSetWorkspace_v2");
-	if (!descent_cublas_create || !descent_cublas_destroy || !descent_cublas_set_stream ||
-		!descent_cublas_set_math || !descent_cublas_sgemm) {
+	if (lib == 0) {
+		const char* why = dlerror();
+		return strdup(why ? why : "dlopen failed");
+	}
+	descent_create_fn create = (descent_create_fn)dlsym(lib, "cublasCreate_v2");
+	descent_destroy_fn destroy = (descent_destroy_fn)dlsym(lib, "cublasDestroy_v2");
+	descent_set_stream_fn set_stream = (descent_set_stream_fn)dlsym(lib, "cublasSetStream_v2");
+	descent_set_math_fn set_math = (descent_set_math_fn)dlsym(lib, "cublasSetMathMode");
+	descent_sgemm_fn sgemm = (descent_sgemm_fn)dlsym(lib, "cublasSgemm_v2");
+	if (!create || !destroy || !set_stream || !set_math || !sgemm) {
 		dlclose(lib);
-		return 2;
+		return strdup("missing a *_v2 entry point");
 	}
 	descent_cublas_lib = lib;
+	descent_cublas_create = create;
+	descent_cublas_destroy = destroy;
+	descent_cublas_set_stream = set_stream;
+	descent_cublas_set_math = set_math;
+	descent_cublas_sgemm = sgemm;
+	descent_cublas_set_workspace = (descent_set_workspace_fn)dlsym(lib, "cublasSetWorkspace_v2");
 	return 0;
 }
-
-static const char* descent_dlerror(void) { return dlerror(); }
 
 static int descent_cublas_create_handle(void** h) { return descent_cublas_create(h); }
 static int descent_cublas_destroy_handle(void* h) { return descent_cublas_destroy(h); }
@@ -76,40 +85,67 @@ import (
 	"gorgonia.org/cu"
 )
 
-// cublasLibraries are tried in order; DESCENT_CUBLAS, when set, replaces them.
+// cublasLibraries are tried in order; DESCENT_CUBLAS, when set, replaces them
+// with its colon-separated list of names or paths.
 var cublasLibraries = []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"}
 
-var cublasLoad struct {
-	once sync.Once
+// cublasChosen is the library whose handle creation succeeded first in this
+// process; later handles come from it. Its mutex also orders the loads.
+var cublasChosen struct {
+	sync.Mutex
 	path string
-	err  error
 }
 
-// loadCUBLAS opens the first cuBLAS that has every entry point, once per process.
-func loadCUBLAS() (string, error) {
-	cublasLoad.once.Do(func() {
-		names := cublasLibraries
-		if p := os.Getenv("DESCENT_CUBLAS"); p != "" {
-			names = []string{p}
+// cublasCandidates lists the libraries to try, in order.
+func cublasCandidates() []string {
+	if v := os.Getenv("DESCENT_CUBLAS"); v != "" {
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ':' })
+	}
+	return cublasLibraries
+}
+
+// loadCUBLAS opens path and resolves its entry points; the error carries
+// dlopen's reason.
+func loadCUBLAS(path string) error {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if why := C.descent_cublas_load(cpath); why != nil {
+		defer C.free(unsafe.Pointer(why))
+		return errors.New(C.GoString(why))
+	}
+	return nil
+}
+
+// createHandle loads cuBLAS if no library has created a handle yet and
+// creates one; call inside Do. A library that opens but cannot create a
+// handle (cuBLAS 13 under a CUDA 12 driver, say) gives way to the next
+// candidate; the error names every library tried and why it failed. The
+// libraries that failed stay loaded: unloading CUDA libraries is not safe.
+func createHandle() (unsafe.Pointer, string, error) {
+	cublasChosen.Lock()
+	defer cublasChosen.Unlock()
+	if cublasChosen.path != "" {
+		var h unsafe.Pointer
+		if err := cublasError("cublasCreate_v2", C.descent_cublas_create_handle(&h)); err != nil {
+			return nil, "", fmt.Errorf("%w (cuBLAS from %s)", err, cublasChosen.path)
 		}
-		var tried []string
-		for _, name := range names {
-			cname := C.CString(name)
-			rc := C.descent_cublas_load(cname)
-			C.free(unsafe.Pointer(cname))
-			switch rc {
-			case 0:
-				cublasLoad.path = name
-				return
-			case 1:
-				tried = append(tried, fmt.Sprintf("%s (%s)", name, C.GoString(C.descent_dlerror())))
-			default:
-				tried = append(tried, name+" (missing a *_v2 entry point)")
-			}
+		return h, cublasChosen.path, nil
+	}
+	var tried []string
+	for _, path := range cublasCandidates() {
+		if err := loadCUBLAS(path); err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%v)", path, err))
+			continue
 		}
-		cublasLoad.err = fmt.Errorf("cuda: no usable cuBLAS: tried %s; set DESCENT_CUBLAS to the library's path", strings.Join(tried, ", "))
-	})
-	return cublasLoad.path, cublasLoad.err
+		var h unsafe.Pointer
+		if err := cublasError("cublasCreate_v2", C.descent_cublas_create_handle(&h)); err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%v)", path, err))
+			continue
+		}
+		cublasChosen.path = path
+		return h, path, nil
+	}
+	return nil, "", fmt.Errorf("cuda: no usable cuBLAS: tried %s; set DESCENT_CUBLAS to the library's path (several separated by colons)", strings.Join(tried, ", "))
 }
 
 // cublasStatusNames are cublasStatus_t's names.
@@ -155,20 +191,16 @@ func rawStream(s cu.Stream) C.CUstream {
 var _ [unsafe.Sizeof(cu.Stream{}) - unsafe.Sizeof(C.CUstream(nil))]struct{}
 var _ [unsafe.Sizeof(C.CUstream(nil)) - unsafe.Sizeof(cu.Stream{})]struct{}
 
-// NewBLAS loads cuBLAS (once per process) and creates a handle whose calls go to
-// stream s. The math mode is cuBLAS's default: true float32, no TF32.
+// NewBLAS creates a cuBLAS handle whose calls go to stream s, loading cuBLAS
+// first if no handle exists yet (see createHandle). The math mode is cuBLAS's default: true float32, no TF32.
 func (s *Stream) NewBLAS() (*BLAS, error) {
-	path, err := loadCUBLAS()
-	if err != nil {
-		return nil, err
-	}
-	b := &BLAS{Library: path, dev: s.dev}
-	err = s.dev.Do(func() error {
-		var h unsafe.Pointer
-		if err := cublasError("cublasCreate_v2", C.descent_cublas_create_handle(&h)); err != nil {
+	b := &BLAS{dev: s.dev}
+	err := s.dev.Do(func() error {
+		h, path, err := createHandle()
+		if err != nil {
 			return err
 		}
-		b.h = h
+		b.h, b.Library = h, path
 		if err := cublasError("cublasSetStream_v2", C.descent_cublas_stream(h, rawStream(s.s))); err != nil {
 			return err
 		}

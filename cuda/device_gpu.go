@@ -28,6 +28,10 @@ func DeviceCount() (int, error) {
 	return n, check("cuDeviceGetCount", err)
 }
 
+// DriverVersion is the CUDA version the driver supports, as the driver API
+// writes it (12080 for 12.8), or -1 if the driver does not say.
+func DriverVersion() int { return cu.Version() }
+
 // Open retains the primary context of device ordinal.
 func Open(ordinal int) (*Device, error) {
 	n, err := DeviceCount()

@@ -47,14 +47,16 @@ func (s *Stream) BeginCapture() error {
 
 // EndCapture stops recording and instantiates the graph.
 func (s *Stream) EndCapture() (*Graph, error) {
-	g := &Graph{dev: s.dev}
+	// A local rather than &g.exec: nothing handed to C lives inside a Go
+	// object that holds pointers (see internal/cgocheck).
+	var exec C.CUgraphExec
 	err := s.dev.Do(func() error {
-		return driverError("cuStreamEndCapture/cuGraphInstantiate", int(C.descent_capture_end(rawStream(s.s), &g.exec)))
+		return driverError("cuStreamEndCapture/cuGraphInstantiate", int(C.descent_capture_end(rawStream(s.s), &exec)))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return g, nil
+	return &Graph{exec: exec, dev: s.dev}, nil
 }
 
 // Launch replays the graph on stream s.

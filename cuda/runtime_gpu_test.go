@@ -115,15 +115,22 @@ func TestGemmAgainstNaiveProduct(t *testing.T) {
 	}
 }
 
-// TestGraphReplaysCapturedWork captures an AddTo and replays it: each replay
-// adds once more, and capture itself runs nothing.
+// TestGraphReplaysCapturedWork captures an AddTo and a GEMM and replays them:
+// each replay adds once more, and capture itself runs nothing.
 func TestGraphReplaysCapturedWork(t *testing.T) {
 	rt := runtime(t)
 	acc, one := alloc(t, rt, []float32{0, 0, 0}), alloc(t, rt, []float32{1, 2, 3})
-	// A cuBLAS GEMM accumulating into c, the first of this runtime: its
-	// workspace and kernel loading happen inside the capture.
 	a, bm := alloc(t, rt, []float32{1, 2, 3, 4, 5, 6}), alloc(t, rt, []float32{1, 0, 0, 1, 1, 1})
 	c := alloc(t, rt, []float32{0, 0, 0, 0})
+	// One GEMM outside the capture first, as a Program's first run goes launch
+	// by launch: cuBLAS's one-time set-up (loading its kernels) must not
+	// happen inside a capture, where it can fail for reasons of its own.
+	if err := launch.Gemm(rt, false, false, 2, 2, 3, 1, a, 3, bm, 2, 0, c, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Launch(launch.Fill(c, 0, 4)); err != nil {
+		t.Fatal(err)
+	}
 	if err := rt.BeginCapture(); err != nil {
 		t.Fatal(err)
 	}

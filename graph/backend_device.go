@@ -285,7 +285,10 @@ type deviceProgram struct {
 	results  cuda.Ptr
 	epilogue []cuda.Launch
 	counts   bool // a classifier with labels: the epilogue counts right predictions
-	fetched  [8]byte
+	// fetched receives results. The driver's copy hands it to C, whose
+	// pointer check rejects memory inside an object holding Go pointers
+	// (an array field here): it is an allocation of its own.
+	fetched  []byte
 	onHost   bool // some step falls back to its CPU kernel: no graph capture
 	replay   func() error
 	ran      bool // a run went launch by launch
@@ -343,7 +346,7 @@ func (b *deviceBackend) Run(p *Program, iteration uint64) error {
 	if err := b.execute(dp); err != nil {
 		return err
 	}
-	if err := b.rt.DownloadBytes(dp.fetched[:], dp.results); err != nil {
+	if err := b.rt.DownloadBytes(dp.fetched, dp.results); err != nil {
 		return fmt.Errorf("downloading the loss: %w", err)
 	}
 	p.Loss.F32[0] = math.Float32frombits(binary.LittleEndian.Uint32(dp.fetched[:4]))
@@ -518,7 +521,7 @@ func (b *deviceBackend) prepare(p *Program) (*deviceProgram, error) {
 		return nil, fmt.Errorf("allocating %d bytes for the program: %w", plan.Size(), err)
 	}
 	dp.base, dp.input, dp.labels, dp.seeds, dp.work = base, base.Add(input), base.Add(labels), base.Add(seeds), base.Add(workOff)
-	dp.results, dp.seedHost = base.Add(results), make([]byte, 8*len(dp.dropouts))
+	dp.results, dp.seedHost, dp.fetched = base.Add(results), make([]byte, 8*len(dp.dropouts)), make([]byte, 8)
 	for s, off := range offsets {
 		dp.addr[s] = base.Add(off)
 	}

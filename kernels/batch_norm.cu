@@ -11,10 +11,10 @@ KERNEL void BatchNormStats(int n, int c, int l, const float* x, float* mean, flo
 	__shared__ double scratch[REDUCE_THREADS];
 	int ch = blockIdx.x, m = n * l;
 	double sum = 0;
-	for (int e = threadIdx.x; e < m; e += REDUCE_THREADS) sum += (double)x[channel_at(c, l, ch, e)];
+	FOR_BLOCK(e, 0, m) sum += (double)x[channel_at(c, l, ch, e)];
 	double mu = block_sum(sum, scratch) / (double)m;
 	double sq = 0;
-	for (int e = threadIdx.x; e < m; e += REDUCE_THREADS) {
+	FOR_BLOCK(e, 0, m) {
 		double d = (double)x[channel_at(c, l, ch, e)] - mu;
 		sq += d * d;
 	}
@@ -62,7 +62,7 @@ KERNEL void BatchNormBackward(int n, int c, int l, const float* x, const float* 
 	float mean = saveMean[ch];
 	double invStd = (double)saveInvStd[ch];
 	double sumDy = 0, sumDyXc = 0;
-	for (int e = threadIdx.x; e < cnt; e += REDUCE_THREADS) {
+	FOR_BLOCK(e, 0, cnt) {
 		size_t at = channel_at(c, l, ch, e);
 		double g = (double)dy[at];
 		sumDy += g;
@@ -78,7 +78,7 @@ KERNEL void BatchNormBackward(int n, int c, int l, const float* x, const float* 
 	double a = (double)(gamma ? gamma[ch] : 1.0f) * invStd;
 	float slope = (float)(a * invStd * invStd * sumDyXc / m), offset = (float)(a * sumDy / m);
 	float af = (float)a;
-	for (int e = threadIdx.x; e < cnt; e += REDUCE_THREADS) {
+	FOR_BLOCK(e, 0, cnt) {
 		size_t at = channel_at(c, l, ch, e);
 		dx[at] = af * dy[at] - slope * (x[at] - mean) - offset;
 	}

@@ -72,7 +72,7 @@ KERNEL void BiasBackwardNCL(int n, int c, int l, const float* dy, float* db) {
 	__shared__ double scratch[REDUCE_THREADS];
 	int ch = blockIdx.x;
 	double acc = 0;
-	for (int e = threadIdx.x; e < n * l; e += REDUCE_THREADS) {
+	FOR_BLOCK(e, 0, n * l) {
 		int i = e / l, j = e % l;
 		acc += (double)dy[((size_t)i * c + ch) * l + j];
 	}

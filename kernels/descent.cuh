@@ -14,12 +14,26 @@
 
 #define KERNEL extern "C" __global__
 
-// FOR_EACH visits [0, n) with a grid-stride loop.
-#define FOR_EACH(i, n) \
-	for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
-
 // REDUCE_THREADS is the block size of every kernel that reduces with block_sum.
 #define REDUCE_THREADS 256
+
+// Index loops count in 64 bits. With one thread per element, as the host
+// launches them, i + stride passes 2³¹ − 1 once n passes 2³⁰: a 32-bit
+// counter would wrap negative, still compare below n, and the kernel would
+// write out of bounds. Each index reached is below n, and the host refuses
+// tensors of more than 2³¹ − 1 elements, so the body sees it as an int and
+// its own arithmetic stays 32-bit (and fast). kernels/ptx's tests check the
+// PTX for 32-bit counters.
+#define FOR_STRIDE(i, start, end, stride) \
+	for (long long i##_at = (start), i##_end = (end); i##_at < i##_end; i##_at += (stride)) \
+		if (const int i = (int)i##_at; true)
+
+// FOR_EACH visits [0, n) with a grid-stride loop.
+#define FOR_EACH(i, n) \
+	FOR_STRIDE(i, (long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)blockDim.x * gridDim.x)
+
+// FOR_BLOCK visits [lo, hi) with the REDUCE_THREADS threads of a block.
+#define FOR_BLOCK(i, lo, hi) FOR_STRIDE(i, (long long)(lo) + threadIdx.x, hi, REDUCE_THREADS)
 
 // Go's built-in max and min: NaN wins, and +0 > −0.
 __device__ inline float go_max(float a, float b) {

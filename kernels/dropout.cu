@@ -31,10 +31,11 @@ __device__ inline void dropout_apply(const unsigned long long* seedp, float p, c
 	unsigned long long seed = *seedp;
 	unsigned long long threshold = (unsigned long long)ceil((double)p * 4294967296.0);
 	float scale = 1.0f / (1.0f - p);
-	FOR_EACH(block, (n + 3) / 4) {
+	FOR_EACH(block, ((long long)n + 3) / 4) {
 		unsigned int c[4] = {(unsigned int)block, 0u, 0u, 0u};
 		philox4x32(c, (unsigned int)seed, (unsigned int)(seed >> 32));
-		for (int j = 0; j < 4 && 4 * block + j < n; j++) {
+		// The last block may hold fewer than four elements.
+		for (int j = 0; j < min(4, n - 4 * block); j++) {
 			int i = 4 * block + j;
 			float f = (unsigned long long)c[j] >= threshold ? scale : 0.0f;
 			out[i] = in[i] * f;

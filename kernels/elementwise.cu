@@ -29,10 +29,9 @@ KERNEL void Fill(float* x, float v, int n) {
 // REDUCE_THREADS threads per chunk, in double, into partial[block].
 KERNEL void ReduceChunks(const float* x, int n, int chunk, int op, double* partial) {
 	__shared__ double scratch[REDUCE_THREADS];
-	int lo = blockIdx.x * chunk;
-	int hi = min(n, lo + chunk);
+	long long lo = (long long)blockIdx.x * chunk;
 	double acc = 0;
-	for (int i = lo + threadIdx.x; i < hi; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, lo, min((long long)n, lo + chunk)) {
 		double v = (double)x[i];
 		switch (op) {
 		case REDUCE_SUM_ABS: acc += fabs(v); break;
@@ -49,7 +48,7 @@ KERNEL void ReduceChunks(const float* x, int n, int chunk, int op, double* parti
 KERNEL void ReduceTotal(const double* partial, int chunks, double* total) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double acc = 0;
-	for (int i = threadIdx.x; i < chunks; i += REDUCE_THREADS) acc += partial[i];
+	FOR_BLOCK(i, 0, chunks) acc += partial[i];
 	double t = block_sum(acc, scratch);
 	if (threadIdx.x == 0) *total = t;
 }

@@ -7,7 +7,7 @@
 KERNEL void MeanSquaredError(int n, const float* prediction, const float* target, float* loss) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double acc = 0;
-	for (int i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, 0, n) {
 		double d = (double)prediction[i] - (double)target[i];
 		acc += d * d;
 	}

@@ -18,7 +18,7 @@ __device__ inline void log_sum_exp(const float* row, int classes, double* shift,
 KERNEL void SoftmaxCrossEntropyForward(int n, int classes, const float* logits, const float* labels, float* loss) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double acc = 0;
-	for (int i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, 0, n) {
 		const float* row = logits + (size_t)i * classes;
 		double shift, logSum;
 		log_sum_exp(row, classes, &shift, &logSum);
@@ -50,7 +50,7 @@ KERNEL void SoftmaxCrossEntropyBackward(int n, int classes, const float* logits,
 KERNEL void CountCorrect(int n, int classes, const float* logits, const float* labels, int* correct) {
 	__shared__ double scratch[REDUCE_THREADS];
 	double hits = 0;
-	for (int i = threadIdx.x; i < n; i += REDUCE_THREADS) {
+	FOR_BLOCK(i, 0, n) {
 		const float* row = logits + (size_t)i * classes;
 		int best = 0;
 		for (int j = 1; j < classes; j++)

@@ -9,14 +9,15 @@
 #   apt-get install -y nvidia-cuda-toolkit       # after enabling non-free
 # NVCC selects another nvcc; NVCC_FLAGS adds flags (e.g. -ccbin g++-11).
 #
-# Flags: -fmad=false keeps a·b + c two roundings as in the Go twins;
+# Flags: -std=c++17 for descent.cuh's index loops (an if with an initializer);
+# -fmad=false keeps a·b + c two roundings as in the Go twins;
 # -prec-div/-prec-sqrt/-ftz=false are nvcc's defaults, spelled out because the
 # kernels rely on IEEE division, square root and subnormals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 nvcc="${NVCC:-nvcc}"
-flags=(-ptx -arch=compute_80 -fmad=false -prec-div=true -prec-sqrt=true -ftz=false)
+flags=(-ptx -arch=compute_80 -std=c++17 -fmad=false -prec-div=true -prec-sqrt=true -ftz=false)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -42,7 +42,7 @@ type deviceState struct {
 	rows    []float32 // the hyperparameter rows, one per group, on the host
 	hyperAt cuda.Ptr
 	total   cuda.Ptr // the result of a reduction, one double
-	fetched [8]byte
+	fetched []byte   // receives total; its own allocation, as cgo's pointer check requires
 
 	finite, sumSquares []cuda.Launch // reductions over the spans, then their total
 	penalty            []cuda.Launch
@@ -121,7 +121,7 @@ func (o *Optimizer) OnDevice(b graph.ResidentBackend) error {
 	for _, at := range slotAt {
 		d.slots = append(d.slots, d.base.Add(at))
 	}
-	d.hyperAt, d.total = d.base.Add(hyperAt), d.base.Add(totalAt)
+	d.hyperAt, d.total, d.fetched = d.base.Add(hyperAt), d.base.Add(totalAt), make([]byte, 8)
 	tableBytes := make([]byte, 4*len(table))
 	for i, g := range table {
 		binary.LittleEndian.PutUint32(tableBytes[4*i:], uint32(g))
@@ -294,7 +294,7 @@ func (d *deviceState) reduce(ls []cuda.Launch) (float64, error) {
 	if err := d.launch(ls); err != nil {
 		return 0, err
 	}
-	if err := d.dev.DownloadBytes(d.fetched[:], d.total); err != nil {
+	if err := d.dev.DownloadBytes(d.fetched, d.total); err != nil {
 		return 0, fmt.Errorf("solvers: reading a gradient reduction: %w", err)
 	}
 	return math.Float64frombits(binary.LittleEndian.Uint64(d.fetched[:])), nil
