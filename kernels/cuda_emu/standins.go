@@ -62,7 +62,9 @@ func BuildStandIns(kernelsDir, dir string, cflags []string, binaries []string) e
 		object, stubSource, "-o", driver)...); err != nil {
 		return err
 	}
-	return e.compile(work, append(pic, "-shared", "-Wl,-soname,"+StandInCUBLAS, exports, `-Wl,-rpath,$ORIGIN`,
+	// -O2 vectorizes the GEMM's inner loop, lane by lane: each element's sum
+	// keeps its order (and -ffp-contract=off keeps products and sums apart).
+	return e.compile(work, append(pic, "-O2", "-shared", "-Wl,-soname,"+StandInCUBLAS, exports, `-Wl,-rpath,$ORIGIN`,
 		e.driverSource("libcublas.cpp"), driver, "-o", filepath.Join(dir, StandInCUBLAS))...)
 }
 

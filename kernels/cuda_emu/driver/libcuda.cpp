@@ -277,6 +277,14 @@ API CUresult cuGetErrorString(CUresult code, const char** text) {
 	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
+// cuDriverGetVersion reports the version of the cuda.h this double implements.
+API CUresult cuDriverGetVersion(int* version) {
+	ENTER("cuDriverGetVersion");
+	if (version == nullptr) return CUDA_ERROR_INVALID_VALUE;
+	*version = CUDA_VERSION;
+	return CUDA_SUCCESS;
+}
+
 API CUresult cuDeviceGetCount(int* count) {
 	ENTER("cuDeviceGetCount");
 	if (count == nullptr) return CUDA_ERROR_INVALID_VALUE;
