@@ -33,7 +33,10 @@ static descent_sgemm_fn descent_cublas_sgemm;
 // is read here, in the same call as the dlopen, as another call may run on
 // another thread, whose dlerror knows nothing of this one. Entry points of a
 // library that loaded are kept only when all are present.
-static char* descent_cublas_load(const char* path) {
+static char* descent_cublas_load(const char* path, const char* lt) {
+	// cuBLAS needs its libcublasLt; loaded first from beside an absolute
+	// path, it satisfies that dependency without LD_LIBRARY_PATH.
+	if (lt) dlopen(lt, RTLD_NOW | RTLD_LOCAL);
 	void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (lib == 0) {
 		const char* why = dlerror();
@@ -78,6 +81,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"unsafe"
@@ -93,7 +97,8 @@ var cublasLibraries = []string{"libcublas.so.13", "libcublas.so.12", "libcublas.
 // process; later handles come from it. Its mutex also orders the loads.
 var cublasChosen struct {
 	sync.Mutex
-	path string
+	path    string
+	skipped []string // the candidates before it, each with why it failed
 }
 
 // cublasCandidates lists the libraries to try, in order.
@@ -105,11 +110,20 @@ func cublasCandidates() []string {
 }
 
 // loadCUBLAS opens path and resolves its entry points; the error carries
-// dlopen's reason.
+// dlopen's reason. A path with a folder has its libcublasLt loaded from there
+// first, if one is there.
 func loadCUBLAS(path string) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	if why := C.descent_cublas_load(cpath); why != nil {
+	var clt *C.char
+	if dir, file := filepath.Split(path); dir != "" {
+		lt := filepath.Join(dir, strings.Replace(file, "libcublas.", "libcublasLt.", 1))
+		if _, err := os.Stat(lt); err == nil {
+			clt = C.CString(lt)
+			defer C.free(unsafe.Pointer(clt))
+		}
+	}
+	if why := C.descent_cublas_load(cpath, clt); why != nil {
 		defer C.free(unsafe.Pointer(why))
 		return errors.New(C.GoString(why))
 	}
@@ -121,15 +135,15 @@ func loadCUBLAS(path string) error {
 // handle (cuBLAS 13 under a CUDA 12 driver, say) gives way to the next
 // candidate; the error names every library tried and why it failed. The
 // libraries that failed stay loaded: unloading CUDA libraries is not safe.
-func createHandle() (unsafe.Pointer, string, error) {
+func createHandle() (unsafe.Pointer, error) {
 	cublasChosen.Lock()
 	defer cublasChosen.Unlock()
 	if cublasChosen.path != "" {
 		var h unsafe.Pointer
 		if err := cublasError("cublasCreate_v2", C.descent_cublas_create_handle(&h)); err != nil {
-			return nil, "", fmt.Errorf("%w (cuBLAS from %s)", err, cublasChosen.path)
+			return nil, fmt.Errorf("%w (cuBLAS from %s)", err, cublasChosen.path)
 		}
-		return h, cublasChosen.path, nil
+		return h, nil
 	}
 	var tried []string
 	for _, path := range cublasCandidates() {
@@ -142,10 +156,10 @@ func createHandle() (unsafe.Pointer, string, error) {
 			tried = append(tried, fmt.Sprintf("%s (%v)", path, err))
 			continue
 		}
-		cublasChosen.path = path
-		return h, path, nil
+		cublasChosen.path, cublasChosen.skipped = path, tried
+		return h, nil
 	}
-	return nil, "", fmt.Errorf("cuda: no usable cuBLAS: tried %s; set DESCENT_CUBLAS to the library's path (several separated by colons)", strings.Join(tried, ", "))
+	return nil, fmt.Errorf("cuda: no usable cuBLAS: tried %s; set DESCENT_CUBLAS to the library's path (several separated by colons)", strings.Join(tried, ", "))
 }
 
 // cublasStatusNames are cublasStatus_t's names.
@@ -170,7 +184,8 @@ func cublasError(op string, status C.int) error {
 
 // BLAS is a cuBLAS handle bound to one stream.
 type BLAS struct {
-	Library   string // the file dlopen found
+	Library   string   // the library the handle comes from
+	Skipped   []string // the candidates tried before Library, each with why it failed
 	h         unsafe.Pointer
 	dev       *Device
 	workspace cu.DevicePtr // cuBLAS's scratch, ours; 0 with a cuBLAS too old to take one
@@ -196,11 +211,11 @@ var _ [unsafe.Sizeof(C.CUstream(nil)) - unsafe.Sizeof(cu.Stream{})]struct{}
 func (s *Stream) NewBLAS() (*BLAS, error) {
 	b := &BLAS{dev: s.dev}
 	err := s.dev.Do(func() error {
-		h, path, err := createHandle()
+		h, err := createHandle()
 		if err != nil {
 			return err
 		}
-		b.h, b.Library = h, path
+		b.h, b.Library, b.Skipped = h, cublasChosen.path, cublasChosen.skipped
 		if err := cublasError("cublasSetStream_v2", C.descent_cublas_stream(h, rawStream(s.s))); err != nil {
 			return err
 		}

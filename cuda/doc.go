@@ -11,8 +11,9 @@
 // The runtime is built only with the build tag gpu, over gorgonia.org/cu (the
 // CUDA driver API) and a small cgo shim for what cu lacks: stream capture and
 // graph launch, CUDA error names, and cuBLAS called through function pointers
-// (the *_v2 entry points of whichever libcublas.so.13, .12 or .11 the host has;
-// DESCENT_CUBLAS names a library file explicitly). Such a binary links against
+// (the *_v2 entry points of the first libcublas.so.13, .12 or .11 of the host
+// that creates a handle; DESCENT_CUBLAS names library files explicitly,
+// separated by colons). Such a binary links against
 // libcuda.so only, and cu's init exits the process on a machine without a GPU:
 // the default build is the CPU build, where Open returns ErrNoGPU.
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/descent-ml/descent/cuda"
@@ -28,6 +29,9 @@ func runtime(t *testing.T) *cuda.Runtime {
 		}
 	})
 	t.Logf("%v, cuBLAS from %s", rt.Device, rt.BLAS.Library)
+	if len(rt.BLAS.Skipped) > 0 {
+		t.Logf("cuBLAS libraries passed over: %s", strings.Join(rt.BLAS.Skipped, ", "))
+	}
 	return rt
 }
 
