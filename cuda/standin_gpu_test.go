@@ -140,3 +140,55 @@ func TestCaptureRefusesSynchronization(t *testing.T) {
 		t.Fatalf("the captured launch ran: %v", got)
 	}
 }
+
+// TestModuleHasOnlyThePTXEntries loads a PTX module that defines only Fill: the
+// test double finds Fill and not Copy, though it has compiled both kernels.
+func TestModuleHasOnlyThePTXEntries(t *testing.T) {
+	rt := standIn(t)
+	m, err := rt.Device.LoadModule(".version 7.8\n.target sm_90\n.address_size 64\n.visible .entry Fill(\n)\n{\n\tret;\n}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !m.Has("Fill") || m.Has("Copy") {
+		t.Fatalf("Has(Fill) = %v, Has(Copy) = %v; want true, false", m.Has("Fill"), m.Has("Copy"))
+	}
+}
+
+// TestTF32DropsLowMantissaBits multiplies 64 × 64 matrices of 1 + 2⁻¹² by ones:
+// in float32 each element of C is 64 + 2⁻⁶; in TF32 (10 mantissa bits) the
+// inputs lose their 2⁻¹² and C is 64. A GPU may keep tiny GEMMs off the
+// tensor cores, so there only the float32 result is required exact.
+func TestTF32DropsLowMantissaBits(t *testing.T) {
+	rt := runtime(t)
+	const n = 64
+	a, b := make([]float32, n*n), make([]float32, n*n)
+	for i := range a {
+		a[i], b[i] = 1+1.0/4096, 1
+	}
+	pa, pb, pc := alloc(t, rt, a), alloc(t, rt, b), alloc(t, rt, make([]float32, n*n))
+	product := func(tf32 bool) float32 {
+		t.Helper()
+		if err := rt.BLAS.SetTF32(tf32); err != nil {
+			t.Fatal(err)
+		}
+		if err := launch.Gemm(rt, false, false, n, n, n, 1, pa, n, pb, n, 0, pc, n); err != nil {
+			t.Fatal(err)
+		}
+		c := download(t, rt, pc, n*n)
+		for _, v := range c {
+			if v != c[0] {
+				t.Fatalf("TF32 %v: C holds %v and %v", tf32, c[0], v)
+			}
+		}
+		return c[0]
+	}
+	if got := product(false); got != n+1.0/64 {
+		t.Fatalf("float32: C = %v, want %v", got, n+1.0/64)
+	}
+	got := product(true)
+	if strings.Contains(rt.Device.Name, "stand-in") && got != n || got != n && got != n+1.0/64 {
+		t.Fatalf("TF32: C = %v, want %v (%v without tensor cores)", got, float32(n), n+1.0/64)
+	}
+	t.Logf("TF32 on %s: C = %v", rt.Device.Name, got)
+}
