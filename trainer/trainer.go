@@ -201,7 +201,8 @@ func (t *Trainer) Epoch() int { return t.epoch }
 // where the saved run stopped). It ends early, after a step, when ctx is
 // cancelled (returning ctx's error) or a hook returns Stop (returning nil).
 // A loss or gradient that is no longer finite is ErrDiverged, unless the
-// optimizer skips such steps.
+// optimizer skips such steps; any other error, a device's included, is
+// returned as it is.
 func (t *Trainer) Fit(ctx context.Context, epochs int) error {
 	if t.train == nil {
 		return errors.New("trainer: no training loader")
@@ -296,11 +297,15 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 	}
 	err = t.opt.Step()
 	t.hostStale = t.resident != nil // the update changed the device's values, whatever a hook read before
-	if err != nil {
-		var nf *solvers.NonFiniteError
-		if !errors.As(err, &nf) || !nf.Skipped {
-			return s, fmt.Errorf("%w: %v", ErrDiverged, err)
-		}
+	// Only a gradient that is no longer finite is divergence: any other error
+	// of the update (a failed device call) is reported as what it is.
+	var nf *solvers.NonFiniteError
+	switch {
+	case err == nil:
+	case !errors.As(err, &nf):
+		return s, err
+	case !nf.Skipped:
+		return s, fmt.Errorf("%w: %v", ErrDiverged, err)
 	}
 	if t.schedule != nil && t.perStep {
 		t.schedule.Step(loss)
