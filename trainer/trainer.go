@@ -60,7 +60,7 @@ type EpochInfo struct {
 var ErrDiverged = errors.New("training diverged")
 
 // Stop, returned by a hook, ends Fit cleanly after the current step (or
-// epoch); Fit then returns nil.
+// epoch, once every epoch hook has seen it); Fit then returns nil.
 var Stop = errors.New("trainer: stop")
 
 // Trainer trains a model: the one training loop of Descent. It keeps the
@@ -260,12 +260,17 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 		t.schedule.Step(info.Val.Loss)
 	}
 	t.epoch = epoch
+	// Every hook sees the epoch even when an earlier one stops the run, so
+	// that a checkpoint hook saves the last epoch of an early stop.
+	var stop error
 	for _, h := range t.epochHooks {
-		if err := h(info); err != nil {
+		if err := h(info); errors.Is(err, Stop) {
+			stop = err
+		} else if err != nil {
 			return err
 		}
 	}
-	return nil
+	return stop
 }
 
 // step trains on one batch: forward and backward, the gradient hooks, the
