@@ -119,6 +119,9 @@ func trainCommand(args []string) error {
 		if err := r.Resume(ck.state(), ck.Metrics); err != nil {
 			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
 		}
+		if err := r.ResumeBest(ck.Best); err != nil {
+			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
+		}
 		if *restart {
 			if err := r.RestartSchedule(ck.Schedule.BaseLRs); err != nil {
 				return err
@@ -128,6 +131,7 @@ func trainCommand(args []string) error {
 		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
 	}
 	if dir != "" {
+		folder.saveBestEpochs(r)
 		folder.saveAfterEveryEpoch(r)
 	}
 	f, err := r.Train()
@@ -150,8 +154,12 @@ func evalCommand(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
+	use := fs.String("use", "", "the weights to evaluate: best (the best epoch by -monitor) or last (default: best when the run has one)")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
+	}
+	if *use != "" && *use != "best" && *use != "last" {
+		return fmt.Errorf("flag -use: unknown %q (want best or last)", *use)
 	}
 	if *dir == "" {
 		return fmt.Errorf("flag -run: the run folder is required")
@@ -168,13 +176,20 @@ func evalCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Trainer.RestoreParams(ck.Params); err != nil {
+	params, epoch, which := ck.Params, ck.Epoch, "last"
+	switch {
+	case *use == "best" && ck.Best == nil:
+		return fmt.Errorf("flag -use best: the run in %s has no best epoch (it had no validation split)", *dir)
+	case *use != "last" && ck.Best != nil:
+		params, epoch, which = ck.Best.Params, ck.Best.Epoch, "best"
+	}
+	if err := r.Trainer.RestoreParams(params); err != nil {
 		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
 	loss, acc, err := r.Evaluate(r.Data.Test)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), ck.Epoch)
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, the %s weights: epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), which, epoch)
 	return nil
 }

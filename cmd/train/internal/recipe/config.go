@@ -65,6 +65,12 @@ type Config struct {
 
 	Augment string `json:"augment"`
 
+	// The best epoch and early stopping (flags_best.go). An empty Monitor,
+	// in a run saved before the flag, is val_loss.
+	Monitor   string  `json:"monitor"`
+	EarlyStop int     `json:"early_stop"`
+	MinDelta  float64 `json:"min_delta"`
+
 	Seed    uint64 `json:"seed"`
 	Device  string `json:"device"`
 	TF32    bool   `json:"tf32"`
@@ -112,7 +118,7 @@ func DefaultConfig() Config {
 	return Config{
 		Dataset: "mnist", Split: "6:2:2", ImageSize: 32, Model: "lenet", Depth: 2, Width: 256, Filters: "32,64",
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
-		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
+		Init: "default", InitMode: "fan_in", Monitor: "val_loss", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
 		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
 	}
@@ -165,6 +171,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
 	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
+	c.registerBestFlags(fs)
 }
 
 // OptimizerFlags are the torch.optim option flags; Collect reads the ones

@@ -45,5 +45,6 @@ type FinalMetrics struct {
 	TrainEvalAcc      Metric  `json:"train_eval_acc"`
 	GeneralizationGap Metric  `json:"generalization_gap"`
 	Epochs            int     `json:"epochs"`
+	BestEpoch         int     `json:"best_epoch,omitempty"` // the best epoch by -monitor; with -early-stop, the one tested
 	Seconds           float64 `json:"seconds"`
 }

@@ -26,6 +26,9 @@ type Run struct {
 	Batch    int
 	Trainer  *trainer.Trainer
 	History  []EpochMetrics // one entry per epoch completed
+	// Best follows the best epoch by -monitor (nil without a validation
+	// split); with -early-stop it also stops the run.
+	Best *trainer.Best
 
 	evalLoaders map[*data.Dataset]trainer.Loader // one per split, made on first use
 	val         *splitLoader                     // the validation split after every epoch
@@ -90,6 +93,9 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	}
 	r.attachProgress()
 	r.Trainer.OnEpoch(r.record)
+	if err := r.trackBest(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -294,13 +300,18 @@ func (r *Run) Train() (*FinalMetrics, error) {
 	fmt.Fprintf(r.Log, "%s on %s: %d train / %d val / %d test images of %d×%d×%d, %d classes; %d parameters; batch %d; %s on %s\n",
 		r.Cfg.Model, r.Cfg.Dataset, r.Data.Train.Len(), r.Data.Val.Len(), r.Data.Test.Len(), r.Data.C, r.Data.H, r.Data.W,
 		len(r.Data.Classes), m.NumParams(), r.Batch, r.Cfg.Optimizer, r.Trainer.Machine().Backend.Name())
-	if err := r.Trainer.Fit(context.Background(), r.Cfg.Epochs); err != nil {
-		if errors.Is(err, trainer.ErrDiverged) {
-			return nil, fmt.Errorf("%w (lower -lr, or add -clip-norm)", err)
+	if r.Best == nil || !r.Best.Stopped() { // a resumed run may have stopped early already
+		if err := r.Trainer.Fit(context.Background(), r.Cfg.Epochs); err != nil {
+			if errors.Is(err, trainer.ErrDiverged) {
+				return nil, fmt.Errorf("%w (lower -lr, or add -clip-norm)", err)
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	f := &FinalMetrics{Epochs: r.Trainer.Epoch()}
+	if err := r.useBest(f); err != nil {
+		return nil, err
+	}
 	var err error
 	if f.TestLoss, f.TestAcc, err = r.Evaluate(r.Data.Test); err != nil {
 		return nil, err
