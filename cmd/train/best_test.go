@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,7 +116,7 @@ func TestEarlyStopResumesBitExactly(t *testing.T) {
 	}
 	fc, _ := finalMetrics(t, cut)
 	fw.Seconds, fc.Seconds = 0, 0
-	if fw != fc {
+	if !reflect.DeepEqual(fw, fc) {
 		t.Errorf("uninterrupted %+v\nresumed       %+v", fw, fc)
 	}
 	a, _ := os.ReadFile(filepath.Join(whole, "best.safetensors"))

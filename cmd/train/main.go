@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -11,6 +13,8 @@ import (
 
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/cmd/train/internal/sweeps"
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/evaluation"
 	"github.com/descent-ml/descent/internal/runfolder"
 	"github.com/descent-ml/descent/trainer"
 )
@@ -147,6 +151,11 @@ func trainCommand(args []string) error {
 	if err := writeMetrics(dir, r.History, f); err != nil {
 		return err
 	}
+	if r.TestReport != nil {
+		if err := r.TestReport.WriteFiles(dir); err != nil {
+			return err
+		}
+	}
 	return plotCurves(dir, r.History)
 }
 
@@ -155,11 +164,16 @@ func evalCommand(args []string) error {
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
 	use := fs.String("use", "", "the weights to evaluate: best (the best epoch by -monitor) or last (default: best when the run has one)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object instead of text")
+	misclassified := fs.Int("misclassified", 0, "draw the N most confidently wrong test images into misclassified.png in the run folder")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *use != "" && *use != "best" && *use != "last" {
 		return fmt.Errorf("flag -use: unknown %q (want best or last)", *use)
+	}
+	if *misclassified < 0 || *misclassified > maxMisclassified {
+		return fmt.Errorf("flag -misclassified: %d is not in [0, %d]", *misclassified, maxMisclassified)
 	}
 	if *dir == "" {
 		return fmt.Errorf("flag -run: the run folder is required")
@@ -168,12 +182,25 @@ func evalCommand(args []string) error {
 	if err != nil {
 		return fmt.Errorf("flag -run: %w", err)
 	}
+	// The report's files go into the run folder, which no run may be writing.
+	folder, err := runfolder.Lock(*dir)
+	if err != nil {
+		return fmt.Errorf("flag -run %s: %w", *dir, err)
+	}
+	defer folder.Unlock()
 	cfg := ck.Config
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
-	r, err := recipe.Setup(cfg, os.Stdout)
+	log := io.Writer(os.Stdout)
+	if *asJSON {
+		log = os.Stderr // stdout holds the one object
+	}
+	r, err := recipe.Setup(cfg, log)
 	if err != nil {
+		return err
+	}
+	if err := checkClasses(*dir, r.Data.Classes); err != nil {
 		return err
 	}
 	params, epoch, which := ck.Params, ck.Epoch, "last"
@@ -186,10 +213,43 @@ func evalCommand(args []string) error {
 	if err := r.Trainer.RestoreParams(params); err != nil {
 		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
-	loss, acc, err := r.Evaluate(r.Data.Test)
+	res, rep, err := r.Report(r.Data.Test, *misclassified)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, the %s weights: epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), which, epoch)
+	if rep == nil {
+		return fmt.Errorf("the run in %s has no test split to evaluate (flag -split %s)", *dir, cfg.Split)
+	}
+	if err := rep.WriteFiles(*dir); err != nil {
+		return err
+	}
+	if *misclassified > 0 && len(rep.Mistakes()) > 0 {
+		test := r.Data.Test
+		if err := rep.WriteMistakes(filepath.Join(*dir, "misclassified.png"), func(i int) (data.Image, error) {
+			return test.Images[i], nil
+		}); err != nil {
+			return err
+		}
+	}
+	s := rep.Summary()
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(evalReport{TestLoss: recipe.Metric(res.Loss), Weights: which, Epoch: epoch, Summary: s})
+	}
+	if err := s.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  top-%d %.2f%%  (%d images, the %s weights: epoch %d); %s and %s written into %s\n",
+		res.Loss, 100*res.Accuracy, evaluation.TopK, 100*s.Top5, r.Data.Test.Len(), which, epoch, "confusion.csv", "confusion.png", *dir)
 	return nil
+}
+
+// maxMisclassified bounds -misclassified: the grid is drawn in memory.
+const maxMisclassified = 1000
+
+// evalReport is what eval -json prints.
+type evalReport struct {
+	TestLoss recipe.Metric `json:"test_loss"`
+	Weights  string        `json:"weights"` // best or last
+	Epoch    int           `json:"epoch"`
+	evaluation.Summary
 }

@@ -39,6 +39,9 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 		if err := writeJSON(filepath.Join(o.dir, "config.json"), r.Cfg); err != nil {
 			return err
 		}
+		if err := writeClasses(o.dir, r.Data.Classes); err != nil {
+			return err
+		}
 		if err := writeMetrics(o.dir, r.History, nil); err != nil {
 			return err
 		}

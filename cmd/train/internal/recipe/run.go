@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/evaluation"
 	"github.com/descent-ml/descent/solvers"
 	"github.com/descent-ml/descent/trainer"
 )
@@ -29,6 +30,9 @@ type Run struct {
 	// Best follows the best epoch by -monitor (nil without a validation
 	// split); with -early-stop it also stops the run.
 	Best *trainer.Best
+	// TestReport is the final evaluation's report (nil before Train, or
+	// without a test split).
+	TestReport *evaluation.Report
 
 	evalLoaders map[*data.Dataset]trainer.Loader // one per split, made on first use
 	val         *splitLoader                     // the validation split after every epoch
@@ -313,7 +317,7 @@ func (r *Run) Train() (*FinalMetrics, error) {
 		return nil, err
 	}
 	var err error
-	if f.TestLoss, f.TestAcc, err = r.Evaluate(r.Data.Test); err != nil {
+	if err = r.testReport(f); err != nil {
 		return nil, err
 	}
 	if f.TrainEvalLoss, f.TrainEvalAcc, err = r.Evaluate(r.Data.Train); err != nil {
