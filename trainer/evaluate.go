@@ -44,6 +44,9 @@ func (t *Trainer) EvaluateEach(loader Loader, observe func(b *Batch, logits *gra
 		r.Correct += correct
 		r.Count += b.N()
 	}
+	if err := loaderErr(loader); err != nil {
+		return Result{}, err
+	}
 	if r.Count == 0 {
 		r.Loss, r.Accuracy = math.NaN(), math.NaN()
 		return r, nil

@@ -42,6 +42,7 @@ type StepInfo struct {
 	Loss      float64
 	Correct   int // right predictions (training mode) of a classifier
 	N         int // samples in the batch
+	Skipped   int // bad images the loader left out of the batch
 }
 
 // EpochInfo describes a finished epoch, for the hooks.
@@ -52,6 +53,7 @@ type EpochInfo struct {
 	TrainAcc  float64
 	Images    int
 	Seconds   float64 // training time, evaluation excluded
+	Skipped   int     // bad images the training loader left out
 	Val       Result  // NaN figures without Config.Val
 }
 
@@ -238,11 +240,15 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 		lossSum += s.Loss * float64(s.N)
 		correct += s.Correct
 		info.Images += s.N
+		info.Skipped += s.Skipped
 		for _, h := range t.stepHooks {
 			if err := h(s); err != nil {
 				return err
 			}
 		}
+	}
+	if err := loaderErr(t.train); err != nil {
+		return fmt.Errorf("epoch %d: %w", epoch, err)
 	}
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainLoss, info.TrainAcc = lossSum/float64(info.Images), float64(correct)/float64(info.Images)
@@ -285,7 +291,7 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 		return StepInfo{}, err
 	}
 	t.hostStale = t.resident != nil
-	s := StepInfo{Epoch: epoch, Batch: b.Index, Iteration: t.machine.Iteration(), Loss: loss, Correct: correct, N: b.N()}
+	s := StepInfo{Epoch: epoch, Batch: b.Index, Iteration: t.machine.Iteration(), Loss: loss, Correct: correct, N: b.N(), Skipped: b.Skipped}
 	if !isFinite(loss) {
 		return s, fmt.Errorf("%w: loss is %v", ErrDiverged, loss)
 	}

@@ -213,7 +213,8 @@ func evalCommand(args []string) error {
 	if err := r.Trainer.RestoreParams(params); err != nil {
 		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
-	res, rep, err := r.Report(r.Data.Test, *misclassified)
+	test := r.Data.TestSource()
+	res, rep, err := r.Report(test, *misclassified)
 	if err != nil {
 		return err
 	}
@@ -224,9 +225,8 @@ func evalCommand(args []string) error {
 		return err
 	}
 	if *misclassified > 0 && len(rep.Mistakes()) > 0 {
-		test := r.Data.Test
 		if err := rep.WriteMistakes(filepath.Join(*dir, "misclassified.png"), func(i int) (data.Image, error) {
-			return test.Images[i], nil
+			return test.Image(i, nil)
 		}); err != nil {
 			return err
 		}
@@ -238,8 +238,8 @@ func evalCommand(args []string) error {
 	if err := s.WriteText(os.Stdout); err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  top-%d %.2f%%  (%d images, the %s weights: epoch %d); %s and %s written into %s\n",
-		res.Loss, 100*res.Accuracy, evaluation.TopK, 100*s.Top5, r.Data.Test.Len(), which, epoch, "confusion.csv", "confusion.png", *dir)
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  top-%d %.2f%%  (%d images; the %s weights, of epoch %d; checkpoint after epoch %d); confusion.csv and confusion.png written into %s\n",
+		res.Loss, 100*res.Accuracy, evaluation.TopK, 100*s.Top5, test.Len(), which, epoch, ck.Epoch, *dir)
 	return nil
 }
 

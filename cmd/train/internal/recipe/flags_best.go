@@ -17,7 +17,7 @@ func (c *Config) registerBestFlags(fs *flag.FlagSet) {
 // trackBest follows the best epoch when the run has a validation split; with
 // -early-stop it must have one.
 func (r *Run) trackBest() error {
-	if r.Data.Val.Len() == 0 {
+	if r.Data.ValSource().Len() == 0 {
 		if r.Cfg.EarlyStop > 0 {
 			return fmt.Errorf("flag -early-stop %d: the run has no validation split to monitor (flag -split %s)", r.Cfg.EarlyStop, r.Cfg.Split)
 		}

@@ -36,6 +36,9 @@ type EpochMetrics struct {
 	ValAcc       Metric  `json:"val_acc"`
 	ImagesPerSec float64 `json:"images_per_sec"`
 	Seconds      float64 `json:"seconds"`
+	// SkippedImages are the bad images -bad-images skip left out of the
+	// epoch's training batches.
+	SkippedImages int `json:"skipped_images,omitempty"`
 }
 
 // FinalMetrics is the last line of metrics.jsonl. The generalization gap

@@ -14,7 +14,7 @@ import (
 // (top-1/top-5, per-class figures, confusion matrix), keeping the
 // keepMistakes most confidently wrong images; with the split's mean loss and
 // accuracy. An empty split has no report (nil) and NaN figures.
-func (r *Run) Report(ds *data.Dataset, keepMistakes int) (trainer.Result, *evaluation.Report, error) {
+func (r *Run) Report(ds data.Source, keepMistakes int) (trainer.Result, *evaluation.Report, error) {
 	if ds.Len() == 0 {
 		return trainer.Result{Loss: math.NaN(), Accuracy: math.NaN()}, nil, nil
 	}
@@ -32,10 +32,10 @@ func (r *Run) Report(ds *data.Dataset, keepMistakes int) (trainer.Result, *evalu
 		for i := range logits.Len() {
 			scores = append(scores, float32(logits.At(i)))
 		}
-		return rep.Add(scores, b.Labels, nil) // the loader keeps the split's order
+		return rep.Add(scores, b.Labels, b.Samples)
 	})
 	if err != nil {
-		return trainer.Result{}, nil, err
+		return trainer.Result{}, nil, r.Cfg.imageError(err)
 	}
 	return res, rep, nil
 }
@@ -44,7 +44,7 @@ func (r *Run) Report(ds *data.Dataset, keepMistakes int) (trainer.Result, *evalu
 // per-class figures) and prints the per-class table; r.TestReport keeps it
 // for the run folder's confusion files.
 func (r *Run) testReport(f *FinalMetrics) error {
-	res, rep, err := r.Report(r.Data.Test, 0)
+	res, rep, err := r.Report(r.Data.TestSource(), 0)
 	if err != nil {
 		return err
 	}

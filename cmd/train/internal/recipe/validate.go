@@ -58,7 +58,13 @@ func (c *Config) Validate() error {
 	}
 	inf := math.Inf(1)
 	checks := []func() error{
-		func() error { return oneOf("dataset", c.Dataset, data.Kinds...) },
+		func() error { return oneOf("dataset", c.Dataset, DatasetKinds...) },
+		func() error {
+			if c.BadImages == "" { // a run saved before -bad-images
+				return nil
+			}
+			return oneOf("bad-images", c.BadImages, "fail", "skip")
+		},
 		func() error {
 			if _, err := data.ParseRatios(c.Split); err != nil {
 				return fmt.Errorf("flag -split: %w", err)
