@@ -2,6 +2,7 @@ package trainer_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 
@@ -151,5 +152,49 @@ func TestTrackBestRefusesBadSettings(t *testing.T) {
 	}
 	if err := b.Restore(trainer.BestState{Epoch: 1, Value: 0.5}); err == nil {
 		t.Error("restoring a best epoch that was never run was accepted")
+	}
+}
+
+// failingLoader yields its loader's batches, then reports an error, as a
+// streaming loader whose image could not be read.
+type failingLoader struct {
+	trainer.Loader
+	err error
+}
+
+func (f failingLoader) Err() error { return f.err }
+
+// TestLoaderErrorEndsFit: an error kept by the training or validation loader
+// (ErrLoader) ends Fit and Evaluate with it instead of a short epoch passing
+// for a whole one.
+func TestLoaderErrorEndsFit(t *testing.T) {
+	bad := errors.New("data: x.jpg: unexpected EOF")
+	r := overfitRun(t)
+	tr, err := trainer.New(trainer.Config{Model: r.t.Model(), Optimizer: r.t.Optimizer(), Train: failingLoader{r.train, bad}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Fit(context.Background(), 1); !errors.Is(err, bad) || tr.Epoch() != 0 {
+		t.Errorf("Fit: %v after %d epochs", err, tr.Epoch())
+	}
+	if _, err := r.t.Evaluate(failingLoader{r.val, bad}); !errors.Is(err, bad) {
+		t.Errorf("Evaluate: %v", err)
+	}
+}
+
+// TestEveryEpochHookSeesTheStoppingEpoch: hooks added after one that returns
+// Stop still see that epoch, and Fit then ends without an error.
+func TestEveryEpochHookSeesTheStoppingEpoch(t *testing.T) {
+	r := overfitRun(t)
+	r.t.OnEpoch(func(e trainer.EpochInfo) error {
+		if e.Epoch == 2 {
+			return trainer.Stop
+		}
+		return nil
+	})
+	var seen []int
+	r.t.OnEpoch(func(e trainer.EpochInfo) error { seen = append(seen, e.Epoch); return nil })
+	if err := r.t.Fit(context.Background(), 5); err != nil || r.t.Epoch() != 2 || len(seen) != 2 {
+		t.Errorf("Fit: %v after %d epochs; the later hook saw %v", err, r.t.Epoch(), seen)
 	}
 }
