@@ -17,7 +17,10 @@ import (
 // overfitRun is a linear classifier of 144 inputs trained with a large
 // learning rate on 12 bars images: its validation loss falls for a few
 // epochs, then rises as it memorizes the training images.
-func overfitRun(t *testing.T) *run {
+func overfitRun(t *testing.T) *run { return overfitRunOn(t, cpu) }
+
+// overfitRunOn is overfitRun on the backend that backend makes.
+func overfitRunOn(t *testing.T, backend backendFor) *run {
 	t.Helper()
 	net := layers.Sequential{layers.Flatten{}, layers.Linear{Name: "fc", In: 144, Out: 3}}
 	m, err := layers.Build(net, []int{12, 1, 12, 12}, tensor.Float32, 5)
@@ -39,7 +42,11 @@ func overfitRun(t *testing.T) *run {
 		return trainer.Images(l)
 	}
 	r := &run{train: loader(12, 11, true), val: loader(60, 12, false), test: loader(60, 13, false)}
-	if r.t, err = trainer.New(trainer.Config{Model: m, Optimizer: opt, Train: r.train, Val: r.val}); err != nil {
+	b, err := backend(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.t, err = trainer.New(trainer.Config{Model: m, Backend: b, Optimizer: opt, Train: r.train, Val: r.val}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -48,9 +55,17 @@ func overfitRun(t *testing.T) *run {
 // TestEarlyStoppingKeepsTheBestEpoch: with a patience of 3 the run stops 3
 // epochs after its lowest validation loss, the hook saw every improvement,
 // and RestoreBest brings back the parameters of the best epoch (their
-// validation figures are the best epoch's).
+// validation figures are the best epoch's), on the CPU and on the emulated
+// device, where the parameters live on the device.
 func TestEarlyStoppingKeepsTheBestEpoch(t *testing.T) {
-	r := overfitRun(t)
+	onDevice := emulated(t)
+	for name, backend := range map[string]backendFor{"cpu": cpu, "device": onDevice} {
+		t.Run(name, func(t *testing.T) { earlyStoppingKeepsTheBestEpoch(t, backend) })
+	}
+}
+
+func earlyStoppingKeepsTheBestEpoch(t *testing.T, backend backendFor) {
+	r := overfitRunOn(t, backend)
 	var losses []float64
 	r.t.OnEpoch(func(e trainer.EpochInfo) error { losses = append(losses, e.Val.Loss); return nil })
 	best, err := r.t.TrackBest(trainer.BestConfig{Monitor: trainer.MonitorValLoss, Patience: 3})
