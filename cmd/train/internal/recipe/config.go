@@ -145,7 +145,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Blocks, "blocks", c.Blocks, "resnet: residual blocks per stage (1: ResNet-8, 3: ResNet-20)")
 	fs.StringVar(&c.Activation, "activation", c.Activation, "mlp: relu, leaky_relu, tanh or sigmoid")
 	fs.StringVar(&c.Norm, "norm", c.Norm, "batch (batch normalization) or none")
-	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none; statistics of the training split")
+	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none; statistics of the training split (ImageNet's for the streamed folder, csv and tar)")
 	fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout probability p (mlp: after each hidden layer; lenet: before the last layer)")
 	fs.StringVar(&c.Init, "init", c.Init, "weight init: default (PyTorch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, normal")
 	fs.StringVar(&c.InitMode, "init-mode", c.InitMode, "kaiming fan mode: fan_in or fan_out")
