@@ -99,18 +99,47 @@ func CPU(*graph.Model) (graph.Backend, error) { return graph.CPU{}, nil }
 
 // Measure runs one cell on the backend newBackend makes for its model.
 func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
-	net, chw, err := Network(c.Model, c.Normalization == "batch")
+	s, err := newStepper(c, newBackend)
 	if err != nil {
 		return Result{}, err
+	}
+	defer s.close()
+	if err := s.warmUp(opt.Warmup); err != nil {
+		return Result{}, err
+	}
+	r := Result{Cell: c}
+	for rep := 0; rep < opt.Repeats; rep++ {
+		rate, err := s.repeat(opt.Steps)
+		if err != nil {
+			return Result{}, err
+		}
+		r.Repeats = append(r.Repeats, rate)
+	}
+	r.ImagesPerSec = medianOf(r.Repeats)
+	return r, nil
+}
+
+// stepper trains one cell's network step by step, so that its timed repeats
+// can be interleaved with other measurements (Compare).
+type stepper struct {
+	cell  Cell
+	step  func() error
+	close func()
+}
+
+func newStepper(c Cell, newBackend BackendFor) (*stepper, error) {
+	net, chw, err := Network(c.Model, c.Normalization == "batch")
+	if err != nil {
+		return nil, err
 	}
 	shape := append([]int{c.Batch}, chw...)
 	m, err := layers.Build(net, shape, tensor.Float32, 1)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	o, err := solvers.New(c.Optimizer, optimizerOptions[c.Optimizer])
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	var params []*graph.Param
 	for _, p := range m.Params {
@@ -119,18 +148,20 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 		}
 	}
 	if err := o.AddGroup(params, nil); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	backend, err := newBackend(m)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	closeBackend := func() {}
 	if c, ok := backend.(io.Closer); ok {
-		defer c.Close()
+		closeBackend = func() { c.Close() }
 	}
 	if rb, ok := backend.(graph.ResidentBackend); ok { // the whole step on the device
 		if err := o.OnDevice(rb); err != nil {
-			return Result{}, err
+			closeBackend()
+			return nil, err
 		}
 	}
 	mc := graph.NewMachine(m, backend)
@@ -157,23 +188,28 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 		}
 		return o.Step()
 	}
-	for i := 0; i < opt.Warmup; i++ {
-		if err := step(); err != nil {
-			return Result{}, err
+	return &stepper{cell: c, step: step, close: closeBackend}, nil
+}
+
+// warmUp runs steps untimed.
+func (s *stepper) warmUp(steps int) error {
+	for i := 0; i < steps; i++ {
+		if err := s.step(); err != nil {
+			return err
 		}
 	}
-	r := Result{Cell: c}
-	for rep := 0; rep < opt.Repeats; rep++ {
-		start := time.Now()
-		for i := 0; i < opt.Steps; i++ {
-			if err := step(); err != nil {
-				return Result{}, err
-			}
+	return nil
+}
+
+// repeat times steps training steps and returns their images/s.
+func (s *stepper) repeat(steps int) (float64, error) {
+	start := time.Now()
+	for i := 0; i < steps; i++ {
+		if err := s.step(); err != nil {
+			return 0, err
 		}
-		r.Repeats = append(r.Repeats, float64(opt.Steps*c.Batch)/time.Since(start).Seconds())
 	}
-	r.ImagesPerSec = medianOf(r.Repeats)
-	return r, nil
+	return float64(steps*s.cell.Batch) / time.Since(start).Seconds(), nil
 }
 
 func medianOf(v []float64) float64 {
