@@ -362,6 +362,10 @@ func BiasAddNCL[T Float](n, c, l int, b, y []T) {
 // Each channel is summed in float64 in a fixed order by one goroutine, its rows
 // by batch norm's row reduction (AVX-512 for float32).
 func BiasBackwardNCL[T Float](n, c, l int, dy, db []T) {
+	if l == 1 {
+		biasBackwardColumns(n, c, dy, db)
+		return
+	}
 	ParallelFor(c, max(1, elementGrain/(n*l)), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var sum float64
