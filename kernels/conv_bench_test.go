@@ -8,9 +8,10 @@ import (
 )
 
 // convBenchShape is one convolution of testdata/conv_bench_shapes.json, the
-// shapes bench/pytorch/conv.py times in PyTorch too: torchvision ResNet-18's
-// stem (7×7 stride 2), a 3×3 of its first stage, the 3×3 stride 2 that opens
-// the second, and a 1×1, at batch 8. Depthwise 3×3 joins them with grouped
+// shapes bench/pytorch/conv.py times in PyTorch too: the first and last 3×3
+// of the benchmark ResNet-8 (batch 256), then torchvision ResNet-18's stem
+// (7×7 stride 2), a 3×3 of its first stage, the 3×3 stride 2 that opens the
+// second, and a 1×1, at batch 8. Depthwise 3×3 joins them with grouped
 // convolutions.
 type convBenchShape struct {
 	Name                             string
