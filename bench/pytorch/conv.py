@@ -10,12 +10,17 @@ primitive. Every shape and
 pass is timed with each intra-op thread count given and the best is kept, as
 PyTorch's speed on a few cores depends on it. Prints a markdown table: the
 median GFLOP/s (2·N·K·C·R·S·OutH·OutW per pass) of the repeats and, in
-parentheses, the thread count that gave it.
+parentheses, the thread count that gave it. With --descent, the output of
+Descent's benchmark (a file, or - for stdin) joins the table, with the ratio:
+
+  go test -run '^$' -bench ConvShapes -count 3 ./kernels | /usr/bin/python3 bench/pytorch/conv.py --descent -
 """
 import argparse
 import json
 import os
+import re
 import statistics
+import sys
 import time
 
 import torch
@@ -71,16 +76,33 @@ def seconds(fn, repeats, min_time):
     return statistics.median(times)
 
 
+def descent_figures(path):
+    """Median GFLOP/s per (shape, pass) in `go test -bench ConvShapes` output."""
+    runs = {}
+    with (sys.stdin if path == "-" else open(path)) as f:
+        for line in f:
+            m = re.match(r"BenchmarkConvShapes/([^/\s]+)/([a-z_]+)(?:-\d+)?\s.*?([\d.]+) GFLOP/s", line)
+            if m:
+                runs.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", default="1,2", help="intra-op thread counts to try")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--min-time", type=float, default=0.2, help="seconds per timed repeat at least")
+    ap.add_argument("--descent", help="Descent's benchmark output to compare with (- for stdin)")
     a = ap.parse_args()
     with open(SHAPES) as f:
         shapes = json.load(f)
-    print("| shape | pass | PyTorch GFLOP/s (threads) |")
-    print("| --- | --- | ---: |")
+    descent = descent_figures(a.descent) if a.descent else None
+    if descent is not None:
+        print("| shape | pass | Descent GFLOP/s | PyTorch GFLOP/s (threads) | Descent / PyTorch |")
+        print("| --- | --- | ---: | ---: | ---: |")
+    else:
+        print("| shape | pass | PyTorch GFLOP/s (threads) |")
+        print("| --- | --- | ---: |")
     for s in shapes:
         flops, fns = passes(s)
         best = {}
@@ -92,7 +114,14 @@ def main():
                     best[name] = (t, threads)
         for name in fns:
             t, threads = best[name]
-            print(f"| {s['name']} | {name} | {flops / t / 1e9:.1f} ({threads}) |", flush=True)
+            torch_gflops = flops / t / 1e9
+            if descent is None:
+                print(f"| {s['name']} | {name} | {torch_gflops:.1f} ({threads}) |", flush=True)
+                continue
+            d = descent.get((s["name"], name))
+            if d is None:
+                sys.exit(f"no Descent figure for {s['name']}/{name} in {a.descent}")
+            print(f"| {s['name']} | {name} | {d:.1f} | {torch_gflops:.1f} ({threads}) | {d / torch_gflops:.2f}× |", flush=True)
     print(f"\nPyTorch {torch.__version__}, {os.cpu_count()} cores, best of intra-op threads {a.threads}.")
 
 
