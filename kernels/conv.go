@@ -285,9 +285,16 @@ func im2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 					clear(dst[:hLo*ow])
 					clear(dst[hHi*ow:])
 					if wLo > 0 || wHi < ow {
+						// The borders are a few elements (the padding) per row:
+						// stores, where clear would call the runtime per row.
 						for i := hLo; i < hHi; i++ {
-							clear(dst[i*ow : i*ow+wLo])
-							clear(dst[i*ow+wHi : (i+1)*ow])
+							row := dst[i*ow : (i+1)*ow]
+							for j := range wLo {
+								row[j] = 0
+							}
+							for j := wHi; j < ow; j++ {
+								row[j] = 0
+							}
 						}
 					}
 					if s.StrideW == 1 {
