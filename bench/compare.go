@@ -17,7 +17,7 @@ import (
 // only against the best of them, measured in the same run.
 type TorchConfig struct {
 	Threads     int `json:"threads"`      // intra-op threads (torch.set_num_threads); 0: every core
-	BLASThreads int `json:"blas_threads"` // OPENBLAS_NUM_THREADS; 0: OpenBLAS's default
+	BLASThreads int `json:"blas_threads"` // OpenBLAS threads (OPENBLAS_NUM_THREADS and OMP_NUM_THREADS); 0: its default
 }
 
 func (t TorchConfig) String() string {
@@ -26,7 +26,7 @@ func (t TorchConfig) String() string {
 		s = fmt.Sprintf("intra-op %d", t.Threads)
 	}
 	if t.BLASThreads > 0 {
-		return s + fmt.Sprintf(", OPENBLAS_NUM_THREADS=%d", t.BLASThreads)
+		return s + fmt.Sprintf(", OpenBLAS %d", t.BLASThreads)
 	}
 	return s + ", OpenBLAS default"
 }
@@ -53,8 +53,8 @@ func Summarize(v []float64) Summary {
 // TorchResult is one PyTorch configuration's repeats in a cell.
 type TorchResult struct {
 	Config TorchConfig `json:"config"`
-	// BLASThreadsSeen is the thread count OpenBLAS reported inside the process
-	// (Debian's OpenMP OpenBLAS follows the intra-op setting).
+	// BLASThreadsSeen is the thread count OpenBLAS reported in the process
+	// after the warm-up.
 	BLASThreadsSeen int       `json:"blas_threads_seen"`
 	Repeats         []float64 `json:"repeats"`
 }
@@ -163,9 +163,14 @@ func startTorch(c Cell, tc TorchConfig, opt Options, script string) (*torchProce
 	if c.TF32 {
 		p.cmd.Args = append(p.cmd.Args, "--tf32")
 	}
-	p.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") })
+	// Debian's OpenBLAS is the OpenMP build, which ignores
+	// OPENBLAS_NUM_THREADS and takes its thread count from OMP_NUM_THREADS
+	// when it loads; the script then sets PyTorch's own intra-op count.
+	p.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") || strings.HasPrefix(kv, "OMP_NUM_THREADS=")
+	})
 	if tc.BLASThreads > 0 {
-		p.cmd.Env = append(p.cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", tc.BLASThreads))
+		p.cmd.Env = append(p.cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", tc.BLASThreads), fmt.Sprintf("OMP_NUM_THREADS=%d", tc.BLASThreads))
 	}
 	p.cmd.Stderr = &p.stderr
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {

@@ -33,7 +33,7 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`",
-		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OPENBLAS_NUM_THREADS=1) | 2.00× |",
+		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OpenBLAS 1) | 2.00× |",
 		"intra-op 2, OpenBLAS default: 1,000"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, sb.String())
@@ -73,6 +73,9 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 		if r.Config != configs[i] || len(r.Repeats) != 2 || r.Repeats[0] <= 0 || r.BLASThreadsSeen < 1 {
 			t.Errorf("configuration %d: %+v", i, r)
 		}
+	}
+	if got := cmp.PyTorch[0].BLASThreadsSeen; got != 1 {
+		t.Errorf("OpenBLAS reported %d threads in the configuration asking for one", got)
 	}
 	if _, err := Compare(cell, CPU, Quick, configs, "/nonexistent/throughput.py"); err == nil {
 		t.Error("a missing script was accepted")
