@@ -102,28 +102,60 @@ func CPU(*graph.Model) (graph.Backend, error) { return graph.CPU{}, nil }
 
 // Measure runs one cell on the backend newBackend makes for its model.
 func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
-	net, chw, err := Network(c.Model, c.Normalization == "batch")
+	s, err := newStepper(c, newBackend)
 	if err != nil {
 		return Result{}, err
+	}
+	defer s.close()
+	if err := s.warmUp(opt.Warmup); err != nil {
+		return Result{}, err
+	}
+	r := Result{Cell: c}
+	for rep := 0; rep < opt.Repeats; rep++ {
+		rate, err := s.repeat(opt.Steps)
+		if err != nil {
+			return Result{}, err
+		}
+		r.Repeats = append(r.Repeats, rate)
+	}
+	r.ImagesPerSec = medianOf(r.Repeats)
+	return r, nil
+}
+
+// stepper trains one cell's network through the trainer, an epoch of the
+// requested number of steps at a time, so that its timed repeats can be
+// interleaved with other measurements (Compare).
+type stepper struct {
+	cell    Cell
+	trainer *trainer.Trainer
+	images  *randomImages
+	close   func()
+}
+
+func newStepper(c Cell, newBackend BackendFor) (*stepper, error) {
+	net, chw, err := Network(c.Model, c.Normalization == "batch")
+	if err != nil {
+		return nil, err
 	}
 	shape := append([]int{c.Batch}, chw...)
 	m, err := layers.Build(net, shape, tensor.Float32, 1)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	o, err := solvers.New(c.Optimizer, optimizerOptions[c.Optimizer])
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := o.AddGroup(m.Trainable(), nil); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	backend, err := newBackend(m)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	closeBackend := func() {}
 	if c, ok := backend.(io.Closer); ok {
-		defer c.Close()
+		closeBackend = func() { c.Close() }
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	images := &randomImages{raw: make([]float32, graph.ShapeSize(shape)), normalize: c.Normalization != "none"}
@@ -136,26 +168,33 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	}
 	t, err := trainer.New(trainer.Config{Model: m, Backend: backend, Optimizer: o, Train: images})
 	if err != nil {
-		return Result{}, err
+		closeBackend()
+		return nil, err
 	}
-	// Each epoch of the trainer is a warm-up or a timed repeat.
-	if opt.Warmup > 0 {
-		images.steps = opt.Warmup
-		if err := t.Fit(context.Background(), 1); err != nil {
-			return Result{}, err
-		}
+	return &stepper{cell: c, trainer: t, images: images, close: closeBackend}, nil
+}
+
+// run trains one epoch of steps steps.
+func (s *stepper) run(steps int) error {
+	s.images.steps = steps
+	return s.trainer.Fit(context.Background(), s.trainer.Epoch()+1)
+}
+
+// warmUp runs steps untimed.
+func (s *stepper) warmUp(steps int) error {
+	if steps == 0 {
+		return nil
 	}
-	r := Result{Cell: c}
-	images.steps = opt.Steps
-	for rep := 0; rep < opt.Repeats; rep++ {
-		start := time.Now()
-		if err := t.Fit(context.Background(), t.Epoch()+1); err != nil {
-			return Result{}, err
-		}
-		r.Repeats = append(r.Repeats, float64(opt.Steps*c.Batch)/time.Since(start).Seconds())
+	return s.run(steps)
+}
+
+// repeat times steps training steps and returns their images/s.
+func (s *stepper) repeat(steps int) (float64, error) {
+	start := time.Now()
+	if err := s.run(steps); err != nil {
+		return 0, err
 	}
-	r.ImagesPerSec = medianOf(r.Repeats)
-	return r, nil
+	return float64(steps*s.cell.Batch) / time.Since(start).Seconds(), nil
 }
 
 // randomImages yields the same random batch steps times an epoch, copied

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"gonum.org/v1/plot"
@@ -16,64 +18,87 @@ import (
 	"github.com/descent-ml/descent/graph"
 )
 
-// Comparison pairs a Descent cell with the same cell in PyTorch.
-type Comparison struct {
-	Descent, PyTorch Result
-}
-
-// Ratio is Descent's images/s over PyTorch's.
-func (c Comparison) Ratio() float64 { return c.Descent.ImagesPerSec / c.PyTorch.ImagesPerSec }
-
-// Pair matches Descent and PyTorch results by cell.
-func Pair(descent, torch []Result) []Comparison {
-	byCell := map[Cell]Result{}
-	for _, r := range torch {
-		byCell[r.Cell] = r
-	}
-	var out []Comparison
-	for _, r := range descent {
-		if t, ok := byCell[r.Cell]; ok {
-			out = append(out, Comparison{Descent: r, PyTorch: t})
-		}
-	}
-	return out
-}
-
-// WriteTable prints results as an aligned table, with PyTorch's figure and the
-// ratio where a comparison exists.
-func WriteTable(w io.Writer, results []Result, cmp []Comparison) error {
-	torch := map[Cell]float64{}
-	for _, c := range cmp {
-		torch[c.Descent.Cell] = c.PyTorch.ImagesPerSec
-	}
+// WriteTable prints results as an aligned table.
+func WriteTable(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := "model\toptimizer\tnormalization\tdevice\tbatch\timages/s\t"
-	if len(cmp) > 0 {
-		header += "pytorch images/s\tdescent/pytorch\t"
-	}
-	fmt.Fprintln(tw, header)
+	fmt.Fprintln(tw, "model\toptimizer\tnormalization\tdevice\tbatch\timages/s\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.0f\t", r.Model, r.Optimizer, r.Normalization, r.Device, r.Batch, r.ImagesPerSec)
-		if v, ok := torch[r.Cell]; ok {
-			fmt.Fprintf(tw, "%.0f\t%.2f×\t", v, r.ImagesPerSec/v)
-		} else if len(cmp) > 0 {
-			fmt.Fprint(tw, "\t\t")
-		}
-		fmt.Fprintln(tw)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.0f\t\n", r.Model, r.Optimizer, r.Normalization, r.Device, r.Batch, r.ImagesPerSec)
 	}
 	return tw.Flush()
 }
 
+// networkNames describe the benchmark networks in the comparison table.
+var networkNames = map[string]string{
+	"mlp":    "MLP 784-256-256-10",
+	"lenet":  "LeNet (conv5×5 32, pool, conv5×5 64, pool, fc 128, dropout, fc 10)",
+	"resnet": "ResNet-8 on 3×32×32",
+}
+
+// WriteComparison prints the comparisons as a markdown table, headed by the
+// machine, the date and the command that produced it: Descent's median and
+// range against those of PyTorch's best configuration per cell, the ratio of
+// the medians, and the medians of PyTorch's other configurations.
+func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, command string) error {
+	torch := ""
+	if len(cmps) > 0 {
+		torch = cmps[0].Torch
+	}
+	fmt.Fprintf(w, "Measured %s on %s (%d cores, GOMAXPROCS %d; load average %s at the start), %s, PyTorch %s, with\n`%s`:\n",
+		m.Date.Format("2006-01-02 15:04 MST"), m.CPU, m.Cores, m.GOMAXPROCS, m.Load, m.Go, torch, command)
+	fmt.Fprintf(w, "%d rounds of %d training steps after %d warm-up steps, Descent and each PyTorch configuration taking turns in every round; images/s as median (min–max).\n\n",
+		opt.Repeats, opt.Steps, opt.Warmup)
+	fmt.Fprintln(w, "| network | optimizer | normalization | batch | Descent | PyTorch, best configuration | Descent / PyTorch | PyTorch's other configurations (medians) |")
+	fmt.Fprintln(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |")
+	for _, c := range cmps {
+		d, best := c.Descent, c.Best()
+		bs := Summarize(best.Repeats)
+		var others []string
+		for _, t := range c.PyTorch {
+			if t.Config != best.Config {
+				others = append(others, fmt.Sprintf("%s: %s", t.Config, thousands(medianOf(t.Repeats))))
+			}
+		}
+		name := networkNames[d.Model]
+		if name == "" {
+			name = d.Model
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s (%s) | %.2f× | %s |\n", name, d.Optimizer, d.Normalization, d.Batch,
+			summaryText(Summarize(d.Repeats)), summaryText(bs), best.Config, c.Ratio(), strings.Join(others, "; "))
+	}
+	return nil
+}
+
+func summaryText(s Summary) string {
+	return fmt.Sprintf("%s (%s–%s)", thousands(s.Median), thousands(s.Min), thousands(s.Max))
+}
+
+// thousands formats v rounded to an integer with thousands separators.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // WriteJSON writes the documented schema: an array of records, one per cell,
 // {model, optimizer, normalization, device, batch, images_per_sec, repeats}.
-func WriteJSON(path string, results []Result) error {
+func WriteJSON(path string, results []Result) error { return writeJSONFile(path, results) }
+
+// WriteComparisonJSON writes the comparisons as an array of records, one per
+// cell: {descent: {…as WriteJSON…}, pytorch: [{config, blas_threads_seen,
+// repeats}], torch_version}.
+func WriteComparisonJSON(path string, cmps []Comparison) error { return writeJSONFile(path, cmps) }
+
+func writeJSONFile(path string, v any) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(f)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(results); err != nil {
+	if err := enc.Encode(v); err != nil {
 		f.Close()
 		return err
 	}

@@ -29,6 +29,13 @@ func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, moment
 	for ch, v := range variance {
 		saveInvStd[ch] = T(1 / math.Sqrt(float64(v)+float64(eps)))
 	}
+	if l == 1 {
+		normalizeColumns(n, c, x, y, func(ch int) (mean, scale, shift T) {
+			g, b := affine(gamma, beta, ch)
+			return saveMean[ch], g * saveInvStd[ch], b
+		})
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			g, b := affine(gamma, beta, ch)
@@ -40,6 +47,13 @@ func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, moment
 // BatchNormForwardEval normalizes x with the running statistics into y:
 // y = (x − runMean)/√(runVar + eps)·gamma + beta; gamma and beta nil mean 1, 0.
 func BatchNormForwardEval[T Float](n, c, l int, x, gamma, beta, runMean, runVar []T, eps T, y []T) {
+	if l == 1 {
+		normalizeColumns(n, c, x, y, func(ch int) (mean, scale, shift T) {
+			g, b := affine(gamma, beta, ch)
+			return runMean[ch], g * T(1/math.Sqrt(float64(runVar[ch])+float64(eps))), b
+		})
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			g, b := affine(gamma, beta, ch)
@@ -85,6 +99,10 @@ func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) 
 // Any of dx, dgamma and dbeta may be nil when not needed; the others are
 // overwritten.
 func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta []T) {
+	if l == 1 {
+		backwardColumns(n, c, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta, nil)
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean, invStd := saveMean[ch], float64(saveInvStd[ch])
@@ -111,6 +129,12 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 // dgamma = Σ dy·x̂ and dbeta = Σ dy are already known (gamma-independent, as
 // BatchNormBackward returns them), saving their pass over x and dy.
 func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd, dgamma, dbeta, dx []T) {
+	if l == 1 {
+		backwardColumns(n, c, x, gamma, dy, saveMean, saveInvStd, dx, nil, nil, func(ch int) (float64, float64) {
+			return float64(dgamma[ch]), float64(dbeta[ch])
+		})
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			batchNormDataChannel(n, c, l, ch, x, gamma, dy, saveMean[ch], float64(saveInvStd[ch]),

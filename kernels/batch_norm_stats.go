@@ -9,6 +9,10 @@ func BatchNormStats[T Float](n, c, l int, x, mean, variance []T) {
 	if m == 0 {
 		return
 	}
+	if l == 1 {
+		batchNormStatsColumns(n, c, x, mean, variance)
+		return
+	}
 	ParallelFor(c, 1, func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			shift := float64(x[ch*l])

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// bnShapes are N×C×L views: batch norm 1d (L = 1), 2d, and odd sizes.
-var bnShapes = [][3]int{{8, 6, 1}, {4, 3, 25}, {3, 5, 7}, {2, 1, 2}}
+// bnShapes are N×C×L views: batch norm 1d (L = 1, the second over several
+// column blocks, the last one cut short), 2d, and odd sizes.
+var bnShapes = [][3]int{{8, 6, 1}, {70, 300, 1}, {4, 3, 25}, {3, 5, 7}, {2, 1, 2}}
 
 type bnCase struct {
 	n, c, l                            int
@@ -180,7 +181,15 @@ func TestBatchNormBackwardMatchesFiniteDifferences(t *testing.T) {
 }
 
 func TestBatchNormDeterministicAcrossGOMAXPROCS(t *testing.T) {
-	b := newBNCase(rand.New(rand.NewPCG(34, 35)), 16, 40, 100)
+	t.Run("2d", func(t *testing.T) {
+		testBatchNormDeterministic(t, newBNCase(rand.New(rand.NewPCG(34, 35)), 16, 40, 100))
+	})
+	t.Run("1d", func(t *testing.T) {
+		testBatchNormDeterministic(t, newBNCase(rand.New(rand.NewPCG(34, 35)), 20, 2000, 1))
+	})
+}
+
+func testBatchNormDeterministic(t *testing.T, b bnCase) {
 	var results [2][][]float32
 	for i, procs := range []int{1, 2} {
 		atProcs(procs, func() {

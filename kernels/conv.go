@@ -303,38 +303,52 @@ func validRange(offset, stride, in, out int) (lo, hi int) {
 // or 0 in the padding.
 func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 	oh, ow := s.OutH(), s.OutW()
-	p, hw := oh*ow, s.H*s.W
+	p, hw, rs := oh*ow, s.H*s.W, s.R*s.S
 	cols := gn * p
-	for q := 0; q < s.GroupChannels()*s.R*s.S; q++ {
-		c, r, sx := cg*s.GroupChannels()+q/(s.R*s.S), q/s.S%s.R, q%s.S
-		offH, offW := r*s.DilationH-s.PadH, sx*s.DilationW-s.PadW
+	// Taps outer and channels inner: a tap's valid output range is the same
+	// for every channel, so it is worked out once per tap.
+	for r := 0; r < s.R; r++ {
+		offH := r*s.DilationH - s.PadH
 		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
-		wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
-		for g := 0; g < gn; g++ {
-			plane := x[((n0+g)*s.C+c)*hw : ((n0+g)*s.C+c+1)*hw]
-			dst := col[q*cols+g*p : q*cols+(g+1)*p]
-			if hLo >= hHi || wLo >= wHi { // the tap sees only padding
-				clear(dst)
-				continue
-			}
-			clear(dst[:hLo*ow])
-			clear(dst[hHi*ow:])
-			if wLo > 0 || wHi < ow {
-				for i := hLo; i < hHi; i++ {
-					clear(dst[i*ow : i*ow+wLo])
-					clear(dst[i*ow+wHi : (i+1)*ow])
-				}
-			}
+		for sx := 0; sx < s.S; sx++ {
+			offW := sx*s.DilationW - s.PadW
+			wLo, wHi := validRange(offW, s.StrideW, s.W, ow)
 			first := (hLo*s.StrideH+offH)*s.W + wLo*s.StrideW + offW // input of (hLo, wLo)
-			if s.StrideW == 1 {
-				copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
-				continue
-			}
-			for i := hLo; i < hHi; i++ {
-				d := dst[i*ow+wLo : i*ow+wHi]
-				src := plane[first+(i-hLo)*s.StrideH*s.W:]
-				for j := range d {
-					d[j] = src[j*s.StrideW]
+			for c := 0; c < s.GroupChannels(); c++ {
+				q, channel := c*rs+r*s.S+sx, cg*s.GroupChannels()+c
+				for g := 0; g < gn; g++ {
+					dst := col[q*cols+g*p : q*cols+(g+1)*p]
+					if hLo >= hHi || wLo >= wHi { // the tap sees only padding
+						clear(dst)
+						continue
+					}
+					plane := x[((n0+g)*s.C+channel)*hw : ((n0+g)*s.C+channel+1)*hw]
+					clear(dst[:hLo*ow])
+					clear(dst[hHi*ow:])
+					if wLo > 0 || wHi < ow {
+						// The borders are a few elements (the padding) per row:
+						// stores, where clear would call the runtime per row.
+						for i := hLo; i < hHi; i++ {
+							row := dst[i*ow : (i+1)*ow]
+							for j := range wLo {
+								row[j] = 0
+							}
+							for j := wHi; j < ow; j++ {
+								row[j] = 0
+							}
+						}
+					}
+					if s.StrideW == 1 {
+						copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
+						continue
+					}
+					for i := hLo; i < hHi; i++ {
+						d := dst[i*ow+wLo : i*ow+wHi]
+						src := plane[first+(i-hLo)*s.StrideH*s.W:]
+						for j := range d {
+							d[j] = src[j*s.StrideW]
+						}
+					}
 				}
 			}
 		}
@@ -403,6 +417,10 @@ func BiasAddNCL[T Float](n, c, l int, b, y []T) {
 // Each channel is summed in float64 in a fixed order by one goroutine, its rows
 // by batch norm's row reduction (AVX-512 for float32).
 func BiasBackwardNCL[T Float](n, c, l int, dy, db []T) {
+	if l == 1 {
+		biasBackwardColumns(n, c, dy, db)
+		return
+	}
 	ParallelFor(c, max(1, elementGrain/(n*l)), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var sum float64

@@ -254,6 +254,29 @@ func TestBiasAddNCL(t *testing.T) {
 	}
 }
 
+// BiasBackwardNCL sums dy over the batch and the positions, for linear layers
+// (l = 1, channels in several column blocks) and convolutions, the same bits
+// on one thread and on two.
+func TestBiasBackwardNCL(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 19))
+	for _, shape := range [][3]int{{70, 600, 1}, {3, 5, 1}, {7, 6, 5}, {2, 3, 3000}} {
+		n, c, l := shape[0], shape[1], shape[2]
+		dy := uniformSlice(rng, n*c*l, -1, 1)
+		want := make([]float64, c)
+		for i, v := range dy {
+			want[i/l%c] += v
+		}
+		var got [2][]float32
+		for i, procs := range []int{1, 2} {
+			got[i] = make([]float32, c)
+			atProcs(procs, func() { BiasBackwardNCL(n, c, l, asType[float32](dy), got[i]) })
+		}
+		name := fmt.Sprint(shape)
+		expectClose(t, name, got[0], want, 1e-5, 1e-5)
+		expectIdentical(t, name+" GOMAXPROCS", got[1], got[0])
+	}
+}
+
 func TestConvShapeValidate(t *testing.T) {
 	good := convTestShapes[0]
 	if good.OutH() != 7 || good.OutW() != 7 {

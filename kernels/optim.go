@@ -157,6 +157,8 @@ func adamUpdate[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, l2, shrink
 		var vm []T
 		if vmax != nil {
 			vm = vmax[lo:hi]
+		} else if adamAsm(w, g, m, v, s, wd, b1, keep1, b2, keep2, negStep, epsB) {
+			return
 		}
 		for i := range w {
 			wi := w[i] * s
@@ -235,6 +237,12 @@ func AllFinite[T Float](x []T, partial []float64) bool {
 	// when the chunk holds a non-finite value; no branch in the loop, and four
 	// accumulators so that the adds do not wait on each other.
 	s := reduceChunks(x, partial, func(x []T) float64 {
+		if finite, ok := allFiniteAsm(x); ok {
+			if finite {
+				return 0
+			}
+			return math.NaN()
+		}
 		var s [4]T
 		i := 0
 		for ; i+4 <= len(x); i += 4 {

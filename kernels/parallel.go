@@ -35,22 +35,32 @@ func ParallelFor(n, grain int, fn func(chunk, lo, hi int)) {
 		}
 		return
 	}
-	j := &job{fn: fn, n: n, grain: grain, chunks: chunks}
+	j := jobs.Get().(*job)
+	j.fn, j.n, j.grain, j.chunks = fn, n, grain, chunks
+	j.next.Store(0)
 	j.pending.Add(chunks)
-	workers.offer(j, helpers)
+	workers.offer(j, j.gen.Load(), helpers)
 	j.run()
 	j.pending.Wait()
+	j.retire()
+	jobs.Put(j)
 }
 
 // job is one ParallelFor call. Goroutines claim chunks until none is left; the
 // caller waits for the chunks, not for the helpers, so a helper that arrives
 // late (or never, because all workers are busy, say in a nested call) is harmless.
+// Jobs are pooled, so a dispatch allocates nothing: a helper that arrives after
+// the call is over finds a newer generation and leaves without touching the job.
 type job struct {
 	fn               func(chunk, lo, hi int)
 	n, grain, chunks int
 	next             atomic.Int64
 	pending          sync.WaitGroup
+	gen              atomic.Uint64 // the call the job serves; offers carry it
+	helpers          atomic.Int32  // helpers inside join
 }
+
+var jobs = sync.Pool{New: func() any { return new(job) }}
 
 func (j *job) run() {
 	for {
@@ -64,32 +74,58 @@ func (j *job) run() {
 	}
 }
 
+// join runs chunks of the call gen, if the job still serves it.
+func (j *job) join(gen uint64) {
+	j.helpers.Add(1)
+	if j.gen.Load() == gen {
+		j.run()
+	}
+	j.helpers.Add(-1)
+}
+
+// retire ends the job's call once every chunk has run: later helpers see the
+// next generation, and those already inside (who find no chunk left) leave
+// before the job is reused.
+func (j *job) retire() {
+	j.gen.Add(1)
+	for j.helpers.Load() != 0 {
+		runtime.Gosched()
+	}
+	j.fn = nil
+}
+
 // workerPool keeps goroutines alive between calls, so a kernel launch costs a
 // channel send per helper rather than a goroutine start.
 type workerPool struct {
 	mu      sync.Mutex
 	started int
-	queue   chan *job
+	queue   chan offer
 }
 
-var workers = &workerPool{queue: make(chan *job, 256)}
+// offer is a job for a helper, for the call of generation gen.
+type offer struct {
+	job *job
+	gen uint64
+}
+
+var workers = &workerPool{queue: make(chan offer, 256)}
 
 // offer hands j to up to helpers idle workers, starting workers as GOMAXPROCS
 // allows; a full queue just means the caller does more of the work itself.
-func (p *workerPool) offer(j *job, helpers int) {
+func (p *workerPool) offer(j *job, gen uint64, helpers int) {
 	p.mu.Lock()
 	for p.started < helpers {
 		p.started++
 		go func() {
-			for j := range p.queue {
-				j.run()
+			for o := range p.queue {
+				o.job.join(o.gen)
 			}
 		}()
 	}
 	p.mu.Unlock()
 	for i := 0; i < helpers; i++ {
 		select {
-		case p.queue <- j:
+		case p.queue <- offer{j, gen}:
 		default:
 			return
 		}

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Training throughput of Descent's benchmark networks in PyTorch eager mode.
 
-Descent's bench package runs this script in the same run as its own
-measurements, so both see the same machine state. One JSON object per cell is
-printed on stdout:
-  {"model", "optimizer", "normalization", "device", "batch", "images_per_sec", "repeats"}
+Run by hand, it prints one JSON object per cell on stdout:
+  {"model", "optimizer", "normalization", "device", "batch", "images_per_sec", "repeats", ...}
+Descent's bench package runs it with --serve, one process per PyTorch
+configuration, and times Descent and PyTorch in turns (see bench/compare.go).
 The networks mirror Descent's model zoo (layers.MLP, layers.LeNet, layers.ResNet):
 same shapes, same layers, PyTorch's default initialization.
 """
 import argparse
+import ctypes
 import json
+import os
 import statistics
+import sys
 import time
 
 import torch
@@ -87,7 +90,8 @@ OPTIMIZERS = {
 }
 
 
-def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
+def make_step(model_name, opt_name, norm, device, batch):
+    """Builds one cell and returns its training step."""
     build, shape = MODELS[model_name]
     torch.manual_seed(0)
     net = build(norm == "batch").to(device).train()
@@ -105,23 +109,58 @@ def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
         opt.step()
         return loss
 
+    return step
+
+
+def time_repeat(step, device, batch, steps):
+    """Images/s of steps training steps."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        loss = step()
+    loss.item()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return steps * batch / (time.perf_counter() - t0)
+
+
+def blas_threads():
+    """The thread count of the OpenBLAS loaded in this process, 0 if none is."""
+    with open("/proc/self/maps") as f:
+        libs = {line.split()[-1] for line in f if "openblas" in line}
+    for lib in sorted(libs):
+        try:
+            return ctypes.CDLL(lib).openblas_get_num_threads()
+        except (OSError, AttributeError):
+            continue
+    return 0
+
+
+def config(device):
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": blas_threads(),
+            "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda"}
+
+
+def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
+    step = make_step(model_name, opt_name, norm, device, batch)
     for _ in range(warmup):
         step()
-    rates = []
-    for _ in range(repeats):
-        if device == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            loss = step()
-        loss.item()
-        if device == "cuda":
-            torch.cuda.synchronize()
-        rates.append(steps * batch / (time.perf_counter() - t0))
+    rates = [time_repeat(step, device, batch, steps) for _ in range(repeats)]
     return {"model": model_name, "optimizer": opt_name, "normalization": norm, "device": device,
-            "batch": batch, "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda",
-            "images_per_sec": statistics.median(rates), "repeats": rates,
-            "torch": torch.__version__, "threads": torch.get_num_threads()}
+            "batch": batch, "images_per_sec": statistics.median(rates), "repeats": rates, **config(device)}
+
+
+def serve(model_name, opt_name, norm, device, batch, steps, warmup):
+    """Interleaving mode for Descent's runner: after the warm-up, prints a
+    "ready" line, then times one repeat per line read from stdin, printing its
+    images/s, until stdin closes. The caller times Descent between repeats."""
+    step = make_step(model_name, opt_name, norm, device, batch)
+    for _ in range(warmup):
+        step()
+    print(json.dumps({"ready": True, **config(device)}), flush=True)
+    for _ in sys.stdin:
+        print(json.dumps({"images_per_sec": time_repeat(step, device, batch, steps)}), flush=True)
 
 
 def main():
@@ -134,7 +173,8 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
+    ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: all cores)")
+    ap.add_argument("--serve", action="store_true", help="time one repeat of the single cell per stdin line")
     ap.add_argument("--tf32", action="store_true", help="CUDA: matrix products and convolutions in TF32")
     a = ap.parse_args()
     # On the GPU PyTorch converts convolutions to TF32 by default, matrix
@@ -144,15 +184,14 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
     torch.backends.cudnn.allow_tf32 = a.tf32
     torch.backends.cudnn.benchmark = True
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
-    else:
-        import os
-        torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(a.threads if a.threads > 0 else os.cpu_count())
     # Give PyTorch its best: in Debian's build a process that has run no oneDNN
     # primitive yet trains the MLP about 4x slower (measured here: 10k against
     # 41k images/s), so one small convolution runs first.
     torch.nn.functional.conv2d(torch.rand(64, 1, 28, 28), torch.rand(4, 1, 5, 5))
+    if a.serve:
+        serve(a.models, a.optimizers, a.norms, a.device, a.batch, a.steps, a.warmup)
+        return
     for m in a.models.split(","):
         for o in a.optimizers.split(","):
             for n in a.norms.split(","):

@@ -23,11 +23,13 @@ func benchCommand(args []string) error {
 	norms := fs.String("norms", strings.Join(bench.Normalizations, ","), "comma-separated normalizations: none, input, batch")
 	device := fs.String("device", "cpu", "cpu or gpu")
 	batches := fs.String("batch", "mlp=64,lenet=64,resnet=256", "batch size per model")
-	jsonOut := fs.String("json", "", "write the results as JSON to this file")
+	jsonOut := fs.String("json", "", "write the results as JSON to this file (with -compare: every repeat of both sides)")
 	csvOut := fs.String("csv", "", "write the results as CSV to this file")
 	pngOut := fs.String("png", "", "draw the results as a bar chart PNG")
-	compare := fs.Bool("compare", false, "measure the same cells in PyTorch in the same run and print Descent/PyTorch")
+	compare := fs.Bool("compare", false, "measure the same cells in PyTorch (each CPU configuration) taking turns with Descent, and print a markdown table against PyTorch's best")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
+	repeats := fs.Int("repeats", 0, "timed repeats per cell (default 5)")
+	steps := fs.Int("steps", 0, "training steps per timed repeat (default 30, 10 with -quick)")
 	tf32 := fs.Bool("tf32", false, "gpu: matrix products in TF32 on tensor cores (PyTorch too, with -compare)")
 	loader := fs.Bool("loader", false, "measure the streaming loader instead: decode + RandomResizedCrop(224) + flip + normalize of generated 500×375 JPEGs, images/s for 1, 2, … workers")
 	var lb loaderBench
@@ -89,38 +91,69 @@ func benchCommand(args []string) error {
 			return fmt.Errorf("flag -batch: %q gives no batch size for model %s", *batches, m)
 		}
 	}
+	if *repeats < 0 || *steps < 0 {
+		return fmt.Errorf("flags -repeats and -steps must not be negative")
+	}
+	if *repeats > 0 {
+		opt.Repeats = *repeats
+	}
+	if *steps > 0 {
+		opt.Steps = *steps
+	}
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
 	for i := range cells {
 		cells[i].TF32 = *tf32
 	}
-	// With -compare each cell runs in Descent and then in PyTorch, so that both
-	// see the same machine state.
-	var results, torch []bench.Result
+	if *compare {
+		// Descent and PyTorch take turns repeat by repeat, so that both see the
+		// same machine state.
+		cmd := "train bench " + strings.Join(args, " ")
+		m := bench.ThisMachine()
+		var cmps []bench.Comparison
+		for _, c := range cells {
+			r, err := bench.Compare(c, backendFor, opt, bench.CPUTorchConfigs, bench.PyTorchScript())
+			if err != nil {
+				return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
+			}
+			cmps = append(cmps, r)
+			fmt.Fprintf(os.Stderr, "%-7s %-9s %-6s %8.0f images/s   pytorch best %8.0f images/s (%s)\n",
+				c.Model, c.Optimizer, c.Normalization, r.Descent.ImagesPerSec, bench.Summarize(r.Best().Repeats).Median, r.Best().Config)
+		}
+		if err := bench.WriteComparison(os.Stdout, cmps, m, opt, cmd); err != nil {
+			return err
+		}
+		if *jsonOut != "" {
+			if err := bench.WriteComparisonJSON(*jsonOut, cmps); err != nil {
+				return err
+			}
+		}
+		results := make([]bench.Result, len(cmps))
+		for i, c := range cmps {
+			results[i] = c.Descent
+		}
+		return writeResults(results, "", *csvOut, *pngOut)
+	}
+	var results []bench.Result
 	for _, c := range cells {
 		r, err := bench.Measure(c, backendFor, opt)
 		if err != nil {
 			return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
 		}
 		results = append(results, r)
-		line := fmt.Sprintf("%-7s %-9s %-6s %8.0f images/s", c.Model, c.Optimizer, c.Normalization, r.ImagesPerSec)
-		if *compare {
-			t, err := bench.PyTorch([]bench.Cell{c}, opt, bench.PyTorchScript())
-			if err != nil {
-				return err
-			}
-			torch = append(torch, t...)
-			line += fmt.Sprintf("   pytorch %8.0f images/s", t[0].ImagesPerSec)
-		}
-		fmt.Fprintln(os.Stderr, line)
+		fmt.Fprintf(os.Stderr, "%-7s %-9s %-6s %8.0f images/s\n", c.Model, c.Optimizer, c.Normalization, r.ImagesPerSec)
 	}
-	cmp := bench.Pair(results, torch)
-	if err := bench.WriteTable(os.Stdout, results, cmp); err != nil {
+	if err := bench.WriteTable(os.Stdout, results); err != nil {
 		return err
 	}
+	return writeResults(results, *jsonOut, *csvOut, *pngOut)
+}
+
+// writeResults writes the Descent results to the files the flags name.
+func writeResults(results []bench.Result, jsonOut, csvOut, pngOut string) error {
 	for _, w := range []struct {
 		path  string
 		write func(string, []bench.Result) error
-	}{{*jsonOut, bench.WriteJSON}, {*csvOut, bench.WriteCSV}, {*pngOut, bench.WriteBarChart}} {
+	}{{jsonOut, bench.WriteJSON}, {csvOut, bench.WriteCSV}, {pngOut, bench.WriteBarChart}} {
 		if w.path != "" {
 			if err := w.write(w.path, results); err != nil {
 				return err

@@ -1,0 +1,227 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+)
+
+// TorchConfig is one way of running PyTorch on the CPU. Its speed there
+// depends on these settings more than on anything else, so a comparison holds
+// only against the best of them, measured in the same run.
+type TorchConfig struct {
+	Threads     int `json:"threads"`      // intra-op threads (torch.set_num_threads); 0: every core
+	BLASThreads int `json:"blas_threads"` // OpenBLAS threads (OPENBLAS_NUM_THREADS and OMP_NUM_THREADS); 0: its default
+}
+
+func (t TorchConfig) String() string {
+	s := "intra-op all"
+	if t.Threads > 0 {
+		s = fmt.Sprintf("intra-op %d", t.Threads)
+	}
+	if t.BLASThreads > 0 {
+		return s + fmt.Sprintf(", OpenBLAS %d", t.BLASThreads)
+	}
+	return s + ", OpenBLAS default"
+}
+
+// CPUTorchConfigs are the settings tried for every CPU cell: one and two
+// intra-op threads, each with one OpenBLAS thread and with OpenBLAS's default.
+// Every configuration runs one oneDNN primitive before its warm-up (the script
+// does it: Debian's build is several times slower without it).
+var CPUTorchConfigs = []TorchConfig{{1, 1}, {1, 0}, {2, 1}, {2, 0}}
+
+// Summary is the median and range of a set of repeats.
+type Summary struct {
+	Median, Min, Max float64
+}
+
+// Summarize returns the median, minimum and maximum of v.
+func Summarize(v []float64) Summary {
+	if len(v) == 0 {
+		return Summary{}
+	}
+	return Summary{Median: medianOf(v), Min: slices.Min(v), Max: slices.Max(v)}
+}
+
+// TorchResult is one PyTorch configuration's repeats in a cell.
+type TorchResult struct {
+	Config TorchConfig `json:"config"`
+	// BLASThreadsSeen is the thread count OpenBLAS reported in the process
+	// after the warm-up.
+	BLASThreadsSeen int       `json:"blas_threads_seen"`
+	Repeats         []float64 `json:"repeats"`
+}
+
+// Comparison is one cell measured in Descent and in every PyTorch
+// configuration, repeat by repeat in turns.
+type Comparison struct {
+	Descent Result        `json:"descent"`
+	PyTorch []TorchResult `json:"pytorch"`
+	Torch   string        `json:"torch_version"`
+}
+
+// Best is the PyTorch configuration with the highest median images/s.
+func (c Comparison) Best() TorchResult {
+	best := c.PyTorch[0]
+	for _, t := range c.PyTorch[1:] {
+		if medianOf(t.Repeats) > medianOf(best.Repeats) {
+			best = t
+		}
+	}
+	return best
+}
+
+// Ratio is Descent's median images/s over that of PyTorch's best configuration.
+func (c Comparison) Ratio() float64 {
+	return c.Descent.ImagesPerSec / medianOf(c.Best().Repeats)
+}
+
+// Compare measures cell c in Descent and in PyTorch under each configuration
+// (a single default one on the GPU): all are built and warmed up first, then
+// every round times one repeat of Descent followed by one of each PyTorch
+// configuration, opt.Repeats rounds, so that all of them see the same machine
+// state over the run.
+func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, script string) (Comparison, error) {
+	s, err := newStepper(c, newBackend)
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer s.close()
+	if c.Device == "gpu" {
+		configs = []TorchConfig{{}}
+	}
+	procs := make([]*torchProcess, 0, len(configs))
+	defer func() {
+		for _, p := range procs {
+			p.close()
+		}
+	}()
+	cmp := Comparison{Descent: Result{Cell: c}}
+	for _, tc := range configs {
+		p, err := startTorch(c, tc, opt, script)
+		if err != nil {
+			return Comparison{}, err
+		}
+		procs = append(procs, p)
+		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
+		cmp.Torch = p.ready.Torch
+	}
+	if err := s.warmUp(opt.Warmup); err != nil {
+		return Comparison{}, err
+	}
+	for rep := 0; rep < opt.Repeats; rep++ {
+		rate, err := s.repeat(opt.Steps)
+		if err != nil {
+			return Comparison{}, err
+		}
+		cmp.Descent.Repeats = append(cmp.Descent.Repeats, rate)
+		for i, p := range procs {
+			rate, err := p.repeat()
+			if err != nil {
+				return Comparison{}, err
+			}
+			cmp.PyTorch[i].Repeats = append(cmp.PyTorch[i].Repeats, rate)
+		}
+	}
+	cmp.Descent.ImagesPerSec = medianOf(cmp.Descent.Repeats)
+	return cmp, nil
+}
+
+// torchProcess is the comparison script serving one cell in one configuration.
+type torchProcess struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Scanner
+	stderr bytes.Buffer
+	exited bool
+	ready  struct {
+		Torch       string `json:"torch"`
+		BLASThreads int    `json:"blas_threads"`
+	}
+}
+
+func startTorch(c Cell, tc TorchConfig, opt Options, script string) (*torchProcess, error) {
+	py, err := Python()
+	if err != nil {
+		return nil, err
+	}
+	device := c.Device
+	if device == "gpu" {
+		device = "cuda"
+	}
+	p := &torchProcess{}
+	p.cmd = exec.Command(py, script, "--serve", "--models", c.Model, "--optimizers", c.Optimizer, "--norms", c.Normalization,
+		"--device", device, "--batch", fmt.Sprint(c.Batch), "--steps", fmt.Sprint(opt.Steps),
+		"--warmup", fmt.Sprint(opt.Warmup), "--threads", fmt.Sprint(tc.Threads))
+	if c.TF32 {
+		p.cmd.Args = append(p.cmd.Args, "--tf32")
+	}
+	// Debian's OpenBLAS is the OpenMP build, which ignores
+	// OPENBLAS_NUM_THREADS and takes its thread count from OMP_NUM_THREADS
+	// when it loads; the script then sets PyTorch's own intra-op count.
+	p.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") || strings.HasPrefix(kv, "OMP_NUM_THREADS=")
+	})
+	if tc.BLASThreads > 0 {
+		p.cmd.Env = append(p.cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", tc.BLASThreads), fmt.Sprintf("OMP_NUM_THREADS=%d", tc.BLASThreads))
+	}
+	p.cmd.Stderr = &p.stderr
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", script, err)
+	}
+	p.stdout = bufio.NewScanner(out)
+	if err := p.readLine(&p.ready); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// repeat has the script time one repeat and returns its images/s.
+func (p *torchProcess) repeat() (float64, error) {
+	if _, err := io.WriteString(p.stdin, "repeat\n"); err != nil {
+		return 0, fmt.Errorf("pytorch: %v: %s", err, strings.TrimSpace(p.stderr.String()))
+	}
+	var r struct {
+		ImagesPerSec float64 `json:"images_per_sec"`
+	}
+	if err := p.readLine(&r); err != nil {
+		return 0, err
+	}
+	return r.ImagesPerSec, nil
+}
+
+func (p *torchProcess) readLine(v any) error {
+	if !p.stdout.Scan() {
+		p.close() // so that stderr is complete
+		return fmt.Errorf("pytorch (%s) stopped: %s", strings.Join(p.cmd.Args[1:], " "), strings.TrimSpace(p.stderr.String()))
+	}
+	if err := json.Unmarshal(p.stdout.Bytes(), v); err != nil {
+		return fmt.Errorf("pytorch printed %q: %w", p.stdout.Text(), err)
+	}
+	return nil
+}
+
+// close ends the script by closing its input and waits for it.
+func (p *torchProcess) close() {
+	if p.exited {
+		return
+	}
+	p.exited = true
+	p.stdin.Close()
+	p.cmd.Wait()
+}

@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestComparisonAgainstBestConfiguration checks that the report picks PyTorch's
+// configuration with the highest median, not the highest single repeat, and
+// prints Descent's median and range against it.
+func TestComparisonAgainstBestConfiguration(t *testing.T) {
+	cell := Cell{Model: "mlp", Optimizer: "adam", Normalization: "none", Device: "cpu", Batch: 64}
+	cmp := Comparison{
+		Descent: Result{Cell: cell, ImagesPerSec: 3000, Repeats: []float64{2900, 3000, 3100}},
+		PyTorch: []TorchResult{
+			{Config: TorchConfig{1, 1}, Repeats: []float64{1400, 1500, 1600}},
+			{Config: TorchConfig{2, 0}, Repeats: []float64{100, 1000, 9000}}, // one lucky repeat
+		},
+		Torch: "1.13",
+	}
+	if best := cmp.Best(); best.Config != (TorchConfig{1, 1}) {
+		t.Errorf("best configuration %v, want the one with the higher median", best.Config)
+	}
+	if r := cmp.Ratio(); r != 2 {
+		t.Errorf("ratio %v, want 3000/1500 = 2", r)
+	}
+	var sb strings.Builder
+	m := Machine{Date: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC), CPU: "Test CPU", Cores: 2, GOMAXPROCS: 2, Load: "0.1 0.2 0.3", Go: "go1.x"}
+	if err := WriteComparison(&sb, []Comparison{cmp}, m, Options{Steps: 30, Warmup: 10, Repeats: 3}, "train bench -compare"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`",
+		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OpenBLAS 1) | 2.00× |",
+		"intra-op 2, OpenBLAS default: 1,000"} {
+		if !strings.Contains(sb.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, sb.String())
+		}
+	}
+	path := filepath.Join(t.TempDir(), "c.json")
+	if err := WriteComparisonJSON(path, []Comparison{cmp}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	for _, key := range []string{`"descent"`, `"images_per_sec": 3000`, `"pytorch"`, `"config"`, `"blas_threads"`, `"blas_threads_seen"`, `"torch_version"`} {
+		if !strings.Contains(string(raw), key) {
+			t.Errorf("JSON lacks %s: %s", key, raw)
+		}
+	}
+}
+
+// TestCompareTakesTurnsWithPyTorch runs a tiny cell against two PyTorch
+// configurations, when a python3 with torch is installed.
+func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PyTorch")
+	}
+	if _, err := Python(); err != nil {
+		t.Skip(err)
+	}
+	cell := Cell{Model: "mlp", Optimizer: "adam", Normalization: "none", Device: "cpu", Batch: 8}
+	configs := []TorchConfig{{1, 1}, {2, 0}}
+	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2}, configs, PyTorchScript())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != 2 || cmp.Torch == "" {
+		t.Fatalf("%+v", cmp)
+	}
+	for i, r := range cmp.PyTorch {
+		if r.Config != configs[i] || len(r.Repeats) != 2 || r.Repeats[0] <= 0 || r.BLASThreadsSeen < 1 {
+			t.Errorf("configuration %d: %+v", i, r)
+		}
+	}
+	if got := cmp.PyTorch[0].BLASThreadsSeen; got != 1 {
+		t.Errorf("OpenBLAS reported %d threads in the configuration asking for one", got)
+	}
+	if _, err := Compare(cell, CPU, Quick, configs, "/nonexistent/throughput.py"); err == nil {
+		t.Error("a missing script was accepted")
+	}
+}

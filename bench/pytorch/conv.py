@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""GFLOP/s of the convolution benchmark shapes in PyTorch (oneDNN on the CPU).
+
+Times the shapes of kernels/testdata/conv_bench_shapes.json, the ones
+`go test -run '^$' -bench ConvShapes ./kernels` times in Descent: the forward
+pass, the gradient with respect to the input (backward_data) and with respect
+to the weights (backward_filter), each by autograd with only that gradient
+asked for, through a graph built once, so that PyTorch runs just that
+primitive. Every shape and
+pass is timed with each intra-op thread count given and the best is kept, as
+PyTorch's speed on a few cores depends on it. Prints a markdown table: the
+median GFLOP/s (2·N·K·C·R·S·OutH·OutW per pass) of the repeats and, in
+parentheses, the thread count that gave it. With --descent, the output of
+Descent's benchmark (a file, or - for stdin) joins the table, with the ratio:
+
+  go test -run '^$' -bench ConvShapes -count 3 ./kernels | /usr/bin/python3 bench/pytorch/conv.py --descent -
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernels", "testdata", "conv_bench_shapes.json")
+
+
+def passes(s):
+    """The three passes of shape s, each a function to time."""
+    torch.manual_seed(0)
+    x = torch.rand(s["n"], s["c"], s["h"], s["w"])
+    w = torch.rand(s["k"], s["c"], s["r"], s["s"])
+    conv = lambda x, w: F.conv2d(x, w, stride=s["stride"], padding=s["pad"])
+    y = conv(x, w)
+    dy = torch.rand_like(y)
+    # Each backward runs through a graph built once and kept, so that only
+    # the backward primitive is timed.
+    xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
+    y_data, y_filter = conv(xg, w), conv(x, wg)
+
+    def forward():
+        with torch.no_grad():
+            conv(x, w)
+
+    def backward_data():
+        torch.autograd.grad(y_data, xg, dy, retain_graph=True)
+
+    def backward_filter():
+        torch.autograd.grad(y_filter, wg, dy, retain_graph=True)
+
+    flops = 2 * y.numel() * s["c"] * s["r"] * s["s"]
+    return flops, {"forward": forward, "backward_data": backward_data, "backward_filter": backward_filter}
+
+
+def seconds(fn, repeats, min_time):
+    """Median seconds per call over repeats, each of enough calls for min_time."""
+    fn()
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        if time.perf_counter() - t0 >= min_time:
+            break
+        calls *= 2
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        times.append((time.perf_counter() - t0) / calls)
+    return statistics.median(times)
+
+
+def descent_figures(path):
+    """Median GFLOP/s per (shape, pass) in `go test -bench ConvShapes` output."""
+    runs = {}
+    with (sys.stdin if path == "-" else open(path)) as f:
+        for line in f:
+            m = re.match(r"BenchmarkConvShapes/([^/\s]+)/([a-z_]+)(?:-\d+)?\s.*?([\d.]+) GFLOP/s", line)
+            if m:
+                runs.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+    return {k: statistics.median(v) for k, v in runs.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1,2", help="intra-op thread counts to try")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--min-time", type=float, default=0.2, help="seconds per timed repeat at least")
+    ap.add_argument("--descent", help="Descent's benchmark output to compare with (- for stdin)")
+    a = ap.parse_args()
+    with open(SHAPES) as f:
+        shapes = json.load(f)
+    descent = descent_figures(a.descent) if a.descent else None
+    if descent is not None:
+        print("| shape | pass | Descent GFLOP/s | PyTorch GFLOP/s (threads) | Descent / PyTorch |")
+        print("| --- | --- | ---: | ---: | ---: |")
+    else:
+        print("| shape | pass | PyTorch GFLOP/s (threads) |")
+        print("| --- | --- | ---: |")
+    for s in shapes:
+        flops, fns = passes(s)
+        best = {}
+        for threads in [int(t) for t in a.threads.split(",")]:
+            torch.set_num_threads(threads)
+            for name, fn in fns.items():
+                t = seconds(fn, a.repeats, a.min_time)
+                if name not in best or t < best[name][0]:
+                    best[name] = (t, threads)
+        for name in fns:
+            t, threads = best[name]
+            torch_gflops = flops / t / 1e9
+            if descent is None:
+                print(f"| {s['name']} | {name} | {torch_gflops:.1f} ({threads}) |", flush=True)
+                continue
+            d = descent.get((s["name"], name))
+            if d is None:
+                sys.exit(f"no Descent figure for {s['name']}/{name} in {a.descent}")
+            print(f"| {s['name']} | {name} | {d:.1f} | {torch_gflops:.1f} ({threads}) | {d / torch_gflops:.2f}× |", flush=True)
+    print(f"\nPyTorch {torch.__version__}, {os.cpu_count()} cores, best of intra-op threads {a.threads}.")
+
+
+if __name__ == "__main__":
+    main()

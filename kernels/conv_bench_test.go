@@ -1,0 +1,78 @@
+package kernels
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// convBenchShape is one convolution of testdata/conv_bench_shapes.json, the
+// shapes bench/pytorch/conv.py times in PyTorch too: the first and last 3×3
+// of the benchmark ResNet-8 (batch 256), then torchvision ResNet-18's stem
+// (7×7 stride 2), a 3×3 of its first stage, the 3×3 stride 2 that opens the
+// second, and a 1×1, at batch 8. Depthwise 3×3 joins them with grouped
+// convolutions.
+type convBenchShape struct {
+	Name                             string
+	N, C, H, W, K, R, S, Stride, Pad int
+}
+
+func (c convBenchShape) conv() ConvShape {
+	return ConvShape{N: c.N, C: c.C, H: c.H, W: c.W, K: c.K, R: c.R, S: c.S, StrideH: c.Stride, StrideW: c.Stride,
+		PadH: c.Pad, PadW: c.Pad, DilationH: 1, DilationW: 1}
+}
+
+func loadConvBenchShapes(tb testing.TB) []convBenchShape {
+	raw, err := os.ReadFile("testdata/conv_bench_shapes.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var shapes []convBenchShape
+	if err := json.Unmarshal(raw, &shapes); err != nil {
+		tb.Fatal(err)
+	}
+	return shapes
+}
+
+// The benchmark shapes are valid convolutions.
+func TestConvBenchShapesValid(t *testing.T) {
+	shapes := loadConvBenchShapes(t)
+	if len(shapes) == 0 {
+		t.Fatal("no shapes")
+	}
+	for _, c := range shapes {
+		if err := c.conv().Validate(); err != nil || c.Name == "" {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+}
+
+// BenchmarkConvShapes reports GFLOP/s (2·N·K·C·R·S·OutH·OutW per pass) of the
+// forward pass and of both backward passes for each benchmark shape.
+func BenchmarkConvShapes(b *testing.B) {
+	for _, c := range loadConvBenchShapes(b) {
+		s := c.conv()
+		rng := rand.New(rand.NewPCG(1, 1))
+		x := asType[float32](uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1))
+		w := asType[float32](uniformSlice(rng, s.K*s.C*s.R*s.S, -1, 1))
+		y := asType[float32](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))
+		work := make([]float32, Conv2DWorkspace(s))
+		flops := 2 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
+		for _, pass := range []struct {
+			name string
+			run  func()
+		}{
+			{"forward", func() { Conv2DForward(s, x, w, nil, y, work) }},
+			{"backward_data", func() { Conv2DBackwardData(s, w, y, x, work) }},
+			{"backward_filter", func() { Conv2DBackwardFilter(s, x, y, w, work) }},
+		} {
+			b.Run(c.Name+"/"+pass.name, func(b *testing.B) {
+				for b.Loop() {
+					pass.run()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
