@@ -45,13 +45,7 @@ func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
 func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	t.Helper()
 	b := NewBuilder(tensor.Float32)
-	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	must := nodeMust(t)
 	param := func(name string, kind ParamKind, scale float64, shape ...int) *gorgonia.Node {
 		buf := NewBuffer(tensor.Float32, shape...)
 		for i := range buf.F32 {
@@ -123,6 +117,40 @@ func (s paramSnapshot) restore() {
 		if p.Grad != nil {
 			copy(p.Grad.F32, v[1])
 		}
+	}
+}
+
+// stepOnBoth trains one step of m on the CPU, puts the parameters back and
+// trains the same step on dev, failing t when the losses differ (what names
+// the case). It returns the parameters before the step and after the CPU's
+// step, and each backend's count of right predictions.
+func stepOnBoth(t *testing.T, what string, m *Model, dev *deviceBackend, in, targets *Buffer) (start, cpuAfter paramSnapshot, cpuCorrect, devCorrect int) {
+	t.Helper()
+	start = snapshot(m)
+	cpuLoss, cpuCorrect, err := NewMachine(m, CPU{}).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpuAfter = snapshot(m)
+	start.restore()
+	devLoss, devCorrect, err := NewMachine(m, dev).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+		t.Fatalf("%s: loss %v on the device, %v on the CPU", what, devLoss, cpuLoss)
+	}
+	return start, cpuAfter, cpuCorrect, devCorrect
+}
+
+// nodeMust unwraps a graph builder's result, failing t on an error.
+func nodeMust(t *testing.T) func(*gorgonia.Node, error) *gorgonia.Node {
+	return func(n *gorgonia.Node, err error) *gorgonia.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
 }
 
@@ -332,22 +360,9 @@ func TestDeviceBackendRegression(t *testing.T) {
 	for i := range targets.F32 {
 		targets.F32[i] = float32(rng.NormFloat64())
 	}
-	start := snapshot(m)
-	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpuAfter := snapshot(m)
-	start.restore()
 	dev := testBackend(t, m)
 	dev.warnf = func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) }
-	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
-		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
-	}
+	_, cpuAfter, _, _ := stepOnBoth(t, "regression", m, dev, in, targets)
 	for _, p := range m.Params {
 		closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, cpuAfter[p][1], 1e-5)
 	}
