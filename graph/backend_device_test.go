@@ -120,6 +120,16 @@ func (s paramSnapshot) restore() {
 	}
 }
 
+// deviceTestBatch is a random batch of inputs for deviceTestModel, all
+// labelled class 0.
+func deviceTestBatch(rng *rand.Rand) (x, labels *Buffer) {
+	x, labels = NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
+	for i := range x.F32 {
+		x.F32[i] = float32(rng.NormFloat64())
+	}
+	return x, labels
+}
+
 // stepOnBoth trains one step of m on the CPU, puts the parameters back and
 // trains the same step on dev, failing t when the losses differ (what names
 // the case). It returns the parameters before the step and after the CPU's
@@ -161,10 +171,7 @@ func TestDeviceBackendMatchesCPU(t *testing.T) { checkAgainstCPU(t, testRuntime(
 func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := deviceTestModel(t, rng)
-	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
-	for i := range x.F32 {
-		x.F32[i] = float32(rng.NormFloat64())
-	}
+	x, labels := deviceTestBatch(rng)
 	for i := range labels.F32 {
 		labels.F32[i] = float32(i % 5)
 	}
@@ -374,10 +381,7 @@ func TestDeviceBackendRegression(t *testing.T) {
 func TestFusedOptimizerUpdate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	m := deviceTestModel(t, rng)
-	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
-	for i := range x.F32 {
-		x.F32[i] = float32(rng.NormFloat64())
-	}
+	x, labels := deviceTestBatch(rng)
 	dev := testBackend(t, m)
 	if err := dev.SetResident(true); err != nil {
 		t.Fatal(err)
