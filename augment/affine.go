@@ -48,8 +48,8 @@ func (a Affine) OutputShape(c, h, w int) (int, int, int, error) {
 	if math.Abs(math.Mod(a.ShearX, 180)) == 90 || math.Abs(math.Mod(a.ShearY, 180)) == 90 {
 		return 0, 0, 0, fmt.Errorf("affine shear (%v, %v) degrees: ±90 is degenerate", a.ShearX, a.ShearY)
 	}
-	if a.Interpolation != Nearest && a.Interpolation != Bilinear {
-		return 0, 0, 0, fmt.Errorf("unknown interpolation %d", int(a.Interpolation))
+	if err := a.Interpolation.check(); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }

@@ -14,8 +14,8 @@ type Brightness struct{ Factor float64 }
 
 // OutputShape checks the factor and keeps the shape.
 func (b Brightness) OutputShape(c, h, w int) (int, int, int, error) {
-	if !(b.Factor >= 0) || math.IsInf(b.Factor, 0) {
-		return 0, 0, 0, fmt.Errorf("brightness factor %v must be a non-negative number", b.Factor)
+	if err := checkFactor("brightness", b.Factor); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }
@@ -37,8 +37,8 @@ type Contrast struct{ Factor float64 }
 
 // OutputShape checks the factor and keeps the shape.
 func (ct Contrast) OutputShape(c, h, w int) (int, int, int, error) {
-	if !(ct.Factor >= 0) || math.IsInf(ct.Factor, 0) {
-		return 0, 0, 0, fmt.Errorf("contrast factor %v must be a non-negative number", ct.Factor)
+	if err := checkFactor("contrast", ct.Factor); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }
@@ -71,6 +71,14 @@ func (j ColorJitter) Apply(dst *data.Image, src data.Image, ctx *Context) data.I
 	var lut [256]uint8
 	blendTable(&lut, c, meanGrey(out))
 	return mapValues(dst, out, &lut) // in place: mapValues reads each value before writing it
+}
+
+// checkFactor refuses a blend factor that is negative or not a finite number.
+func checkFactor(what string, factor float64) error {
+	if !(factor >= 0) || math.IsInf(factor, 0) {
+		return fmt.Errorf("%s factor %v must be a non-negative number", what, factor)
+	}
+	return nil
 }
 
 // blendTable sets lut[p] to torchvision's _blend of p with other at ratio:

@@ -2,7 +2,6 @@ package augment
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/descent-ml/descent/data"
 )
@@ -84,11 +83,8 @@ func (r RandomErasing) ranges() (scale, ratio [2]float64) {
 // OutputShape checks the ranges and keeps the shape.
 func (r RandomErasing) OutputShape(c, h, w int) (int, int, int, error) {
 	scale, ratio := r.ranges()
-	if !(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1) {
-		return 0, 0, 0, fmt.Errorf("erasing scale range %v: want 0 < lo ≤ hi ≤ 1", scale)
-	}
-	if !(ratio[0] > 0 && ratio[0] <= ratio[1] && !math.IsInf(ratio[1], 0)) {
-		return 0, 0, 0, fmt.Errorf("erasing ratio range %v: want 0 < lo ≤ hi", ratio)
+	if err := checkAreaRanges("erasing", scale, ratio); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }
@@ -97,13 +93,8 @@ func (r RandomErasing) OutputShape(c, h, w int) (int, int, int, error) {
 // the image unchanged.
 func (r RandomErasing) Apply(dst *data.Image, src data.Image, ctx *Context) data.Image {
 	scale, ratio := r.ranges()
-	area := float64(src.H * src.W)
-	logLo, logHi := math.Log(ratio[0]), math.Log(ratio[1])
 	for range 10 {
-		target := area * ctx.uniform(scale[0], scale[1])
-		aspect := math.Exp(ctx.uniform(logLo, logHi))
-		h := int(math.RoundToEven(math.Sqrt(target * aspect)))
-		w := int(math.RoundToEven(math.Sqrt(target / aspect)))
+		h, w := drawSides(ctx, float64(src.H*src.W), scale, ratio)
 		if h < 1 || w < 1 || h >= src.H || w >= src.W {
 			continue
 		}

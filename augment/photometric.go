@@ -151,8 +151,8 @@ type Saturation struct{ Factor float64 }
 
 // OutputShape checks the factor and that the image is RGB or grey.
 func (s Saturation) OutputShape(c, h, w int) (int, int, int, error) {
-	if !(s.Factor >= 0) || math.IsInf(s.Factor, 0) {
-		return 0, 0, 0, fmt.Errorf("saturation factor %v must be a non-negative number", s.Factor)
+	if err := checkFactor("saturation", s.Factor); err != nil {
+		return 0, 0, 0, err
 	}
 	if c != 1 && c != 3 {
 		return 0, 0, 0, fmt.Errorf("saturation of a %d-channel image: want 1 (grey) or 3 (RGB)", c)
@@ -187,8 +187,8 @@ type Sharpness struct{ Factor float64 }
 
 // OutputShape checks the factor and keeps the shape.
 func (s Sharpness) OutputShape(c, h, w int) (int, int, int, error) {
-	if !(s.Factor >= 0) || math.IsInf(s.Factor, 0) {
-		return 0, 0, 0, fmt.Errorf("sharpness factor %v must be a non-negative number", s.Factor)
+	if err := checkFactor("sharpness", s.Factor); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }

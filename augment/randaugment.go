@@ -96,8 +96,8 @@ func binsOrDefault(bins int) int {
 }
 
 func checkAutoAugment(interp Interpolation, c, h, w int) (int, int, int, error) {
-	if interp != Nearest && interp != Bilinear {
-		return 0, 0, 0, fmt.Errorf("unknown interpolation %d", int(interp))
+	if err := interp.check(); err != nil {
+		return 0, 0, 0, err
 	}
 	if c != 1 && c != 3 {
 		return 0, 0, 0, fmt.Errorf("automatic augmentation of %d-channel images: want 1 (grey) or 3 (RGB)", c)

@@ -60,11 +60,8 @@ func (r RandomResizedCrop) OutputShape(c, h, w int) (int, int, int, error) {
 		return 0, 0, 0, fmt.Errorf("random resized crop to %d×%d: sizes must be positive", r.Height, r.Width)
 	}
 	scale, ratio := r.ranges()
-	if !(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1) {
-		return 0, 0, 0, fmt.Errorf("random resized crop scale range %v: want 0 < lo ≤ hi ≤ 1", scale)
-	}
-	if !(ratio[0] > 0 && ratio[0] <= ratio[1] && !math.IsInf(ratio[1], 0)) {
-		return 0, 0, 0, fmt.Errorf("random resized crop ratio range %v: want 0 < lo ≤ hi", ratio)
+	if err := checkAreaRanges("random resized crop", scale, ratio); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, r.Height, r.Width, nil
 }
@@ -80,13 +77,8 @@ func (r RandomResizedCrop) Apply(dst *data.Image, src data.Image, ctx *Context) 
 // column. Sizes are rounded half to even, as Python's round does.
 func (r RandomResizedCrop) drawBox(h, w int, ctx *Context) box {
 	scale, ratio := r.ranges()
-	area := float64(h * w)
-	logLo, logHi := math.Log(ratio[0]), math.Log(ratio[1])
 	for range 10 {
-		target := area * ctx.uniform(scale[0], scale[1])
-		aspect := math.Exp(ctx.uniform(logLo, logHi))
-		bw := int(math.RoundToEven(math.Sqrt(target * aspect)))
-		bh := int(math.RoundToEven(math.Sqrt(target / aspect)))
+		bw, bh := drawSides(ctx, float64(h*w), scale, ratio)
 		if 0 < bw && bw <= w && 0 < bh && bh <= h {
 			top := ctx.intIn(0, h-bh)
 			left := ctx.intIn(0, w-bw)
@@ -94,6 +86,28 @@ func (r RandomResizedCrop) drawBox(h, w int, ctx *Context) box {
 		}
 	}
 	return centralBox(h, w, ratio)
+}
+
+// checkAreaRanges refuses an area fraction range outside (0, 1] or an aspect
+// ratio range that is not positive and finite (what names the transform).
+func checkAreaRanges(what string, scale, ratio [2]float64) error {
+	if !(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1) {
+		return fmt.Errorf("%s scale range %v: want 0 < lo ≤ hi ≤ 1", what, scale)
+	}
+	if !(ratio[0] > 0 && ratio[0] <= ratio[1] && !math.IsInf(ratio[1], 0)) {
+		return fmt.Errorf("%s ratio range %v: want 0 < lo ≤ hi", what, ratio)
+	}
+	return nil
+}
+
+// drawSides draws a rectangle as torchvision's RandomResizedCrop and
+// RandomErasing do: the area, a fraction of area drawn uniformly from scale,
+// then the aspect ratio, drawn log-uniformly from ratio. It returns the sides
+// √(area·ratio) and √(area/ratio), rounded half to even as Python's round.
+func drawSides(ctx *Context, area float64, scale, ratio [2]float64) (alongRatio, acrossRatio int) {
+	target := area * ctx.uniform(scale[0], scale[1])
+	aspect := math.Exp(ctx.uniform(math.Log(ratio[0]), math.Log(ratio[1])))
+	return int(math.RoundToEven(math.Sqrt(target * aspect))), int(math.RoundToEven(math.Sqrt(target / aspect)))
 }
 
 // centralBox is RandomResizedCrop's fallback: the whole image, cut down to the

@@ -17,6 +17,14 @@ const (
 	Bilinear
 )
 
+// check refuses a value that is neither Nearest nor Bilinear.
+func (i Interpolation) check() error {
+	if i != Nearest && i != Bilinear {
+		return fmt.Errorf("unknown interpolation %d", int(i))
+	}
+	return nil
+}
+
 // String names the interpolation as ParseInterpolation reads it.
 func (i Interpolation) String() string {
 	if i == Bilinear {
@@ -57,8 +65,8 @@ func (r Rotate) OutputShape(c, h, w int) (int, int, int, error) {
 	if math.IsNaN(r.Degrees) || math.IsInf(r.Degrees, 0) {
 		return 0, 0, 0, fmt.Errorf("rotation by %v degrees", r.Degrees)
 	}
-	if r.Interpolation != Nearest && r.Interpolation != Bilinear {
-		return 0, 0, 0, fmt.Errorf("unknown interpolation %d", int(r.Interpolation))
+	if err := r.Interpolation.check(); err != nil {
+		return 0, 0, 0, err
 	}
 	return c, h, w, nil
 }

@@ -41,6 +41,17 @@ func ToImage(src image.Image, channels int, dst *Image) (Image, error) {
 		}
 		m.Pix[i], m.Pix[n+i], m.Pix[2*n+i] = v, v, v
 	}
+	// putInterleaved copies R, G, B, A samples of sampleBytes bytes each,
+	// keeping each sample's high byte (the first, big-endian).
+	putInterleaved := func(pix []uint8, stride, sampleBytes int) {
+		px := 4 * sampleBytes
+		for y := range h {
+			row := pix[y*stride : y*stride+px*w]
+			for x := range w {
+				put(y*w+x, row[px*x], row[px*x+sampleBytes], row[px*x+2*sampleBytes])
+			}
+		}
+	}
 	switch s := src.(type) {
 	case *image.YCbCr:
 		if hd, vd, ok := chromaDivisors(s.SubsampleRatio); ok && channels == 3 {
@@ -71,33 +82,13 @@ func ToImage(src image.Image, channels int, dst *Image) (Image, error) {
 			}
 		}
 	case *image.NRGBA:
-		for y := range h {
-			row := s.Pix[y*s.Stride : y*s.Stride+4*w]
-			for x := range w {
-				put(y*w+x, row[4*x], row[4*x+1], row[4*x+2])
-			}
-		}
+		putInterleaved(s.Pix, s.Stride, 1)
 	case *image.RGBA:
-		for y := range h {
-			row := s.Pix[y*s.Stride : y*s.Stride+4*w]
-			for x := range w {
-				put(y*w+x, row[4*x], row[4*x+1], row[4*x+2])
-			}
-		}
+		putInterleaved(s.Pix, s.Stride, 1)
 	case *image.NRGBA64:
-		for y := range h {
-			row := s.Pix[y*s.Stride : y*s.Stride+8*w]
-			for x := range w {
-				put(y*w+x, row[8*x], row[8*x+2], row[8*x+4])
-			}
-		}
+		putInterleaved(s.Pix, s.Stride, 2)
 	case *image.RGBA64:
-		for y := range h {
-			row := s.Pix[y*s.Stride : y*s.Stride+8*w]
-			for x := range w {
-				put(y*w+x, row[8*x], row[8*x+2], row[8*x+4])
-			}
-		}
+		putInterleaved(s.Pix, s.Stride, 2)
 	case *image.CMYK:
 		for y := range h {
 			row := s.Pix[y*s.Stride : y*s.Stride+4*w]

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gorgonia.org/tensor"
-
 	"github.com/descent-ml/descent/cuda"
 	"github.com/descent-ml/descent/kernels"
 	"github.com/descent-ml/descent/kernels/cudaemu"
@@ -110,10 +108,7 @@ func TestDeviceBackendGraphReplay(t *testing.T) {
 func TestUpdateInsideCapturedRuns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	m := deviceTestModel(t, rng)
-	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
-	for i := range x.F32 {
-		x.F32[i] = float32(rng.NormFloat64())
-	}
+	x, labels := deviceTestBatch(rng)
 	initial := snapshot(m)
 	rec := &recorder{deviceRuntime: testRuntime(t)}
 	inside, after := testBackendOn(t, rec, m), testBackend(t, m)

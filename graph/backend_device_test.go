@@ -45,13 +45,7 @@ func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
 func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	t.Helper()
 	b := NewBuilder(tensor.Float32)
-	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	must := nodeMust(t)
 	param := func(name string, kind ParamKind, scale float64, shape ...int) *gorgonia.Node {
 		buf := NewBuffer(tensor.Float32, shape...)
 		for i := range buf.F32 {
@@ -126,6 +120,50 @@ func (s paramSnapshot) restore() {
 	}
 }
 
+// deviceTestBatch is a random batch of inputs for deviceTestModel, all
+// labelled class 0.
+func deviceTestBatch(rng *rand.Rand) (x, labels *Buffer) {
+	x, labels = NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
+	for i := range x.F32 {
+		x.F32[i] = float32(rng.NormFloat64())
+	}
+	return x, labels
+}
+
+// stepOnBoth trains one step of m on the CPU, puts the parameters back and
+// trains the same step on dev, failing t when the losses differ (what names
+// the case). It returns the parameters before the step and after the CPU's
+// step, and each backend's count of right predictions.
+func stepOnBoth(t *testing.T, what string, m *Model, dev *deviceBackend, in, targets *Buffer) (start, cpuAfter paramSnapshot, cpuCorrect, devCorrect int) {
+	t.Helper()
+	start = snapshot(m)
+	cpuLoss, cpuCorrect, err := NewMachine(m, CPU{}).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpuAfter = snapshot(m)
+	start.restore()
+	devLoss, devCorrect, err := NewMachine(m, dev).TrainStep(in, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
+		t.Fatalf("%s: loss %v on the device, %v on the CPU", what, devLoss, cpuLoss)
+	}
+	return start, cpuAfter, cpuCorrect, devCorrect
+}
+
+// nodeMust unwraps a graph builder's result, failing t on an error.
+func nodeMust(t *testing.T) func(*gorgonia.Node, error) *gorgonia.Node {
+	return func(n *gorgonia.Node, err error) *gorgonia.Node {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
 func TestDeviceBackendMatchesCPU(t *testing.T) { checkAgainstCPU(t, testRuntime(t)) }
 
 // checkAgainstCPU trains and evaluates a model using every op on rt and on the
@@ -133,10 +171,7 @@ func TestDeviceBackendMatchesCPU(t *testing.T) { checkAgainstCPU(t, testRuntime(
 func checkAgainstCPU(t *testing.T, rt deviceRuntime) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := deviceTestModel(t, rng)
-	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
-	for i := range x.F32 {
-		x.F32[i] = float32(rng.NormFloat64())
-	}
+	x, labels := deviceTestBatch(rng)
 	for i := range labels.F32 {
 		labels.F32[i] = float32(i % 5)
 	}
@@ -332,22 +367,9 @@ func TestDeviceBackendRegression(t *testing.T) {
 	for i := range targets.F32 {
 		targets.F32[i] = float32(rng.NormFloat64())
 	}
-	start := snapshot(m)
-	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cpuAfter := snapshot(m)
-	start.restore()
 	dev := testBackend(t, m)
 	dev.warnf = func(format string, args ...any) { t.Errorf("unexpected warning: "+format, args...) }
-	devLoss, _, err := NewMachine(m, dev).TrainStep(in, targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
-		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
-	}
+	_, cpuAfter, _, _ := stepOnBoth(t, "regression", m, dev, in, targets)
 	for _, p := range m.Params {
 		closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, cpuAfter[p][1], 1e-5)
 	}
@@ -359,10 +381,7 @@ func TestDeviceBackendRegression(t *testing.T) {
 func TestFusedOptimizerUpdate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	m := deviceTestModel(t, rng)
-	x, labels := NewBuffer(tensor.Float32, 4, 2, 8, 8), NewBuffer(tensor.Float32, 4)
-	for i := range x.F32 {
-		x.F32[i] = float32(rng.NormFloat64())
-	}
+	x, labels := deviceTestBatch(rng)
 	dev := testBackend(t, m)
 	if err := dev.SetResident(true); err != nil {
 		t.Fatal(err)

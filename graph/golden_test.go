@@ -43,18 +43,22 @@ func (c *layerCase) number(key string, def float64) float64 {
 // TestGoldenLayers runs every PyTorch layer case in float64 and float32: the
 // forward outputs, the gradients for the given upstream gradient, and for batch
 // norm the running statistics and an evaluation-mode forward.
-func TestGoldenLayers(t *testing.T) {
-	cases, err := golden.Load("layers")
+func TestGoldenLayers(t *testing.T) { runGoldenCases(t, "layers", runLayerCase) }
+
+// runGoldenCases decodes every golden case of a kind into a C and runs it in
+// float64 and float32, one subtest each.
+func runGoldenCases[C any](t *testing.T, kind string, run func(*testing.T, *C, tensor.Dtype)) {
+	cases, err := golden.Load(kind)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, gc := range cases {
-		var c layerCase
+		var c C
 		if err := json.Unmarshal(gc.Raw, &c); err != nil {
 			t.Fatalf("%s: %v", gc.Path, err)
 		}
 		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-			t.Run(gc.Name+"/"+dt.String(), func(t *testing.T) { runLayerCase(t, &c, dt) })
+			t.Run(gc.Name+"/"+dt.String(), func(t *testing.T) { run(t, &c, dt) })
 		}
 	}
 }

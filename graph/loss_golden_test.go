@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -31,21 +30,7 @@ type lossCase struct {
 
 // TestGoldenLosses runs every PyTorch loss case through the CrossEntropy op in
 // float64 and float32: the loss and dL/dlogits.
-func TestGoldenLosses(t *testing.T) {
-	cases, err := golden.Load("losses")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, gc := range cases {
-		var c lossCase
-		if err := json.Unmarshal(gc.Raw, &c); err != nil {
-			t.Fatalf("%s: %v", gc.Path, err)
-		}
-		for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-			t.Run(gc.Name+"/"+dt.String(), func(t *testing.T) { runLossCase(t, &c, dt) })
-		}
-	}
-}
+func TestGoldenLosses(t *testing.T) { runGoldenCases(t, "losses", runLossCase) }
 
 func runLossCase(t *testing.T, c *lossCase, dt tensor.Dtype) {
 	if c.Op != "cross_entropy" {

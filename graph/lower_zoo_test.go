@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -16,13 +15,7 @@ import (
 func TestDeviceBackendZooOps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	b := NewBuilder(tensor.Float32)
-	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	must := nodeMust(t)
 	param := func(name string, shape ...int) *gorgonia.Node {
 		buf := NewBuffer(tensor.Float32, shape...)
 		for i := range buf.F32 {
@@ -49,21 +42,10 @@ func TestDeviceBackendZooOps(t *testing.T) {
 	}
 	labels.F32 = []float32{1, 4, 0}
 
-	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := snapshot(m)
 	dev := testBackend(t, m)
 	var warnings []string
 	dev.warnf = func(format string, args ...any) { warnings = append(warnings, args[0].(string)) }
-	devLoss, _, err := NewMachine(m, dev).TrainStep(in, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
-		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
-	}
+	_, want, _, _ := stepOnBoth(t, "zoo ops", m, dev, in, labels)
 	for _, p := range m.Params {
 		closeBuffers(t, "gradient of "+p.Name, p.Grad.F32, want[p][1], 1e-4)
 	}
@@ -81,13 +63,7 @@ func TestDeviceBackendFrozenBatchNorm(t *testing.T) {
 	if err := b.Freeze("bn"); err != nil {
 		t.Fatal(err)
 	}
-	must := func(n *gorgonia.Node, err error) *gorgonia.Node {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	must := nodeMust(t)
 	param := func(name string, kind ParamKind, offset float32, shape ...int) *gorgonia.Node {
 		buf := NewBuffer(tensor.Float32, shape...)
 		for i := range buf.F32 {
@@ -109,20 +85,7 @@ func TestDeviceBackendFrozenBatchNorm(t *testing.T) {
 		in.F32[i] = float32(rng.NormFloat64())
 	}
 	labels.F32 = []float32{2, 0}
-	start := snapshot(m)
-	cpuLoss, _, err := NewMachine(m, CPU{}).TrainStep(in, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := snapshot(m)
-	start.restore()
-	devLoss, _, err := NewMachine(m, testBackend(t, m)).TrainStep(in, labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(devLoss-cpuLoss) > 1e-5*(1+math.Abs(cpuLoss)) {
-		t.Fatalf("loss %v on the device, %v on the CPU", devLoss, cpuLoss)
-	}
+	start, want, _, _ := stepOnBoth(t, "frozen batch norm", m, testBackend(t, m), in, labels)
 	for _, p := range m.Params {
 		if strings.HasPrefix(p.Name, "bn.") && p.Grad != nil {
 			t.Fatalf("frozen %s has a gradient", p.Name)

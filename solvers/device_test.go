@@ -2,6 +2,7 @@ package solvers_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -104,6 +105,38 @@ func mirror(params []*graph.Param) []*graph.Param {
 	return out
 }
 
+// trainGradientsToHost trains one step of mc on the device backend b and
+// copies the gradients of params into host, their mirror, for a host
+// optimizer.
+func trainGradientsToHost(t *testing.T, mc *graph.Machine, b graph.ResidentBackend, x, labels *graph.Buffer, params, host []*graph.Param) {
+	t.Helper()
+	if _, _, err := mc.TrainStep(x, labels); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PullParams(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range params {
+		if p.Grad != nil {
+			host[i].Grad.CopyFrom(p.Grad)
+		}
+	}
+}
+
+// checkSameParams pulls the device's parameters and compares each trainable
+// one of params with its mirror in host after step.
+func checkSameParams(t *testing.T, b graph.ResidentBackend, params, host []*graph.Param, step int) {
+	t.Helper()
+	if err := b.PullParams(); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range params {
+		if p.Trainable() {
+			closeTo(t, fmt.Sprintf("%s at step %d", p.Name, step), p.Value.F32, host[i].Value.F32, 1e-5)
+		}
+	}
+}
+
 func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
 	t.Helper()
 	for i := range want {
@@ -137,17 +170,7 @@ func TestDeviceOptimizerMatchesHost(t *testing.T) {
 			}
 			mc := graph.NewMachine(m, b)
 			for step := 1; step <= 3; step++ {
-				if _, _, err := mc.TrainStep(x, labels); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.PullParams(); err != nil {
-					t.Fatal(err)
-				}
-				for i, p := range m.Params {
-					if p.Grad != nil {
-						host[i].Grad.CopyFrom(p.Grad)
-					}
-				}
+				trainGradientsToHost(t, mc, b, x, labels, m.Params, host)
 				for g := range 2 { // a schedule between steps
 					devOpt.SetLR(g, devOpt.LR(g)*0.7)
 					hostOpt.SetLR(g, hostOpt.LR(g)*0.7)
@@ -155,14 +178,7 @@ func TestDeviceOptimizerMatchesHost(t *testing.T) {
 				if err := errors.Join(hostOpt.Step(), devOpt.Step()); err != nil {
 					t.Fatal(err)
 				}
-				if err := b.PullParams(); err != nil {
-					t.Fatal(err)
-				}
-				for i, p := range m.Params {
-					if p.Trainable() {
-						closeTo(t, p.Name+" at step "+string(rune('0'+step)), p.Value.F32, host[i].Value.F32, 1e-5)
-					}
-				}
+				checkSameParams(t, b, m.Params, host, step)
 			}
 			if got := param(m.Params, "out.bias").Value.F32; !equal(got, frozen) {
 				t.Errorf("out.bias, in no group, changed: %v, was %v", got, frozen)

@@ -2,7 +2,6 @@ package solvers_test
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/descent-ml/descent/graph"
@@ -39,31 +38,14 @@ func TestDeviceOptimizerFollowsOneCycle(t *testing.T) {
 			}
 			mc := graph.NewMachine(m, b)
 			for step := 1; step <= 4; step++ {
-				if _, _, err := mc.TrainStep(x, labels); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.PullParams(); err != nil {
-					t.Fatal(err)
-				}
-				for i, p := range m.Params {
-					if p.Grad != nil {
-						host[i].Grad.CopyFrom(p.Grad)
-					}
-				}
+				trainGradientsToHost(t, mc, b, x, labels, m.Params, host)
 				if err := errors.Join(hostOpt.Step(), devOpt.Step()); err != nil {
 					t.Fatal(err)
 				}
 				for _, s := range schedules {
 					s.Step(0)
 				}
-				if err := b.PullParams(); err != nil {
-					t.Fatal(err)
-				}
-				for i, p := range m.Params {
-					if p.Trainable() {
-						closeTo(t, fmt.Sprintf("%s at step %d", p.Name, step), p.Value.F32, host[i].Value.F32, 1e-5)
-					}
-				}
+				checkSameParams(t, b, m.Params, host, step)
 			}
 			if got, _ := devOpt.Momentum(); got == 0.9 {
 				t.Errorf("the momentum did not move from max_momentum")

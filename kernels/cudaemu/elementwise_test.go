@@ -39,33 +39,29 @@ func TestElementwise(t *testing.T) {
 	}
 }
 
-func TestActivations(t *testing.T) {
-	d := newDevice(t)
-	r := rand.New(rand.NewPCG(3, 4))
-	const slope = 0.01
-	type twin struct {
-		name   string
-		launch func(x, dy, out cuda.Ptr, n int) cuda.Launch
-		goTwin func(x, dy, out []float32)
-		ulps   bool // transcendental: libm and Go may round the last bit apart
-	}
-	twins := []twin{
-		{"ReluForward", func(x, _, y cuda.Ptr, n int) cuda.Launch { return launch.ReluForward(x, y, n) },
-			func(x, _, y []float32) { kernels.ReluForward(x, y) }, false},
-		{"ReluBackward", launch.ReluBackward, kernels.ReluBackward[float32], false},
-		{"LeakyReluForward", func(x, _, y cuda.Ptr, n int) cuda.Launch { return launch.LeakyReluForward(slope, x, y, n) },
-			func(x, _, y []float32) { kernels.LeakyReluForward(slope, x, y) }, false},
-		{"LeakyReluBackward", func(x, dy, dx cuda.Ptr, n int) cuda.Launch { return launch.LeakyReluBackward(slope, x, dy, dx, n) },
-			func(x, dy, dx []float32) { kernels.LeakyReluBackward(slope, x, dy, dx) }, false},
-		{"TanhForward", func(x, _, y cuda.Ptr, n int) cuda.Launch { return launch.TanhForward(x, y, n) },
-			func(x, _, y []float32) { kernels.TanhForward(x, y) }, true},
-		{"TanhBackward", launch.TanhBackward, kernels.TanhBackward[float32], false},
-		{"SigmoidForward", func(x, _, y cuda.Ptr, n int) cuda.Launch { return launch.SigmoidForward(x, y, n) },
-			func(x, _, y []float32) { kernels.SigmoidForward(x, y) }, true},
-		{"SigmoidBackward", launch.SigmoidBackward, kernels.SigmoidBackward[float32], false},
-	}
+// activationTwin is an activation's launch beside its Go twin, both over
+// (x, dy, out): forward ones ignore dy (see forwardLaunch, forwardTwin).
+type activationTwin struct {
+	name   string
+	launch func(x, dy, out cuda.Ptr, n int) cuda.Launch
+	goTwin func(x, dy, out []float32)
+	ulps   bool // evaluated with exp or tanh: libm and Go may round the last bit apart
+}
+
+func forwardLaunch(l func(x, y cuda.Ptr, n int) cuda.Launch) func(x, dy, out cuda.Ptr, n int) cuda.Launch {
+	return func(x, _, y cuda.Ptr, n int) cuda.Launch { return l(x, y, n) }
+}
+
+func forwardTwin(fn func(x, y []float32)) func(x, dy, out []float32) {
+	return func(x, _, y []float32) { fn(x, y) }
+}
+
+// checkActivationTwins runs every twin on the inputs drawn for each of sizes
+// and compares with its Go twin: exactly, or within an ulp where ulps.
+func checkActivationTwins(t *testing.T, d *device, twins []activationTwin, inputs func(n int) (x, dy []float32)) {
+	t.Helper()
 	for _, n := range sizes {
-		x, dy := withSpecials(random(r, n, 6)), random(r, n, 2)
+		x, dy := inputs(n)
 		px, pdy, out := d.from(x), d.from(dy), d.alloc(n)
 		for _, tw := range twins {
 			want := make([]float32, n)
@@ -78,6 +74,24 @@ func TestActivations(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestActivations(t *testing.T) {
+	d := newDevice(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	const slope = 0.01
+	checkActivationTwins(t, d, []activationTwin{
+		{"ReluForward", forwardLaunch(launch.ReluForward), forwardTwin(kernels.ReluForward[float32]), false},
+		{"ReluBackward", launch.ReluBackward, kernels.ReluBackward[float32], false},
+		{"LeakyReluForward", func(x, _, y cuda.Ptr, n int) cuda.Launch { return launch.LeakyReluForward(slope, x, y, n) },
+			func(x, _, y []float32) { kernels.LeakyReluForward(slope, x, y) }, false},
+		{"LeakyReluBackward", func(x, dy, dx cuda.Ptr, n int) cuda.Launch { return launch.LeakyReluBackward(slope, x, dy, dx, n) },
+			func(x, dy, dx []float32) { kernels.LeakyReluBackward(slope, x, dy, dx) }, false},
+		{"TanhForward", forwardLaunch(launch.TanhForward), forwardTwin(kernels.TanhForward[float32]), true},
+		{"TanhBackward", launch.TanhBackward, kernels.TanhBackward[float32], false},
+		{"SigmoidForward", forwardLaunch(launch.SigmoidForward), forwardTwin(kernels.SigmoidForward[float32]), true},
+		{"SigmoidBackward", launch.SigmoidBackward, kernels.SigmoidBackward[float32], false},
+	}, func(n int) (x, dy []float32) { return withSpecials(random(r, n, 6)), random(r, n, 2) })
 }
 
 func TestDropoutMatchesPhiloxStream(t *testing.T) {
