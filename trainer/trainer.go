@@ -32,6 +32,8 @@ type Config struct {
 	Train           Loader
 	// Val, if not nil, is evaluated after every epoch (EpochInfo.Val).
 	Val Loader
+	// Recipe adds mixing and weight averaging (see Recipe).
+	Recipe Recipe
 }
 
 // StepInfo describes a training step, for the hooks.
@@ -53,6 +55,7 @@ type EpochInfo struct {
 	Images    int
 	Seconds   float64 // training time, evaluation excluded
 	Val       Result  // NaN figures without Config.Val
+	EMAVal    Result  // the EMA weights on Config.Val; NaN figures without an EMA or Val
 }
 
 // ErrDiverged is the error of a run whose loss or gradient is no longer
@@ -82,6 +85,8 @@ type Trainer struct {
 	closer    io.Closer             // the backend, when the trainer opened it
 	epoch     int                   // epochs completed
 	labels    *graph.Buffer         // the labels of the current batch in the model's dtype
+	recipe    Recipe
+	targets   *graph.Buffer // the soft targets of the current batch
 
 	stepHooks, gradientHooks []func(StepInfo) error
 	epochHooks               []func(EpochInfo) error
@@ -100,7 +105,10 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, errors.New("trainer: no optimizer")
 	}
 	t := &Trainer{model: cfg.Model, opt: cfg.Optimizer, schedule: cfg.Schedule, perStep: cfg.SchedulePerStep,
-		train: cfg.Train, val: cfg.Val, labels: graph.NewBuffer(cfg.Model.Dtype, 0)}
+		train: cfg.Train, val: cfg.Val, labels: graph.NewBuffer(cfg.Model.Dtype, 0), recipe: cfg.Recipe}
+	if err := t.checkRecipe(); err != nil {
+		return nil, err
+	}
 	backend := cfg.Backend
 	if backend == nil {
 		b, err := OpenDevice(cfg.Device, cfg.Model)
@@ -137,6 +145,11 @@ func (t *Trainer) toDevice() error {
 		return fmt.Errorf("trainer: moving the optimizer to the %s device: %w", t.device.Name(), err)
 	}
 	t.resident, t.inRuns = t.device, inRuns
+	if ema := t.recipe.EMA; ema != nil {
+		if err := ema.OnDevice(t.device); err != nil {
+			return fmt.Errorf("trainer: moving the EMA to the %s device: %w", t.device.Name(), err)
+		}
+	}
 	return nil
 }
 
@@ -247,10 +260,16 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainLoss, info.TrainAcc = lossSum/float64(info.Images), float64(correct)/float64(info.Images)
 	info.Val = Result{Loss: math.NaN(), Accuracy: math.NaN()}
+	info.EMAVal = info.Val
 	if t.val != nil {
 		var err error
 		if info.Val, err = t.Evaluate(t.val); err != nil {
 			return err
+		}
+		if t.recipe.EMA != nil {
+			if info.EMAVal, err = t.EvaluateEMA(t.val); err != nil {
+				return err
+			}
 		}
 	}
 	if info.Val.Count > 0 && !isFinite(info.Val.Loss) || info.Images > 0 && !isFinite(info.TrainLoss) {
@@ -271,7 +290,7 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 // step trains on one batch: forward and backward, the gradient hooks, the
 // update and a per-step schedule step.
 func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
-	labels, err := t.labelsOf(b)
+	labels, err := t.trainingTargets(epoch, b)
 	if err != nil {
 		return StepInfo{}, err
 	}
@@ -301,6 +320,10 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 		if !errors.As(err, &nf) || !nf.Skipped {
 			return s, fmt.Errorf("%w: %v", ErrDiverged, err)
 		}
+	} else if t.recipe.EMA != nil {
+		if err := t.recipe.EMA.Update(); err != nil {
+			return s, err
+		}
 	}
 	if t.schedule != nil && t.perStep {
 		t.schedule.Step(loss)
@@ -315,6 +338,9 @@ func (t *Trainer) labelsOf(b *Batch) (*graph.Buffer, error) {
 	}
 	if b.X == nil || len(b.X.Shape) == 0 || len(b.Labels) != b.X.Shape[0] {
 		return nil, fmt.Errorf("trainer: a batch needs N inputs and N labels or targets")
+	}
+	if t.softTargets() {
+		return t.oneHot(b.Labels)
 	}
 	n := len(b.Labels)
 	l := t.labels
