@@ -36,6 +36,7 @@ type checkpoint struct {
 	Optimizer solvers.State
 	Schedule  *solvers.ScheduleState
 	Metrics   []recipe.EpochMetrics
+	EMA       *solvers.EMAState // -ema's average; nil without
 }
 
 // errNotFinite is a parameter or optimizer value that is NaN or infinite.

@@ -23,6 +23,15 @@ type storedCheckpoint struct {
 	Optimizer storedOptimizer
 	Schedule  *solvers.ScheduleState
 	Metrics   []recipe.EpochMetrics
+	EMA       *storedEMA // nil without -ema
+}
+
+// storedEMA is solvers.EMAState with its averages sorted by name (Slot).
+type storedEMA struct {
+	Decay    float64
+	Warmup   bool
+	Updates  int64
+	Averages []storedBuffer
 }
 
 type storedTensor struct {
@@ -75,6 +84,13 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 		}
 		s.Optimizer.Groups = append(s.Optimizer.Groups, sg)
 	}
+	if e := ck.EMA; e != nil {
+		s.EMA = &storedEMA{Decay: e.Decay, Warmup: e.Warmup, Updates: e.Updates}
+		for name, b := range e.Averages {
+			s.EMA.Averages = append(s.EMA.Averages, storedBuffer{Slot: name, Value: b})
+		}
+		sort.Slice(s.EMA.Averages, func(i, j int) bool { return s.EMA.Averages[i].Slot < s.EMA.Averages[j].Slot })
+	}
 	return s, nil
 }
 
@@ -108,6 +124,15 @@ func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 			gs.Params = append(gs.Params, ps)
 		}
 		ck.Optimizer.Groups = append(ck.Optimizer.Groups, gs)
+	}
+	if e := s.EMA; e != nil {
+		ck.EMA = &solvers.EMAState{Decay: e.Decay, Warmup: e.Warmup, Updates: e.Updates, Averages: make(map[string]*graph.Buffer, len(e.Averages))}
+		for _, b := range e.Averages {
+			if _, dup := ck.EMA.Averages[b.Slot]; dup || b.Value == nil || graph.ShapeSize(b.Value.Shape) != b.Value.Len() {
+				return nil, fmt.Errorf("the EMA's average of %s is given twice, empty or misshapen", b.Slot)
+			}
+			ck.EMA.Averages[b.Slot] = b.Value
+		}
 	}
 	return ck, nil
 }

@@ -27,7 +27,7 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 			return err
 		}
 		ck := &checkpoint{Config: r.Cfg, Epoch: st.Epoch, Iteration: st.Iteration,
-			Params: st.Params, Optimizer: st.Optimizer, Schedule: st.Schedule, Metrics: r.History}
+			Params: st.Params, Optimizer: st.Optimizer, Schedule: st.Schedule, Metrics: r.History, EMA: st.EMA}
 		if err := saveCheckpoint(o.dir, ck); errors.Is(err, errNotFinite) {
 			return fmt.Errorf("%w: after epoch %d, %v", trainer.ErrDiverged, st.Epoch, err)
 		} else if err != nil {
@@ -42,13 +42,26 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 		if err := writeMetrics(o.dir, r.History, nil); err != nil {
 			return err
 		}
-		return exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model())
+		if err := exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model().Params); err != nil {
+			return err
+		}
+		return exportEMA(o.dir, r)
 	})
 }
 
 // state is the trainer's part of a checkpoint.
 func (ck *checkpoint) state() trainer.State {
-	return trainer.State{Epoch: ck.Epoch, Iteration: ck.Iteration, Params: ck.Params, Optimizer: ck.Optimizer, Schedule: ck.Schedule}
+	return trainer.State{Epoch: ck.Epoch, Iteration: ck.Iteration, Params: ck.Params, Optimizer: ck.Optimizer, Schedule: ck.Schedule, EMA: ck.EMA}
+}
+
+// exportEMA writes the EMA weights (-ema), averaged weights and the model's
+// batch-norm statistics, as ema.safetensors beside model.safetensors.
+func exportEMA(dir string, r *recipe.Run) error {
+	weights, err := r.Trainer.EMAWeights()
+	if err != nil || weights == nil {
+		return err
+	}
+	return exportSafetensors(filepath.Join(dir, "ema.safetensors"), weights)
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -69,6 +69,19 @@ type Config struct {
 	Device  string `json:"device"`
 	TF32    bool   `json:"tf32"`
 	Workers int    `json:"workers"`
+
+	// The recipe's loss, batch mixing and weight averaging (flags_recipe.go).
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+	ClassWeights   string  `json:"class_weights,omitempty"` // "", auto or a file
+	// ClassWeightValues are -class-weights' weights, resolved when the run
+	// starts, so that a resumed run keeps them.
+	ClassWeightValues []float64 `json:"class_weight_values,omitempty"`
+	Mixup             float64   `json:"mixup,omitempty"`
+	Cutmix            float64   `json:"cutmix,omitempty"`
+	MixProb           float64   `json:"mix_prob"`
+	MixSwitchProb     float64   `json:"mix_switch_prob"`
+	EMA               float64   `json:"ema,omitempty"`
+	EMAWarmup         bool      `json:"ema_warmup,omitempty"`
 }
 
 // optimizerOptions maps command-line flags to torch.optim option names.
@@ -115,6 +128,7 @@ func DefaultConfig() Config {
 		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
 		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
+		MixProb: 1, MixSwitchProb: 0.5,
 	}
 }
 
@@ -165,6 +179,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
 	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
+	c.registerRecipeFlags(fs)
 }
 
 // OptimizerFlags are the torch.optim option flags; Collect reads the ones

@@ -56,6 +56,10 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.resolveClassWeights(r.Data.Train.Labels, len(r.Data.Classes)); err != nil {
+		return nil, err
+	}
+	r.Cfg = cfg
 	model, err := cfg.buildModel(r.Data.C, r.Data.H, r.Data.W, len(r.Data.Classes), r.Batch)
 	if err != nil {
 		return nil, err
@@ -83,8 +87,12 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	recipe, err := cfg.trainerRecipe(model, len(r.Data.Classes))
+	if err != nil {
+		return nil, err
+	}
 	r.Trainer, err = trainer.New(trainer.Config{Model: model, Backend: backend, Optimizer: opt,
-		Schedule: schedule, SchedulePerStep: cfg.SchedulePerIt, Train: trainer.Images(trainLoader), Val: r.val})
+		Schedule: schedule, SchedulePerStep: cfg.SchedulePerIt, Train: trainer.Images(trainLoader), Val: r.val, Recipe: recipe})
 	if err != nil {
 		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
 	}
@@ -217,6 +225,7 @@ func (r *Run) record(e trainer.EpochInfo) error {
 	}
 	m := EpochMetrics{Epoch: e.Epoch, LR: e.LR, TrainLoss: e.TrainLoss, TrainAcc: e.TrainAcc,
 		ValLoss: Metric(e.Val.Loss), ValAcc: Metric(e.Val.Accuracy), ImagesPerSec: float64(e.Images) / e.Seconds, Seconds: e.Seconds}
+	r.recordRecipe(&m, e)
 	if r.Cfg.L1 != 0 || r.Cfg.L2 != 0 { // the penalty reads the weights on the host
 		var err error
 		if m.Penalty, err = r.Trainer.Penalty(); err != nil {
@@ -224,8 +233,8 @@ func (r *Run) record(e trainer.EpochInfo) error {
 		}
 	}
 	r.History = append(r.History, m)
-	fmt.Fprintf(r.Log, "epoch %d/%d  lr %.3g  train loss %.4f err %.2f%%  val loss %.4f err %.2f%%  %.0f img/s  %.1fs\n",
-		m.Epoch, r.Cfg.Epochs, m.LR, m.TrainLoss, 100*(1-m.TrainAcc), m.ValLoss, 100*(1-m.ValAcc), m.ImagesPerSec, m.Seconds)
+	fmt.Fprintf(r.Log, "epoch %d/%d  lr %.3g  train loss %.4f err %.2f%%%s  val loss %.4f err %.2f%%%s  %.0f img/s  %.1fs\n",
+		m.Epoch, r.Cfg.Epochs, m.LR, m.TrainLoss, 100*(1-m.TrainAcc), r.trainErrNote(), m.ValLoss, 100*(1-m.ValAcc), emaLine(m), m.ImagesPerSec, m.Seconds)
 	return nil
 }
 

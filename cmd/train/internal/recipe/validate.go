@@ -167,6 +167,7 @@ func (c *Config) Validate() error {
 		},
 		func() error { return oneOf("device", c.Device, "cpu", "gpu") },
 		func() error { return intIn("workers", c.Workers, 0, maxWorkers) },
+		c.validateRecipe,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// recipeArgs turn on every recipe flag that changes training: label
+// smoothing, class weights, mixup and cutmix, and an EMA.
+var recipeArgs = []string{"-label-smoothing", "0.1", "-class-weights", "auto", "-mixup", "0.2", "-cutmix", "1",
+	"-mix-prob", "0.8", "-ema", "0.9", "-ema-warmup"}
+
+// TestResumeWithRecipeIsBitExact: a run of one epoch resumed to two ends with
+// the same weights, EMA weights and metrics, byte for byte, as a run of two
+// (with a schedule that a run of one epoch does not end).
+func TestResumeWithRecipeIsBitExact(t *testing.T) {
+	args := append(append([]string{}, small...), recipeArgs...)
+	args = append(args, "-schedule", "step", "-gamma", "0.5")
+	whole, resumed := t.TempDir(), t.TempDir()
+	if err := dispatch(append([]string{"-out", whole}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dispatch(append(append([]string{"-out", resumed}, args...), "-epochs", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := dispatch([]string{"-resume", resumed, "-epochs", "2", "-quiet"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"model.safetensors", "ema.safetensors", "config.json"} {
+		a, errA := os.ReadFile(filepath.Join(whole, f))
+		b, errB := os.ReadFile(filepath.Join(resumed, f))
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if f == "config.json" {
+			var ca, cb map[string]any
+			json.Unmarshal(a, &ca)
+			json.Unmarshal(b, &cb)
+			if ca["class_weight_values"] == nil || ca["ema"] != 0.9 || ca["mixup"] != 0.2 {
+				t.Errorf("config.json does not store the recipe: %s", a)
+			}
+			continue
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the uninterrupted and the resumed run", f)
+		}
+	}
+	a, b := lastLine(t, filepath.Join(whole, "metrics.jsonl")), lastLine(t, filepath.Join(resumed, "metrics.jsonl"))
+	if !strings.Contains(a, "test_acc") || a[:strings.Index(a, `"seconds"`)] != b[:strings.Index(b, `"seconds"`)] {
+		t.Errorf("final metrics:\nuninterrupted %s\nresumed       %s", a, b)
+	}
+	metrics, err := os.ReadFile(filepath.Join(whole, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"ema_val_loss":`, `"ema_val_acc":`, `"train_acc_of":"dominant label`} {
+		if !strings.Contains(string(metrics), field) {
+			t.Errorf("metrics.jsonl lacks %s:\n%s", field, metrics)
+		}
+	}
+	// A resumed run keeps its recipe.
+	r := runCLI(t, "-resume", resumed, "-epochs", "3", "-mixup", "0.4")
+	refused(t, r, []string{"-resume", resumed, "-mixup", "0.4"}, "-mixup 0.4 (the run has 0.2)")
+}
+
+// TestBadRecipeValuesAreRefused: each bad recipe value is one line naming its
+// flag, exit status 2, and no -out folder.
+func TestBadRecipeValuesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nine := file("nine.txt", "1 1 1 1 1 1 1 1 1\n")
+	negative := file("negative.txt", "1,1,1,1,-2,1,1,1,1,1")
+	words := file("words.txt", "1 1 1 1 one 1 1 1 1 1")
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-label-smoothing", "1"}, []string{"-label-smoothing", "1"}},
+		{[]string{"-label-smoothing", "-0.1"}, []string{"-label-smoothing"}},
+		{[]string{"-label-smoothing", "NaN"}, []string{"-label-smoothing", "NaN"}},
+		{[]string{"-mixup", "0"}, []string{"-mixup", "> 0"}},
+		{[]string{"-mixup", "-1"}, []string{"-mixup"}},
+		{[]string{"-cutmix", "Inf"}, []string{"-cutmix"}},
+		{[]string{"-mix-prob", "1.5"}, []string{"-mix-prob"}},
+		{[]string{"-mix-switch-prob", "NaN"}, []string{"-mix-switch-prob"}},
+		{[]string{"-ema", "1"}, []string{"-ema", "(0, 1)"}},
+		{[]string{"-ema", "0"}, []string{"-ema"}},
+		{[]string{"-ema-warmup"}, []string{"-ema-warmup", "-ema"}},
+		{[]string{"-class-weights", nine}, []string{"-class-weights", "9 weights", "10 classes"}},
+		{[]string{"-class-weights", negative}, []string{"-class-weights", "weight 5", "-2"}},
+		{[]string{"-class-weights", words}, []string{"-class-weights", "one"}},
+		{[]string{"-class-weights", filepath.Join(dir, "missing.txt")}, []string{"-class-weights", "missing.txt"}},
+	}
+	for _, c := range cases {
+		out := filepath.Join(t.TempDir(), "run")
+		args := append(c.args[:len(c.args):len(c.args)], "-out", out)
+		refused(t, runCLI(t, args...), args, c.want...)
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("train %s: the -out folder was made", strings.Join(args, " "))
+		}
+	}
+}
