@@ -10,8 +10,8 @@ import (
 )
 
 // recipeArgs turn on every recipe flag that changes training: label
-// smoothing, class weights, mixup and cutmix, and an EMA.
-var recipeArgs = []string{"-label-smoothing", "0.1", "-class-weights", "auto", "-mixup", "0.2", "-cutmix", "1",
+// smoothing, class weights, mixup and cutmix, an EMA, and RandAugment.
+var recipeArgs = []string{"-augment", "translate=2,randaugment=2,9", "-label-smoothing", "0.1", "-class-weights", "auto", "-mixup", "0.2", "-cutmix", "1",
 	"-mix-prob", "0.8", "-ema", "0.9", "-ema-warmup"}
 
 // TestResumeWithRecipeIsBitExact: a run of one epoch resumed to two ends with

@@ -174,7 +174,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.EvalBatch, "eval-batch", c.EvalBatch, "batch size for validation and test")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs to train")
 	fs.IntVar(&c.Subset, "subset", c.Subset, "use only the first N training samples (0: all), e.g. to show overfitting")
-	fs.StringVar(&c.Augment, "augment", c.Augment, "augmentations, comma-separated: hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase, jitter=STRENGTH; each may end with @P, its probability (flips default to 0.5)")
+	fs.StringVar(&c.Augment, "augment", c.Augment, "augmentations, comma-separated: hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase, jitter=STRENGTH, randaugment=N,M (torchvision's RandAugment, default 2,9), trivialaugment (TrivialAugmentWide); each may end with @P, its probability (flips default to 0.5)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of weights, split, shuffling, augmentation and dropout")
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
 	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
