@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,65 @@ func TestBadRecipeValuesAreRefused(t *testing.T) {
 		{[]string{"-class-weights", filepath.Join(dir, "missing.txt")}, []string{"-class-weights", "missing.txt"}},
 	}
 	for _, c := range cases {
+		out := filepath.Join(t.TempDir(), "run")
+		args := append(c.args[:len(c.args):len(c.args)], "-out", out)
+		refused(t, runCLI(t, args...), args, c.want...)
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("train %s: the -out folder was made", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestOneCycleStepsEveryIteration: -schedule onecycle lasts the run's
+// optimizer steps and is stepped after each, so the rate at the start of
+// epoch 2 (after 10 of 20 steps: 640 images in batches of 64) is PyTorch's
+// OneCycleLR(max_lr=0.01, total_steps=20) after 10 steps (torch 1.13).
+func TestOneCycleStepsEveryIteration(t *testing.T) {
+	dir := t.TempDir()
+	args := append(append([]string{"-out", dir}, small...), "-schedule", "onecycle", "-lr", "0.01")
+	if err := dispatch(args); err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lrs []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(metrics)), "\n") {
+		var m struct {
+			LR *float64 `json:"lr"`
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.LR != nil {
+			lrs = append(lrs, *m.LR)
+		}
+	}
+	want := []float64{0.0003999999999999993, 0.007169430017913008}
+	if len(lrs) != 2 || math.Abs(lrs[0]-want[0]) > 1e-12 || math.Abs(lrs[1]-want[1]) > 1e-12 {
+		t.Errorf("learning rates at the epochs' starts %v, want PyTorch's %v", lrs, want)
+	}
+}
+
+// TestBadScheduleValuesAreRefused: each bad schedule option is one line
+// naming its flag, exit status 2, and no -out folder.
+func TestBadScheduleValuesAreRefused(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-schedule", "onecycle", "-pct-start", "1.5"}, []string{"-pct-start", "1.5"}},
+		{[]string{"-schedule", "onecycle", "-anneal", "exp"}, []string{"-anneal", "exp"}},
+		{[]string{"-schedule", "onecycle", "-max-lr", "NaN"}, []string{"-max-lr"}},
+		{[]string{"-schedule", "onecycle", "-div-factor", "0"}, []string{"-div-factor"}},
+		{[]string{"-schedule", "onecycle", "-base-momentum", "0.99"}, []string{"-max-momentum"}},
+		{[]string{"-schedule", "linear", "-start-factor", "0"}, []string{"-start-factor"}},
+		{[]string{"-schedule", "linear", "-total-iters", "0"}, []string{"-total-iters"}},
+		{[]string{"-schedule", "cosine-restarts"}, []string{"-t0"}},
+		{[]string{"-schedule", "cosine-restarts", "-t0", "2", "-t-mult", "0"}, []string{"-t-mult"}},
+		{[]string{"-schedule", "cyclic"}, []string{"-schedule", "cyclic"}},
+	} {
 		out := filepath.Join(t.TempDir(), "run")
 		args := append(c.args[:len(c.args):len(c.args)], "-out", out)
 		refused(t, runCLI(t, args...), args, c.want...)

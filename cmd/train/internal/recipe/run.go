@@ -92,7 +92,7 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 		return nil, err
 	}
 	r.Trainer, err = trainer.New(trainer.Config{Model: model, Backend: backend, Optimizer: opt,
-		Schedule: schedule, SchedulePerStep: cfg.SchedulePerIt, Train: trainer.Images(trainLoader), Val: r.val, Recipe: recipe})
+		Schedule: schedule, SchedulePerStep: cfg.schedulePerStep(), Train: trainer.Images(trainLoader), Val: r.val, Recipe: recipe})
 	if err != nil {
 		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
 	}
@@ -149,8 +149,10 @@ func (cfg *Config) newSchedule(opt *solvers.Optimizer, stepsPerEpoch int) (solve
 		opts["T_max"], opts["eta_min"] = tmax, cfg.EtaMin
 	case "plateau":
 		opts["patience"], opts["factor"] = cfg.Patience, cfg.Factor
+	case "onecycle", "linear", "cosine-restarts":
+		typ = cfg.recipeScheduleOptions(opt, stepsPerEpoch, opts)
 	default:
-		return nil, fmt.Errorf("flag -schedule: unknown %q (want none, step, multistep, exponential, cosine or plateau)", cfg.Schedule)
+		return nil, fmt.Errorf("flag -schedule: unknown %q (want none, step, multistep, exponential, cosine, plateau, onecycle, linear or cosine-restarts)", cfg.Schedule)
 	}
 	if cfg.Warmup > 0 {
 		opts["warmup_iters"] = cfg.Warmup
