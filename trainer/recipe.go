@@ -26,10 +26,18 @@ type Recipe struct {
 	// optimizer step that was taken, on the device when the parameters live
 	// there, and evaluated on Config.Val after every epoch (EpochInfo.EMAVal).
 	EMA *solvers.EMA
+	// Accumulate > 1 sums the gradients of this many consecutive batches
+	// (weighted by their sizes, so that they are the gradient of one batch of
+	// them all) before each optimizer step; the last step of an epoch takes
+	// the batches left. The schedule and the EMA follow optimizer steps.
+	Accumulate int
 }
 
 // checkRecipe refuses a mix the model cannot train on.
 func (t *Trainer) checkRecipe() error {
+	if t.recipe.Accumulate < 0 {
+		return fmt.Errorf("trainer: accumulating the gradients of %d batches", t.recipe.Accumulate)
+	}
 	if t.recipe.Mix == nil {
 		return nil
 	}

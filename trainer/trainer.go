@@ -87,6 +87,7 @@ type Trainer struct {
 	labels    *graph.Buffer         // the labels of the current batch in the model's dtype
 	recipe    Recipe
 	targets   *graph.Buffer // the soft targets of the current batch
+	acc       accumulated   // the gradients of Recipe.Accumulate's batches so far
 
 	stepHooks, gradientHooks []func(StepInfo) error
 	epochHooks               []func(EpochInfo) error
@@ -136,7 +137,7 @@ func (t *Trainer) toDevice() error {
 		}
 		return nil
 	}
-	inRuns := len(t.gradientHooks) == 0
+	inRuns := len(t.gradientHooks) == 0 && t.recipe.Accumulate <= 1
 	move := t.opt.OnDevice
 	if inRuns {
 		move = t.opt.OnDeviceInTraining
@@ -240,6 +241,7 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 	start := time.Now()
 	var lossSum float64
 	var correct int
+	t.acc.reset()
 	for b := range t.train.Epoch(epoch) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -256,6 +258,9 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+	if err := t.flushAccumulated(); err != nil {
+		return fmt.Errorf("epoch %d, last batches: %w", epoch, err)
 	}
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainLoss, info.TrainAcc = lossSum/float64(info.Images), float64(correct)/float64(info.Images)
@@ -303,32 +308,42 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 	if !isFinite(loss) {
 		return s, fmt.Errorf("%w: loss is %v", ErrDiverged, loss)
 	}
+	if t.recipe.Accumulate > 1 {
+		return s, t.accumulate(s)
+	}
+	return s, t.update(s, loss)
+}
+
+// update runs the gradient hooks, the optimizer's step, the EMA's update and
+// a per-step schedule step, with the gradients in the parameters' Grad
+// buffers (on the device when resident).
+func (t *Trainer) update(s StepInfo, loss float64) error {
 	if len(t.gradientHooks) > 0 {
 		if err := t.Sync(); err != nil {
-			return s, err
+			return err
 		}
 		for _, h := range t.gradientHooks {
 			if err := h(s); err != nil {
-				return s, err
+				return err
 			}
 		}
 	}
-	err = t.opt.Step()
+	err := t.opt.Step()
 	t.hostStale = t.resident != nil // the update changed the device's values, whatever a hook read before
 	if err != nil {
 		var nf *solvers.NonFiniteError
 		if !errors.As(err, &nf) || !nf.Skipped {
-			return s, fmt.Errorf("%w: %v", ErrDiverged, err)
+			return fmt.Errorf("%w: %v", ErrDiverged, err)
 		}
 	} else if t.recipe.EMA != nil {
 		if err := t.recipe.EMA.Update(); err != nil {
-			return s, err
+			return err
 		}
 	}
 	if t.schedule != nil && t.perStep {
 		t.schedule.Step(loss)
 	}
-	return s, nil
+	return nil
 }
 
 // labelsOf returns a batch's labels as the model's label input.

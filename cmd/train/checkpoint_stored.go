@@ -99,6 +99,9 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 	ck := &checkpoint{Epoch: s.Epoch, Iteration: s.Iteration, Schedule: s.Schedule, Metrics: s.Metrics,
 		Params: make(map[string][]float32, len(s.Params)), Optimizer: solvers.State{Optimizer: s.Optimizer.Optimizer}}
+	// Fields that a checkpoint written before they existed lacks take their
+	// defaults (-accumulate 1, OneCycle's …), which is how that run trained.
+	ck.Config = recipe.DefaultConfig()
 	if err := json.Unmarshal(s.Config, &ck.Config); err != nil {
 		return nil, fmt.Errorf("its configuration is unreadable: %w", err)
 	}

@@ -170,3 +170,63 @@ func TestBadScheduleValuesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointWithoutRecipeFieldsResumes: a checkpoint whose configuration
+// predates the recipe's flags resumes with their defaults.
+func TestCheckpointWithoutRecipeFieldsResumes(t *testing.T) {
+	dir := tinyRun(t, "-schedule", "step")
+	ck, err := loadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := ck.stored()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(stored.Config, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"mix_prob", "mix_switch_prob", "accumulate", "pct_start", "anneal", "div_factor",
+		"final_div_factor", "cycle_momentum", "base_momentum", "max_momentum", "start_factor", "end_factor", "total_iters", "t_mult"} {
+		if _, ok := fields[name]; !ok {
+			t.Fatalf("config has no field %s", name)
+		}
+		delete(fields, name)
+	}
+	if stored.Config, err = json.Marshal(fields); err != nil {
+		t.Fatal(err)
+	}
+	old, err := stored.checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Config.Validate(); err != nil {
+		t.Errorf("an older checkpoint's configuration: %v", err)
+	}
+	if old.Config.Accumulate != 1 || old.Config.Anneal != "cos" {
+		t.Errorf("defaults of an older configuration: -accumulate %d, -anneal %q", old.Config.Accumulate, old.Config.Anneal)
+	}
+}
+
+// TestAccumulateCountsOptimizerSteps: with -accumulate 3, the 10 batches
+// of an epoch make 4 optimizer steps (3+3+3+1), and the run is refused
+// -accumulate 0.
+func TestAccumulateCountsOptimizerSteps(t *testing.T) {
+	dir := t.TempDir()
+	if err := dispatch(append(append([]string{"-out", dir}, small...), "-accumulate", "3", "-epochs", "1")); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := loadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ck.Optimizer.Groups[0].Params {
+		if p.Step != 4 {
+			t.Fatalf("%s: %d optimizer steps after 10 batches with -accumulate 3, want 4", p.Name, p.Step)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"-accumulate", "0", "-out", out}
+	refused(t, runCLI(t, args...), args, "-accumulate", "0")
+}

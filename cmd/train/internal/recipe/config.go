@@ -82,6 +82,7 @@ type Config struct {
 	MixSwitchProb     float64   `json:"mix_switch_prob"`
 	EMA               float64   `json:"ema,omitempty"`
 	EMAWarmup         bool      `json:"ema_warmup,omitempty"`
+	Accumulate        int       `json:"accumulate"` // batches per optimizer step
 	// The recipe's schedules' options (flags_schedule.go).
 	MaxLR          float64 `json:"max_lr,omitempty"`
 	PctStart       float64 `json:"pct_start"`
@@ -143,7 +144,7 @@ func DefaultConfig() Config {
 		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
 		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
-		MixProb: 1, MixSwitchProb: 0.5,
+		MixProb: 1, MixSwitchProb: 0.5, Accumulate: 1,
 		PctStart: 0.3, Anneal: "cos", DivFactor: 25, FinalDivFactor: 1e4, CycleMomentum: true, BaseMomentum: 0.85, MaxMomentum: 0.95,
 		StartFactor: 1.0 / 3, EndFactor: 1, TotalIters: 5, TMult: 1,
 	}

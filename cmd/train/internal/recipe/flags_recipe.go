@@ -33,6 +33,7 @@ func (c *Config) registerRecipeFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.MixSwitchProb, "mix-switch-prob", c.MixSwitchProb, "with -mixup and -cutmix: probability that a mixed batch uses cutmix")
 	fs.Var(decayFlag{&c.EMA}, "ema", "keep an exponential moving average of the weights with this decay in (0, 1), evaluated every epoch and exported as ema.safetensors")
 	fs.BoolVar(&c.EMAWarmup, "ema-warmup", c.EMAWarmup, "with -ema: decay min(DECAY, (1+t)/(10+t)) after t updates, as timm's ModelEma")
+	fs.IntVar(&c.Accumulate, "accumulate", c.Accumulate, "sum the gradients of K batches before each optimizer step: an effective batch of K × -batch (schedule and step count follow optimizer steps)")
 }
 
 // positiveFlag is a float flag that must be finite and > 0 when given (its
@@ -90,6 +91,8 @@ func (c *Config) validateRecipe() error {
 		return fmt.Errorf("flag -ema: %v is not in (0, 1)", c.EMA)
 	case c.EMAWarmup && c.EMA == 0:
 		return fmt.Errorf("flag -ema-warmup: warms up an EMA, which needs -ema DECAY")
+	case c.Accumulate < 1 || c.Accumulate > MaxBatch:
+		return fmt.Errorf("flag -accumulate: %d is not in [1, %d]", c.Accumulate, MaxBatch)
 	}
 	if c.ClassWeights == "" || c.ClassWeights == "auto" || c.ClassWeightValues != nil {
 		return c.checkClassWeightCount(len(c.ClassWeightValues))
@@ -204,7 +207,7 @@ func (c *Config) lossOptions() graph.CrossEntropyOptions {
 
 // trainerRecipe is the trainer's part of the recipe for model.
 func (c *Config) trainerRecipe(model *graph.Model, classes int) (trainer.Recipe, error) {
-	var r trainer.Recipe
+	r := trainer.Recipe{Accumulate: c.Accumulate}
 	if c.mixes() {
 		r.Mix = &augment.Mix{MixupAlpha: c.Mixup, CutmixAlpha: c.Cutmix, Prob: c.MixProb, SwitchProb: c.MixSwitchProb, Classes: classes}
 		r.MixSeed = c.Seed
@@ -248,3 +251,6 @@ func emaLine(m EpochMetrics) string {
 	}
 	return fmt.Sprintf("  ema val loss %.4f err %.2f%%", *m.EMAValLoss, 100*(1-*m.EMAValAcc))
 }
+
+// accumulation is -accumulate, 1 in a configuration written before it.
+func (c *Config) accumulation() int { return max(c.Accumulate, 1) }

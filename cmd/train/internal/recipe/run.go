@@ -106,12 +106,15 @@ func OptionError(err error) error {
 	return fmt.Errorf("optimizer options (flags -lr, -momentum, …): %w", err)
 }
 
+// stepsPerEpoch is the optimizer steps of an epoch: its batches, or with
+// -accumulate K, its groups of K batches (the last one perhaps smaller).
 func (r *Run) stepsPerEpoch() int {
 	n := r.Data.Train.Len()
+	batches := (n + r.Batch - 1) / r.Batch
 	if r.Cfg.dropsLastSample(n, r.Batch) {
-		return n / r.Batch
+		batches = n / r.Batch
 	}
-	return (n + r.Batch - 1) / r.Batch
+	return (batches + r.Cfg.accumulation() - 1) / r.Cfg.accumulation()
 }
 
 // newSchedule builds -schedule with -warmup around it; nil for none.
