@@ -69,6 +69,15 @@ func (ck *checkpoint) checkFinite() error {
 			}
 		}
 	}
+	if ck.EMA != nil {
+		for name, b := range ck.EMA.Averages {
+			for i := range b.Len() {
+				if x := b.At(i); !isFinite(x) {
+					return fmt.Errorf("the EMA of %s is %w: value %d is %v", name, errNotFinite, i, x)
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -92,6 +101,8 @@ func (ck *checkpoint) checkFields() error {
 		return errors.New("it holds no optimizer state")
 	case ck.Schedule == nil && (ck.Config.Schedule != "none" || ck.Config.Warmup > 0):
 		return fmt.Errorf("it holds no state of its -schedule %s", ck.Config.Schedule)
+	case (ck.EMA != nil) != (ck.Config.EMA > 0):
+		return fmt.Errorf("its EMA state does not match its -ema %v", ck.Config.EMA)
 	}
 	return ck.checkFinite()
 }
