@@ -316,7 +316,15 @@ func TestGradientHookSeesGradients(t *testing.T) {
 // TestPredict: probabilities are a distribution per image, and their arg-max
 // is right as often as Evaluate counts.
 func TestPredict(t *testing.T) {
-	r := newRun(t, cpu)
+	for name, rr := range map[string]runRecipe{"class indices": {}, "soft targets": mixAndEMA(t)} {
+		t.Run(name, func(t *testing.T) { checkPredict(t, rr) })
+	}
+}
+
+// checkPredict: Predict's probabilities sum to 1 and their arg-max agrees
+// with Evaluate's count of right predictions.
+func checkPredict(t *testing.T, rr runRecipe) {
+	r := newRecipeRun(t, cpu, rr)
 	if err := r.t.Fit(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
