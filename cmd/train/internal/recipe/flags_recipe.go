@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/descent-ml/descent/augment"
+	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/solvers"
 	"github.com/descent-ml/descent/trainer"
@@ -150,7 +151,7 @@ func readClassWeights(path string) ([]float64, error) {
 
 // resolveClassWeights sets ClassWeightValues from -class-weights once the
 // training split is known, unless a resumed run's configuration holds them.
-func (c *Config) resolveClassWeights(train []int, classes int) error {
+func (c *Config) resolveClassWeights(train data.Source, classes int) error {
 	if c.ClassWeights == "" || c.ClassWeightValues != nil {
 		return c.classWeightsFit(classes)
 	}
@@ -163,8 +164,8 @@ func (c *Config) resolveClassWeights(train []int, classes int) error {
 		return c.classWeightsFit(classes)
 	}
 	counts := make([]int, classes)
-	for _, y := range train {
-		counts[y]++
+	for i := range train.Len() {
+		counts[train.Label(i)]++
 	}
 	// Inverse frequency, scaled to mean 1 over the classes present; a class
 	// absent from the training split gets weight 0 (it contributes no sample).

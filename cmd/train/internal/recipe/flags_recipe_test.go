@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/data"
 )
 
 // TestClassWeightsAuto: auto weighs each class by the inverse of its
@@ -14,7 +16,7 @@ import (
 func TestClassWeightsAuto(t *testing.T) {
 	c := DefaultConfig()
 	c.ClassWeights = "auto"
-	labels := []int{0, 0, 0, 0, 1, 1, 2, 0, 1, 0} // counts 6, 3, 1, 0
+	labels := labelled{0, 0, 0, 0, 1, 1, 2, 0, 1, 0} // counts 6, 3, 1, 0
 	if err := c.resolveClassWeights(labels, 4); err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +29,22 @@ func TestClassWeightsAuto(t *testing.T) {
 		}
 	}
 	// A resumed run keeps its resolved weights, whatever its training split.
-	if err := c.resolveClassWeights([]int{3, 3}, 4); err != nil || c.ClassWeightValues[0] != 1.0/3 {
+	if err := c.resolveClassWeights(labelled{3, 3}, 4); err != nil || c.ClassWeightValues[0] != 1.0/3 {
 		t.Errorf("resolved again: %v, %v", c.ClassWeightValues, err)
 	}
 	if err := c.resolveClassWeights(labels, 5); err == nil || !strings.Contains(err.Error(), "4 weights for the 5 classes") {
 		t.Errorf("4 weights for 5 classes: %v", err)
 	}
 }
+
+// labelled is a data.Source of labels only.
+type labelled []int
+
+func (l labelled) Len() int                                   { return len(l) }
+func (l labelled) Label(i int) int                            { return l[i] }
+func (l labelled) Name(i int) string                          { return "" }
+func (l labelled) ImageShape(int) (int, int, int, error)      { return 1, 1, 1, nil }
+func (l labelled) Image(int, *data.Image) (data.Image, error) { return data.Image{}, nil }
 
 // TestClassWeightsFile: a file's weights are read in class order, separated
 // by white space or commas; bad files are one error naming the flag.
