@@ -8,13 +8,16 @@ import (
 )
 
 // SpecNames are the augmentations ParseSpec knows, in the order of its help.
-var SpecNames = []string{"hflip", "vflip", "translate", "rotate", "crop", "cutout", "erase", "jitter"}
+var SpecNames = []string{"hflip", "vflip", "translate", "rotate", "crop", "cutout", "erase", "jitter", "randaugment", "trivialaugment"}
 
 // ParseSpec parses a comma-separated augmentation list for c×h×w images:
 // hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase
-// and jitter=STRENGTH, each optionally followed by @P, its probability (flips
-// default to 0.5, the rest to 1). A value left out takes the default of its
-// augmentation (translate 2 pixels, rotate 10°, crop 4, cutout h/4, jitter 0.2).
+// jitter=STRENGTH, randaugment=N,M (torchvision's RandAugment: N operations
+// at magnitude M of 31 bins) and trivialaugment (TrivialAugmentWide), each
+// optionally followed by @P, its probability (flips default to 0.5, the rest
+// to 1). A value left out takes the default of its augmentation (translate 2
+// pixels, rotate 10°, crop 4, cutout h/4, jitter 0.2, randaugment 2,9); the
+// automatic augmentations sample bilinearly, as torchvision's recipes do.
 // Every value must be finite and within the range of its augmentation for
 // this image size: translate ≤ the image's side, rotate ≤ 360, crop and
 // cutout whole numbers of pixels up to the side; flips and erase take none.
@@ -24,7 +27,7 @@ func ParseSpec(spec string, c, h, w int) (Transform, error) {
 		return nil, fmt.Errorf("image shape %d×%d×%d is not positive", c, h, w)
 	}
 	var ts []Transform
-	for _, item := range strings.Split(spec, ",") {
+	for _, item := range splitSpec(spec) {
 		item = strings.TrimSpace(item)
 		if item == "" {
 			continue
@@ -44,6 +47,39 @@ func ParseSpec(spec string, c, h, w int) (Transform, error) {
 	return Compose(ts...), nil
 }
 
+// splitSpec splits a spec into its items at commas, except the comma of
+// randaugment=N,M: an item that is a bare number following randaugment=N
+// is its magnitude.
+func splitSpec(spec string) []string {
+	var items []string
+	for _, item := range strings.Split(spec, ",") {
+		last := len(items) - 1
+		if last >= 0 && strings.HasPrefix(strings.TrimSpace(items[last]), "randaugment=") && !strings.Contains(items[last], ",") {
+			if number, _, _ := strings.Cut(strings.TrimSpace(item), "@"); number != "" && strings.Trim(number, "0123456789+-") == "" {
+				items[last] += "," + item
+				continue
+			}
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// parseRandAugment parses randaugment's "N,M".
+func parseRandAugment(arg string, hasArg bool) (Transform, error) {
+	r := RandAugment{N: 2, M: 9, Interpolation: Bilinear}
+	if hasArg {
+		n, m, ok := strings.Cut(arg, ",")
+		var errN, errM error
+		r.N, errN = strconv.Atoi(n)
+		r.M, errM = strconv.Atoi(m)
+		if !ok || errN != nil || errM != nil || r.N < 1 || r.N > 14 || r.M < 0 || r.M > 30 {
+			return nil, fmt.Errorf("randaugment=%s is not N,M with 1 ≤ N ≤ 14 operations and magnitude 0 ≤ M ≤ 30", arg)
+		}
+	}
+	return r, nil
+}
+
 // parseItem parses one NAME[=VALUE][@P].
 func parseItem(item string, h, w int) (Transform, error) {
 	p, explicitP := 1.0, false
@@ -55,6 +91,23 @@ func parseItem(item string, h, w int) (Transform, error) {
 		p, explicitP, item = v, true, item[:at]
 	}
 	name, arg, hasArg := strings.Cut(item, "=")
+	switch name {
+	case "randaugment", "trivialaugment":
+		var t Transform = TrivialAugmentWide{Interpolation: Bilinear}
+		if name == "trivialaugment" && hasArg {
+			return nil, fmt.Errorf("trivialaugment takes no value (only a probability: trivialaugment@P)")
+		}
+		if name == "randaugment" {
+			var err error
+			if t, err = parseRandAugment(arg, hasArg); err != nil {
+				return nil, err
+			}
+		}
+		if p < 1 {
+			t = RandomApply{P: p, T: t}
+		}
+		return t, nil
+	}
 	val := 0.0
 	if hasArg {
 		v, err := strconv.ParseFloat(arg, 64)

@@ -102,3 +102,44 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// TestParseSpecAutomaticAugmentations: randaugment=N,M keeps its comma,
+// sits among other items, and defaults to torchvision's 2,9; trivialaugment
+// takes only a probability; bad N or M are refused.
+func TestParseSpecAutomaticAugmentations(t *testing.T) {
+	tr, err := ParseSpec("hflip,randaugment=3,7,crop=2,randaugment,trivialaugment@0.5,randaugment=1,0@0.3", 3, 32, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := tr.(Pipeline)
+	want := []Transform{RandomApply{P: 0.5, T: FlipHorizontal{}}, RandAugment{N: 3, M: 7, Interpolation: Bilinear},
+		RandomCrop{Height: 32, Width: 32, Padding: 2}, RandAugment{N: 2, M: 9, Interpolation: Bilinear},
+		RandomApply{P: 0.5, T: TrivialAugmentWide{Interpolation: Bilinear}},
+		RandomApply{P: 0.3, T: RandAugment{N: 1, M: 0, Interpolation: Bilinear}}}
+	if len(p) != len(want) {
+		t.Fatalf("%d transforms %#v, want %d", len(p), p, len(want))
+	}
+	for i := range want {
+		if p[i] != want[i] {
+			t.Errorf("transform %d: %#v, want %#v", i, p[i], want[i])
+		}
+	}
+	for spec, mention := range map[string]string{
+		"randaugment=2":      "N,M",
+		"randaugment=0,9":    "1 ≤ N ≤ 14",
+		"randaugment=2,31":   "M ≤ 30",
+		"randaugment=2,-1":   "N,M",
+		"randaugment=x,y":    "N,M",
+		"trivialaugment=3":   "takes no value",
+		"randaugment=2,9@2":  "probability",
+		"randaugment=2,9,1":  "unknown augmentation",
+		"trivialaugment@NaN": "probability",
+	} {
+		if _, err := ParseSpec(spec, 3, 32, 32); err == nil || !strings.Contains(err.Error(), mention) {
+			t.Errorf("%q: error %v should say %q", spec, err, mention)
+		}
+	}
+	if _, err := ParseSpec("randaugment=2,9", 2, 32, 32); err == nil {
+		t.Errorf("randaugment of 2-channel images is accepted")
+	}
+}

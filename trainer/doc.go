@@ -23,8 +23,15 @@
 //     improvement (to save them) and, with a patience, stops Fit early;
 //     RestoreBest brings the best weights back, and its State resumes.
 //   - State and Restore save and restore a run (parameters, optimizer and
-//     schedule state, epoch and step counters): a restored run continues
-//     bit-exactly.
+//     schedule state, EMA, epoch and step counters): a restored run
+//     continues bit-exactly.
+//
+// Config.Recipe adds what today's recipes do inside the loop: mixup and
+// cutmix of every training batch (seeded per epoch and batch; the model
+// takes soft targets, see layers.BuildCrossEntropy), an EMA of the weights
+// updated after every optimizer step and evaluated after every epoch
+// (EpochInfo.EMAVal, EvaluateEMA, EMAWeights), and gradient accumulation over
+// several batches per optimizer step.
 //
 // Labels are []int class indices; a regression's batches carry targets
 // instead. On a device that can keep them (graph.ResidentBackend, the GPU),

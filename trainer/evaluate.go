@@ -67,6 +67,9 @@ func (t *Trainer) Predict(x *graph.Buffer) ([][]float64, error) {
 	}
 	n := x.Shape[0]
 	labels := graph.NewBuffer(t.model.Dtype, n) // any class: only the logits are read
+	if t.softTargets() {
+		labels = graph.NewBuffer(t.model.Dtype, n, t.model.Labels.Shape()[1])
+	}
 	_, _, logits, err := t.machine.Evaluate(x, labels)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ type State struct {
 	Params    map[string][]float32
 	Optimizer solvers.State
 	Schedule  *solvers.ScheduleState // nil without a schedule
+	EMA       *solvers.EMAState      // nil without an EMA (Config.Recipe)
 }
 
 // State returns a copy of the run's state, parameters and optimizer state
@@ -38,6 +39,13 @@ func (t *Trainer) State() (State, error) {
 		st := t.schedule.State()
 		s.Schedule = &st
 	}
+	if ema := t.recipe.EMA; ema != nil {
+		if err := ema.Pull(); err != nil {
+			return State{}, err
+		}
+		st := ema.State()
+		s.EMA = &st
+	}
 	return s, nil
 }
 
@@ -55,6 +63,14 @@ func (t *Trainer) Restore(s State) error {
 		}
 		if err := t.schedule.SetState(*s.Schedule); err != nil {
 			return fmt.Errorf("schedule state: %w", err)
+		}
+	}
+	if ema := t.recipe.EMA; ema != nil {
+		if s.EMA == nil {
+			return errors.New("no EMA state saved")
+		}
+		if err := ema.SetState(*s.EMA); err != nil {
+			return fmt.Errorf("EMA state: %w", err)
 		}
 	}
 	t.machine.SetIteration(s.Iteration)

@@ -32,6 +32,8 @@ type Config struct {
 	Train           Loader
 	// Val, if not nil, is evaluated after every epoch (EpochInfo.Val).
 	Val Loader
+	// Recipe adds mixing and weight averaging (see Recipe).
+	Recipe Recipe
 }
 
 // StepInfo describes a training step, for the hooks.
@@ -55,6 +57,7 @@ type EpochInfo struct {
 	Seconds   float64 // training time, evaluation excluded
 	Skipped   int     // bad images the training loader left out
 	Val       Result  // NaN figures without Config.Val
+	EMAVal    Result  // the EMA weights on Config.Val; NaN figures without an EMA or Val
 }
 
 // ErrDiverged is the error of a run whose loss or gradient is no longer
@@ -84,6 +87,9 @@ type Trainer struct {
 	closer    io.Closer             // the backend, when the trainer opened it
 	epoch     int                   // epochs completed
 	labels    *graph.Buffer         // the labels of the current batch in the model's dtype
+	recipe    Recipe
+	targets   *graph.Buffer // the soft targets of the current batch
+	acc       accumulated   // the gradients of Recipe.Accumulate's batches so far
 
 	stepHooks, gradientHooks []func(StepInfo) error
 	epochHooks               []func(EpochInfo) error
@@ -102,7 +108,10 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, errors.New("trainer: no optimizer")
 	}
 	t := &Trainer{model: cfg.Model, opt: cfg.Optimizer, schedule: cfg.Schedule, perStep: cfg.SchedulePerStep,
-		train: cfg.Train, val: cfg.Val, labels: graph.NewBuffer(cfg.Model.Dtype, 0)}
+		train: cfg.Train, val: cfg.Val, labels: graph.NewBuffer(cfg.Model.Dtype, 0), recipe: cfg.Recipe}
+	if err := t.checkRecipe(); err != nil {
+		return nil, err
+	}
 	backend := cfg.Backend
 	if backend == nil {
 		b, err := OpenDevice(cfg.Device, cfg.Model)
@@ -130,7 +139,7 @@ func (t *Trainer) toDevice() error {
 		}
 		return nil
 	}
-	inRuns := len(t.gradientHooks) == 0
+	inRuns := len(t.gradientHooks) == 0 && t.recipe.Accumulate <= 1
 	move := t.opt.OnDevice
 	if inRuns {
 		move = t.opt.OnDeviceInTraining
@@ -139,6 +148,11 @@ func (t *Trainer) toDevice() error {
 		return fmt.Errorf("trainer: moving the optimizer to the %s device: %w", t.device.Name(), err)
 	}
 	t.resident, t.inRuns = t.device, inRuns
+	if ema := t.recipe.EMA; ema != nil {
+		if err := ema.OnDevice(t.device); err != nil {
+			return fmt.Errorf("trainer: moving the EMA to the %s device: %w", t.device.Name(), err)
+		}
+	}
 	return nil
 }
 
@@ -230,6 +244,7 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 	start := time.Now()
 	var lossSum float64
 	var correct int
+	t.acc.reset()
 	for b := range t.train.Epoch(epoch) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -251,13 +266,22 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 	if err := loaderErr(t.train); err != nil {
 		return fmt.Errorf("epoch %d: %w", epoch, err)
 	}
+	if err := t.flushAccumulated(); err != nil {
+		return fmt.Errorf("epoch %d, last batches: %w", epoch, err)
+	}
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainLoss, info.TrainAcc = lossSum/float64(info.Images), float64(correct)/float64(info.Images)
 	info.Val = Result{Loss: math.NaN(), Accuracy: math.NaN()}
+	info.EMAVal = info.Val
 	if t.val != nil {
 		var err error
 		if info.Val, err = t.Evaluate(t.val); err != nil {
 			return err
+		}
+		if t.recipe.EMA != nil {
+			if info.EMAVal, err = t.EvaluateEMA(t.val); err != nil {
+				return err
+			}
 		}
 	}
 	if info.Val.Count > 0 && !isFinite(info.Val.Loss) || info.Images > 0 && !isFinite(info.TrainLoss) {
@@ -283,7 +307,7 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 // step trains on one batch: forward and backward, the gradient hooks, the
 // update and a per-step schedule step.
 func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
-	labels, err := t.labelsOf(b)
+	labels, err := t.trainingTargets(epoch, b)
 	if err != nil {
 		return StepInfo{}, err
 	}
@@ -296,32 +320,47 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 	if !isFinite(loss) {
 		return s, fmt.Errorf("%w: loss is %v", ErrDiverged, loss)
 	}
+	if t.recipe.Accumulate > 1 {
+		return s, t.accumulate(s)
+	}
+	return s, t.update(s, loss)
+}
+
+// update runs the gradient hooks, the optimizer's step, the EMA's update and
+// a per-step schedule step, with the gradients in the parameters' Grad
+// buffers (on the device when resident).
+func (t *Trainer) update(s StepInfo, loss float64) error {
 	if len(t.gradientHooks) > 0 {
 		if err := t.Sync(); err != nil {
-			return s, err
+			return err
 		}
 		for _, h := range t.gradientHooks {
 			if err := h(s); err != nil {
-				return s, err
+				return err
 			}
 		}
 	}
-	err = t.opt.Step()
+	err := t.opt.Step()
 	t.hostStale = t.resident != nil // the update changed the device's values, whatever a hook read before
 	// Only a gradient that is no longer finite is divergence: any other error
 	// of the update (a failed device call) is reported as what it is.
 	var nf *solvers.NonFiniteError
 	switch {
 	case err == nil:
+		if t.recipe.EMA != nil {
+			if err := t.recipe.EMA.Update(); err != nil {
+				return err
+			}
+		}
 	case !errors.As(err, &nf):
-		return s, err
+		return err
 	case !nf.Skipped:
-		return s, fmt.Errorf("%w: %v", ErrDiverged, err)
+		return fmt.Errorf("%w: %v", ErrDiverged, err)
 	}
 	if t.schedule != nil && t.perStep {
 		t.schedule.Step(loss)
 	}
-	return s, nil
+	return nil
 }
 
 // labelsOf returns a batch's labels as the model's label input.
@@ -331,6 +370,9 @@ func (t *Trainer) labelsOf(b *Batch) (*graph.Buffer, error) {
 	}
 	if b.X == nil || len(b.X.Shape) == 0 || len(b.Labels) != b.X.Shape[0] {
 		return nil, fmt.Errorf("trainer: a batch needs N inputs and N labels or targets")
+	}
+	if t.softTargets() {
+		return t.oneHot(b.Labels)
 	}
 	n := len(b.Labels)
 	l := t.labels

@@ -68,6 +68,12 @@ func emulated(t *testing.T) backendFor {
 // clipping and a cosine schedule, over the bars data.
 func newRun(t *testing.T, backend backendFor) *run {
 	t.Helper()
+	return newRecipeRun(t, backend, runRecipe{})
+}
+
+// recipeModel is newRun's model with rr's loss and targets.
+func recipeModel(t *testing.T, rr runRecipe) *graph.Model {
+	t.Helper()
 	net := layers.Sequential{
 		layers.Conv2D{Name: "conv", In: 1, Out: 4, Kernel: [2]int{3, 3}, Padding: [2]int{1, 1}},
 		layers.BatchNorm{Name: "bn", Channels: 4},
@@ -77,10 +83,24 @@ func newRun(t *testing.T, backend backendFor) *run {
 		layers.Dropout{P: 0.2},
 		layers.Linear{Name: "fc", In: 4 * 6 * 6, Out: 3},
 	}
-	m, err := layers.Build(net, []int{32, 1, 12, 12}, tensor.Float32, 7)
+	m, err := layers.BuildCrossEntropy(net, []int{32, 1, 12, 12}, tensor.Float32, 7, nil, rr.loss, rr.soft)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// runRecipe is what newRecipeRun adds to newRun's run.
+type runRecipe struct {
+	loss   graph.CrossEntropyOptions
+	soft   bool                              // soft targets
+	recipe func(*graph.Model) trainer.Recipe // nil: none
+}
+
+// newRecipeRun is newRun with a loss, targets and a trainer recipe.
+func newRecipeRun(t *testing.T, backend backendFor, rr runRecipe) *run {
+	t.Helper()
+	m := recipeModel(t, rr)
 	opt, err := solvers.New("adam", map[string]any{"lr": 0.01, "clip_grad_norm": 5.0})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +125,11 @@ func newRun(t *testing.T, backend backendFor) *run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.t, err = trainer.New(trainer.Config{Model: m, Backend: b, Optimizer: opt, Schedule: sched, Train: r.train, Val: r.val}); err != nil {
+	cfg := trainer.Config{Model: m, Backend: b, Optimizer: opt, Schedule: sched, Train: r.train, Val: r.val}
+	if rr.recipe != nil {
+		cfg.Recipe = rr.recipe(m)
+	}
+	if r.t, err = trainer.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -154,43 +178,63 @@ func TestFitOnCPUAndDevice(t *testing.T) {
 func TestResumeIsBitExact(t *testing.T) {
 	onDevice := emulated(t)
 	for name, backend := range map[string]backendFor{"cpu": cpu, "device": onDevice} {
-		t.Run(name, func(t *testing.T) {
-			whole := newRun(t, backend)
-			if err := whole.t.Fit(context.Background(), 3); err != nil {
-				t.Fatal(err)
+		t.Run(name, func(t *testing.T) { checkResumeIsBitExact(t, backend, runRecipe{}) })
+	}
+}
+
+// checkResumeIsBitExact trains one run for three epochs and another for one,
+// saves its state through gob and restores it into a third, which trains to
+// epoch 3: it must end with the first's parameters, EMA and test figures.
+func checkResumeIsBitExact(t *testing.T, backend backendFor, rr runRecipe) {
+	whole := newRecipeRun(t, backend, rr)
+	if err := whole.t.Fit(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	first := newRecipeRun(t, backend, rr)
+	if err := first.t.Fit(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	st, err := first.t.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
+		t.Fatal(err)
+	}
+	var saved trainer.State
+	if err := gob.NewDecoder(&buf).Decode(&saved); err != nil {
+		t.Fatal(err)
+	}
+	resumed := newRecipeRun(t, backend, rr)
+	if err := resumed.t.Restore(saved); err != nil {
+		t.Fatal(err)
+	}
+	if err := resumed.t.Fit(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	a, b := mustState(t, whole.t), mustState(t, resumed.t)
+	sameParams(t, "uninterrupted", a, "resumed", b)
+	if a.Iteration != b.Iteration || a.Epoch != 3 || b.Epoch != 3 {
+		t.Errorf("iterations %d and %d, epochs %d and %d", a.Iteration, b.Iteration, a.Epoch, b.Epoch)
+	}
+	if (a.EMA == nil) != (b.EMA == nil) {
+		t.Fatalf("EMA state uninterrupted %v, resumed %v", a.EMA != nil, b.EMA != nil)
+	}
+	if a.EMA != nil {
+		if a.EMA.Updates != b.EMA.Updates || a.EMA.Updates != int64(a.Iteration) {
+			t.Errorf("EMA updates uninterrupted %d, resumed %d, steps %d", a.EMA.Updates, b.EMA.Updates, a.Iteration)
+		}
+		for name, avg := range a.EMA.Averages {
+			for i, v := range avg.F32 {
+				if math.Float32bits(v) != math.Float32bits(b.EMA.Averages[name].F32[i]) {
+					t.Fatalf("EMA of %s[%d]: uninterrupted %v, resumed %v", name, i, v, b.EMA.Averages[name].F32[i])
+				}
 			}
-			first := newRun(t, backend)
-			if err := first.t.Fit(context.Background(), 1); err != nil {
-				t.Fatal(err)
-			}
-			st, err := first.t.State()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var buf bytes.Buffer
-			if err := gob.NewEncoder(&buf).Encode(st); err != nil {
-				t.Fatal(err)
-			}
-			var saved trainer.State
-			if err := gob.NewDecoder(&buf).Decode(&saved); err != nil {
-				t.Fatal(err)
-			}
-			resumed := newRun(t, backend)
-			if err := resumed.t.Restore(saved); err != nil {
-				t.Fatal(err)
-			}
-			if err := resumed.t.Fit(context.Background(), 3); err != nil {
-				t.Fatal(err)
-			}
-			a, b := mustState(t, whole.t), mustState(t, resumed.t)
-			sameParams(t, "uninterrupted", a, "resumed", b)
-			if a.Iteration != b.Iteration || a.Epoch != 3 || b.Epoch != 3 {
-				t.Errorf("iterations %d and %d, epochs %d and %d", a.Iteration, b.Iteration, a.Epoch, b.Epoch)
-			}
-			if ra, rb := whole.evaluate(t), resumed.evaluate(t); ra != rb {
-				t.Errorf("test result uninterrupted %+v, resumed %+v", ra, rb)
-			}
-		})
+		}
+	}
+	if ra, rb := whole.evaluate(t), resumed.evaluate(t); ra != rb {
+		t.Errorf("test result uninterrupted %+v, resumed %+v", ra, rb)
 	}
 }
 
@@ -272,7 +316,15 @@ func TestGradientHookSeesGradients(t *testing.T) {
 // TestPredict: probabilities are a distribution per image, and their arg-max
 // is right as often as Evaluate counts.
 func TestPredict(t *testing.T) {
-	r := newRun(t, cpu)
+	for name, rr := range map[string]runRecipe{"class indices": {}, "soft targets": mixAndEMA(t)} {
+		t.Run(name, func(t *testing.T) { checkPredict(t, rr) })
+	}
+}
+
+// checkPredict: Predict's probabilities sum to 1 and their arg-max agrees
+// with Evaluate's count of right predictions.
+func checkPredict(t *testing.T, rr runRecipe) {
+	r := newRecipeRun(t, cpu, rr)
 	if err := r.t.Fit(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}

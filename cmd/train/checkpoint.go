@@ -41,6 +41,7 @@ type checkpoint struct {
 	Schedule  *solvers.ScheduleState
 	Metrics   []recipe.EpochMetrics
 	Best      *trainer.BestState // the best epoch so far and its parameters; nil without tracking
+	EMA       *solvers.EMAState  // -ema's average; nil without
 }
 
 // errNotFinite is a parameter or optimizer value that is NaN or infinite.
@@ -70,6 +71,15 @@ func (ck *checkpoint) checkFinite() error {
 					if x := b.At(i); !isFinite(x) {
 						return fmt.Errorf("optimizer state %s of %s is %w: value %d is %v", slot, p.Name, errNotFinite, i, x)
 					}
+				}
+			}
+		}
+	}
+	if ck.EMA != nil {
+		for name, b := range ck.EMA.Averages {
+			for i := range b.Len() {
+				if x := b.At(i); !isFinite(x) {
+					return fmt.Errorf("the EMA of %s is %w: value %d is %v", name, errNotFinite, i, x)
 				}
 			}
 		}
@@ -110,6 +120,8 @@ func (ck *checkpoint) checkFields() error {
 		return fmt.Errorf("it holds no state of its -schedule %s", ck.Config.Schedule)
 	case ck.Best != nil && (ck.Best.Epoch < 1 || ck.Best.Epoch > ck.Epoch || len(ck.Best.Params) != len(ck.Params)):
 		return fmt.Errorf("its best epoch %d (of %d, %d tensors) is not one of its epochs", ck.Best.Epoch, ck.Epoch, len(ck.Best.Params))
+	case (ck.EMA != nil) != (ck.Config.EMA > 0):
+		return fmt.Errorf("its EMA state does not match its -ema %v", ck.Config.EMA)
 	}
 	return ck.checkFinite()
 }

@@ -28,6 +28,15 @@ type storedCheckpoint struct {
 	BestEpoch  int
 	BestValue  float64
 	BestParams []storedTensor
+	EMA        *storedEMA // nil without -ema
+}
+
+// storedEMA is solvers.EMAState with its averages sorted by name (Slot).
+type storedEMA struct {
+	Decay    float64
+	Warmup   bool
+	Updates  int64
+	Averages []storedBuffer
 }
 
 type storedTensor struct {
@@ -80,6 +89,13 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 		}
 		s.Optimizer.Groups = append(s.Optimizer.Groups, sg)
 	}
+	if e := ck.EMA; e != nil {
+		s.EMA = &storedEMA{Decay: e.Decay, Warmup: e.Warmup, Updates: e.Updates}
+		for name, b := range e.Averages {
+			s.EMA.Averages = append(s.EMA.Averages, storedBuffer{Slot: name, Value: b})
+		}
+		sort.Slice(s.EMA.Averages, func(i, j int) bool { return s.EMA.Averages[i].Slot < s.EMA.Averages[j].Slot })
+	}
 	return s, nil
 }
 
@@ -88,6 +104,9 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 	ck := &checkpoint{Epoch: s.Epoch, Iteration: s.Iteration, Schedule: s.Schedule, Metrics: s.Metrics,
 		Optimizer: solvers.State{Optimizer: s.Optimizer.Optimizer}}
+	// Fields that a checkpoint written before they existed lacks take their
+	// defaults (-accumulate 1, OneCycle's …), which is how that run trained.
+	ck.Config = recipe.DefaultConfig()
 	if err := json.Unmarshal(s.Config, &ck.Config); err != nil {
 		return nil, fmt.Errorf("its configuration is unreadable: %w", err)
 	}
@@ -120,6 +139,15 @@ func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 			gs.Params = append(gs.Params, ps)
 		}
 		ck.Optimizer.Groups = append(ck.Optimizer.Groups, gs)
+	}
+	if e := s.EMA; e != nil {
+		ck.EMA = &solvers.EMAState{Decay: e.Decay, Warmup: e.Warmup, Updates: e.Updates, Averages: make(map[string]*graph.Buffer, len(e.Averages))}
+		for _, b := range e.Averages {
+			if _, dup := ck.EMA.Averages[b.Slot]; dup || b.Value == nil || graph.ShapeSize(b.Value.Shape) != b.Value.Len() {
+				return nil, fmt.Errorf("the EMA's average of %s is given twice, empty or misshapen", b.Slot)
+			}
+			ck.EMA.Averages[b.Slot] = b.Value
+		}
 	}
 	return ck, nil
 }

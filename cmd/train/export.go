@@ -13,9 +13,9 @@ import (
 
 // exportSafetensors writes every parameter (running statistics included) under
 // its PyTorch name and layout, so that torch's load_state_dict accepts it.
-func exportSafetensors(path string, m *graph.Model) error {
-	views := make(map[string]safetensors.TensorView, len(m.Params))
-	for _, p := range m.Params {
+func exportSafetensors(path string, params []*graph.Param) error {
+	views := make(map[string]safetensors.TensorView, len(params))
+	for _, p := range params {
 		raw := make([]byte, 0, 4*len(p.Value.F32))
 		for _, v := range p.Value.F32 {
 			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))

@@ -55,6 +55,8 @@ func dispatch(args []string) error {
 			return benchCommand(args[1:])
 		case "sweep":
 			return sweeps.Command(args[1:])
+		case "lr-find":
+			return lrFindCommand(args[1:])
 		}
 	}
 	return trainCommand(args)

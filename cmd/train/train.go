@@ -45,7 +45,10 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 		if err := writeMetrics(o.dir, r.History, nil); err != nil {
 			return err
 		}
-		return exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model())
+		if err := exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model().Params); err != nil {
+			return err
+		}
+		return exportEMA(o.dir, r)
 	})
 }
 
@@ -68,7 +71,7 @@ func (o *runOutput) saveBestEpochs(r *recipe.Run) {
 		} else if err != nil {
 			return err
 		}
-		return exportSafetensors(filepath.Join(o.dir, "best.safetensors"), r.Trainer.Model())
+		return exportSafetensors(filepath.Join(o.dir, "best.safetensors"), r.Trainer.Model().Params)
 	})
 }
 
@@ -79,7 +82,7 @@ func checkpointOf(r *recipe.Run) (*checkpoint, error) {
 		return nil, err
 	}
 	ck := &checkpoint{Config: r.Cfg, Epoch: st.Epoch, Iteration: st.Iteration,
-		Params: st.Params, Optimizer: st.Optimizer, Schedule: st.Schedule, Metrics: r.History}
+		Params: st.Params, Optimizer: st.Optimizer, Schedule: st.Schedule, Metrics: r.History, EMA: st.EMA}
 	if r.Best != nil && r.Best.Epoch() > 0 {
 		best := r.Best.State()
 		ck.Best = &best
@@ -89,7 +92,17 @@ func checkpointOf(r *recipe.Run) (*checkpoint, error) {
 
 // state is the trainer's part of a checkpoint.
 func (ck *checkpoint) state() trainer.State {
-	return trainer.State{Epoch: ck.Epoch, Iteration: ck.Iteration, Params: ck.Params, Optimizer: ck.Optimizer, Schedule: ck.Schedule}
+	return trainer.State{Epoch: ck.Epoch, Iteration: ck.Iteration, Params: ck.Params, Optimizer: ck.Optimizer, Schedule: ck.Schedule, EMA: ck.EMA}
+}
+
+// exportEMA writes the EMA weights (-ema), averaged weights and the model's
+// batch-norm statistics, as ema.safetensors beside model.safetensors.
+func exportEMA(dir string, r *recipe.Run) error {
+	weights, err := r.Trainer.EMAWeights()
+	if err != nil || weights == nil {
+		return err
+	}
+	return exportSafetensors(filepath.Join(dir, "ema.safetensors"), weights)
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

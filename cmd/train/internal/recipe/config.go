@@ -80,6 +80,35 @@ type Config struct {
 	Device  string `json:"device"`
 	TF32    bool   `json:"tf32"`
 	Workers int    `json:"workers"`
+
+	// The recipe's loss, batch mixing and weight averaging (flags_recipe.go).
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+	ClassWeights   string  `json:"class_weights,omitempty"` // "", auto or a file
+	// ClassWeightValues are -class-weights' weights, resolved when the run
+	// starts, so that a resumed run keeps them.
+	ClassWeightValues []float64 `json:"class_weight_values,omitempty"`
+	Mixup             float64   `json:"mixup,omitempty"`
+	Cutmix            float64   `json:"cutmix,omitempty"`
+	MixProb           float64   `json:"mix_prob"`
+	MixSwitchProb     float64   `json:"mix_switch_prob"`
+	EMA               float64   `json:"ema,omitempty"`
+	EMAWarmup         bool      `json:"ema_warmup,omitempty"`
+	Accumulate        int       `json:"accumulate"` // batches per optimizer step
+	// The recipe's schedules' options (flags_schedule.go).
+	MaxLR          float64 `json:"max_lr,omitempty"`
+	PctStart       float64 `json:"pct_start"`
+	Anneal         string  `json:"anneal"`
+	ThreePhase     bool    `json:"three_phase,omitempty"`
+	DivFactor      float64 `json:"div_factor"`
+	FinalDivFactor float64 `json:"final_div_factor"`
+	CycleMomentum  bool    `json:"cycle_momentum"`
+	BaseMomentum   float64 `json:"base_momentum"`
+	MaxMomentum    float64 `json:"max_momentum"`
+	StartFactor    float64 `json:"start_factor"`
+	EndFactor      float64 `json:"end_factor"`
+	TotalIters     int     `json:"total_iters"`
+	T0             int     `json:"t0,omitempty"`
+	TMult          int     `json:"t_mult"`
 }
 
 // optimizerOptions maps command-line flags to torch.optim option names.
@@ -126,6 +155,9 @@ func DefaultConfig() Config {
 		Init: "default", InitMode: "fan_in", Monitor: "val_loss", BadImages: "fail", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
 		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
+		MixProb: 1, MixSwitchProb: 0.5, Accumulate: 1,
+		PctStart: 0.3, Anneal: "cos", DivFactor: 25, FinalDivFactor: 1e4, CycleMomentum: true, BaseMomentum: 0.85, MaxMomentum: 0.95,
+		StartFactor: 1.0 / 3, EndFactor: 1, TotalIters: 5, TMult: 1,
 	}
 }
 
@@ -157,7 +189,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.ClipNorm, "clip-norm", c.ClipNorm, "clip gradients to this global L2 norm (0: off)")
 	fs.Float64Var(&c.ClipValue, "clip-value", c.ClipValue, "clip gradient elements to ±value (0: off)")
 	fs.BoolVar(&c.SkipNaN, "skip-nonfinite", c.SkipNaN, "skip a step whose gradient has NaN/Inf instead of stopping")
-	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: none, step, multistep, exponential, cosine or plateau")
+	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: none, step, multistep, exponential, cosine, plateau, onecycle, linear or cosine-restarts")
 	fs.IntVar(&c.StepSize, "step-size", c.StepSize, "step: epochs (or iterations) between decays")
 	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "step, multistep, exponential: decay factor")
 	fs.StringVar(&c.Milestones, "milestones", c.Milestones, "multistep: comma-separated epochs")
@@ -171,13 +203,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.EvalBatch, "eval-batch", c.EvalBatch, "batch size for validation and test")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "epochs to train")
 	fs.IntVar(&c.Subset, "subset", c.Subset, "use only the first N training samples (0: all), e.g. to show overfitting")
-	fs.StringVar(&c.Augment, "augment", c.Augment, "augmentations, comma-separated: hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase, jitter=STRENGTH; each may end with @P, its probability (flips default to 0.5)")
+	fs.StringVar(&c.Augment, "augment", c.Augment, "augmentations, comma-separated: hflip, vflip, translate=PIXELS, rotate=DEGREES, crop=PAD, cutout=SIZE, erase, jitter=STRENGTH, randaugment=N,M (torchvision's RandAugment, default 2,9), trivialaugment (TrivialAugmentWide); each may end with @P, its probability (flips default to 0.5)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of weights, split, shuffling, augmentation and dropout")
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
 	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
 	c.registerBestFlags(fs)
 	c.registerStreamFlags(fs)
+	c.registerRecipeFlags(fs)
+	c.registerScheduleFlags(fs)
 }
 
 // OptimizerFlags are the torch.optim option flags; Collect reads the ones

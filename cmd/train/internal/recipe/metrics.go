@@ -27,13 +27,19 @@ func (m *Metric) UnmarshalJSON(b []byte) error {
 
 // EpochMetrics is one line of metrics.jsonl.
 type EpochMetrics struct {
-	Epoch        int     `json:"epoch"`
-	LR           float64 `json:"lr"`
-	TrainLoss    float64 `json:"train_loss"`
-	TrainAcc     float64 `json:"train_acc"`
-	Penalty      float64 `json:"penalty,omitempty"`
-	ValLoss      Metric  `json:"val_loss"`
-	ValAcc       Metric  `json:"val_acc"`
+	Epoch     int     `json:"epoch"`
+	LR        float64 `json:"lr"`
+	TrainLoss float64 `json:"train_loss"`
+	TrainAcc  float64 `json:"train_acc"`
+	Penalty   float64 `json:"penalty,omitempty"`
+	ValLoss   Metric  `json:"val_loss"`
+	ValAcc    Metric  `json:"val_acc"`
+	// TrainAccOf says what TrainAcc counts when batches are mixed: the
+	// predictions of each sample's dominant label (omitted: its own label).
+	TrainAccOf string `json:"train_acc_of,omitempty"`
+	// The EMA weights on the validation split (-ema); omitted without.
+	EMAValLoss   *Metric `json:"ema_val_loss,omitempty"`
+	EMAValAcc    *Metric `json:"ema_val_acc,omitempty"`
 	ImagesPerSec float64 `json:"images_per_sec"`
 	Seconds      float64 `json:"seconds"`
 	// SkippedImages are the bad images -bad-images skip left out of the

@@ -104,5 +104,5 @@ func (cfg *Config) buildModel(c, h, w, classes, batch int) (*graph.Model, error)
 	if err != nil {
 		return nil, err
 	}
-	return layers.Build(net, []int{batch, c, h, w}, tensor.Float32, cfg.Seed)
+	return layers.BuildCrossEntropy(net, []int{batch, c, h, w}, tensor.Float32, cfg.Seed, nil, cfg.lossOptions(), cfg.mixes())
 }

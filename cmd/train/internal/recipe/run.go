@@ -66,6 +66,10 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.resolveClassWeights(r.Data.TrainSource(), len(r.Data.Classes)); err != nil {
+		return nil, err
+	}
+	r.Cfg = cfg
 	model, err := cfg.buildModel(r.Data.C, r.Data.H, r.Data.W, len(r.Data.Classes), r.Batch)
 	if err != nil {
 		return nil, err
@@ -93,8 +97,12 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	recipe, err := cfg.trainerRecipe(model, len(r.Data.Classes))
+	if err != nil {
+		return nil, err
+	}
 	r.Trainer, err = trainer.New(trainer.Config{Model: model, Backend: backend, Optimizer: opt,
-		Schedule: schedule, SchedulePerStep: cfg.SchedulePerIt, Train: trainer.Images(trainLoader), Val: r.val})
+		Schedule: schedule, SchedulePerStep: cfg.schedulePerStep(), Train: trainer.Images(trainLoader), Val: r.val, Recipe: recipe})
 	if err != nil {
 		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
 	}
@@ -111,12 +119,15 @@ func OptionError(err error) error {
 	return fmt.Errorf("optimizer options (flags -lr, -momentum, …): %w", err)
 }
 
+// stepsPerEpoch is the optimizer steps of an epoch: its batches, or with
+// -accumulate K, its groups of K batches (the last one perhaps smaller).
 func (r *Run) stepsPerEpoch() int {
 	n := r.Data.TrainSource().Len()
+	batches := (n + r.Batch - 1) / r.Batch
 	if r.Cfg.dropsLastSample(n, r.Batch) {
-		return n / r.Batch
+		batches = n / r.Batch
 	}
-	return (n + r.Batch - 1) / r.Batch
+	return (batches + r.Cfg.accumulation() - 1) / r.Cfg.accumulation()
 }
 
 // newSchedule builds -schedule with -warmup around it; nil for none.
@@ -154,8 +165,10 @@ func (cfg *Config) newSchedule(opt *solvers.Optimizer, stepsPerEpoch int) (solve
 		opts["T_max"], opts["eta_min"] = tmax, cfg.EtaMin
 	case "plateau":
 		opts["patience"], opts["factor"] = cfg.Patience, cfg.Factor
+	case "onecycle", "linear", "cosine-restarts":
+		typ = cfg.recipeScheduleOptions(opt, stepsPerEpoch, opts)
 	default:
-		return nil, fmt.Errorf("flag -schedule: unknown %q (want none, step, multistep, exponential, cosine or plateau)", cfg.Schedule)
+		return nil, fmt.Errorf("flag -schedule: unknown %q (want none, step, multistep, exponential, cosine, plateau, onecycle, linear or cosine-restarts)", cfg.Schedule)
 	}
 	if cfg.Warmup > 0 {
 		opts["warmup_iters"] = cfg.Warmup
@@ -231,6 +244,7 @@ func (r *Run) record(e trainer.EpochInfo) error {
 	m := EpochMetrics{Epoch: e.Epoch, LR: e.LR, TrainLoss: e.TrainLoss, TrainAcc: e.TrainAcc,
 		ValLoss: Metric(e.Val.Loss), ValAcc: Metric(e.Val.Accuracy), ImagesPerSec: float64(e.Images) / e.Seconds, Seconds: e.Seconds,
 		SkippedImages: e.Skipped}
+	r.recordRecipe(&m, e)
 	if r.Cfg.L1 != 0 || r.Cfg.L2 != 0 { // the penalty reads the weights on the host
 		var err error
 		if m.Penalty, err = r.Trainer.Penalty(); err != nil {
@@ -238,8 +252,8 @@ func (r *Run) record(e trainer.EpochInfo) error {
 		}
 	}
 	r.History = append(r.History, m)
-	fmt.Fprintf(r.Log, "epoch %d/%d  lr %.3g  train loss %.4f err %.2f%%  val loss %.4f err %.2f%%  %.0f img/s  %.1fs\n",
-		m.Epoch, r.Cfg.Epochs, m.LR, m.TrainLoss, 100*(1-m.TrainAcc), m.ValLoss, 100*(1-m.ValAcc), m.ImagesPerSec, m.Seconds)
+	fmt.Fprintf(r.Log, "epoch %d/%d  lr %.3g  train loss %.4f err %.2f%%%s  val loss %.4f err %.2f%%%s  %.0f img/s  %.1fs\n",
+		m.Epoch, r.Cfg.Epochs, m.LR, m.TrainLoss, 100*(1-m.TrainAcc), r.trainErrNote(), m.ValLoss, 100*(1-m.ValAcc), emaLine(m), m.ImagesPerSec, m.Seconds)
 	return nil
 }
 

@@ -123,7 +123,7 @@ func (c *Config) Validate() error {
 		func() error { return finite("clip-norm", c.ClipNorm, 0, inf, false) },
 		func() error { return finite("clip-value", c.ClipValue, 0, inf, false) },
 		func() error {
-			return oneOf("schedule", c.Schedule, "none", "step", "multistep", "exponential", "cosine", "plateau")
+			return oneOf("schedule", c.Schedule, append([]string{"none", "step", "multistep", "exponential", "cosine", "plateau"}, recipeSchedules...)...)
 		},
 		func() error { return intIn("step-size", c.StepSize, 1, math.MaxInt32) },
 		func() error { return finite("gamma", c.Gamma, 0, inf, true) },
@@ -182,6 +182,8 @@ func (c *Config) Validate() error {
 		},
 		func() error { return oneOf("device", c.Device, "cpu", "gpu") },
 		func() error { return intIn("workers", c.Workers, 0, maxWorkers) },
+		c.validateRecipe,
+		c.validateSchedule,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

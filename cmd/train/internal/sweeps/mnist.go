@@ -24,6 +24,7 @@ type mnistSweep struct {
 	dataDir string
 	subset  int
 	val     int
+	test    int // test images kept (the first N of the test split); 0: none
 	noise   float64
 	epochs  int
 	batch   string
@@ -82,8 +83,8 @@ func (m *mnistSweep) check() error {
 }
 
 // setup prepares one run of cfg: the validation split cut to -val images,
-// no test split (a sweep compares settings on validation data), and label
-// noise on the training split.
+// the test split cut to m.test images (none by default: a sweep compares
+// settings on validation data), and label noise on the training split.
 func (m *mnistSweep) setup(cfg recipe.Config, so *sweepOut) (*recipe.Run, error) {
 	log := io.Discard
 	if m.verbose {
@@ -96,7 +97,11 @@ func (m *mnistSweep) setup(cfg recipe.Config, so *sweepOut) (*recipe.Run, error)
 	if n := min(m.val, r.Data.Val.Len()); n < r.Data.Val.Len() {
 		r.Data.Val = r.Data.Val.Subset(firstN(n))
 	}
-	r.Data.Test = &data.Dataset{Classes: r.Data.Test.Classes}
+	test := r.Data.Test
+	r.Data.Test = &data.Dataset{Classes: test.Classes}
+	if n := min(m.test, test.Len()); n > 0 {
+		r.Data.Test = test.Subset(firstN(n))
+	}
 	r.Data.Train = noisyLabels(r.Data.Train, m.noise, cfg.Seed)
 	return r, nil
 }

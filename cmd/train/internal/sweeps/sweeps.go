@@ -33,6 +33,7 @@ var sweeps = []sweep{
 	{"augment", "validation error per epoch with and without data augmentation", augmentFlags},
 	{"init", "vanishing and exploding gradients of deep MLPs: naive init, Xavier, He, input normalization, batch norm", initFlags},
 	{"optimizers", "every optimizer with and without a learning-rate schedule: loss against step and wall time", optimizersFlags},
+	{"recipes", "label smoothing, mixup, cutmix, EMA, RandAugment and one-cycle, alone and together, on noisy MNIST", recipesFlags},
 }
 
 func sweepNames() string {

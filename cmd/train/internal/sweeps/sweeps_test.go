@@ -301,3 +301,27 @@ func TestNoisyLabels(t *testing.T) {
 		t.Errorf("%d labels changed, want 250", changed)
 	}
 }
+
+// TestSweepRecipes: the recipes sweep runs the baseline, each item and all
+// together, measures train, validation and test error with the gap as test −
+// train, and the EMA run is measured with its averaged weights (unlike the
+// baseline's, which it otherwise equals).
+func TestSweepRecipes(t *testing.T) {
+	dir := runSweep(t, "recipes", "-subset", "200", "-val", "100", "-test", "100", "-epochs", "2", "-filters", "4,8", "-hidden", "16")
+	runs := readLines[recipeRun](t, dir, 8)
+	checkPNGs(t, dir, "recipes.png")
+	want := []string{"baseline", "label smoothing", "mixup", "cutmix", "EMA", "RandAugment", "one-cycle", "all together"}
+	for i, rr := range runs {
+		if rr.Recipe != want[i] || len(rr.Epochs) != 2 || math.Abs(rr.Gap-(rr.TestError-rr.TrainError)) > 1e-12 {
+			t.Errorf("run %d: %+v", i, rr)
+		}
+		for _, e := range []float64{rr.TrainError, rr.ValError, rr.TestError} {
+			if !(e >= 0 && e <= 1) {
+				t.Errorf("%s: error %v is not a rate", rr.Recipe, e)
+			}
+		}
+	}
+	if base, ema := runs[0], runs[4]; base.ValLoss == ema.ValLoss {
+		t.Errorf("the EMA run's validation loss %v equals the baseline's: not measured with the averaged weights", ema.ValLoss)
+	}
+}
