@@ -69,6 +69,7 @@ func trainCommand(args []string) error {
 		return err
 	}
 	of.Collect(fs, &cfg)
+	recipe.ResolveModelDefaults(fs, &cfg)
 	// Everything is checked before anything is read, allocated or written.
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -109,7 +110,11 @@ func trainCommand(args []string) error {
 			return err
 		}
 	}
-	r, err := recipe.Setup(cfg, os.Stdout)
+	setup := recipe.Setup
+	if ck != nil {
+		setup = recipe.SetupToRestore // the checkpoint's parameters replace -weights
+	}
+	r, err := setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -164,7 +169,7 @@ func evalCommand(args []string) error {
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
-	r, err := recipe.Setup(cfg, os.Stdout)
+	r, err := recipe.SetupToRestore(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 		if err := writeMetrics(o.dir, r.History, nil); err != nil {
 			return err
 		}
-		return exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model())
+		return exportModel(o.dir, r, st.Iteration)
 	})
 }
 

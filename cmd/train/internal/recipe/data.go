@@ -16,6 +16,12 @@ type Dataset struct {
 	Classes    []string
 	Normalizer *data.Normalizer
 	Resize     augment.Transform // for image folders: every split is resized
+	// TrainResize replaces Resize for the training split (the torchvision
+	// models' RandomResizedCrop); nil: Resize.
+	TrainResize augment.Transform
+	// InputMode and InputStats are what Normalizer was made of.
+	InputMode  data.NormMode
+	InputStats data.Stats
 }
 
 // loadData reads, splits and normalizes the configured dataset.
@@ -70,7 +76,7 @@ func (cfg *Config) loadData() (*Dataset, error) {
 	}
 	d := &Dataset{Splits: splits, Classes: train.Classes}
 	if cfg.Dataset == "folder" {
-		d.Resize = augment.Resize{Height: cfg.ImageSize, Width: cfg.ImageSize}
+		d.TrainResize, d.Resize = cfg.folderTransforms()
 	}
 	c, h, w, ok := splits.Train.Shape()
 	if d.Resize != nil {
@@ -81,17 +87,10 @@ func (cfg *Config) loadData() (*Dataset, error) {
 		return nil, err
 	}
 	d.C, d.H, d.W = c, h, w
-	mode, err := data.ParseNormMode(cfg.InputNorm)
-	if err != nil {
-		return nil, fmt.Errorf("flag -input-norm: %w", err)
+	if d.InputMode, d.InputStats, err = cfg.inputNormalization(splits.Train, c); err != nil {
+		return nil, err
 	}
-	stats := data.Stats{}
-	if mode != data.NormNone {
-		if stats, err = data.ComputeStats(splits.Train); err != nil {
-			return nil, err
-		}
-	}
-	if d.Normalizer, err = data.NewNormalizer(mode, stats); err != nil {
+	if d.Normalizer, err = data.NewNormalizer(d.InputMode, d.InputStats); err != nil {
 		return nil, fmt.Errorf("flag -input-norm: %w", err)
 	}
 	return d, nil
@@ -116,7 +115,9 @@ func sameShape(dataset string, splits data.Splits, c, h, w int) error {
 // trainTransform parses -augment into a pipeline applied to training images.
 func (cfg *Config) trainTransform(d *Dataset) (augment.Transform, error) {
 	var ts []augment.Transform
-	if d.Resize != nil {
+	if d.TrainResize != nil {
+		ts = append(ts, d.TrainResize)
+	} else if d.Resize != nil {
 		ts = append(ts, d.Resize)
 	}
 	t, err := augment.ParseSpec(cfg.Augment, d.C, d.H, d.W)
