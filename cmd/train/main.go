@@ -49,6 +49,8 @@ func dispatch(args []string) error {
 			return evalCommand(args[1:])
 		case "bench":
 			return benchCommand(args[1:])
+		case "predict":
+			return predictCommand(args[1:], os.Stdout, os.Stderr)
 		case "sweep":
 			return sweeps.Command(args[1:])
 		}
