@@ -33,21 +33,27 @@ type Run struct {
 
 // Setup builds data, model, device, optimizer, schedule and trainer from cfg,
 // the model's weights loaded from -weights when set.
-func Setup(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, true) }
+func Setup(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, true, nil) }
 
 // SetupToRestore is Setup for a run whose parameters are restored next from
 // a checkpoint: -weights is not read.
-func SetupToRestore(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, false) }
+func SetupToRestore(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, false, nil) }
 
-func setup(cfg Config, log io.Writer, loadWeights bool) (*Run, error) {
+// SetupWithData is Setup on data that the caller prepared (a sweep's)
+// instead of cfg's dataset.
+func SetupWithData(cfg Config, d *Dataset, log io.Writer) (*Run, error) { return setup(cfg, log, true, d) }
+
+func setup(cfg Config, log io.Writer, loadWeights bool, d *Dataset) (*Run, error) {
 	r := &Run{Cfg: cfg, Log: log}
 	r.val = &splitLoader{r: r}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	var err error
-	if r.Data, err = cfg.loadData(); err != nil {
-		return nil, err
+	if r.Data = d; d == nil {
+		if r.Data, err = cfg.loadData(); err != nil {
+			return nil, err
+		}
 	}
 	r.val.split = &r.Data.Val
 	if r.Batch, err = cfg.batchSize(r.Data.Train.Len()); err != nil {

@@ -33,6 +33,7 @@ var sweeps = []sweep{
 	{"augment", "validation error per epoch with and without data augmentation", augmentFlags},
 	{"init", "vanishing and exploding gradients of deep MLPs: naive init, Xavier, He, input normalization, batch norm", initFlags},
 	{"optimizers", "every optimizer with and without a learning-rate schedule: loss against step and wall time", optimizersFlags},
+	{"transfer", "a ResNet pretrained on the digits 0–4 fine-tuned on 500 images of 5–9: frozen backbone, full fine-tuning, from scratch", transferFlags},
 }
 
 func sweepNames() string {
