@@ -41,7 +41,9 @@ func SetupToRestore(cfg Config, log io.Writer) (*Run, error) { return setup(cfg,
 
 // SetupWithData is Setup on data that the caller prepared (a sweep's)
 // instead of cfg's dataset.
-func SetupWithData(cfg Config, d *Dataset, log io.Writer) (*Run, error) { return setup(cfg, log, true, d) }
+func SetupWithData(cfg Config, d *Dataset, log io.Writer) (*Run, error) {
+	return setup(cfg, log, true, d)
+}
 
 func setup(cfg Config, log io.Writer, loadWeights bool, d *Dataset) (*Run, error) {
 	r := &Run{Cfg: cfg, Log: log}
