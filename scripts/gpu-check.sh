@@ -7,6 +7,14 @@
 #
 #   scripts/gpu-check.sh [DIR]     # default DIR: .gpu-check (git-excluded)
 #   device run, carry [DIR]:  bash DIR/run.sh; bash DIR/train.sh
+#   scripts/gpu-check.sh --local [DIR]
+#
+# --local runs both here instead, on the CPU test doubles of libcuda and
+# cuBLAS (kernels/cudaemu/driver, built into DIR/standins and put first on
+# the loader's path by env.sh), with longer limits: train.sh then trains one
+# epoch of LeNet on a 640-image subset and leaves out the PyTorch comparisons;
+# DESCENT_GPU_CHECK_TRAIN=no leaves train.sh out (CI). Arguments after DIR go
+# to run.sh.
 #
 # The two scripts share one deadline, DESCENT_GPU_DEADLINE seconds (default
 # 480) from the start of run.sh, and run their steps from the most to the
@@ -30,6 +38,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+here_too=0
+if [[ "${1:-}" == --local ]]; then
+	here_too=1
+	shift
+fi
 out="${1:-.gpu-check}"
 mkdir -p "$out"
 exclude="$(git rev-parse --git-path info/exclude)" # .git is a file in a worktree
@@ -45,7 +58,7 @@ module="$(go list -m)"
 mapfile -t pkgs < <(git ls-files '*_test.go' | xargs grep -l '^//go:build gpu' | xargs -n1 dirname | sort -u |
 	while read -r dir; do go list "./$dir"; done)
 
-rm -rf "$out"/*.gz "$out"/*.sh
+rm -rf "$out"/*.gz "$out"/*.sh "$out/standins"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 declare -A binary # package directory → test binary
@@ -72,6 +85,10 @@ if [[ -n "$stub" ]]; then
 else
 	echo "gpu-check: go build -tags gpu ./cmd/train" >&2
 	go build -tags gpu -ldflags='-s -w' -o "$build/train" ./cmd/train
+fi
+if ((here_too)) && [[ -z "$stub" ]]; then
+	echo "gpu-check: building the libcuda and cuBLAS test doubles into $out/standins" >&2
+	go run ./kernels/cudaemu/standins -o "$out/standins" "$build"/*
 fi
 for f in "$build"/*; do
 	gzip -9 -c "$f" >"$out/$(basename "$f").gz"
@@ -103,6 +120,13 @@ unpack() {
 		gunzip -c "$here/$name.gz" >"$bin/$name" && chmod +x "$bin/$name"
 	done
 }
+# With --local, the CPU test doubles stand in for the driver and cuBLAS.
+standins=0
+if [[ -d "$here/standins" ]]; then
+	standins=1
+	export LD_LIBRARY_PATH="$here/standins${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	export DESCENT_CUBLAS="$here/standins/libcublas.so.12"
+fi
 # cuBLAS is loaded with dlopen. When the loader's path has none, every one found
 # is named, newest first (a cuBLAS 13 that a CUDA 12 driver refuses gives way
 # to the next); PyTorch's pip wheels keep it in site-packages/nvidia/*/lib.
@@ -180,6 +204,13 @@ train() {
 	step "$name" "$secs" "$log" "$root" "$bin/train" "$@" || failed=1
 }
 rm -rf "$bin/run"
+if ((standins)); then
+	# On the CPU test doubles: a subset, and no PyTorch to compare with.
+	train mnist 400 -device gpu -data-dir "$here/mnist" -subset 640 -epochs 1 -quiet -out "$bin/run"
+	cp "$bin/run/metrics.jsonl" "$results/train-metrics.jsonl" 2>/dev/null
+	note "train: the CPU test doubles stand in for the GPU: no PyTorch comparisons; whole output in $log"
+	exit $failed
+fi
 train mnist 90 -device gpu -data-dir "$here/mnist" -epochs 1 -quiet -out "$bin/run"
 cp "$bin/run/metrics.jsonl" "$results/train-metrics.jsonl" 2>/dev/null
 choose_python || failed=1
@@ -197,5 +228,18 @@ echo "gpu-check: $out holds $(ls "$out" | tr '\n' ' ')(${size} MiB)" >&2
 if ((size > 56)); then
 	echo "gpu-check: $out is ${size} MiB; the device tool carries 64 MiB with the working tree" >&2
 	exit 1
+fi
+if ((here_too)); then
+	# The emulation is slower than a GPU: longer limits than a device run's.
+	export DESCENT_GPU_DEADLINE="${DESCENT_GPU_DEADLINE:-1800}" DESCENT_GPU_STEP_LIMIT="${DESCENT_GPU_STEP_LIMIT:-600}"
+	export DESCENT_GPU_BIN="${DESCENT_GPU_BIN:-$build/run}" OUT="${OUT:-$(realpath "$out")}"
+	status=0
+	bash "$out/run.sh" "${@:2}" || status=1
+	if [[ ${DESCENT_GPU_CHECK_TRAIN:-yes} == no ]]; then
+		echo "gpu-check: train.sh left out (DESCENT_GPU_CHECK_TRAIN=no)" >&2
+	else
+		bash "$out/train.sh" || status=1
+	fi
+	exit $status
 fi
 echo "gpu-check: on the GPU host run: bash $out/run.sh; bash $out/train.sh   (device tool: carry [\"$out\"])" >&2

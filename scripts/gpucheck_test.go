@@ -76,8 +76,9 @@ func device(t *testing.T, packed string, env ...string) (string, string, time.Du
 	return stdout.String(), filepath.Join(dir, "out", "descent-gpu"), time.Since(start)
 }
 
-// steps are the step names in the order the scripts run them.
-var steps = []string{"smoke", "twins", "graph", "solvers", "cuda", "mnist",
+// steps are the step names in the order the scripts run them ("train" is
+// the gpu tests of cmd/train).
+var steps = []string{"smoke", "twins", "train", "graph", "solvers", "cuda", "mnist",
 	"bench-lenet64", "bench-lenet512", "bench-resnet256", "bench-resnet-tf32"}
 
 // statuses reads the summary lines of text: step name → status.

@@ -14,7 +14,14 @@
 //     metrics, checkpoints, plots and progress bars attach there. Cancelling
 //     ctx, or a hook returning Stop, ends Fit after the step under way.
 //   - Evaluate(loader) returns the loss, accuracy and counts in evaluation
-//     mode; Predict(x) the class probabilities of a batch.
+//     mode (EvaluateEach also hands each batch's logits to a report);
+//     Predict(x) the class probabilities of a batch. A loader that can fail
+//     mid-epoch (an image that cannot be read) is an ErrLoader: its error
+//     ends Fit or Evaluate instead of a short epoch.
+//   - TrackBest adds a Best, an epoch hook that keeps the parameters of the
+//     best epoch by validation loss or accuracy, runs hooks on every
+//     improvement (to save them) and, with a patience, stops Fit early;
+//     RestoreBest brings the best weights back, and its State resumes.
 //   - State and Restore save and restore a run (parameters, optimizer and
 //     schedule state, epoch and step counters): a restored run continues
 //     bit-exactly.

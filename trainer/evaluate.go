@@ -18,7 +18,12 @@ type Result struct {
 
 // Evaluate runs the model in evaluation mode (dropout off, batch norm's
 // running statistics) over every batch of loader's epoch 0.
-func (t *Trainer) Evaluate(loader Loader) (Result, error) {
+func (t *Trainer) Evaluate(loader Loader) (Result, error) { return t.EvaluateEach(loader, nil) }
+
+// EvaluateEach is Evaluate that also hands each batch and its logits (one
+// row of scores per sample, valid until observe returns) to observe, for a
+// report that needs more than the loss and accuracy.
+func (t *Trainer) EvaluateEach(loader Loader, observe func(b *Batch, logits *graph.Buffer) error) (Result, error) {
 	var sum float64
 	var r Result
 	for b := range loader.Epoch(0) {
@@ -26,13 +31,21 @@ func (t *Trainer) Evaluate(loader Loader) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		loss, correct, _, err := t.machine.Evaluate(b.X, labels)
+		loss, correct, logits, err := t.machine.Evaluate(b.X, labels)
 		if err != nil {
 			return Result{}, err
+		}
+		if observe != nil {
+			if err := observe(b, logits); err != nil {
+				return Result{}, err
+			}
 		}
 		sum += loss * float64(b.N())
 		r.Correct += correct
 		r.Count += b.N()
+	}
+	if err := loaderErr(loader); err != nil {
+		return Result{}, err
 	}
 	if r.Count == 0 {
 		r.Loss, r.Accuracy = math.NaN(), math.NaN()

@@ -66,6 +66,24 @@ func (t *Trainer) Restore(s State) error {
 // included) from saved values, checking names and sizes; for evaluating a
 // checkpoint without its training state.
 func (t *Trainer) RestoreParams(saved map[string][]float32) error {
+	if err := t.checkParams(saved); err != nil {
+		return err
+	}
+	for _, p := range t.model.Params {
+		copy(p.Value.F32, saved[p.Name])
+	}
+	if t.resident != nil {
+		if err := t.resident.PushParams(); err != nil {
+			return fmt.Errorf("restoring the parameters on the device: %w", err)
+		}
+	}
+	t.hostStale = false
+	return nil
+}
+
+// checkParams checks that saved holds every parameter of the model, by name
+// and size, and nothing else.
+func (t *Trainer) checkParams(saved map[string][]float32) error {
 	m := t.model
 	if len(saved) != len(m.Params) {
 		return fmt.Errorf("%d tensors saved, the model has %d", len(saved), len(m.Params))
@@ -76,15 +94,6 @@ func (t *Trainer) RestoreParams(saved map[string][]float32) error {
 			return fmt.Errorf("no tensor %q of %d float32 values saved", p.Name, p.Value.Len())
 		}
 	}
-	for _, p := range m.Params {
-		copy(p.Value.F32, saved[p.Name])
-	}
-	if t.resident != nil {
-		if err := t.resident.PushParams(); err != nil {
-			return fmt.Errorf("restoring the parameters on the device: %w", err)
-		}
-	}
-	t.hostStale = false
 	return nil
 }
 

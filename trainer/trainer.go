@@ -42,6 +42,7 @@ type StepInfo struct {
 	Loss      float64
 	Correct   int // right predictions (training mode) of a classifier
 	N         int // samples in the batch
+	Skipped   int // bad images the loader left out of the batch
 }
 
 // EpochInfo describes a finished epoch, for the hooks.
@@ -52,6 +53,7 @@ type EpochInfo struct {
 	TrainAcc  float64
 	Images    int
 	Seconds   float64 // training time, evaluation excluded
+	Skipped   int     // bad images the training loader left out
 	Val       Result  // NaN figures without Config.Val
 }
 
@@ -60,7 +62,7 @@ type EpochInfo struct {
 var ErrDiverged = errors.New("training diverged")
 
 // Stop, returned by a hook, ends Fit cleanly after the current step (or
-// epoch); Fit then returns nil.
+// epoch, once every epoch hook has seen it); Fit then returns nil.
 var Stop = errors.New("trainer: stop")
 
 // Trainer trains a model: the one training loop of Descent. It keeps the
@@ -201,7 +203,8 @@ func (t *Trainer) Epoch() int { return t.epoch }
 // where the saved run stopped). It ends early, after a step, when ctx is
 // cancelled (returning ctx's error) or a hook returns Stop (returning nil).
 // A loss or gradient that is no longer finite is ErrDiverged, unless the
-// optimizer skips such steps.
+// optimizer skips such steps; any other error, a device's included, is
+// returned as it is.
 func (t *Trainer) Fit(ctx context.Context, epochs int) error {
 	if t.train == nil {
 		return errors.New("trainer: no training loader")
@@ -238,11 +241,15 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 		lossSum += s.Loss * float64(s.N)
 		correct += s.Correct
 		info.Images += s.N
+		info.Skipped += s.Skipped
 		for _, h := range t.stepHooks {
 			if err := h(s); err != nil {
 				return err
 			}
 		}
+	}
+	if err := loaderErr(t.train); err != nil {
+		return fmt.Errorf("epoch %d: %w", epoch, err)
 	}
 	info.Seconds = time.Since(start).Seconds()
 	info.TrainLoss, info.TrainAcc = lossSum/float64(info.Images), float64(correct)/float64(info.Images)
@@ -260,12 +267,17 @@ func (t *Trainer) fitEpoch(ctx context.Context) error {
 		t.schedule.Step(info.Val.Loss)
 	}
 	t.epoch = epoch
+	// Every hook sees the epoch even when an earlier one stops the run, so
+	// that a checkpoint hook saves the last epoch of an early stop.
+	var stop error
 	for _, h := range t.epochHooks {
-		if err := h(info); err != nil {
+		if err := h(info); errors.Is(err, Stop) {
+			stop = err
+		} else if err != nil {
 			return err
 		}
 	}
-	return nil
+	return stop
 }
 
 // step trains on one batch: forward and backward, the gradient hooks, the
@@ -280,7 +292,7 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 		return StepInfo{}, err
 	}
 	t.hostStale = t.resident != nil
-	s := StepInfo{Epoch: epoch, Batch: b.Index, Iteration: t.machine.Iteration(), Loss: loss, Correct: correct, N: b.N()}
+	s := StepInfo{Epoch: epoch, Batch: b.Index, Iteration: t.machine.Iteration(), Loss: loss, Correct: correct, N: b.N(), Skipped: b.Skipped}
 	if !isFinite(loss) {
 		return s, fmt.Errorf("%w: loss is %v", ErrDiverged, loss)
 	}
@@ -296,11 +308,15 @@ func (t *Trainer) step(epoch int, b *Batch) (StepInfo, error) {
 	}
 	err = t.opt.Step()
 	t.hostStale = t.resident != nil // the update changed the device's values, whatever a hook read before
-	if err != nil {
-		var nf *solvers.NonFiniteError
-		if !errors.As(err, &nf) || !nf.Skipped {
-			return s, fmt.Errorf("%w: %v", ErrDiverged, err)
-		}
+	// Only a gradient that is no longer finite is divergence: any other error
+	// of the update (a failed device call) is reported as what it is.
+	var nf *solvers.NonFiniteError
+	switch {
+	case err == nil:
+	case !errors.As(err, &nf):
+		return s, err
+	case !nf.Skipped:
+		return s, fmt.Errorf("%w: %v", ErrDiverged, err)
 	}
 	if t.schedule != nil && t.perStep {
 		t.schedule.Step(loss)

@@ -29,8 +29,16 @@ func benchCommand(args []string) error {
 	compare := fs.Bool("compare", false, "measure the same cells in PyTorch in the same run and print Descent/PyTorch")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
 	tf32 := fs.Bool("tf32", false, "gpu: matrix products in TF32 on tensor cores (PyTorch too, with -compare)")
+	loader := fs.Bool("loader", false, "measure the streaming loader instead: decode + RandomResizedCrop(224) + flip + normalize of generated 500×375 JPEGs, images/s for 1, 2, … workers")
+	var lb loaderBench
+	fs.IntVar(&lb.images, "loader-images", 256, "-loader: JPEGs generated")
+	fs.IntVar(&lb.maxWorkers, "loader-workers", 0, "-loader: the most workers measured (0: one per core)")
+	fs.IntVar(&lb.epochs, "loader-epochs", 1, "-loader: epochs measured per worker count")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
+	}
+	if *loader {
+		return lb.run(os.Stdout)
 	}
 	batch := map[string]int{}
 	for _, kv := range strings.Split(*batches, ",") {

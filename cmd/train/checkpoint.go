@@ -14,9 +14,13 @@ import (
 	"github.com/descent-ml/descent/internal/checksummed"
 	"github.com/descent-ml/descent/internal/runfolder"
 	"github.com/descent-ml/descent/solvers"
+	"github.com/descent-ml/descent/trainer"
 )
 
 const checkpointFile = "checkpoint.gob"
+
+// bestCheckpointFile is the checkpoint of the best epoch by -monitor.
+const bestCheckpointFile = "best_checkpoint.gob"
 
 // checkpointFormat frames the gob-encoded storedCheckpoint with a checksum.
 // Version 1 is the first framed one; earlier checkpoints were bare gob.
@@ -36,6 +40,7 @@ type checkpoint struct {
 	Optimizer solvers.State
 	Schedule  *solvers.ScheduleState
 	Metrics   []recipe.EpochMetrics
+	Best      *trainer.BestState // the best epoch so far and its parameters; nil without tracking
 }
 
 // errNotFinite is a parameter or optimizer value that is NaN or infinite.
@@ -44,11 +49,12 @@ var errNotFinite = errors.New("not finite")
 // checkFinite finds the first non-finite value of the parameters, the
 // optimizer state and its learning rates.
 func (ck *checkpoint) checkFinite() error {
-	for name, v := range ck.Params {
-		for i, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("parameter %s is %w: value %d is %v", name, errNotFinite, i, x)
-			}
+	if err := paramsFinite("parameter", ck.Params); err != nil {
+		return err
+	}
+	if ck.Best != nil {
+		if err := paramsFinite("best epoch's parameter", ck.Best.Params); err != nil {
+			return err
 		}
 	}
 	for _, g := range ck.Optimizer.Groups {
@@ -65,6 +71,17 @@ func (ck *checkpoint) checkFinite() error {
 						return fmt.Errorf("optimizer state %s of %s is %w: value %d is %v", slot, p.Name, errNotFinite, i, x)
 					}
 				}
+			}
+		}
+	}
+	return nil
+}
+
+func paramsFinite(what string, params map[string][]float32) error {
+	for name, v := range params {
+		for i, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("%s %s is %w: value %d is %v", what, name, errNotFinite, i, x)
 			}
 		}
 	}
@@ -91,6 +108,8 @@ func (ck *checkpoint) checkFields() error {
 		return errors.New("it holds no optimizer state")
 	case ck.Schedule == nil && (ck.Config.Schedule != "none" || ck.Config.Warmup > 0):
 		return fmt.Errorf("it holds no state of its -schedule %s", ck.Config.Schedule)
+	case ck.Best != nil && (ck.Best.Epoch < 1 || ck.Best.Epoch > ck.Epoch || len(ck.Best.Params) != len(ck.Params)):
+		return fmt.Errorf("its best epoch %d (of %d, %d tensors) is not one of its epochs", ck.Best.Epoch, ck.Epoch, len(ck.Best.Params))
 	}
 	return ck.checkFinite()
 }
@@ -98,6 +117,11 @@ func (ck *checkpoint) checkFields() error {
 // saveCheckpoint writes ck atomically; a checkpoint with a non-finite value is
 // refused (errNotFinite) and nothing is written.
 func saveCheckpoint(dir string, ck *checkpoint) error {
+	return writeCheckpoint(filepath.Join(dir, checkpointFile), ck)
+}
+
+// writeCheckpoint writes ck atomically into the file path, as saveCheckpoint.
+func writeCheckpoint(path string, ck *checkpoint) error {
 	if err := ck.checkFinite(); err != nil {
 		return err
 	}
@@ -109,7 +133,7 @@ func saveCheckpoint(dir string, ck *checkpoint) error {
 	if err := gob.NewEncoder(&content).Encode(stored); err != nil {
 		return err
 	}
-	return runfolder.WriteAtomic(filepath.Join(dir, checkpointFile), func(f *os.File) error {
+	return runfolder.WriteAtomic(path, func(f *os.File) error {
 		return checkpointFormat.Write(f, content.Bytes())
 	})
 }

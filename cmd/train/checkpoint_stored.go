@@ -8,6 +8,7 @@ import (
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/solvers"
+	"github.com/descent-ml/descent/trainer"
 )
 
 // storedCheckpoint is a checkpoint as gob writes it into checkpoint.gob.
@@ -23,6 +24,10 @@ type storedCheckpoint struct {
 	Optimizer storedOptimizer
 	Schedule  *solvers.ScheduleState
 	Metrics   []recipe.EpochMetrics
+	// The best epoch (0: none tracked), its monitored figure and parameters.
+	BestEpoch  int
+	BestValue  float64
+	BestParams []storedTensor
 }
 
 type storedTensor struct {
@@ -59,10 +64,10 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 	}
 	s := &storedCheckpoint{Config: cfg, Epoch: ck.Epoch, Iteration: ck.Iteration, Schedule: ck.Schedule, Metrics: ck.Metrics,
 		Optimizer: storedOptimizer{Optimizer: ck.Optimizer.Optimizer}}
-	for name, v := range ck.Params {
-		s.Params = append(s.Params, storedTensor{Name: name, Values: v})
+	s.Params = storedTensors(ck.Params)
+	if ck.Best != nil {
+		s.BestEpoch, s.BestValue, s.BestParams = ck.Best.Epoch, ck.Best.Value, storedTensors(ck.Best.Params)
 	}
-	sort.Slice(s.Params, func(i, j int) bool { return s.Params[i].Name < s.Params[j].Name })
 	for _, g := range ck.Optimizer.Groups {
 		sg := storedGroup{LR: g.LR}
 		for _, p := range g.Params {
@@ -82,15 +87,22 @@ func (ck *checkpoint) stored() (*storedCheckpoint, error) {
 // an error.
 func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 	ck := &checkpoint{Epoch: s.Epoch, Iteration: s.Iteration, Schedule: s.Schedule, Metrics: s.Metrics,
-		Params: make(map[string][]float32, len(s.Params)), Optimizer: solvers.State{Optimizer: s.Optimizer.Optimizer}}
+		Optimizer: solvers.State{Optimizer: s.Optimizer.Optimizer}}
 	if err := json.Unmarshal(s.Config, &ck.Config); err != nil {
 		return nil, fmt.Errorf("its configuration is unreadable: %w", err)
 	}
-	for _, t := range s.Params {
-		if _, dup := ck.Params[t.Name]; dup {
-			return nil, fmt.Errorf("it holds parameter %q twice", t.Name)
+	if ck.Config.Monitor == "" { // saved before -monitor, whose default it followed
+		ck.Config.Monitor = trainer.MonitorValLoss
+	}
+	var err error
+	if ck.Params, err = tensorMap("parameter", s.Params); err != nil {
+		return nil, err
+	}
+	if s.BestEpoch != 0 {
+		ck.Best = &trainer.BestState{Epoch: s.BestEpoch, Value: s.BestValue}
+		if ck.Best.Params, err = tensorMap("best epoch's parameter", s.BestParams); err != nil {
+			return nil, err
 		}
-		ck.Params[t.Name] = t.Values
 	}
 	for _, g := range s.Optimizer.Groups {
 		gs := solvers.GroupState{LR: g.LR}
@@ -110,4 +122,26 @@ func (s *storedCheckpoint) checkpoint() (*checkpoint, error) {
 		ck.Optimizer.Groups = append(ck.Optimizer.Groups, gs)
 	}
 	return ck, nil
+}
+
+// storedTensors lists named tensors in name order.
+func storedTensors(m map[string][]float32) []storedTensor {
+	ts := make([]storedTensor, 0, len(m))
+	for name, v := range m {
+		ts = append(ts, storedTensor{Name: name, Values: v})
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return ts
+}
+
+// tensorMap is the inverse of storedTensors; a name given twice is an error.
+func tensorMap(what string, ts []storedTensor) (map[string][]float32, error) {
+	m := make(map[string][]float32, len(ts))
+	for _, t := range ts {
+		if _, dup := m[t.Name]; dup {
+			return nil, fmt.Errorf("it holds %s %q twice", what, t.Name)
+		}
+		m[t.Name] = t.Values
+	}
+	return m, nil
 }

@@ -12,6 +12,7 @@ import (
 // Files of a run folder that predict reads.
 const (
 	modelFile     = "model.safetensors"
+	bestModelFile = "best.safetensors"
 	modelInfoFile = "model.json"
 )
 
@@ -25,7 +26,12 @@ func exportModel(dir string, r *recipe.Run, steps uint64) error {
 	if err := writeJSON(filepath.Join(dir, modelInfoFile), r.ModelInfo()); err != nil {
 		return err
 	}
-	return runfolder.WriteAtomic(filepath.Join(dir, modelFile), func(f *os.File) error {
+	return writeModel(filepath.Join(dir, modelFile), r, steps)
+}
+
+// writeModel writes the run's model as a torchvision state_dict, atomically.
+func writeModel(path string, r *recipe.Run, steps uint64) error {
+	return runfolder.WriteAtomic(path, func(f *os.File) error {
 		return weights.WriteSafetensors(f, r.Trainer.Model(), int64(steps))
 	})
 }

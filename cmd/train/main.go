@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -11,6 +13,8 @@ import (
 
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/cmd/train/internal/sweeps"
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/evaluation"
 	"github.com/descent-ml/descent/internal/runfolder"
 	"github.com/descent-ml/descent/trainer"
 )
@@ -126,6 +130,9 @@ func trainCommand(args []string) error {
 		if err := r.Resume(ck.state(), ck.Metrics); err != nil {
 			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
 		}
+		if err := r.ResumeBest(ck.Best); err != nil {
+			return fmt.Errorf("flag -resume %s: checkpoint: %w", *resume, err)
+		}
 		if *restart {
 			if err := r.RestartSchedule(ck.Schedule.BaseLRs); err != nil {
 				return err
@@ -135,6 +142,7 @@ func trainCommand(args []string) error {
 		fmt.Printf("resuming %s after epoch %d\n", *resume, ck.Epoch)
 	}
 	if dir != "" {
+		folder.saveBestEpochs(r)
 		folder.saveAfterEveryEpoch(r)
 	}
 	f, err := r.Train()
@@ -150,6 +158,11 @@ func trainCommand(args []string) error {
 	if err := writeMetrics(dir, r.History, f); err != nil {
 		return err
 	}
+	if r.TestReport != nil {
+		if err := r.TestReport.WriteFiles(dir); err != nil {
+			return err
+		}
+	}
 	return plotCurves(dir, r.History)
 }
 
@@ -157,8 +170,17 @@ func evalCommand(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	dir := fs.String("run", "", "run folder holding checkpoint.gob")
 	dataDir := fs.String("data-dir", "", "override the run's -data-dir")
+	use := fs.String("use", "", "the weights to evaluate: best (the best epoch by -monitor) or last (default: best when the run has one)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object instead of text")
+	misclassified := fs.Int("misclassified", 0, "draw the N most confidently wrong test images into misclassified.png in the run folder")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
+	}
+	if *use != "" && *use != "best" && *use != "last" {
+		return fmt.Errorf("flag -use: unknown %q (want best or last)", *use)
+	}
+	if *misclassified < 0 || *misclassified > maxMisclassified {
+		return fmt.Errorf("flag -misclassified: %d is not in [0, %d]", *misclassified, maxMisclassified)
 	}
 	if *dir == "" {
 		return fmt.Errorf("flag -run: the run folder is required")
@@ -167,21 +189,74 @@ func evalCommand(args []string) error {
 	if err != nil {
 		return fmt.Errorf("flag -run: %w", err)
 	}
+	// The report's files go into the run folder, which no run may be writing.
+	folder, err := runfolder.Lock(*dir)
+	if err != nil {
+		return fmt.Errorf("flag -run %s: %w", *dir, err)
+	}
+	defer folder.Unlock()
 	cfg := ck.Config
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
-	r, err := recipe.SetupToRestore(cfg, os.Stdout)
+	log := io.Writer(os.Stdout)
+	if *asJSON {
+		log = os.Stderr // stdout holds the one object
+	}
+	r, err := recipe.SetupToRestore(cfg, log)
 	if err != nil {
 		return err
 	}
-	if err := r.Trainer.RestoreParams(ck.Params); err != nil {
+	if err := checkClasses(*dir, r.Data.Classes); err != nil {
+		return err
+	}
+	params, epoch, which := ck.Params, ck.Epoch, "last"
+	switch {
+	case *use == "best" && ck.Best == nil:
+		return fmt.Errorf("flag -use best: the run in %s has no best epoch (it had no validation split)", *dir)
+	case *use != "last" && ck.Best != nil:
+		params, epoch, which = ck.Best.Params, ck.Best.Epoch, "best"
+	}
+	if err := r.Trainer.RestoreParams(params); err != nil {
 		return fmt.Errorf("checkpoint in %s: %w", *dir, err)
 	}
-	loss, acc, err := r.Evaluate(r.Data.Test)
+	test := r.Data.TestSource()
+	res, rep, err := r.Report(test, *misclassified)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("test loss %.4f  test accuracy %.2f%%  (%d images, checkpoint after epoch %d)\n", loss, 100*acc, r.Data.Test.Len(), ck.Epoch)
+	if rep == nil {
+		return fmt.Errorf("the run in %s has no test split to evaluate (flag -split %s)", *dir, cfg.Split)
+	}
+	if err := rep.WriteFiles(*dir); err != nil {
+		return err
+	}
+	if *misclassified > 0 && len(rep.Mistakes()) > 0 {
+		if err := rep.WriteMistakes(filepath.Join(*dir, "misclassified.png"), func(i int) (data.Image, error) {
+			return test.Image(i, nil)
+		}); err != nil {
+			return err
+		}
+	}
+	s := rep.Summary()
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(evalReport{TestLoss: recipe.Metric(res.Loss), Weights: which, Epoch: epoch, Summary: s})
+	}
+	if err := s.WriteText(os.Stdout); err != nil {
+		return err
+	}
+	fmt.Printf("test loss %.4f  test accuracy %.2f%%  top-%d %.2f%%  (%d images; the %s weights, of epoch %d; checkpoint after epoch %d); confusion.csv and confusion.png written into %s\n",
+		res.Loss, 100*res.Accuracy, evaluation.TopK, 100*s.Top5, test.Len(), which, epoch, ck.Epoch, *dir)
 	return nil
+}
+
+// maxMisclassified bounds -misclassified: the grid is drawn in memory.
+const maxMisclassified = 1000
+
+// evalReport is what eval -json prints.
+type evalReport struct {
+	TestLoss recipe.Metric `json:"test_loss"`
+	Weights  string        `json:"weights"` // best or last
+	Epoch    int           `json:"epoch"`
+	evaluation.Summary
 }

@@ -20,7 +20,7 @@ import (
 // folder (-run) or with torchvision weights trained elsewhere (-model, -weights).
 func predictCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	run := fs.String("run", "", "run folder holding model.safetensors, model.json and config.json")
+	run := fs.String("run", "", "run folder: its best epoch's weights (best.safetensors) when it has one, else the last (model.safetensors), with model.json and config.json")
 	model := fs.String("model", "", "without -run: the torchvision architecture of -weights ("+strings.Join(layers.TorchvisionArchitectures, ", ")+")")
 	weightsFile := fs.String("weights", "", "without -run: the state_dict (.safetensors or .pth)")
 	classesFile := fs.String("classes", "", "without -run: a text file with one class name per line (default: the class indices)")
@@ -59,6 +59,9 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("flag -run: %w", err)
 		}
 		file = filepath.Join(*run, modelFile)
+		if _, err := os.Stat(filepath.Join(*run, bestModelFile)); err == nil {
+			file = filepath.Join(*run, bestModelFile) // the weights eval tests too
+		}
 	} else {
 		if *model == "" || *weightsFile == "" {
 			return fmt.Errorf("predict: give -run DIR, or -model NAME and -weights FILE")

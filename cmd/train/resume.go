@@ -13,7 +13,7 @@ import (
 // is, how far to train, and how the work is done, none of which changes what
 // the completed epochs computed.
 var resumeChangeable = map[string]bool{
-	"epochs": true, "data-dir": true, "workers": true, "device": true, "eval-batch": true,
+	"epochs": true, "data-dir": true, "manifest": true, "workers": true, "device": true, "eval-batch": true,
 	"max-memory": true, "max-image-pixels": true,
 	"quiet": true, "out": true, "resume": true, "restart-schedule": true,
 }

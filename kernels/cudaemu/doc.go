@@ -12,6 +12,11 @@
 // without g++). Built with -tags gpu, the same tests run the real kernels on
 // GPU 0 instead (scripts/gpu-check.sh).
 //
+// BuildStandIns (and the command in standins/) builds the same kernels into
+// CPU test doubles of libcuda.so.1 and cuBLAS (driver/libcuda.cpp,
+// driver/libcublas.cpp), on which the `gpu` binaries themselves run without a
+// GPU: the gpu build's cgo, streams, graphs and device backend execute in CI.
+//
 // The driver is built once per source version and cached under the user cache
 // directory; memory handed out by Alloc starts filled with NaNs, as a GPU's
 // memory holds garbage.

@@ -64,31 +64,43 @@ func Start(kernelsDir string) (*Emulator, error) {
 	return e, nil
 }
 
-// build compiles the driver into the cache, keyed by a hash of every source,
-// the flags and the compiler's version, and returns the binary's path.
-func build(kernelsDir string) (string, error) {
+// emulation is what every build of the kernel emulation compiles: the
+// kernels' sources, cuda_emu.h and the driver/ sources, with the include file
+// of every .cu (EMU_SOURCES) and the registry of their kernels (EMU_REGISTRY).
+type emulation struct {
+	gxx                string
+	kernelsDir, emuDir string
+	hash               []byte // of the compiler's version, the flags and every source
+	sources, registry  string
+}
+
+// gather reads the emulation's sources under kernelsDir (kernels/ of the
+// repository, which holds this package as cudaemu/).
+func gather(kernelsDir string) (*emulation, error) {
 	gxx, err := exec.LookPath("g++")
 	if err != nil {
-		return "", ErrNoCompiler
+		return nil, ErrNoCompiler
 	}
-	emuDir := filepath.Join(kernelsDir, "cudaemu")
+	e := &emulation{gxx: gxx, kernelsDir: kernelsDir, emuDir: filepath.Join(kernelsDir, "cudaemu")}
 	cus, err := filepath.Glob(filepath.Join(kernelsDir, "*.cu"))
 	if err != nil || len(cus) == 0 {
-		return "", fmt.Errorf("cudaemu: no .cu sources in %s", kernelsDir)
+		return nil, fmt.Errorf("cudaemu: no .cu sources in %s", kernelsDir)
 	}
 	headers, _ := filepath.Glob(filepath.Join(kernelsDir, "*.cuh"))
+	driver, _ := filepath.Glob(filepath.Join(e.emuDir, "driver", "*"))
 	sort.Strings(cus)
+	sort.Strings(driver)
 	version, err := exec.Command(gxx, "--version").Output()
 	if err != nil {
-		return "", fmt.Errorf("cudaemu: %s --version: %w", gxx, err)
+		return nil, fmt.Errorf("cudaemu: %s --version: %w", gxx, err)
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%q\n", version, compileFlags)
 	var sources, registry strings.Builder
-	for _, f := range append(append(append([]string{}, cus...), headers...), filepath.Join(emuDir, "cuda_emu.h"), filepath.Join(emuDir, "driver", "driver.cpp")) {
+	for _, f := range append(append(append(append([]string{}, cus...), headers...), filepath.Join(e.emuDir, "cuda_emu.h")), driver...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return "", fmt.Errorf("cudaemu: %w", err)
+			return nil, fmt.Errorf("cudaemu: %w", err)
 		}
 		fmt.Fprintf(h, "%s\n%d\n", filepath.Base(f), len(data))
 		h.Write(data)
@@ -100,12 +112,44 @@ func build(kernelsDir string) (string, error) {
 			}
 		}
 	}
+	e.hash, e.sources, e.registry = h.Sum(nil), sources.String(), registry.String()
+	return e, nil
+}
+
+// compile runs g++ with the emulation's flags and args (sources, output,
+// libraries), writing its generated includes into the scratch directory work.
+func (e *emulation) compile(work string, args ...string) error {
+	if err := os.WriteFile(filepath.Join(work, "sources.inc"), []byte(e.sources), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, "registry.inc"), []byte(e.registry), 0o644); err != nil {
+		return err
+	}
+	flags := append(append([]string{}, compileFlags...),
+		"-I", work, "-I", e.emuDir, "-I", e.kernelsDir,
+		`-DEMU_SOURCES="sources.inc"`, `-DEMU_REGISTRY="registry.inc"`)
+	if out, err := exec.Command(e.gxx, append(flags, args...)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("cudaemu: g++ %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// driverSource is the path of a driver/ source.
+func (e *emulation) driverSource(name string) string { return filepath.Join(e.emuDir, "driver", name) }
+
+// build compiles the driver into the cache, keyed by a hash of every source,
+// the flags and the compiler's version, and returns the binary's path.
+func build(kernelsDir string) (string, error) {
+	e, err := gather(kernelsDir)
+	if err != nil {
+		return "", err
+	}
 	cacheDir, err := os.UserCacheDir()
 	if err != nil {
 		cacheDir = os.TempDir()
 	}
 	dir := filepath.Join(cacheDir, "descent", "cuda-emu")
-	bin := filepath.Join(dir, "driver-"+hex.EncodeToString(h.Sum(nil))[:16])
+	bin := filepath.Join(dir, "driver-"+hex.EncodeToString(e.hash)[:16])
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
@@ -114,19 +158,9 @@ func build(kernelsDir string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	if err := os.WriteFile(filepath.Join(work, "sources.inc"), []byte(sources.String()), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(work, "registry.inc"), []byte(registry.String()), 0o644); err != nil {
-		return "", err
-	}
 	tmp := filepath.Join(work, "driver")
-	args := append(append([]string{}, compileFlags...),
-		"-I", work, "-I", emuDir, "-I", kernelsDir,
-		`-DEMU_SOURCES="sources.inc"`, `-DEMU_REGISTRY="registry.inc"`,
-		"-o", tmp, filepath.Join(emuDir, "driver", "driver.cpp"))
-	if out, err := exec.Command(gxx, args...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cudaemu: compiling the kernels with g++: %w\n%s", err, out)
+	if err := e.compile(work, e.driverSource("driver.cpp"), "-o", tmp); err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err

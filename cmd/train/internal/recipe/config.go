@@ -18,6 +18,11 @@ type Config struct {
 	Split     string `json:"split"`
 	ImageSize int    `json:"image_size"`
 
+	// Streamed datasets (data_stream.go): -dataset csv's manifest, and
+	// what a bad image does ("" in a run saved before the flag: fail).
+	Manifest  string `json:"manifest,omitempty"`
+	BadImages string `json:"bad_images,omitempty"`
+
 	MaxImagePixels int    `json:"max_image_pixels"` // larger images are refused as corrupt
 	MaxMemory      string `json:"max_memory"`       // "": the memory available
 
@@ -64,6 +69,12 @@ type Config struct {
 	Subset    int    `json:"subset"`
 
 	Augment string `json:"augment"`
+
+	// The best epoch and early stopping (flags_best.go). An empty Monitor,
+	// in a run saved before the flag, is val_loss.
+	Monitor   string  `json:"monitor"`
+	EarlyStop int     `json:"early_stop"`
+	MinDelta  float64 `json:"min_delta"`
 
 	Seed    uint64 `json:"seed"`
 	Device  string `json:"device"`
@@ -119,7 +130,7 @@ func DefaultConfig() Config {
 	return Config{
 		Dataset: "mnist", Split: "6:2:2", ImageSize: 32, Model: "lenet", Depth: 2, Width: 256, Filters: "32,64",
 		Hidden: 128, Blocks: 1, Activation: "relu", Norm: "batch", InputNorm: "standardize",
-		Init: "default", InitMode: "fan_in", Optimizer: "adam", Options: map[string]float64{},
+		Init: "default", InitMode: "fan_in", Monitor: "val_loss", BadImages: "fail", Optimizer: "adam", Options: map[string]float64{},
 		Dropout: 0.25, Schedule: "cosine", StepSize: 1, Gamma: 0.1, TMax: 0, Patience: 10, Factor: 0.1,
 		Batch: "64", EvalBatch: 1000, Epochs: 4, Seed: 1, Device: "cpu", MaxImagePixels: data.DefaultMaxImagePixels,
 	}
@@ -127,10 +138,10 @@ func DefaultConfig() Config {
 
 // RegisterFlags binds every Config field to a flag of fs.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Dataset, "dataset", c.Dataset, "mnist, cifar10 or folder (one subfolder per class in -data-dir)")
+	fs.StringVar(&c.Dataset, "dataset", c.Dataset, "mnist, cifar10 (in memory), folder (-data-dir with one subfolder per class, or train/ and val/ ones), csv (-manifest) or tar (-data-dir of *.tar shards), streamed")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder holding the dataset files (default for mnist: the GoMNIST Go module)")
-	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder: resize every image to this square size (bilinear); torchvision models: RandomResizedCrop and flip for training, resize to size·256/224 and centre crop for evaluation")
-	fs.IntVar(&c.MaxImagePixels, "max-image-pixels", c.MaxImagePixels, "folder: refuse images whose header declares more pixels (width×height) than this, like corrupt ones")
+	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder, csv, tar: resize every image to this square size (bilinear); torchvision models: RandomResizedCrop and flip for training, resize to size·256/224 and centre crop for evaluation")
+	fs.IntVar(&c.MaxImagePixels, "max-image-pixels", c.MaxImagePixels, "folder, csv, tar: refuse images whose header declares more pixels (width×height) than this, like corrupt ones")
 	fs.StringVar(&c.MaxMemory, "max-memory", c.MaxMemory, "refuse a model and batch whose estimated memory exceeds this (e.g. 8GiB; default: the memory available)")
 	fs.StringVar(&c.Split, "split", c.Split, "train:val:test ratios; an official test set stays the test set and train:val split the rest")
 	fs.StringVar(&c.Model, "model", c.Model, "lenet, mlp, resnet (CIFAR-style), or torchvision's resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v2")
@@ -141,7 +152,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Blocks, "blocks", c.Blocks, "resnet: residual blocks per stage (1: ResNet-8, 3: ResNet-20)")
 	fs.StringVar(&c.Activation, "activation", c.Activation, "mlp: relu, leaky_relu, tanh or sigmoid")
 	fs.StringVar(&c.Norm, "norm", c.Norm, "batch (batch normalization) or none")
-	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none, with the statistics of the training split; or imagenet, standardize with torchvision's ImageNet statistics (the default with -weights)")
+	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none, with the statistics of the training split (ImageNet's for the streamed folder, csv and tar); or imagenet, standardize with torchvision's ImageNet statistics (the default with -weights)")
 	fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout probability p (mlp: after each hidden layer; lenet: before the last layer)")
 	fs.StringVar(&c.Init, "init", c.Init, "weight init: default (PyTorch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, normal")
 	fs.StringVar(&c.InitMode, "init-mode", c.InitMode, "kaiming fan mode: fan_in or fan_out")
@@ -172,6 +183,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Device, "device", c.Device, "cpu or gpu (gpu needs a binary built with -tags gpu)")
 	fs.BoolVar(&c.TF32, "tf32", c.TF32, "gpu: matrix products (linear layers, convolutions) in TF32 on tensor cores")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "goroutines preparing batches (0: one per core)")
+	c.registerBestFlags(fs)
+	c.registerStreamFlags(fs)
 	c.registerZooFlags(fs)
 }
 

@@ -1,8 +1,8 @@
 package recipe
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/data"
@@ -15,13 +15,17 @@ type Dataset struct {
 	C, H, W    int
 	Classes    []string
 	Normalizer *data.Normalizer
-	Resize     augment.Transform // for image folders: every split is resized
+	Resize     augment.Transform // for streamed datasets: every split is resized
 	// TrainResize replaces Resize for the training split (the torchvision
 	// models' RandomResizedCrop); nil: Resize.
 	TrainResize augment.Transform
 	// InputMode and InputStats are what Normalizer was made of.
 	InputMode  data.NormMode
 	InputStats data.Stats
+	// Stream holds the splits of a streamed dataset (-dataset folder, csv,
+	// tar; Splits then holds empty ones), and Listing its listing's report.
+	Stream  *data.StreamSplits
+	Listing string
 }
 
 // loadData reads, splits and normalizes the configured dataset.
@@ -42,16 +46,10 @@ func (cfg *Config) loadData() (*Dataset, error) {
 			return nil, fmt.Errorf("flag -data-dir: cifar10 needs the folder holding data_batch_1.bin … test_batch.bin")
 		}
 		train, test, err = data.LoadCIFAR10(cfg.DataDir)
-	case "folder":
-		if cfg.DataDir == "" {
-			return nil, fmt.Errorf("flag -data-dir: folder needs a folder with one subfolder per class")
-		}
-		train, err = data.LoadImageFolderWith(cfg.DataDir, data.FolderOptions{MaxPixels: cfg.MaxImagePixels})
-		if errors.Is(err, data.ErrImageTooLarge) {
-			err = fmt.Errorf("%w (flag -max-image-pixels %d)", err, cfg.MaxImagePixels)
-		}
+	case "folder", "csv", "tar":
+		return cfg.loadStream()
 	default:
-		return nil, fmt.Errorf("flag -dataset: unknown %q (want mnist, cifar10 or folder)", cfg.Dataset)
+		return nil, fmt.Errorf("flag -dataset: unknown %q (want %s)", cfg.Dataset, strings.Join(DatasetKinds, ", "))
 	}
 	if err != nil {
 		return nil, err
@@ -65,23 +63,14 @@ func (cfg *Config) loadData() (*Dataset, error) {
 		return nil, fmt.Errorf("flag -split %s: %w", cfg.Split, err)
 	}
 	if cfg.Subset > 0 && cfg.Subset < splits.Train.Len() {
-		idx := make([]int, cfg.Subset)
-		for i := range idx {
-			idx[i] = i
-		}
-		splits.Train = splits.Train.Subset(idx)
+		splits.Train = splits.Train.Subset(firstN(cfg.Subset))
 	}
 	if splits.Train.Len() == 0 {
 		return nil, fmt.Errorf("flag -split %s leaves no training samples", cfg.Split)
 	}
 	d := &Dataset{Splits: splits, Classes: train.Classes}
-	if cfg.Dataset == "folder" {
-		d.TrainResize, d.Resize = cfg.folderTransforms()
-	}
 	c, h, w, ok := splits.Train.Shape()
-	if d.Resize != nil {
-		c, h, w = splits.Train.Images[0].C, cfg.ImageSize, cfg.ImageSize
-	} else if !ok {
+	if !ok {
 		return nil, fmt.Errorf("dataset %s: images differ in size", cfg.Dataset)
 	} else if err := sameShape(cfg.Dataset, splits, c, h, w); err != nil {
 		return nil, err
@@ -134,8 +123,9 @@ func (cfg *Config) trainTransform(d *Dataset) (augment.Transform, error) {
 }
 
 // loader makes the batch producer of a split.
-func (cfg *Config) loader(d *Dataset, ds *data.Dataset, batch int, train bool) (*augment.Loader, error) {
+func (cfg *Config) loader(d *Dataset, ds data.Source, batch int, train bool) (*augment.Loader, error) {
 	lc := augment.Config{BatchSize: batch, Seed: cfg.Seed, Workers: cfg.Workers, Normalizer: d.Normalizer, Shuffle: train}
+	cfg.skipBadImages(&lc)
 	lc.DropLast = train && cfg.dropsLastSample(ds.Len(), batch)
 	if train {
 		t, err := cfg.trainTransform(d)
@@ -146,7 +136,8 @@ func (cfg *Config) loader(d *Dataset, ds *data.Dataset, batch int, train bool) (
 	} else if d.Resize != nil {
 		lc.Transform = d.Resize
 	}
-	return augment.NewLoader(ds, lc)
+	l, err := augment.NewLoader(ds, lc)
+	return l, cfg.imageError(err)
 }
 
 // dropsLastSample reports whether an epoch leaves out a last batch of one

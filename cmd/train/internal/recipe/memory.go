@@ -37,7 +37,7 @@ func (c *Config) checkMemory(d *Dataset, batch int) error {
 	// Evaluation runs batches of -eval-batch over the largest split, forward
 	// only; training keeps the forward activations for the backward pass,
 	// whose gradients are as large.
-	evalBatch := min(c.EvalBatch, max(d.Train.Len(), d.Val.Len(), d.Test.Len()))
+	evalBatch := min(c.EvalBatch, max(d.TrainSource().Len(), d.ValSource().Len(), d.TestSource().Len()))
 	train, err := layers.Estimate(net, []int{batch, d.C, d.H, d.W})
 	if err != nil {
 		return fmt.Errorf("model %s (%s): %w", c.Model, c.sizeFlags(), err)
@@ -77,7 +77,7 @@ func (c *Config) sizeFlags() string {
 	default: // the torchvision ResNets
 		s = fmt.Sprintf("-width %d", c.Width)
 	}
-	if c.Dataset == "folder" {
+	if c.streamed() {
 		s += fmt.Sprintf(" -image-size %d", c.ImageSize)
 	}
 	return s

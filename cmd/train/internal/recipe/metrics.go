@@ -3,6 +3,8 @@ package recipe
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/descent-ml/descent/evaluation"
 )
 
 // Metric is a number in metrics.jsonl; NaN (a split that is empty) is null.
@@ -34,16 +36,23 @@ type EpochMetrics struct {
 	ValAcc       Metric  `json:"val_acc"`
 	ImagesPerSec float64 `json:"images_per_sec"`
 	Seconds      float64 `json:"seconds"`
+	// SkippedImages are the bad images -bad-images skip left out of the
+	// epoch's training batches.
+	SkippedImages int `json:"skipped_images,omitempty"`
 }
 
 // FinalMetrics is the last line of metrics.jsonl. The generalization gap
 // compares like with like: train and test error both in evaluation mode.
 type FinalMetrics struct {
-	TestLoss          Metric  `json:"test_loss"`
-	TestAcc           Metric  `json:"test_acc"`
-	TrainEvalLoss     Metric  `json:"train_eval_loss"`
-	TrainEvalAcc      Metric  `json:"train_eval_acc"`
-	GeneralizationGap Metric  `json:"generalization_gap"`
-	Epochs            int     `json:"epochs"`
-	Seconds           float64 `json:"seconds"`
+	TestLoss          Metric `json:"test_loss"`
+	TestAcc           Metric `json:"test_acc"`
+	TestTop5          Metric `json:"test_top5"`
+	TrainEvalLoss     Metric `json:"train_eval_loss"`
+	TrainEvalAcc      Metric `json:"train_eval_acc"`
+	GeneralizationGap Metric `json:"generalization_gap"`
+	Epochs            int    `json:"epochs"`
+	BestEpoch         int    `json:"best_epoch,omitempty"` // the best epoch by -monitor; with -early-stop, the one tested
+	// PerClass are the test split's per-class precision, recall, F1 and support.
+	PerClass []evaluation.ClassMetrics `json:"per_class,omitempty"`
+	Seconds  float64                   `json:"seconds"`
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/evaluation"
 	"github.com/descent-ml/descent/solvers"
 	"github.com/descent-ml/descent/trainer"
 )
@@ -26,9 +27,15 @@ type Run struct {
 	Batch    int
 	Trainer  *trainer.Trainer
 	History  []EpochMetrics // one entry per epoch completed
+	// Best follows the best epoch by -monitor (nil without a validation
+	// split); with -early-stop it also stops the run.
+	Best *trainer.Best
+	// TestReport is the final evaluation's report (nil before Train, or
+	// without a test split).
+	TestReport *evaluation.Report
 
-	evalLoaders map[*data.Dataset]trainer.Loader // one per split, made on first use
-	val         *splitLoader                     // the validation split after every epoch
+	evalLoaders map[data.Source]trainer.Loader // one per split, made on first use
+	val         *splitLoader                   // the validation split after every epoch
 }
 
 // Setup builds data, model, device, optimizer, schedule and trainer from cfg,
@@ -57,17 +64,20 @@ func setup(cfg Config, log io.Writer, loadWeights bool, d *Dataset) (*Run, error
 			return nil, err
 		}
 	}
-	r.val.split = &r.Data.Val
-	if r.Batch, err = cfg.batchSize(r.Data.Train.Len()); err != nil {
+	if r.Data.Listing != "" {
+		fmt.Fprintln(log, r.Data.Listing)
+	}
+	r.val.split = r.Data.ValSource
+	if r.Batch, err = cfg.batchSize(r.Data.TrainSource().Len()); err != nil {
 		return nil, err
 	}
-	if err := cfg.checkBatchNorm(r.Batch, r.Data.Train.Len()); err != nil {
+	if err := cfg.checkBatchNorm(r.Batch, r.Data.TrainSource().Len()); err != nil {
 		return nil, err
 	}
 	if err := cfg.checkMemory(r.Data, r.Batch); err != nil {
 		return nil, err
 	}
-	trainLoader, err := cfg.loader(r.Data, r.Data.Train, r.Batch, true)
+	trainLoader, err := cfg.loader(r.Data, r.Data.TrainSource(), r.Batch, true)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +120,9 @@ func setup(cfg Config, log io.Writer, loadWeights bool, d *Dataset) (*Run, error
 	}
 	r.attachProgress()
 	r.Trainer.OnEpoch(r.record)
+	if err := r.trackBest(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -119,7 +132,7 @@ func OptionError(err error) error {
 }
 
 func (r *Run) stepsPerEpoch() int {
-	n := r.Data.Train.Len()
+	n := r.Data.TrainSource().Len()
 	if r.Cfg.dropsLastSample(n, r.Batch) {
 		return n / r.Batch
 	}
@@ -209,7 +222,7 @@ func (r *Run) attachProgress() {
 			return nil
 		}
 		if bar == nil {
-			bar = progressbar.NewOptions(r.Data.Train.Len(), progressbar.OptionSetWriter(os.Stderr), // images
+			bar = progressbar.NewOptions(r.Data.TrainSource().Len(), progressbar.OptionSetWriter(os.Stderr), // images
 				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", s.Epoch, r.Cfg.Epochs)),
 				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
@@ -236,7 +249,8 @@ func (r *Run) record(e trainer.EpochInfo) error {
 		return fmt.Errorf("validation split: %w", r.val.err)
 	}
 	m := EpochMetrics{Epoch: e.Epoch, LR: e.LR, TrainLoss: e.TrainLoss, TrainAcc: e.TrainAcc,
-		ValLoss: Metric(e.Val.Loss), ValAcc: Metric(e.Val.Accuracy), ImagesPerSec: float64(e.Images) / e.Seconds, Seconds: e.Seconds}
+		ValLoss: Metric(e.Val.Loss), ValAcc: Metric(e.Val.Accuracy), ImagesPerSec: float64(e.Images) / e.Seconds, Seconds: e.Seconds,
+		SkippedImages: e.Skipped}
 	if r.Cfg.L1 != 0 || r.Cfg.L2 != 0 { // the penalty reads the weights on the host
 		var err error
 		if m.Penalty, err = r.Trainer.Penalty(); err != nil {
@@ -255,13 +269,15 @@ func (r *Run) record(e trainer.EpochInfo) error {
 // the epoch's record.
 type splitLoader struct {
 	r     *Run
-	split **data.Dataset
+	split func() data.Source
 	err   error
+	last  trainer.Loader // the loader of the latest epoch
 }
 
 func (s *splitLoader) Epoch(epoch int) iter.Seq[*trainer.Batch] {
 	return func(yield func(*trainer.Batch) bool) {
-		ds := *s.split
+		s.last = nil
+		ds := s.split()
 		if ds.Len() == 0 {
 			return
 		}
@@ -270,12 +286,22 @@ func (s *splitLoader) Epoch(epoch int) iter.Seq[*trainer.Batch] {
 			s.err = err
 			return
 		}
+		s.last = l
 		l.Epoch(epoch)(yield)
 	}
 }
 
+// Err is the error that ended the latest epoch's loader early (an image that
+// cannot be read).
+func (s *splitLoader) Err() error {
+	if el, ok := s.last.(trainer.ErrLoader); ok {
+		return el.Err()
+	}
+	return nil
+}
+
 // evalLoader returns the evaluation loader of a split.
-func (r *Run) evalLoader(ds *data.Dataset) (trainer.Loader, error) {
+func (r *Run) evalLoader(ds data.Source) (trainer.Loader, error) {
 	if l := r.evalLoaders[ds]; l != nil {
 		return l, nil
 	}
@@ -284,7 +310,7 @@ func (r *Run) evalLoader(ds *data.Dataset) (trainer.Loader, error) {
 		return nil, err
 	}
 	if r.evalLoaders == nil {
-		r.evalLoaders = map[*data.Dataset]trainer.Loader{}
+		r.evalLoaders = map[data.Source]trainer.Loader{}
 	}
 	r.evalLoaders[ds] = trainer.Images(l)
 	return r.evalLoaders[ds], nil
@@ -292,7 +318,7 @@ func (r *Run) evalLoader(ds *data.Dataset) (trainer.Loader, error) {
 
 // Evaluate returns the mean loss and accuracy over a split in evaluation
 // mode; NaN for an empty split.
-func (r *Run) Evaluate(ds *data.Dataset) (loss, acc Metric, err error) {
+func (r *Run) Evaluate(ds data.Source) (loss, acc Metric, err error) {
 	if ds.Len() == 0 {
 		return Metric(math.NaN()), Metric(math.NaN()), nil
 	}
@@ -302,7 +328,7 @@ func (r *Run) Evaluate(ds *data.Dataset) (loss, acc Metric, err error) {
 	}
 	res, err := r.Trainer.Evaluate(l)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, r.Cfg.imageError(err)
 	}
 	return Metric(res.Loss), Metric(res.Accuracy), nil
 }
@@ -312,20 +338,25 @@ func (r *Run) Train() (*FinalMetrics, error) {
 	start := time.Now()
 	m := r.Trainer.Model()
 	fmt.Fprintf(r.Log, "%s on %s: %d train / %d val / %d test images of %d×%d×%d, %d classes; %d parameters; batch %d; %s on %s\n",
-		r.Cfg.Model, r.Cfg.Dataset, r.Data.Train.Len(), r.Data.Val.Len(), r.Data.Test.Len(), r.Data.C, r.Data.H, r.Data.W,
+		r.Cfg.Model, r.Cfg.Dataset, r.Data.TrainSource().Len(), r.Data.ValSource().Len(), r.Data.TestSource().Len(), r.Data.C, r.Data.H, r.Data.W,
 		len(r.Data.Classes), m.NumParams(), r.Batch, r.Cfg.Optimizer, r.Trainer.Machine().Backend.Name())
-	if err := r.Trainer.Fit(context.Background(), r.Cfg.Epochs); err != nil {
-		if errors.Is(err, trainer.ErrDiverged) {
-			return nil, fmt.Errorf("%w (lower -lr, or add -clip-norm)", err)
+	if r.Best == nil || !r.Best.Stopped() { // a resumed run may have stopped early already
+		if err := r.Trainer.Fit(context.Background(), r.Cfg.Epochs); err != nil {
+			if errors.Is(err, trainer.ErrDiverged) {
+				return nil, fmt.Errorf("%w (lower -lr, or add -clip-norm)", err)
+			}
+			return nil, r.Cfg.imageError(err)
 		}
-		return nil, err
 	}
 	f := &FinalMetrics{Epochs: r.Trainer.Epoch()}
-	var err error
-	if f.TestLoss, f.TestAcc, err = r.Evaluate(r.Data.Test); err != nil {
+	if err := r.useBest(f); err != nil {
 		return nil, err
 	}
-	if f.TrainEvalLoss, f.TrainEvalAcc, err = r.Evaluate(r.Data.Train); err != nil {
+	var err error
+	if err = r.testReport(f); err != nil {
+		return nil, err
+	}
+	if f.TrainEvalLoss, f.TrainEvalAcc, err = r.Evaluate(r.Data.TrainSource()); err != nil {
 		return nil, err
 	}
 	f.GeneralizationGap = (1 - f.TestAcc) - (1 - f.TrainEvalAcc) // test error − train error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/descent-ml/descent/augment"
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/trainer"
 )
 
 // Bounds of the size flags. They keep every shape product far from int
@@ -57,7 +58,13 @@ func (c *Config) Validate() error {
 	}
 	inf := math.Inf(1)
 	checks := []func() error{
-		func() error { return oneOf("dataset", c.Dataset, data.Kinds...) },
+		func() error { return oneOf("dataset", c.Dataset, DatasetKinds...) },
+		func() error {
+			if c.BadImages == "" { // a run saved before -bad-images
+				return nil
+			}
+			return oneOf("bad-images", c.BadImages, "fail", "skip")
+		},
 		func() error {
 			if _, err := data.ParseRatios(c.Split); err != nil {
 				return fmt.Errorf("flag -split: %w", err)
@@ -140,6 +147,14 @@ func (c *Config) Validate() error {
 			}
 			return nil
 		},
+		func() error {
+			if c.Monitor == "" { // a run saved before -monitor
+				return nil
+			}
+			return oneOf("monitor", c.Monitor, trainer.MonitorValLoss, trainer.MonitorValAcc)
+		},
+		func() error { return intIn("early-stop", c.EarlyStop, 0, maxEpochs) },
+		func() error { return finite("min-delta", c.MinDelta, 0, inf, false) },
 		func() error {
 			if c.Batch == "all" {
 				return nil

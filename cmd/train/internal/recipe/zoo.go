@@ -185,15 +185,16 @@ func (c *Config) addParamGroups(opt *solvers.Optimizer, m *graph.Model) error {
 }
 
 // usesImageNetTransforms reports whether the images go through torchvision's
-// ImageNet transforms at -image-size: a torchvision model on an image folder.
+// ImageNet transforms at -image-size: a torchvision model on a streamed
+// dataset (folder, csv, tar).
 func (c *Config) usesImageNetTransforms() bool {
-	return IsTorchvision(c.Model) && c.Dataset == "folder"
+	return IsTorchvision(c.Model) && c.streamed()
 }
 
-// folderTransforms are the geometric transforms of an image folder's
+// streamTransforms are the geometric transforms of a streamed dataset's
 // training and evaluation images: RandomResizedCrop and flip, and resize
 // and centre crop, for the torchvision models; a plain resize otherwise.
-func (c *Config) folderTransforms() (train, eval augment.Transform) {
+func (c *Config) streamTransforms() (train, eval augment.Transform) {
 	if c.usesImageNetTransforms() {
 		return augment.ImageNetTrain(c.ImageSize), augment.ImageNetEval(c.ImageSize)
 	}
@@ -222,6 +223,24 @@ func (c *Config) inputNormalization(train *data.Dataset, channels int) (data.Nor
 		}
 	}
 	return mode, stats, nil
+}
+
+// streamNormalization is -input-norm's mode and statistics for a streamed
+// dataset of images with channels planes: ImageNet's statistics, since
+// those of a training split that is never held in memory would cost a pass
+// over it.
+func (c *Config) streamNormalization(channels int) (data.NormMode, data.Stats, error) {
+	if c.InputNorm == ImageNetNorm {
+		return c.inputNormalization(nil, channels)
+	}
+	mode, err := data.ParseNormMode(c.InputNorm)
+	if err != nil {
+		return 0, data.Stats{}, fmt.Errorf("flag -input-norm: %w", err)
+	}
+	if mode == data.NormNone {
+		return mode, data.Stats{}, nil
+	}
+	return mode, data.ImageNetStats, nil
 }
 
 // parseInputNorm checks -input-norm.
