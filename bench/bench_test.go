@@ -67,3 +67,33 @@ func BenchmarkTrainStep(b *testing.B) {
 		})
 	}
 }
+
+// TestTorchvisionCells: the torchvision models are cells of the matrix on
+// both sides: Descent's layers.Torchvision and torchvision's own network in
+// the PyTorch script (when Debian's torch is there), at 224×224.
+func TestTorchvisionCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains real-size networks")
+	}
+	models := []string{"resnet18", "resnet50", "mobilenet_v2"}
+	cells := Matrix(models, []string{"sgd"}, []string{"batch"}, "cpu", map[string]int{"resnet18": 2, "resnet50": 2, "mobilenet_v2": 2})
+	one := Options{Steps: 1, Repeats: 1}
+	for _, c := range cells {
+		if r, err := Measure(c, CPU, one); err != nil || !(r.ImagesPerSec > 0) {
+			t.Errorf("%s: %v, %+v", c.Model, err, r)
+		}
+	}
+	if _, err := Python(); err != nil {
+		t.Logf("PyTorch side not run: %v", err)
+		return
+	}
+	for _, c := range cells {
+		cmp, err := Compare(c, CPU, one, []TorchConfig{{Threads: 1, BLASThreads: 1}}, PyTorchScript())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := cmp.Best().Repeats; len(r) != 1 || !(r[0] > 0) {
+			t.Errorf("PyTorch side of %s: %+v", c.Model, cmp.PyTorch)
+		}
+	}
+}

@@ -19,7 +19,7 @@ import (
 
 // Models, Optimizers and Normalizations are the axes of the matrix.
 var (
-	Models         = []string{"mlp", "lenet", "resnet"}
+	Models         = []string{"mlp", "lenet", "resnet", "resnet18", "resnet50", "mobilenet_v2"}
 	Optimizers     = []string{"sgd", "adagrad", "adadelta", "rmsprop", "adam", "adamw"}
 	Normalizations = []string{"none", "input", "batch"}
 )
@@ -71,9 +71,14 @@ func Matrix(models, optimizers, norms []string, device string, batch map[string]
 }
 
 // Network is the benchmark network of a model name and its input shape (CHW).
-// The shapes match bench/pytorch/throughput.py.
+// The shapes match bench/pytorch/throughput.py. The torchvision models
+// (resnet18, resnet50, mobilenet_v2: 1000 classes at 224×224, batch norm
+// always) are torchvision's own on the PyTorch side.
 func Network(model string, batchNorm bool) (layers.Layer, []int, error) {
 	switch model {
+	case "resnet18", "resnet50", "mobilenet_v2":
+		net, err := layers.Torchvision(layers.TorchvisionConfig{Arch: model, Classes: 1000})
+		return net, []int{3, 224, 224}, err
 	case "mlp":
 		return layers.MLP(layers.MLPConfig{Inputs: 784, Classes: 10, Depth: 2, Width: 256, Activation: layers.ReLU, BatchNorm: batchNorm}), []int{1, 28, 28}, nil
 	case "lenet":
@@ -81,7 +86,7 @@ func Network(model string, batchNorm bool) (layers.Layer, []int, error) {
 	case "resnet":
 		return layers.ResNet(layers.ResNetConfig{Channels: 3, Classes: 10}), []int{3, 32, 32}, nil
 	}
-	return nil, nil, fmt.Errorf("unknown model %q (want mlp, lenet or resnet)", model)
+	return nil, nil, fmt.Errorf("unknown model %q (want one of %v)", model, Models)
 }
 
 // optimizerOptions are the learning rates the PyTorch script uses too.

@@ -6,7 +6,8 @@ Run by hand, it prints one JSON object per cell on stdout:
 Descent's bench package runs it with --serve, one process per PyTorch
 configuration, and times Descent and PyTorch in turns (see bench/compare.go).
 The networks mirror Descent's model zoo (layers.MLP, layers.LeNet, layers.ResNet):
-same shapes, same layers, PyTorch's default initialization.
+same shapes, same layers, PyTorch's default initialization; resnet18, resnet50
+and mobilenet_v2 are torchvision's (layers.Torchvision on Descent's side).
 """
 import argparse
 import ctypes
@@ -78,7 +79,18 @@ def resnet(batch_norm, classes=10, width=16, blocks=1):
     return nn.Sequential(*layers)
 
 
-MODELS = {"mlp": (mlp, (1, 28, 28)), "lenet": (lenet, (1, 28, 28)), "resnet": (resnet, (3, 32, 32))}
+def torchvision_model(name):
+    """torchvision's own network (1000 classes, batch norm always)."""
+    def build(batch_norm):
+        import torchvision
+        return getattr(torchvision.models, name)()
+    return build
+
+
+MODELS = {"mlp": (mlp, (1, 28, 28)), "lenet": (lenet, (1, 28, 28)), "resnet": (resnet, (3, 32, 32)),
+          "resnet18": (torchvision_model("resnet18"), (3, 224, 224)),
+          "resnet50": (torchvision_model("resnet50"), (3, 224, 224)),
+          "mobilenet_v2": (torchvision_model("mobilenet_v2"), (3, 224, 224))}
 
 OPTIMIZERS = {
     "sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),

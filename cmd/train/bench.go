@@ -18,11 +18,11 @@ import (
 func benchCommand(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	quick := fs.Bool("quick", false, "measure every cell briefly (about two minutes on two CPU cores), MLP and LeNet by default")
-	models := fs.String("models", "", "comma-separated models (default: mlp,lenet with -quick, else mlp,lenet,resnet)")
+	models := fs.String("models", "", "comma-separated models: mlp, lenet, resnet, and torchvision's resnet18, resnet50, mobilenet_v2 at 224×224 (default: mlp,lenet with -quick, else mlp,lenet,resnet)")
 	optimizers := fs.String("optimizers", strings.Join(bench.Optimizers, ","), "comma-separated optimizers")
 	norms := fs.String("norms", strings.Join(bench.Normalizations, ","), "comma-separated normalizations: none, input, batch")
 	device := fs.String("device", "cpu", "cpu or gpu")
-	batches := fs.String("batch", "mlp=64,lenet=64,resnet=256", "batch size per model")
+	batches := fs.String("batch", "mlp=64,lenet=64,resnet=256,resnet18=32,resnet50=32,mobilenet_v2=32", "batch size per model")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file (with -compare: every repeat of both sides)")
 	csvOut := fs.String("csv", "", "write the results as CSV to this file")
 	pngOut := fs.String("png", "", "draw the results as a bar chart PNG")

@@ -3,6 +3,8 @@
 //
 //	train [flags]              train (LeNet with batch norm on MNIST with Adam by default)
 //	train eval -run DIR        the evaluation report of a run's best (or last) weights on its test split
+//	train predict -run DIR IMAGE…                    top classes of images with a run's model
+//	train predict -model NAME -weights FILE IMAGE…   … or with torchvision weights
 //	train bench [flags]        throughput matrix: model × optimizer × normalization × device
 //	train bench -loader        the streaming loader's images/s for 1, 2, … workers
 //	train sweep NAME [flags]   experiments that show each training problem and its cure

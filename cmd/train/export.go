@@ -1,36 +1,38 @@
 package main
 
 import (
-	"encoding/binary"
-	"math"
 	"os"
+	"path/filepath"
 
-	"github.com/nlpodyssey/safetensors"
-
+	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/graph"
 	"github.com/descent-ml/descent/internal/runfolder"
+	"github.com/descent-ml/descent/layers/weights"
 )
 
-// exportSafetensors writes every parameter (running statistics included) under
-// its PyTorch name and layout, so that torch's load_state_dict accepts it.
-func exportSafetensors(path string, params []*graph.Param) error {
-	views := make(map[string]safetensors.TensorView, len(params))
-	for _, p := range params {
-		raw := make([]byte, 0, 4*len(p.Value.F32))
-		for _, v := range p.Value.F32 {
-			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
-		}
-		shape := make([]uint64, len(p.Value.Shape))
-		for i, d := range p.Value.Shape {
-			shape[i] = uint64(d)
-		}
-		v, err := safetensors.NewTensorView(safetensors.F32, shape, raw)
-		if err != nil {
-			return err
-		}
-		views[p.Name] = v
+// Files of a run folder that predict reads.
+const (
+	modelFile     = "model.safetensors"
+	bestModelFile = "best.safetensors"
+	modelInfoFile = "model.json"
+)
+
+// exportModel writes the model of r into dir: model.safetensors, every
+// parameter and running statistic under its PyTorch name and layout with
+// num_batches_tracked set to the training steps taken (torchvision's
+// load_state_dict(strict=True) accepts it), and model.json, the class names
+// and the evaluation transform that predict applies. model.safetensors is
+// the last file an epoch writes.
+func exportModel(dir string, r *recipe.Run, steps uint64) error {
+	if err := writeJSON(filepath.Join(dir, modelInfoFile), r.ModelInfo()); err != nil {
+		return err
 	}
+	return writeModel(filepath.Join(dir, modelFile), r.Trainer.Model().Params, steps)
+}
+
+// writeModel writes params as a torchvision state_dict, atomically.
+func writeModel(path string, params []*graph.Param, steps uint64) error {
 	return runfolder.WriteAtomic(path, func(f *os.File) error {
-		return safetensors.SerializeToWriter(views, map[string]string{"format": "pt"}, f)
+		return weights.WriteSafetensors(f, params, int64(steps))
 	})
 }

@@ -53,6 +53,8 @@ func dispatch(args []string) error {
 			return evalCommand(args[1:])
 		case "bench":
 			return benchCommand(args[1:])
+		case "predict":
+			return predictCommand(args[1:], os.Stdout, os.Stderr)
 		case "sweep":
 			return sweeps.Command(args[1:])
 		case "lr-find":
@@ -75,6 +77,7 @@ func trainCommand(args []string) error {
 		return err
 	}
 	of.Collect(fs, &cfg)
+	recipe.ResolveModelDefaults(fs, &cfg)
 	// Everything is checked before anything is read, allocated or written.
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -115,7 +118,11 @@ func trainCommand(args []string) error {
 			return err
 		}
 	}
-	r, err := recipe.Setup(cfg, os.Stdout)
+	setup := recipe.Setup
+	if ck != nil {
+		setup = recipe.SetupToRestore // the checkpoint's parameters replace -weights
+	}
+	r, err := setup(cfg, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -198,7 +205,7 @@ func evalCommand(args []string) error {
 	if *asJSON {
 		log = os.Stderr // stdout holds the one object
 	}
-	r, err := recipe.Setup(cfg, log)
+	r, err := recipe.SetupToRestore(cfg, log)
 	if err != nil {
 		return err
 	}

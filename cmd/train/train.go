@@ -45,10 +45,10 @@ func (o *runOutput) saveAfterEveryEpoch(r *recipe.Run) {
 		if err := writeMetrics(o.dir, r.History, nil); err != nil {
 			return err
 		}
-		if err := exportSafetensors(filepath.Join(o.dir, "model.safetensors"), r.Trainer.Model().Params); err != nil {
+		if err := exportEMA(o.dir, r, ck.Iteration); err != nil {
 			return err
 		}
-		return exportEMA(o.dir, r)
+		return exportModel(o.dir, r, ck.Iteration)
 	})
 }
 
@@ -71,7 +71,7 @@ func (o *runOutput) saveBestEpochs(r *recipe.Run) {
 		} else if err != nil {
 			return err
 		}
-		return exportSafetensors(filepath.Join(o.dir, "best.safetensors"), r.Trainer.Model().Params)
+		return writeModel(filepath.Join(o.dir, bestModelFile), r.Trainer.Model().Params, ck.Iteration)
 	})
 }
 
@@ -97,12 +97,12 @@ func (ck *checkpoint) state() trainer.State {
 
 // exportEMA writes the EMA weights (-ema), averaged weights and the model's
 // batch-norm statistics, as ema.safetensors beside model.safetensors.
-func exportEMA(dir string, r *recipe.Run) error {
+func exportEMA(dir string, r *recipe.Run, steps uint64) error {
 	weights, err := r.Trainer.EMAWeights()
 	if err != nil || weights == nil {
 		return err
 	}
-	return exportSafetensors(filepath.Join(dir, "ema.safetensors"), weights)
+	return writeModel(filepath.Join(dir, "ema.safetensors"), weights, steps)
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -11,13 +11,14 @@ import (
 	"github.com/descent-ml/descent/graph"
 )
 
-// WriteSafetensors writes m's parameters and buffers as a torchvision
-// state_dict in float32 under their names, with a num_batches_tracked counter
+// WriteSafetensors writes parameters and buffers (a model's Params, or
+// averaged weights of the same names) as a torchvision state_dict in float32
+// under their names, with a num_batches_tracked counter
 // (set to batchesTracked, the number of training steps) beside every batch
 // norm's running statistics, so that load_state_dict(strict=True) accepts it.
-func WriteSafetensors(w io.Writer, m *graph.Model, batchesTracked int64) error {
-	views := make(map[string]view, len(m.Params))
-	for _, p := range m.Params {
+func WriteSafetensors(w io.Writer, params []*graph.Param, batchesTracked int64) error {
+	views := make(map[string]view, len(params))
+	for _, p := range params {
 		raw := make([]byte, 0, 4*p.Value.Len())
 		for i := range p.Value.Len() {
 			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(p.Value.At(i))))

@@ -33,7 +33,7 @@ func TestWriteSafetensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteSafetensors(&buf, m, 7); err != nil {
+	if err := WriteSafetensors(&buf, m.Params, 7); err != nil {
 		t.Fatal(err)
 	}
 	back, err := ReadSafetensors(buf.Bytes())

@@ -109,6 +109,12 @@ type Config struct {
 	TotalIters     int     `json:"total_iters"`
 	T0             int     `json:"t0,omitempty"`
 	TMult          int     `json:"t_mult"`
+	// The torchvision models (zoo.go).
+	WidthMult  float64 `json:"width_mult,omitempty"`
+	Weights    string  `json:"weights,omitempty"`
+	NumClasses int     `json:"num_classes,omitempty"`
+	Freeze     string  `json:"freeze,omitempty"`
+	LRHead     float64 `json:"lr_head,omitempty"`
 }
 
 // optimizerOptions maps command-line flags to torch.optim option names.
@@ -165,19 +171,19 @@ func DefaultConfig() Config {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Dataset, "dataset", c.Dataset, "mnist, cifar10 (in memory), folder (-data-dir with one subfolder per class, or train/ and val/ ones), csv (-manifest) or tar (-data-dir of *.tar shards), streamed")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder holding the dataset files (default for mnist: the GoMNIST Go module)")
-	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder, csv, tar: resize every image to this square size (bilinear)")
+	fs.IntVar(&c.ImageSize, "image-size", c.ImageSize, "folder, csv, tar: resize every image to this square size (bilinear); torchvision models: RandomResizedCrop and flip for training, resize to size·256/224 and centre crop for evaluation")
 	fs.IntVar(&c.MaxImagePixels, "max-image-pixels", c.MaxImagePixels, "folder, csv, tar: refuse images whose header declares more pixels (width×height) than this, like corrupt ones")
 	fs.StringVar(&c.MaxMemory, "max-memory", c.MaxMemory, "refuse a model and batch whose estimated memory exceeds this (e.g. 8GiB; default: the memory available)")
 	fs.StringVar(&c.Split, "split", c.Split, "train:val:test ratios; an official test set stays the test set and train:val split the rest")
-	fs.StringVar(&c.Model, "model", c.Model, "lenet, mlp or resnet")
+	fs.StringVar(&c.Model, "model", c.Model, "lenet, mlp, resnet (CIFAR-style), or torchvision's resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v2")
 	fs.IntVar(&c.Depth, "depth", c.Depth, "mlp: hidden layers")
-	fs.IntVar(&c.Width, "width", c.Width, "mlp: units per hidden layer; resnet: filters of the first stage")
+	fs.IntVar(&c.Width, "width", c.Width, "mlp: units per hidden layer; resnet: filters of the first stage; resnet18…152: base width (default 64)")
 	fs.StringVar(&c.Filters, "filters", c.Filters, "lenet: filters of the two conv layers")
 	fs.IntVar(&c.Hidden, "hidden", c.Hidden, "lenet: units of the hidden linear layer")
 	fs.IntVar(&c.Blocks, "blocks", c.Blocks, "resnet: residual blocks per stage (1: ResNet-8, 3: ResNet-20)")
 	fs.StringVar(&c.Activation, "activation", c.Activation, "mlp: relu, leaky_relu, tanh or sigmoid")
 	fs.StringVar(&c.Norm, "norm", c.Norm, "batch (batch normalization) or none")
-	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none; statistics of the training split (ImageNet's for the streamed folder, csv and tar)")
+	fs.StringVar(&c.InputNorm, "input-norm", c.InputNorm, "standardize ((x−μ)/σ), center (x−μ) or none, with the statistics of the training split (ImageNet's for the streamed folder, csv and tar); or imagenet, standardize with torchvision's ImageNet statistics (the default with -weights)")
 	fs.Float64Var(&c.Dropout, "dropout", c.Dropout, "dropout probability p (mlp: after each hidden layer; lenet: before the last layer)")
 	fs.StringVar(&c.Init, "init", c.Init, "weight init: default (PyTorch's), xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, normal")
 	fs.StringVar(&c.InitMode, "init-mode", c.InitMode, "kaiming fan mode: fan_in or fan_out")
@@ -212,6 +218,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.registerStreamFlags(fs)
 	c.registerRecipeFlags(fs)
 	c.registerScheduleFlags(fs)
+	c.registerZooFlags(fs)
 }
 
 // OptimizerFlags are the torch.optim option flags; Collect reads the ones

@@ -16,6 +16,12 @@ type Dataset struct {
 	Classes    []string
 	Normalizer *data.Normalizer
 	Resize     augment.Transform // for streamed datasets: every split is resized
+	// TrainResize replaces Resize for the training split (the torchvision
+	// models' RandomResizedCrop); nil: Resize.
+	TrainResize augment.Transform
+	// InputMode and InputStats are what Normalizer was made of.
+	InputMode  data.NormMode
+	InputStats data.Stats
 	// Stream holds the splits of a streamed dataset (-dataset folder, csv,
 	// tar; Splits then holds empty ones), and Listing its listing's report.
 	Stream  *data.StreamSplits
@@ -70,17 +76,10 @@ func (cfg *Config) loadData() (*Dataset, error) {
 		return nil, err
 	}
 	d.C, d.H, d.W = c, h, w
-	mode, err := data.ParseNormMode(cfg.InputNorm)
-	if err != nil {
-		return nil, fmt.Errorf("flag -input-norm: %w", err)
+	if d.InputMode, d.InputStats, err = cfg.inputNormalization(splits.Train, c); err != nil {
+		return nil, err
 	}
-	stats := data.Stats{}
-	if mode != data.NormNone {
-		if stats, err = data.ComputeStats(splits.Train); err != nil {
-			return nil, err
-		}
-	}
-	if d.Normalizer, err = data.NewNormalizer(mode, stats); err != nil {
+	if d.Normalizer, err = data.NewNormalizer(d.InputMode, d.InputStats); err != nil {
 		return nil, fmt.Errorf("flag -input-norm: %w", err)
 	}
 	return d, nil
@@ -105,7 +104,9 @@ func sameShape(dataset string, splits data.Splits, c, h, w int) error {
 // trainTransform parses -augment into a pipeline applied to training images.
 func (cfg *Config) trainTransform(d *Dataset) (augment.Transform, error) {
 	var ts []augment.Transform
-	if d.Resize != nil {
+	if d.TrainResize != nil {
+		ts = append(ts, d.TrainResize)
+	} else if d.Resize != nil {
 		ts = append(ts, d.Resize)
 	}
 	t, err := augment.ParseSpec(cfg.Augment, d.C, d.H, d.W)

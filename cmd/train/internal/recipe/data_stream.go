@@ -85,17 +85,12 @@ func (c *Config) loadStream() (*Dataset, error) {
 	}
 	empty := &data.Dataset{Classes: train.Classes}
 	d := &Dataset{Splits: data.Splits{Train: empty, Val: empty, Test: empty}, Stream: &splits, Listing: listing,
-		Classes: train.Classes, C: train.Channels(), H: c.ImageSize, W: c.ImageSize,
-		Resize: augment.Resize{Height: c.ImageSize, Width: c.ImageSize}}
-	mode, err := data.ParseNormMode(c.InputNorm)
-	if err != nil {
-		return nil, fmt.Errorf("flag -input-norm: %w", err)
+		Classes: train.Classes, C: train.Channels(), H: c.ImageSize, W: c.ImageSize}
+	d.TrainResize, d.Resize = c.streamTransforms()
+	if d.InputMode, d.InputStats, err = c.streamNormalization(d.C); err != nil {
+		return nil, err
 	}
-	stats := data.Stats{}
-	if mode != data.NormNone {
-		stats = data.ImageNetStats
-	}
-	if d.Normalizer, err = data.NewNormalizer(mode, stats); err != nil {
+	if d.Normalizer, err = data.NewNormalizer(d.InputMode, d.InputStats); err != nil {
 		return nil, fmt.Errorf("flag -input-norm: %w", err)
 	}
 	return d, nil

@@ -6,5 +6,7 @@
 // refuses a model and batch whose estimated memory exceeds -max-memory
 // before anything is allocated. A Run prints a
 // line per epoch and keeps the metrics of each (History); the command and
-// the sweeps attach what they write through the trainer's hooks.
+// the sweeps attach what they write through the trainer's hooks. A
+// Predictor classifies images with a trained model under the evaluation
+// transform of its run (ModelInfo, the run folder's model.json).
 package recipe

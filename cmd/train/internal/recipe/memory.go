@@ -72,6 +72,10 @@ func (c *Config) sizeFlags() string {
 		s = fmt.Sprintf("-filters %s -hidden %d", c.Filters, c.Hidden)
 	case "resnet":
 		s = fmt.Sprintf("-width %d -blocks %d", c.Width, c.Blocks)
+	case "mobilenet_v2":
+		s = fmt.Sprintf("-width-mult %g", c.WidthMult)
+	default: // the torchvision ResNets
+		s = fmt.Sprintf("-width %d", c.Width)
 	}
 	if c.streamed() {
 		s += fmt.Sprintf(" -image-size %d", c.ImageSize)

@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"strings"
 
 	"gorgonia.org/tensor"
 
@@ -25,6 +26,12 @@ func (cfg *Config) network(c, h, w, classes int) (layers.Layer, error) {
 	case "none":
 	default:
 		return nil, fmt.Errorf("flag -norm: unknown %q (want batch or none)", cfg.Norm)
+	}
+	if classes, err = cfg.classes(classes); err != nil {
+		return nil, err
+	}
+	if IsTorchvision(cfg.Model) {
+		return cfg.torchvisionNetwork(c, classes)
 	}
 	switch cfg.Model {
 	case "mlp":
@@ -54,7 +61,7 @@ func (cfg *Config) network(c, h, w, classes int) (layers.Layer, error) {
 		return layers.ResNet(layers.ResNetConfig{Channels: c, Classes: classes, Width: cfg.Width,
 			BlocksPerStage: cfg.Blocks, Init: init}), nil
 	}
-	return nil, fmt.Errorf("flag -model: unknown %q (want lenet, mlp or resnet)", cfg.Model)
+	return nil, fmt.Errorf("flag -model: unknown %q (want one of %s)", cfg.Model, strings.Join(Models, ", "))
 }
 
 func activation(name string) (layers.Activation, error) {
@@ -104,5 +111,13 @@ func (cfg *Config) buildModel(c, h, w, classes, batch int) (*graph.Model, error)
 	if err != nil {
 		return nil, err
 	}
-	return layers.BuildCrossEntropy(net, []int{batch, c, h, w}, tensor.Float32, cfg.Seed, nil, cfg.lossOptions(), cfg.mixes())
+	freeze, err := cfg.freezePrefixes()
+	if err != nil {
+		return nil, err
+	}
+	m, err := layers.BuildCrossEntropy(net, []int{batch, c, h, w}, tensor.Float32, cfg.Seed, freeze, cfg.lossOptions(), cfg.mixes())
+	if err != nil && len(freeze) > 0 {
+		return nil, fmt.Errorf("flag -freeze %s: %w", cfg.Freeze, err)
+	}
+	return m, err
 }

@@ -38,16 +38,31 @@ type Run struct {
 	val         *splitLoader                   // the validation split after every epoch
 }
 
-// Setup builds data, model, device, optimizer, schedule and trainer from cfg.
-func Setup(cfg Config, log io.Writer) (*Run, error) {
+// Setup builds data, model, device, optimizer, schedule and trainer from cfg,
+// the model's weights loaded from -weights when set.
+func Setup(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, true, nil) }
+
+// SetupToRestore is Setup for a run whose parameters are restored next from
+// a checkpoint: -weights is not read.
+func SetupToRestore(cfg Config, log io.Writer) (*Run, error) { return setup(cfg, log, false, nil) }
+
+// SetupWithData is Setup on data that the caller prepared (a sweep's)
+// instead of cfg's dataset.
+func SetupWithData(cfg Config, d *Dataset, log io.Writer) (*Run, error) {
+	return setup(cfg, log, true, d)
+}
+
+func setup(cfg Config, log io.Writer, loadWeights bool, d *Dataset) (*Run, error) {
 	r := &Run{Cfg: cfg, Log: log}
 	r.val = &splitLoader{r: r}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	var err error
-	if r.Data, err = cfg.loadData(); err != nil {
-		return nil, err
+	if r.Data = d; d == nil {
+		if r.Data, err = cfg.loadData(); err != nil {
+			return nil, err
+		}
 	}
 	if r.Data.Listing != "" {
 		fmt.Fprintln(log, r.Data.Listing)
@@ -74,6 +89,11 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if loadWeights {
+		if err := r.loadWeights(model); err != nil {
+			return nil, err
+		}
+	}
 	backend, err := NewBackend(cfg.Device, model)
 	if err != nil {
 		return nil, fmt.Errorf("flag -device %s: %w", cfg.Device, err)
@@ -90,7 +110,7 @@ func Setup(cfg Config, log io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, OptionError(err)
 	}
-	if err := opt.AddGroup(model.Trainable(), nil); err != nil {
+	if err := cfg.addParamGroups(opt, model); err != nil {
 		return nil, err
 	}
 	schedule, err := cfg.newSchedule(opt, r.stepsPerEpoch())

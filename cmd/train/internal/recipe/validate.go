@@ -77,7 +77,7 @@ func (c *Config) Validate() error {
 			_, err := parseBytes(c.MaxMemory)
 			return err
 		},
-		func() error { return oneOf("model", c.Model, "lenet", "mlp", "resnet") },
+		func() error { return oneOf("model", c.Model, Models...) },
 		func() error { return intIn("depth", c.Depth, 0, maxDepth) },
 		func() error { return intIn("width", c.Width, 1, maxUnits) },
 		func() error {
@@ -91,12 +91,7 @@ func (c *Config) Validate() error {
 		func() error { return intIn("blocks", c.Blocks, 1, maxBlocks) },
 		func() error { _, err := activation(c.Activation); return err },
 		func() error { return oneOf("norm", c.Norm, "batch", "none") },
-		func() error {
-			if _, err := data.ParseNormMode(c.InputNorm); err != nil {
-				return fmt.Errorf("flag -input-norm: %w", err)
-			}
-			return nil
-		},
+		func() error { return parseInputNorm(c.InputNorm) },
 		func() error {
 			if err := finite("dropout", c.Dropout, 0, 1, false); err != nil || c.Dropout < 1 {
 				return err
@@ -184,6 +179,7 @@ func (c *Config) Validate() error {
 		func() error { return intIn("workers", c.Workers, 0, maxWorkers) },
 		c.validateRecipe,
 		c.validateSchedule,
+		c.validateZoo,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

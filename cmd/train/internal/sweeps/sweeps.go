@@ -34,6 +34,7 @@ var sweeps = []sweep{
 	{"init", "vanishing and exploding gradients of deep MLPs: naive init, Xavier, He, input normalization, batch norm", initFlags},
 	{"optimizers", "every optimizer with and without a learning-rate schedule: loss against step and wall time", optimizersFlags},
 	{"recipes", "label smoothing, mixup, cutmix, EMA, RandAugment and one-cycle, alone and together, on noisy MNIST", recipesFlags},
+	{"transfer", "a ResNet pretrained on the digits 0–4 fine-tuned on 500 images of 5–9: frozen backbone, full fine-tuning, from scratch", transferFlags},
 }
 
 func sweepNames() string {

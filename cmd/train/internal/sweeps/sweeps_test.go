@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/layers/weights"
 )
 
 // runSweep runs `train sweep args…` into a temporary folder and returns it.
@@ -264,6 +265,9 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "init", "-activations", "swish"}, "swish"},
 		{[]string{"sweep", "optimizers", "-optimizers", "sgd=fast"}, "sgd=fast"},
 		{[]string{"sweep", "optimizers", "-optimizers", "lbfgs=1"}, "lbfgs"},
+		{[]string{"sweep", "transfer", "-model", "mobilenet_v2"}, "-model"},
+		{[]string{"sweep", "transfer", "-lr-frozen", "0"}, "-lr-frozen"},
+		{[]string{"sweep", "transfer", "-finetune", "0"}, "-finetune"},
 	}
 	for _, c := range cases {
 		args := append(c.args[:len(c.args):len(c.args)], "-out", t.TempDir())
@@ -323,5 +327,54 @@ func TestSweepRecipes(t *testing.T) {
 	}
 	if base, ema := runs[0], runs[4]; base.ValLoss == ema.ValLoss {
 		t.Errorf("the EMA run's validation loss %v equals the baseline's: not measured with the averaged weights", ema.ValLoss)
+	}
+}
+
+// TestSweepTransfer: the pretrained model is saved, and with the seed fixed
+// the fine-tuned network starts far ahead of the one trained from scratch.
+func TestSweepTransfer(t *testing.T) {
+	dir := runSweep(t, "transfer", "-width", "4", "-pretrain", "1000", "-pretrain-epochs", "1", "-finetune", "100", "-epochs", "2", "-test", "300")
+	runs := readLines[transferRun](t, dir, 4)
+	checkPNGs(t, dir, "transfer.png")
+	for i, want := range []string{"pretrain", "frozen backbone", "full fine-tuning", "from scratch"} {
+		if runs[i].Run != want || len(runs[i].Epochs) != max(1, 2*min(i, 1)) {
+			t.Fatalf("run %d: %s with %d epochs", i, runs[i].Run, len(runs[i].Epochs))
+		}
+	}
+	if _, err := weights.ReadFile(filepath.Join(dir, "pretrained.safetensors")); err != nil {
+		t.Error(err)
+	}
+	if tuned, scratch := runs[2].Epochs[0].ValAcc, runs[3].Epochs[0].ValAcc; !(tuned > scratch+0.1) {
+		t.Errorf("test accuracy after one epoch: fine-tuned %v, from scratch %v", tuned, scratch)
+	}
+}
+
+// TestDigitsRGB32: the digits are picked from their range, relabelled from 0,
+// and centred on a black 32×32 square in three equal channels.
+func TestDigitsRGB32(t *testing.T) {
+	ds := &data.Dataset{Classes: data.MNISTClasses}
+	for i := range 40 {
+		img := data.NewImage(1, 28, 28)
+		for j := range img.Pix {
+			img.Pix[j] = uint8(1 + i)
+		}
+		ds.Images, ds.Labels = append(ds.Images, img), append(ds.Labels, i%10)
+	}
+	got := digitsRGB32(ds, 5, 10, rand.New(rand.NewPCG(1, 2)))
+	if got.Len() != 10 || strings.Join(got.Classes, "") != "56789" {
+		t.Fatalf("%d images of classes %v", got.Len(), got.Classes)
+	}
+	for k, img := range got.Images {
+		v := img.Pix[2*32+2]
+		l := got.Labels[k]
+		if int(v-1)%10 != l+5 || img.C != 3 || img.H != 32 || img.W != 32 {
+			t.Fatalf("image %d: label %d, pixel %d, shape %d×%d×%d", k, l, v, img.C, img.H, img.W)
+		}
+		for c := range 3 {
+			p := img.Plane(c)
+			if p[0] != 0 || p[31*32+31] != 0 || p[2*32+2] != v || p[29*32+29] != v || p[30*32+30] != 0 {
+				t.Fatalf("image %d channel %d: border or digit misplaced", k, c)
+			}
+		}
 	}
 }
