@@ -1,6 +1,3 @@
-// Package cputime reads the CPU time the process has used, so that benchmarks
-// can report throughput per CPU second: a figure that stays meaningful on a
-// machine shared with other work, where wall time depends on the load.
 package cputime
 
 import "syscall"
