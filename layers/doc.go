@@ -9,7 +9,12 @@
 // their state_dicts load one to one (package weights).
 //
 // Layers only add nodes and parameters to a graph.Builder; they run no kernels.
-// Build turns a network into a graph.Model. Parameters get PyTorch-style names
+// Build turns a network into a graph.Model; BuildFrozen also freezes parameter
+// name prefixes (Backbone stands for all but the Head), BuildCrossEntropy sets
+// the loss's options (label smoothing, class weights, soft targets for batch
+// mixing) and BuildRegression ends in mean squared error. Estimate gives a
+// network's memory Footprint from the shapes alone, before anything is
+// allocated. Torchvision builds a model of TorchvisionArchitectures by name. Parameters get PyTorch-style names
 // ("conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight") from the Name
 // of each layer, or its index inside an unnamed Sequential.
 //

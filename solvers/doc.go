@@ -78,7 +78,7 @@
 //
 // # Weight averaging
 //
-// EMA keeps an exponential moving average of the trainable parameters,
+// EMA (NewEMA) keeps an exponential moving average of the trainable parameters,
 // updated after each optimizer step (with timm's optional warm-up of the
 // decay), on the host or, after OnDevice, on the device: the backend keeps the
 // average beside the parameters (param.Averager) and updates it in one fused

@@ -24,9 +24,14 @@
 //     RestoreBest brings the best weights back, and its State resumes.
 //   - State and Restore save and restore a run (parameters, optimizer and
 //     schedule state, EMA, epoch and step counters): a restored run
-//     continues bit-exactly.
+//     continues bit-exactly. RestoreParams sets the parameters alone (to
+//     evaluate saved weights); SetSchedule replaces the schedule of a run
+//     (a new cosine cycle on a resumed one).
+//   - A loss or gradient that is no longer finite ends Fit with ErrDiverged,
+//     unless the optimizer skips such steps. Close releases the device.
 //
-// Config.Recipe adds what today's recipes do inside the loop: mixup and
+// Config.Recipe adds the parts of torchvision's and timm's training recipes
+// that live inside the loop: mixup and
 // cutmix of every training batch (seeded per epoch and batch; the model
 // takes soft targets, see layers.BuildCrossEntropy), an EMA of the weights
 // updated after every optimizer step and evaluated after every epoch
@@ -34,7 +39,8 @@
 // several batches per optimizer step.
 //
 // Labels are []int class indices; a regression's batches carry targets
-// instead. On a device that can keep them (graph.ResidentBackend, the GPU),
+// instead. OpenDevice opens the backend of a device name for code that
+// drives a graph.Machine itself (Machine, Model give the trainer's). On a device that can keep them (graph.ResidentBackend, the GPU),
 // the parameters and the optimizer's state move to the device when training
 // starts and stay there: a step moves the batch up and the loss down, the
 // update runs inside the training run's CUDA graph (unless a gradient hook

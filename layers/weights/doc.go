@@ -9,6 +9,10 @@
 // (fc.*, classifier.1.*) whose class count differs from the model's is left
 // as the model initialized it, and the Report says so: the fine-tuning case.
 //
+// WriteSafetensors writes parameters the other way, as a torchvision
+// state_dict in .safetensors (model.safetensors, best.safetensors and
+// ema.safetensors of a run).
+//
 // Bad files give an error naming the file and the problem, never a panic.
 //
 // It sits below layers, not beside it, because the top-level packages are
