@@ -1,13 +1,24 @@
-// Package bench measures Descent's training throughput: a matrix of model (MLP,
-// LeNet, small ResNet) × optimizer × normalization (none, input normalization,
-// batch norm) × device, each cell the median images/s of timed repeats after
-// warm-up; a per-layer forward/backward timing report; and the same cells in
-// PyTorch (bench/pytorch/throughput.py), measured in the same run, for a ratio.
+// Package bench measures Descent's training throughput. It is what
+// `train bench` runs; training does not need it.
 //
-// Each Descent cell times complete training steps as cmd/train runs them,
-// through the same trainer.Trainer: the host-side input preparation
-// (normalization when the cell asks for it), the forward and backward program
-// and the optimizer update, on random images; each timed repeat is one epoch
-// of the trainer.
-// Training does not need this package.
+// A Cell is one model × optimizer × normalization (none, input normalization,
+// batch norm) × device at a batch size; Matrix lists them for the models of
+// Models: MLP, LeNet and the small ResNet, and torchvision's resnet18,
+// resnet50 and mobilenet_v2 at 224×224 (Network builds each). Measure times
+// a cell as cmd/train trains, through the same trainer.Trainer: the host-side
+// input preparation, the forward and backward program and the optimizer
+// update, on random images, each timed repeat one epoch of the trainer after
+// warm-up; a Result holds the images/s of every repeat and their median
+// (Summarize). Options sets repeats and steps (Quick: brief ones).
+//
+// Compare measures a cell in PyTorch too (bench/pytorch/throughput.py, the
+// same networks written in PyTorch, run by Python), under each TorchConfig of
+// CPUTorchConfigs (intra-op and OpenBLAS threads) on the CPU: Descent and
+// every configuration are warmed up, then take turns, one timed repeat each
+// per round, so that all see the same machine state. WriteComparison prints
+// the markdown table against PyTorch's best configuration, headed by the date,
+// the Machine, its load and the command.
+//
+// WriteTable, WriteJSON, WriteCSV and WriteBarChart write a matrix's results;
+// WriteProfile prints graph.Profile's per-layer forward and backward times.
 package bench

@@ -8,10 +8,21 @@
 // shapes, never allocate in their hot loops, and split work across goroutines with
 // a fixed partitioning (see ParallelFor), so a result never depends on GOMAXPROCS.
 //
-// The hottest loops also exist in AVX-512 assembly (*_amd64.s: the GEMM
-// micro-kernels, the strided rows of im2col and col2im, ReLU, 2×2 max pooling),
-// used when the CPU has the instructions; the Go loops run everywhere else and
-// with the build tag noasm, and the tests run both.
+// The hottest float32 loops also exist in assembly (*_amd64.s: the GEMM
+// micro-kernels in AVX-512 and AVX2, picked at run time; in AVX-512 the
+// strided rows of im2col and col2im, activations, 2×2 max pooling, the
+// batch-norm row reductions and the optimizers' update loops), used when the
+// CPU has the instructions; the Go loops run everywhere else and with the
+// build tag noasm, and the tests run both.
+//
+// Beside the layers' kernels are those of training itself: the losses
+// (softmax cross-entropy with label smoothing, class weights and soft
+// targets; mean squared error's Go loop lives with its op in graph/mse.go,
+// its CUDA twin in mse.cu), the optimizers' updates (SGD … AdamW) with
+// the rows of hyperparameters their fused CUDA kernels read (AdamHyper and
+// the like), the non-finite check and clipping (AllFinite, ClipScale), the
+// EMA of the weights (EMAUpdate), and dropout's counter-based Philox4x32-10
+// stream, which the CUDA twins reproduce bit for bit.
 package kernels
 
 // Float is the element type of every kernel.
