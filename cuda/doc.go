@@ -14,8 +14,10 @@
 // (the *_v2 entry points of the first libcublas.so.13, .12 or .11 of the host
 // that creates a handle; DESCENT_CUBLAS names library files explicitly,
 // separated by colons). Such a binary links against
-// libcuda.so only, and cu's init exits the process on a machine without a GPU:
-// the default build is the CPU build, where Open returns ErrNoGPU.
+// libcuda.so only, and cu's init exits the process on a machine without a GPU;
+// a check that runs when the program loads, before cu's init, ends it first
+// with one line naming the CUDA error (driver_check_gpu.go). The default build
+// is the CPU build, where Open returns ErrNoGPU.
 //
 // The plain-Go part builds everywhere and is shared with the CPU emulation of
 // the kernels (package kernels/cudaemu): device pointers (Ptr), launch

@@ -7,6 +7,9 @@
 //	train predict -model NAME -weights FILE IMAGE…   … or with torchvision weights
 //	train bench [flags]        throughput matrix: model × optimizer × normalization × device
 //	train bench -loader        the streaming loader's images/s for 1, 2, … workers
+//	train bench -compare       the same cells in PyTorch, taking turns with Descent
+//	train bench -profile MODEL per-layer forward and backward times of one step
+//	train lr-find [flags]      Smith's learning-rate range test: plot and suggested rate
 //	train sweep NAME [flags]   experiments that show each training problem and its cure
 //
 // Run "train -h" or "train SUBCOMMAND -h" for the flags.
@@ -27,4 +30,12 @@
 // the generalization gap. The sweeps' experiments live
 // in package internal/sweeps, one file each. The command holds no engine logic
 // and no training loop.
+//
+// The command's own files: the checkpoint format and its checks
+// (checkpoint.go, over internal/checksummed), which flags -resume may change
+// (resume.go), the run folder's exports (model.safetensors, best and EMA
+// weights, model.json: export.go), metrics.jsonl and the curves (report.go),
+// the subcommands (main.go dispatches; predict.go, lrfind.go, bench.go,
+// bench_loader.go). Every bad input ends with one line naming the flag,
+// file or value and exit status 2.
 package main

@@ -16,6 +16,8 @@
 // CPU test doubles of libcuda.so.1 and cuBLAS (driver/libcuda.cpp,
 // driver/libcublas.cpp), on which the `gpu` binaries themselves run without a
 // GPU: the gpu build's cgo, streams, graphs and device backend execute in CI.
+// DESCENT_CUDA_FAULT and DESCENT_CUBLAS_FAULT (function:ERROR[:n]) make the
+// doubles fail a function, so tests reach the error paths of a real driver.
 //
 // The driver is built once per source version and cached under the user cache
 // directory; memory handed out by Alloc starts filled with NaNs, as a GPU's

@@ -9,4 +9,12 @@
 // the sweeps attach what they write through the trainer's hooks. A
 // Predictor classifies images with a trained model under the evaluation
 // transform of its run (ModelInfo, the run folder's model.json).
+//
+// RegisterFlags binds every flag (flags.go, and a flags_*.go file per later
+// topic: recipe items, schedules, best epoch and early stopping). SetupToRestore
+// sets a run up from a checkpoint's Config without reading -weights,
+// SetupWithData on data prepared by the caller (the sweeps); Run.Resume,
+// ResumeBest and RestartSchedule continue a stored run, Run.FindLR runs the
+// learning-rate range test (LRRange), and Run.Report evaluates a split into an
+// evaluation.Report.
 package recipe
