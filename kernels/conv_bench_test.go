@@ -11,16 +11,16 @@ import (
 // shapes bench/pytorch/conv.py times in PyTorch too: the first and last 3×3
 // of the benchmark ResNet-8 (batch 256), then torchvision ResNet-18's stem
 // (7×7 stride 2), a 3×3 of its first stage, the 3×3 stride 2 that opens the
-// second, and a 1×1, at batch 8. Depthwise 3×3 joins them with grouped
-// convolutions.
+// second, and a 1×1, at batch 8; then MobileNetV2's depthwise 3×3 of 144
+// channels at 56×56, stride 1 and stride 2, at batch 8. Groups 0 means 1.
 type convBenchShape struct {
-	Name                             string
-	N, C, H, W, K, R, S, Stride, Pad int
+	Name                                     string
+	N, C, H, W, K, R, S, Stride, Pad, Groups int
 }
 
 func (c convBenchShape) conv() ConvShape {
 	return ConvShape{N: c.N, C: c.C, H: c.H, W: c.W, K: c.K, R: c.R, S: c.S, StrideH: c.Stride, StrideW: c.Stride,
-		PadH: c.Pad, PadW: c.Pad, DilationH: 1, DilationW: 1}
+		PadH: c.Pad, PadW: c.Pad, DilationH: 1, DilationW: 1, Groups: c.Groups}
 }
 
 func loadConvBenchShapes(tb testing.TB) []convBenchShape {
@@ -48,17 +48,17 @@ func TestConvBenchShapesValid(t *testing.T) {
 	}
 }
 
-// BenchmarkConvShapes reports GFLOP/s (2·N·K·C·R·S·OutH·OutW per pass) of the
+// BenchmarkConvShapes reports GFLOP/s (2·N·K·(C/Groups)·R·S·OutH·OutW per pass) of the
 // forward pass and of both backward passes for each benchmark shape.
 func BenchmarkConvShapes(b *testing.B) {
 	for _, c := range loadConvBenchShapes(b) {
 		s := c.conv()
 		rng := rand.New(rand.NewPCG(1, 1))
 		x := asType[float32](uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1))
-		w := asType[float32](uniformSlice(rng, s.K*s.C*s.R*s.S, -1, 1))
+		w := asType[float32](uniformSlice(rng, s.K*s.GroupChannels()*s.R*s.S, -1, 1))
 		y := asType[float32](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))
 		work := make([]float32, Conv2DWorkspace(s))
-		flops := 2 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
+		flops := 2 * float64(s.N*s.K*s.GroupChannels()*s.R*s.S*s.OutH()*s.OutW())
 		for _, pass := range []struct {
 			name string
 			run  func()

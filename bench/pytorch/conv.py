@@ -9,7 +9,8 @@ asked for, through a graph built once, so that PyTorch runs just that
 primitive. Every shape and
 pass is timed with each intra-op thread count given and the best is kept, as
 PyTorch's speed on a few cores depends on it. Prints a markdown table: the
-median GFLOP/s (2·N·K·C·R·S·OutH·OutW per pass) of the repeats and, in
+median GFLOP/s (2·N·K·(C/groups)·R·S·OutH·OutW per pass; groups, absent
+meaning 1, splits the channels as in Conv2d) of the repeats and, in
 parentheses, the thread count that gave it. With --descent, the output of
 Descent's benchmark (a file, or - for stdin) joins the table, with the ratio:
 
@@ -33,8 +34,9 @@ def passes(s):
     """The three passes of shape s, each a function to time."""
     torch.manual_seed(0)
     x = torch.rand(s["n"], s["c"], s["h"], s["w"])
-    w = torch.rand(s["k"], s["c"], s["r"], s["s"])
-    conv = lambda x, w: F.conv2d(x, w, stride=s["stride"], padding=s["pad"])
+    groups = s.get("groups") or 1
+    w = torch.rand(s["k"], s["c"] // groups, s["r"], s["s"])
+    conv = lambda x, w: F.conv2d(x, w, stride=s["stride"], padding=s["pad"], groups=groups)
     y = conv(x, w)
     dy = torch.rand_like(y)
     # Each backward runs through a graph built once and kept, so that only
@@ -52,7 +54,7 @@ def passes(s):
     def backward_filter():
         torch.autograd.grad(y_filter, wg, dy, retain_graph=True)
 
-    flops = 2 * y.numel() * s["c"] * s["r"] * s["s"]
+    flops = 2 * y.numel() * (s["c"] // groups) * s["r"] * s["s"]
     return flops, {"forward": forward, "backward_data": backward_data, "backward_filter": backward_filter}
 
 

@@ -36,11 +36,25 @@ func benchCommand(args []string) error {
 	fs.IntVar(&lb.images, "loader-images", 256, "-loader: JPEGs generated")
 	fs.IntVar(&lb.maxWorkers, "loader-workers", 0, "-loader: the most workers measured (0: one per core)")
 	fs.IntVar(&lb.epochs, "loader-epochs", 1, "-loader: epochs measured per worker count")
+	timeToTarget := fs.Float64("time-to", 0, "train the default recipe until this MNIST test accuracy (percent), evaluating after each epoch, in Descent and in PyTorch; print both training times (evaluation not counted)")
+	timeToEpochs := fs.Int("time-to-epochs", 0, "-time-to: the recipe's epochs, which the cosine schedule spans (0: the default recipe's)")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *loader {
 		return lb.run(os.Stdout)
+	}
+	timeToSet := false
+	fs.Visit(func(f *flag.Flag) { timeToSet = timeToSet || strings.HasPrefix(f.Name, "time-to") })
+	if timeToSet {
+		tt := timeTo{target: *timeToTarget, cfg: recipe.DefaultConfig(), script: timeToScript()}
+		if *timeToEpochs < 0 || *timeToEpochs > maxTimeToEpochs {
+			return fmt.Errorf("flag -time-to-epochs: %d is not in [0, %d]", *timeToEpochs, maxTimeToEpochs)
+		}
+		if *timeToEpochs > 0 {
+			tt.cfg.Epochs = *timeToEpochs
+		}
+		return tt.run(os.Stdout)
 	}
 	batch := map[string]int{}
 	for _, kv := range strings.Split(*batches, ",") {

@@ -9,6 +9,7 @@
 //	train bench -loader        the streaming loader's images/s for 1, 2, … workers
 //	train bench -compare       the same cells in PyTorch, taking turns with Descent
 //	train bench -profile MODEL per-layer forward and backward times of one step
+//	train bench -time-to ACC   training seconds of the default recipe to ACC% MNIST test accuracy, and PyTorch's
 //	train lr-find [flags]      Smith's learning-rate range test: plot and suggested rate
 //	train sweep NAME [flags]   experiments that show each training problem and its cure
 //
@@ -36,6 +37,6 @@
 // (resume.go), the run folder's exports (model.safetensors, best and EMA
 // weights, model.json: export.go), metrics.jsonl and the curves (report.go),
 // the subcommands (main.go dispatches; predict.go, lrfind.go, bench.go,
-// bench_loader.go). Every bad input ends with one line naming the flag,
+// bench_loader.go, bench_timeto.go). Every bad input ends with one line naming the flag,
 // file or value and exit status 2.
 package main
