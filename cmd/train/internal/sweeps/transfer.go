@@ -14,6 +14,7 @@ import (
 
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/internal/runfolder"
 	"github.com/descent-ml/descent/layers/weights"
 )
 
@@ -230,22 +231,20 @@ func rgb32(m data.Image) data.Image {
 	return out
 }
 
-// saveWeights writes the run's model as a torchvision state_dict.
+// saveWeights writes the run's model as a torchvision state_dict, atomically
+// like the run folder's own model files.
 func saveWeights(path string, r *recipe.Run) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
 	st, err := r.Trainer.State()
 	if err != nil {
-		f.Close()
 		return err
 	}
-	if err := weights.WriteSafetensors(f, r.Trainer.Model().Params, int64(st.Iteration)); err != nil {
-		f.Close()
+	err = runfolder.WriteAtomic(path, func(f *os.File) error {
+		return weights.WriteSafetensors(f, r.Trainer.Model().Params, int64(st.Iteration))
+	})
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return f.Close()
+	return nil
 }
 
 // plotTransfer draws the test accuracy of each fine-tuning run per epoch.
