@@ -113,6 +113,9 @@ func TestOptimizerKernelsMatchGo(t *testing.T) {
 		g := asType[float32](uniformSlice(rng, n+1, -1, 1))
 		m0 := asType[float32](uniformSlice(rng, n+1, -0.1, 0.1))
 		v0 := asType[float32](uniformSlice(rng, n+1, 0, 0.01))
+		for i := 0; i < n; i += 3 { // state about to turn subnormal, flushed on both sides
+			w0[i], g[i], m0[i], v0[i] = 0, 0, float32(1+i%2)*1.2e-38, 1.3e-38
+		}
 		var w, m, v [2][]float32
 		for i, useAsm := range []bool{false, true} {
 			optimAVX512 = useAsm

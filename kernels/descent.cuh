@@ -44,6 +44,11 @@ __device__ inline float go_max(float a, float b) {
 	return signbit(a) ? b : a;
 }
 
+// flush_subnormal is optim.go's flushSubnormal: +0 for a subnormal or zero x.
+__device__ inline float flush_subnormal(float x) {
+	return (__float_as_uint(x) & 0x7f800000u) == 0 ? 0.0f : x;
+}
+
 __device__ inline float go_min(float a, float b) {
 	if (a != a) return a;
 	if (b != b) return b;

@@ -33,7 +33,7 @@ KERNEL void SGD(float* w, const float* g, float* buf, const float* hyper, const 
 			continue;
 		}
 		float d = g[i] + wd * w[i];
-		buf[i] = h[5] != 0 ? d : mu * buf[i] + keep * d;
+		buf[i] = flush_subnormal(h[5] != 0 ? d : mu * buf[i] + keep * d);
 		if (h[4] != 0) d += mu * buf[i];
 		else d = buf[i];
 		w[i] -= rate * d;
@@ -65,11 +65,11 @@ KERNEL void Adadelta(float* w, const float* g, float* squareAvg, float* accDelta
 		float rate = h[0], r = h[1], keep = h[2], e = h[3], wd = h[4];
 		float wi = w[i];
 		float d = g[i] + wd * wi;
-		float si = r * squareAvg[i] + keep * d * d;
+		float si = flush_subnormal(r * squareAvg[i] + keep * d * d);
 		squareAvg[i] = si;
 		float ai = accDelta[i];
 		float delta = sqrtf((ai + e) / (si + e)) * d;
-		accDelta[i] = r * ai + keep * delta * delta;
+		accDelta[i] = flush_subnormal(r * ai + keep * delta * delta);
 		w[i] = wi - rate * delta;
 	}
 }
@@ -86,16 +86,16 @@ KERNEL void RMSProp(float* w, const float* g, float* squareAvg, float* gradAvg, 
 		float rate = h[0], a = h[1], keep = h[2], e = h[3], wd = h[4], mu = h[5];
 		float wi = w[i];
 		float d = g[i] + wd * wi;
-		float si = a * squareAvg[i] + keep * d * d;
+		float si = flush_subnormal(a * squareAvg[i] + keep * d * d);
 		squareAvg[i] = si;
 		if (h[6] != 0) {
-			float gi = a * gradAvg[i] + keep * d;
+			float gi = flush_subnormal(a * gradAvg[i] + keep * d);
 			gradAvg[i] = gi;
 			si -= gi * gi;
 		}
 		float step = d / (sqrtf(si) + e);
 		if (h[7] != 0) {
-			step += mu * buf[i];
+			step = flush_subnormal(step + mu * buf[i]);
 			buf[i] = step;
 		}
 		w[i] = wi - rate * step;
@@ -116,8 +116,8 @@ KERNEL void Adam(float* w, const float* g, float* m, float* v, float* vmax, cons
 		float wd = h[6], s = h[7];
 		float wi = w[i] * s;
 		float d = g[i] + wd * wi;
-		float mi = b1 * m[i] + keep1 * d;
-		float vi = b2 * v[i] + keep2 * d * d;
+		float mi = flush_subnormal(b1 * m[i] + keep1 * d);
+		float vi = flush_subnormal(b2 * v[i] + keep2 * d * d);
 		m[i] = mi;
 		v[i] = vi;
 		if (h[8] != 0) {

@@ -14,6 +14,28 @@ import (
 // weight_decay (the gradient gains weightDecay·w), except in AdamW. State
 // slices that an option switches off are nil.
 
+// The state that decays geometrically (momentum buffers, running averages of
+// the gradient and its square) is flushed to +0 once it falls below the
+// smallest normal number: where a gradient stays zero, a ReLU that never
+// fires, the state would otherwise shrink into subnormals, and on many x86
+// CPUs every operation on a subnormal takes a microcode assist of about a
+// hundred cycles (an MLP's Adam step ran 1.4× slower after 3,000 steps). The
+// values flushed are below 1.2e-38 in float32; PyTorch keeps them.
+
+// flushSubnormal returns +0 for a subnormal or zero x, and x otherwise.
+func flushSubnormal[T Float](x T) T {
+	if unsafe.Sizeof(x) == 4 {
+		if math.Float32bits(float32(x))&0x7f800000 == 0 {
+			return 0
+		}
+		return x
+	}
+	if math.Float64bits(float64(x))&0x7ff0000000000000 == 0 {
+		return 0
+	}
+	return x
+}
+
 // OptimGrain is the number of elements in one ParallelFor chunk of the optimizer
 // kernels and reductions. A reduction's partial slice needs
 // Chunks(len(x), OptimGrain) entries.
@@ -41,6 +63,7 @@ func SGD[T Float](w, g, buf []T, lr, momentum, dampening, weightDecay float64, n
 			if !first {
 				bi = mu*b[i] + keep*d
 			}
+			bi = flushSubnormal(bi)
 			b[i] = bi
 			if nesterov {
 				d += mu * bi
@@ -79,13 +102,13 @@ func Adadelta[T Float](w, g, squareAvg, accDelta []T, lr, rho, eps, weightDecay 
 		for i := range w {
 			wi := w[i]
 			d := g[i] + wd*wi
-			si := r*sq[i] + keep*d*d
+			si := flushSubnormal(r*sq[i] + keep*d*d)
 			sq[i] = si
 			ai := acc[i]
 			// One root of the ratio instead of PyTorch's ratio of two roots:
 			// equal up to rounding, one square root cheaper.
 			delta := sqrtT((ai+e)/(si+e)) * d
-			acc[i] = r*ai + keep*delta*delta
+			acc[i] = flushSubnormal(r*ai + keep*delta*delta)
 			w[i] = wi - rate*delta
 		}
 	})
@@ -110,16 +133,16 @@ func RMSProp[T Float](w, g, squareAvg, gradAvg, buf []T, lr, alpha, eps, weightD
 		for i := range w {
 			wi := w[i]
 			d := g[i] + wd*wi
-			si := a*sq[i] + keep*d*d
+			si := flushSubnormal(a*sq[i] + keep*d*d)
 			sq[i] = si
 			if ga != nil {
-				gi := a*ga[i] + keep*d
+				gi := flushSubnormal(a*ga[i] + keep*d)
 				ga[i] = gi
 				si -= gi * gi
 			}
 			step := d / (sqrtT(si) + e)
 			if b != nil {
-				step += mu * b[i]
+				step = flushSubnormal(step + mu*b[i])
 				b[i] = step
 			}
 			w[i] = wi - rate*step
@@ -163,8 +186,8 @@ func adamUpdate[T Float](w, g, m, v, vmax []T, lr, beta1, beta2, eps, l2, shrink
 		for i := range w {
 			wi := w[i] * s
 			d := g[i] + wd*wi
-			mi := b1*m[i] + keep1*d
-			vi := b2*v[i] + keep2*d*d
+			mi := flushSubnormal(b1*m[i] + keep1*d)
+			vi := flushSubnormal(b2*v[i] + keep2*d*d)
 			m[i], v[i] = mi, vi
 			if vm != nil {
 				vi = max(vm[i], vi)

@@ -13,6 +13,12 @@
 	DECL AX; \
 	KMOVW AX, K1
 
+// FLUSH sets the lanes of REG whose exponent field is zero (subnormals and
+// ±0) to +0, as optim.go's flushSubnormal; Z28 holds the exponent mask.
+#define FLUSH(REG) \
+	VPTESTMD Z28, REG, K2; \
+	VMOVAPS.Z REG, K2, REG
+
 // ADAM updates w (Z0), g (Z10), m (Z11), v (Z12) into w (Z0), m (Z2), v (Z4).
 #define ADAM \
 	VMULPS Z20, Z0, Z0; \
@@ -21,10 +27,12 @@
 	VMULPS Z22, Z11, Z2; \
 	VMULPS Z23, Z1, Z3; \
 	VADDPS Z3, Z2, Z2; \
+	FLUSH(Z2); \
 	VMULPS Z24, Z12, Z4; \
 	VMULPS Z25, Z1, Z5; \
 	VMULPS Z1, Z5, Z5; \
 	VADDPS Z5, Z4, Z4; \
+	FLUSH(Z4); \
 	VSQRTPS Z4, Z6; \
 	VADDPS Z27, Z6, Z6; \
 	VMULPS Z26, Z2, Z7; \
@@ -33,7 +41,7 @@
 
 // func adam32(w, grad, m, v *float32, n int, shrink, l2, b1, keep1, b2, keep2, negStep, epsB float32)
 // wi = w·shrink, d = grad + l2·wi, m = b1·m + keep1·d, v = b2·v + keep2·d·d,
-// w = wi + negStep·m/(√v + epsB).
+// w = wi + negStep·m/(√v + epsB), m and v flushed to +0 when subnormal.
 TEXT ·adam32(SB), NOSPLIT, $0-72
 	MOVQ w+0(FP), DI
 	MOVQ grad+8(FP), SI
@@ -48,6 +56,8 @@ TEXT ·adam32(SB), NOSPLIT, $0-72
 	VBROADCASTSS keep2+60(FP), Z25
 	VBROADCASTSS negStep+64(FP), Z26
 	VBROADCASTSS epsB+68(FP), Z27
+	MOVL $0x7f800000, AX
+	VPBROADCASTD AX, Z28
 	JMP  adamTest
 adamLoop:
 	VMOVUPS (DI), Z0

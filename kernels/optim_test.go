@@ -295,6 +295,68 @@ func TestOptimKernelsDeterministic(t *testing.T) {
 	}
 }
 
+// TestOptimizerStateFlushesSubnormals: where the gradient is zero, every
+// geometrically decaying state shrinks toward zero; it must reach +0 instead
+// of running through subnormals, in float32 and float64, and never hold one.
+func TestOptimizerStateFlushesSubnormals(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testStateFlush[float32](t, 0x1p-126) })
+	t.Run("float64", func(t *testing.T) { testStateFlush[float64](t, 0x1p-1022) })
+}
+
+// testStateFlush starts every state at one to three times the smallest normal
+// number minNormal, of either sign.
+func testStateFlush[T Float](t *testing.T, minNormal T) {
+	const n = 37 // a masked tail in the assembly loop
+	type optimizer struct {
+		update   func(w, g []T, state [][]T)
+		decaying int    // the first decaying states decay; AMSGrad's maximum does not
+		signed   []bool // the states that may be negative (not the squares)
+	}
+	first, middle := []bool{true}, []bool{false, true, true}
+	for name, o := range map[string]optimizer{
+		"SGD momentum": {func(w, g []T, s [][]T) { SGD(w, g, s[0], 0.1, 0.9, 0, 0, false, false) }, 1, first},
+		"SGD Nesterov": {func(w, g []T, s [][]T) { SGD(w, g, s[0], 0.1, 0.9, 0, 0, true, false) }, 1, first},
+		"Adadelta":     {func(w, g []T, s [][]T) { Adadelta(w, g, s[0], s[1], 1, 0.9, 1e-6, 0) }, 2, nil},
+		"RMSProp":      {func(w, g []T, s [][]T) { RMSProp(w, g, s[0], s[1], s[2], 0.01, 0.99, 1e-8, 0, 0.9) }, 3, middle},
+		"Adam":         {func(w, g []T, s [][]T) { Adam(w, g, s[0], s[1], nil, 1e-3, 0.9, 0.999, 1e-8, 0, 3) }, 2, first},
+		"AdamW":        {func(w, g []T, s [][]T) { AdamW(w, g, s[0], s[1], nil, 1e-3, 0.9, 0.999, 1e-8, 0.01, 3) }, 2, first},
+		"AMSGrad":      {func(w, g []T, s [][]T) { Adam(w, g, s[0], s[1], s[2], 1e-3, 0.9, 0.999, 1e-8, 0, 3) }, 2, first},
+	} {
+		w, g := make([]T, n), make([]T, n)
+		state := make([][]T, 3)
+		for k := range state {
+			state[k] = make([]T, n)
+			for i := range state[k] {
+				state[k][i] = minNormal * T(1+i%3)
+				if k < len(o.signed) && o.signed[k] && i%2 == 1 {
+					state[k][i] = -state[k][i]
+				}
+			}
+		}
+		for i := range w {
+			w[i] = 1
+		}
+		const steps = 1200 // 3·minNormal decays below minNormal in 1,099 steps at 0.999
+		for step := 0; step < steps; step++ {
+			o.update(w, g, state)
+			for k, s := range state {
+				for i, v := range s {
+					if v != 0 && math.Abs(float64(v)) < float64(minNormal) {
+						t.Fatalf("%s step %d: state %d [%d] = %g is subnormal", name, step, k, i, float64(v))
+					}
+				}
+			}
+		}
+		for k, s := range state[:o.decaying] {
+			for i, v := range s {
+				if v != 0 || math.Signbit(float64(v)) {
+					t.Errorf("%s: state %d [%d] = %g after %d steps of zero gradient, want +0", name, k, i, float64(v), steps)
+				}
+			}
+		}
+	}
+}
+
 // benchmarkOptim reports parameters updated per second for a 1M-element float32 tensor.
 func benchmarkOptim(b *testing.B, update func(w, g, s1, s2, s3 []float32)) {
 	c := newOptimCase(3)
