@@ -31,6 +31,20 @@ func (t TorchConfig) String() string {
 	return s + ", OpenBLAS default"
 }
 
+// Env is this process's environment with the OpenBLAS thread count of t.
+// Debian's OpenBLAS is the OpenMP build, which ignores OPENBLAS_NUM_THREADS
+// and takes its thread count from OMP_NUM_THREADS when it loads; the scripts
+// then set PyTorch's own intra-op count (their --threads).
+func (t TorchConfig) Env() []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") || strings.HasPrefix(kv, "OMP_NUM_THREADS=")
+	})
+	if t.BLASThreads > 0 {
+		env = append(env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", t.BLASThreads), fmt.Sprintf("OMP_NUM_THREADS=%d", t.BLASThreads))
+	}
+	return env
+}
+
 // CPUTorchConfigs are the settings tried for every CPU cell: one and two
 // intra-op threads, each with one OpenBLAS thread and with OpenBLAS's default.
 // Every configuration runs one oneDNN primitive before its warm-up (the script
@@ -163,15 +177,7 @@ func startTorch(c Cell, tc TorchConfig, opt Options, script string) (*torchProce
 	if c.TF32 {
 		p.cmd.Args = append(p.cmd.Args, "--tf32")
 	}
-	// Debian's OpenBLAS is the OpenMP build, which ignores
-	// OPENBLAS_NUM_THREADS and takes its thread count from OMP_NUM_THREADS
-	// when it loads; the script then sets PyTorch's own intra-op count.
-	p.cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "OPENBLAS_NUM_THREADS=") || strings.HasPrefix(kv, "OMP_NUM_THREADS=")
-	})
-	if tc.BLASThreads > 0 {
-		p.cmd.Env = append(p.cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", tc.BLASThreads), fmt.Sprintf("OMP_NUM_THREADS=%d", tc.BLASThreads))
-	}
+	p.cmd.Env = tc.Env()
 	p.cmd.Stderr = &p.stderr
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		return nil, err

@@ -34,18 +34,22 @@ def mlp(batch_norm, classes=10, depth=2, width=256, inputs=784):
     return nn.Sequential(*layers)
 
 
-def lenet(batch_norm, classes=10):
+def lenet(batch_norm, classes=10, filters=(32, 64), hidden=128, side=28):
+    """Descent's layers.LeNet: two 5x5 convolutions with 2x2 max pooling, a
+    hidden linear layer, dropout; batch norm after each but the last layer."""
     bias = not batch_norm
-    layers = [nn.Conv2d(1, 32, 5, bias=bias)]
+    f1, f2 = filters
+    pooled = ((side - 4) // 2 - 4) // 2
+    layers = [nn.Conv2d(1, f1, 5, bias=bias)]
     if batch_norm:
-        layers.append(nn.BatchNorm2d(32))
-    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 5, bias=bias)]
+        layers.append(nn.BatchNorm2d(f1))
+    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(f1, f2, 5, bias=bias)]
     if batch_norm:
-        layers.append(nn.BatchNorm2d(64))
-    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1024, 128, bias=bias)]
+        layers.append(nn.BatchNorm2d(f2))
+    layers += [nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(f2 * pooled * pooled, hidden, bias=bias)]
     if batch_norm:
-        layers.append(nn.BatchNorm1d(128))
-    layers += [nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes)]
+        layers.append(nn.BatchNorm1d(hidden))
+    layers += [nn.ReLU(), nn.Dropout(0.5), nn.Linear(hidden, classes)]
     return nn.Sequential(*layers)
 
 

@@ -38,6 +38,7 @@ func benchCommand(args []string) error {
 	fs.IntVar(&lb.epochs, "loader-epochs", 1, "-loader: epochs measured per worker count")
 	timeToTarget := fs.Float64("time-to", 0, "train the default recipe until this MNIST test accuracy (percent), evaluating after each epoch, in Descent and in PyTorch; print both training times (evaluation not counted)")
 	timeToEpochs := fs.Int("time-to-epochs", 0, "-time-to: the recipe's epochs, which the cosine schedule spans (0: the default recipe's)")
+	timeToFlags := fs.String("recipe", "", "-time-to: training flags that change the default recipe, e.g. \"-filters 16,32 -schedule onecycle -max-lr 0.01 -epochs 2\" (PyTorch trains it too when it is LeNet with Adam and a cosine, onecycle or no schedule)")
 	if err := recipe.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +48,12 @@ func benchCommand(args []string) error {
 	timeToSet := false
 	fs.Visit(func(f *flag.Flag) { timeToSet = timeToSet || strings.HasPrefix(f.Name, "time-to") })
 	if timeToSet {
-		tt := timeTo{target: *timeToTarget, cfg: recipe.DefaultConfig(), script: timeToScript()}
+		cfg, err := timeToRecipe(*timeToFlags)
+		if err != nil {
+			return err
+		}
+		tt := timeTo{target: *timeToTarget, cfg: cfg, flags: strings.Join(strings.Fields(*timeToFlags), " "),
+			script: timeToScript(), torch: timeToTorchConfigs()}
 		if *timeToEpochs < 0 || *timeToEpochs > maxTimeToEpochs {
 			return fmt.Errorf("flag -time-to-epochs: %d is not in [0, %d]", *timeToEpochs, maxTimeToEpochs)
 		}

@@ -6,46 +6,75 @@ import (
 	"testing"
 
 	"github.com/descent-ml/descent/bench"
-	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/data"
 )
 
-// TestBenchTimeTo trains the default recipe on 640 MNIST images to a low test
-// accuracy in Descent and, where torch is installed, in PyTorch: both reach it
-// within the two epochs and the table reports them.
+// TestBenchTimeTo trains the default recipe, and one changed by -recipe
+// flags, on 640 MNIST images to a low test accuracy in Descent and, where
+// torch is installed, in PyTorch under each of its configurations: all reach
+// it within the two epochs and the table reports them and the ratio (the
+// changed recipe in one PyTorch configuration only, to keep the test short).
 func TestBenchTimeTo(t *testing.T) {
 	if _, err := data.FindGoMNIST(); err != nil {
 		t.Skip(err)
 	}
-	cfg := recipe.DefaultConfig()
-	cfg.Subset, cfg.Epochs = 640, 2
-	tt := timeTo{target: 30, cfg: cfg, script: timeToScript()}
-	sides := []string{"Descent"}
-	if _, err := bench.Python(); err != nil {
-		t.Logf("PyTorch left out: %v", err)
-		tt.script = ""
-	} else {
-		sides = append(sides, "PyTorch")
-	}
-	var out bytes.Buffer
-	if err := tt.run(&out); err != nil {
-		t.Fatal(err)
-	}
-	t.Log(out.String())
-	for _, side := range sides {
-		if !strings.Contains(out.String(), "| "+side+" | ") || strings.Contains(out.String(), "| false |") {
-			t.Errorf("%s did not reach 30%%:\n%s", side, out.String())
+	for i, flags := range []string{"", "-filters 8,16 -hidden 32 -schedule onecycle -max-lr 0.01 -lr 0.002 -batch 32"} {
+		cfg, err := timeToRecipe(flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Subset, cfg.Epochs = 640, 2
+		tt := timeTo{target: 30, cfg: cfg, flags: flags, script: timeToScript(), torch: timeToTorchConfigs()[:2-i]}
+		sides := []string{"Descent"}
+		if _, err := bench.Python(); err != nil {
+			t.Logf("PyTorch left out: %v", err)
+			tt.script = ""
+		} else {
+			for _, tc := range tt.torch {
+				sides = append(sides, "PyTorch ("+tc.String()+")")
+			}
+		}
+		var out bytes.Buffer
+		if err := tt.run(&out); err != nil {
+			t.Fatalf("%q: %v", flags, err)
+		}
+		t.Log(out.String())
+		for _, side := range sides {
+			if !strings.Contains(out.String(), "| "+side+" | ") || strings.Contains(out.String(), "| false |") {
+				t.Errorf("%q: %s did not reach 30%%:\n%s", flags, side, out.String())
+			}
+		}
+		if len(sides) > 1 && !strings.Contains(out.String(), "Descent / PyTorch's fastest (PyTorch (") {
+			t.Errorf("%q: no ratio:\n%s", flags, out.String())
 		}
 	}
-	if len(sides) == 2 && !strings.Contains(out.String(), "Descent / PyTorch time: ") {
-		t.Errorf("no ratio:\n%s", out.String())
+}
+
+// TestTimeToScriptRecipes: the recipes the PyTorch script trains are told
+// apart from those it would train differently, which leave PyTorch out with
+// the reason instead of a comparison of different recipes.
+func TestTimeToScriptRecipes(t *testing.T) {
+	for flags, ok := range map[string]bool{
+		"": true, "-filters 16,32 -hidden 64 -dropout 0 -norm none": true, "-schedule onecycle -max-lr 0.02 -pct-start 0.2 -epochs 2": true,
+		"-lr 0.003 -batch 128 -seed 7 -subset 1000": true, "-schedule none": true,
+		"-optimizer sgd": false, "-model mlp": false, "-schedule step": false, "-augment hflip": false, "-label-smoothing 0.1": false,
+		"-weight-decay 0.01": false, "-init xavier_uniform": false, "-schedule-per-iteration": false, "-warmup 2": false, "-l2 0.001": false,
+	} {
+		cfg, err := timeToRecipe(flags)
+		if err != nil {
+			t.Fatalf("%q: %v", flags, err)
+		}
+		if err := scriptRecipe(cfg); (err == nil) != ok {
+			t.Errorf("%q: scriptRecipe = %v, want runnable %v", flags, err, ok)
+		}
 	}
 }
 
 // TestBenchTimeToBadFlags: the flags' bad values are refused, naming the flag.
 func TestBenchTimeToBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"-time-to", "0"}, {"-time-to", "-5"}, {"-time-to", "100.5"}, {"-time-to", "NaN"},
-		{"-time-to", "99", "-time-to-epochs", "-1"}, {"-time-to", "99", "-time-to-epochs", "5000"}} {
+		{"-time-to", "99", "-time-to-epochs", "-1"}, {"-time-to", "99", "-time-to-epochs", "5000"},
+		{"-time-to", "99", "-recipe", "-filters 0,16"}, {"-time-to", "99", "-recipe", "-no-such-flag"}, {"-time-to", "99", "-recipe", "-epochs 0"}} {
 		err := benchCommand(args)
 		if err == nil || !strings.Contains(err.Error(), "flag "+args[len(args)-2]) {
 			t.Errorf("%v: %v", args, err)
