@@ -13,6 +13,9 @@ const depthwiseGrain = 1 << 12
 // DepthwiseConv2DForward is Conv2DForward for a depthwise s. It works row by
 // row, so that an output row stays in the L1 cache while the taps add to it.
 func DepthwiseConv2DForward[T Float](s ConvShape, x, w, bias, y []T) {
+	if depthwiseForwardAsm(s, x, w, bias, y) {
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
@@ -70,6 +73,9 @@ func depthwiseColumns(s ConvShape) []depthwiseColumn {
 // input row gathers from the output rows of the m filters of its channel,
 // filter after filter and tap after tap.
 func DepthwiseConv2DBackwardData[T Float](s ConvShape, w, dy, dx []T) {
+	if depthwiseBackwardDataAsm(s, w, dy, dx) {
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
