@@ -8,10 +8,13 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// The depthwise forward and data-gradient planes of float32 run in
+// The depthwise planes of float32 (forward, data and filter gradients) run in
 // conv_depthwise_amd64.s where the CPU has AVX-512 and the width stride is 1
 // or 2 (every MobileNet and EfficientNet depthwise convolution); the tables
 // built here tell the assembly which source elements each output lane adds.
+
+//go:noescape
+func depthwiseFilterPlane32(src *float32, rows *int, dy *float32, outRows, outRowBytes, tapRows, tapCols int, cols *depthwiseLanes, vectors, vectorBytes, mode int, sums *float64)
 
 //go:noescape
 func depthwisePlane32(src *float32, rows *int, taps *float32, dst *float32, outRows, outRowBytes, tapRows, tapCols int, bias float32, cols *depthwiseLanes, vectors, mode int)
@@ -98,16 +101,17 @@ func depthwiseLaneTable(outW, inW int, offsets []int, mode int) (table []depthwi
 	return table, vectors
 }
 
-// depthwiseForwardAsm is DepthwiseConv2DForward in assembly; it returns false
-// when it cannot run it.
-func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool {
-	if !depthwiseAVX512 || unsafe.Sizeof(T(0)) != 4 || s.StrideW > 2 {
-		return false
-	}
-	x32, w32, y32 := asFloat32(x), asFloat32(w), asFloat32(y)
+// depthwiseAsm reports whether the assembly can run a depthwise s of T.
+func depthwiseAsm[T Float](s ConvShape) bool {
+	return depthwiseAVX512 && unsafe.Sizeof(T(0)) == 4 && s.StrideW <= 2
+}
+
+// depthwiseForwardTables are the tables of the forward planes (and of the
+// filter gradient's): per output row, the byte offsets of the R input rows;
+// per output vector, the lanes of each tap column.
+func depthwiseForwardTables(s ConvShape) (rows []int, cols []depthwiseLanes, vectors, mode int) {
 	oh, ow := s.OutH(), s.OutW()
-	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
-	rows := make([]int, oh*s.R)
+	rows = make([]int, oh*s.R)
 	for i := range oh {
 		for r := range s.R {
 			rows[i*s.R+r] = -1
@@ -120,7 +124,24 @@ func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool {
 	for sx := range offsets {
 		offsets[sx] = sx*s.DilationW - s.PadW
 	}
-	cols, vectors := depthwiseLaneTable(ow, s.W, offsets, s.StrideW-1) // 1: contiguous, 2: evens
+	mode = depthwiseContiguous
+	if s.StrideW == 2 {
+		mode = depthwiseEvens
+	}
+	cols, vectors = depthwiseLaneTable(ow, s.W, offsets, mode)
+	return rows, cols, vectors, mode
+}
+
+// depthwiseForwardAsm is DepthwiseConv2DForward in assembly; it returns false
+// when it cannot run it.
+func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool {
+	if !depthwiseAsm[T](s) {
+		return false
+	}
+	x32, w32, y32 := asFloat32(x), asFloat32(w), asFloat32(y)
+	oh, ow := s.OutH(), s.OutW()
+	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
+	rows, cols, vectors, mode := depthwiseForwardTables(s)
 	ParallelFor(s.N*s.K, max(1, depthwiseGrain/ohw), func(_, lo, hi int) {
 		for plane := lo; plane < hi; plane++ {
 			n, k := plane/s.K, plane%s.K
@@ -129,16 +150,36 @@ func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool {
 				b = float32(bias[k])
 			}
 			depthwisePlane32(&x32[(n*s.C+k/mult)*hw], &rows[0], &w32[k*rs], &y32[plane*ohw],
-				oh, 4*ow, s.R, s.S, b, &cols[0], vectors, s.StrideW-1)
+				oh, 4*ow, s.R, s.S, b, &cols[0], vectors, mode)
 		}
 	})
 	return true
 }
 
+// depthwiseFilterAsm returns, where the assembly can run it, the function that
+// adds filter k's products to its lane sums (DepthwiseConv2DBackwardFilter);
+// nil elsewhere.
+func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []float64) {
+	if !depthwiseAsm[T](s) {
+		return nil
+	}
+	x32, dy32 := asFloat32(x), asFloat32(dy)
+	oh, ow := s.OutH(), s.OutW()
+	hw, ohw, mult := s.H*s.W, oh*ow, s.K/s.C
+	rows, cols, vectors, mode := depthwiseForwardTables(s)
+	return func(k int, sums []float64) {
+		_ = sums[s.R*s.S*depthwiseLanesPerTap-1] // the assembly checks no bounds
+		for n := range s.N {
+			depthwiseFilterPlane32(&x32[(n*s.C+k/mult)*hw], &rows[0], &dy32[(n*s.K+k)*ohw], oh, 4*ow, s.R, s.S,
+				&cols[0], vectors, 16*(s.S+1), mode, &sums[0])
+		}
+	}
+}
+
 // depthwiseBackwardDataAsm is DepthwiseConv2DBackwardData in assembly; it
 // returns false when it cannot run it.
 func depthwiseBackwardDataAsm[T Float](s ConvShape, w, dy, dx []T) bool {
-	if !depthwiseAVX512 || unsafe.Sizeof(T(0)) != 4 || s.StrideW > 2 {
+	if !depthwiseAsm[T](s) {
 		return false
 	}
 	w32, dy32, dx32 := asFloat32(w), asFloat32(dy), asFloat32(dx)

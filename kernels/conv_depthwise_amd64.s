@@ -154,3 +154,99 @@ nextTapRow:
 	JNZ  rowLoop
 	VZEROUPPER
 	RET
+
+// func depthwiseFilterPlane32(src *float32, rows *int, dy *float32, outRows, outRowBytes, tapRows, tapCols int, cols *depthwiseLanes, vectors, vectorBytes, mode int, sums *float64)
+//
+// The filter gradient's share of one plane: with the forward's tables, each
+// tap t adds dy·x in float64 to sums[16t + lane] for the output lanes it
+// reaches, output row after output row and vector after vector. The products
+// of two float32 are exact in float64, so the fused multiply-add rounds as the
+// Go loop's multiply and add do; the lanes a tap does not reach load dy = x =
+// 0 and add +0, which changes no sum (sums start at +0 and never become −0).
+TEXT ·depthwiseFilterPlane32(SB), NOSPLIT, $0-96
+	VMOVUPS depthwiseEvens<>(SB), Z28
+	MOVQ sums+88(FP), BX
+	XORQ R12, R12
+
+filterTapRowLoop:
+	XORQ R11, R11
+
+filterTapLoop:
+	VMOVUPD (BX), Z0
+	VMOVUPD 64(BX), Z1
+	LEAQ 1(R11), R10
+	SHLQ $4, R10
+	MOVQ rows+8(FP), R9
+	LEAQ (R9)(R12*8), R9
+	MOVQ dy+16(FP), DI
+	MOVQ outRows+24(FP), R8
+
+filterRowLoop:
+	MOVQ (R9), SI
+	TESTQ SI, SI
+	JS   filterNextRow
+	ADDQ src+0(FP), SI
+	MOVQ cols+56(FP), DX
+	MOVQ vectors+64(FP), CX
+	CMPQ mode+80(FP), $0
+	JNE  filterEvensLoop
+
+filterContiguousLoop:
+	MOVQ (DX), AX
+	MOVQ (DX)(R10*1), R13
+	KMOVW 8(DX)(R10*1), K1
+	VMOVUPS.Z (DI)(AX*1), K1, Z2
+	VMOVUPS.Z (SI)(R13*1), K1, Z3
+	VCVTPS2PD Y2, Z5
+	VEXTRACTF64X4 $1, Z2, Y6
+	VCVTPS2PD Y6, Z6
+	VCVTPS2PD Y3, Z7
+	VEXTRACTF64X4 $1, Z3, Y8
+	VCVTPS2PD Y8, Z8
+	VFMADD231PD Z7, Z5, Z0
+	VFMADD231PD Z8, Z6, Z1
+	ADDQ vectorBytes+72(FP), DX
+	DECQ CX
+	JNZ  filterContiguousLoop
+	JMP  filterNextRow
+
+filterEvensLoop:
+	MOVQ (DX), AX
+	MOVQ (DX)(R10*1), R13
+	KMOVW 8(DX)(R10*1), K1
+	KMOVW 10(DX)(R10*1), K3
+	KMOVW 12(DX)(R10*1), K4
+	VMOVUPS.Z (DI)(AX*1), K1, Z2
+	VMOVUPS.Z (SI)(R13*1), K3, Z3
+	VMOVUPS.Z 64(SI)(R13*1), K4, Z4
+	VPERMT2PS Z4, Z28, Z3
+	VCVTPS2PD Y2, Z5
+	VEXTRACTF64X4 $1, Z2, Y6
+	VCVTPS2PD Y6, Z6
+	VCVTPS2PD Y3, Z7
+	VEXTRACTF64X4 $1, Z3, Y8
+	VCVTPS2PD Y8, Z8
+	VFMADD231PD Z7, Z5, Z0
+	VFMADD231PD Z8, Z6, Z1
+	ADDQ vectorBytes+72(FP), DX
+	DECQ CX
+	JNZ  filterEvensLoop
+
+filterNextRow:
+	ADDQ outRowBytes+32(FP), DI
+	MOVQ tapRows+40(FP), AX
+	LEAQ (R9)(AX*8), R9
+	DECQ R8
+	JNZ  filterRowLoop
+
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	ADDQ $128, BX
+	INCQ R11
+	CMPQ R11, tapCols+48(FP)
+	JLT  filterTapLoop
+	INCQ R12
+	CMPQ R12, tapRows+40(FP)
+	JLT  filterTapRowLoop
+	VZEROUPPER
+	RET

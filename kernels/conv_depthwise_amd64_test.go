@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// The depthwise kernels in assembly agree with the Go loops bit for bit, signed
-// zeros and infinities included (NaN as NaN, whose payload follows the
-// operand order the compiler picks): widths across the 16-lane vectors and
+// The depthwise kernels in assembly (the filter gradient's lane sums included)
+// agree with the Go loops bit for bit, signed zeros and infinities included
+// (NaN as NaN, whose payload follows the operand order the compiler picks): widths across the 16-lane vectors and
 // the 32 elements a stride-2 vector reads, strides 1 to 3, paddings, dilations
 // and multipliers; the elements past the outputs stay untouched.
 func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
@@ -35,6 +35,7 @@ func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
 		w := asType[float32](uniformSlice(rng, wn, -1, 1))
 		bias := asType[float32](uniformSlice(rng, s.K, -1, 1))
 		dy := asType[float32](uniformSlice(rng, yn, -1, 1))
+		finite := append([]float32(nil), x...) // the filter gradient sums every x: one NaN would hide the rest
 		for i := 0; i < xn; i += 7 {
 			x[i] = special[rng.IntN(len(special))]
 		}
@@ -44,7 +45,7 @@ func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
 		for i := range negZeros {
 			negZeros[i] = float32(math.Copysign(0, -1))
 		}
-		var y, ynb, yz, dx [2][]float32
+		var y, ynb, yz, dx, dw [2][]float32
 		for i, useAsm := range []bool{false, true} {
 			depthwiseAVX512 = useAsm
 			y[i], ynb[i], yz[i], dx[i] = make([]float32, yn+1), make([]float32, yn+1), make([]float32, yn+1), make([]float32, xn+1)
@@ -54,11 +55,15 @@ func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
 			// −0 sums stay −0 only where no lane adds a +0 it should skip.
 			DepthwiseConv2DForward(s, negZeros[:xn], asType[float32](uniformSlice(rng, wn, 1, 2)), negZeros[:s.K], yz[i][:yn])
 			DepthwiseConv2DBackwardData(s, w, dy, dx[i][:xn])
+			dw[i] = make([]float32, wn+1)
+			dw[i][wn] = 42
+			DepthwiseConv2DBackwardFilter(s, finite, dy, dw[i][:wn])
 		}
 		expectSameFloats(t, s.String()+" y", y[1], y[0])
 		expectSameFloats(t, s.String()+" y without bias", ynb[1], ynb[0])
 		expectSameFloats(t, s.String()+" y of −0", yz[1], yz[0])
 		expectSameFloats(t, s.String()+" dx", dx[1], dx[0])
+		expectSameFloats(t, s.String()+" dw", dw[1], dw[0])
 	}
 }
 

@@ -7,3 +7,5 @@ package kernels
 func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool { return false }
 
 func depthwiseBackwardDataAsm[T Float](s ConvShape, w, dy, dx []T) bool { return false }
+
+func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []float64) { return nil }
