@@ -17,6 +17,9 @@ import (
 func depthwiseFilterPlane32(src *float32, rows *int, dy *float32, outRows, outRowBytes, tapRows, tapCols int, cols *depthwiseLanes, vectors, vectorBytes, mode int, sums *float64)
 
 //go:noescape
+func depthwiseFilter3x3Plane32(src *float32, rows *int, dy *float32, outRows, outRowBytes int, cols *depthwiseLanes, vectors, mode int, dy64, sums *float64)
+
+//go:noescape
 func depthwisePlane32(src *float32, rows *int, taps *float32, dst *float32, outRows, outRowBytes, tapRows, tapCols int, bias float32, cols *depthwiseLanes, vectors, mode int)
 
 var depthwiseAVX512 = cpu.X86.HasAVX512F
@@ -41,21 +44,22 @@ const (
 )
 
 // depthwiseLaneTable builds the lane tables of outW output columns over
-// source rows of inW elements for the tap columns at offsets.
+// source rows of inW elements for the tap columns at offsets, and a closing
+// table with no lanes for the kernels that look a vector ahead.
 func depthwiseLaneTable(outW, inW int, offsets []int, mode int) (table []depthwiseLanes, vectors int) {
 	vectors = (outW + 15) / 16
 	inside := func(c int) bool { return c >= 0 && c < inW }
-	for v := range vectors {
+	for v := range vectors + 1 {
 		j0 := 16 * v
 		var header depthwiseLanes
 		header.offset = 4 * j0
-		for q := range min(16, outW-j0) {
+		for q := range max(0, min(16, outW-j0)) {
 			header.add |= 1 << q
 		}
 		table = append(table, header)
 		for _, o := range offsets {
 			var e depthwiseLanes
-			for q := range min(16, outW-j0) {
+			for q := range max(0, min(16, outW-j0)) {
 				j := j0 + q
 				switch mode {
 				case depthwiseContiguous:
@@ -167,6 +171,16 @@ func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []floa
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, mult := s.H*s.W, oh*ow, s.K/s.C
 	rows, cols, vectors, mode := depthwiseForwardTables(s)
+	if s.R == 3 && s.S == 3 && s.PadW == 1 && s.DilationW == 1 {
+		return func(k int, sums []float64) {
+			_ = sums[9*depthwiseLanesPerTap-1] // the assembly checks no bounds
+			dy64 := make([]float64, vectors*depthwiseLanesPerTap)
+			for n := range s.N {
+				depthwiseFilter3x3Plane32(&x32[(n*s.C+k/mult)*hw], &rows[0], &dy32[(n*s.K+k)*ohw], oh, 4*ow,
+					&cols[0], vectors, mode, &dy64[0], &sums[0])
+			}
+		}
+	}
 	return func(k int, sums []float64) {
 		_ = sums[s.R*s.S*depthwiseLanesPerTap-1] // the assembly checks no bounds
 		for n := range s.N {

@@ -45,7 +45,13 @@ func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
 		for i := range negZeros {
 			negZeros[i] = float32(math.Copysign(0, -1))
 		}
-		var y, ynb, yz, dx, dw [2][]float32
+		// An infinite dy at the edge columns of a row: the taps that do not
+		// reach it keep finite gradients.
+		edgy := append([]float32(nil), dy...)
+		ow := s.OutW()
+		row := rng.IntN(yn / ow)
+		edgy[row*ow], edgy[row*ow+ow-1] = float32(math.Inf(1)), float32(math.Inf(-1))
+		var y, ynb, yz, dx, dw, dwEdge [2][]float32
 		for i, useAsm := range []bool{false, true} {
 			depthwiseAVX512 = useAsm
 			y[i], ynb[i], yz[i], dx[i] = make([]float32, yn+1), make([]float32, yn+1), make([]float32, yn+1), make([]float32, xn+1)
@@ -58,12 +64,15 @@ func TestDepthwiseAssemblyMatchesGo(t *testing.T) {
 			dw[i] = make([]float32, wn+1)
 			dw[i][wn] = 42
 			DepthwiseConv2DBackwardFilter(s, finite, dy, dw[i][:wn])
+			dwEdge[i] = make([]float32, wn)
+			DepthwiseConv2DBackwardFilter(s, finite, edgy, dwEdge[i])
 		}
 		expectSameFloats(t, s.String()+" y", y[1], y[0])
 		expectSameFloats(t, s.String()+" y without bias", ynb[1], ynb[0])
 		expectSameFloats(t, s.String()+" y of −0", yz[1], yz[0])
 		expectSameFloats(t, s.String()+" dx", dx[1], dx[0])
 		expectSameFloats(t, s.String()+" dw", dw[1], dw[0])
+		expectSameFloats(t, s.String()+" dw with infinite dy", dwEdge[1], dwEdge[0])
 	}
 }
 
