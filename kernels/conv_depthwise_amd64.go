@@ -71,7 +71,7 @@ func depthwiseLaneTable(outW, inW int, offsets []int, mode int) (table []depthwi
 						e.add |= 1 << q
 					}
 				default:
-					if (j+o)%2 == 0 && inside((j+o)/2) && j+o >= 0 {
+					if (j+o)%2 == 0 && inside((j+o)/2) {
 						e.add |= 1 << q
 					}
 				}
