@@ -71,7 +71,10 @@ func poolPlanes(s PoolShape, fn func(plane int)) {
 func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw := s.H*s.W, oh*ow
-	windows := maxPoolWindowsAsm[T](s)
+	var windows func(x, y []T, idx []int32) bool // other windows in assembly
+	if !s.isPlain2x2() {
+		windows = maxPoolWindowsAsm[T](s)
+	}
 	poolPlanes(s, func(p int) {
 		x, y := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
@@ -114,9 +117,11 @@ func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw := s.H*s.W, oh*ow
-	if windows := maxPoolWindowsAsm[T](s); windows != nil && !s.isPlain2x2() {
-		maxPoolWindowsBackward(s, windows, x, dy, dx)
-		return
+	if !s.isPlain2x2() {
+		if windows := maxPoolWindowsAsm[T](s); windows != nil {
+			maxPoolWindowsBackward(s, windows, x, dy, dx)
+			return
+		}
 	}
 	poolPlanes(s, func(p int) {
 		x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
