@@ -13,6 +13,9 @@ const depthwiseGrain = 1 << 12
 // DepthwiseConv2DForward is Conv2DForward for a depthwise s. It works row by
 // row, so that an output row stays in the L1 cache while the taps add to it.
 func DepthwiseConv2DForward[T Float](s ConvShape, x, w, bias, y []T) {
+	if depthwiseForwardAsm(s, x, w, bias, y) {
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
@@ -70,6 +73,9 @@ func depthwiseColumns(s ConvShape) []depthwiseColumn {
 // input row gathers from the output rows of the m filters of its channel,
 // filter after filter and tap after tap.
 func DepthwiseConv2DBackwardData[T Float](s ConvShape, w, dy, dx []T) {
+	if depthwiseBackwardDataAsm(s, w, dy, dx) {
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
@@ -108,47 +114,54 @@ func DepthwiseConv2DBackwardData[T Float](s ConvShape, w, dy, dx []T) {
 	})
 }
 
+// depthwiseLanesPerTap is the number of partial sums of each tap of the filter
+// gradient: output column j adds to sum j mod 16, as a 16-lane vector would.
+const depthwiseLanesPerTap = 16
+
 // DepthwiseConv2DBackwardFilter is Conv2DBackwardFilter for a depthwise s:
 // each tap's gradient is summed in float64 over the images and output
-// positions in order; one pass over a filter's planes serves all its taps.
+// positions in order, in 16 partial sums by output column (the lanes of the
+// assembly, depthwiseFilterAsm, which gives the same sums) added up last; one
+// pass over a filter's planes serves all its taps.
 func DepthwiseConv2DBackwardFilter[T Float](s ConvShape, x, dy, dw []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
+	asm := depthwiseFilterAsm(s, x, dy)
 	ParallelFor(s.K, max(1, depthwiseGrain/(s.N*ohw*rs)), func(_, lo, hi int) {
-		sums := make([]float64, rs)
+		sums := make([]float64, rs*depthwiseLanesPerTap)
 		for k := lo; k < hi; k++ {
 			clear(sums)
-			for n := range s.N {
-				src := x[(n*s.C+k/mult)*hw : (n*s.C+k/mult+1)*hw]
-				g := dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw]
-				for i := range oh {
-					grow := g[i*ow : (i+1)*ow]
-					for r := range s.R {
-						ih := i*s.StrideH + r*s.DilationH - s.PadH
-						if ih < 0 || ih >= s.H {
-							continue
-						}
-						row := src[ih*s.W : (ih+1)*s.W]
-						for sx, c := range cols {
-							sum := sums[r*s.S+sx]
-							if s.StrideW == 1 {
-								in := row[c.lo+c.off : c.hi+c.off]
-								for j, v := range grow[c.lo:c.hi] {
-									sum += float64(v) * float64(in[j])
-								}
-							} else {
+			if asm != nil {
+				asm(k, sums)
+			} else {
+				for n := range s.N {
+					src := x[(n*s.C+k/mult)*hw : (n*s.C+k/mult+1)*hw]
+					g := dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw]
+					for i := range oh {
+						grow := g[i*ow : (i+1)*ow]
+						for r := range s.R {
+							ih := i*s.StrideH + r*s.DilationH - s.PadH
+							if ih < 0 || ih >= s.H {
+								continue
+							}
+							row := src[ih*s.W : (ih+1)*s.W]
+							for sx, c := range cols {
+								lanes := (*[depthwiseLanesPerTap]float64)(sums[(r*s.S+sx)*depthwiseLanesPerTap:])
 								for j := c.lo; j < c.hi; j++ {
-									sum += float64(grow[j]) * float64(row[j*s.StrideW+c.off])
+									lanes[j%depthwiseLanesPerTap] += float64(grow[j]) * float64(row[j*s.StrideW+c.off])
 								}
 							}
-							sums[r*s.S+sx] = sum
 						}
 					}
 				}
 			}
-			for t, v := range sums {
-				dw[k*rs+t] = T(v)
+			for t := range rs {
+				total := 0.0
+				for _, v := range sums[t*depthwiseLanesPerTap : (t+1)*depthwiseLanesPerTap] {
+					total += v
+				}
+				dw[k*rs+t] = T(total)
 			}
 		}
 	})

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The activations of mobile networks (MobileNetV2/V3, EfficientNet), as
 // torch.nn.functional defines them. Their gradients are computed from the
@@ -12,25 +15,36 @@ func elementwise(n int, fn func(lo, hi int)) {
 	ParallelFor(n, elementGrain, func(_, lo, hi int) { fn(lo, hi) })
 }
 
-// Relu6Forward sets y = min(max(x, 0), 6); NaN stays NaN.
+// Relu6Forward sets y = min(max(x, 0), 6); NaN stays NaN. float32 runs in
+// assembly where the CPU has AVX-512 (mobile_activation_amd64.s).
 func Relu6Forward[T Float](x, y []T) {
 	elementwise(len(x), func(lo, hi int) {
-		for i, v := range x[lo:hi] {
-			y[lo+i] = min(max(v, 0), 6)
+		xs, ys := x[lo:hi], y[lo:hi]
+		if unsafe.Sizeof(T(0)) == 4 && relu6ForwardAsm(asFloat32(xs), asFloat32(ys)) {
+			return
+		}
+		ys = ys[:len(xs)]
+		for i, v := range xs {
+			ys[i] = min(max(v, 0), 6)
 		}
 	})
 }
 
 // Relu6Backward sets dx = dy where 0 < x < 6 and 0 elsewhere (NaN included),
-// as PyTorch's hardtanh_backward.
+// as PyTorch's hardtanh_backward. float32 runs in assembly where it can.
 func Relu6Backward[T Float](x, dy, dx []T) {
 	elementwise(len(x), func(lo, hi int) {
-		for i, v := range x[lo:hi] {
+		xs, dys, dxs := x[lo:hi], dy[lo:hi], dx[lo:hi]
+		if unsafe.Sizeof(T(0)) == 4 && relu6BackwardAsm(asFloat32(xs), asFloat32(dys), asFloat32(dxs)) {
+			return
+		}
+		dys, dxs = dys[:len(xs)], dxs[:len(xs)]
+		for i, v := range xs {
 			g := T(0)
 			if v > 0 && v < 6 {
-				g = dy[lo+i]
+				g = dys[i]
 			}
-			dx[lo+i] = g
+			dxs[i] = g
 		}
 	})
 }

@@ -71,6 +71,10 @@ func poolPlanes(s PoolShape, fn func(plane int)) {
 func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw := s.H*s.W, oh*ow
+	var windows func(x, y []T, idx []int32) bool // other windows in assembly
+	if !s.isPlain2x2() {
+		windows = maxPoolWindowsAsm[T](s)
+	}
 	poolPlanes(s, func(p int) {
 		x, y := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
@@ -86,6 +90,9 @@ func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 					out[j] = max(a[0], a[1], b[0], b[1])
 				}
 			}
+			return
+		}
+		if windows != nil && windows(x, y, nil) {
 			return
 		}
 		for i := 0; i < oh; i++ {
@@ -110,6 +117,12 @@ func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw := s.H*s.W, oh*ow
+	if !s.isPlain2x2() {
+		if windows := maxPoolWindowsAsm[T](s); windows != nil {
+			maxPoolWindowsBackward(s, windows, x, dy, dx)
+			return
+		}
+	}
 	poolPlanes(s, func(p int) {
 		x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
@@ -127,11 +140,46 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 				return
 			}
 		}
-		clear(dx)
-		for i := 0; i < oh; i++ {
-			for j := 0; j < ow; j++ {
-				win, _ := s.window(i, j)
-				dx[argmaxWindow(x, s.W, win)] += dy[i*ow+j]
+		maxPoolBackwardPlane(s, x, dy, dx)
+	})
+}
+
+// maxPoolBackwardPlane is MaxPool2DBackward on one plane.
+func maxPoolBackwardPlane[T Float](s PoolShape, x, dy, dx []T) {
+	oh, ow := s.OutH(), s.OutW()
+	clear(dx)
+	for i := 0; i < oh; i++ {
+		for j := 0; j < ow; j++ {
+			win, _ := s.window(i, j)
+			dx[argmaxWindow(x, s.W, win)] += dy[i*ow+j]
+		}
+	}
+}
+
+// maxPoolWindowsBackward is MaxPool2DBackward with the winning taps from the
+// assembly (maxPoolWindowsAsm): the gradients add up in the general loop's
+// order, output after output. A plane with a NaN takes the general loop.
+func maxPoolWindowsBackward[T Float](s PoolShape, windows func(x, y []T, idx []int32) bool, x, dy, dx []T) {
+	oh, ow := s.OutH(), s.OutW()
+	hw, ohw := s.H*s.W, oh*ow
+	taps := make([]int, s.KH*s.KW) // tap r·KW + c lies r·W + c past its window's corner
+	for t := range taps {
+		taps[t] = t/s.KW*s.W + t%s.KW
+	}
+	ParallelFor(s.N*s.C, max(1, elementGrain/hw), func(_, lo, hi int) {
+		y, idx := make([]T, ohw), make([]int32, ohw)
+		for p := lo; p < hi; p++ {
+			x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
+			if !windows(x, y, idx) {
+				maxPoolBackwardPlane(s, x, dy, dx)
+				continue
+			}
+			clear(dx)
+			for i := range oh {
+				corner := (i*s.StrideH-s.PadH)*s.W - s.PadW
+				for j, t := range idx[i*ow : (i+1)*ow] {
+					dx[corner+j*s.StrideW+taps[t]] += dy[i*ow+j]
+				}
 			}
 		}
 	})

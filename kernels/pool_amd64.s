@@ -248,3 +248,113 @@ bwdNaN:
 	MOVB $0, ok+48(FP)
 	VZEROUPPER
 	RET
+
+// Max pooling over any window with width stride 1 or 2, one float32 plane, in
+// the manner of depthwisePlane32 (conv_depthwise_amd64.s), whose row and lane
+// tables it takes: each output vector visits the window's taps in row-major
+// order, and a lane takes a tap's value when it is greater than the best so
+// far or the lane's first inside the input, so ties go to the first maximum
+// as in argmaxWindow; idx (unless nil) gets the winning tap r·KW + s. It
+// returns false, having written part of the plane, when a window holds a NaN.
+//
+// func maxPoolWindowsPlane32(src *float32, rows *int, y *float32, idx *int32, outRows, outRowBytes, tapRows, tapCols int, cols *depthwiseLanes, vectors, mode int) (ok bool)
+TEXT ·maxPoolWindowsPlane32(SB), NOSPLIT, $0-89
+	VMOVDQU32 poolEven<>(SB), Z28
+	MOVL $0xff800000, AX // −Inf
+	VPBROADCASTD AX, Z29
+	MOVQ y+16(FP), DI
+	MOVQ idx+24(FP), R14
+	MOVQ rows+8(FP), R9
+	MOVQ outRows+32(FP), R8
+
+windowsRowLoop:
+	MOVQ cols+64(FP), R10
+	MOVQ vectors+72(FP), R11
+
+windowsVectorLoop:
+	VMOVAPS Z29, Z0
+	VPXORD Z1, Z1, Z1
+	KXORW K7, K7, K7 // lanes that have seen a tap
+	KXORW K6, K6, K6 // lanes that have seen a NaN
+	XORQ BX, BX      // the tap r·KW + s
+	MOVQ R9, R12
+	MOVQ tapRows+48(FP), R13
+
+windowsTapRowLoop:
+	MOVQ (R12), SI
+	TESTQ SI, SI
+	JS   windowsSkipRow
+	ADDQ src+0(FP), SI
+	LEAQ 16(R10), DX
+	MOVQ tapCols+56(FP), CX
+
+windowsTapLoop:
+	MOVQ (DX), AX
+	KMOVW 8(DX), K1
+	CMPQ mode+80(FP), $0
+	JNE  windowsEvens
+	VMOVUPS.Z (SI)(AX*1), K1, Z2
+	JMP  windowsCompare
+windowsEvens:
+	KMOVW 10(DX), K2
+	KMOVW 12(DX), K3
+	VMOVUPS.Z (SI)(AX*1), K2, Z2
+	VMOVUPS.Z 64(SI)(AX*1), K3, Z3
+	VPERMT2PS Z3, Z28, Z2
+windowsCompare:
+	VCMPPS $3, Z2, Z2, K1, K2
+	KORW K2, K6, K6
+	VCMPPS $0x1E, Z0, Z2, K1, K3 // x > best
+	KANDW K1, K7, K4
+	KXORW K4, K1, K4             // first tap inside
+	KORW K3, K4, K3
+	VMOVAPS Z2, K3, Z0
+	VPBROADCASTD BX, K3, Z1
+	KORW K1, K7, K7
+	INCQ BX
+	ADDQ $16, DX
+	DECQ CX
+	JNZ  windowsTapLoop
+	JMP  windowsNextRow
+
+windowsSkipRow:
+	ADDQ tapCols+56(FP), BX
+
+windowsNextRow:
+	ADDQ $8, R12
+	DECQ R13
+	JNZ  windowsTapRowLoop
+
+	KORTESTW K6, K6
+	JNZ  windowsNaN
+	MOVQ (R10), AX
+	KMOVW 8(R10), K1
+	VMOVUPS Z0, K1, (DI)(AX*1)
+	TESTQ R14, R14
+	JZ   windowsNoIndex
+	VMOVDQU32 Z1, K1, (R14)(AX*1)
+windowsNoIndex:
+	MOVQ tapCols+56(FP), AX
+	INCQ AX
+	SHLQ $4, AX
+	ADDQ AX, R10
+	DECQ R11
+	JNZ  windowsVectorLoop
+
+	MOVQ outRowBytes+40(FP), AX
+	ADDQ AX, DI
+	TESTQ R14, R14
+	JZ   2(PC)
+	ADDQ AX, R14
+	MOVQ tapRows+48(FP), AX
+	LEAQ (R9)(AX*8), R9
+	DECQ R8
+	JNZ  windowsRowLoop
+	MOVB $1, ok+88(FP)
+	VZEROUPPER
+	RET
+
+windowsNaN:
+	MOVB $0, ok+88(FP)
+	VZEROUPPER
+	RET

@@ -7,3 +7,5 @@ package kernels
 func maxPool2x2ForwardAsm[T Float](w, oh, ow int, x, y []T) bool { return false }
 
 func maxPool2x2BackwardAsm[T Float](w, oh, ow int, x, dy, dx []T) bool { return false }
+
+func maxPoolWindowsAsm[T Float](s PoolShape) func(x, y []T, idx []int32) bool { return nil }

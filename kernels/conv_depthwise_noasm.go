@@ -1,0 +1,11 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// Without the assembly, the depthwise convolutions run their Go loops.
+
+func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool { return false }
+
+func depthwiseBackwardDataAsm[T Float](s ConvShape, w, dy, dx []T) bool { return false }
+
+func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []float64) { return nil }
