@@ -30,6 +30,8 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"relu_nan", TestReluGradientsAtNaN},
 		{"tanh_sigmoid_ulp", TestFloat32TanhSigmoidWithinOneUlp},
 		{"batch_norm32", testBatchNormForward[float32]},
+		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
+		{"relu_epilogues32", testReluEpilogues[float32]},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)
