@@ -50,6 +50,24 @@ func reluMask[T Float](x, dy, g []T, mean, scale, shift T) []T {
 	return g
 }
 
+// reluGradientSums is gradientSums(x, g, mean) of g, dy masked by reluMask
+// in the scratch g, or in one pass in assembly.
+func reluGradientSums[T Float](x, dy, g []T, mean, scale, shift T) (sumDy, sumDyXc float64) {
+	if s, q, ok := reluGradientSumsAsm(x, dy, mean, scale, shift); ok {
+		return s, q
+	}
+	return gradientSums(x, reluMask(x, dy, g, mean, scale, shift), mean)
+}
+
+// reluDataRow is batchNormDataRow of g, dy masked by reluMask in the scratch
+// g, or in one pass in assembly.
+func reluDataRow[T Float](x, dy, dx, g []T, mean, scale, shift, a, slope, offset T) {
+	if reluDataAsm(x, dy, dx, mean, a, slope, offset, scale, shift) {
+		return
+	}
+	batchNormDataRow(x, reluMask(x, dy, g, mean, scale, shift), dx, mean, a, slope, offset)
+}
+
 // BatchNormReluBackward is BatchNormBackward behind BatchNormReluForward with
 // p (the batch statistics, whose mean is the saved mean): dy is the gradient
 // of the ReLU's output, and the normalization's gradient is dy where that
@@ -63,8 +81,7 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 			var sumDy, sumDyXc float64
 			for at := ch * l; at < n*c*l; at += c * l {
 				for a := 0; a < l; a += reluPiece {
-					xs := x[at+a : at+min(a+reluPiece, l)]
-					s, q := gradientSums(xs, reluMask(xs, dy[at+a:], g[:], mean, scale, shift), mean)
+					s, q := reluGradientSums(x[at+a:at+min(a+reluPiece, l)], dy[at+a:], g[:], mean, scale, shift)
 					sumDy += s
 					sumDyXc += q
 				}
@@ -101,8 +118,7 @@ func reluDataChannel[T Float](n, c, l, ch int, x []T, p BatchNormAffine[T], dy [
 	a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, invStd, sumDyXhat, sumDy)
 	for at := ch * l; at < n*c*l; at += c * l {
 		for b := 0; b < l; b += reluPiece {
-			xs := x[at+b : at+min(b+reluPiece, l)]
-			batchNormDataRow(xs, reluMask(xs, dy[at+b:], g[:], mean, scale, shift), dx[at+b:], mean, a, slope, offset)
+			reluDataRow(x[at+b:at+min(b+reluPiece, l)], dy[at+b:], dx[at+b:], g[:], mean, scale, shift, a, slope, offset)
 		}
 	}
 }
