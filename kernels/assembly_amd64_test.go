@@ -32,6 +32,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"batch_norm32", testBatchNormForward[float32]},
 		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
 		{"relu_epilogues32", testReluEpilogues[float32]},
+		{"batch_norm_add_relu32", testBatchNormAddReluMatchesComposition[float32]},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)

@@ -2,7 +2,7 @@ package kernels
 
 import "math"
 
-// Batch norm followed by ReLU, fused. The forward pass clamps each piece of a
+// Batch norm followed by ReLU (or by a residual sum and ReLU), fused. The forward pass clamps each piece of a
 // row right after normalizing it, while it is in cache; the backward passes
 // recompute the ReLU's mask from x, normalizing each piece again exactly as
 // the forward did, instead of reading a masked gradient written by a ReLU step
@@ -140,6 +140,29 @@ func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T]
 					for j, v := range masked {
 						dx[at+b+j] = v * factor
 					}
+				}
+			}
+		}
+	})
+}
+
+// BatchNormAddReluForward sets y = max(BatchNormForwardEval's y + r, 0), NaN
+// staying NaN, with the transform p: a residual block's last batch norm, its
+// sum with the shortcut r and the ReLU after it, in one pass over memory.
+func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r, y []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			for at := ch * l; at < n*c*l; at += c * l {
+				for a := 0; a < l; a += reluPiece {
+					b := at + min(a+reluPiece, l)
+					ys, rs := y[at+a:b], r[at+a:b]
+					normalizeRow(x[at+a:b], ys, mean, scale, shift)
+					ys = ys[:len(rs)]
+					for j, v := range rs {
+						ys[j] += v
+					}
+					reluRow(ys, ys)
 				}
 			}
 		}

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// BenchmarkBatchNormRelu times a training step's batch norm and ReLU, fused
-// and as two ops, on a ResNet stage-1 activation (256×16×32×32) and an MLP's
+// BenchmarkBatchNormRelu times a training step's batch norm and ReLU (and
+// the residual sum between them, forward), fused and as separate ops, on a ResNet stage-1 activation (256×16×32×32) and an MLP's
 // hidden layer (64×256).
 func BenchmarkBatchNormRelu(b *testing.B) {
 	b.Run("2d", func(b *testing.B) { benchmarkBatchNormRelu(b, 256, 16, 1024) })
@@ -36,6 +36,17 @@ func benchmarkBatchNormRelu(b *testing.B, n, c, l int) {
 		for range b.N {
 			BatchNormForwardEval(n, c, l, x, gamma, beta, mean, variance, 1e-5, z)
 			ReluForward(z, y)
+		}
+	})
+	b.Run("forward_add/fused", func(b *testing.B) {
+		for range b.N {
+			BatchNormAddReluForward(n, c, l, x, p, dy, y)
+		}
+	})
+	b.Run("forward_add/separate", func(b *testing.B) {
+		for range b.N {
+			BatchNormForwardEval(n, c, l, x, gamma, beta, mean, variance, 1e-5, z)
+			AddRelu(z, dy, y)
 		}
 	})
 	b.Run("backward/fused", func(b *testing.B) {

@@ -161,3 +161,24 @@ func TestBatchNormReluMaskAtTheKink(t *testing.T) {
 		}
 	}
 }
+
+// The fused batch norm + residual sum + ReLU agrees with batch norm then
+// AddRelu, on the batch and the running statistics.
+func testBatchNormAddReluMatchesComposition[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(58, 59))
+	for _, s := range reluShapes {
+		n, c, l := s[0], s[1], s[2]
+		b := newBNCase(rng, n, c, l)
+		x, r := asType[T](b.x), asType[T](b.g)
+		gamma, beta := asType[T](b.gamma), asType[T](b.beta)
+		p := BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: asType[T](b.runMean), Variance: asType[T](b.runVar), Eps: T(b.eps)}
+		y, want := make([]T, len(x)), make([]T, len(x))
+		BatchNormAddReluForward(n, c, l, x, p, r, y)
+		BatchNormForwardEval(n, c, l, x, gamma, beta, p.Mean, p.Variance, p.Eps, want)
+		AddRelu(want, r, want)
+		expectClose(t, fmt.Sprintf("%dx%dx%d y", n, c, l), y, toFloat64s(want), 1e-6, 1e-6)
+	}
+}
+
+func TestBatchNormAddReluFloat32(t *testing.T) { testBatchNormAddReluMatchesComposition[float32](t) }
+func TestBatchNormAddReluFloat64(t *testing.T) { testBatchNormAddReluMatchesComposition[float64](t) }
