@@ -190,6 +190,16 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 		}
 		stats := dp.ptr(in[1])
 		return withReLU(k.relu, dp.ptr(out), n, launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))), true
+	case bnAddReluKernel: // (x, stats, [γ, β], r) → y
+		bn, bc, bl := channels(in[0].Shape)
+		var gamma, beta *Buffer
+		if k.bn.affine {
+			gamma, beta = in[2], in[3]
+		}
+		stats, y := dp.ptr(in[1]), dp.ptr(out)
+		return withReLU(true, y, n,
+			launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.bn.eps), y),
+			launch.Add(y, dp.ptr(in[len(in)-1]), y, n)), true
 	case bnSumsKernel:
 		bn, bc, bl := channels(in[0].Shape)
 		stats := dp.ptr(in[1])

@@ -41,7 +41,8 @@ func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
 
 // deviceTestModel uses every op: convolution with and without bias, batch norm
 // (2-D affine with a fused ReLU, 1-D plain), every activation, max and average
-// pooling, dropout, a residual sum with a fused ReLU, flatten, linear layers
+// pooling, dropout, residual sums with a fused ReLU (one with a batch norm
+// fused in too), flatten, linear layers
 // (the first with a fused ReLU, and a ReLU of its own after it) and the loss.
 func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	t.Helper()
@@ -68,6 +69,8 @@ func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	r := must(Conv2D(d, param("c2.w", Weight, 0.5, 3, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 1}}))
 	r = must(Activate(r, LeakyReLU, 0.1))
 	r = must(AddReLU(r, d))
+	r = must(AddReLU(d, must(BatchNorm(r, param("bn2.g", NormScale, 1, 3), param("bn2.b", NormShift, 0.1, 3),
+		param("bn2.mean", State, 0.1, 3), param("bn2.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))))
 	r = must(AvgPool2D(r, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}}))
 	f := must(Flatten(r))
 	l := must(LinearReLU(f, param("l1.w", Weight, 0.3, 8, 48), param("l1.b", Bias, 0.1, 8)))

@@ -54,6 +54,17 @@ func TestGradients(t *testing.T) {
 			return BatchNorm(x, g, b, rm, rv, opt)
 		}
 	}
+	// bnAdd ends a residual block: AddReLU of a batch norm and a shortcut
+	// (here the shortcut first, so the batch norm is found in either place).
+	bnAdd := func(affine bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			y, err := bnWith([]int{3, 2, 3, 4}, affine, BatchNormOptions{})(h, rng)
+			if err != nil {
+				return nil, err
+			}
+			return AddReLU(h.arg("shortcut", Weight, randVals(rng, 72), 3, 2, 3, 4), y)
+		}
+	}
 	act := func(fn Activation) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Activate(x4(h, rng, 3, 5), fn, 0.1)
@@ -146,6 +157,8 @@ func TestGradients(t *testing.T) {
 			}
 			return AddReLU(x, y)
 		}},
+		{"batchnorm2d-add-relu", true, bnAdd(true)},
+		{"batchnorm2d-add-relu/no-affine", true, bnAdd(false)},
 		{"mean-squared-error", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			targets := h.arg("targets", State, randVals(rng, 12), 4, 3)
 			return MeanSquaredError(x4(h, rng, 4, 3), targets)

@@ -58,8 +58,16 @@ func Add(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 	return apply(addKernel{rank: a.Dims()}, a, b)
 }
 
-// AddReLU is max(a + b, 0), the sum and the ReLU fused: a residual block's end.
+// AddReLU is max(a + b, 0), the sum and the ReLU fused: a residual block's
+// end. When a (or else b) is a batch norm's output, the normalization joins
+// them: the sum then reads the batch norm's input, and the batch norm's own
+// output is left to any other reader.
 func AddReLU(a, b *gorgonia.Node) (*gorgonia.Node, error) {
+	for _, terms := range [][2]*gorgonia.Node{{a, b}, {b, a}} {
+		if n, err := fusedBatchNormAddReLU(terms[0], terms[1]); n != nil || err != nil {
+			return n, err
+		}
+	}
 	return apply(addKernel{rank: a.Dims(), relu: true}, a, b)
 }
 
