@@ -116,13 +116,6 @@ func (k bnKernel) String() string {
 	return fmt.Sprintf("%s(eps=%g,affine=%t,rank=%d,frozen=%t)", name, k.eps, k.affine, k.rank, k.frozen)
 }
 
-// transform is the normalization as the forward pass computes it, from the
-// statistics (2×C) and γ, β (nil without affine transform).
-func transform[T kernels.Float](k bnKernel, stats, gamma, beta []T) kernels.BatchNormAffine[T] {
-	c := len(stats) / 2
-	return kernels.BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: stats[:c], Variance: stats[c:], Eps: T(k.eps)}
-}
-
 func (k bnKernel) dims() []int {
 	if k.affine {
 		return []int{k.rank, 2, 1, 1, k.rank}
@@ -156,6 +149,13 @@ func (k bnKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 		bnForward(k, in[0].Shape, in[0].F64, transform(k, in[1].F64, view[float64](gamma), view[float64](beta)), out.F64)
 	}
 	return nil
+}
+
+// transform is the normalization as the forward pass computes it, from the
+// statistics (2×C) and γ, β (nil without affine transform).
+func transform[T kernels.Float](k bnKernel, stats, gamma, beta []T) kernels.BatchNormAffine[T] {
+	c := len(stats) / 2
+	return kernels.BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: stats[:c], Variance: stats[c:], Eps: T(k.eps)}
 }
 
 func bnForward[T kernels.Float](k bnKernel, shape []int, x []T, p kernels.BatchNormAffine[T], y []T) {
@@ -199,32 +199,6 @@ func (k bnKernel) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia
 	}
 	dbeta, err := apply(rowKernel{row: 1}, sums)
 	return gorgonia.Nodes{dx, nil, dgamma, dbeta}, err
-}
-
-// maskArgs are the forward's γ and β when the backward kernels recompute the
-// ReLU's mask from them: with relu and the affine transform.
-func (k bnKernel) maskArgs(in gorgonia.Nodes) gorgonia.Nodes {
-	if k.relu && k.affine {
-		return in[2:4]
-	}
-	return nil
-}
-
-// maskDims are the ranks of maskArgs.
-func (k bnKernel) maskDims() []int {
-	if k.relu && k.affine {
-		return []int{1, 1}
-	}
-	return nil
-}
-
-// gammaBeta views the γ and β that maskArgs added at in[at:] (nil, nil
-// without them).
-func gammaBeta[T kernels.Float](k bnKernel, in []*Buffer, at int) (gamma, beta []T) {
-	if !k.relu || !k.affine {
-		return nil, nil
-	}
-	return view[T](in[at]), view[T](in[at+1])
 }
 
 // invStd turns the statistics' variances into 1/√(var + eps), in scratch.
@@ -332,7 +306,6 @@ func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 
 func bnBackwardData[T kernels.Float](k bnKernel, training bool, in []*Buffer, x, stats, sums, dy, work, dx []T) {
 	n, c, l := channels(in[0].Shape)
-	eps := k.eps
 	if k.relu {
 		gamma, beta := gammaBeta[T](k, in, 4)
 		p := transform(k, stats, gamma, beta)
@@ -340,7 +313,7 @@ func bnBackwardData[T kernels.Float](k bnKernel, training bool, in []*Buffer, x,
 			kernels.BatchNormReluBackwardEval(n, c, l, x, p, dy, dx)
 			return
 		}
-		kernels.BatchNormReluBackwardData(n, c, l, x, p, dy, invStd(stats[c:], eps, work), sums[:c], sums[c:], dx)
+		kernels.BatchNormReluBackwardData(n, c, l, x, p, dy, invStd(stats[c:], k.eps, work), sums[:c], sums[c:], dx)
 		return
 	}
 	var gamma []T
@@ -348,8 +321,8 @@ func bnBackwardData[T kernels.Float](k bnKernel, training bool, in []*Buffer, x,
 		gamma = view[T](in[4])
 	}
 	if !training {
-		kernels.BatchNormBackwardEval(n, c, l, gamma, stats[c:], T(eps), dy, dx)
+		kernels.BatchNormBackwardEval(n, c, l, gamma, stats[c:], T(k.eps), dy, dx)
 		return
 	}
-	kernels.BatchNormBackwardData(n, c, l, x, gamma, dy, stats[:c], invStd(stats[c:], eps, work), sums[:c], sums[c:], dx)
+	kernels.BatchNormBackwardData(n, c, l, x, gamma, dy, stats[:c], invStd(stats[c:], k.eps, work), sums[:c], sums[c:], dx)
 }
