@@ -2,11 +2,12 @@ package kernels
 
 import "math"
 
-// Batch norm followed by ReLU (or by a residual sum and ReLU), fused. The forward pass clamps each piece of a
-// row right after normalizing it, while it is in cache; the backward passes
-// recompute the ReLU's mask from x, normalizing each piece again exactly as
-// the forward did, instead of reading a masked gradient written by a ReLU step
-// of its own. Neither the pre-activation nor its gradient goes to memory: the
+// Batch norm followed by ReLU (or by a residual sum and ReLU), fused. The
+// forward pass clamps each piece of a row right after normalizing it, while
+// it is in cache; the backward passes recompute the ReLU's mask from x,
+// normalizing each piece again exactly as the forward did (in registers, in
+// assembly), instead of reading a masked gradient written by a ReLU step of
+// its own. Neither the pre-activation nor its gradient goes to memory: the
 // forward makes two passes (statistics, normalization) and the backward two
 // (sums, data), over x and dy only. On N×C inputs (l = 1) the forward runs
 // down columns as BatchNormForwardEval does and the backward takes rows of
