@@ -127,3 +127,10 @@ func activationBackward[T kernels.Float](k activationGradKernel, from, dy, dx []
 		kernels.HardsigmoidBackward(from, dy, dx)
 	}
 }
+
+// reluGradFromOutput is the gradient through a ReLU fused into the op that
+// computed out: ReLU's gradient kernel reads the output, which is positive
+// (or NaN) exactly where the op's pre-activation value was.
+func reluGradFromOutput(out, grad *gorgonia.Node) (*gorgonia.Node, error) {
+	return apply(activationGradKernel{fwd: activationKernel{fn: ReLU, rank: out.Dims()}}, out, grad)
+}

@@ -100,6 +100,9 @@ func scratch(s *Step) int {
 		return launch.Conv2DWorkspace(convPlan(s))
 	case bnSumsKernel, bnGradKernel:
 		_, bc, _ := channels(s.In[0].Shape)
+		if fusedReLU(s.k) {
+			return bc + s.In[0].Len() // and the masked gradient
+		}
 		return bc
 	}
 	return 0
@@ -135,7 +138,7 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 	case reshapeLikeKernel:
 		return launches(launch.Copy(dp.ptr(out), dp.ptr(in[1]), n)), true
 	case addKernel:
-		return launches(launch.Add(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)), true
+		return withReLU(k.relu, dp.ptr(out), n, launch.Add(dp.ptr(in[0]), dp.ptr(in[1]), dp.ptr(out), n)), true
 
 	case convKernel:
 		cs, group := convPlan(s)
@@ -157,7 +160,7 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 		if k.bias {
 			cmds = append(cmds, kernelLaunch(launch.BiasAddNCL(rows, nout, 1, dp.ptr(in[2]), dp.ptr(out))))
 		}
-		return cmds, true
+		return append(cmds, withReLU(k.relu, dp.ptr(out), n)...), true
 	case linearGradKernel:
 		rows, nout, nin := in[1].Shape[0], in[1].Shape[1], in[0].Shape[1]
 		if k.wrt == "x" { // dx = dy·W
@@ -186,14 +189,25 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 			gamma, beta = in[2], in[3]
 		}
 		stats := dp.ptr(in[1])
-		return launches(launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))), true
+		return withReLU(k.relu, dp.ptr(out), n, launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), dp.ptr(out))), true
+	case bnAddReluKernel: // (x, stats, [γ, β], r) → y
+		bn, bc, bl := channels(in[0].Shape)
+		var gamma, beta *Buffer
+		if k.bn.affine {
+			gamma, beta = in[2], in[3]
+		}
+		stats, y := dp.ptr(in[1]), dp.ptr(out)
+		return withReLU(true, y, n,
+			launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.bn.eps), y),
+			launch.Add(y, dp.ptr(in[len(in)-1]), y, n)), true
 	case bnSumsKernel:
 		bn, bc, bl := channels(in[0].Shape)
 		stats := dp.ptr(in[1])
-		return launches(
+		dy, mask := maskedGradient(k.fwd, in, 2, 3, dp)
+		return append(mask, launches(
 			launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.eps, dp.work),
-			launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, dp.ptr(in[2]), stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
-		), true
+			launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, dy, stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
+		)...), true
 	case rowKernel:
 		bc := in[0].Shape[1]
 		return launches(launch.Copy(dp.ptr(out), dp.ptr(in[0]).F32(k.row*bc), bc)), true
@@ -205,14 +219,15 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 		}
 		stats := dp.ptr(in[1])
 		mean, variance := stats, stats.F32(bc)
+		dy, mask := maskedGradient(k.fwd, in, 3, 4, dp)
 		if !training {
-			return launches(launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dp.ptr(in[3]), dp.ptr(out))), true
+			return append(mask, launches(launch.BatchNormBackwardEval(bn, bc, bl, dp.ptr(gamma), variance, float32(k.fwd.eps), dy, dp.ptr(out)))...), true
 		}
 		sums := dp.ptr(in[2]) // Σ dy·x̂ and Σ dy, from bnSumsKernel
-		return launches(
+		return append(mask, launches(
 			launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
-			launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(in[3]), mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
-		), true
+			launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dy, mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
+		)...), true
 
 	case poolKernel:
 		ps := k.opt.poolShape(in[0].Shape)
@@ -292,4 +307,46 @@ func lowerDropout(k dropoutKernel, training bool, x, y *Buffer, dp *deviceProgra
 	slot := len(dp.dropouts)
 	dp.dropouts = append(dp.dropouts, k)
 	return launches(build(dp.seeds.Add(int64(8*slot)), float32(k.p), dp.ptr(x), dp.ptr(y), n))
+}
+
+// withReLU is the launches ls followed, with relu, by a ReLU over their
+// output y (n elements) in place: the device runs a fused ReLU as a launch of
+// its own.
+func withReLU(relu bool, y cuda.Ptr, n int, ls ...cuda.Launch) []command {
+	if relu {
+		ls = append(ls, launch.ReluForward(y, y, n))
+	}
+	return launches(ls...)
+}
+
+// fusedReLU reports whether a batch norm's backward step follows a fused ReLU.
+func fusedReLU(k kernel) bool {
+	switch k := k.(type) {
+	case bnSumsKernel:
+		return k.fwd.relu
+	case bnGradKernel:
+		return k.fwd.relu
+	}
+	return false
+}
+
+// maskedGradient is the gradient at in[dyAt] of a batch norm's backward step
+// (γ and β, when affine, at in[affineAt:]): as it is, or after a fused ReLU
+// masked where the recomputed forward output is not positive, into the
+// workspace past its first C floats, by the returned launches.
+func maskedGradient(k bnKernel, in []*Buffer, dyAt, affineAt int, dp *deviceProgram) (cuda.Ptr, []command) {
+	dy := dp.ptr(in[dyAt])
+	if !k.relu {
+		return dy, nil
+	}
+	bn, bc, bl := channels(in[0].Shape)
+	var gamma, beta cuda.Ptr
+	if k.affine {
+		gamma, beta = dp.ptr(in[affineAt]), dp.ptr(in[affineAt+1])
+	}
+	stats, masked, n := dp.ptr(in[1]), dp.work.F32(bc), in[0].Len()
+	return masked, launches(
+		launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), gamma, beta, stats, stats.F32(bc), float32(k.eps), masked),
+		launch.ReluBackward(masked, dy, masked, n),
+	)
 }

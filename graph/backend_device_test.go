@@ -40,8 +40,10 @@ func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
 }
 
 // deviceTestModel uses every op: convolution with and without bias, batch norm
-// (2-D affine, 1-D plain), every activation, max and average pooling, dropout,
-// a residual sum, flatten, linear layers and the loss.
+// (2-D affine with a fused ReLU, 1-D plain), every activation, max and average
+// pooling, dropout, residual sums with a fused ReLU (one with a batch norm
+// fused in too), flatten, linear layers
+// (the first with a fused ReLU, and a ReLU of its own after it) and the loss.
 func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	t.Helper()
 	b := NewBuilder(tensor.Float32)
@@ -61,16 +63,18 @@ func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	x := must(b.Input("x", 4, 2, 8, 8))
 	h := must(Conv2D(x, param("c1.w", Weight, 0.5, 3, 2, 3, 3), param("c1.b", Bias, 0.1, 3), ConvOptions{Padding: [2]int{1, 1}}))
 	h = must(BatchNorm(h, param("bn.g", NormScale, 1, 3), param("bn.b", NormShift, 0.1, 3),
-		param("bn.mean", State, 0.1, 3), param("bn.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
-	h = must(Activate(h, ReLU, 0))
+		param("bn.mean", State, 0.1, 3), param("bn.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, ReLU: true}))
 	h = must(MaxPool2D(h, PoolOptions{Kernel: [2]int{2, 2}}))
 	d := must(Dropout(h, 0.3, 7))
 	r := must(Conv2D(d, param("c2.w", Weight, 0.5, 3, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 1}}))
 	r = must(Activate(r, LeakyReLU, 0.1))
-	r = must(Add(r, d))
+	r = must(AddReLU(r, d))
+	r = must(AddReLU(d, must(BatchNorm(r, param("bn2.g", NormScale, 1, 3), param("bn2.b", NormShift, 0.1, 3),
+		param("bn2.mean", State, 0.1, 3), param("bn2.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))))
 	r = must(AvgPool2D(r, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}}))
 	f := must(Flatten(r))
-	l := must(Linear(f, param("l1.w", Weight, 0.3, 8, 48), param("l1.b", Bias, 0.1, 8)))
+	l := must(LinearReLU(f, param("l1.w", Weight, 0.3, 8, 48), param("l1.b", Bias, 0.1, 8)))
+	l = must(Activate(l, ReLU, 0))
 	l = must(Activate(l, Tanh, 0))
 	l = must(BatchNorm(l, nil, nil, param("bn1.mean", State, 0.1, 8), param("bn1.var", State, 0, 8), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
 	l = must(Activate(l, Sigmoid, 0))

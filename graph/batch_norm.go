@@ -16,6 +16,9 @@ type BatchNormOptions struct {
 	// Frozen runs the normalization in evaluation mode in training too: the
 	// running statistics normalize and stay fixed (fine-tuning a backbone).
 	Frozen bool
+	// ReLU applies a ReLU to the output, fused into the normalization: the
+	// pre-activation and its gradient never go to memory.
+	ReLU bool
 }
 
 // BatchNorm normalizes x (N×C or N×C×H×W) per channel. In training it uses the
@@ -38,7 +41,7 @@ func BatchNorm(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOpti
 	if err != nil {
 		return nil, err
 	}
-	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank, frozen: opt.Frozen}
+	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank, frozen: opt.Frozen, relu: opt.ReLU}
 	if gamma == nil {
 		return apply(k, x, stats)
 	}
@@ -95,16 +98,22 @@ func bnStatsTrain[T kernels.Float](n, c, l int, momentum T, x, runMean, runVar, 
 	kernels.BatchNormUpdateRunning(n*l, momentum, mean, variance, runMean, runVar)
 }
 
-// bnKernel: (x, stats, [γ, β]) → (x − mean)/√(var + eps)·γ + β.
+// bnKernel: (x, stats, [γ, β]) → (x − mean)/√(var + eps)·γ + β, then with
+// relu max(·, 0).
 type bnKernel struct {
 	eps    float64
 	affine bool
 	rank   int
 	frozen bool // evaluation mode always
+	relu   bool
 }
 
 func (k bnKernel) String() string {
-	return fmt.Sprintf("batch_norm(eps=%g,affine=%t,rank=%d,frozen=%t)", k.eps, k.affine, k.rank, k.frozen)
+	name := "batch_norm"
+	if k.relu {
+		name = "batch_norm_relu"
+	}
+	return fmt.Sprintf("%s(eps=%g,affine=%t,rank=%d,frozen=%t)", name, k.eps, k.affine, k.rank, k.frozen)
 }
 
 func (k bnKernel) dims() []int {
@@ -130,29 +139,54 @@ func (k bnKernel) inferShape(in [][]int) ([]int, error) {
 }
 
 func (k bnKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
-	n, c, l := channels(in[0].Shape)
 	var gamma, beta *Buffer
 	if k.affine {
 		gamma, beta = in[2], in[3]
 	}
 	if out.F32 != nil {
-		s := in[1].F32
-		kernels.BatchNormForwardEval(n, c, l, in[0].F32, view[float32](gamma), view[float32](beta), s[:c], s[c:], float32(k.eps), out.F32)
+		bnForward(k, in[0].Shape, in[0].F32, transform(k, in[1].F32, view[float32](gamma), view[float32](beta)), out.F32)
 	} else {
-		s := in[1].F64
-		kernels.BatchNormForwardEval(n, c, l, in[0].F64, view[float64](gamma), view[float64](beta), s[:c], s[c:], k.eps, out.F64)
+		bnForward(k, in[0].Shape, in[0].F64, transform(k, in[1].F64, view[float64](gamma), view[float64](beta)), out.F64)
 	}
 	return nil
 }
 
-func (k bnKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+// transform is the normalization as the forward pass computes it, from the
+// statistics (2×C) and γ, β (nil without affine transform).
+func transform[T kernels.Float](k bnKernel, stats, gamma, beta []T) kernels.BatchNormAffine[T] {
+	c := len(stats) / 2
+	return kernels.BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: stats[:c], Variance: stats[c:], Eps: T(k.eps)}
+}
+
+func bnForward[T kernels.Float](k bnKernel, shape []int, x []T, p kernels.BatchNormAffine[T], y []T) {
+	n, c, l := channels(shape)
+	if k.relu {
+		kernels.BatchNormReluForward(n, c, l, x, p, y)
+		return
+	}
+	kernels.BatchNormForwardEval(n, c, l, x, p.Gamma, p.Beta, p.Mean, p.Variance, p.Eps, y)
+}
+
+func (k bnKernel) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if k.relu && k.rank == 2 {
+		// N×C: the column kernels are compute-bound, and ReLU's vectorized
+		// pass over the output costs less than recomputing the mask.
+		var err error
+		if grad, err = reluGradFromOutput(out, grad); err != nil {
+			return nil, err
+		}
+		k.relu = false
+	}
 	x, stats := in[0], in[1]
-	sums, err := apply(bnSumsKernel{fwd: k}, x, stats, grad)
+	sums, err := apply(bnSumsKernel{fwd: k}, append(gorgonia.Nodes{x, stats, grad}, k.maskArgs(in)...)...)
 	if err != nil {
 		return nil, err
 	}
 	args := gorgonia.Nodes{x, stats, sums, grad}
-	if k.affine {
+	switch {
+	case k.relu:
+		args = append(args, k.maskArgs(in)...)
+	case k.affine:
 		args = append(args, in[2])
 	}
 	dx, err := apply(bnGradKernel{fwd: k}, args...)
@@ -176,30 +210,41 @@ func invStd[T kernels.Float](variance []T, eps float64, scratch []T) []T {
 	return out
 }
 
-// bnSumsKernel: (x, stats, dy) → 2×C holding Σ dy·x̂ (γ's gradient) and Σ dy
-// (β's gradient), which the gradient of x needs too: one pass for all three.
+// bnSumsKernel: (x, stats, dy, [γ, β with relu]) → 2×C holding Σ dy·x̂ (γ's
+// gradient) and Σ dy (β's gradient), which the gradient of x needs too: one
+// pass for all three. After a fused ReLU, dy is masked first (γ and β
+// recompute the mask).
 type bnSumsKernel struct {
 	noGrad
 	fwd bnKernel
 }
 
-func (k bnSumsKernel) String() string                       { return "grad_sums_" + k.fwd.String() }
-func (k bnSumsKernel) dims() []int                          { return []int{k.fwd.rank, 2, k.fwd.rank, 2} }
+func (k bnSumsKernel) String() string { return "grad_sums_" + k.fwd.String() }
+func (k bnSumsKernel) dims() []int {
+	r := k.fwd.rank
+	return append(append([]int{r, 2, r}, k.fwd.maskDims()...), 2)
+}
 func (k bnSumsKernel) inferShape(in [][]int) ([]int, error) { return in[1], nil }
 func (k bnSumsKernel) workspace(in [][]int) int             { return in[0][1] }
 
 func (k bnSumsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	if out.F32 != nil {
-		bnSums(k.fwd.eps, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, ctx.work.F32, out.F32)
+		bnSums(k.fwd, in, in[0].F32, in[1].F32, in[2].F32, ctx.work.F32, out.F32)
 	} else {
-		bnSums(k.fwd.eps, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, ctx.work.F64, out.F64)
+		bnSums(k.fwd, in, in[0].F64, in[1].F64, in[2].F64, ctx.work.F64, out.F64)
 	}
 	return nil
 }
 
-func bnSums[T kernels.Float](eps float64, shape []int, x, stats, dy, work, out []T) {
-	n, c, l := channels(shape)
-	kernels.BatchNormBackward(n, c, l, x, nil, dy, stats[:c], invStd(stats[c:], eps, work), nil, out[:c], out[c:])
+func bnSums[T kernels.Float](k bnKernel, in []*Buffer, x, stats, dy, work, out []T) {
+	n, c, l := channels(in[0].Shape)
+	s := invStd(stats[c:], k.eps, work)
+	if k.relu {
+		gamma, beta := gammaBeta[T](k, in, 3)
+		kernels.BatchNormReluBackward(n, c, l, x, transform(k, stats, gamma, beta), dy, s, nil, out[:c], out[c:])
+		return
+	}
+	kernels.BatchNormBackward(n, c, l, x, nil, dy, stats[:c], s, nil, out[:c], out[c:])
 }
 
 // rowKernel takes one row of a 2×C tensor.
@@ -224,9 +269,9 @@ func sliceOrNil[T kernels.Float](s []T, off, n int) []T {
 	return s[off : off+n]
 }
 
-// bnGradKernel computes dx from (x, stats, sums, dy, [γ]). In training dx
-// includes the path through the batch statistics; in evaluation the statistics
-// are constants.
+// bnGradKernel computes dx from (x, stats, sums, dy, [γ, and β with relu]).
+// In training dx includes the path through the batch statistics; in
+// evaluation the statistics are constants.
 type bnGradKernel struct {
 	noGrad
 	fwd bnKernel
@@ -236,33 +281,48 @@ func (k bnGradKernel) String() string { return "grad_x_" + k.fwd.String() }
 
 func (k bnGradKernel) dims() []int {
 	r := k.fwd.rank
-	if k.fwd.affine {
-		return []int{r, 2, 2, r, 1, r}
+	dims := []int{r, 2, 2, r}
+	switch {
+	case k.fwd.relu:
+		dims = append(dims, k.fwd.maskDims()...)
+	case k.fwd.affine:
+		dims = append(dims, 1)
 	}
-	return []int{r, 2, 2, r, r}
+	return append(dims, r)
 }
 
 func (k bnGradKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
 func (k bnGradKernel) workspace(in [][]int) int             { return in[0][1] }
 
 func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
-	var gamma *Buffer
-	if k.fwd.affine {
-		gamma = in[4]
-	}
+	training := ctx.training && !k.fwd.frozen
 	if out.F32 != nil {
-		bnBackwardData(k.fwd.eps, ctx.training && !k.fwd.frozen, in[0].Shape, in[0].F32, in[1].F32, in[2].F32, in[3].F32, view[float32](gamma), ctx.work.F32, out.F32)
+		bnBackwardData(k.fwd, training, in, in[0].F32, in[1].F32, in[2].F32, in[3].F32, ctx.work.F32, out.F32)
 	} else {
-		bnBackwardData(k.fwd.eps, ctx.training && !k.fwd.frozen, in[0].Shape, in[0].F64, in[1].F64, in[2].F64, in[3].F64, view[float64](gamma), ctx.work.F64, out.F64)
+		bnBackwardData(k.fwd, training, in, in[0].F64, in[1].F64, in[2].F64, in[3].F64, ctx.work.F64, out.F64)
 	}
 	return nil
 }
 
-func bnBackwardData[T kernels.Float](eps float64, training bool, shape []int, x, stats, sums, dy, gamma, work, dx []T) {
-	n, c, l := channels(shape)
-	if !training {
-		kernels.BatchNormBackwardEval(n, c, l, gamma, stats[c:], T(eps), dy, dx)
+func bnBackwardData[T kernels.Float](k bnKernel, training bool, in []*Buffer, x, stats, sums, dy, work, dx []T) {
+	n, c, l := channels(in[0].Shape)
+	if k.relu {
+		gamma, beta := gammaBeta[T](k, in, 4)
+		p := transform(k, stats, gamma, beta)
+		if !training {
+			kernels.BatchNormReluBackwardEval(n, c, l, x, p, dy, dx)
+			return
+		}
+		kernels.BatchNormReluBackwardData(n, c, l, x, p, dy, invStd(stats[c:], k.eps, work), sums[:c], sums[c:], dx)
 		return
 	}
-	kernels.BatchNormBackwardData(n, c, l, x, gamma, dy, stats[:c], invStd(stats[c:], eps, work), sums[:c], sums[c:], dx)
+	var gamma []T
+	if k.affine {
+		gamma = view[T](in[4])
+	}
+	if !training {
+		kernels.BatchNormBackwardEval(n, c, l, gamma, stats[c:], T(k.eps), dy, dx)
+		return
+	}
+	kernels.BatchNormBackwardData(n, c, l, x, gamma, dy, stats[:c], invStd(stats[c:], k.eps, work), sums[:c], sums[c:], dx)
 }

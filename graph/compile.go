@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -178,7 +179,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	// program (logits, loss) are never returned; parameter gradients write into
 	// the parameters' own buffers.
 	pooled := map[*gorgonia.Node]bool{}
-	labels := newStepLabeler(paramOf)
+	labels := newStepLabeler(paramOf, children)
 	for i, s := range steps {
 		out := bufs[s.n]
 		if ps := gradOf[s.n]; len(ps) > 0 {
@@ -325,16 +326,20 @@ func (p *bufferPool) give(b *Buffer, slot int) {
 // forward step takes the prefix of a parameter it reads ("conv1" for
 // "conv1.weight"), else its op kind and ordinal ("relu#2"). A backward step
 // belongs to the forward node whose output gradient it reads: Gorgonia marks
-// each gradient node with the node it is the gradient of.
+// each gradient node with the node it is the gradient of. A gradient shared
+// by several nodes (the terms of a sum) is the gradient of each: the step
+// belongs to the one whose inputs it reads too (batch norm's backward reads
+// its x). A sum of gradients belongs to the node whose gradient it is.
 type stepLabeler struct {
 	paramOf  map[*gorgonia.Node]*Param
+	children func(*gorgonia.Node) []*gorgonia.Node
 	of       map[*gorgonia.Node]string
 	backward map[*gorgonia.Node]bool
 	count    map[string]int
 }
 
-func newStepLabeler(paramOf map[*gorgonia.Node]*Param) *stepLabeler {
-	return &stepLabeler{paramOf: paramOf, of: map[*gorgonia.Node]string{}, backward: map[*gorgonia.Node]bool{}, count: map[string]int{}}
+func newStepLabeler(paramOf map[*gorgonia.Node]*Param, children func(*gorgonia.Node) []*gorgonia.Node) *stepLabeler {
+	return &stepLabeler{paramOf: paramOf, children: children, of: map[*gorgonia.Node]string{}, backward: map[*gorgonia.Node]bool{}, count: map[string]int{}}
 }
 
 func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (string, bool) {
@@ -344,10 +349,21 @@ func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (
 		l.of[n], l.backward[n] = name, true
 		return name, true
 	}
-	for _, a := range args {
-		for _, f := range a.DerivOf() {
+	if _, sum := k.(addKernel); sum {
+		// The sum of the gradients of a node read twice (a residual block's
+		// input) belongs to that node's layer.
+		for _, f := range n.DerivOf() {
 			if name, ok := l.of[f]; ok {
 				return inherit(name)
+			}
+		}
+	}
+	for _, shared := range []bool{true, false} {
+		for _, a := range args {
+			for _, f := range a.DerivOf() {
+				if name, ok := l.of[f]; ok && (!shared || slices.ContainsFunc(args, func(b *gorgonia.Node) bool { return slices.Contains(l.children(f), b) })) {
+					return inherit(name)
+				}
 			}
 		}
 	}

@@ -7,7 +7,11 @@
 // AvgPool2D, GlobalAvgPool (adaptive, to 1×1), Activate (ReLU, leaky ReLU,
 // tanh, sigmoid, ReLU6, SiLU, Hardswish, Hardsigmoid), Flatten, Add,
 // SoftmaxCrossEntropy, CrossEntropy (label smoothing, class weights, soft
-// targets) and MeanSquaredError. Finish or FinishCrossEntropy (classification) or
+// targets) and MeanSquaredError. A ReLU after a batch norm, a linear layer or
+// a residual sum can be fused into it (BatchNormOptions.ReLU, LinearReLU,
+// AddReLU, which also takes in a batch norm that produced one of its terms):
+// the pre-activation and its gradient then never go to memory, and the
+// device runs the fused op as the same launches as the separate ones. Finish or FinishCrossEntropy (classification) or
 // FinishRegression adds the loss and lets gorgonia.Grad build the backward
 // graph from each op's symbolic gradient. Parameters under frozen name
 // prefixes (Builder.Freeze; Under matches a name against them) get no gradient, so the backward graph stops

@@ -12,6 +12,7 @@ import (
 // combination that takes its own code path.
 func TestGradients(t *testing.T) {
 	type build func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error)
+	var bnWith func(shape []int, affine bool, opt BatchNormOptions) build
 	x4 := func(h *opHarness, rng *rand.Rand, shape ...int) *gorgonia.Node {
 		return h.arg("x", Weight, randVals(rng, ShapeSize(shape)), shape...)
 	}
@@ -37,7 +38,8 @@ func TestGradients(t *testing.T) {
 			return AvgPool2D(x, opt)
 		}
 	}
-	bn := func(shape []int, affine bool) build {
+	bn := func(shape []int, affine bool) build { return bnWith(shape, affine, BatchNormOptions{}) }
+	bnWith = func(shape []int, affine bool, opt BatchNormOptions) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			x := x4(h, rng, shape...)
 			c := shape[1]
@@ -48,7 +50,19 @@ func TestGradients(t *testing.T) {
 			}
 			rm := h.arg("running_mean", State, randVals(rng, c), c)
 			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
-			return BatchNorm(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
+			opt.Eps, opt.Momentum = 1e-5, 0.1
+			return BatchNorm(x, g, b, rm, rv, opt)
+		}
+	}
+	// bnAdd ends a residual block: AddReLU of a batch norm and a shortcut
+	// (here the shortcut first, so the batch norm is found in either place).
+	bnAdd := func(affine bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			y, err := bnWith([]int{3, 2, 3, 4}, affine, BatchNormOptions{})(h, rng)
+			if err != nil {
+				return nil, err
+			}
+			return AddReLU(h.arg("shortcut", Weight, randVals(rng, 72), 3, 2, 3, 4), y)
 		}
 	}
 	act := func(fn Activation) build {
@@ -85,6 +99,12 @@ func TestGradients(t *testing.T) {
 		{"linear/no-bias", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Linear(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), nil)
 		}},
+		{"linear-relu", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return LinearReLU(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), h.arg("b", Bias, randVals(rng, 5), 5))
+		}},
+		{"linear-relu/no-bias", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			return LinearReLU(x4(h, rng, 3, 4), h.arg("w", Weight, randVals(rng, 20), 5, 4), nil)
+		}},
 		{"maxpool/2x2", true, pool(true, PoolOptions{Kernel: [2]int{2, 2}})},
 		{"maxpool/3x3-s2-p1-overlap", true, pool(true, PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})},
 		{"avgpool/2x2", true, pool(false, PoolOptions{Kernel: [2]int{2, 2}})},
@@ -97,6 +117,12 @@ func TestGradients(t *testing.T) {
 		{"batchnorm1d", true, bn([]int{5, 4}, true)},
 		{"batchnorm2d/eval", false, bn([]int{3, 2, 3, 4}, true)},
 		{"batchnorm1d/eval", false, bn([]int{5, 3}, true)},
+		{"batchnorm2d-relu", true, bnWith([]int{3, 2, 3, 4}, true, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu/no-affine", true, bnWith([]int{3, 2, 3, 4}, false, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu/frozen", true, bnWith([]int{3, 2, 3, 4}, true, BatchNormOptions{ReLU: true, Frozen: true})},
+		{"batchnorm1d-relu", true, bnWith([]int{5, 4}, true, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu/eval", false, bnWith([]int{3, 2, 3, 4}, true, BatchNormOptions{ReLU: true})},
+		{"batchnorm1d-relu/eval", false, bnWith([]int{5, 3}, true, BatchNormOptions{ReLU: true})},
 		{"dropout", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Dropout(x4(h, rng, 4, 6), 0.4, 7)
 		}},
@@ -123,6 +149,16 @@ func TestGradients(t *testing.T) {
 			}
 			return Add(x, y)
 		}},
+		{"add-relu/shared-input", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, 3, 4)
+			y, err := Activate(x, Tanh, 0)
+			if err != nil {
+				return nil, err
+			}
+			return AddReLU(x, y)
+		}},
+		{"batchnorm2d-add-relu", true, bnAdd(true)},
+		{"batchnorm2d-add-relu/no-affine", true, bnAdd(false)},
 		{"mean-squared-error", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			targets := h.arg("targets", State, randVals(rng, 12), 4, 3)
 			return MeanSquaredError(x4(h, rng, 4, 3), targets)

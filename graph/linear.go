@@ -9,18 +9,33 @@ import (
 )
 
 // linearKernel computes y = x·Wᵀ + b for x N×in, W out×in (PyTorch's layout),
-// b of length out.
-type linearKernel struct{ bias bool }
+// b of length out; with relu, max(y, 0) in the bias's pass over y.
+type linearKernel struct{ bias, relu bool }
 
 // Linear adds y = x·Wᵀ (+ b when b is not nil).
 func Linear(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
-	if b == nil {
-		return apply(linearKernel{}, x, w)
-	}
-	return apply(linearKernel{bias: true}, x, w, b)
+	return linear(linearKernel{bias: b != nil}, x, w, b)
 }
 
-func (k linearKernel) String() string { return fmt.Sprintf("linear(bias=%t)", k.bias) }
+// LinearReLU adds y = max(x·Wᵀ (+ b), 0): a linear layer and the ReLU after
+// it, fused.
+func LinearReLU(x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
+	return linear(linearKernel{bias: b != nil, relu: true}, x, w, b)
+}
+
+func linear(k linearKernel, x, w, b *gorgonia.Node) (*gorgonia.Node, error) {
+	if b == nil {
+		return apply(k, x, w)
+	}
+	return apply(k, x, w, b)
+}
+
+func (k linearKernel) String() string {
+	if k.relu {
+		return fmt.Sprintf("linear_relu(bias=%t)", k.bias)
+	}
+	return fmt.Sprintf("linear(bias=%t)", k.bias)
+}
 
 func (k linearKernel) dims() []int {
 	if k.bias {
@@ -54,21 +69,32 @@ func (k linearKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 		b = in[2]
 	}
 	if out.F32 != nil {
-		linearForward(n, nin, nout, in[0].F32, in[1].F32, view[float32](b), out.F32)
+		linearForward(k.relu, n, nin, nout, in[0].F32, in[1].F32, view[float32](b), out.F32)
 	} else {
-		linearForward(n, nin, nout, in[0].F64, in[1].F64, view[float64](b), out.F64)
+		linearForward(k.relu, n, nin, nout, in[0].F64, in[1].F64, view[float64](b), out.F64)
 	}
 	return nil
 }
 
-func linearForward[T kernels.Float](n, nin, nout int, x, w, b, y []T) {
+func linearForward[T kernels.Float](relu bool, n, nin, nout int, x, w, b, y []T) {
 	kernels.Gemm(false, true, n, nout, nin, 1, x, nin, w, nin, 0, y, nout)
-	if b != nil {
+	switch {
+	case relu && b != nil:
+		kernels.BiasAddReluRows(n, nout, b, y)
+	case relu:
+		kernels.ReluForward(y, y)
+	case b != nil:
 		kernels.BiasAddNCL(n, nout, 1, b, y)
 	}
 }
 
-func (k linearKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (k linearKernel) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if k.relu {
+		var err error
+		if grad, err = reluGradFromOutput(out, grad); err != nil {
+			return nil, err
+		}
+	}
 	dx, err := apply(linearGradKernel{wrt: "x"}, in[1], grad)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -56,8 +57,14 @@ func TestDeviceBackendZooOps(t *testing.T) {
 
 // TestDeviceBackendFrozenBatchNorm: a frozen batch norm runs in evaluation
 // mode inside a training program on the device as on the CPU, and leaves its
-// running statistics alone.
+// running statistics alone, followed by a ReLU of its own or a fused one.
 func TestDeviceBackendFrozenBatchNorm(t *testing.T) {
+	for _, fused := range []bool{false, true} {
+		t.Run(fmt.Sprint("fused_relu=", fused), func(t *testing.T) { testFrozenBatchNorm(t, fused) })
+	}
+}
+
+func testFrozenBatchNorm(t *testing.T, fusedReLU bool) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	b := NewBuilder(tensor.Float32)
 	if err := b.Freeze("bn"); err != nil {
@@ -74,8 +81,11 @@ func TestDeviceBackendFrozenBatchNorm(t *testing.T) {
 	x := must(b.Input("x", 2, 3, 6, 6))
 	h := must(Conv2D(x, param("conv.w", Weight, 0, 4, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}}))
 	h = must(BatchNorm(h, param("bn.weight", NormScale, 1, 4), param("bn.bias", NormShift, 0, 4),
-		param("bn.running_mean", State, 0, 4), param("bn.running_var", State, 1.5, 4), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, Frozen: true}))
-	h = must(GlobalAvgPool(must(Activate(h, ReLU, 0))))
+		param("bn.running_mean", State, 0, 4), param("bn.running_var", State, 1.5, 4), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, Frozen: true, ReLU: fusedReLU}))
+	if !fusedReLU {
+		h = must(Activate(h, ReLU, 0))
+	}
+	h = must(GlobalAvgPool(h))
 	m, err := b.Finish(x, must(Linear(must(Flatten(h)), param("fc.w", Weight, 0, 3, 4), nil)))
 	if err != nil {
 		t.Fatal(err)

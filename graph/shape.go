@@ -46,15 +46,37 @@ func (k reshapeLikeKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error
 	return nil
 }
 
-// addKernel adds two tensors of the same shape (residual connections).
-type addKernel struct{ rank int }
+// addKernel adds two tensors of the same shape (residual connections), with
+// relu then clamping the sum at 0 in the same pass.
+type addKernel struct {
+	rank int
+	relu bool
+}
 
 // Add adds a and b, which must have the same shape.
 func Add(a, b *gorgonia.Node) (*gorgonia.Node, error) {
 	return apply(addKernel{rank: a.Dims()}, a, b)
 }
 
-func (k addKernel) String() string  { return fmt.Sprintf("add(rank=%d)", k.rank) }
+// AddReLU is max(a + b, 0), the sum and the ReLU fused: a residual block's
+// end. When a (or else b) is a batch norm's output, the normalization joins
+// them: the sum then reads the batch norm's input, and the batch norm's own
+// output is left to any other reader.
+func AddReLU(a, b *gorgonia.Node) (*gorgonia.Node, error) {
+	for _, terms := range [][2]*gorgonia.Node{{a, b}, {b, a}} {
+		if n, err := fusedBatchNormAddReLU(terms[0], terms[1]); n != nil || err != nil {
+			return n, err
+		}
+	}
+	return apply(addKernel{rank: a.Dims(), relu: true}, a, b)
+}
+
+func (k addKernel) String() string {
+	if k.relu {
+		return fmt.Sprintf("add_relu(rank=%d)", k.rank)
+	}
+	return fmt.Sprintf("add(rank=%d)", k.rank)
+}
 func (k addKernel) dims() []int     { return []int{k.rank, k.rank, k.rank} }
 func (k addKernel) diffWRT() []bool { return []bool{true, true} }
 func (k addKernel) inferShape(in [][]int) ([]int, error) {
@@ -65,12 +87,29 @@ func (k addKernel) inferShape(in [][]int) ([]int, error) {
 }
 func (k addKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
 	if out.F32 != nil {
-		kernels.Add(in[0].F32, in[1].F32, out.F32)
+		addForward(k.relu, in[0].F32, in[1].F32, out.F32)
 	} else {
-		kernels.Add(in[0].F64, in[1].F64, out.F64)
+		addForward(k.relu, in[0].F64, in[1].F64, out.F64)
 	}
 	return nil
 }
-func (k addKernel) symDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+
+func addForward[T kernels.Float](relu bool, a, b, out []T) {
+	if relu {
+		kernels.AddRelu(a, b, out)
+		return
+	}
+	kernels.Add(a, b, out)
+}
+
+// symDiff passes the gradient to both terms as it is: one node, no copy. With
+// relu it is masked once, from the output (positive exactly where the sum is).
+func (k addKernel) symDiff(_ gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if k.relu {
+		var err error
+		if grad, err = reluGradFromOutput(out, grad); err != nil {
+			return nil, err
+		}
+	}
 	return gorgonia.Nodes{grad, grad}, nil
 }

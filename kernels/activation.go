@@ -13,32 +13,35 @@ import (
 
 // ReluForward sets y = max(x, 0); NaN stays NaN, as in PyTorch.
 func ReluForward[T Float](x, y []T) {
-	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
-		xs := x[lo:hi]
-		ys := y[lo:hi]
-		if reluForwardAsm(xs, ys) {
-			return
-		}
-		ys = ys[:len(xs)]
-		for i, v := range xs {
-			ys[i] = max(v, 0)
-		}
-	})
+	ParallelFor(len(x), elementGrain, func(_, lo, hi int) { reluRow(x[lo:hi], y[lo:hi]) })
+}
+
+// reluRow is ReluForward on one goroutine; y may be x.
+func reluRow[T Float](x, y []T) {
+	if reluForwardAsm(x, y) {
+		return
+	}
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
 }
 
 // ReluBackward sets dx = 0 where x ≤ 0 and dx = dy elsewhere, NaN included, as
 // PyTorch's threshold_backward.
 func ReluBackward[T Float](x, dy, dx []T) {
-	ParallelFor(len(x), elementGrain, func(_, lo, hi int) {
-		xs, dys, dxs := x[lo:hi], dy[lo:hi], dx[lo:hi]
-		switch {
-		case reluBackwardAsm(xs, dys, dxs):
-		case unsafe.Sizeof(T(0)) == 4:
-			reluBackward(asBits[int32](xs), asBits[int32](dys), asBits[int32](dxs), 23)
-		default:
-			reluBackward(asBits[int64](xs), asBits[int64](dys), asBits[int64](dxs), 52)
-		}
-	})
+	ParallelFor(len(x), elementGrain, func(_, lo, hi int) { reluBackwardRow(x[lo:hi], dy[lo:hi], dx[lo:hi]) })
+}
+
+// reluBackwardRow is ReluBackward on one goroutine; dx may be x or dy.
+func reluBackwardRow[T Float](x, dy, dx []T) {
+	switch {
+	case reluBackwardAsm(x, dy, dx):
+	case unsafe.Sizeof(T(0)) == 4:
+		reluBackward(asBits[int32](x), asBits[int32](dy), asBits[int32](dx), 23)
+	default:
+		reluBackward(asBits[int64](x), asBits[int64](dy), asBits[int64](dx), 52)
+	}
 }
 
 // reluBackward works on bit patterns with mantissa bits below the exponent:

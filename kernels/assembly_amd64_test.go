@@ -30,6 +30,9 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"relu_nan", TestReluGradientsAtNaN},
 		{"tanh_sigmoid_ulp", TestFloat32TanhSigmoidWithinOneUlp},
 		{"batch_norm32", testBatchNormForward[float32]},
+		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
+		{"relu_epilogues32", testReluEpilogues[float32]},
+		{"batch_norm_add_relu32", testBatchNormAddReluMatchesComposition[float32]},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)
@@ -44,8 +47,9 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 63, 64, 65, 100, 577} {
 		x := asType[float32](uniformSlice(rng, n+1, 2, 5))
 		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
-		var s, q, a, b [2]float64
-		var y, dx [2][]float32
+		var s, q, a, b, ra, rb [2]float64
+		var y, dx, rdx [2][]float32
+		g := make([]float32, n)
 		for i, useAsm := range []bool{false, true} {
 			batchNormAVX512 = useAsm
 			s[i], q[i] = shiftedSums(x[:n], 3.25)
@@ -54,18 +58,24 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			y[i][n], dx[i][n] = 42, 42
 			normalizeChannel(1, 1, n, 0, x[:n], y[i][:n], 3.5, 1.25, -0.5)
 			batchNormDataChannel(1, 1, n, 0, x[:n], nil, dy[:n], 3.5, 1.25, 0.75, -2.5, dx[i][:n])
+			ra[i], rb[i] = reluGradientSums(x[:n], dy[:n], g, 3.5, 1.25, -0.5)
+			rdx[i] = make([]float32, n+1)
+			rdx[i][n] = 42
+			reluDataRow(x[:n], dy[:n], rdx[i][:n], g, 3.5, 1.25, -0.5, 0.75, -2.5, 0.3)
 		}
 		name := fmt.Sprint("n=", n)
 		for _, c := range []struct {
 			what      string
 			got, want float64
-		}{{"Σ(x−shift)", s[1], s[0]}, {"Σ(x−shift)²", q[1], q[0]}, {"Σdy", a[1], a[0]}, {"Σdy·(x−mean)", b[1], b[0]}} {
+		}{{"Σ(x−shift)", s[1], s[0]}, {"Σ(x−shift)²", q[1], q[0]}, {"Σdy", a[1], a[0]}, {"Σdy·(x−mean)", b[1], b[0]},
+			{"Σ masked dy", ra[1], ra[0]}, {"Σ masked dy·(x−mean)", rb[1], rb[0]}} {
 			if math.Abs(c.got-c.want) > 1e-12*float64(n+1) {
 				t.Errorf("%s %s: assembly %v, Go %v", name, c.what, c.got, c.want)
 			}
 		}
 		expectClose(t, name+" y", y[1], toFloat64s(y[0]), 1e-6, 1e-6)
 		expectClose(t, name+" dx", dx[1], toFloat64s(dx[0]), 1e-6, 1e-6)
+		expectClose(t, name+" masked dx", rdx[1], toFloat64s(rdx[0]), 1e-6, 1e-6)
 	}
 }
 

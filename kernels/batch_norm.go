@@ -33,7 +33,7 @@ func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, moment
 		normalizeColumns(n, c, x, y, func(ch int) (mean, scale, shift T) {
 			g, b := affine(gamma, beta, ch)
 			return saveMean[ch], g * saveInvStd[ch], b
-		})
+		}, false)
 		return
 	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
@@ -47,20 +47,31 @@ func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, moment
 // BatchNormForwardEval normalizes x with the running statistics into y:
 // y = (x − runMean)/√(runVar + eps)·gamma + beta; gamma and beta nil mean 1, 0.
 func BatchNormForwardEval[T Float](n, c, l int, x, gamma, beta, runMean, runVar []T, eps T, y []T) {
+	p := BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: runMean, Variance: runVar, Eps: eps}
 	if l == 1 {
-		normalizeColumns(n, c, x, y, func(ch int) (mean, scale, shift T) {
-			g, b := affine(gamma, beta, ch)
-			return runMean[ch], g * T(1/math.Sqrt(float64(runVar[ch])+float64(eps))), b
-		})
+		normalizeColumns(n, c, x, y, p.channel, false)
 		return
 	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			g, b := affine(gamma, beta, ch)
-			invStd := T(1 / math.Sqrt(float64(runVar[ch])+float64(eps)))
-			normalizeChannel(n, c, l, ch, x, y, runMean[ch], g*invStd, b)
+			mean, scale, shift := p.channel(ch)
+			normalizeChannel(n, c, l, ch, x, y, mean, scale, shift)
 		}
 	})
+}
+
+// BatchNormAffine is the per-channel transform of BatchNormForwardEval:
+// y = (x − Mean)·(Gamma/√(Variance + Eps)) + Beta, Gamma and Beta nil meaning
+// 1 and 0.
+type BatchNormAffine[T Float] struct {
+	Gamma, Beta, Mean, Variance []T
+	Eps                         T
+}
+
+// channel returns channel ch's mean, scale and shift.
+func (p BatchNormAffine[T]) channel(ch int) (mean, scale, shift T) {
+	g, b := affine(p.Gamma, p.Beta, ch)
+	return p.Mean[ch], g * T(1/math.Sqrt(float64(p.Variance[ch])+float64(p.Eps))), b
 }
 
 // affine returns channel ch's gamma and beta, 1 and 0 when they are nil.
@@ -78,15 +89,18 @@ func affine[T Float](gamma, beta []T, ch int) (g, b T) {
 // normalizeChannel sets y = (x − mean)·scale + shift over channel ch.
 func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) {
 	for i := 0; i < n; i++ {
-		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
-		ys := y[(i*c+ch)*l : (i*c+ch+1)*l]
-		if normalizeAsm(xs, ys, mean, scale, shift) {
-			continue
-		}
-		ys = ys[:len(xs)]
-		for j, v := range xs {
-			ys[j] = (v-mean)*scale + shift
-		}
+		normalizeRow(x[(i*c+ch)*l:(i*c+ch+1)*l], y[(i*c+ch)*l:(i*c+ch+1)*l], mean, scale, shift)
+	}
+}
+
+// normalizeRow sets y = (x − mean)·scale + shift over one row.
+func normalizeRow[T Float](x, y []T, mean, scale, shift T) {
+	if normalizeAsm(x, y, mean, scale, shift) {
+		return
+	}
+	y = y[:len(x)]
+	for j, v := range x {
+		y[j] = (v-mean)*scale + shift
 	}
 }
 
@@ -145,21 +159,29 @@ func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInv
 
 // batchNormDataChannel writes channel ch of dx = γ·invStd·(dy − Σdy/m − x̂·Σdy·x̂/m).
 func batchNormDataChannel[T Float](n, c, l, ch int, x, gamma, dy []T, mean T, invStd, sumDyXhat, sumDy float64, dx []T) {
-	m := float64(n * l)
-	g, _ := affine(gamma, nil, ch)
-	a := float64(g) * invStd
-	slope, offset := T(a*invStd*sumDyXhat/m), T(a*sumDy/m)
+	a, slope, offset := dataCoefficients[T](n*l, gamma, ch, invStd, sumDyXhat, sumDy)
 	for i := 0; i < n; i++ {
-		xs := x[(i*c+ch)*l : (i*c+ch+1)*l]
-		dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
-		dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
-		if batchNormDataAsm(xs, dys, dxs, mean, T(a), slope, offset) {
-			continue
-		}
-		dys, dxs = dys[:len(xs)], dxs[:len(xs)]
-		for j, v := range xs {
-			dxs[j] = T(a)*dys[j] - slope*(v-mean) - offset
-		}
+		at := (i*c + ch) * l
+		batchNormDataRow(x[at:at+l], dy[at:at+l], dx[at:at+l], mean, a, slope, offset)
+	}
+}
+
+// dataCoefficients are a, slope and offset of dx = a·dy − slope·(x − mean) −
+// offset for channel ch over m values.
+func dataCoefficients[T Float](m int, gamma []T, ch int, invStd, sumDyXhat, sumDy float64) (a, slope, offset T) {
+	g, _ := affine(gamma, nil, ch)
+	a64 := float64(g) * invStd
+	return T(a64), T(a64 * invStd * sumDyXhat / float64(m)), T(a64 * sumDy / float64(m))
+}
+
+// batchNormDataRow sets dx = a·dy − slope·(x − mean) − offset over one row.
+func batchNormDataRow[T Float](x, dy, dx []T, mean, a, slope, offset T) {
+	if batchNormDataAsm(x, dy, dx, mean, a, slope, offset) {
+		return
+	}
+	dy, dx = dy[:len(x)], dx[:len(x)]
+	for j, v := range x {
+		dx[j] = a*dy[j] - slope*(v-mean) - offset
 	}
 }
 

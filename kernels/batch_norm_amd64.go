@@ -72,3 +72,34 @@ func batchNormDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset T) bool {
 		float32(mean), float32(a), float32(slope), float32(offset))
 	return true
 }
+
+//go:noescape
+func gradientSumsRelu32(x, dy *float32, n int, mean64 float64, mean, scale, shift float32) (sumDy, sumDyXc float64)
+
+//go:noescape
+func batchNormDataRelu32(x, dy, dx *float32, n int, mean, a, slope, offset, scale, shift float32)
+
+// reluGradientSumsAsm is reluGradientSums in assembly; ok is false when it
+// cannot run, exactly when normalizeAsm cannot, so that the mask is always
+// computed as the forward pass computed it.
+func reluGradientSumsAsm[T Float](x, dy []T, mean, scale, shift T) (sumDy, sumDyXc float64, ok bool) {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
+		return 0, 0, false
+	}
+	_ = dy[len(x)-1] // the assembly checks no bounds
+	sumDy, sumDyXc = gradientSumsRelu32(pointerAs[float32](x), pointerAs[float32](dy), len(x), float64(mean),
+		float32(mean), float32(scale), float32(shift))
+	return sumDy, sumDyXc, true
+}
+
+// reluDataAsm is reluDataRow in assembly; it returns false when it cannot
+// run, exactly when normalizeAsm cannot.
+func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T) bool {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
+		return false
+	}
+	_, _ = dy[len(x)-1], dx[len(x)-1] // the assembly checks no bounds
+	batchNormDataRelu32(pointerAs[float32](x), pointerAs[float32](dy), pointerAs[float32](dx), len(x),
+		float32(mean), float32(a), float32(slope), float32(offset), float32(scale), float32(shift))
+	return true
+}

@@ -288,3 +288,124 @@ dataTail:
 dataDone:
 	VZEROUPPER
 	RET
+
+// The batch norm + ReLU backward rows: dy is masked, lane by lane, where the
+// forward output max(z, 0), z = (x − mean)·scale + shift computed by the
+// same two instructions as normalize32, was not positive or NaN (the lanes of
+// !(z ≤ 0), as reluBackward32), so the mask is the forward's bit for bit.
+
+// func gradientSumsRelu32(x, dy *float32, n int, mean64 float64, mean, scale, shift float32) (sumDy, sumDyXc float64)
+// gradientSums32 of the masked dy, 16 values a step in two float64 halves.
+TEXT ·gradientSumsRelu32(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), SI
+	MOVQ dy+8(FP), BX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mean64+24(FP), Z31
+	VBROADCASTSS mean+32(FP), Z29
+	VBROADCASTSS scale+36(FP), Z30
+	VBROADCASTSS shift+40(FP), Z28
+	VPXORD Z27, Z27, Z27
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	MOVQ CX, DX
+	SHRQ $4, DX
+	JZ   reluSumsTail
+reluSums16Loop:
+	VMOVUPS (SI), Z12
+	VSUBPS Z29, Z12, Z12
+	VFMADD213PS Z28, Z30, Z12
+	VCMPPS $6, Z27, Z12, K2
+	KSHIFTRW $8, K2, K3
+	VCVTPS2PD.Z (BX), K2, Z16
+	VCVTPS2PD.Z 32(BX), K3, Z17
+	VCVTPS2PD (SI), Z8
+	VCVTPS2PD 32(SI), Z9
+	VSUBPD Z31, Z8, Z8
+	VSUBPD Z31, Z9, Z9
+	VADDPD Z16, Z0, Z0
+	VADDPD Z17, Z1, Z1
+	VFMADD231PD Z16, Z8, Z4
+	VFMADD231PD Z17, Z9, Z5
+	ADDQ $64, SI
+	ADDQ $64, BX
+	DECQ DX
+	JNZ  reluSums16Loop
+reluSumsTail:
+	ANDQ $15, CX
+	JZ   reluSumsFold
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z12
+	VSUBPS Z29, Z12, Z12
+	VFMADD213PS Z28, Z30, Z12
+	VCMPPS $6, Z27, Z12, K1, K2
+	KSHIFTRW $8, K2, K3
+	VCVTPS2PD.Z (BX), K2, Z16
+	VCVTPS2PD.Z 32(BX), K3, Z17
+	VCVTPS2PD.Z (SI), K2, Z8
+	VCVTPS2PD.Z 32(SI), K3, Z9
+	VSUBPD.Z Z31, Z8, K2, Z8
+	VSUBPD.Z Z31, Z9, K3, Z9
+	VADDPD Z16, Z0, Z0
+	VADDPD Z17, Z1, Z1
+	VFMADD231PD Z16, Z8, Z4
+	VFMADD231PD Z17, Z9, Z5
+reluSumsFold:
+	VADDPD Z1, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	FOLD(Z0, Y0, X0)
+	FOLD(Z4, Y4, X4)
+	MOVSD X0, sumDy+48(FP)
+	MOVSD X4, sumDyXc+56(FP)
+	VZEROUPPER
+	RET
+
+// func batchNormDataRelu32(x, dy, dx *float32, n int, mean, a, slope, offset, scale, shift float32)
+// batchNormData32 of the masked dy.
+TEXT ·batchNormDataRelu32(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ dy+8(FP), BX
+	MOVQ dx+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z28
+	VBROADCASTSS a+36(FP), Z29
+	VBROADCASTSS slope+40(FP), Z30
+	VBROADCASTSS offset+44(FP), Z31
+	VBROADCASTSS scale+48(FP), Z26
+	VBROADCASTSS shift+52(FP), Z27
+	VPXORD Z25, Z25, Z25
+	MOVQ CX, DX
+	SHRQ $4, DX
+	JZ   reluDataTail
+reluData16Loop:
+	VMOVUPS (SI), Z0
+	VSUBPS Z28, Z0, Z0
+	VMOVAPS Z0, Z1
+	VFMADD213PS Z27, Z26, Z1
+	VCMPPS $6, Z25, Z1, K2
+	VMOVUPS.Z (BX), K2, Z2
+	VFMSUB213PS Z31, Z29, Z2
+	VFNMADD231PS Z30, Z0, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	DECQ DX
+	JNZ  reluData16Loop
+reluDataTail:
+	ANDQ $15, CX
+	JZ   reluDataDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z28, Z0, Z0
+	VMOVAPS Z0, Z1
+	VFMADD213PS Z27, Z26, Z1
+	VCMPPS $6, Z25, Z1, K1, K2
+	VMOVUPS.Z (BX), K2, Z2
+	VFMSUB213PS Z31, Z29, Z2
+	VFNMADD231PS Z30, Z0, Z2
+	VMOVUPS Z2, K1, (DI)
+reluDataDone:
+	VZEROUPPER
+	RET

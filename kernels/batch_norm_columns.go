@@ -38,8 +38,8 @@ func batchNormStatsColumns[T Float](n, c int, x, mean, variance []T) {
 }
 
 // normalizeColumns sets y = (x − mean)·scale + shift for l = 1, with each
-// channel's mean, scale and shift from params.
-func normalizeColumns[T Float](n, c int, x, y []T, params func(ch int) (mean, scale, shift T)) {
+// channel's mean, scale and shift from params, and then y = max(y, 0) with relu.
+func normalizeColumns[T Float](n, c int, x, y []T, params func(ch int) (mean, scale, shift T), relu bool) {
 	ParallelFor(c, columnGrain(n), func(_, lo, hi int) {
 		var mean, scale, shift [columnBlock]T
 		for j := range hi - lo {
@@ -49,6 +49,9 @@ func normalizeColumns[T Float](n, c int, x, y []T, params func(ch int) (mean, sc
 			xs, ys := x[i*c+lo:i*c+hi], y[i*c+lo:i*c+hi]
 			for j, v := range xs {
 				ys[j] = (v-mean[j])*scale[j] + shift[j]
+			}
+			if relu {
+				reluRow(ys, ys)
 			}
 		}
 	})

@@ -15,3 +15,9 @@ func gradientSumsAsm[T Float](x, dy []T, mean float64) (sumDy, sumDyXc float64, 
 func normalizeAsm[T Float](x, y []T, mean, scale, shift T) bool { return false }
 
 func batchNormDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset T) bool { return false }
+
+func reluGradientSumsAsm[T Float](x, dy []T, mean, scale, shift T) (sumDy, sumDyXc float64, ok bool) {
+	return 0, 0, false
+}
+
+func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T) bool { return false }

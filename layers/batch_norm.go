@@ -24,6 +24,15 @@ func (l BatchNorm) name() string { return l.Name }
 
 // Build implements Layer.
 func (l BatchNorm) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	return l.build(ctx, x, false)
+}
+
+func (l BatchNorm) buildReLU(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	return l.build(ctx, x, true)
+}
+
+// build adds the layer's parameters and op, with relu followed by a ReLU.
+func (l BatchNorm) build(ctx *Context, x *gorgonia.Node, relu bool) (*gorgonia.Node, error) {
 	desc := fmt.Sprintf("batch norm %d", l.Channels)
 	s := x.Shape()
 	if (len(s) != 2 && len(s) != 4) || s[1] != l.Channels {
@@ -49,7 +58,7 @@ func (l BatchNorm) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error)
 		return nil, err
 	}
 	// A frozen batch norm keeps its statistics: it runs in evaluation mode.
-	opt := graph.BatchNormOptions{Eps: l.Eps, Momentum: l.Momentum, Frozen: ctx.B.IsFrozen(ctx.name("running_mean"))}
+	opt := graph.BatchNormOptions{Eps: l.Eps, Momentum: l.Momentum, Frozen: ctx.B.IsFrozen(ctx.name("running_mean")), ReLU: relu}
 	if opt.Eps == 0 {
 		opt.Eps = 1e-5
 	}

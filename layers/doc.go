@@ -9,6 +9,9 @@
 // their state_dicts load one to one (package weights).
 //
 // Layers only add nodes and parameters to a graph.Builder; they run no kernels.
+// A Sequential builds a batch norm or linear layer followed by ReLU as one
+// fused op, and a Residual ending in ReLU its sum (with the body's last batch
+// norm) as another; the parameters keep their names.
 // Build turns a network into a graph.Model; BuildFrozen also freezes parameter
 // name prefixes (Backbone stands for all but the Head), BuildCrossEntropy sets
 // the loss's options (label smoothing, class weights, soft targets for batch

@@ -151,17 +151,37 @@ type Sequential []Layer
 
 // Build implements Layer.
 func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
-	for i, l := range s {
+	for i := 0; i < len(s); i++ {
+		l := s[i]
 		name := layerName(l)
 		if name == "" {
 			name = fmt.Sprint(i)
 		}
 		var err error
-		if x, err = l.Build(ctx.within(name), x); err != nil {
+		if f, ok := l.(reluFuser); ok && i+1 < len(s) && isReLU(s[i+1]) {
+			x, err = f.buildReLU(ctx.within(name), x)
+			i++ // the ReLU, built in
+		} else {
+			x, err = l.Build(ctx.within(name), x)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return x, nil
+}
+
+// reluFuser is a layer that builds itself and a ReLU after it as one fused
+// op (batch norm, linear): the pre-activation never goes to memory. The ReLU
+// has no parameters, so the names stay those of the layers one by one.
+type reluFuser interface {
+	buildReLU(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error)
+}
+
+// isReLU reports whether l is a plain ReLU.
+func isReLU(l Layer) bool {
+	a, ok := l.(Activation)
+	return ok && a.Fn == graph.ReLU
 }
 
 // layerName is the Name field of layers that have one.

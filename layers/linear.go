@@ -22,6 +22,15 @@ func (l Linear) name() string { return l.Name }
 
 // Build implements Layer.
 func (l Linear) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	return l.build(ctx, x, graph.Linear)
+}
+
+func (l Linear) buildReLU(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	return l.build(ctx, x, graph.LinearReLU)
+}
+
+// build adds the layer's parameters and op, graph.Linear or graph.LinearReLU.
+func (l Linear) build(ctx *Context, x *gorgonia.Node, op func(x, w, b *gorgonia.Node) (*gorgonia.Node, error)) (*gorgonia.Node, error) {
 	desc := fmt.Sprintf("linear %d→%d", l.In, l.Out)
 	s := x.Shape()
 	if len(s) != 2 || s[1] != l.In {
@@ -36,7 +45,7 @@ func (l Linear) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := graph.Linear(x, w, b)
+	y, err := op(x, w, b)
 	if err != nil {
 		return nil, fmt.Errorf("layer %s (%s): %w", ctx.prefix, desc, err)
 	}

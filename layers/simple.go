@@ -115,6 +115,9 @@ func (l Residual) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) 
 	if !slices.Equal(y.Shape(), short.Shape()) {
 		return nil, fmt.Errorf("layer %s (residual): body output %v and shortcut %v differ", ctx.prefix, y.Shape(), short.Shape())
 	}
+	if l.Post != nil && isReLU(l.Post) {
+		return graph.AddReLU(y, short)
+	}
 	if y, err = graph.Add(y, short); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,171 @@
+package kernels
+
+import "math"
+
+// Batch norm followed by ReLU (or by a residual sum and ReLU), fused. The
+// forward pass clamps each piece of a row right after normalizing it, while
+// it is in cache; the backward passes recompute the ReLU's mask from x,
+// normalizing each piece again exactly as the forward did (in registers, in
+// assembly), instead of reading a masked gradient written by a ReLU step of
+// its own. Neither the pre-activation nor its gradient goes to memory: the
+// forward makes two passes (statistics, normalization) and the backward two
+// (sums, data), over x and dy only. On N×C inputs (l = 1) the forward runs
+// down columns as BatchNormForwardEval does and the backward takes rows of
+// one value, correct but slow: package graph masks dy with ReLU's own kernel
+// there, since the column kernels are compute-bound and recomputing the mask
+// would cost more than a vectorized pass over the output.
+
+// reluPiece is the most elements of a row handled at once: the recomputed
+// normalization lives in a stack array of this length. Forward and backward
+// cut rows at the same places, so each piece takes the same code path
+// (assembly or Go) and rounds the same way in both.
+const reluPiece = 1024
+
+// BatchNormReluForward sets y = max(BatchNormForwardEval's y, 0), NaN staying
+// NaN, with the transform p (the batch statistics in training).
+func BatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], y []T) {
+	if l == 1 {
+		normalizeColumns(n, c, x, y, p.channel, true)
+		return
+	}
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			for at := ch * l; at < n*c*l; at += c * l {
+				for a := 0; a < l; a += reluPiece {
+					xs, ys := x[at+a:at+min(a+reluPiece, l)], y[at+a:at+min(a+reluPiece, l)]
+					normalizeRow(xs, ys, mean, scale, shift)
+					reluRow(ys, ys)
+				}
+			}
+		}
+	})
+}
+
+// reluMask sets g = dy where max((x − mean)·scale + shift, 0), computed as
+// BatchNormReluForward computes it, is positive or NaN, else 0; it returns g.
+func reluMask[T Float](x, dy, g []T, mean, scale, shift T) []T {
+	g = g[:len(x)]
+	normalizeRow(x, g, mean, scale, shift)
+	reluBackwardRow(g, dy, g)
+	return g
+}
+
+// reluGradientSums is gradientSums(x, g, mean) of g, dy masked by reluMask
+// in the scratch g, or in one pass in assembly.
+func reluGradientSums[T Float](x, dy, g []T, mean, scale, shift T) (sumDy, sumDyXc float64) {
+	if s, q, ok := reluGradientSumsAsm(x, dy, mean, scale, shift); ok {
+		return s, q
+	}
+	return gradientSums(x, reluMask(x, dy, g, mean, scale, shift), mean)
+}
+
+// reluDataRow is batchNormDataRow of g, dy masked by reluMask in the scratch
+// g, or in one pass in assembly.
+func reluDataRow[T Float](x, dy, dx, g []T, mean, scale, shift, a, slope, offset T) {
+	if reluDataAsm(x, dy, dx, mean, a, slope, offset, scale, shift) {
+		return
+	}
+	batchNormDataRow(x, reluMask(x, dy, g, mean, scale, shift), dx, mean, a, slope, offset)
+}
+
+// BatchNormReluBackward is BatchNormBackward behind BatchNormReluForward with
+// p (the batch statistics, whose mean is the saved mean): dy is the gradient
+// of the ReLU's output, and the normalization's gradient is dy where that
+// output was positive (or NaN), 0 elsewhere. Any of dx, dgamma and dbeta may
+// be nil.
+func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dx, dgamma, dbeta []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		var g [reluPiece]T
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			var sumDy, sumDyXc float64
+			for at := ch * l; at < n*c*l; at += c * l {
+				for a := 0; a < l; a += reluPiece {
+					s, q := reluGradientSums(x[at+a:at+min(a+reluPiece, l)], dy[at+a:], g[:], mean, scale, shift)
+					sumDy += s
+					sumDyXc += q
+				}
+			}
+			invStd := float64(saveInvStd[ch])
+			if dbeta != nil {
+				dbeta[ch] = T(sumDy)
+			}
+			if dgamma != nil {
+				dgamma[ch] = T(sumDyXc * invStd)
+			}
+			if dx != nil {
+				reluDataChannel(n, c, l, ch, x, p, dy, invStd, sumDyXc*invStd, sumDy, dx, &g)
+			}
+		}
+	})
+}
+
+// BatchNormReluBackwardData is the dx part of BatchNormReluBackward from the
+// sums dgamma = Σ g·x̂ and dbeta = Σ g it returns.
+func BatchNormReluBackwardData[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		var g [reluPiece]T
+		for ch := lo; ch < hi; ch++ {
+			reluDataChannel(n, c, l, ch, x, p, dy, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]), dx, &g)
+		}
+	})
+}
+
+// reluDataChannel is batchNormDataChannel with dy masked as reluMask does, in
+// the scratch g.
+func reluDataChannel[T Float](n, c, l, ch int, x []T, p BatchNormAffine[T], dy []T, invStd, sumDyXhat, sumDy float64, dx []T, g *[reluPiece]T) {
+	mean, scale, shift := p.channel(ch)
+	a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, invStd, sumDyXhat, sumDy)
+	for at := ch * l; at < n*c*l; at += c * l {
+		for b := 0; b < l; b += reluPiece {
+			reluDataRow(x[at+b:at+min(b+reluPiece, l)], dy[at+b:], dx[at+b:], g[:], mean, scale, shift, a, slope, offset)
+		}
+	}
+}
+
+// BatchNormReluBackwardEval is BatchNormBackwardEval behind
+// BatchNormReluForward with p (the running statistics): dx = g·γ/√(var + eps)
+// with g the masked dy.
+func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, dx []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		var g [reluPiece]T
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			gamma, _ := affine(p.Gamma, nil, ch)
+			factor := T(float64(gamma) / math.Sqrt(float64(p.Variance[ch])+float64(p.Eps)))
+			for at := ch * l; at < n*c*l; at += c * l {
+				for b := 0; b < l; b += reluPiece {
+					xs := x[at+b : at+min(b+reluPiece, l)]
+					masked := reluMask(xs, dy[at+b:], g[:], mean, scale, shift)
+					for j, v := range masked {
+						dx[at+b+j] = v * factor
+					}
+				}
+			}
+		}
+	})
+}
+
+// BatchNormAddReluForward sets y = max(BatchNormForwardEval's y + r, 0), NaN
+// staying NaN, with the transform p: a residual block's last batch norm, its
+// sum with the shortcut r and the ReLU after it, in one pass over memory.
+func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r, y []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			for at := ch * l; at < n*c*l; at += c * l {
+				for a := 0; a < l; a += reluPiece {
+					b := at + min(a+reluPiece, l)
+					ys, rs := y[at+a:b], r[at+a:b]
+					normalizeRow(x[at+a:b], ys, mean, scale, shift)
+					ys = ys[:len(rs)]
+					for j, v := range rs {
+						ys[j] += v
+					}
+					reluRow(ys, ys)
+				}
+			}
+		}
+	})
+}
