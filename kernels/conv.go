@@ -126,7 +126,14 @@ func Conv2DWorkspace(s ConvShape) int {
 		return 0
 	}
 	lanes := convLaneCount(s)
-	return lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
+	size := lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
+	if implicitConv(s) {
+		size = max(size, implicitWorkspace(s))
+	}
+	if implicitBackwardData(s) {
+		size = max(size, implicitWorkspace(transposedConv(s)))
+	}
+	return size
 }
 
 // convGroups calls fn for every group of images [n0, n0+gn), lane after lane
@@ -153,6 +160,10 @@ func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, k
 func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DForward(s, x, w, bias, y)
+		return
+	}
+	if implicitConv(s) {
+		implicitForward(s, x, w, bias, y, work)
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
@@ -183,6 +194,10 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DBackwardData(s, w, dy, dx)
+		return
+	}
+	if implicitBackwardData(s) {
+		implicitBackwardDataRun(s, w, dy, dx, work)
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()

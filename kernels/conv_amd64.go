@@ -17,6 +17,9 @@ func copyRows32(dst *uint32, dstStride int, src *uint32, srcStride int, rows int
 func addRows32(dst *float32, dstStride int, src *float32, srcStride int, rows int, n int)
 
 //go:noescape
+func packTaps32(taps int, offsets *int32, src *float32, dst *float32, vecs int)
+
+//go:noescape
 func addRows64(dst *float64, dstStride int, src *float64, srcStride int, rows int, n int)
 
 // rowsAVX512 reports whether the row kernels can run: they use AVX-512 with
@@ -45,5 +48,15 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 	} else {
 		addRows64(pointerAs[float64](dst), dstStride, pointerAs[float64](src), srcStride, rows, n)
 	}
+	return true
+}
+
+// packTapsAsm is packTaps in assembly for float32 panels of whole zmm vectors;
+// it returns false when it does not apply. The caller has checked the bounds.
+func packTapsAsm[E float32 | float64](panel, src []E, offsets []int32, width int) bool {
+	if !cpu.X86.HasAVX512F || unsafe.Sizeof(panel[0]) != 4 || width%16 != 0 || len(offsets) == 0 {
+		return false
+	}
+	packTaps32(len(offsets), &offsets[0], pointerAs[float32](src), pointerAs[float32](panel), width/16)
 	return true
 }

@@ -168,3 +168,37 @@ add64Next:
 add64Done:
 	VZEROUPPER
 	RET
+
+// func packTaps32(taps int, offsets *int32, src *float32, dst *float32, vecs int)
+//
+// Packs an implicit GEMM's B panel of vecs·16 columns: row p of dst (vecs·16
+// elements after row p−1) is the run of src starting offsets[p] elements in.
+TEXT ·packTaps32(SB), NOSPLIT, $0-40
+	MOVQ taps+0(FP), CX
+	MOVQ offsets+8(FP), BX
+	MOVQ src+16(FP), SI
+	MOVQ dst+24(FP), DI
+	MOVQ vecs+32(FP), DX
+	TESTQ CX, CX
+	JZ   packDone
+
+packTap:
+	MOVLQSX (BX), AX
+	LEAQ (SI)(AX*4), R8
+	MOVQ DX, R10
+
+packVec:
+	VMOVUPS (R8), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, R8
+	ADDQ $64, DI
+	DECQ R10
+	JNZ  packVec
+
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  packTap
+
+packDone:
+	VZEROUPPER
+	RET

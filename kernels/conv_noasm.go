@@ -11,3 +11,11 @@ func copyRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, 
 func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) bool {
 	return false
 }
+
+func packTapsAsm[E float32 | float64](panel, src []E, offsets []int32, width int) bool {
+	return false
+}
+
+func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E] {
+	return nil
+}

@@ -29,7 +29,16 @@ var convTestShapes = []ConvShape{
 	// depthwise: multiplier 1 and 2, strided, dilated
 	{N: 3, C: 5, H: 7, W: 7, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 5},
 	{N: 2, C: 3, H: 9, W: 8, K: 6, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1, Groups: 3},
+	// implicit GEMMs (unit stride, ≥ 8 filters): filters not a whole number
+	// of micro-kernel rows, taps over several k blocks, asymmetric padding,
+	// backward data implicit too or not
+	{N: 3, C: 30, H: 9, W: 10, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 5, C: 9, H: 6, W: 7, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 4, H: 6, W: 7, K: 10, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
 }
+
+// convImplicitShapes are the shapes of convTestShapes that run as implicit GEMMs.
+var convImplicitShapes = convTestShapes[15:]
 
 func (s ConvShape) String() string {
 	return fmt.Sprintf("N%dC%dH%dW%d_K%dR%dS%d_st%dx%d_pad%dx%d_dil%dx%d_g%d",
@@ -170,7 +179,7 @@ func TestConvMatchesNaiveFloat32(t *testing.T) { testConvMatchesNaive[float32](t
 // central differences of Σ g·y over x, w and the bias.
 func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
-	for _, s := range convTestShapes[:7] {
+	for _, s := range append(convTestShapes[:7:7], convImplicitShapes...) {
 		c := newConvCase(rng, s)
 		_, dx, dw, db := runConv[float64](c, true)
 		loss := func() float64 {
@@ -186,7 +195,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13]} { // plain, grouped, depthwise
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0]} { // plain, grouped, depthwise, implicit
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
@@ -375,5 +384,16 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 				run()
 			}
 		})
+	}
+}
+
+// convImplicitShapes run as implicit GEMMs, forward and backward data, or
+// forward only for the last.
+func TestConvImplicitShapes(t *testing.T) {
+	for i, s := range convImplicitShapes {
+		last := i == len(convImplicitShapes)-1
+		if !implicitConv(s) || implicitBackwardData(s) == last {
+			t.Errorf("%v: implicit forward %t, backward data %t", s, implicitConv(s), implicitBackwardData(s))
+		}
 	}
 }

@@ -1,0 +1,218 @@
+package kernels
+
+import (
+	"slices"
+	"unsafe"
+)
+
+// Unit-stride convolutions run as implicit GEMMs, without a column matrix.
+// With an image zero-padded into a C×Hp×Wp scratch xpad, output pixel (i, j)
+// of tap (c, r, s) reads xpad[c·Hp·Wp + r·Wp + s + i·Wp + j]. Computed over
+// rows of the padded width Wp instead of OutW (the last Wp − OutW columns of
+// each row are discarded), the column matrix's row for a tap is the run of
+// xpad that starts at the tap's offset c·Hp·Wp + r·Wp + s, so the GEMM's B
+// panels are packed straight from xpad and the blocked GEMM's micro-kernels
+// multiply them by the filters, read in place. The extended output is
+// ext[k][i·Wp + j], copied into y afterwards. Backward data is the same
+// convolution of the output gradients with the filters transposed and
+// flipped (a "full" convolution), so it runs the same way.
+
+// implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
+// tap offsets fit an array on the stack.
+const implicitMaxKC = 256
+
+// implicitConv reports whether s runs as an implicit GEMM: unit strides and
+// dilations, one group, at least 8 filters (a micro-kernel's rows), rows
+// padded by at most a quarter of the output width, and tap offsets that fit
+// an int32.
+func implicitConv(s ConvShape) bool {
+	return s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 &&
+		s.K >= 8 && 4*(s.W+2*s.PadW) <= 5*s.OutW() && s.C*(s.H+2*s.PadH+1)*(s.W+2*s.PadW) < 1<<31
+}
+
+// transposedConv is the convolution whose forward pass is s's backward data
+// pass: the output gradients convolved with the filters swapped between input
+// and output channels and flipped, padded so the output is s's input.
+func transposedConv(s ConvShape) ConvShape {
+	return ConvShape{N: s.N, C: s.K, H: s.OutH(), W: s.OutW(), K: s.C, R: s.R, S: s.S,
+		StrideH: 1, StrideW: 1, PadH: s.R - 1 - s.PadH, PadW: s.S - 1 - s.PadW, DilationH: 1, DilationW: 1}
+}
+
+// implicitBackwardData reports whether s's backward data pass runs as an
+// implicit GEMM.
+func implicitBackwardData(s ConvShape) bool {
+	return implicitConv(s) && s.PadH < s.R && s.PadW < s.S && implicitConv(transposedConv(s))
+}
+
+// implicitLayout sizes an implicit convolution's scratch for the micro-kernel
+// families of both element types, so that the workspace does not depend on
+// the type.
+type implicitLayout struct {
+	hp, wp     int // padded input
+	ext        int // extended output columns, OutH·Wp
+	cols, rows int // capacity of ext's columns and of its rows (filters)
+	xpad       int // padded image with the slack that panels read past its end
+	lane       int // one lane's scratch: xpad, ext and a packed B panel
+	filters    int // filters padded to whole micro-kernel rows
+}
+
+func newImplicitLayout(s ConvShape) implicitLayout {
+	mr := max(sgemmArch.mr, dgemmArch.mr)
+	step := max(sgemmArch.step, dgemmArch.step)
+	panel := min(implicitMaxKC, max(sgemmArch.kc, dgemmArch.kc)) * max(sgemmArch.nr(), dgemmArch.nr())
+	var l implicitLayout
+	l.hp, l.wp = s.H+2*s.PadH, s.W+2*s.PadW
+	l.ext = s.OutH() * l.wp
+	l.cols, l.rows = l.ext+step-1, s.K+mr-1
+	// The last tap's run starts S−1 past the last channel's plane, minus
+	// its R−1 rows, and goes on for a whole number of panels.
+	l.xpad = s.C*l.hp*l.wp + s.S - 1 + l.cols - l.ext
+	l.lane = l.xpad + l.rows*l.cols + panel
+	l.filters = l.rows * s.C * s.R * s.S
+	return l
+}
+
+// implicitLanes is the number of lanes of images an implicit convolution runs.
+func implicitLanes(s ConvShape) int { return min(convLanes, s.N) }
+
+// implicitWorkspace is the scratch of an implicit convolution: the padded
+// filters and the lanes' scratch.
+func implicitWorkspace(s ConvShape) int {
+	l := newImplicitLayout(s)
+	return l.filters + implicitLanes(s)*l.lane
+}
+
+// implicitForward computes y = x ⋆ w (+ bias) for an implicit s; work holds
+// implicitWorkspace(s) elements.
+func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+	l := newImplicitLayout(s)
+	crs := s.C * s.R * s.S
+	filters := work[:l.filters]
+	copy(filters, w[:s.K*crs])
+	clear(filters[s.K*crs:])
+	implicitImages(s, l, x, filters, bias, y, work[l.filters:])
+}
+
+// implicitBackwardDataRun computes dx from dy and w for s whose backward data
+// pass is implicit (see implicitBackwardData): the forward pass of
+// transposedConv(s) with filters w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
+func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
+	t := transposedConv(s)
+	l := newImplicitLayout(t)
+	rs := s.R * s.S
+	filters := work[:l.filters]
+	for c := 0; c < s.C; c++ {
+		for k := 0; k < s.K; k++ {
+			src := w[(k*s.C+c)*rs : (k*s.C+c+1)*rs]
+			dst := filters[(c*s.K+k)*rs : (c*s.K+k+1)*rs]
+			for i, v := range src {
+				dst[rs-1-i] = v
+			}
+		}
+	}
+	clear(filters[s.C*s.K*rs:])
+	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:])
+}
+
+// implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
+// images l, l+lanes, …, with filters padded to whole micro-kernel rows.
+func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T) {
+	lanes := implicitLanes(s)
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*l.lane : (lane+1)*l.lane]
+		clear(scratch[:l.xpad]) // the padding stays zero, the interior is overwritten
+		for n := lane; n < s.N; n += lanes {
+			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
+		}
+	})
+}
+
+// implicitImage computes one image's output y from its input x.
+func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
+	xpad := scratch[:l.xpad]
+	ext := scratch[l.xpad : l.xpad+l.rows*l.cols]
+	panel := scratch[l.xpad+l.rows*l.cols:]
+	plane := l.hp * l.wp
+	for c := 0; c < s.C; c++ {
+		copyRows(xpad[c*plane+s.PadH*l.wp+s.PadW:], l.wp, x[c*s.H*s.W:], s.W, s.H, s.W)
+	}
+	beta := T(0)
+	if bias != nil {
+		for k, b := range bias[:s.K] {
+			fill(ext[k*l.cols:k*l.cols+l.ext], b)
+		}
+		beta = 1
+	}
+	if unsafe.Sizeof(beta) == 4 {
+		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xpad), asFloat32(panel), asFloat32(ext), float32(beta))
+	} else {
+		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xpad), asFloat64(panel), asFloat64(ext), float64(beta))
+	}
+	oh, ow := s.OutH(), s.OutW()
+	for k := 0; k < s.K; k++ {
+		copyRows(y[k*oh*ow:], ow, ext[k*l.cols:], l.wp, oh, ow)
+	}
+}
+
+// implicitGemm computes ext = filters · B (+ beta·ext), B being the column
+// matrix read from xpad over the extended columns, rounded up to whole
+// panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
+// B is read in place where the arch has implicitKernels, else packed.
+func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xpad, panel, ext []E, beta E) {
+	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
+	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
+	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
+	direct := implicitKernels(arch)
+	var offsets [implicitMaxKC]int32
+	for pc := 0; pc < crs; pc += kcBlock {
+		kc := min(kcBlock, crs-pc)
+		tapOffsets(s, l, pc, offsets[:kc])
+		_ = xpad[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
+		b := beta
+		if pc > 0 {
+			b = 1
+		}
+		for j := 0; j < cols; {
+			width := arch.panelCols(cols - j) // a multiple of step: cols is
+			if direct != nil {
+				kernel := direct[width/step-1]
+				for i := 0; i < rows; i += mr {
+					kernel(kc, &filters[i*crs+pc], crs, &offsets[0], &xpad[j], &ext[i*l.cols+j], l.cols, b)
+				}
+			} else {
+				kernel := arch.kernels[width/step-1]
+				packTaps(panel[:kc*width], xpad[j:], offsets[:kc], width)
+				for i := 0; i < rows; i += mr {
+					kernel(kc, &filters[i*crs+pc], crs, 1, &panel[0], &ext[i*l.cols+j], l.cols, 1, b)
+				}
+			}
+			j += width
+		}
+	}
+}
+
+// convMicroKernel is a microKernel for alpha = 1 that reads B in place: row p
+// of B is the run of b starting offsets[p] elements in.
+type convMicroKernel[E float32 | float64] func(kc int, a *E, rsA int, offsets *int32, b *E, c *E, ldc int, beta E)
+
+// tapOffsets sets offsets[p] to the offset in xpad of tap pc+p's run.
+func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
+	rs := s.R * s.S
+	for p := range offsets {
+		q := pc + p
+		c, r, sx := q/rs, q%rs/s.S, q%s.S
+		offsets[p] = int32((c*l.hp+r)*l.wp + sx)
+	}
+}
+
+// packTaps packs a panel of width columns: panel[p·width + j] =
+// src[offsets[p] + j].
+func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
+	if packTapsAsm(panel[:len(offsets)*width], src, offsets, width) {
+		return
+	}
+	for p, o := range offsets {
+		copy(panel[p*width:(p+1)*width], src[o:int(o)+width])
+	}
+}
