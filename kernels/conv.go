@@ -130,6 +130,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if implicitConv(s) {
 		size = max(size, implicitWorkspace(s))
 	}
+	if implicitFilter(s) {
+		size = max(size, implicitFilterWorkspace(s))
+	}
 	if implicitBackwardData(s) {
 		size = max(size, implicitWorkspace(transposedConv(s)))
 	}
@@ -218,6 +221,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DBackwardFilter(s, x, dy, dw)
+		return
+	}
+	if implicitFilter(s) {
+		implicitBackwardFilter(s, x, dy, dw, work)
 		return
 	}
 	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)

@@ -133,10 +133,7 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 	xpad := scratch[:l.xpad]
 	ext := scratch[l.xpad : l.xpad+l.rows*l.cols]
 	panel := scratch[l.xpad+l.rows*l.cols:]
-	plane := l.hp * l.wp
-	for c := 0; c < s.C; c++ {
-		copyRows(xpad[c*plane+s.PadH*l.wp+s.PadW:], l.wp, x[c*s.H*s.W:], s.W, s.H, s.W)
-	}
+	padImage(s, l, x, xpad)
 	beta := T(0)
 	if bias != nil {
 		for k, b := range bias[:s.K] {
@@ -152,6 +149,14 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 	oh, ow := s.OutH(), s.OutW()
 	for k := 0; k < s.K; k++ {
 		copyRows(y[k*oh*ow:], ow, ext[k*l.cols:], l.wp, oh, ow)
+	}
+}
+
+// padImage copies image x into the interior of xpad, whose padding is zero.
+func padImage[T Float](s ConvShape, l implicitLayout, x, xpad []T) {
+	plane := l.hp * l.wp
+	for c := 0; c < s.C; c++ {
+		copyRows(xpad[c*plane+s.PadH*l.wp+s.PadW:], l.wp, x[c*s.H*s.W:], s.W, s.H, s.W)
 	}
 }
 
@@ -215,4 +220,97 @@ func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
 	for p, o := range offsets {
 		copy(panel[p*width:(p+1)*width], src[o:int(o)+width])
 	}
+}
+
+// implicitFilter reports whether s's backward filter pass runs as an implicit
+// GEMM, whose rows are the input channels: at least 8 of them.
+func implicitFilter(s ConvShape) bool { return implicitConv(s) && s.C >= 8 }
+
+// implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
+// scratch and their partial gradients.
+func implicitFilterWorkspace(s ConvShape) int {
+	return implicitLanes(s) * (newImplicitLayout(s).lane + s.K*s.C*s.R*s.S)
+}
+
+// implicitBackwardFilter computes dw from x and dy for s with implicitFilter. With
+// the extended output gradient dyext (K rows of OutH·Wp, zero in the columns
+// past OutW), the gradient of tap (r, s) is the GEMM
+//
+//	dw[:, :, r, s]ᵀ (C×K) = xpad[r·Wp + s:] (C rows Hp·Wp apart, OutH·Wp long) · dyextᵀ,
+//
+// so each image packs dyextᵀ once and multiplies it by R·S views of xpad read
+// in place. Lane l sums its images in order into a partial [r][s][c][k]
+// gradient; the partials are added in lane order into dw.
+func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	l := newImplicitLayout(s)
+	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
+	partials := work[lanes*l.lane : lanes*(l.lane+size)]
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	oh, ow := s.OutH(), s.OutW()
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*l.lane : (lane+1)*l.lane]
+		xpad, dyext := scratch[:l.xpad], scratch[l.xpad:l.xpad+s.K*l.cols]
+		clear(scratch[:l.xpad+s.K*l.cols]) // padding and the columns past OutW stay zero
+		partial := partials[lane*size : (lane+1)*size]
+		for n := lane; n < s.N; n += lanes {
+			padImage(s, l, x[n*chw:(n+1)*chw], xpad)
+			img := dy[n*kp : (n+1)*kp]
+			for k := 0; k < s.K; k++ {
+				copyRows(dyext[k*l.cols:], l.wp, img[k*oh*ow:], ow, oh, ow)
+			}
+			beta := T(1)
+			if n == lane {
+				beta = 0
+			}
+			if unsafe.Sizeof(beta) == 4 {
+				implicitFilterGemm(sgemmArch, s, l, asFloat32(xpad), asFloat32(dyext), asFloat32(partial), float32(beta))
+			} else {
+				implicitFilterGemm(dgemmArch, s, l, asFloat64(xpad), asFloat64(dyext), asFloat64(partial), float64(beta))
+			}
+		}
+	})
+	rs := s.R * s.S
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			for t := 0; t < rs; t++ {
+				i := (t*s.C+c)*s.K + k
+				sum := partials[i]
+				for lane := 1; lane < lanes; lane++ {
+					sum += partials[lane*size+i]
+				}
+				dw[(k*s.C+c)*rs+t] = sum
+			}
+		}
+	}
+}
+
+// implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
+// or overwrites it when beta is 0, through the blocked GEMM's packing and
+// row panels: B = dyextᵀ is packed once per k block and shared by the R·S
+// products.
+func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xpad, dyext, partial []E, beta E) {
+	job := &gemmJob[E]{arch: arch, transB: true, m: s.C, n: s.K, k: l.ext, alpha: 1,
+		b: dyext, ldb: l.cols, lda: l.hp * l.wp, ldc: s.K}
+	sc := arch.getScratch()
+	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
+	ck := s.C * s.K
+	for jc := 0; jc < s.K; jc += arch.nc {
+		nc := min(arch.nc, s.K-jc)
+		for pc := 0; pc < job.k; pc += kcBlock {
+			kc := min(kcBlock, job.k-pc)
+			job.beta = beta
+			if pc > 0 {
+				job.beta = 1
+			}
+			job.packB(sc.b, pc, kc, jc, nc)
+			for t := 0; t < s.R*s.S; t++ {
+				job.a = xpad[t/s.S*l.wp+t%s.S:]
+				job.c = partial[t*ck : (t+1)*ck]
+				for i := 0; i < s.C; i += arch.mr {
+					job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, job.beta)
+				}
+			}
+		}
+	}
+	arch.scratch.Put(sc)
 }

@@ -29,9 +29,9 @@ var convTestShapes = []ConvShape{
 	// depthwise: multiplier 1 and 2, strided, dilated
 	{N: 3, C: 5, H: 7, W: 7, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 5},
 	{N: 2, C: 3, H: 9, W: 8, K: 6, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1, Groups: 3},
-	// implicit GEMMs (unit stride, ≥ 8 filters): filters not a whole number
-	// of micro-kernel rows, taps over several k blocks, asymmetric padding,
-	// backward data implicit too or not
+	// implicit GEMMs (unit stride, ≥ 8 filters): filters and channels not a
+	// whole number of micro-kernel rows, taps over several k blocks,
+	// asymmetric padding, backward passes implicit too or not
 	{N: 3, C: 30, H: 9, W: 10, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 5, C: 9, H: 6, W: 7, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 4, H: 6, W: 7, K: 10, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
@@ -387,13 +387,13 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 	}
 }
 
-// convImplicitShapes run as implicit GEMMs, forward and backward data, or
-// forward only for the last.
+// convImplicitShapes run as implicit GEMMs, all passes or the forward pass
+// only for the last.
 func TestConvImplicitShapes(t *testing.T) {
 	for i, s := range convImplicitShapes {
 		last := i == len(convImplicitShapes)-1
-		if !implicitConv(s) || implicitBackwardData(s) == last {
-			t.Errorf("%v: implicit forward %t, backward data %t", s, implicitConv(s), implicitBackwardData(s))
+		if !implicitConv(s) || implicitBackwardData(s) == last || implicitFilter(s) == last {
+			t.Errorf("%v: implicit forward %t, backward data %t, backward filter %t", s, implicitConv(s), implicitBackwardData(s), implicitFilter(s))
 		}
 	}
 }
