@@ -5,29 +5,37 @@ import (
 	"unsafe"
 )
 
-// Unit-stride convolutions run as implicit GEMMs, without a column matrix.
-// With an image zero-padded into a C×Hp×Wp scratch xpad, output pixel (i, j)
-// of tap (c, r, s) reads xpad[c·Hp·Wp + r·Wp + s + i·Wp + j]. Computed over
-// rows of the padded width Wp instead of OutW (the last Wp − OutW columns of
-// each row are discarded), the column matrix's row for a tap is the run of
-// xpad that starts at the tap's offset c·Hp·Wp + r·Wp + s, so the GEMM's B
-// panels are packed straight from xpad and the blocked GEMM's micro-kernels
-// multiply them by the filters, read in place. The extended output is
-// ext[k][i·Wp + j], copied into y afterwards. Backward data is the same
-// convolution of the output gradients with the filters transposed and
-// flipped (a "full" convolution), so it runs the same way.
+// Convolutions without dilation run as implicit GEMMs, without a column
+// matrix. An image is zero-padded and split by stride phases into a scratch
+// xs of C·Pa·Pb planes of Hq×Wq: plane (c, a, b) holds padded rows a, a+StrideH,
+// … and columns b, b+StrideW, … of channel c (Pa = min(StrideH, R) phases of
+// rows, Pb = min(StrideW, S) of columns, so 1×1 filters keep one). Output pixel
+// (i, j) of tap (r, s) then reads element (i + r/StrideH, j + s/StrideW) of
+// plane (c, r mod StrideH, s mod StrideW). Computed over rows of the plane
+// width Wq instead of OutW (the last Wq − OutW columns of each row are
+// discarded), the column matrix's row for a tap is the run of xs that starts
+// at the tap's offset, so the GEMM's B panels are read straight from xs (or
+// packed from it) and multiplied by the filters, read in place. The extended
+// output is ext[k][i·Wq + j], copied into y afterwards. With unit strides,
+// backward data is the same convolution of the output gradients with the
+// filters transposed and flipped (a "full" convolution), so it runs the same
+// way, and backward filter multiplies views of xs by the output gradients.
 
 // implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
 // tap offsets fit an array on the stack.
 const implicitMaxKC = 256
 
-// implicitConv reports whether s runs as an implicit GEMM: unit strides and
-// dilations, one group, at least 8 filters (a micro-kernel's rows), rows
-// padded by at most a quarter of the output width, and tap offsets that fit
-// an int32.
+// implicitConv reports whether s's forward pass runs as an implicit GEMM: unit
+// dilations, one group, at least 8 filters (a micro-kernel's rows), more than
+// one tap (a 1×1 convolution has no column matrix to save, only few
+// multiply-adds to spend the copy of the planes on), plane rows at most a
+// quarter wider than the output's, and tap offsets that fit an int32.
 func implicitConv(s ConvShape) bool {
-	return s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 &&
-		s.K >= 8 && 4*(s.W+2*s.PadW) <= 5*s.OutW() && s.C*(s.H+2*s.PadH+1)*(s.W+2*s.PadW) < 1<<31
+	if s.DilationH != 1 || s.DilationW != 1 || s.groups() != 1 || s.K < 8 || s.R*s.S == 1 {
+		return false
+	}
+	l := newImplicitLayout(s)
+	return 4*l.wq <= 5*s.OutW() && l.xs < 1<<31
 }
 
 // transposedConv is the convolution whose forward pass is s's backward data
@@ -41,18 +49,20 @@ func transposedConv(s ConvShape) ConvShape {
 // implicitBackwardData reports whether s's backward data pass runs as an
 // implicit GEMM.
 func implicitBackwardData(s ConvShape) bool {
-	return implicitConv(s) && s.PadH < s.R && s.PadW < s.S && implicitConv(transposedConv(s))
+	return s.StrideH == 1 && s.StrideW == 1 && implicitConv(s) && s.PadH < s.R && s.PadW < s.S &&
+		implicitConv(transposedConv(s))
 }
 
 // implicitLayout sizes an implicit convolution's scratch for the micro-kernel
 // families of both element types, so that the workspace does not depend on
 // the type.
 type implicitLayout struct {
-	hp, wp     int // padded input
-	ext        int // extended output columns, OutH·Wp
+	pa, pb     int // phases of rows and columns
+	hq, wq     int // plane size
+	ext        int // extended output columns, OutH·Wq
 	cols, rows int // capacity of ext's columns and of its rows (filters)
-	xpad       int // padded image with the slack that panels read past its end
-	lane       int // one lane's scratch: xpad, ext and a packed B panel
+	xs         int // the planes with the slack that panels read past their end
+	lane       int // one lane's scratch: xs, ext and a packed B panel
 	filters    int // filters padded to whole micro-kernel rows
 }
 
@@ -61,13 +71,14 @@ func newImplicitLayout(s ConvShape) implicitLayout {
 	step := max(sgemmArch.step, dgemmArch.step)
 	panel := min(implicitMaxKC, max(sgemmArch.kc, dgemmArch.kc)) * max(sgemmArch.nr(), dgemmArch.nr())
 	var l implicitLayout
-	l.hp, l.wp = s.H+2*s.PadH, s.W+2*s.PadW
-	l.ext = s.OutH() * l.wp
+	l.pa, l.pb = min(s.StrideH, s.R), min(s.StrideW, s.S)
+	l.hq, l.wq = ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW)
+	l.ext = s.OutH() * l.wq
 	l.cols, l.rows = l.ext+step-1, s.K+mr-1
-	// The last tap's run starts S−1 past the last channel's plane, minus
-	// its R−1 rows, and goes on for a whole number of panels.
-	l.xpad = s.C*l.hp*l.wp + s.S - 1 + l.cols - l.ext
-	l.lane = l.xpad + l.rows*l.cols + panel
+	// A tap's run ends at most (S−1)/StrideW past the end of its plane
+	// (OutH + (R−1)/StrideH ≤ Hq), and goes on for a whole number of panels.
+	l.xs = s.C*l.pa*l.pb*l.hq*l.wq + (s.S-1)/s.StrideW + l.cols - l.ext
+	l.lane = l.xs + l.rows*l.cols + panel
 	l.filters = l.rows * s.C * s.R * s.S
 	return l
 }
@@ -121,7 +132,7 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
-		clear(scratch[:l.xpad]) // the padding stays zero, the interior is overwritten
+		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
 		for n := lane; n < s.N; n += lanes {
 			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
 		}
@@ -130,10 +141,10 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 
 // implicitImage computes one image's output y from its input x.
 func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
-	xpad := scratch[:l.xpad]
-	ext := scratch[l.xpad : l.xpad+l.rows*l.cols]
-	panel := scratch[l.xpad+l.rows*l.cols:]
-	padImage(s, l, x, xpad)
+	xs := scratch[:l.xs]
+	ext := scratch[l.xs : l.xs+l.rows*l.cols]
+	panel := scratch[l.xs+l.rows*l.cols:]
+	splitImage(s, l, x, xs)
 	beta := T(0)
 	if bias != nil {
 		for k, b := range bias[:s.K] {
@@ -142,29 +153,48 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 		beta = 1
 	}
 	if unsafe.Sizeof(beta) == 4 {
-		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xpad), asFloat32(panel), asFloat32(ext), float32(beta))
+		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
 	} else {
-		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xpad), asFloat64(panel), asFloat64(ext), float64(beta))
+		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
 	}
 	oh, ow := s.OutH(), s.OutW()
 	for k := 0; k < s.K; k++ {
-		copyRows(y[k*oh*ow:], ow, ext[k*l.cols:], l.wp, oh, ow)
+		copyRows(y[k*oh*ow:], ow, ext[k*l.cols:], l.wq, oh, ow)
 	}
 }
 
-// padImage copies image x into the interior of xpad, whose padding is zero.
-func padImage[T Float](s ConvShape, l implicitLayout, x, xpad []T) {
-	plane := l.hp * l.wp
+// splitImage copies image x into the planes of xs, whose padding is zero.
+func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
+	plane := l.hq * l.wq
+	if s.StrideH == 1 && s.StrideW == 1 {
+		for c := 0; c < s.C; c++ {
+			copyRows(xs[c*plane+s.PadH*l.wq+s.PadW:], l.wq, x[c*s.H*s.W:], s.W, s.H, s.W)
+		}
+		return
+	}
 	for c := 0; c < s.C; c++ {
-		copyRows(xpad[c*plane+s.PadH*l.wp+s.PadW:], l.wp, x[c*s.H*s.W:], s.W, s.H, s.W)
+		for a := 0; a < l.pa; a++ {
+			iLo, iHi := validRange(a-s.PadH, s.StrideH, s.H, l.hq)
+			for b := 0; b < l.pb; b++ {
+				jLo, jHi := validRange(b-s.PadW, s.StrideW, s.W, l.wq)
+				dst := xs[((c*l.pa+a)*l.pb+b)*plane:]
+				for i := iLo; i < iHi; i++ {
+					src := x[(c*s.H+i*s.StrideH+a-s.PadH)*s.W:]
+					row := dst[i*l.wq : (i+1)*l.wq]
+					for j := jLo; j < jHi; j++ {
+						row[j] = src[j*s.StrideW+b-s.PadW]
+					}
+				}
+			}
+		}
 	}
 }
 
 // implicitGemm computes ext = filters · B (+ beta·ext), B being the column
-// matrix read from xpad over the extended columns, rounded up to whole
+// matrix read from xs over the extended columns, rounded up to whole
 // panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
 // B is read in place where the arch has implicitKernels, else packed.
-func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xpad, panel, ext []E, beta E) {
+func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xs, panel, ext []E, beta E) {
 	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
 	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
@@ -173,7 +203,7 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 	for pc := 0; pc < crs; pc += kcBlock {
 		kc := min(kcBlock, crs-pc)
 		tapOffsets(s, l, pc, offsets[:kc])
-		_ = xpad[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
+		_ = xs[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
 		b := beta
 		if pc > 0 {
 			b = 1
@@ -183,11 +213,11 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 			if direct != nil {
 				kernel := direct[width/step-1]
 				for i := 0; i < rows; i += mr {
-					kernel(kc, &filters[i*crs+pc], crs, &offsets[0], &xpad[j], &ext[i*l.cols+j], l.cols, b)
+					kernel(kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], &ext[i*l.cols+j], l.cols, b)
 				}
 			} else {
 				kernel := arch.kernels[width/step-1]
-				packTaps(panel[:kc*width], xpad[j:], offsets[:kc], width)
+				packTaps(panel[:kc*width], xs[j:], offsets[:kc], width)
 				for i := 0; i < rows; i += mr {
 					kernel(kc, &filters[i*crs+pc], crs, 1, &panel[0], &ext[i*l.cols+j], l.cols, 1, b)
 				}
@@ -201,14 +231,19 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 // of B is the run of b starting offsets[p] elements in.
 type convMicroKernel[E float32 | float64] func(kc int, a *E, rsA int, offsets *int32, b *E, c *E, ldc int, beta E)
 
-// tapOffsets sets offsets[p] to the offset in xpad of tap pc+p's run.
+// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run.
 func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
 	rs := s.R * s.S
 	for p := range offsets {
 		q := pc + p
-		c, r, sx := q/rs, q%rs/s.S, q%s.S
-		offsets[p] = int32((c*l.hp+r)*l.wp + sx)
+		offsets[p] = int32(tapOffset(s, l, q/rs, q%rs/s.S, q%s.S))
 	}
+}
+
+// tapOffset is the offset in xs of the run of tap (r, sx) of channel c.
+func tapOffset(s ConvShape, l implicitLayout, c, r, sx int) int {
+	plane := ((c*l.pa+r%s.StrideH)*l.pb + sx%s.StrideW) * l.hq * l.wq
+	return plane + r/s.StrideH*l.wq + sx/s.StrideW
 }
 
 // packTaps packs a panel of width columns: panel[p·width + j] =
@@ -233,12 +268,12 @@ func implicitFilterWorkspace(s ConvShape) int {
 }
 
 // implicitBackwardFilter computes dw from x and dy for s with implicitFilter. With
-// the extended output gradient dyext (K rows of OutH·Wp, zero in the columns
+// the extended output gradient dyext (K rows of OutH·Wq, zero in the columns
 // past OutW), the gradient of tap (r, s) is the GEMM
 //
-//	dw[:, :, r, s]ᵀ (C×K) = xpad[r·Wp + s:] (C rows Hp·Wp apart, OutH·Wp long) · dyextᵀ,
+//	dw[:, :, r, s]ᵀ (C×K) = xs[tapOffset(0, r, s):] (C rows Pa·Pb·Hq·Wq apart, OutH·Wq long) · dyextᵀ,
 //
-// so each image packs dyextᵀ once and multiplies it by R·S views of xpad read
+// so each image packs dyextᵀ once and multiplies it by R·S views of xs read
 // in place. Lane l sums its images in order into a partial [r][s][c][k]
 // gradient; the partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
@@ -249,23 +284,23 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	oh, ow := s.OutH(), s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
-		xpad, dyext := scratch[:l.xpad], scratch[l.xpad:l.xpad+s.K*l.cols]
-		clear(scratch[:l.xpad+s.K*l.cols]) // padding and the columns past OutW stay zero
+		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+s.K*l.cols]
+		clear(scratch[:l.xs+s.K*l.cols]) // padding and the columns past OutW stay zero
 		partial := partials[lane*size : (lane+1)*size]
 		for n := lane; n < s.N; n += lanes {
-			padImage(s, l, x[n*chw:(n+1)*chw], xpad)
+			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			img := dy[n*kp : (n+1)*kp]
 			for k := 0; k < s.K; k++ {
-				copyRows(dyext[k*l.cols:], l.wp, img[k*oh*ow:], ow, oh, ow)
+				copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
 			}
 			beta := T(1)
 			if n == lane {
 				beta = 0
 			}
 			if unsafe.Sizeof(beta) == 4 {
-				implicitFilterGemm(sgemmArch, s, l, asFloat32(xpad), asFloat32(dyext), asFloat32(partial), float32(beta))
+				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta))
 			} else {
-				implicitFilterGemm(dgemmArch, s, l, asFloat64(xpad), asFloat64(dyext), asFloat64(partial), float64(beta))
+				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta))
 			}
 		}
 	})
@@ -288,9 +323,9 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 // or overwrites it when beta is 0, through the blocked GEMM's packing and
 // row panels: B = dyextᵀ is packed once per k block and shared by the R·S
 // products.
-func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xpad, dyext, partial []E, beta E) {
+func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, dyext, partial []E, beta E) {
 	job := &gemmJob[E]{arch: arch, transB: true, m: s.C, n: s.K, k: l.ext, alpha: 1,
-		b: dyext, ldb: l.cols, lda: l.hp * l.wp, ldc: s.K}
+		b: dyext, ldb: l.cols, lda: l.pa * l.pb * l.hq * l.wq, ldc: s.K}
 	sc := arch.getScratch()
 	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
 	ck := s.C * s.K
@@ -304,7 +339,7 @@ func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l i
 			}
 			job.packB(sc.b, pc, kc, jc, nc)
 			for t := 0; t < s.R*s.S; t++ {
-				job.a = xpad[t/s.S*l.wp+t%s.S:]
+				job.a = xs[tapOffset(s, l, 0, t/s.S, t%s.S):]
 				job.c = partial[t*ck : (t+1)*ck]
 				for i := 0; i < s.C; i += arch.mr {
 					job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, job.beta)

@@ -29,12 +29,15 @@ var convTestShapes = []ConvShape{
 	// depthwise: multiplier 1 and 2, strided, dilated
 	{N: 3, C: 5, H: 7, W: 7, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 5},
 	{N: 2, C: 3, H: 9, W: 8, K: 6, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1, Groups: 3},
-	// implicit GEMMs (unit stride, ≥ 8 filters): filters and channels not a
-	// whole number of micro-kernel rows, taps over several k blocks,
-	// asymmetric padding, backward passes implicit too or not
+	// implicit GEMMs (≥ 8 filters): filters and channels not a whole number
+	// of micro-kernel rows, taps over several k blocks, asymmetric padding
+	// and strides; backward passes implicit too or not
 	{N: 3, C: 30, H: 9, W: 10, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 5, C: 9, H: 6, W: 7, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 4, H: 6, W: 7, K: 10, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 9, H: 9, W: 10, K: 10, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 9, W: 8, K: 9, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 7, W: 8, K: 8, R: 2, S: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
 }
 
 // convImplicitShapes are the shapes of convTestShapes that run as implicit GEMMs.
@@ -387,12 +390,12 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 	}
 }
 
-// convImplicitShapes run as implicit GEMMs, all passes or the forward pass
-// only for the last.
+// convImplicitShapes run as implicit GEMMs: the forward pass, and the
+// backward passes where marked.
 func TestConvImplicitShapes(t *testing.T) {
+	want := [][2]bool{{true, true}, {true, true}, {false, false}, {false, true}, {false, true}, {false, true}}
 	for i, s := range convImplicitShapes {
-		last := i == len(convImplicitShapes)-1
-		if !implicitConv(s) || implicitBackwardData(s) == last || implicitFilter(s) == last {
+		if !implicitConv(s) || implicitBackwardData(s) != want[i][0] || implicitFilter(s) != want[i][1] {
 			t.Errorf("%v: implicit forward %t, backward data %t, backward filter %t", s, implicitConv(s), implicitBackwardData(s), implicitFilter(s))
 		}
 	}
