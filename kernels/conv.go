@@ -96,7 +96,7 @@ func checkBounds(op string, fields []bound) error {
 // same on every machine.
 const (
 	convLanes      = 4
-	convMinColumns = 64
+	convMinColumns = 256
 )
 
 // convGroup is the number of images per GEMM.
