@@ -130,7 +130,7 @@ func Conv2DWorkspace(s ConvShape) int {
 	if implicitConv(s) {
 		size = max(size, implicitWorkspace(s))
 	}
-	if implicitFilter(s) {
+	if implicitFilter[float32](s) || implicitFilter[float64](s) {
 		size = max(size, implicitFilterWorkspace(s))
 	}
 	if implicitBackwardData(s) {
@@ -223,7 +223,7 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		DepthwiseConv2DBackwardFilter(s, x, dy, dw)
 		return
 	}
-	if implicitFilter(s) {
+	if implicitFilter[T](s) {
 		implicitBackwardFilter(s, x, dy, dw, work)
 		return
 	}

@@ -258,8 +258,21 @@ func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
 }
 
 // implicitFilter reports whether s's backward filter pass runs as an implicit
-// GEMM, whose rows are the input channels: at least 8 of them.
-func implicitFilter(s ConvShape) bool { return implicitConv(s) && s.C >= 8 }
+// GEMM for elements of type T: with the reducing kernel (filterReduce), or
+// with the input channels as the GEMM's rows, at least 8 of them.
+func implicitFilter[T Float](s ConvShape) bool {
+	return implicitConv(s) && (s.C >= 8 || filterReduce[T](s))
+}
+
+// filterReduce reports whether s's backward filter pass runs on the kernel
+// that sums over the output pixels in vector lanes (implicitFilterReduce):
+// for fewer than 8 channels, too few rows for the GEMM, and fewer than 32
+// filters (with more, the GEMM on channels padded to 8 rows is as fast, as
+// it is with 8 channels or more, where it wins: the kernel streams its
+// filters' output gradients from L2 for every three taps).
+func filterReduce[T Float](s ConvShape) bool {
+	return s.C < 8 && s.K < 32 && unsafe.Sizeof(T(0)) == 4 && filterReduceAsm
+}
 
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
 // scratch and their partial gradients.
@@ -275,17 +288,19 @@ func implicitFilterWorkspace(s ConvShape) int {
 //
 // so each image packs dyextᵀ once and multiplies it by R·S views of xs read
 // in place. Lane l sums its images in order into a partial [r][s][c][k]
-// gradient; the partials are added in lane order into dw.
+// gradient ([k][c][r][s] with the reducing kernel); the partials are added in
+// lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	l := newImplicitLayout(s)
 	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*l.lane : lanes*(l.lane+size)]
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	oh, ow := s.OutH(), s.OutW()
+	reduce := filterReduce[T](s)
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
-		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+s.K*l.cols]
-		clear(scratch[:l.xs+s.K*l.cols]) // padding and the columns past OutW stay zero
+		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
+		clear(scratch[:l.xs+l.rows*l.cols]) // padding and the columns past OutW stay zero
 		partial := partials[lane*size : (lane+1)*size]
 		for n := lane; n < s.N; n += lanes {
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
@@ -297,9 +312,12 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			if n == lane {
 				beta = 0
 			}
-			if unsafe.Sizeof(beta) == 4 {
+			switch {
+			case reduce:
+				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
+			case unsafe.Sizeof(beta) == 4:
 				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta))
-			} else {
+			default:
 				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta))
 			}
 		}
@@ -309,6 +327,9 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		for c := 0; c < s.C; c++ {
 			for t := 0; t < rs; t++ {
 				i := (t*s.C+c)*s.K + k
+				if reduce {
+					i = (k*s.C+c)*rs + t
+				}
 				sum := partials[i]
 				for lane := 1; lane < lanes; lane++ {
 					sum += partials[lane*size+i]

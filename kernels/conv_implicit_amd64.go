@@ -2,6 +2,8 @@
 
 package kernels
 
+import "golang.org/x/sys/cpu"
+
 // Implicit-GEMM micro-kernels in conv_implicit_amd64.s; see convMicroKernel.
 
 //go:noescape
@@ -23,4 +25,46 @@ func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E
 		return any(sconvKernelsAVX512).([]convMicroKernel[E])
 	}
 	return nil
+}
+
+//go:noescape
+func sconvFilterKernelAVX512(steps int, a *float32, lda int, b0 *float32, b1 *float32, b2 *float32, out *float32)
+
+// filterReduceAsm reports whether sconvFilterKernelAVX512 can run: its sums
+// use ymm and xmm forms of registers 16-31 (VL).
+var filterReduceAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+
+// implicitFilterReduce adds one image's filter gradient to partial
+// ([k][c][r][s]), or overwrites it when first. For 8 filters and 3 taps at a
+// time, the kernel multiplies the filters' rows of dyext by the taps' runs of
+// xs in vector lanes, 16 pixels a step, and sums the lanes at the end: every
+// multiply-add uses a whole vector, however few the filters.
+func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []float32, first bool) {
+	crs, rs := s.C*s.R*s.S, s.R*s.S
+	run := roundUp(l.ext, 16) // dyext is zero past ext, up to l.cols
+	var sums [24]float32
+	var runs [3]*float32
+	for k0 := 0; k0 < s.K; k0 += 8 {
+		_ = dyext[(k0+7)*l.cols+run-1] // the kernel checks no bounds
+		for q := 0; q < crs; q += 3 {
+			taps := min(3, crs-q)
+			for t := range runs {
+				tap := q + min(t, taps-1) // a short last group repeats its last tap
+				o := tapOffset(s, l, tap/rs, tap%rs/s.S, tap%s.S)
+				_ = xs[o+run-1]
+				runs[t] = &xs[o]
+			}
+			sconvFilterKernelAVX512(run/16, &dyext[k0*l.cols], l.cols, runs[0], runs[1], runs[2], &sums[0])
+			for r := 0; r < min(8, s.K-k0); r++ {
+				out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
+				for t := range out {
+					if first {
+						out[t] = sums[3*r+t]
+					} else {
+						out[t] += sums[3*r+t]
+					}
+				}
+			}
+		}
+	}
 }

@@ -19,3 +19,9 @@ func packTapsAsm[E float32 | float64](panel, src []E, offsets []int32, width int
 func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E] {
 	return nil
 }
+
+const filterReduceAsm = false
+
+func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []float32, first bool) {
+	panic("kernels: no reducing filter kernel without assembly")
+}
