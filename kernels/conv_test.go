@@ -32,8 +32,8 @@ var convTestShapes = []ConvShape{
 	// implicit GEMMs (≥ 8 filters): filters and channels not a whole number
 	// of micro-kernel rows, taps over several k blocks, asymmetric padding
 	// and strides; backward passes implicit too or not
-	{N: 3, C: 30, H: 9, W: 10, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
-	{N: 5, C: 9, H: 6, W: 7, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 30, H: 9, W: 16, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 5, C: 9, H: 6, W: 15, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 4, H: 6, W: 7, K: 10, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 9, H: 9, W: 10, K: 10, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 8, H: 9, W: 8, K: 9, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
