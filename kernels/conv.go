@@ -307,6 +307,42 @@ func addRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n in
 	}
 }
 
+// gatherRows copies rows rows of n elements taken step apart,
+// dst[r·dstStride + j] = src[r·srcStride + j·step].
+func gatherRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n, step int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+(n-1)*step] // the assembly checks no bounds
+	if stridedRowsAsm(false, dst, dstStride, src, srcStride, rows, n, step) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*dstStride:r*dstStride+n], src[r*srcStride:]
+		for j := range d {
+			d[j] = s[j*step]
+		}
+	}
+}
+
+// scatterAddRows accumulates rows rows of n elements into elements step
+// apart, dst[r·dstStride + j·step] += src[r·srcStride + j].
+func scatterAddRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n, step int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+(n-1)*step], src[(rows-1)*srcStride+n-1] // the assembly checks no bounds
+	if stridedRowsAsm(true, dst, dstStride, src, srcStride, rows, n, step) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*dstStride:], src[r*srcStride:r*srcStride+n]
+		for j, v := range s {
+			d[j*step] += v
+		}
+	}
+}
+
 // validRange returns the output positions [lo, hi) among out whose input
 // coordinate o·stride + offset falls inside [0, in).
 func validRange(offset, stride, in, out int) (lo, hi int) {
@@ -364,13 +400,7 @@ func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 						copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
 						continue
 					}
-					for i := hLo; i < hHi; i++ {
-						d := dst[i*ow+wLo : i*ow+wHi]
-						src := plane[first+(i-hLo)*s.StrideH*s.W:]
-						for j := range d {
-							d[j] = src[j*s.StrideW]
-						}
-					}
+					gatherRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo, s.StrideW)
 				}
 			}
 		}
@@ -404,13 +434,7 @@ func col2im[T Float](s ConvShape, col []T, n0, gn, cg int, dx []T) {
 					addRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo)
 					continue
 				}
-				for i := hLo; i < hHi; i++ {
-					d := out[first+(i-hLo)*s.StrideH*s.W:]
-					v := src[i*ow+wLo : i*ow+wHi]
-					for j, grad := range v {
-						d[j*s.StrideW] += grad
-					}
-				}
+				scatterAddRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo, s.StrideW)
 			}
 		}
 	}

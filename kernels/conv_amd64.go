@@ -17,7 +17,10 @@ func copyRows32(dst *uint32, dstStride int, src *uint32, srcStride int, rows int
 func addRows32(dst *float32, dstStride int, src *float32, srcStride int, rows int, n int)
 
 //go:noescape
-func packTaps32(taps int, offsets *int32, src *float32, dst *float32, vecs int)
+func gatherRows2x32(dst *float32, dstStride int, src *float32, srcStride int, rows int, chunks int, tail int)
+
+//go:noescape
+func scatterAddRows2x32(dst *float32, dstStride int, src *float32, srcStride int, rows int, chunks int, tail int)
 
 //go:noescape
 func addRows64(dst *float64, dstStride int, src *float64, srcStride int, rows int, n int)
@@ -51,12 +54,21 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 	return true
 }
 
-// packTapsAsm is packTaps in assembly for float32 panels of whole zmm vectors;
-// it returns false when it does not apply. The caller has checked the bounds.
-func packTapsAsm[E float32 | float64](panel, src []E, offsets []int32, width int) bool {
-	if !cpu.X86.HasAVX512F || unsafe.Sizeof(panel[0]) != 4 || width%16 != 0 || len(offsets) == 0 {
+// stridedRowsAsm is gatherRows (dst packed) or scatterAddRows (dst strided) in
+// assembly, for float32 and step 2; it returns false where it does not apply.
+// The caller has checked the bounds.
+func stridedRowsAsm[T Float](scatter bool, dst []T, dstStride int, src []T, srcStride int, rows, n, step int) bool {
+	if !rowsAVX512 || unsafe.Sizeof(T(0)) != 4 || step != 2 {
 		return false
 	}
-	packTaps32(len(offsets), &offsets[0], pointerAs[float32](src), pointerAs[float32](panel), width/16)
+	tail := 0
+	if t := n % 8; t > 0 {
+		tail = 0x5555 & (1<<(2*t-1) - 1)
+	}
+	if scatter {
+		scatterAddRows2x32(pointerAs[float32](dst), dstStride, pointerAs[float32](src), srcStride, rows, n/8, tail)
+	} else {
+		gatherRows2x32(pointerAs[float32](dst), dstStride, pointerAs[float32](src), srcStride, rows, n/8, tail)
+	}
 	return true
 }

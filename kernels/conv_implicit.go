@@ -189,12 +189,9 @@ func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
 			for b := 0; b < l.pb; b++ {
 				jLo, jHi := validRange(b-s.PadW, s.StrideW, s.W, l.wq)
 				dst := xs[((c*l.pa+a)*l.pb+b)*plane:]
-				for i := iLo; i < iHi; i++ {
-					src := x[(c*s.H+i*s.StrideH+a-s.PadH)*s.W:]
-					row := dst[i*l.wq : (i+1)*l.wq]
-					for j := jLo; j < jHi; j++ {
-						row[j] = src[j*s.StrideW+b-s.PadW]
-					}
+				if iLo < iHi && jLo < jHi {
+					src := x[(c*s.H+iLo*s.StrideH+a-s.PadH)*s.W+jLo*s.StrideW+b-s.PadW:]
+					gatherRows(dst[iLo*l.wq+jLo:], l.wq, src, s.StrideH*s.W, iHi-iLo, jHi-jLo, s.StrideW)
 				}
 			}
 		}
@@ -260,9 +257,6 @@ func tapOffset(s ConvShape, l implicitLayout, c, r, sx int) int {
 // packTaps packs a panel of width columns: panel[p·width + j] =
 // src[offsets[p] + j].
 func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
-	if packTapsAsm(panel[:len(offsets)*width], src, offsets, width) {
-		return
-	}
 	for p, o := range offsets {
 		copy(panel[p*width:(p+1)*width], src[o:int(o)+width])
 	}

@@ -12,10 +12,6 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 	return false
 }
 
-func packTapsAsm[E float32 | float64](panel, src []E, offsets []int32, width int) bool {
-	return false
-}
-
 func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E] {
 	return nil
 }
@@ -24,4 +20,8 @@ const filterReduceAsm = false
 
 func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []float32, first bool) {
 	panic("kernels: no reducing filter kernel without assembly")
+}
+
+func stridedRowsAsm[T Float](scatter bool, dst []T, dstStride int, src []T, srcStride int, rows, n, step int) bool {
+	return false
 }

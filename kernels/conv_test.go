@@ -402,3 +402,42 @@ func TestConvImplicitShapes(t *testing.T) {
 		}
 	}
 }
+
+// The strided row kernels under strided im2col, col2im and stride phases, for
+// every tail length; elements they do not address must stay untouched.
+func testStridedRowKernels[T Float](t *testing.T) {
+	const rows, dstStride, srcStride = 3, 97, 89
+	for _, step := range []int{2, 3} {
+		for n := 0; n <= 40; n++ {
+			src := make([]T, (rows-1)*srcStride+(n-1)*step+9)
+			for i := range src {
+				src[i] = T(i + 1)
+			}
+			for _, scatter := range []bool{false, true} {
+				dst := make([]T, (rows-1)*dstStride+n*step+7)
+				for i := range dst {
+					dst[i] = T(-i) / 4
+				}
+				want := append([]T(nil), dst...)
+				for r := 0; r < rows; r++ {
+					for j := 0; j < n; j++ {
+						if scatter {
+							want[r*dstStride+j*step] += src[r*srcStride+j]
+						} else {
+							want[r*dstStride+j] = src[r*srcStride+j*step]
+						}
+					}
+				}
+				if scatter {
+					scatterAddRows(dst, dstStride, src, srcStride, rows, n, step)
+				} else {
+					gatherRows(dst, dstStride, src, srcStride, rows, n, step)
+				}
+				expectClose(t, fmt.Sprintf("step=%d n=%d scatter=%t", step, n, scatter), dst, toFloat64s(want), 0, 0)
+			}
+		}
+	}
+}
+
+func TestStridedRowKernelsFloat64(t *testing.T) { testStridedRowKernels[float64](t) }
+func TestStridedRowKernelsFloat32(t *testing.T) { testStridedRowKernels[float32](t) }
