@@ -201,12 +201,12 @@ func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
 // implicitGemm computes ext = filters · B (+ beta·ext), B being the column
 // matrix read from xs over the extended columns, rounded up to whole
 // panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
-// B is read in place where the arch has implicitKernels, else packed.
+// B is read in place where the arch has implicitDirect, else packed.
 func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xs, panel, ext []E, beta E) {
 	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
 	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
-	direct := implicitKernels(arch)
+	direct := implicitDirect(arch)
 	var offsets [implicitMaxKC]int32
 	for pc := 0; pc < crs; pc += kcBlock {
 		kc := min(kcBlock, crs-pc)
@@ -218,10 +218,9 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 		}
 		for j := 0; j < cols; {
 			width := arch.panelCols(cols - j) // a multiple of step: cols is
-			if direct != nil {
-				kernel := direct[width/step-1]
+			if direct {
 				for i := 0; i < rows; i += mr {
-					kernel(kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], &ext[i*l.cols+j], l.cols, b)
+					implicitTile(width, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], &ext[i*l.cols+j], l.cols, b)
 				}
 			} else {
 				kernel := arch.kernels[width/step-1]
@@ -234,10 +233,6 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 		}
 	}
 }
-
-// convMicroKernel is a microKernel for alpha = 1 that reads B in place: row p
-// of B is the run of b starting offsets[p] elements in.
-type convMicroKernel[E float32 | float64] func(kc int, a *E, rsA int, offsets *int32, b *E, c *E, ldc int, beta E)
 
 // tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run.
 func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {

@@ -2,9 +2,13 @@
 
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
 
-// Implicit-GEMM micro-kernels in conv_implicit_amd64.s; see convMicroKernel.
+	"golang.org/x/sys/cpu"
+)
+
+// Implicit-GEMM micro-kernels in conv_implicit_amd64.s.
 
 //go:noescape
 func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, c *float32, ldc int, beta float32)
@@ -15,16 +19,28 @@ func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float3
 //go:noescape
 func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, c *float32, ldc int, beta float32)
 
-var sconvKernelsAVX512 = []convMicroKernel[float32]{sconvKernelAVX512x16, sconvKernelAVX512x32, sconvKernelAVX512x48}
+// implicitDirect reports whether arch has micro-kernels that read B in place
+// (implicitTile), rather than packed.
+func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool {
+	a, ok := any(arch).(*gemmArch[float32])
+	return ok && a == sgemmAVX512
+}
 
-// implicitKernels returns the micro-kernels that read B in place for the
-// tiles of arch (kernels[i] is (i+1)·arch.step wide), or nil when arch has
-// none and B is packed.
-func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E] {
-	if a, ok := any(arch).(*gemmArch[float32]); ok && a == sgemmAVX512 {
-		return any(sconvKernelsAVX512).([]convMicroKernel[E])
+// implicitTile runs the micro-kernel of width columns that reads B in place,
+// C = A·B + beta·C with row p of B the run of b starting offsets[p] elements
+// in, for an arch with implicitDirect. (Direct calls, not a table of
+// functions, keep the offsets on the caller's stack.)
+func implicitTile[E float32 | float64](width, kc int, a *E, rsA int, offsets *int32, b, c *E, ldc int, beta E) {
+	a32, b32, c32 := (*float32)(unsafe.Pointer(a)), (*float32)(unsafe.Pointer(b)), (*float32)(unsafe.Pointer(c))
+	beta32 := *(*float32)(unsafe.Pointer(&beta))
+	switch width {
+	case 48:
+		sconvKernelAVX512x48(kc, a32, rsA, offsets, b32, c32, ldc, beta32)
+	case 32:
+		sconvKernelAVX512x32(kc, a32, rsA, offsets, b32, c32, ldc, beta32)
+	default:
+		sconvKernelAVX512x16(kc, a32, rsA, offsets, b32, c32, ldc, beta32)
 	}
-	return nil
 }
 
 //go:noescape

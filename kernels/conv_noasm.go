@@ -12,8 +12,10 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 	return false
 }
 
-func implicitKernels[E float32 | float64](arch *gemmArch[E]) []convMicroKernel[E] {
-	return nil
+func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool { return false }
+
+func implicitTile[E float32 | float64](width, kc int, a *E, rsA int, offsets *int32, b, c *E, ldc int, beta E) {
+	panic("kernels: no implicit-GEMM micro-kernels without assembly")
 }
 
 const filterReduceAsm = false
