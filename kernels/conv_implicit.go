@@ -156,6 +156,17 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 	ext := scratch[l.xs : l.xs+l.rows*l.cols]
 	panel := scratch[l.xs+l.rows*l.cols:]
 	splitImage(s, l, x, xs)
+	if unsafe.Sizeof(T(0)) == 4 && implicitRowTiles(s) {
+		beta := float32(0)
+		if bias != nil {
+			for k, b := range bias[:s.K] {
+				fill(y[k*s.OutH()*s.OutW():(k+1)*s.OutH()*s.OutW()], T(b))
+			}
+			beta = 1
+		}
+		implicitRowsGemm(s, l, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
+		return
+	}
 	beta := T(0)
 	if bias != nil {
 		for k, b := range bias[:s.K] {
@@ -230,6 +241,39 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 				}
 			}
 			j += width
+		}
+	}
+}
+
+// implicitRowTiles reports whether s's float32 implicit GEMMs run one
+// output row per tile, written straight into y: rows 32 or 48 wide (a whole
+// AVX-512 tile, where narrower ones keep too few accumulators busy), filters
+// in whole micro-kernel rows, and the AVX-512 kernels.
+func implicitRowTiles(s ConvShape) bool {
+	ow := s.OutW()
+	return (ow == 32 || ow == 48) && s.K%8 == 0 && implicitDirect(sgemmArch)
+}
+
+// implicitRowsGemm computes y = filters · B (+ beta·y) for implicitRowTiles:
+// output row i is the tile whose B runs start i·Wq into xs, so no column
+// past OutW is computed and the tiles go to y, not to ext.
+func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, beta float32) {
+	crs, p, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutW()
+	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
+	var offsets [implicitMaxKC]int32
+	_ = y[s.K*p-1]
+	for pc := 0; pc < crs; pc += kcBlock {
+		kc := min(kcBlock, crs-pc)
+		tapOffsets(s, l, pc, offsets[:kc])
+		_ = xs[int(slices.Max(offsets[:kc]))+l.ext-1] // the kernels check no bounds
+		b := beta
+		if pc > 0 {
+			b = 1
+		}
+		for i := 0; i < s.OutH(); i++ {
+			for k := 0; k < s.K; k += 8 {
+				implicitTile(ow, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], &y[k*p+i*ow], p, b)
+			}
 		}
 	}
 }
