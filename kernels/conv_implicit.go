@@ -231,7 +231,7 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 			width := arch.panelCols(cols - j) // a multiple of step: cols is
 			if direct {
 				for i := 0; i < rows; i += mr {
-					implicitTile(width, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], &ext[i*l.cols+j], l.cols, b)
+					implicitTile(width, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, &ext[i*l.cols+j], l.cols, b)
 				}
 			} else {
 				kernel := arch.kernels[width/step-1]
@@ -245,21 +245,25 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 	}
 }
 
-// implicitRowTiles reports whether s's float32 implicit GEMMs run one
-// output row per tile, written straight into y: rows 32 or 48 wide (a whole
-// AVX-512 tile, where narrower ones keep too few accumulators busy), filters
-// in whole micro-kernel rows, and the AVX-512 kernels.
+// implicitRowTiles reports whether s's float32 implicit GEMMs run tiles of
+// whole output rows, written straight into y: rows 32 or 48 wide, one a tile,
+// or 16 wide, three a tile (narrower tiles keep too few accumulators busy),
+// filters in whole micro-kernel rows, and the AVX-512 kernels.
 func implicitRowTiles(s ConvShape) bool {
 	ow := s.OutW()
-	return (ow == 32 || ow == 48) && s.K%8 == 0 && implicitDirect(sgemmArch)
+	return (ow == 16 || ow == 32 || ow == 48) && s.K%8 == 0 && implicitDirect(sgemmArch)
 }
 
 // implicitRowsGemm computes y = filters · B (+ beta·y) for implicitRowTiles:
-// output row i is the tile whose B runs start i·Wq into xs, so no column
-// past OutW is computed and the tiles go to y, not to ext.
+// output row i's B runs start i·Wq into xs, so no column past OutW is
+// computed and the tiles go to y, not to ext.
 func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, beta float32) {
-	crs, p, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutW()
+	crs, p, oh, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
+	perTile, vstride := 1, 16 // a row's vectors are one run
+	if ow == 16 {
+		perTile, vstride = 3, l.wq // a vector a row
+	}
 	var offsets [implicitMaxKC]int32
 	_ = y[s.K*p-1]
 	for pc := 0; pc < crs; pc += kcBlock {
@@ -270,9 +274,10 @@ func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, b
 		if pc > 0 {
 			b = 1
 		}
-		for i := 0; i < s.OutH(); i++ {
+		for i := 0; i < oh; i += perTile {
+			width := min(perTile, oh-i) * ow
 			for k := 0; k < s.K; k += 8 {
-				implicitTile(ow, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], &y[k*p+i*ow], p, b)
+				implicitTile(width, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], vstride, &y[k*p+i*ow], p, b)
 			}
 		}
 	}

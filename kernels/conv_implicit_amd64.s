@@ -3,18 +3,20 @@
 #include "textflag.h"
 
 // Implicit-GEMM convolution micro-kernels (see conv_implicit.go): the blocked
-// GEMM's AVX-512 float32 kernels with B read in place instead of packed, row p
-// of B being the run of b starting offsets[p] elements in. They compute
+// GEMM's AVX-512 float32 kernels with B read in place instead of packed:
+// column v·16 + j of B's row p is b[offsets[p] + v·vstride + j] (vstride 16
+// makes the row one run). They compute
 //
-//	C[r][j] = Σ_p A[r][p]·b[offsets[p] + j] + beta·C[r][j]   (C is not read when beta == ±0)
+//	C[r][j] = Σ_p A[r][p]·B[p][j] + beta·C[r][j]   (C is not read when beta == ±0)
 //
 // for r < 8 and p < kc, A[r][p] at a + (r·rsA + p)·4 bytes, C rows ldc apart,
 // with the sgemm kernels' arithmetic for alpha = 1. Arguments: kc+0 a+8 rsA+16
-// offsets+24 b+32 c+40 ldc+48 beta+56.
+// offsets+24 b+32 vstride+40 c+48 ldc+56 beta+64.
 //
 // Registers: SI, DI A rows 0 and 4, R8, R10 rsA and 3·rsA in bytes, R9 the
-// offsets, BX the base of B, AX the step's offset, CX steps left; DX, R13 C
-// rows 0 and 4, R11, R12 ldc and 3·ldc in bytes.
+// offsets, BX, R11, R12 the bases of B's vectors 0-2, AX the step's offset,
+// CX steps left; after the steps DX, R13 C rows 0 and 4, R11, R12 ldc and
+// 3·ldc in bytes.
 
 #define A0 (SI)
 #define A1 (SI)(R8*1)
@@ -41,16 +43,20 @@
 	SHLQ $2, R8; \
 	MOVQ offsets+24(FP), R9; \
 	MOVQ b+32(FP), BX; \
+	MOVQ vstride+40(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (BX)(R11*2), R12; \
+	ADDQ BX, R11; \
 	LEAQ (R8)(R8*2), R10; \
 	LEAQ (SI)(R8*4), DI
 
 #define LOAD_C \
-	MOVQ c+40(FP), DX; \
-	MOVQ ldc+48(FP), R11; \
+	MOVQ c+48(FP), DX; \
+	MOVQ ldc+56(FP), R11; \
 	SHLQ $2, R11; \
 	LEAQ (R11)(R11*2), R12; \
 	LEAQ (DX)(R11*4), R13; \
-	VBROADCASTSS beta+56(FP), Z25
+	VBROADCASTSS beta+64(FP), Z25
 
 #define NEXT_STEP \
 	ADDQ $4, SI; \
@@ -58,7 +64,7 @@
 	ADDQ $4, R9
 
 #define BETA_ZERO(label) \
-	MOVL beta+56(FP), AX; \
+	MOVL beta+64(FP), AX; \
 	ANDL $0x7fffffff, AX; \
 	JZ   label
 
@@ -88,8 +94,8 @@
 #define STEP48 \
 	MOVLQSX (R9), AX; \
 	VMOVUPS (BX)(AX*4), Z24; \
-	VMOVUPS 64(BX)(AX*4), Z26; \
-	VMOVUPS 128(BX)(AX*4), Z31; \
+	VMOVUPS (R11)(AX*4), Z26; \
+	VMOVUPS (R12)(AX*4), Z31; \
 	FMA3(A0, Z27, Z0, Z1, Z2); \
 	FMA3(A1, Z28, Z3, Z4, Z5); \
 	FMA3(A2, Z29, Z6, Z7, Z8); \
@@ -103,7 +109,7 @@
 #define STEP32 \
 	MOVLQSX (R9), AX; \
 	VMOVUPS (BX)(AX*4), Z24; \
-	VMOVUPS 64(BX)(AX*4), Z26; \
+	VMOVUPS (R11)(AX*4), Z26; \
 	FMA2(A0, Z27, Z0, Z1); \
 	FMA2(A1, Z28, Z2, Z3); \
 	FMA2(A2, Z29, Z4, Z5); \
@@ -127,8 +133,8 @@
 	FMA1(A7, Z30, Z7); \
 	NEXT_STEP
 
-// func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-60
+// func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
 	LOAD_ARGS
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -227,8 +233,8 @@ put48:
 	VZEROUPPER
 	RET
 
-// func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x32(SB), NOSPLIT, $0-60
+// func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x32(SB), NOSPLIT, $0-68
 	LOAD_ARGS
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -303,8 +309,8 @@ put32:
 	VZEROUPPER
 	RET
 
-// func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x16(SB), NOSPLIT, $0-60
+// func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x16(SB), NOSPLIT, $0-68
 	LOAD_ARGS
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1

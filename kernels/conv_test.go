@@ -38,7 +38,9 @@ var convTestShapes = []ConvShape{
 	{N: 3, C: 9, H: 9, W: 10, K: 10, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 8, H: 9, W: 8, K: 9, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 8, H: 7, W: 8, K: 8, R: 2, S: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
-	// output rows of a whole AVX-512 tile, forward and backward data
+	// tiles of whole output rows, forward and backward data: rows of a tile,
+	// of a third of one (and a last tile of one row)
+	{N: 3, C: 8, H: 7, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 8, H: 4, W: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 }
 
@@ -397,15 +399,16 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 // 8 channels; float32 also runs the others, reducing over the pixels, where
 // the CPU can).
 func TestConvImplicitShapes(t *testing.T) {
-	want := [][2]bool{{true, true}, {true, true}, {false, false}, {false, true}, {false, true}, {false, true}, {true, true}}
+	want := [][2]bool{{true, true}, {true, true}, {false, false}, {false, true}, {false, true}, {false, true}, {true, true}, {true, true}}
 	for i, s := range convImplicitShapes {
 		if !implicitConv(s) || implicitBackwardData(s) != want[i][0] || implicitFilter[float64](s) != want[i][1] {
 			t.Errorf("%v: implicit forward %t, backward data %t, backward filter %t", s, implicitConv(s), implicitBackwardData(s), implicitFilter[float64](s))
 		}
 	}
-	last := convImplicitShapes[len(convImplicitShapes)-1]
-	if implicitDirect(sgemmArch) && !(implicitRowTiles(last) && implicitRowTiles(transposedConv(last))) {
-		t.Errorf("%v: no row tiles", last)
+	for _, s := range convImplicitShapes[len(convImplicitShapes)-2:] {
+		if implicitDirect(sgemmArch) && !(implicitRowTiles(s) && implicitRowTiles(transposedConv(s))) {
+			t.Errorf("%v: no row tiles", s)
+		}
 	}
 }
 
