@@ -25,20 +25,29 @@ import (
 // tap offsets fit an array on the stack.
 const implicitMaxKC = 256
 
-// implicitConv reports whether s's forward pass runs as an implicit GEMM: unit
+// implicitShape reports whether s can run as an implicit GEMM: unit
 // dilations, one group, at least 8 filters (a micro-kernel's rows), more than
 // one tap (a 1×1 convolution has no column matrix to save, only few
-// multiply-adds to spend the copy of the planes on), tap offsets that fit an
-// int32, and plane rows at most an eighth wider than the output's, or a
-// quarter with 8 channels or more (measured: LeNet's one-channel 5×5 at
-// 28×28, a sixth wider, is faster with im2col; 64 channels at 8×8 are not).
-func implicitConv(s ConvShape) bool {
-	if s.DilationH != 1 || s.DilationW != 1 || s.groups() != 1 || s.K < 8 || s.R*s.S == 1 {
-		return false
-	}
-	l := newImplicitLayout(s)
-	return l.xs < 1<<31 && (implicitNarrow(s, l) || s.C >= 8 && 4*l.wq <= 5*s.OutW())
+// multiply-adds to spend the copy of the planes on), and tap offsets that fit
+// an int32.
+func implicitShape(s ConvShape) bool {
+	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && s.R*s.S > 1 &&
+		newImplicitLayout(s).xs < 1<<31
 }
+
+// implicitWide reports whether computing the discarded columns of the
+// extended output pays: plane rows at most an eighth wider than the output's,
+// or a quarter with 8 channels or more (measured: LeNet's one-channel 5×5 at
+// 28×28, a sixth wider, is faster with im2col; 64 channels at 8×8 are not).
+func implicitWide(s ConvShape) bool {
+	l := newImplicitLayout(s)
+	return implicitNarrow(s, l) || s.C >= 8 && 4*l.wq <= 5*s.OutW()
+}
+
+// implicitConv reports whether s's forward pass runs as an implicit GEMM (in
+// row tiles where they apply, which LeNet's conv2, 8×8 outputs of 12-wide
+// planes, does not run faster than with im2col).
+func implicitConv(s ConvShape) bool { return implicitShape(s) && implicitWide(s) }
 
 // implicitNarrow reports whether the plane rows are at most an eighth wider
 // than the output's.
@@ -53,15 +62,16 @@ func transposedConv(s ConvShape) ConvShape {
 }
 
 // implicitBackwardData reports whether s's backward data pass runs as an
-// implicit GEMM: with unit strides and narrow plane rows (im2col's GEMM for
-// backward data, on the R·S·C rows of the column matrix, is faster than its
-// forward one: at 8×8 with 64 channels it beats the implicit GEMM).
+// implicit GEMM: with unit strides, and narrow plane rows or row tiles
+// (im2col's GEMM for backward data, on the R·S·C rows of the column matrix,
+// is faster than its forward one: it beats the implicit GEMM over the
+// extended output at 8×8 with 64 channels).
 func implicitBackwardData(s ConvShape) bool {
-	if s.StrideH != 1 || s.StrideW != 1 || !implicitConv(s) || s.PadH >= s.R || s.PadW >= s.S {
+	if s.StrideH != 1 || s.StrideW != 1 || s.PadH >= s.R || s.PadW >= s.S {
 		return false
 	}
 	t := transposedConv(s)
-	return implicitConv(t) && implicitNarrow(t, newImplicitLayout(t))
+	return implicitShape(t) && (implicitNarrow(t, newImplicitLayout(t)) || implicitRowTiles(t))
 }
 
 // implicitLayout sizes an implicit convolution's scratch for the micro-kernel
@@ -231,7 +241,7 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 			width := arch.panelCols(cols - j) // a multiple of step: cols is
 			if direct {
 				for i := 0; i < rows; i += mr {
-					implicitTile(width, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, &ext[i*l.cols+j], l.cols, b)
+					implicitTile(width, false, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, &ext[i*l.cols+j], l.cols, b)
 				}
 			} else {
 				kernel := arch.kernels[width/step-1]
@@ -247,11 +257,13 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 
 // implicitRowTiles reports whether s's float32 implicit GEMMs run tiles of
 // whole output rows, written straight into y: rows 32 or 48 wide, one a tile,
-// or 16 wide, three a tile (narrower tiles keep too few accumulators busy),
-// filters in whole micro-kernel rows, and the AVX-512 kernels.
+// 16 wide, three a tile, or 8 wide, six a tile, in pairs (narrower tiles keep
+// too few accumulators busy), filters in whole micro-kernel rows, and the
+// AVX-512 kernels.
 func implicitRowTiles(s ConvShape) bool {
 	ow := s.OutW()
-	return (ow == 16 || ow == 32 || ow == 48) && s.K%8 == 0 && implicitDirect(sgemmArch)
+	rows := ow == 16 || ow == 32 || ow == 48 || ow == 8 && s.OutH()%2 == 0
+	return rows && s.K%8 == 0 && implicitDirect(sgemmArch)
 }
 
 // implicitRowsGemm computes y = filters · B (+ beta·y) for implicitRowTiles:
@@ -261,8 +273,11 @@ func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, b
 	crs, p, oh, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
 	perTile, vstride := 1, 16 // a row's vectors are one run
-	if ow == 16 {
+	switch ow {
+	case 16:
 		perTile, vstride = 3, l.wq // a vector a row
+	case 8:
+		perTile, vstride = 6, l.wq // half a vector a row
 	}
 	var offsets [implicitMaxKC]int32
 	_ = y[s.K*p-1]
@@ -275,9 +290,9 @@ func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, b
 			b = 1
 		}
 		for i := 0; i < oh; i += perTile {
-			width := min(perTile, oh-i) * ow
+			width := roundUp(min(perTile, oh-i)*ow, 16)
 			for k := 0; k < s.K; k += 8 {
-				implicitTile(width, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], vstride, &y[k*p+i*ow], p, b)
+				implicitTile(width, ow == 8, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], vstride, &y[k*p+i*ow], p, b)
 			}
 		}
 	}
@@ -310,7 +325,7 @@ func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
 // GEMM for elements of type T: with the reducing kernel (filterReduce), or
 // with the input channels as the GEMM's rows, at least 8 of them.
 func implicitFilter[T Float](s ConvShape) bool {
-	return implicitConv(s) && (s.C >= 8 || filterReduce[T](s))
+	return implicitShape(s) && implicitWide(s) && (s.C >= 8 || filterReduce[T](s))
 }
 
 // filterReduce reports whether s's backward filter pass runs on the kernel

@@ -133,6 +133,77 @@
 	FMA1(A7, Z30, Z7); \
 	NEXT_STEP
 
+// The half-row kernels (sconvHalfKernelAVX512xW) take B's 8-column halves
+// from output rows vstride apart: vector v holds rows 2v and 2v+1, for
+// outputs 8 wide. Per step DX is the base of row 0 and R11, R12, R13 are
+// vstride, 3·vstride and 5·vstride in bytes.
+#define LOAD_ARGS_H \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ rsA+16(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ offsets+24(FP), R9; \
+	MOVQ b+32(FP), BX; \
+	MOVQ vstride+40(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), R12; \
+	LEAQ (R11)(R11*4), R13; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (SI)(R8*4), DI
+
+#define HALF_ROWS \
+	MOVLQSX (R9), AX; \
+	LEAQ    (BX)(AX*4), DX
+
+#define STEP48H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	VMOVUPS      (DX)(R11*2), Y26; \
+	VINSERTF64X4 $1, (DX)(R12*1), Z26, Z26; \
+	VMOVUPS      (DX)(R11*4), Y31; \
+	VINSERTF64X4 $1, (DX)(R13*1), Z31, Z31; \
+	FMA3(A0, Z27, Z0, Z1, Z2); \
+	FMA3(A1, Z28, Z3, Z4, Z5); \
+	FMA3(A2, Z29, Z6, Z7, Z8); \
+	FMA3(A3, Z30, Z9, Z10, Z11); \
+	FMA3(A4, Z27, Z12, Z13, Z14); \
+	FMA3(A5, Z28, Z15, Z16, Z17); \
+	FMA3(A6, Z29, Z18, Z19, Z20); \
+	FMA3(A7, Z30, Z21, Z22, Z23); \
+	NEXT_STEP
+
+#define STEP32H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	VMOVUPS      (DX)(R11*2), Y26; \
+	VINSERTF64X4 $1, (DX)(R12*1), Z26, Z26; \
+	FMA2(A0, Z27, Z0, Z1); \
+	FMA2(A1, Z28, Z2, Z3); \
+	FMA2(A2, Z29, Z4, Z5); \
+	FMA2(A3, Z30, Z6, Z7); \
+	FMA2(A4, Z27, Z8, Z9); \
+	FMA2(A5, Z28, Z10, Z11); \
+	FMA2(A6, Z29, Z12, Z13); \
+	FMA2(A7, Z30, Z14, Z15); \
+	NEXT_STEP
+
+#define STEP16H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	FMA1(A0, Z27, Z0); \
+	FMA1(A1, Z28, Z1); \
+	FMA1(A2, Z29, Z2); \
+	FMA1(A3, Z30, Z3); \
+	FMA1(A4, Z27, Z4); \
+	FMA1(A5, Z28, Z5); \
+	FMA1(A6, Z29, Z6); \
+	FMA1(A7, Z30, Z7); \
+	NEXT_STEP
+
+
 // func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
 TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
 	LOAD_ARGS
@@ -361,6 +432,234 @@ put16:
 	VZEROUPPER
 	RET
 
+
+// func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x48(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	CMPQ CX, $2
+	JLT  tail48h
+
+loop48h:
+	STEP48H
+	STEP48H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop48h
+
+tail48h:
+	TESTQ CX, CX
+	JZ    done48h
+	STEP48H
+
+done48h:
+	LOAD_C
+	BETA_ZERO(put48h)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(128 C0, Z2)
+	UPD16(C1, Z3)
+	UPD16(64 C1, Z4)
+	UPD16(128 C1, Z5)
+	UPD16(C2, Z6)
+	UPD16(64 C2, Z7)
+	UPD16(128 C2, Z8)
+	UPD16(C3, Z9)
+	UPD16(64 C3, Z10)
+	UPD16(128 C3, Z11)
+	UPD16(C4, Z12)
+	UPD16(64 C4, Z13)
+	UPD16(128 C4, Z14)
+	UPD16(C5, Z15)
+	UPD16(64 C5, Z16)
+	UPD16(128 C5, Z17)
+	UPD16(C6, Z18)
+	UPD16(64 C6, Z19)
+	UPD16(128 C6, Z20)
+	UPD16(C7, Z21)
+	UPD16(64 C7, Z22)
+	UPD16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+put48h:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(128 C0, Z2)
+	PUT16(C1, Z3)
+	PUT16(64 C1, Z4)
+	PUT16(128 C1, Z5)
+	PUT16(C2, Z6)
+	PUT16(64 C2, Z7)
+	PUT16(128 C2, Z8)
+	PUT16(C3, Z9)
+	PUT16(64 C3, Z10)
+	PUT16(128 C3, Z11)
+	PUT16(C4, Z12)
+	PUT16(64 C4, Z13)
+	PUT16(128 C4, Z14)
+	PUT16(C5, Z15)
+	PUT16(64 C5, Z16)
+	PUT16(128 C5, Z17)
+	PUT16(C6, Z18)
+	PUT16(64 C6, Z19)
+	PUT16(128 C6, Z20)
+	PUT16(C7, Z21)
+	PUT16(64 C7, Z22)
+	PUT16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+// func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x32(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	CMPQ CX, $2
+	JLT  tail32h
+
+loop32h:
+	STEP32H
+	STEP32H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop32h
+
+tail32h:
+	TESTQ CX, CX
+	JZ    done32h
+	STEP32H
+
+done32h:
+	LOAD_C
+	BETA_ZERO(put32h)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(C1, Z2)
+	UPD16(64 C1, Z3)
+	UPD16(C2, Z4)
+	UPD16(64 C2, Z5)
+	UPD16(C3, Z6)
+	UPD16(64 C3, Z7)
+	UPD16(C4, Z8)
+	UPD16(64 C4, Z9)
+	UPD16(C5, Z10)
+	UPD16(64 C5, Z11)
+	UPD16(C6, Z12)
+	UPD16(64 C6, Z13)
+	UPD16(C7, Z14)
+	UPD16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+put32h:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(C1, Z2)
+	PUT16(64 C1, Z3)
+	PUT16(C2, Z4)
+	PUT16(64 C2, Z5)
+	PUT16(C3, Z6)
+	PUT16(64 C3, Z7)
+	PUT16(C4, Z8)
+	PUT16(64 C4, Z9)
+	PUT16(C5, Z10)
+	PUT16(64 C5, Z11)
+	PUT16(C6, Z12)
+	PUT16(64 C6, Z13)
+	PUT16(C7, Z14)
+	PUT16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+// func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x16(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ CX, $2
+	JLT  tail16h
+
+loop16h:
+	STEP16H
+	STEP16H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop16h
+
+tail16h:
+	TESTQ CX, CX
+	JZ    done16h
+	STEP16H
+
+done16h:
+	LOAD_C
+	BETA_ZERO(put16h)
+	UPD16(C0, Z0)
+	UPD16(C1, Z1)
+	UPD16(C2, Z2)
+	UPD16(C3, Z3)
+	UPD16(C4, Z4)
+	UPD16(C5, Z5)
+	UPD16(C6, Z6)
+	UPD16(C7, Z7)
+	VZEROUPPER
+	RET
+
+put16h:
+	PUT16(C0, Z0)
+	PUT16(C1, Z1)
+	PUT16(C2, Z2)
+	PUT16(C3, Z3)
+	PUT16(C4, Z4)
+	PUT16(C5, Z5)
+	PUT16(C6, Z6)
+	PUT16(C7, Z7)
+	VZEROUPPER
+	RET
 
 // func sconvFilterKernelAVX512(steps int, a *float32, lda int, b0 *float32, b1 *float32, b2 *float32, out *float32)
 //
