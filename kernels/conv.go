@@ -83,7 +83,9 @@ func checkBounds(op string, fields []bound) error {
 	return nil
 }
 
-// The convolutions run as GEMMs, one per image: the image's column matrix
+// Convolutions of more than one tap without dilation or groups run as
+// implicit GEMMs (conv_implicit.go) where that measured faster; the others as
+// GEMMs, one per image: the image's column matrix
 // (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
 // filters. Images whose output has fewer than convMinColumns pixels go in groups
 // side by side, so that every GEMM stays wide enough for the micro-kernels.
@@ -119,8 +121,9 @@ func convScratch(s ConvShape) int {
 
 // Conv2DWorkspace is the number of scratch elements Conv2DForward,
 // Conv2DBackwardData and Conv2DBackwardFilter need for shape s: every lane's
-// scratch, and the partial filter gradients of all lanes but the first. The
-// depthwise kernels need none.
+// scratch, and the partial filter gradients of all lanes but the first, or
+// the implicit GEMMs' scratch, whichever is larger. The depthwise kernels
+// need none.
 func Conv2DWorkspace(s ConvShape) int {
 	if s.Depthwise() {
 		return 0
