@@ -21,12 +21,12 @@ func implicitRowTiles(s ConvShape) bool {
 func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, beta float32) {
 	crs, p, oh, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
-	perTile, vstride := 1, 16 // a row's vectors are one run
+	perTile, pair, vstride := 1, 1, 16 // a row's vectors are one run
 	switch ow {
 	case 16:
 		perTile, vstride = 3, l.wq // a vector a row
 	case 8:
-		perTile, vstride = 6, l.wq // half a vector a row
+		perTile, pair, vstride = 6, 2, l.wq // half a vector a row
 	}
 	var offsets [implicitMaxKC]int32
 	_ = y[s.K*p-1]
@@ -38,11 +38,24 @@ func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, b
 		if pc > 0 {
 			b = 1
 		}
-		for i := 0; i < oh; i += perTile {
-			width := roundUp(min(perTile, oh-i)*ow, 16)
+		for i := 0; i < oh; {
+			rows := tileRows(oh-i, perTile, pair)
+			width := rows * ow
 			for k := 0; k < s.K; k += 8 {
 				implicitTile(width, ow == 8, kc, &filters[k*crs+pc], crs, &offsets[0], &xs[i*l.wq], vstride, &y[k*p+i*ow], p, b)
 			}
+			i += rows
 		}
 	}
+}
+
+// tileRows is how many of the left output rows the next tile takes: up to
+// perTile, in whole pairs for half-vector rows, except that the last two
+// tiles share their rows about evenly (6+2 rows of 8 become 4+4), as a narrow
+// tile keeps too few accumulators busy.
+func tileRows(left, perTile, pair int) int {
+	if left <= perTile || left >= 2*perTile {
+		return min(left, perTile)
+	}
+	return roundUp(ceilDiv(left, 2), pair)
 }

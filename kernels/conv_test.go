@@ -39,12 +39,12 @@ var convTestShapes = []ConvShape{
 	{N: 2, C: 8, H: 9, W: 8, K: 9, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 8, H: 7, W: 8, K: 8, R: 2, S: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
 	// tiles of whole output rows, forward and backward data: rows of a tile,
-	// of a third of one (and a last tile of one row)
+	// of a third of one (3+2+2 rows a tile)
 	{N: 3, C: 8, H: 7, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 8, H: 4, W: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
-	// and of half a vector, six and two rows a tile, and four
-	{N: 3, C: 8, H: 8, W: 8, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
-	{N: 2, C: 16, H: 4, W: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	// and of half a vector, six and four rows a tile, and two
+	{N: 3, C: 8, H: 10, W: 8, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 16, H: 2, W: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 }
 
 // convImplicitShapes are the shapes of convTestShapes that run as implicit GEMMs.
