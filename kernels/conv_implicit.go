@@ -255,12 +255,31 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 	}
 }
 
-// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run.
+// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run. The taps
+// are counted through without divisions: images share the offsets, but
+// recomputing them per image must stay cheap next to a block of 8×8 outputs.
 func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
-	rs := s.R * s.S
+	rs, plane := s.R*s.S, l.hq*l.wq
+	c, r, sx := pc/rs, pc%rs/s.S, pc%s.S
+	a, rq := r%s.StrideH, r/s.StrideH // phase and plane row of tap row r
+	b, sq := sx%s.StrideW, sx/s.StrideW
 	for p := range offsets {
-		q := pc + p
-		offsets[p] = int32(tapOffset(s, l, q/rs, q%rs/s.S, q%s.S))
+		offsets[p] = int32(((c*l.pa+a)*l.pb+b)*plane + rq*l.wq + sq)
+		sx, b = sx+1, b+1
+		if b == s.StrideW {
+			b, sq = 0, sq+1
+		}
+		if sx < s.S {
+			continue
+		}
+		sx, b, sq = 0, 0, 0
+		r, a = r+1, a+1
+		if a == s.StrideH {
+			a, rq = 0, rq+1
+		}
+		if r == s.R {
+			r, a, rq, c = 0, 0, 0, c+1
+		}
 	}
 }
 

@@ -456,3 +456,25 @@ func testStridedRowKernels[T Float](t *testing.T) {
 
 func TestStridedRowKernelsFloat64(t *testing.T) { testStridedRowKernels[float64](t) }
 func TestStridedRowKernelsFloat32(t *testing.T) { testStridedRowKernels[float32](t) }
+
+// tapOffsets counts through the taps as tapOffset computes each one, from
+// any first tap, for unit and larger strides.
+func TestTapOffsets(t *testing.T) {
+	for _, s := range convImplicitShapes {
+		l := newImplicitLayout(s)
+		crs, rs := s.C*s.R*s.S, s.R*s.S
+		for _, pc := range []int{0, 1, s.S, rs - 1, rs + 2, crs / 2} {
+			if pc >= crs {
+				continue
+			}
+			offsets := make([]int32, crs-pc)
+			tapOffsets(s, l, pc, offsets)
+			for p, o := range offsets {
+				q := pc + p
+				if want := tapOffset(s, l, q/rs, q%rs/s.S, q%s.S); int(o) != want {
+					t.Fatalf("%v: tap %d from %d: offset %d, want %d", s, q, pc, o, want)
+				}
+			}
+		}
+	}
+}
