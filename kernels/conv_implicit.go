@@ -16,10 +16,12 @@ import (
 // discarded), the column matrix's row for a tap is the run of xs that starts
 // at the tap's offset, so the GEMM's B panels are read straight from xs (or
 // packed from it) and multiplied by the filters, read in place. The extended
-// output is ext[k][i·Wq + j], copied into y afterwards. With unit strides,
-// backward data is the same convolution of the output gradients with the
-// filters transposed and flipped (a "full" convolution), so it runs the same
-// way, and backward filter multiplies views of xs by the output gradients.
+// output is ext[k][i·Wq + j], copied into y afterwards, or, for outputs 8, 16,
+// 32 or 48 wide, tiles of whole rows go straight to y (conv_implicit_rows.go).
+// With unit strides, backward data is the same convolution of the output
+// gradients with the filters transposed and flipped (a "full" convolution),
+// so it runs the same way; backward filter multiplies views of xs by the
+// output gradients (conv_implicit_filter.go).
 
 // implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
 // tap offsets fit an array on the stack.
@@ -62,12 +64,14 @@ func transposedConv(s ConvShape) ConvShape {
 }
 
 // implicitBackwardData reports whether s's backward data pass runs as an
-// implicit GEMM: with unit strides, and narrow plane rows or row tiles
+// implicit GEMM: for s and its transposed convolution implicit shapes (which
+// transposedConv assumes: no dilation, one group), with unit strides, and
+// narrow plane rows or row tiles
 // (im2col's GEMM for backward data, on the R·S·C rows of the column matrix,
 // is faster than its forward one: it beats the implicit GEMM over the
 // extended output at 8×8 with 64 channels).
 func implicitBackwardData(s ConvShape) bool {
-	if s.StrideH != 1 || s.StrideW != 1 || s.PadH >= s.R || s.PadW >= s.S {
+	if s.StrideH != 1 || s.StrideW != 1 || s.PadH >= s.R || s.PadW >= s.S || !implicitShape(s) {
 		return false
 	}
 	t := transposedConv(s)
