@@ -418,7 +418,7 @@ func TestConvImplicitShapes(t *testing.T) {
 	}
 	// Dilated or grouped convolutions keep im2col, also when their transposed
 	// convolution alone would qualify.
-	dilated := ConvShape{N: 2, C: 16, H: 9, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2}
+	dilated := ConvShape{N: 2, C: 16, H: 9, W: 18, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 2, DilationW: 2}
 	grouped := ConvShape{N: 2, C: 16, H: 9, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 2}
 	for _, s := range []ConvShape{dilated, grouped} {
 		if implicitConv(s) || implicitBackwardData(s) || implicitFilter[float32](s) {
