@@ -29,10 +29,11 @@ func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *fl
 func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
 
 // implicitDirect reports whether arch has micro-kernels that read B in place
-// (implicitTile), rather than packed.
+// (implicitTile), rather than packed: the AVX-512 family, where the CPU also
+// has VL for the half-row kernels' ymm loads into registers 16-31.
 func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool {
 	a, ok := any(arch).(*gemmArch[float32])
-	return ok && a == sgemmAVX512
+	return ok && a == sgemmAVX512 && cpu.X86.HasAVX512VL
 }
 
 // implicitTile runs the micro-kernel of width columns that reads B in place,
