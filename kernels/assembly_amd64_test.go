@@ -22,6 +22,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 	}{
 		{"rows32", testRowKernels[float32]},
 		{"rows64", testRowKernels[float64]},
+		{"strided_rows32", testStridedRowKernels[float32]},
 		{"conv32", testConvMatchesNaive[float32]},
 		{"pool32", testPoolMatchesNaive[float32]},
 		{"pool_special32", testMaxPoolSpecialValues[float32]},

@@ -83,7 +83,9 @@ func checkBounds(op string, fields []bound) error {
 	return nil
 }
 
-// The convolutions run as GEMMs, one per image: the image's column matrix
+// Convolutions of more than one tap without dilation or groups run as
+// implicit GEMMs (conv_implicit.go) where that measured faster; the others as
+// GEMMs, one per image: the image's column matrix
 // (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
 // filters. Images whose output has fewer than convMinColumns pixels go in groups
 // side by side, so that every GEMM stays wide enough for the micro-kernels.
@@ -96,7 +98,7 @@ func checkBounds(op string, fields []bound) error {
 // same on every machine.
 const (
 	convLanes      = 4
-	convMinColumns = 64
+	convMinColumns = 256
 )
 
 // convGroup is the number of images per GEMM.
@@ -119,14 +121,25 @@ func convScratch(s ConvShape) int {
 
 // Conv2DWorkspace is the number of scratch elements Conv2DForward,
 // Conv2DBackwardData and Conv2DBackwardFilter need for shape s: every lane's
-// scratch, and the partial filter gradients of all lanes but the first. The
-// depthwise kernels need none.
+// scratch, and the partial filter gradients of all lanes but the first, or
+// the implicit GEMMs' scratch, whichever is larger. The depthwise kernels
+// need none.
 func Conv2DWorkspace(s ConvShape) int {
 	if s.Depthwise() {
 		return 0
 	}
 	lanes := convLaneCount(s)
-	return lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
+	size := lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
+	if implicitConv(s) {
+		size = max(size, implicitWorkspace(s))
+	}
+	if implicitFilter[float32](s) || implicitFilter[float64](s) {
+		size = max(size, implicitFilterWorkspace(s))
+	}
+	if implicitBackwardData(s) {
+		size = max(size, implicitWorkspace(transposedConv(s)))
+	}
+	return size
 }
 
 // convGroups calls fn for every group of images [n0, n0+gn), lane after lane
@@ -153,6 +166,10 @@ func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, k
 func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DForward(s, x, w, bias, y)
+		return
+	}
+	if implicitConv(s) {
+		implicitForward(s, x, w, bias, y, work)
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
@@ -185,6 +202,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 		DepthwiseConv2DBackwardData(s, w, dy, dx)
 		return
 	}
+	if implicitBackwardData(s) {
+		implicitBackwardDataRun(s, w, dy, dx, work)
+		return
+	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, dcol, dyg []T) {
 		cols := gn * p
@@ -203,6 +224,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DBackwardFilter(s, x, dy, dw)
+		return
+	}
+	if implicitFilter[T](s) {
+		implicitBackwardFilter(s, x, dy, dw, work)
 		return
 	}
 	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
@@ -285,6 +310,42 @@ func addRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n in
 	}
 }
 
+// gatherRows copies rows rows of n elements taken step apart,
+// dst[r·dstStride + j] = src[r·srcStride + j·step].
+func gatherRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n, step int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], src[(rows-1)*srcStride+(n-1)*step] // the assembly checks no bounds
+	if stridedRowsAsm(false, dst, dstStride, src, srcStride, rows, n, step) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*dstStride:r*dstStride+n], src[r*srcStride:]
+		for j := range d {
+			d[j] = s[j*step]
+		}
+	}
+}
+
+// scatterAddRows accumulates rows rows of n elements into elements step
+// apart, dst[r·dstStride + j·step] += src[r·srcStride + j].
+func scatterAddRows[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n, step int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+(n-1)*step], src[(rows-1)*srcStride+n-1] // the assembly checks no bounds
+	if stridedRowsAsm(true, dst, dstStride, src, srcStride, rows, n, step) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, s := dst[r*dstStride:], src[r*srcStride:r*srcStride+n]
+		for j, v := range s {
+			d[j*step] += v
+		}
+	}
+}
+
 // validRange returns the output positions [lo, hi) among out whose input
 // coordinate o·stride + offset falls inside [0, in).
 func validRange(offset, stride, in, out int) (lo, hi int) {
@@ -342,13 +403,7 @@ func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 						copyRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo)
 						continue
 					}
-					for i := hLo; i < hHi; i++ {
-						d := dst[i*ow+wLo : i*ow+wHi]
-						src := plane[first+(i-hLo)*s.StrideH*s.W:]
-						for j := range d {
-							d[j] = src[j*s.StrideW]
-						}
-					}
+					gatherRows(dst[hLo*ow+wLo:], ow, plane[first:], s.StrideH*s.W, hHi-hLo, wHi-wLo, s.StrideW)
 				}
 			}
 		}
@@ -382,13 +437,7 @@ func col2im[T Float](s ConvShape, col []T, n0, gn, cg int, dx []T) {
 					addRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo)
 					continue
 				}
-				for i := hLo; i < hHi; i++ {
-					d := out[first+(i-hLo)*s.StrideH*s.W:]
-					v := src[i*ow+wLo : i*ow+wHi]
-					for j, grad := range v {
-						d[j*s.StrideW] += grad
-					}
-				}
+				scatterAddRows(out[first:], s.StrideH*s.W, src[hLo*ow+wLo:], ow, hHi-hLo, wHi-wLo, s.StrideW)
 			}
 		}
 	}

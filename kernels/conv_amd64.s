@@ -35,6 +35,29 @@
 	ANDQ $1, BX; \
 	SHRQ $ZSHIFT, DX
 
+// Stride-2 row kernels for strided im2col, col2im and stride phases, float32:
+// rows rows of n elements, 8 at a time as a chunk (and a tail of fewer),
+// where the strided side's 16-lane vector holds the chunk in its even lanes
+// (mask 0x5555), compressed or expanded to the packed side. Arguments: dst+0
+// dstStride+8 src+16 srcStride+24 rows+32 chunks+40 (n/8) tail+48 (the mask
+// of the even lanes of the last n mod 8 elements, 0 if none).
+
+// STRIDE2_SETUP loads DI dst, R8 dst stride in bytes, SI src, R9 src stride
+// in bytes, CX rows, DX chunks, K1 0x5555, K2 the tail's mask.
+#define STRIDE2_SETUP \
+	MOVQ dst+0(FP), DI; \
+	MOVQ dstStride+8(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ src+16(FP), SI; \
+	MOVQ srcStride+24(FP), R9; \
+	SHLQ $2, R9; \
+	MOVQ rows+32(FP), CX; \
+	MOVQ chunks+40(FP), DX; \
+	MOVL $0x5555, AX; \
+	KMOVW AX, K1; \
+	MOVQ tail+48(FP), AX; \
+	KMOVW AX, K2
+
 // func copyRows32(dst *uint32, dstStride int, src *uint32, srcStride int, rows int, n int)
 TEXT ·copyRows32(SB), NOSPLIT, $0-48
 	ROWS_SETUP(2, 4, 3)
@@ -166,5 +189,85 @@ add64Next:
 	JNZ  add64Row
 
 add64Done:
+	VZEROUPPER
+	RET
+
+// func gatherRows2x32(dst *float32, dstStride int, src *float32, srcStride int, rows int, chunks int, tail int)
+// dst[r·dstStride + j] = src[r·srcStride + 2j]
+TEXT ·gatherRows2x32(SB), NOSPLIT, $0-56
+	STRIDE2_SETUP
+	TESTQ CX, CX
+	JZ   gatherDone
+
+gatherRow:
+	XORQ R11, R11
+	XORQ R12, R12
+	MOVQ DX, R10
+	TESTQ R10, R10
+	JZ   gatherTail
+
+gatherChunk:
+	VMOVUPS.Z   (SI)(R11*1), K1, Z0
+	VCOMPRESSPS Z0, K1, (DI)(R12*1)
+	ADDQ $64, R11
+	ADDQ $32, R12
+	DECQ R10
+	JNZ  gatherChunk
+
+gatherTail:
+	KORTESTW K2, K2
+	JZ   gatherNext
+	VMOVUPS.Z   (SI)(R11*1), K2, Z0
+	VCOMPRESSPS Z0, K2, (DI)(R12*1)
+
+gatherNext:
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ  gatherRow
+
+gatherDone:
+	VZEROUPPER
+	RET
+
+// func scatterAddRows2x32(dst *float32, dstStride int, src *float32, srcStride int, rows int, chunks int, tail int)
+// dst[r·dstStride + 2j] += src[r·srcStride + j]
+TEXT ·scatterAddRows2x32(SB), NOSPLIT, $0-56
+	STRIDE2_SETUP
+	TESTQ CX, CX
+	JZ   scatterDone
+
+scatterRow:
+	XORQ R11, R11
+	XORQ R12, R12
+	MOVQ DX, R10
+	TESTQ R10, R10
+	JZ   scatterTail
+
+scatterChunk:
+	VEXPANDPS.Z (SI)(R11*1), K1, Z0
+	VMOVUPS.Z   (DI)(R12*1), K1, Z1
+	VADDPS      Z0, Z1, K1, Z1
+	VMOVUPS     Z1, K1, (DI)(R12*1)
+	ADDQ $32, R11
+	ADDQ $64, R12
+	DECQ R10
+	JNZ  scatterChunk
+
+scatterTail:
+	KORTESTW K2, K2
+	JZ   scatterNext
+	VEXPANDPS.Z (SI)(R11*1), K2, Z0
+	VMOVUPS.Z   (DI)(R12*1), K2, Z1
+	VADDPS      Z0, Z1, K2, Z1
+	VMOVUPS     Z1, K2, (DI)(R12*1)
+
+scatterNext:
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ  scatterRow
+
+scatterDone:
 	VZEROUPPER
 	RET

@@ -11,3 +11,19 @@ func copyRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, 
 func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n int) bool {
 	return false
 }
+
+func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool { return false }
+
+func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, vstride int, c *E, ldc int, beta E) {
+	panic("kernels: no implicit-GEMM micro-kernels without assembly")
+}
+
+const filterReduceAsm = false
+
+func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []float32, first bool) {
+	panic("kernels: no reducing filter kernel without assembly")
+}
+
+func stridedRowsAsm[T Float](scatter bool, dst []T, dstStride int, src []T, srcStride int, rows, n, step int) bool {
+	return false
+}

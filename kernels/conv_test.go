@@ -29,7 +29,26 @@ var convTestShapes = []ConvShape{
 	// depthwise: multiplier 1 and 2, strided, dilated
 	{N: 3, C: 5, H: 7, W: 7, K: 5, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 5},
 	{N: 2, C: 3, H: 9, W: 8, K: 6, R: 3, S: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1, Groups: 3},
+	// implicit GEMMs (≥ 8 filters): filters and channels not a whole number
+	// of micro-kernel rows, taps over several k blocks, asymmetric padding
+	// and strides; backward passes implicit too or not
+	{N: 3, C: 30, H: 9, W: 16, K: 12, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 5, C: 9, H: 6, W: 15, K: 9, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 4, H: 6, W: 7, K: 10, R: 3, S: 2, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 9, H: 9, W: 10, K: 10, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 9, W: 8, K: 9, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 7, W: 8, K: 8, R: 2, S: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	// tiles of whole output rows, forward and backward data: rows of a tile,
+	// of a third of one (3+2+2 rows a tile)
+	{N: 3, C: 8, H: 7, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 8, H: 4, W: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	// and of half a vector, six and four rows a tile, and two
+	{N: 3, C: 8, H: 10, W: 8, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 16, H: 2, W: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 }
+
+// convImplicitShapes are the shapes of convTestShapes that run as implicit GEMMs.
+var convImplicitShapes = convTestShapes[15:]
 
 func (s ConvShape) String() string {
 	return fmt.Sprintf("N%dC%dH%dW%d_K%dR%dS%d_st%dx%d_pad%dx%d_dil%dx%d_g%d",
@@ -170,7 +189,7 @@ func TestConvMatchesNaiveFloat32(t *testing.T) { testConvMatchesNaive[float32](t
 // central differences of Σ g·y over x, w and the bias.
 func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
-	for _, s := range convTestShapes[:7] {
+	for _, s := range append(convTestShapes[:7:7], convImplicitShapes...) {
 		c := newConvCase(rng, s)
 		_, dx, dw, db := runConv[float64](c, true)
 		loss := func() float64 {
@@ -186,7 +205,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13]} { // plain, grouped, depthwise
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0], convImplicitShapes[2]} { // plain, grouped, depthwise, implicit
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
@@ -375,5 +394,96 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 				run()
 			}
 		})
+	}
+}
+
+// convImplicitShapes run as implicit GEMMs: the forward pass, and the
+// backward passes where marked (backward filter in float64, where it needs
+// 8 channels; float32 also runs the others, reducing over the pixels, where
+// the CPU can). The shapes from the seventh on have row tiles where the CPU
+// has the AVX-512 kernels, which the last two need to run backward data as
+// implicit GEMMs.
+func TestConvImplicitShapes(t *testing.T) {
+	want := [][2]bool{{true, true}, {true, true}, {false, false}, {false, true}, {false, true}, {false, true},
+		{true, true}, {true, true}, {true, true}, {true, true}}
+	rowTiles := implicitDirect(sgemmArch)
+	for i, s := range convImplicitShapes {
+		data := want[i][0] && (rowTiles || i < len(convImplicitShapes)-2)
+		if !implicitConv(s) || implicitBackwardData(s) != data || implicitFilter[float64](s) != want[i][1] {
+			t.Errorf("%v: implicit forward %t, backward data %t, backward filter %t", s, implicitConv(s), implicitBackwardData(s), implicitFilter[float64](s))
+		}
+		if rowTiles && i >= 6 && !implicitRowTiles(s) {
+			t.Errorf("%v: no row tiles", s)
+		}
+	}
+	// Dilated or grouped convolutions keep im2col, also when their transposed
+	// convolution alone would qualify.
+	dilated := ConvShape{N: 2, C: 16, H: 9, W: 18, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 2, DilationW: 2}
+	grouped := ConvShape{N: 2, C: 16, H: 9, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 2}
+	for _, s := range []ConvShape{dilated, grouped} {
+		if implicitConv(s) || implicitBackwardData(s) || implicitFilter[float32](s) {
+			t.Errorf("%v: implicit", s)
+		}
+	}
+}
+
+// The strided row kernels under strided im2col, col2im and stride phases, for
+// every tail length; elements they do not address must stay untouched.
+func testStridedRowKernels[T Float](t *testing.T) {
+	const rows, dstStride, srcStride = 3, 97, 89
+	for _, step := range []int{2, 3} {
+		for n := 0; n <= 40; n++ {
+			src := make([]T, (rows-1)*srcStride+(n-1)*step+9)
+			for i := range src {
+				src[i] = T(i + 1)
+			}
+			for _, scatter := range []bool{false, true} {
+				dst := make([]T, (rows-1)*dstStride+n*step+7)
+				for i := range dst {
+					dst[i] = T(-i) / 4
+				}
+				want := append([]T(nil), dst...)
+				for r := 0; r < rows; r++ {
+					for j := 0; j < n; j++ {
+						if scatter {
+							want[r*dstStride+j*step] += src[r*srcStride+j]
+						} else {
+							want[r*dstStride+j] = src[r*srcStride+j*step]
+						}
+					}
+				}
+				if scatter {
+					scatterAddRows(dst, dstStride, src, srcStride, rows, n, step)
+				} else {
+					gatherRows(dst, dstStride, src, srcStride, rows, n, step)
+				}
+				expectClose(t, fmt.Sprintf("step=%d n=%d scatter=%t", step, n, scatter), dst, toFloat64s(want), 0, 0)
+			}
+		}
+	}
+}
+
+func TestStridedRowKernelsFloat64(t *testing.T) { testStridedRowKernels[float64](t) }
+func TestStridedRowKernelsFloat32(t *testing.T) { testStridedRowKernels[float32](t) }
+
+// tapOffsets counts through the taps as tapOffset computes each one, from
+// any first tap, for unit and larger strides.
+func TestTapOffsets(t *testing.T) {
+	for _, s := range convImplicitShapes {
+		l := newImplicitLayout(s)
+		crs, rs := s.C*s.R*s.S, s.R*s.S
+		for _, pc := range []int{0, 1, s.S, rs - 1, rs + 2, crs / 2} {
+			if pc >= crs {
+				continue
+			}
+			offsets := make([]int32, crs-pc)
+			tapOffsets(s, l, pc, offsets)
+			for p, o := range offsets {
+				q := pc + p
+				if want := tapOffset(s, l, q/rs, q%rs/s.S, q%s.S); int(o) != want {
+					t.Fatalf("%v: tap %d from %d: offset %d, want %d", s, q, pc, o, want)
+				}
+			}
+		}
 	}
 }

@@ -1,0 +1,302 @@
+package kernels
+
+import (
+	"slices"
+	"unsafe"
+)
+
+// Convolutions without dilation run as implicit GEMMs, without a column
+// matrix. An image is zero-padded and split by stride phases into a scratch
+// xs of C·Pa·Pb planes of Hq×Wq: plane (c, a, b) holds padded rows a, a+StrideH,
+// … and columns b, b+StrideW, … of channel c (Pa = min(StrideH, R) phases of
+// rows, Pb = min(StrideW, S) of columns, so 1×1 filters keep one). Output pixel
+// (i, j) of tap (r, s) then reads element (i + r/StrideH, j + s/StrideW) of
+// plane (c, r mod StrideH, s mod StrideW). Computed over rows of the plane
+// width Wq instead of OutW (the last Wq − OutW columns of each row are
+// discarded), the column matrix's row for a tap is the run of xs that starts
+// at the tap's offset, so the GEMM's B panels are read straight from xs (or
+// packed from it) and multiplied by the filters, read in place. The extended
+// output is ext[k][i·Wq + j], copied into y afterwards, or, for outputs 8, 16,
+// 32 or 48 wide, tiles of whole rows go straight to y (conv_implicit_rows.go).
+// With unit strides, backward data is the same convolution of the output
+// gradients with the filters transposed and flipped (a "full" convolution),
+// so it runs the same way; backward filter multiplies views of xs by the
+// output gradients (conv_implicit_filter.go).
+
+// implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
+// tap offsets fit an array on the stack.
+const implicitMaxKC = 256
+
+// implicitShape reports whether s can run as an implicit GEMM: unit
+// dilations, one group, at least 8 filters (a micro-kernel's rows), more than
+// one tap (a 1×1 convolution has no column matrix to save, only few
+// multiply-adds to spend the copy of the planes on), and tap offsets that fit
+// an int32.
+func implicitShape(s ConvShape) bool {
+	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && s.R*s.S > 1 &&
+		newImplicitLayout(s).xs < 1<<31
+}
+
+// implicitWide reports whether computing the discarded columns of the
+// extended output pays: plane rows at most an eighth wider than the output's,
+// or a quarter with 8 channels or more (measured: LeNet's one-channel 5×5 at
+// 28×28, a sixth wider, is faster with im2col; 64 channels at 8×8 are not).
+func implicitWide(s ConvShape) bool {
+	l := newImplicitLayout(s)
+	return implicitNarrow(s, l) || s.C >= 8 && 4*l.wq <= 5*s.OutW()
+}
+
+// implicitConv reports whether s's forward pass runs as an implicit GEMM (in
+// row tiles where they apply, which LeNet's conv2, 8×8 outputs of 12-wide
+// planes, does not run faster than with im2col).
+func implicitConv(s ConvShape) bool { return implicitShape(s) && implicitWide(s) }
+
+// implicitNarrow reports whether the plane rows are at most an eighth wider
+// than the output's.
+func implicitNarrow(s ConvShape, l implicitLayout) bool { return 8*l.wq <= 9*s.OutW() }
+
+// transposedConv is the convolution whose forward pass is s's backward data
+// pass: the output gradients convolved with the filters swapped between input
+// and output channels and flipped, padded so the output is s's input.
+func transposedConv(s ConvShape) ConvShape {
+	return ConvShape{N: s.N, C: s.K, H: s.OutH(), W: s.OutW(), K: s.C, R: s.R, S: s.S,
+		StrideH: 1, StrideW: 1, PadH: s.R - 1 - s.PadH, PadW: s.S - 1 - s.PadW, DilationH: 1, DilationW: 1}
+}
+
+// implicitBackwardData reports whether s's backward data pass runs as an
+// implicit GEMM: for s and its transposed convolution implicit shapes (which
+// transposedConv assumes: no dilation, one group), with unit strides, and
+// narrow plane rows or row tiles
+// (im2col's GEMM for backward data, on the R·S·C rows of the column matrix,
+// is faster than its forward one: it beats the implicit GEMM over the
+// extended output at 8×8 with 64 channels).
+func implicitBackwardData(s ConvShape) bool {
+	if s.StrideH != 1 || s.StrideW != 1 || s.PadH >= s.R || s.PadW >= s.S || !implicitShape(s) {
+		return false
+	}
+	t := transposedConv(s)
+	return implicitShape(t) && (implicitNarrow(t, newImplicitLayout(t)) || implicitRowTiles(t))
+}
+
+// implicitLayout sizes an implicit convolution's scratch for the micro-kernel
+// families of both element types, so that the workspace does not depend on
+// the type.
+type implicitLayout struct {
+	pa, pb     int // phases of rows and columns
+	hq, wq     int // plane size
+	ext        int // extended output columns, OutH·Wq
+	cols, rows int // capacity of ext's columns and of its rows (filters)
+	xs         int // the planes with the slack that panels read past their end
+	lane       int // one lane's scratch: xs, ext and a packed B panel
+	filters    int // filters padded to whole micro-kernel rows
+}
+
+func newImplicitLayout(s ConvShape) implicitLayout {
+	mr := max(sgemmArch.mr, dgemmArch.mr)
+	step := max(sgemmArch.step, dgemmArch.step)
+	panel := min(implicitMaxKC, max(sgemmArch.kc, dgemmArch.kc)) * max(sgemmArch.nr(), dgemmArch.nr())
+	var l implicitLayout
+	l.pa, l.pb = min(s.StrideH, s.R), min(s.StrideW, s.S)
+	l.hq, l.wq = ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW)
+	l.ext = s.OutH() * l.wq
+	l.cols, l.rows = l.ext+step-1, s.K+mr-1
+	// A tap's run ends at most (S−1)/StrideW past the end of its plane
+	// (OutH + (R−1)/StrideH ≤ Hq), and goes on for a whole number of panels.
+	l.xs = s.C*l.pa*l.pb*l.hq*l.wq + (s.S-1)/s.StrideW + l.cols - l.ext
+	l.lane = l.xs + l.rows*l.cols + panel
+	l.filters = l.rows * s.C * s.R * s.S
+	return l
+}
+
+// implicitLanes is the number of lanes of images an implicit convolution runs.
+func implicitLanes(s ConvShape) int { return min(convLanes, s.N) }
+
+// implicitWorkspace is the scratch of an implicit convolution: the padded
+// filters and the lanes' scratch.
+func implicitWorkspace(s ConvShape) int {
+	l := newImplicitLayout(s)
+	return l.filters + implicitLanes(s)*l.lane
+}
+
+// implicitForward computes y = x ⋆ w (+ bias) for an implicit s; work holds
+// implicitWorkspace(s) elements.
+func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+	l := newImplicitLayout(s)
+	crs := s.C * s.R * s.S
+	filters := work[:l.filters]
+	copy(filters, w[:s.K*crs])
+	clear(filters[s.K*crs:])
+	implicitImages(s, l, x, filters, bias, y, work[l.filters:])
+}
+
+// implicitBackwardDataRun computes dx from dy and w for s whose backward data
+// pass is implicit (see implicitBackwardData): the forward pass of
+// transposedConv(s) with filters w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
+func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
+	t := transposedConv(s)
+	l := newImplicitLayout(t)
+	rs := s.R * s.S
+	filters := work[:l.filters]
+	for c := 0; c < s.C; c++ {
+		for k := 0; k < s.K; k++ {
+			src := w[(k*s.C+c)*rs : (k*s.C+c+1)*rs]
+			dst := filters[(c*s.K+k)*rs : (c*s.K+k+1)*rs]
+			for i, v := range src {
+				dst[rs-1-i] = v
+			}
+		}
+	}
+	clear(filters[s.C*s.K*rs:])
+	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:])
+}
+
+// implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
+// images l, l+lanes, …, with filters padded to whole micro-kernel rows.
+func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T) {
+	lanes := implicitLanes(s)
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*l.lane : (lane+1)*l.lane]
+		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
+		for n := lane; n < s.N; n += lanes {
+			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
+		}
+	})
+}
+
+// implicitImage computes one image's output y from its input x.
+func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
+	xs := scratch[:l.xs]
+	ext := scratch[l.xs : l.xs+l.rows*l.cols]
+	panel := scratch[l.xs+l.rows*l.cols:]
+	splitImage(s, l, x, xs)
+	if unsafe.Sizeof(T(0)) == 4 && implicitRowTiles(s) {
+		beta := float32(0)
+		if bias != nil {
+			for k, b := range bias[:s.K] {
+				fill(y[k*s.OutH()*s.OutW():(k+1)*s.OutH()*s.OutW()], T(b))
+			}
+			beta = 1
+		}
+		implicitRowsGemm(s, l, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
+		return
+	}
+	beta := T(0)
+	if bias != nil {
+		for k, b := range bias[:s.K] {
+			fill(ext[k*l.cols:k*l.cols+l.ext], b)
+		}
+		beta = 1
+	}
+	if unsafe.Sizeof(beta) == 4 {
+		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
+	} else {
+		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
+	}
+	oh, ow := s.OutH(), s.OutW()
+	for k := 0; k < s.K; k++ {
+		copyRows(y[k*oh*ow:], ow, ext[k*l.cols:], l.wq, oh, ow)
+	}
+}
+
+// splitImage copies image x into the planes of xs, whose padding is zero.
+func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
+	plane := l.hq * l.wq
+	if s.StrideH == 1 && s.StrideW == 1 {
+		for c := 0; c < s.C; c++ {
+			copyRows(xs[c*plane+s.PadH*l.wq+s.PadW:], l.wq, x[c*s.H*s.W:], s.W, s.H, s.W)
+		}
+		return
+	}
+	for c := 0; c < s.C; c++ {
+		for a := 0; a < l.pa; a++ {
+			iLo, iHi := validRange(a-s.PadH, s.StrideH, s.H, l.hq)
+			for b := 0; b < l.pb; b++ {
+				jLo, jHi := validRange(b-s.PadW, s.StrideW, s.W, l.wq)
+				dst := xs[((c*l.pa+a)*l.pb+b)*plane:]
+				if iLo < iHi && jLo < jHi {
+					src := x[(c*s.H+iLo*s.StrideH+a-s.PadH)*s.W+jLo*s.StrideW+b-s.PadW:]
+					gatherRows(dst[iLo*l.wq+jLo:], l.wq, src, s.StrideH*s.W, iHi-iLo, jHi-jLo, s.StrideW)
+				}
+			}
+		}
+	}
+}
+
+// implicitGemm computes ext = filters · B (+ beta·ext), B being the column
+// matrix read from xs over the extended columns, rounded up to whole
+// panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
+// B is read in place where the arch has implicitDirect, else packed.
+func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xs, panel, ext []E, beta E) {
+	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
+	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
+	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
+	direct := implicitDirect(arch)
+	var offsets [implicitMaxKC]int32
+	for pc := 0; pc < crs; pc += kcBlock {
+		kc := min(kcBlock, crs-pc)
+		tapOffsets(s, l, pc, offsets[:kc])
+		_ = xs[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
+		b := beta
+		if pc > 0 {
+			b = 1
+		}
+		for j := 0; j < cols; {
+			width := arch.panelCols(cols - j) // a multiple of step: cols is
+			if direct {
+				for i := 0; i < rows; i += mr {
+					implicitTile(width, false, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, &ext[i*l.cols+j], l.cols, b)
+				}
+			} else {
+				kernel := arch.kernels[width/step-1]
+				packTaps(panel[:kc*width], xs[j:], offsets[:kc], width)
+				for i := 0; i < rows; i += mr {
+					kernel(kc, &filters[i*crs+pc], crs, 1, &panel[0], &ext[i*l.cols+j], l.cols, 1, b)
+				}
+			}
+			j += width
+		}
+	}
+}
+
+// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run. The taps
+// are counted through without divisions: images share the offsets, but
+// recomputing them per image must stay cheap next to a block of 8×8 outputs.
+func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
+	rs, plane := s.R*s.S, l.hq*l.wq
+	c, r, sx := pc/rs, pc%rs/s.S, pc%s.S
+	a, rq := r%s.StrideH, r/s.StrideH // phase and plane row of tap row r
+	b, sq := sx%s.StrideW, sx/s.StrideW
+	for p := range offsets {
+		offsets[p] = int32(((c*l.pa+a)*l.pb+b)*plane + rq*l.wq + sq)
+		sx, b = sx+1, b+1
+		if b == s.StrideW {
+			b, sq = 0, sq+1
+		}
+		if sx < s.S {
+			continue
+		}
+		sx, b, sq = 0, 0, 0
+		r, a = r+1, a+1
+		if a == s.StrideH {
+			a, rq = 0, rq+1
+		}
+		if r == s.R {
+			r, a, rq, c = 0, 0, 0, c+1
+		}
+	}
+}
+
+// tapOffset is the offset in xs of the run of tap (r, sx) of channel c.
+func tapOffset(s ConvShape, l implicitLayout, c, r, sx int) int {
+	plane := ((c*l.pa+r%s.StrideH)*l.pb + sx%s.StrideW) * l.hq * l.wq
+	return plane + r/s.StrideH*l.wq + sx/s.StrideW
+}
+
+// packTaps packs a panel of width columns: panel[p·width + j] =
+// src[offsets[p] + j].
+func packTaps[E float32 | float64](panel, src []E, offsets []int32, width int) {
+	for p, o := range offsets {
+		copy(panel[p*width:(p+1)*width], src[o:int(o)+width])
+	}
+}

@@ -1,0 +1,103 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// Implicit-GEMM micro-kernels in conv_implicit_amd64.s.
+
+//go:noescape
+func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+//go:noescape
+func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+//go:noescape
+func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+//go:noescape
+func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+//go:noescape
+func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+//go:noescape
+func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+
+// implicitDirect reports whether arch has micro-kernels that read B in place
+// (implicitTile), rather than packed: the AVX-512 family, where the CPU also
+// has VL for the half-row kernels' ymm loads into registers 16-31.
+func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool {
+	a, ok := any(arch).(*gemmArch[float32])
+	return ok && a == sgemmAVX512 && cpu.X86.HasAVX512VL
+}
+
+// implicitTile runs the micro-kernel of width columns that reads B in place,
+// C = A·B + beta·C with column v·16 + j of B's row p at b[offsets[p] +
+// v·vstride + j], or with halves, column 8u + j at b[offsets[p] + u·vstride +
+// j], for an arch with implicitDirect. (Direct calls, not a table of
+// functions, keep the offsets on the caller's stack.)
+func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, vstride int, c *E, ldc int, beta E) {
+	a32, b32, c32 := (*float32)(unsafe.Pointer(a)), (*float32)(unsafe.Pointer(b)), (*float32)(unsafe.Pointer(c))
+	beta32 := *(*float32)(unsafe.Pointer(&beta))
+	switch {
+	case halves && width == 48:
+		sconvHalfKernelAVX512x48(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	case halves && width == 32:
+		sconvHalfKernelAVX512x32(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	case halves:
+		sconvHalfKernelAVX512x16(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	case width == 48:
+		sconvKernelAVX512x48(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	case width == 32:
+		sconvKernelAVX512x32(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	default:
+		sconvKernelAVX512x16(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+	}
+}
+
+//go:noescape
+func sconvFilterKernelAVX512(steps int, a *float32, lda int, b0 *float32, b1 *float32, b2 *float32, out *float32)
+
+// filterReduceAsm reports whether sconvFilterKernelAVX512 can run: its sums
+// use ymm and xmm forms of registers 16-31 (VL).
+var filterReduceAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+
+// implicitFilterReduce adds one image's filter gradient to partial
+// ([k][c][r][s]), or overwrites it when first. For 8 filters and 3 taps at a
+// time, the kernel multiplies the filters' rows of dyext by the taps' runs of
+// xs in vector lanes, 16 pixels a step, and sums the lanes at the end: every
+// multiply-add uses a whole vector, however few the filters.
+func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []float32, first bool) {
+	crs, rs := s.C*s.R*s.S, s.R*s.S
+	run := roundUp(l.ext, 16) // dyext is zero past ext, up to l.cols
+	var sums [24]float32
+	var runs [3]*float32
+	for k0 := 0; k0 < s.K; k0 += 8 {
+		_ = dyext[(k0+7)*l.cols+run-1] // the kernel checks no bounds
+		for q := 0; q < crs; q += 3 {
+			taps := min(3, crs-q)
+			for t := range runs {
+				tap := q + min(t, taps-1) // a short last group repeats its last tap
+				o := tapOffset(s, l, tap/rs, tap%rs/s.S, tap%s.S)
+				_ = xs[o+run-1]
+				runs[t] = &xs[o]
+			}
+			sconvFilterKernelAVX512(run/16, &dyext[k0*l.cols], l.cols, runs[0], runs[1], runs[2], &sums[0])
+			for r := 0; r < min(8, s.K-k0); r++ {
+				out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
+				for t := range out {
+					if first {
+						out[t] = sums[3*r+t]
+					} else {
+						out[t] += sums[3*r+t]
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,971 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Implicit-GEMM convolution micro-kernels (see conv_implicit.go): the blocked
+// GEMM's AVX-512 float32 kernels with B read in place instead of packed:
+// column v·16 + j of B's row p is b[offsets[p] + v·vstride + j] (vstride 16
+// makes the row one run). They compute
+//
+//	C[r][j] = Σ_p A[r][p]·B[p][j] + beta·C[r][j]   (C is not read when beta == ±0)
+//
+// for r < 8 and p < kc, A[r][p] at a + (r·rsA + p)·4 bytes, C rows ldc apart,
+// with the sgemm kernels' arithmetic for alpha = 1. Arguments: kc+0 a+8 rsA+16
+// offsets+24 b+32 vstride+40 c+48 ldc+56 beta+64.
+//
+// Registers: SI, DI A rows 0 and 4, R8, R10 rsA and 3·rsA in bytes, R9 the
+// offsets, BX, R11, R12 the bases of B's vectors 0-2, AX the step's offset,
+// CX steps left; after the steps DX, R13 C rows 0 and 4, R11, R12 ldc and
+// 3·ldc in bytes.
+
+#define A0 (SI)
+#define A1 (SI)(R8*1)
+#define A2 (SI)(R8*2)
+#define A3 (SI)(R10*1)
+#define A4 (DI)
+#define A5 (DI)(R8*1)
+#define A6 (DI)(R8*2)
+#define A7 (DI)(R10*1)
+
+#define C0 (DX)
+#define C1 (DX)(R11*1)
+#define C2 (DX)(R11*2)
+#define C3 (DX)(R12*1)
+#define C4 (R13)
+#define C5 (R13)(R11*1)
+#define C6 (R13)(R11*2)
+#define C7 (R13)(R12*1)
+
+#define LOAD_ARGS \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ rsA+16(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ offsets+24(FP), R9; \
+	MOVQ b+32(FP), BX; \
+	MOVQ vstride+40(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (BX)(R11*2), R12; \
+	ADDQ BX, R11; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (SI)(R8*4), DI
+
+#define LOAD_C \
+	MOVQ c+48(FP), DX; \
+	MOVQ ldc+56(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), R12; \
+	LEAQ (DX)(R11*4), R13; \
+	VBROADCASTSS beta+64(FP), Z25
+
+#define NEXT_STEP \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	ADDQ $4, R9
+
+#define BETA_ZERO(label) \
+	MOVL beta+64(FP), AX; \
+	ANDL $0x7fffffff, AX; \
+	JZ   label
+
+// Z25 = beta.
+#define UPD16(addr, r) \
+	VFMADD231PS addr, Z25, r; \
+	VMOVUPS     r, addr
+
+#define PUT16(addr, r) \
+	VMOVUPS r, addr
+
+#define FMA3(addr, bc, r0, r1, r2) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0; \
+	VFMADD231PS  Z26, bc, r1; \
+	VFMADD231PS  Z31, bc, r2
+
+#define FMA2(addr, bc, r0, r1) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0; \
+	VFMADD231PS  Z26, bc, r1
+
+#define FMA1(addr, bc, r0) \
+	VBROADCASTSS addr, bc; \
+	VFMADD231PS  Z24, bc, r0
+
+#define STEP48 \
+	MOVLQSX (R9), AX; \
+	VMOVUPS (BX)(AX*4), Z24; \
+	VMOVUPS (R11)(AX*4), Z26; \
+	VMOVUPS (R12)(AX*4), Z31; \
+	FMA3(A0, Z27, Z0, Z1, Z2); \
+	FMA3(A1, Z28, Z3, Z4, Z5); \
+	FMA3(A2, Z29, Z6, Z7, Z8); \
+	FMA3(A3, Z30, Z9, Z10, Z11); \
+	FMA3(A4, Z27, Z12, Z13, Z14); \
+	FMA3(A5, Z28, Z15, Z16, Z17); \
+	FMA3(A6, Z29, Z18, Z19, Z20); \
+	FMA3(A7, Z30, Z21, Z22, Z23); \
+	NEXT_STEP
+
+#define STEP32 \
+	MOVLQSX (R9), AX; \
+	VMOVUPS (BX)(AX*4), Z24; \
+	VMOVUPS (R11)(AX*4), Z26; \
+	FMA2(A0, Z27, Z0, Z1); \
+	FMA2(A1, Z28, Z2, Z3); \
+	FMA2(A2, Z29, Z4, Z5); \
+	FMA2(A3, Z30, Z6, Z7); \
+	FMA2(A4, Z27, Z8, Z9); \
+	FMA2(A5, Z28, Z10, Z11); \
+	FMA2(A6, Z29, Z12, Z13); \
+	FMA2(A7, Z30, Z14, Z15); \
+	NEXT_STEP
+
+#define STEP16 \
+	MOVLQSX (R9), AX; \
+	VMOVUPS (BX)(AX*4), Z24; \
+	FMA1(A0, Z27, Z0); \
+	FMA1(A1, Z28, Z1); \
+	FMA1(A2, Z29, Z2); \
+	FMA1(A3, Z30, Z3); \
+	FMA1(A4, Z27, Z4); \
+	FMA1(A5, Z28, Z5); \
+	FMA1(A6, Z29, Z6); \
+	FMA1(A7, Z30, Z7); \
+	NEXT_STEP
+
+// The half-row kernels (sconvHalfKernelAVX512xW) take B's 8-column halves
+// from output rows vstride apart: vector v holds rows 2v and 2v+1, for
+// outputs 8 wide. Per step DX is the base of row 0 and R11, R12, R13 are
+// vstride, 3·vstride and 5·vstride in bytes.
+#define LOAD_ARGS_H \
+	MOVQ kc+0(FP), CX; \
+	MOVQ a+8(FP), SI; \
+	MOVQ rsA+16(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ offsets+24(FP), R9; \
+	MOVQ b+32(FP), BX; \
+	MOVQ vstride+40(FP), R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), R12; \
+	LEAQ (R11)(R11*4), R13; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (SI)(R8*4), DI
+
+#define HALF_ROWS \
+	MOVLQSX (R9), AX; \
+	LEAQ    (BX)(AX*4), DX
+
+#define STEP48H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	VMOVUPS      (DX)(R11*2), Y26; \
+	VINSERTF64X4 $1, (DX)(R12*1), Z26, Z26; \
+	VMOVUPS      (DX)(R11*4), Y31; \
+	VINSERTF64X4 $1, (DX)(R13*1), Z31, Z31; \
+	FMA3(A0, Z27, Z0, Z1, Z2); \
+	FMA3(A1, Z28, Z3, Z4, Z5); \
+	FMA3(A2, Z29, Z6, Z7, Z8); \
+	FMA3(A3, Z30, Z9, Z10, Z11); \
+	FMA3(A4, Z27, Z12, Z13, Z14); \
+	FMA3(A5, Z28, Z15, Z16, Z17); \
+	FMA3(A6, Z29, Z18, Z19, Z20); \
+	FMA3(A7, Z30, Z21, Z22, Z23); \
+	NEXT_STEP
+
+#define STEP32H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	VMOVUPS      (DX)(R11*2), Y26; \
+	VINSERTF64X4 $1, (DX)(R12*1), Z26, Z26; \
+	FMA2(A0, Z27, Z0, Z1); \
+	FMA2(A1, Z28, Z2, Z3); \
+	FMA2(A2, Z29, Z4, Z5); \
+	FMA2(A3, Z30, Z6, Z7); \
+	FMA2(A4, Z27, Z8, Z9); \
+	FMA2(A5, Z28, Z10, Z11); \
+	FMA2(A6, Z29, Z12, Z13); \
+	FMA2(A7, Z30, Z14, Z15); \
+	NEXT_STEP
+
+#define STEP16H \
+	HALF_ROWS; \
+	VMOVUPS      (DX), Y24; \
+	VINSERTF64X4 $1, (DX)(R11*1), Z24, Z24; \
+	FMA1(A0, Z27, Z0); \
+	FMA1(A1, Z28, Z1); \
+	FMA1(A2, Z29, Z2); \
+	FMA1(A3, Z30, Z3); \
+	FMA1(A4, Z27, Z4); \
+	FMA1(A5, Z28, Z5); \
+	FMA1(A6, Z29, Z6); \
+	FMA1(A7, Z30, Z7); \
+	NEXT_STEP
+
+
+// func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
+	LOAD_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	CMPQ CX, $2
+	JLT  tail48
+
+loop48:
+	STEP48
+	STEP48
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop48
+
+tail48:
+	TESTQ CX, CX
+	JZ    done48
+	STEP48
+
+done48:
+	LOAD_C
+	BETA_ZERO(put48)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(128 C0, Z2)
+	UPD16(C1, Z3)
+	UPD16(64 C1, Z4)
+	UPD16(128 C1, Z5)
+	UPD16(C2, Z6)
+	UPD16(64 C2, Z7)
+	UPD16(128 C2, Z8)
+	UPD16(C3, Z9)
+	UPD16(64 C3, Z10)
+	UPD16(128 C3, Z11)
+	UPD16(C4, Z12)
+	UPD16(64 C4, Z13)
+	UPD16(128 C4, Z14)
+	UPD16(C5, Z15)
+	UPD16(64 C5, Z16)
+	UPD16(128 C5, Z17)
+	UPD16(C6, Z18)
+	UPD16(64 C6, Z19)
+	UPD16(128 C6, Z20)
+	UPD16(C7, Z21)
+	UPD16(64 C7, Z22)
+	UPD16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+put48:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(128 C0, Z2)
+	PUT16(C1, Z3)
+	PUT16(64 C1, Z4)
+	PUT16(128 C1, Z5)
+	PUT16(C2, Z6)
+	PUT16(64 C2, Z7)
+	PUT16(128 C2, Z8)
+	PUT16(C3, Z9)
+	PUT16(64 C3, Z10)
+	PUT16(128 C3, Z11)
+	PUT16(C4, Z12)
+	PUT16(64 C4, Z13)
+	PUT16(128 C4, Z14)
+	PUT16(C5, Z15)
+	PUT16(64 C5, Z16)
+	PUT16(128 C5, Z17)
+	PUT16(C6, Z18)
+	PUT16(64 C6, Z19)
+	PUT16(128 C6, Z20)
+	PUT16(C7, Z21)
+	PUT16(64 C7, Z22)
+	PUT16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+// func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x32(SB), NOSPLIT, $0-68
+	LOAD_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	CMPQ CX, $2
+	JLT  tail32
+
+loop32:
+	STEP32
+	STEP32
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop32
+
+tail32:
+	TESTQ CX, CX
+	JZ    done32
+	STEP32
+
+done32:
+	LOAD_C
+	BETA_ZERO(put32)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(C1, Z2)
+	UPD16(64 C1, Z3)
+	UPD16(C2, Z4)
+	UPD16(64 C2, Z5)
+	UPD16(C3, Z6)
+	UPD16(64 C3, Z7)
+	UPD16(C4, Z8)
+	UPD16(64 C4, Z9)
+	UPD16(C5, Z10)
+	UPD16(64 C5, Z11)
+	UPD16(C6, Z12)
+	UPD16(64 C6, Z13)
+	UPD16(C7, Z14)
+	UPD16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+put32:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(C1, Z2)
+	PUT16(64 C1, Z3)
+	PUT16(C2, Z4)
+	PUT16(64 C2, Z5)
+	PUT16(C3, Z6)
+	PUT16(64 C3, Z7)
+	PUT16(C4, Z8)
+	PUT16(64 C4, Z9)
+	PUT16(C5, Z10)
+	PUT16(64 C5, Z11)
+	PUT16(C6, Z12)
+	PUT16(64 C6, Z13)
+	PUT16(C7, Z14)
+	PUT16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+// func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x16(SB), NOSPLIT, $0-68
+	LOAD_ARGS
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ CX, $2
+	JLT  tail16
+
+loop16:
+	STEP16
+	STEP16
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop16
+
+tail16:
+	TESTQ CX, CX
+	JZ    done16
+	STEP16
+
+done16:
+	LOAD_C
+	BETA_ZERO(put16)
+	UPD16(C0, Z0)
+	UPD16(C1, Z1)
+	UPD16(C2, Z2)
+	UPD16(C3, Z3)
+	UPD16(C4, Z4)
+	UPD16(C5, Z5)
+	UPD16(C6, Z6)
+	UPD16(C7, Z7)
+	VZEROUPPER
+	RET
+
+put16:
+	PUT16(C0, Z0)
+	PUT16(C1, Z1)
+	PUT16(C2, Z2)
+	PUT16(C3, Z3)
+	PUT16(C4, Z4)
+	PUT16(C5, Z5)
+	PUT16(C6, Z6)
+	PUT16(C7, Z7)
+	VZEROUPPER
+	RET
+
+
+// func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x48(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	CMPQ CX, $2
+	JLT  tail48h
+
+loop48h:
+	STEP48H
+	STEP48H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop48h
+
+tail48h:
+	TESTQ CX, CX
+	JZ    done48h
+	STEP48H
+
+done48h:
+	LOAD_C
+	BETA_ZERO(put48h)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(128 C0, Z2)
+	UPD16(C1, Z3)
+	UPD16(64 C1, Z4)
+	UPD16(128 C1, Z5)
+	UPD16(C2, Z6)
+	UPD16(64 C2, Z7)
+	UPD16(128 C2, Z8)
+	UPD16(C3, Z9)
+	UPD16(64 C3, Z10)
+	UPD16(128 C3, Z11)
+	UPD16(C4, Z12)
+	UPD16(64 C4, Z13)
+	UPD16(128 C4, Z14)
+	UPD16(C5, Z15)
+	UPD16(64 C5, Z16)
+	UPD16(128 C5, Z17)
+	UPD16(C6, Z18)
+	UPD16(64 C6, Z19)
+	UPD16(128 C6, Z20)
+	UPD16(C7, Z21)
+	UPD16(64 C7, Z22)
+	UPD16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+put48h:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(128 C0, Z2)
+	PUT16(C1, Z3)
+	PUT16(64 C1, Z4)
+	PUT16(128 C1, Z5)
+	PUT16(C2, Z6)
+	PUT16(64 C2, Z7)
+	PUT16(128 C2, Z8)
+	PUT16(C3, Z9)
+	PUT16(64 C3, Z10)
+	PUT16(128 C3, Z11)
+	PUT16(C4, Z12)
+	PUT16(64 C4, Z13)
+	PUT16(128 C4, Z14)
+	PUT16(C5, Z15)
+	PUT16(64 C5, Z16)
+	PUT16(128 C5, Z17)
+	PUT16(C6, Z18)
+	PUT16(64 C6, Z19)
+	PUT16(128 C6, Z20)
+	PUT16(C7, Z21)
+	PUT16(64 C7, Z22)
+	PUT16(128 C7, Z23)
+	VZEROUPPER
+	RET
+
+// func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x32(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	CMPQ CX, $2
+	JLT  tail32h
+
+loop32h:
+	STEP32H
+	STEP32H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop32h
+
+tail32h:
+	TESTQ CX, CX
+	JZ    done32h
+	STEP32H
+
+done32h:
+	LOAD_C
+	BETA_ZERO(put32h)
+	UPD16(C0, Z0)
+	UPD16(64 C0, Z1)
+	UPD16(C1, Z2)
+	UPD16(64 C1, Z3)
+	UPD16(C2, Z4)
+	UPD16(64 C2, Z5)
+	UPD16(C3, Z6)
+	UPD16(64 C3, Z7)
+	UPD16(C4, Z8)
+	UPD16(64 C4, Z9)
+	UPD16(C5, Z10)
+	UPD16(64 C5, Z11)
+	UPD16(C6, Z12)
+	UPD16(64 C6, Z13)
+	UPD16(C7, Z14)
+	UPD16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+put32h:
+	PUT16(C0, Z0)
+	PUT16(64 C0, Z1)
+	PUT16(C1, Z2)
+	PUT16(64 C1, Z3)
+	PUT16(C2, Z4)
+	PUT16(64 C2, Z5)
+	PUT16(C3, Z6)
+	PUT16(64 C3, Z7)
+	PUT16(C4, Z8)
+	PUT16(64 C4, Z9)
+	PUT16(C5, Z10)
+	PUT16(64 C5, Z11)
+	PUT16(C6, Z12)
+	PUT16(64 C6, Z13)
+	PUT16(C7, Z14)
+	PUT16(64 C7, Z15)
+	VZEROUPPER
+	RET
+
+// func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x16(SB), NOSPLIT, $0-68
+	LOAD_ARGS_H
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	CMPQ CX, $2
+	JLT  tail16h
+
+loop16h:
+	STEP16H
+	STEP16H
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  loop16h
+
+tail16h:
+	TESTQ CX, CX
+	JZ    done16h
+	STEP16H
+
+done16h:
+	LOAD_C
+	BETA_ZERO(put16h)
+	UPD16(C0, Z0)
+	UPD16(C1, Z1)
+	UPD16(C2, Z2)
+	UPD16(C3, Z3)
+	UPD16(C4, Z4)
+	UPD16(C5, Z5)
+	UPD16(C6, Z6)
+	UPD16(C7, Z7)
+	VZEROUPPER
+	RET
+
+put16h:
+	PUT16(C0, Z0)
+	PUT16(C1, Z1)
+	PUT16(C2, Z2)
+	PUT16(C3, Z3)
+	PUT16(C4, Z4)
+	PUT16(C5, Z5)
+	PUT16(C6, Z6)
+	PUT16(C7, Z7)
+	VZEROUPPER
+	RET
+
+// func sconvFilterKernelAVX512(steps int, a *float32, lda int, b0 *float32, b1 *float32, b2 *float32, out *float32)
+//
+// The backward filter kernel for few filters (see implicitFilterReduce):
+// out[3r + t] = Σ_e a[r·lda + e]·b_t[e] for r < 8, t < 3 and e < 16·steps,
+// each sum accumulated in 16 lanes and then added pairwise (lanes 8 apart,
+// then 4, 2, 1). Z(3r + t) accumulate; SI, DI A rows 0 and 4, R8, R10 lda and
+// 3·lda in bytes; R11-R13 the B rows; CX steps left.
+TEXT ·sconvFilterKernelAVX512(SB), NOSPLIT, $0-56
+	MOVQ steps+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R10
+	LEAQ (SI)(R8*4), DI
+	MOVQ b0+24(FP), R11
+	MOVQ b1+32(FP), R12
+	MOVQ b2+40(FP), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	TESTQ CX, CX
+	JZ   filterSums
+
+filterStep:
+	VMOVUPS (R11), Z24
+	VMOVUPS (R12), Z25
+	VMOVUPS (R13), Z26
+	VMOVUPS (SI), Z27
+	VFMADD231PS Z24, Z27, Z0
+	VFMADD231PS Z25, Z27, Z1
+	VFMADD231PS Z26, Z27, Z2
+	VMOVUPS (SI)(R8*1), Z28
+	VFMADD231PS Z24, Z28, Z3
+	VFMADD231PS Z25, Z28, Z4
+	VFMADD231PS Z26, Z28, Z5
+	VMOVUPS (SI)(R8*2), Z27
+	VFMADD231PS Z24, Z27, Z6
+	VFMADD231PS Z25, Z27, Z7
+	VFMADD231PS Z26, Z27, Z8
+	VMOVUPS (SI)(R10*1), Z28
+	VFMADD231PS Z24, Z28, Z9
+	VFMADD231PS Z25, Z28, Z10
+	VFMADD231PS Z26, Z28, Z11
+	VMOVUPS (DI), Z27
+	VFMADD231PS Z24, Z27, Z12
+	VFMADD231PS Z25, Z27, Z13
+	VFMADD231PS Z26, Z27, Z14
+	VMOVUPS (DI)(R8*1), Z28
+	VFMADD231PS Z24, Z28, Z15
+	VFMADD231PS Z25, Z28, Z16
+	VFMADD231PS Z26, Z28, Z17
+	VMOVUPS (DI)(R8*2), Z27
+	VFMADD231PS Z24, Z27, Z18
+	VFMADD231PS Z25, Z27, Z19
+	VFMADD231PS Z26, Z27, Z20
+	VMOVUPS (DI)(R10*1), Z28
+	VFMADD231PS Z24, Z28, Z21
+	VFMADD231PS Z25, Z28, Z22
+	VFMADD231PS Z26, Z28, Z23
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R11
+	ADDQ $64, R12
+	ADDQ $64, R13
+	DECQ CX
+	JNZ  filterStep
+
+filterSums:
+	MOVQ out+48(FP), DX
+	VEXTRACTF64X4 $1, Z0, Y24
+	VADDPS        Y0, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 0(DX)
+	VEXTRACTF64X4 $1, Z1, Y24
+	VADDPS        Y1, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 4(DX)
+	VEXTRACTF64X4 $1, Z2, Y24
+	VADDPS        Y2, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 8(DX)
+	VEXTRACTF64X4 $1, Z3, Y24
+	VADDPS        Y3, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 12(DX)
+	VEXTRACTF64X4 $1, Z4, Y24
+	VADDPS        Y4, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 16(DX)
+	VEXTRACTF64X4 $1, Z5, Y24
+	VADDPS        Y5, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 20(DX)
+	VEXTRACTF64X4 $1, Z6, Y24
+	VADDPS        Y6, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 24(DX)
+	VEXTRACTF64X4 $1, Z7, Y24
+	VADDPS        Y7, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 28(DX)
+	VEXTRACTF64X4 $1, Z8, Y24
+	VADDPS        Y8, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 32(DX)
+	VEXTRACTF64X4 $1, Z9, Y24
+	VADDPS        Y9, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 36(DX)
+	VEXTRACTF64X4 $1, Z10, Y24
+	VADDPS        Y10, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 40(DX)
+	VEXTRACTF64X4 $1, Z11, Y24
+	VADDPS        Y11, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 44(DX)
+	VEXTRACTF64X4 $1, Z12, Y24
+	VADDPS        Y12, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 48(DX)
+	VEXTRACTF64X4 $1, Z13, Y24
+	VADDPS        Y13, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 52(DX)
+	VEXTRACTF64X4 $1, Z14, Y24
+	VADDPS        Y14, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 56(DX)
+	VEXTRACTF64X4 $1, Z15, Y24
+	VADDPS        Y15, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 60(DX)
+	VEXTRACTF64X4 $1, Z16, Y24
+	VADDPS        Y16, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 64(DX)
+	VEXTRACTF64X4 $1, Z17, Y24
+	VADDPS        Y17, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 68(DX)
+	VEXTRACTF64X4 $1, Z18, Y24
+	VADDPS        Y18, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 72(DX)
+	VEXTRACTF64X4 $1, Z19, Y24
+	VADDPS        Y19, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 76(DX)
+	VEXTRACTF64X4 $1, Z20, Y24
+	VADDPS        Y20, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 80(DX)
+	VEXTRACTF64X4 $1, Z21, Y24
+	VADDPS        Y21, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 84(DX)
+	VEXTRACTF64X4 $1, Z22, Y24
+	VADDPS        Y22, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 88(DX)
+	VEXTRACTF64X4 $1, Z23, Y24
+	VADDPS        Y23, Y24, Y24
+	VEXTRACTF32X4 $1, Y24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0x4e, X24, X25
+	VADDPS        X24, X25, X24
+	VPERMILPS     $0xb1, X24, X25
+	VADDPS        X24, X25, X24
+	VMOVSS        X24, 92(DX)
+	VZEROUPPER
+	RET

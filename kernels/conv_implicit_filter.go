@@ -1,0 +1,119 @@
+package kernels
+
+import "unsafe"
+
+// The backward filter pass of implicit convolutions (see conv_implicit.go).
+
+// implicitFilter reports whether s's backward filter pass runs as an implicit
+// GEMM for elements of type T: with the reducing kernel (filterReduce), or
+// with the input channels as the GEMM's rows, at least 8 of them.
+func implicitFilter[T Float](s ConvShape) bool {
+	return implicitShape(s) && implicitWide(s) && (s.C >= 8 || filterReduce[T](s))
+}
+
+// filterReduce reports whether s's backward filter pass runs on the kernel
+// that sums over the output pixels in vector lanes (implicitFilterReduce):
+// for fewer than 8 channels, too few rows for the GEMM, and fewer than 32
+// filters (with more, the GEMM on channels padded to 8 rows is as fast, as
+// it is with 8 channels or more, where it wins: the kernel streams its
+// filters' output gradients from L2 for every three taps).
+func filterReduce[T Float](s ConvShape) bool {
+	return s.C < 8 && s.K < 32 && unsafe.Sizeof(T(0)) == 4 && filterReduceAsm
+}
+
+// implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
+// scratch and their partial gradients.
+func implicitFilterWorkspace(s ConvShape) int {
+	return implicitLanes(s) * (newImplicitLayout(s).lane + s.K*s.C*s.R*s.S)
+}
+
+// implicitBackwardFilter computes dw from x and dy for s with implicitFilter. With
+// the extended output gradient dyext (K rows of OutH·Wq, zero in the columns
+// past OutW), the gradient of tap (r, s) is the GEMM
+//
+//	dw[:, :, r, s]ᵀ (C×K) = xs[tapOffset(0, r, s):] (C rows Pa·Pb·Hq·Wq apart, OutH·Wq long) · dyextᵀ,
+//
+// so each image packs dyextᵀ once and multiplies it by R·S views of xs read
+// in place. Lane l sums its images in order into a partial [r][s][c][k]
+// gradient ([k][c][r][s] with the reducing kernel); the partials are added in
+// lane order into dw.
+func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	l := newImplicitLayout(s)
+	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
+	partials := work[lanes*l.lane : lanes*(l.lane+size)]
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	oh, ow := s.OutH(), s.OutW()
+	reduce := filterReduce[T](s)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*l.lane : (lane+1)*l.lane]
+		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
+		clear(scratch[:l.xs+l.rows*l.cols]) // padding and the columns past OutW stay zero
+		partial := partials[lane*size : (lane+1)*size]
+		for n := lane; n < s.N; n += lanes {
+			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
+			img := dy[n*kp : (n+1)*kp]
+			for k := 0; k < s.K; k++ {
+				copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
+			}
+			beta := T(1)
+			if n == lane {
+				beta = 0
+			}
+			switch {
+			case reduce:
+				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
+			case unsafe.Sizeof(beta) == 4:
+				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta))
+			default:
+				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta))
+			}
+		}
+	})
+	rs := s.R * s.S
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			for t := 0; t < rs; t++ {
+				i := (t*s.C+c)*s.K + k
+				if reduce {
+					i = (k*s.C+c)*rs + t
+				}
+				sum := partials[i]
+				for lane := 1; lane < lanes; lane++ {
+					sum += partials[lane*size+i]
+				}
+				dw[(k*s.C+c)*rs+t] = sum
+			}
+		}
+	}
+}
+
+// implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
+// or overwrites it when beta is 0, through the blocked GEMM's packing and
+// row panels: B = dyextᵀ is packed once per k block and shared by the R·S
+// products.
+func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, dyext, partial []E, beta E) {
+	job := &gemmJob[E]{arch: arch, transB: true, m: s.C, n: s.K, k: l.ext, alpha: 1,
+		b: dyext, ldb: l.cols, lda: l.pa * l.pb * l.hq * l.wq, ldc: s.K}
+	sc := arch.getScratch()
+	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
+	ck := s.C * s.K
+	for jc := 0; jc < s.K; jc += arch.nc {
+		nc := min(arch.nc, s.K-jc)
+		for pc := 0; pc < job.k; pc += kcBlock {
+			kc := min(kcBlock, job.k-pc)
+			job.beta = beta
+			if pc > 0 {
+				job.beta = 1
+			}
+			job.packB(sc.b, pc, kc, jc, nc)
+			for t := 0; t < s.R*s.S; t++ {
+				job.a = xs[tapOffset(s, l, 0, t/s.S, t%s.S):]
+				job.c = partial[t*ck : (t+1)*ck]
+				for i := 0; i < s.C; i += arch.mr {
+					job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, job.beta)
+				}
+			}
+		}
+	}
+	arch.scratch.Put(sc)
+}
