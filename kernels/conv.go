@@ -209,12 +209,12 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 		DepthwiseConv2DBackwardData(s, w, dy, dx)
 		return
 	}
-	if deepConv(s) {
-		deepBackwardData(s, w, dy, dx, work)
-		return
-	}
 	if implicitBackwardData(s) {
 		implicitBackwardDataRun(s, w, dy, dx, work)
+		return
+	}
+	if deepConv(s) {
+		deepBackwardData(s, w, dy, dx, work)
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
