@@ -1,17 +1,16 @@
 package kernels
 
 // Deep convolutions, many channels over small outputs (ResNet-18's last
-// stages: 256 channels at 14×14, 512 at 7×7), run as whole-batch GEMMs: the
-// column matrix of a chunk of many images is built side by side, by all cores
-// (channel pieces), and multiplied by one Gemm that splits its output over the
-// cores. Per-lane GEMMs of a few hundred columns would re-read and re-write the
-// whole filter gradient (megabytes) for every group of images, one partial
-// gradient per lane; here the GEMMs' inner dimension for backward filter is
-// the chunk's pixels (thousands), the filters are packed once per chunk, and
-// there is one gradient and no partial sums. The forward and backward data
-// passes run deep unless they are implicit GEMMs, which are as fast or faster
-// (measured at 256 channels of 14×14: forward 110 against 80 GFLOP/s,
-// backward data even).
+// stages: 256 channels at 14×14, 512 at 7×7), run as GEMMs over chunks of
+// many images: the column matrix of a chunk is built side by side, by all
+// cores (channel pieces), and multiplied by one Gemm that splits its output
+// over the cores. Per-lane GEMMs of a few hundred columns would re-read and
+// re-write the whole filter gradient (megabytes) for every group of images,
+// one partial gradient per lane; here the inner dimension of backward filter's
+// GEMM is the chunk's pixels (about a thousand), the filters are packed once
+// per chunk, and there is one gradient and no partial sums. The forward and
+// backward data passes stay implicit GEMMs where they are one (faster forward
+// at 256 channels of 14×14: 110 against 80 GFLOP/s).
 
 const (
 	// deepMaxColumns caps the columns (images × output pixels) of a chunk, so
