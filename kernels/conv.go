@@ -122,11 +122,14 @@ func convScratch(s ConvShape) int {
 // Conv2DWorkspace is the number of scratch elements Conv2DForward,
 // Conv2DBackwardData and Conv2DBackwardFilter need for shape s: every lane's
 // scratch, and the partial filter gradients of all lanes but the first, or
-// the implicit GEMMs' scratch, whichever is larger. The depthwise kernels
-// need none.
+// the implicit GEMMs' scratch, whichever is larger; deep convolutions need
+// deepWorkspace(s). The depthwise kernels need none.
 func Conv2DWorkspace(s ConvShape) int {
 	if s.Depthwise() {
 		return 0
+	}
+	if deepConv(s) {
+		return deepWorkspace(s)
 	}
 	lanes := convLaneCount(s)
 	size := lanes*convScratch(s) + (lanes-1)*s.K*s.GroupChannels()*s.R*s.S
@@ -172,6 +175,10 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 		implicitForward(s, x, w, bias, y, work)
 		return
 	}
+	if deepConv(s) {
+		deepForward(s, x, w, bias, y, work)
+		return
+	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, col, out []T) {
 		cols := gn * p
@@ -206,6 +213,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 		implicitBackwardDataRun(s, w, dy, dx, work)
 		return
 	}
+	if deepConv(s) {
+		deepBackwardData(s, w, dy, dx, work)
+		return
+	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, dcol, dyg []T) {
 		cols := gn * p
@@ -224,6 +235,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	if s.Depthwise() {
 		DepthwiseConv2DBackwardFilter(s, x, dy, dw)
+		return
+	}
+	if deepConv(s) {
+		deepBackwardFilter(s, x, dy, dw, work)
 		return
 	}
 	if implicitFilter[T](s) {

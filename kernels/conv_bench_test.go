@@ -12,7 +12,9 @@ import (
 // of the benchmark ResNet-8 (batch 256), then torchvision ResNet-18's stem
 // (7×7 stride 2), a 3×3 of its first stage, the 3×3 stride 2 that opens the
 // second, and a 1×1, at batch 8; then MobileNetV2's depthwise 3×3 of 144
-// channels at 56×56, stride 1 and stride 2, at batch 8. Groups 0 means 1.
+// channels at 56×56, stride 1 and stride 2, at batch 8; then ResNet-18's deep
+// 3×3s at its benchmark batch 32: 256 channels at 14×14, 512 at 7×7, and the
+// stride 2 between them. Groups 0 means 1.
 type convBenchShape struct {
 	Name                                     string
 	N, C, H, W, K, R, S, Stride, Pad, Groups int

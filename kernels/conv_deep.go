@@ -1,0 +1,155 @@
+package kernels
+
+// Deep convolutions, many channels over small outputs (ResNet-18's last
+// stages: 256 channels at 14×14, 512 at 7×7), run as GEMMs over chunks of
+// many images: the column matrix of a chunk is built side by side, by all
+// cores (channel pieces), and multiplied by one Gemm that splits its output
+// over the cores. Per-lane GEMMs of a few hundred columns would re-read and
+// re-write the whole filter gradient (megabytes) for every group of images,
+// one partial gradient per lane; here the inner dimension of backward filter's
+// GEMM is the chunk's pixels (about a thousand), the filters are packed once
+// per chunk, and there is one gradient and no partial sums. The forward and
+// backward data passes stay implicit GEMMs where they are one (faster forward
+// at 256 channels of 14×14: 110 against 80 GFLOP/s).
+
+const (
+	// deepMaxColumns caps the columns (images × output pixels) of a chunk, so
+	// that the workspace stays bounded for large batches.
+	deepMaxColumns = 1024
+	// deepMinFilter is the least filter size (K·C·R·S elements) that runs deep:
+	// below it the per-lane GEMMs' filter traffic is small.
+	deepMinFilter = 1 << 18
+	// deepPieces is the most channel pieces im2col and col2im are cut into.
+	deepPieces = 16
+)
+
+// deepConv reports whether s runs as whole-batch GEMMs: one group, outputs too
+// small for one image to fill a GEMM, and large filters.
+func deepConv(s ConvShape) bool {
+	return s.groups() == 1 && s.OutH()*s.OutW() < convMinColumns && s.K*s.C*s.R*s.S >= deepMinFilter
+}
+
+// deepChunk is the number of images per chunk: the batch cut into the fewest
+// chunks of at most deepMaxColumns columns, evenly.
+func deepChunk(s ConvShape) int {
+	p := s.OutH() * s.OutW()
+	most := max(1, deepMaxColumns/p)
+	return ceilDiv(s.N, ceilDiv(s.N, most))
+}
+
+// deepWorkspace is the scratch of a deep s: a chunk's column matrix and its
+// K-row matrix, or the implicit passes' scratch if larger.
+func deepWorkspace(s ConvShape) int {
+	size := (s.C*s.R*s.S + s.K) * deepChunk(s) * s.OutH() * s.OutW()
+	if implicitConv(s) {
+		size = max(size, implicitWorkspace(s))
+	}
+	if implicitBackwardData(s) {
+		size = max(size, implicitWorkspace(transposedConv(s)))
+	}
+	return size
+}
+
+// deepChunks calls fn for every chunk of images [n0, n0+gn) in order, with
+// the chunk's column matrix and K-row matrix (gn·OutH·OutW columns) carved
+// from work.
+func deepChunks[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []T)) {
+	crs, g := s.C*s.R*s.S, deepChunk(s)
+	for n0 := 0; n0 < s.N; n0 += g {
+		gn := min(g, s.N-n0)
+		cols := gn * s.OutH() * s.OutW()
+		fn(n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
+	}
+}
+
+// deepPieceShape is s with its channels cut into pieces (as groups, which
+// im2col and col2im take one at a time): the most, up to deepPieces, that
+// divide C.
+func deepPieceShape(s ConvShape) ConvShape {
+	pieces := deepPieces
+	for s.C%pieces != 0 {
+		pieces /= 2
+	}
+	s.Groups = pieces
+	return s
+}
+
+// deepIm2col writes the column matrix of images [n0, n0+gn) into col, its
+// channel pieces in parallel.
+func deepIm2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
+	ps := deepPieceShape(s)
+	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+		im2col(ps, x, n0, gn, piece, col[piece*rows:(piece+1)*rows])
+	})
+}
+
+// deepCol2im overwrites images [n0, n0+gn) of dx from the column matrix col,
+// its channel pieces in parallel.
+func deepCol2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
+	ps := deepPieceShape(s)
+	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+		col2im(ps, col[piece*rows:(piece+1)*rows], n0, gn, piece, dx)
+	})
+}
+
+// deepRows copies between the K×(gn·p) matrix m and images [n0, n0+gn) of the
+// N×K×p tensor t, image by image in parallel: into m when toGroup, else into t.
+func deepRows[T Float](s ConvShape, n0, gn int, m, t []T, toGroup bool) {
+	p := s.OutH() * s.OutW()
+	ParallelFor(gn, 1, func(g, _, _ int) {
+		img := t[(n0+g)*s.K*p : (n0+g+1)*s.K*p]
+		if toGroup {
+			copyRows(m[g*p:], gn*p, img, p, s.K, p)
+		} else {
+			copyRows(img, p, m[g*p:], gn*p, s.K, p)
+		}
+	})
+}
+
+// deepForward computes y = x ⋆ w (+ bias) for a deep s.
+func deepForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+	crs := s.C * s.R * s.S
+	deepChunks(s, work, func(n0, gn int, col, out []T) {
+		cols := gn * s.OutH() * s.OutW()
+		beta := T(0)
+		if bias != nil {
+			for k, b := range bias[:s.K] {
+				fill(out[k*cols:(k+1)*cols], b)
+			}
+			beta = 1
+		}
+		deepIm2col(s, x, n0, gn, col)
+		Gemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, beta, out, cols)
+		deepRows(s, n0, gn, out, y, false)
+	})
+}
+
+// deepBackwardData computes dx from dy and w for a deep s: per chunk, the
+// column-matrix gradient wᵀ·dy, then col2im.
+func deepBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
+	crs := s.C * s.R * s.S
+	deepChunks(s, work, func(n0, gn int, dcol, dyg []T) {
+		cols := gn * s.OutH() * s.OutW()
+		deepRows(s, n0, gn, dyg, dy, true)
+		Gemm(true, false, crs, cols, s.K, 1, w, crs, dyg, cols, 0, dcol, cols)
+		deepCol2im(s, dcol, n0, gn, dx)
+	})
+}
+
+// deepBackwardFilter computes dw from x and dy for a deep s: dw = Σ over the
+// chunks, in order, of dy·colᵀ.
+func deepBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	crs := s.C * s.R * s.S
+	deepChunks(s, work, func(n0, gn int, col, dyg []T) {
+		cols := gn * s.OutH() * s.OutW()
+		beta := T(1)
+		if n0 == 0 {
+			beta = 0
+		}
+		deepRows(s, n0, gn, dyg, dy, true)
+		deepIm2col(s, x, n0, gn, col)
+		Gemm(false, true, s.K, crs, cols, 1, dyg, cols, col, cols, beta, dw, crs)
+	})
+}
