@@ -10,17 +10,25 @@
 //
 // The hottest float32 loops also exist in assembly (*_amd64.s: the GEMM
 // micro-kernels in AVX-512 and AVX2, picked at run time; in AVX-512 the
-// strided rows of im2col and col2im, activations, 2×2 max pooling, the
-// batch-norm row reductions and the optimizers' update loops), used when the
-// CPU has the instructions; the Go loops run everywhere else and with the
-// build tag noasm, and the tests run both.
+// implicit-GEMM convolution tiles (conv_implicit*.go: 3×3-like filters read
+// in place from a zero-padded, stride-phase-split copy of the image, without
+// im2col), the strided rows of im2col and col2im, the depthwise convolution,
+// activations (ReLU6 included), max pooling, the batch-norm row reductions
+// with and without a fused ReLU, and the optimizers' update loops), used when
+// the CPU has the instructions; the Go loops run everywhere else and with the
+// build tag noasm, and the tests run both. Convolutions with many channels and
+// few output pixels (conv_deep.go) run their backward passes over chunks of
+// images as one GEMM split across the cores, so that the filter gradient is
+// not summed from per-lane copies.
 //
 // Beside the layers' kernels are those of training itself: the losses
 // (softmax cross-entropy with label smoothing, class weights and soft
 // targets; mean squared error's Go loop lives with its op in graph/mse.go,
 // its CUDA twin in mse.cu), the optimizers' updates (SGD … AdamW) with
 // the rows of hyperparameters their fused CUDA kernels read (AdamHyper and
-// the like), the non-finite check and clipping (AllFinite, ClipScale), the
+// the like; the decaying state is flushed to zero below the smallest normal
+// number, since x86 CPUs take a microcode assist for every operation on a
+// subnormal), the non-finite check and clipping (AllFinite, ClipScale), the
 // EMA of the weights (EMAUpdate), and dropout's counter-based Philox4x32-10
 // stream, which the CUDA twins reproduce bit for bit.
 package kernels
