@@ -44,9 +44,6 @@ func TestParallelForCoversChunksOnce(t *testing.T) {
 // training step. (testing.AllocsPerRun would run on one proc, where nothing is
 // dispatched.)
 func TestParallelForAllocatesNothing(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
 	atProcs(2, func() {
 		var sink [64]float64
 		fn := func(chunk, lo, hi int) { sink[chunk] += float64(hi - lo) }
@@ -58,8 +55,11 @@ func TestParallelForAllocatesNothing(t *testing.T) {
 			ParallelFor(64, 1, fn)
 		}
 		runtime.ReadMemStats(&after)
-		// A collection during the loop may empty the job pool once or twice.
-		if a := after.Mallocs - before.Mallocs; a > 10 {
+		// The runtime's own allocations remain: a worker that blocks after
+		// polling takes a sudog from its P's cache, which goroutines moving
+		// between Ps can leave empty (up to 11 in 1000 calls seen). A
+		// dispatch that allocated would show at least 1000.
+		if a := after.Mallocs - before.Mallocs; a > 30 {
 			t.Errorf("%d allocations in %d calls", a, calls)
 		}
 	})
