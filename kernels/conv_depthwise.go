@@ -127,13 +127,14 @@ func DepthwiseConv2DBackwardFilter[T Float](s ConvShape, x, dy, dw []T) {
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, rs, mult := s.H*s.W, oh*ow, s.R*s.S, s.K/s.C
 	cols := depthwiseColumns(s)
-	asm := depthwiseFilterAsm(s, x, dy)
+	asm, scratch := depthwiseFilterAsm(s, x, dy)
 	ParallelFor(s.K, max(1, depthwiseGrain/(s.N*ohw*rs)), func(_, lo, hi int) {
-		sums := make([]float64, rs*depthwiseLanesPerTap)
+		work := make([]float64, rs*depthwiseLanesPerTap+scratch)
+		sums, asmScratch := work[:rs*depthwiseLanesPerTap], work[rs*depthwiseLanesPerTap:]
 		for k := lo; k < hi; k++ {
 			clear(sums)
 			if asm != nil {
-				asm(k, sums)
+				asm(k, sums, asmScratch)
 			} else {
 				for n := range s.N {
 					src := x[(n*s.C+k/mult)*hw : (n*s.C+k/mult+1)*hw]

@@ -161,33 +161,34 @@ func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool {
 }
 
 // depthwiseFilterAsm returns, where the assembly can run it, the function that
-// adds filter k's products to its lane sums (DepthwiseConv2DBackwardFilter);
-// nil elsewhere.
-func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []float64) {
+// adds filter k's products to its lane sums (DepthwiseConv2DBackwardFilter),
+// and the length of the scratch it needs; nil elsewhere. The caller allocates
+// the scratch once per task, not once per filter.
+func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) (fn func(k int, sums, scratch []float64), scratch int) {
 	if !depthwiseAsm[T](s) {
-		return nil
+		return nil, 0
 	}
 	x32, dy32 := asFloat32(x), asFloat32(dy)
 	oh, ow := s.OutH(), s.OutW()
 	hw, ohw, mult := s.H*s.W, oh*ow, s.K/s.C
 	rows, cols, vectors, mode := depthwiseForwardTables(s)
 	if s.R == 3 && s.S == 3 && s.PadW == 1 && s.DilationW == 1 {
-		return func(k int, sums []float64) {
-			_ = sums[9*depthwiseLanesPerTap-1] // the assembly checks no bounds
-			dy64 := make([]float64, vectors*depthwiseLanesPerTap)
+		// dy64 is one output row of dy widened to float64.
+		return func(k int, sums, dy64 []float64) {
+			_, _ = sums[9*depthwiseLanesPerTap-1], dy64[vectors*depthwiseLanesPerTap-1] // the assembly checks no bounds
 			for n := range s.N {
 				depthwiseFilter3x3Plane32(&x32[(n*s.C+k/mult)*hw], &rows[0], &dy32[(n*s.K+k)*ohw], oh, 4*ow,
 					&cols[0], vectors, mode, &dy64[0], &sums[0])
 			}
-		}
+		}, vectors * depthwiseLanesPerTap
 	}
-	return func(k int, sums []float64) {
+	return func(k int, sums, _ []float64) {
 		_ = sums[s.R*s.S*depthwiseLanesPerTap-1] // the assembly checks no bounds
 		for n := range s.N {
 			depthwiseFilterPlane32(&x32[(n*s.C+k/mult)*hw], &rows[0], &dy32[(n*s.K+k)*ohw], oh, 4*ow, s.R, s.S,
 				&cols[0], vectors, 16*(s.S+1), mode, &sums[0])
 		}
-	}
+	}, 0
 }
 
 // depthwiseBackwardDataAsm is DepthwiseConv2DBackwardData in assembly; it

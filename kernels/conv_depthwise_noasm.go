@@ -8,4 +8,6 @@ func depthwiseForwardAsm[T Float](s ConvShape, x, w, bias, y []T) bool { return 
 
 func depthwiseBackwardDataAsm[T Float](s ConvShape, w, dy, dx []T) bool { return false }
 
-func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) func(k int, sums []float64) { return nil }
+func depthwiseFilterAsm[T Float](s ConvShape, x, dy []T) (fn func(k int, sums, scratch []float64), scratch int) {
+	return nil, 0
+}
