@@ -20,6 +20,7 @@ import (
 	"github.com/descent-ml/descent/bench"
 	"github.com/descent-ml/descent/cmd/train/internal/recipe"
 	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/solvers"
 	"github.com/descent-ml/descent/trainer"
 )
 
@@ -193,7 +194,7 @@ func (tt timeTo) pytorch(r *recipe.Run) ([]timeToResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	lr := 1e-3 // Adam's default
+	lr := solvers.DefaultAdam().LR
 	if v, ok := cfg.Options["lr"]; ok {
 		lr = v
 	}
