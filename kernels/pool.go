@@ -156,6 +156,9 @@ func maxPoolBackwardPlane[T Float](s PoolShape, x, dy, dx []T) {
 	}
 }
 
+// maxPoolTasks bounds the tasks of maxPoolWindowsBackward.
+const maxPoolTasks = 64
+
 // maxPoolWindowsBackward is MaxPool2DBackward with the winning taps from the
 // assembly (maxPoolWindowsAsm): the gradients add up in the general loop's
 // order, output after output. A plane with a NaN takes the general loop.
@@ -166,7 +169,11 @@ func maxPoolWindowsBackward[T Float](s PoolShape, windows func(x, y []T, idx []i
 	for t := range taps {
 		taps[t] = t/s.KW*s.W + t%s.KW
 	}
-	ParallelFor(s.N*s.C, max(1, elementGrain/hw), func(_, lo, hi int) {
+	// Each task allocates one plane's winners: at most maxPoolTasks tasks, so
+	// that large planes (one per task by elementGrain) do not allocate
+	// thousands of them per step.
+	grain := max(1, elementGrain/hw, (s.N*s.C+maxPoolTasks-1)/maxPoolTasks)
+	ParallelFor(s.N*s.C, grain, func(_, lo, hi int) {
 		y, idx := make([]T, ohw), make([]int32, ohw)
 		for p := lo; p < hi; p++ {
 			x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
