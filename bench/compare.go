@@ -79,6 +79,9 @@ type Comparison struct {
 	Descent Result        `json:"descent"`
 	PyTorch []TorchResult `json:"pytorch"`
 	Torch   string        `json:"torch_version"`
+	// BLASCore is the kernel set OpenBLAS ran in PyTorch's processes (the
+	// script forces a better one when OpenBLAS does not know the CPU).
+	BLASCore string `json:"blas_core"`
 }
 
 // Best is the PyTorch configuration with the highest median images/s.
@@ -125,7 +128,7 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 		}
 		procs = append(procs, p)
 		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
-		cmp.Torch = p.ready.Torch
+		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
 	}
 	if err := s.warmUp(opt.Warmup); err != nil {
 		return Comparison{}, err
@@ -158,6 +161,7 @@ type torchProcess struct {
 	ready  struct {
 		Torch       string `json:"torch"`
 		BLASThreads int    `json:"blas_threads"`
+		BLASCore    string `json:"blas_core"`
 	}
 }
 

@@ -43,6 +43,9 @@ func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, com
 	torch := ""
 	if len(cmps) > 0 {
 		torch = cmps[0].Torch
+		if core := cmps[0].BLASCore; core != "" {
+			torch += " (OpenBLAS kernels: " + core + ")"
+		}
 	}
 	fmt.Fprintf(w, "Measured %s on %s (%d cores, GOMAXPROCS %d; load average %s at the start), %s, PyTorch %s, with\n`%s`:\n",
 		m.Date.Format("2006-01-02 15:04 MST"), m.CPU, m.Cores, m.GOMAXPROCS, m.Load, m.Go, torch, command)
@@ -88,7 +91,7 @@ func WriteJSON(path string, results []Result) error { return writeJSONFile(path,
 
 // WriteComparisonJSON writes the comparisons as an array of records, one per
 // cell: {descent: {…as WriteJSON…}, pytorch: [{config, blas_threads_seen,
-// repeats}], torch_version}.
+// repeats}], torch_version, blas_core}.
 func WriteComparisonJSON(path string, cmps []Comparison) error { return writeJSONFile(path, cmps) }
 
 func writeJSONFile(path string, v any) error {

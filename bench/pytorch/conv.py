@@ -24,8 +24,12 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas  # noqa: E402
+
+openblas.use_best_core()
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 SHAPES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernels", "testdata", "conv_bench_shapes.json")
 

@@ -17,8 +17,12 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn as nn
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas  # noqa: E402
+
+openblas.use_best_core()
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
 
 def mlp(batch_norm, classes=10, depth=2, width=256, inputs=784):
@@ -155,6 +159,7 @@ def blas_threads():
 
 def config(device):
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": blas_threads(),
+            "blas_core": openblas.core_name(),
             "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda"}
 
 

@@ -21,11 +21,14 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas  # noqa: E402
+
+openblas.use_best_core()
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
 from throughput import lenet  # noqa: E402  the network of the throughput comparison
 
 

@@ -84,7 +84,7 @@ func benchCommand(args []string) error {
 		return b, nil
 	}
 	if *profile != "" {
-		return profileModel(*profile, batch[*profile], backendFor)
+		return profileModel(*profile, batch[*profile], !slices.Contains([]string{"none", "input"}, *norms), backendFor)
 	}
 	ms := *models
 	if ms == "" {
@@ -183,9 +183,10 @@ func writeResults(results []bench.Result, jsonOut, csvOut, pngOut string) error 
 	return nil
 }
 
-// profileModel prints the per-layer timing of one training step.
-func profileModel(model string, batch int, backendFor bench.BackendFor) error {
-	net, chw, err := bench.Network(model, true)
+// profileModel prints the per-layer timing of one training step, with batch
+// normalization or without.
+func profileModel(model string, batch int, batchNorm bool, backendFor bench.BackendFor) error {
+	net, chw, err := bench.Network(model, batchNorm)
 	if err != nil {
 		return fmt.Errorf("flag -profile: %w", err)
 	}
@@ -210,7 +211,11 @@ func profileModel(model string, batch int, backendFor bench.BackendFor) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s with batch norm, batch %d, %s: median of 10 steps\n", model, batch, backend.Name())
+	with := "with batch norm"
+	if !batchNorm {
+		with = "without batch norm"
+	}
+	fmt.Printf("%s %s, batch %d, %s: median of 10 steps\n", model, with, batch, backend.Name())
 	return bench.WriteProfile(os.Stdout, prof)
 }
 
