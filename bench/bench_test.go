@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMeasureAndReports measures two tiny cells and checks every report format.
@@ -48,6 +49,14 @@ func TestMeasureAndReports(t *testing.T) {
 	}
 	if !strings.Contains(sb.String(), "adam") {
 		t.Errorf("table has no adam row:\n%s", sb.String())
+	}
+	// A repeat of 2 steps is far shorter than a second: MinRepeat lengthens it.
+	long, err := Measure(cells[0], CPU, Options{Steps: 2, Warmup: 1, Repeats: 1, MinRepeat: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Steps != 2 || long.Steps <= 2 {
+		t.Errorf("steps per repeat: %d without MinRepeat (want 2), %d with a second (want more)", results[0].Steps, long.Steps)
 	}
 	if _, err := Measure(Cell{Model: "vgg", Optimizer: "sgd", Batch: 1}, CPU, Quick); err == nil {
 		t.Error("unknown model accepted")

@@ -101,10 +101,11 @@ func (c Comparison) Ratio() float64 {
 }
 
 // Compare measures cell c in Descent and in PyTorch under each configuration
-// (a single default one on the GPU): all are built and warmed up first, then
-// every round times one repeat of Descent followed by one of each PyTorch
-// configuration, opt.Repeats rounds, so that all of them see the same machine
-// state over the run.
+// (a single default one on the GPU): all are built and warmed up first (Descent
+// first, to set the steps per repeat that both sides run), then every round
+// times one repeat of Descent followed by one of each PyTorch configuration,
+// opt.Repeats rounds, so that all of them see the same machine state over the
+// run.
 func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, script string) (Comparison, error) {
 	s, err := newStepper(c, newBackend)
 	if err != nil {
@@ -120,7 +121,15 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 			p.close()
 		}
 	}()
-	cmp := Comparison{Descent: Result{Cell: c}}
+	if err := s.warmUp(opt.Warmup); err != nil {
+		return Comparison{}, err
+	}
+	steps, err := s.stepsPerRepeat(opt)
+	if err != nil {
+		return Comparison{}, err
+	}
+	opt.Steps = steps
+	cmp := Comparison{Descent: Result{Cell: c, Steps: steps}}
 	for _, tc := range configs {
 		p, err := startTorch(c, tc, opt, script)
 		if err != nil {
@@ -129,9 +138,6 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 		procs = append(procs, p)
 		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
 		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
-	}
-	if err := s.warmUp(opt.Warmup); err != nil {
-		return Comparison{}, err
 	}
 	for rep := 0; rep < opt.Repeats; rep++ {
 		rate, err := s.repeat(opt.Steps)

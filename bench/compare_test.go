@@ -2,6 +2,7 @@ package bench
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,11 +63,11 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 	}
 	cell := Cell{Model: "mlp", Optimizer: "adam", Normalization: "none", Device: "cpu", Batch: 8}
 	configs := []TorchConfig{{1, 1}, {2, 0}}
-	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2}, configs, PyTorchScript())
+	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2, MinRepeat: 50 * time.Millisecond}, configs, PyTorchScript())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != 2 || cmp.Torch == "" {
+	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != 2 || cmp.Torch == "" || cmp.BLASCore == "" {
 		t.Fatalf("%+v", cmp)
 	}
 	for i, r := range cmp.PyTorch {
@@ -74,10 +75,39 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 			t.Errorf("configuration %d: %+v", i, r)
 		}
 	}
+	if cmp.Descent.Steps <= 2 {
+		t.Errorf("a repeat of 2 steps of batch 8 ran %d steps with MinRepeat 50 ms", cmp.Descent.Steps)
+	}
 	if got := cmp.PyTorch[0].BLASThreadsSeen; got != 1 {
 		t.Errorf("OpenBLAS reported %d threads in the configuration asking for one", got)
 	}
 	if _, err := Compare(cell, CPU, Quick, configs, "/nonexistent/throughput.py"); err == nil {
 		t.Error("a missing script was accepted")
+	}
+}
+
+// TestOpenBLASCoreChoice checks when the PyTorch scripts force OpenBLAS's
+// kernels: only where OpenBLAS fell back to pre-AVX2 ones on a CPU with AVX2.
+func TestOpenBLASCoreChoice(t *testing.T) {
+	py, err := Python()
+	if err != nil {
+		t.Skip(err)
+	}
+	const check = `
+import openblas
+avx512 = {"avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"}
+cases = [("Prescott", avx512, "SkylakeX"), ("Prescott", {"avx2", "fma"}, "Haswell"),
+         ("Sandybridge", {"avx", "avx2", "fma"}, "Haswell"), ("Haswell", avx512, None),
+         ("Zen", avx512, None), ("SkylakeX", avx512, None), ("Prescott", {"sse3"}, None), ("", avx512, None)]
+for detected, flags, want in cases:
+    got = openblas.best_core(detected, flags)
+    assert got == want, (detected, sorted(flags), got, want)
+print("ok")
+`
+	cmd := exec.Command(py, "-c", check)
+	cmd.Dir = filepath.Dir(PyTorchScript())
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Fatalf("%v\n%s", err, out)
 	}
 }

@@ -41,19 +41,24 @@ type Result struct {
 	Cell
 	ImagesPerSec float64   `json:"images_per_sec"`
 	Repeats      []float64 `json:"repeats"` // images/s of each timed repeat
+	Steps        int       `json:"steps"`   // training steps per timed repeat
 }
 
 // Options set how long each cell is measured.
 type Options struct {
-	Steps   int // training steps per timed repeat
+	Steps   int // training steps per timed repeat, at least
 	Warmup  int // untimed steps first
 	Repeats int
+	// MinRepeat lengthens the repeats of fast cells: a cell whose Steps steps
+	// take Descent less runs as many more as fill MinRepeat (PyTorch the same
+	// count), so that a pause of the machine weighs little in any repeat.
+	MinRepeat time.Duration
 }
 
 // Quick measures every cell briefly; Full more steadily.
 var (
 	Quick = Options{Steps: 10, Warmup: 2, Repeats: 5}
-	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5}
+	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5, MinRepeat: 250 * time.Millisecond}
 )
 
 // Matrix lists the cells of models × optimizers × normalizations on a device,
@@ -115,9 +120,13 @@ func Measure(c Cell, newBackend BackendFor, opt Options) (Result, error) {
 	if err := s.warmUp(opt.Warmup); err != nil {
 		return Result{}, err
 	}
-	r := Result{Cell: c}
+	steps, err := s.stepsPerRepeat(opt)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Cell: c, Steps: steps}
 	for rep := 0; rep < opt.Repeats; rep++ {
-		rate, err := s.repeat(opt.Steps)
+		rate, err := s.repeat(steps)
 		if err != nil {
 			return Result{}, err
 		}
@@ -191,6 +200,20 @@ func (s *stepper) warmUp(steps int) error {
 		return nil
 	}
 	return s.run(steps)
+}
+
+// stepsPerRepeat is opt.Steps, or more where that many steps take less than
+// opt.MinRepeat: one untimed repeat of opt.Steps measures the step.
+func (s *stepper) stepsPerRepeat(opt Options) (int, error) {
+	if opt.MinRepeat <= 0 {
+		return opt.Steps, nil
+	}
+	rate, err := s.repeat(opt.Steps)
+	if err != nil {
+		return 0, err
+	}
+	step := time.Duration(float64(time.Second) * float64(s.cell.Batch) / rate)
+	return max(opt.Steps, int((opt.MinRepeat+step-1)/step)), nil
 }
 
 // repeat times steps training steps and returns their images/s.

@@ -49,10 +49,14 @@ func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, com
 	}
 	fmt.Fprintf(w, "Measured %s on %s (%d cores, GOMAXPROCS %d; load average %s at the start), %s, PyTorch %s, with\n`%s`:\n",
 		m.Date.Format("2006-01-02 15:04 MST"), m.CPU, m.Cores, m.GOMAXPROCS, m.Load, m.Go, torch, command)
-	fmt.Fprintf(w, "%d rounds of %d training steps after %d warm-up steps, Descent and each PyTorch configuration taking turns in every round; images/s as median (min–max).\n\n",
-		opt.Repeats, opt.Steps, opt.Warmup)
-	fmt.Fprintln(w, "| network | optimizer | normalization | batch | Descent | PyTorch, best configuration | Descent / PyTorch | PyTorch's other configurations (medians) |")
-	fmt.Fprintln(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |")
+	longer := ""
+	if opt.MinRepeat > 0 {
+		longer = fmt.Sprintf(" (more where they take Descent under %v)", opt.MinRepeat)
+	}
+	fmt.Fprintf(w, "%d rounds of %d training steps%s after %d warm-up steps, Descent and each PyTorch configuration taking turns in every round and running the same steps; images/s as median (min–max).\n\n",
+		opt.Repeats, opt.Steps, longer, opt.Warmup)
+	fmt.Fprintln(w, "| network | optimizer | normalization | batch | steps per repeat | Descent | PyTorch, best configuration | Descent / PyTorch | PyTorch's other configurations (medians) |")
+	fmt.Fprintln(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, c := range cmps {
 		d, best := c.Descent, c.Best()
 		bs := Summarize(best.Repeats)
@@ -66,7 +70,7 @@ func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, com
 		if name == "" {
 			name = d.Model
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s (%s) | %.2f× | %s |\n", name, d.Optimizer, d.Normalization, d.Batch,
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %s | %s (%s) | %.2f× | %s |\n", name, d.Optimizer, d.Normalization, d.Batch, d.Steps,
 			summaryText(Summarize(d.Repeats)), summaryText(bs), best.Config, c.Ratio(), strings.Join(others, "; "))
 	}
 	return nil

@@ -29,7 +29,8 @@ func benchCommand(args []string) error {
 	compare := fs.Bool("compare", false, "measure the same cells in PyTorch (each CPU configuration) taking turns with Descent, and print a markdown table against PyTorch's best")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
 	repeats := fs.Int("repeats", 0, "timed repeats per cell (default 5)")
-	steps := fs.Int("steps", 0, "training steps per timed repeat (default 30, 10 with -quick)")
+	steps := fs.Int("steps", 0, "training steps per timed repeat, at least (default 30, 10 with -quick)")
+	minRepeat := fs.Duration("min-repeat", bench.Full.MinRepeat, "run more steps per repeat where -steps take Descent less than this (PyTorch the same count; not with -quick)")
 	tf32 := fs.Bool("tf32", false, "gpu: matrix products in TF32 on tensor cores (PyTorch too, with -compare)")
 	loader := fs.Bool("loader", false, "measure the streaming loader instead: decode + RandomResizedCrop(224) + flip + normalize of generated 500×375 JPEGs, images/s for 1, 2, … workers")
 	var lb loaderBench
@@ -119,6 +120,12 @@ func benchCommand(args []string) error {
 	}
 	if *steps > 0 {
 		opt.Steps = *steps
+	}
+	if *minRepeat < 0 {
+		return fmt.Errorf("flag -min-repeat: %v is negative", *minRepeat)
+	}
+	if !*quick {
+		opt.MinRepeat = *minRepeat
 	}
 	cells := bench.Matrix(strings.Split(ms, ","), strings.Split(*optimizers, ","), strings.Split(*norms, ","), *device, batch)
 	for i := range cells {
