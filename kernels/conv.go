@@ -84,7 +84,8 @@ func checkBounds(op string, fields []bound) error {
 }
 
 // Convolutions of more than one tap without dilation or groups run as
-// implicit GEMMs (conv_implicit.go) where that measured faster; the others as
+// implicit GEMMs (conv_implicit.go) where that measured faster, small
+// unpadded ones of unit stride on shift planes (conv_shift.go); the others as
 // GEMMs, one per image: the image's column matrix
 // (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
 // filters. Images whose output has fewer than convMinColumns pixels go in groups
@@ -142,6 +143,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if implicitBackwardData(s) {
 		size = max(size, implicitWorkspace(transposedConv(s)))
 	}
+	if shiftConv(s) {
+		size = max(size, shiftWorkspace(s))
+	}
 	return size
 }
 
@@ -177,6 +181,10 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 	}
 	if deepConv(s) {
 		deepForward(s, x, w, bias, y, work)
+		return
+	}
+	if shiftFloat32[T]() && shiftConv(s) {
+		shiftForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work))
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
@@ -243,6 +251,10 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	}
 	if implicitFilter[T](s) {
 		implicitBackwardFilter(s, x, dy, dw, work)
+		return
+	}
+	if shiftFloat32[T]() && shiftFilter(s) {
+		shiftBackwardFilter(s, asFloat32(x), asFloat32(dy), asFloat32(dw), asFloat32(work))
 		return
 	}
 	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)

@@ -1,0 +1,227 @@
+package kernels
+
+import "unsafe"
+
+// Shift planes: small unpadded convolutions of unit stride (LeNet's 5×5s)
+// run their forward and backward filter passes as implicit GEMMs over a
+// layout that needs no column matrix and computes no discarded columns.
+//
+// For a group of gn images, plane (c, s) holds input rows 0…H−1 of channel c
+// shifted left by s and cut to OutW columns, the images' rows interleaved:
+//
+//	sp[((c·S + s)·H + h)·gn·OutW + n·OutW + j] = x[n, c, h, j + s].
+//
+// The column matrix's row for tap (c, r, s), in the group's column order
+// (i, n, j) (output row, image, output column), is then the run of
+// OutH·gn·OutW elements that starts at plane (c, s)'s row r: the direct
+// micro-kernels read it in place. The planes hold S·H·OutW elements per
+// channel and image where the column matrix holds R·S·OutH·OutW (a third for
+// 5×5 filters over 12×12 inputs), written as whole shifted rows rather than
+// gathered window by window.
+
+// shiftColumns is the fewest columns a GEMM of shift planes covers, four
+// tiles of the widest micro-kernel: 3·8×8 outputs of LeNet's conv2.
+const shiftColumns = 192
+
+// shiftImages is the number of images a GEMM of shift planes covers. A single
+// image's columns are in y's order, so its GEMM writes y directly.
+func shiftImages(s ConvShape) int {
+	return max(1, min(s.N, ceilDiv(shiftColumns, s.OutH()*s.OutW())))
+}
+
+// shiftConv reports whether s's float32 forward pass runs on shift planes:
+// unit strides and dilations, no padding, one group, filters in whole
+// micro-kernel rows, output planes of whole vectors, tap runs that fit an
+// int32 offset, and the direct AVX-512 micro-kernels.
+func shiftConv(s ConvShape) bool {
+	return s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 &&
+		s.PadH == 0 && s.PadW == 0 && s.groups() == 1 && s.K%8 == 0 && s.OutH()*s.OutW()%16 == 0 &&
+		shiftPlaneSize(s, shiftImages(s)) < 1<<31 && implicitDirect(sgemmArch)
+}
+
+// shiftFilter reports whether s's float32 backward filter pass runs on shift
+// planes: with the input channels as the GEMM's rows, at least 8 of them.
+func shiftFilter(s ConvShape) bool { return shiftConv(s) && s.C >= 8 }
+
+// shiftPlaneSize is the size of the shift planes of gn images.
+func shiftPlaneSize(s ConvShape, gn int) int { return s.C * s.S * s.H * gn * s.OutW() }
+
+// shiftGroups is the number of image groups; the last may be short.
+func shiftGroups(s ConvShape) int { return ceilDiv(s.N, shiftImages(s)) }
+
+// shiftLanes is the number of lanes that get groups.
+func shiftLanes(s ConvShape) int { return min(convLanes, shiftGroups(s)) }
+
+// shiftLaneSize is one lane's scratch: the planes and a K-row matrix of the
+// group's outputs or output gradients.
+func shiftLaneSize(s ConvShape) int {
+	return shiftPlaneSize(s, shiftImages(s)) + s.K*shiftImages(s)*s.OutH()*s.OutW()
+}
+
+// shiftWorkspace is the scratch of the shift-plane passes: the lanes'
+// scratch, and the partial filter gradients of every lane.
+func shiftWorkspace(s ConvShape) int {
+	return shiftLanes(s) * (shiftLaneSize(s) + s.K*s.C*s.R*s.S)
+}
+
+// shiftRuns calls fn for every group of images [n0, n0+gn), lane after lane
+// in parallel and in order within a lane (lane l takes groups l, l+lanes, …),
+// with the group's planes built in sp and the lane's K-row matrix kmat, both
+// for gn images.
+func shiftRuns(s ConvShape, x, work []float32, fn func(lane, n0, gn int, sp, kmat []float32)) {
+	lanes, size := shiftLanes(s), shiftLaneSize(s)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*size : (lane+1)*size]
+		for g := lane; g < shiftGroups(s); g += lanes {
+			n0 := g * shiftImages(s)
+			gn := min(shiftImages(s), s.N-n0)
+			sp := scratch[:shiftPlaneSize(s, gn)]
+			shiftPlanes(s, x, n0, gn, sp)
+			fn(lane, n0, gn, sp, scratch[len(sp):len(sp)+s.K*gn*s.OutH()*s.OutW()])
+		}
+	})
+}
+
+// shiftPlanes writes the shift planes of images [n0, n0+gn) of x into sp.
+func shiftPlanes(s ConvShape, x []float32, n0, gn int, sp []float32) {
+	ow, hw := s.OutW(), s.H*s.W
+	rowLen := gn * ow
+	for n := 0; n < gn; n++ {
+		for c := 0; c < s.C; c++ {
+			plane := x[((n0+n)*s.C+c)*hw : ((n0+n)*s.C+c+1)*hw]
+			for sx := 0; sx < s.S; sx++ {
+				copyRows(sp[(c*s.S+sx)*s.H*rowLen+n*ow:], rowLen, plane[sx:], s.W, s.H, ow)
+			}
+		}
+	}
+}
+
+// shiftRows copies between a rows×(OutH·gn·OutW) matrix m in the group's
+// column order and images [n0, n0+gn) of the N×rows×OutH×OutW tensor t: into
+// m when toGroup, else into t.
+func shiftRows(s ConvShape, rows, n0, gn int, m, t []float32, toGroup bool) {
+	oh, ow := s.OutH(), s.OutW()
+	p, rowLen := oh*ow, gn*ow
+	for n := 0; n < gn; n++ {
+		for k := 0; k < rows; k++ {
+			img := t[((n0+n)*rows+k)*p : ((n0+n)*rows+k+1)*p]
+			if toGroup {
+				copyRows(m[k*oh*rowLen+n*ow:], rowLen, img, ow, oh, ow)
+			} else {
+				copyRows(img, ow, m[k*oh*rowLen+n*ow:], rowLen, oh, ow)
+			}
+		}
+	}
+}
+
+// shiftOffsets sets offsets[p] to the offset in the planes of gn images of
+// tap pc+p's run.
+func shiftOffsets(s ConvShape, gn, pc int, offsets []int32) {
+	rs, rowLen := s.R*s.S, gn*s.OutW()
+	for p := range offsets {
+		t := pc + p
+		c, r, sx := t/rs, t%rs/s.S, t%s.S
+		offsets[p] = int32(((c*s.S+sx)*s.H + r) * rowLen)
+	}
+}
+
+// shiftForward computes y = x ⋆ w (+ bias) for shiftConv(s).
+func shiftForward(s ConvShape, x, w, bias, y, work []float32) {
+	crs := s.C * s.R * s.S
+	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
+	shiftRuns(s, x, work, func(_, n0, gn int, sp, out []float32) {
+		cols := gn * s.OutH() * s.OutW()
+		if gn == 1 {
+			out = y[n0*s.K*cols : (n0+1)*s.K*cols]
+		}
+		beta := float32(0)
+		if bias != nil {
+			for k, b := range bias[:s.K] {
+				fill(out[k*cols:(k+1)*cols], b)
+			}
+			beta = 1
+		}
+		var offsets [implicitMaxKC]int32
+		for pc := 0; pc < crs; pc += kcBlock {
+			kc := min(kcBlock, crs-pc)
+			shiftOffsets(s, gn, pc, offsets[:kc])
+			_ = sp[int(offsets[kc-1])+cols-1] // the kernels check no bounds; the last tap's run ends last
+			b := beta
+			if pc > 0 {
+				b = 1
+			}
+			for j := 0; j < cols; {
+				width := sgemmArch.panelCols(cols - j) // a multiple of 16: cols is
+				for k := 0; k < s.K; k += 8 {
+					implicitTile(width, false, kc, &w[k*crs+pc], crs, &offsets[0], &sp[j], 16, &out[k*cols+j], cols, b)
+				}
+				j += width
+			}
+		}
+		if gn > 1 {
+			shiftRows(s, s.K, n0, gn, out, y, false)
+		}
+	})
+}
+
+// shiftBackwardFilter computes dw from x and dy for shiftFilter(s). The
+// gradient of tap (r, s) is the GEMM
+//
+//	dw[:, :, r, s]ᵀ (C×K) = planes from row r of (c, s) (C rows S·H·gn·OutW apart) · dygᵀ,
+//
+// dyg being dy in the group's column order, packed once per group and
+// multiplied by R·S views of the planes read in place. Lane l sums its
+// groups in order into a partial [r][s][c][k] gradient; the partials are
+// added in lane order into dw.
+func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
+	lanes, size := shiftLanes(s), s.K*s.C*s.R*s.S
+	partials := work[lanes*shiftLaneSize(s) : lanes*(shiftLaneSize(s)+size)]
+	arch := sgemmArch
+	ck, rs := s.C*s.K, s.R*s.S
+	shiftRuns(s, x, work, func(lane, n0, gn int, sp, dyg []float32) {
+		rowLen := gn * s.OutW()
+		cols := s.OutH() * rowLen
+		shiftRows(s, s.K, n0, gn, dyg, dy, true)
+		partial := partials[lane*size : (lane+1)*size]
+		first := n0 == lane*shiftImages(s)
+		job := &gemmJob[float32]{arch: arch, transB: true, m: s.C, n: s.K, k: cols, alpha: 1,
+			b: dyg, ldb: cols, lda: s.S * s.H * rowLen, ldc: s.K}
+		sc := arch.getScratch()
+		kcBlock := ceilDiv(cols, ceilDiv(cols, arch.kc))
+		for jc := 0; jc < s.K; jc += arch.nc {
+			nc := min(arch.nc, s.K-jc)
+			for pc := 0; pc < cols; pc += kcBlock {
+				kc := min(kcBlock, cols-pc)
+				beta := float32(1)
+				if first && pc == 0 {
+					beta = 0
+				}
+				job.packB(sc.b, pc, kc, jc, nc)
+				for t := 0; t < rs; t++ {
+					job.a = sp[(t%s.S*s.H+t/s.S)*rowLen:]
+					job.c = partial[t*ck : (t+1)*ck]
+					for i := 0; i < s.C; i += arch.mr {
+						job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, beta)
+					}
+				}
+			}
+		}
+		arch.scratch.Put(sc)
+	})
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			for t := 0; t < rs; t++ {
+				i := (t*s.C+c)*s.K + k
+				sum := partials[i]
+				for lane := 1; lane < lanes; lane++ {
+					sum += partials[lane*size+i]
+				}
+				dw[(k*s.C+c)*rs+t] = sum
+			}
+		}
+	}
+}
+
+// shiftFloat32 reports whether T is float32, the only type with shift-plane
+// kernels.
+func shiftFloat32[T Float]() bool { return unsafe.Sizeof(T(0)) == 4 }

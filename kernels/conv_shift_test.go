@@ -1,0 +1,67 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convShiftShapes run on shift planes where the CPU has the direct AVX-512
+// kernels: LeNet's two convolutions at small batches (a short last group of
+// images; 800 taps in four k blocks), filters over several micro-kernel rows
+// and channels not a whole number of them, and a short last group of two.
+var convShiftShapes = []ConvShape{
+	{N: 4, C: 1, H: 28, W: 28, K: 32, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+	{N: 7, C: 32, H: 12, W: 12, K: 64, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+	{N: 4, C: 12, H: 10, W: 12, K: 24, R: 3, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+	{N: 14, C: 8, H: 6, W: 8, K: 16, R: 3, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+}
+
+func TestConvShiftShapes(t *testing.T) {
+	if !implicitDirect(sgemmArch) {
+		t.Skip("no direct AVX-512 kernels")
+	}
+	for i, s := range convShiftShapes {
+		if !shiftConv(s) || shiftFilter(s) != (i > 0) || implicitConv(s) || implicitFilter[float32](s) || deepConv(s) {
+			t.Errorf("%v: shift forward %t, backward filter %t, implicit %t", s, shiftConv(s), shiftFilter(s), implicitConv(s))
+		}
+	}
+	// Padding, strides and filter counts that are not whole micro-kernel rows
+	// keep the other paths.
+	for _, s := range []ConvShape{convTestShapes[0], convTestShapes[1], convTestShapes[3], convTestShapes[7]} {
+		if shiftConv(s) {
+			t.Errorf("%v: shift planes", s)
+		}
+	}
+}
+
+// The float32 passes on shift planes match the definition, with and without
+// bias, whatever the workspace held, and do not depend on GOMAXPROCS.
+func TestConvShiftMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	rtol, atol := typeTolerance[float32]()
+	for _, s := range convShiftShapes {
+		c := newConvCase(rng, s)
+		terms := math.Sqrt(float64(max(s.C*s.R*s.S, s.K, s.N*s.OutH()*s.OutW())))
+		for _, withBias := range []bool{true, false} {
+			var bias []float64
+			if withBias {
+				bias = c.bias
+			}
+			var results [2][4][]float32
+			for i, procs := range []int{1, 2} {
+				atProcs(procs, func() {
+					y, dx, dw, db := runConv[float32](c, withBias)
+					results[i] = [4][]float32{y, dx, dw, db}
+				})
+			}
+			name := fmt.Sprintf("%v bias=%t", s, withBias)
+			expectClose(t, name+" y", results[0][0], naiveConvForward(s, c.x, c.w, bias), rtol, atol*terms)
+			expectClose(t, name+" dw", results[0][2], naiveConvBackwardFilter(s, c.x, c.g), rtol, atol*terms)
+			for j, part := range []string{"y", "dx", "dw", "db"} {
+				expectIdentical(t, name+" "+part, results[0][j], results[1][j])
+			}
+		}
+	}
+}
