@@ -441,6 +441,10 @@ func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 // [n0, n0+gn) of dx with the sums of the column-matrix entries that im2col
 // would have copied from each element, tap after tap in a fixed order.
 func col2im[T Float](s ConvShape, col []T, n0, gn, cg int, dx []T) {
+	if shiftCol2imRuns[T](s) {
+		shiftCol2im(s, asFloat32(col), n0, gn, cg, asFloat32(dx))
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	p, hw, rs, cpg := oh*ow, s.H*s.W, s.R*s.S, s.GroupChannels()
 	cols := gn * p

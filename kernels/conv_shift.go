@@ -225,3 +225,27 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 // shiftFloat32 reports whether T is float32, the only type with shift-plane
 // kernels.
 func shiftFloat32[T Float]() bool { return unsafe.Sizeof(T(0)) == 4 }
+
+// shiftCol2imRuns reports whether col2im of s runs shiftCol2im: float32,
+// unit strides and dilations, no padding, outputs 8 rows high, at most 5
+// filter rows and input rows of at most 16 elements (LeNet's conv2).
+func shiftCol2imRuns[T Float](s ConvShape) bool {
+	return shiftFloat32[T]() && shiftCol2imAsm && s.StrideH == 1 && s.StrideW == 1 &&
+		s.DilationH == 1 && s.DilationW == 1 && s.PadH == 0 && s.PadW == 0 &&
+		s.OutH() == 8 && s.R <= 5 && s.W <= 16
+}
+
+// shiftCol2im is col2im for shiftCol2imRuns(s): each plane of dx is summed
+// in registers by shiftCol2imAVX512 and written once, instead of being
+// cleared and then accumulated row by row, tap after tap.
+func shiftCol2im(s ConvShape, col []float32, n0, gn, cg int, dx []float32) {
+	p, hw, rs, cpg := s.OutH()*s.OutW(), s.H*s.W, s.R*s.S, s.GroupChannels()
+	cols := gn * p
+	for plane := 0; plane < gn*cpg; plane++ {
+		g, c := plane/cpg, plane%cpg
+		out := dx[((n0+g)*s.C+cg*cpg+c)*hw : ((n0+g)*s.C+cg*cpg+c+1)*hw]
+		src := col[c*rs*cols+g*p:]
+		_ = src[(rs-1)*cols+p-1] // the kernel checks no bounds
+		shiftCol2imAVX512(&src[0], cols, s.R, s.S, s.OutW(), &out[0], s.W)
+	}
+}

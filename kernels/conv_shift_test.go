@@ -58,9 +58,38 @@ func TestConvShiftMatchesNaive(t *testing.T) {
 			}
 			name := fmt.Sprintf("%v bias=%t", s, withBias)
 			expectClose(t, name+" y", results[0][0], naiveConvForward(s, c.x, c.w, bias), rtol, atol*terms)
+			expectClose(t, name+" dx", results[0][1], naiveConvBackwardData(s, c.w, c.g), rtol, atol*terms)
 			expectClose(t, name+" dw", results[0][2], naiveConvBackwardFilter(s, c.x, c.g), rtol, atol*terms)
 			for j, part := range []string{"y", "dx", "dw", "db"} {
 				expectIdentical(t, name+" "+part, results[0][j], results[1][j])
+			}
+		}
+	}
+}
+
+// shiftCol2im matches col2im (in float64) for every filter height it takes,
+// filter widths from 1 to 5, output widths up to the 16-element input rows,
+// groups of images and channel groups.
+func TestShiftCol2im(t *testing.T) {
+	if !shiftCol2imAsm {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(18, 19))
+	rtol, atol := typeTolerance[float32]()
+	for _, r := range []int{1, 2, 3, 4, 5} {
+		for _, sw := range []int{1, 2, 5} {
+			for _, ow := range []int{1, 8, 17 - sw} {
+				s := ConvShape{N: 3, C: 4, H: 7 + r, W: ow + sw - 1, K: 4, R: r, S: sw, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, Groups: 2}
+				if !shiftCol2imRuns[float32](s) || shiftCol2imRuns[float64](s) {
+					t.Fatalf("%v: shiftCol2imRuns", s)
+				}
+				const n0, gn, cg = 1, 2, 1
+				col := uniformSlice(rng, s.GroupChannels()*r*sw*gn*s.OutH()*s.OutW(), -1, 1)
+				want := make([]float64, s.N*s.C*s.H*s.W)
+				col2im(s, col, n0, gn, cg, want)
+				got := make([]float32, len(want))
+				shiftCol2im(s, asType[float32](col), n0, gn, cg, got)
+				expectClose(t, s.String(), got, want, rtol, atol*5)
 			}
 		}
 	}

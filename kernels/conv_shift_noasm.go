@@ -1,0 +1,9 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+const shiftCol2imAsm = false
+
+func shiftCol2imAVX512(col *float32, tapStride int, r int, s int, ow int, out *float32, w int) {
+	panic("kernels: no shift-plane col2im without assembly")
+}
