@@ -40,8 +40,10 @@ func shiftConv(s ConvShape) bool {
 }
 
 // shiftFilter reports whether s's float32 backward filter pass runs on shift
-// planes: with the input channels as the GEMM's rows, at least 8 of them.
-func shiftFilter(s ConvShape) bool { return shiftConv(s) && s.C >= 8 }
+// planes: with the input channels as the GEMM's rows, at least 8 of them, or
+// for fewer (LeNet's conv1) on the kernel that sums over the pixels in vector
+// lanes (shiftFilterReduce).
+func shiftFilter(s ConvShape) bool { return shiftConv(s) && (s.C >= 8 || filterReduceAsm) }
 
 // shiftPlaneSize is the size of the shift planes of gn images.
 func shiftPlaneSize(s ConvShape, gn int) int { return s.C * s.S * s.H * gn * s.OutW() }
@@ -171,8 +173,9 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32) {
 //
 // dyg being dy in the group's column order, packed once per group and
 // multiplied by R·S views of the planes read in place. Lane l sums its
-// groups in order into a partial [r][s][c][k] gradient; the partials are
-// added in lane order into dw.
+// groups in order into a partial [r][s][c][k] gradient ([k][c][r][s] with
+// the reducing kernel, for fewer than 8 channels); the partials are added in
+// lane order into dw.
 func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	lanes, size := shiftLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*shiftLaneSize(s) : lanes*(shiftLaneSize(s)+size)]
@@ -181,9 +184,17 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	shiftRuns(s, x, work, func(lane, n0, gn int, sp, dyg []float32) {
 		rowLen := gn * s.OutW()
 		cols := s.OutH() * rowLen
-		shiftRows(s, s.K, n0, gn, dyg, dy, true)
+		if gn == 1 {
+			dyg = dy[n0*s.K*cols : (n0+1)*s.K*cols] // one image: its own column order
+		} else {
+			shiftRows(s, s.K, n0, gn, dyg, dy, true)
+		}
 		partial := partials[lane*size : (lane+1)*size]
 		first := n0 == lane*shiftImages(s)
+		if s.C < 8 {
+			shiftFilterReduce(s, gn, sp, dyg, partial, first)
+			return
+		}
 		job := &gemmJob[float32]{arch: arch, transB: true, m: s.C, n: s.K, k: cols, alpha: 1,
 			b: dyg, ldb: cols, lda: s.S * s.H * rowLen, ldc: s.K}
 		sc := arch.getScratch()
@@ -212,11 +223,49 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 		for c := 0; c < s.C; c++ {
 			for t := 0; t < rs; t++ {
 				i := (t*s.C+c)*s.K + k
+				if s.C < 8 {
+					i = (k*s.C+c)*rs + t
+				}
 				sum := partials[i]
 				for lane := 1; lane < lanes; lane++ {
 					sum += partials[lane*size+i]
 				}
 				dw[(k*s.C+c)*rs+t] = sum
+			}
+		}
+	}
+}
+
+// shiftFilterReduce adds the gradient of a group of gn images to partial
+// ([k][c][r][s]), or overwrites it when first: for 8 filters and 3 taps at a
+// time, sconvFilterKernelAVX512 multiplies the filters' rows of dyg by the
+// taps' runs of the planes in vector lanes and sums the lanes at the end, so
+// every multiply-add uses a whole vector however few the channels.
+func shiftFilterReduce(s ConvShape, gn int, sp, dyg, partial []float32, first bool) {
+	crs, cols := s.C*s.R*s.S, gn*s.OutH()*s.OutW() // cols: whole vectors
+	var sums [24]float32
+	var offsets [3]int32
+	var runs [3]*float32
+	for k0 := 0; k0 < s.K; k0 += 8 {
+		_ = dyg[(k0+7)*cols+cols-1] // the kernel checks no bounds
+		for q := 0; q < crs; q += 3 {
+			taps := min(3, crs-q)
+			shiftOffsets(s, gn, q, offsets[:taps])
+			for t := range runs {
+				o := offsets[min(t, taps-1)] // a short last group repeats its last tap
+				_ = sp[int(o)+cols-1]
+				runs[t] = &sp[o]
+			}
+			sconvFilterKernelAVX512(cols/16, &dyg[k0*cols], cols, runs[0], runs[1], runs[2], &sums[0])
+			for r := 0; r < 8; r++ {
+				out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
+				for t := range out {
+					if first {
+						out[t] = sums[3*r+t]
+					} else {
+						out[t] += sums[3*r+t]
+					}
+				}
 			}
 		}
 	}
