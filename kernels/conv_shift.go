@@ -131,17 +131,23 @@ func shiftRows(s ConvShape, rows, n0, gn int, m, t []float32, toGroup bool) {
 }
 
 // shiftOffsets sets offsets[p] to the offset in the planes of gn images of
-// tap pc+p's run; tap C·R·S, the bias's, is the run of ones.
+// tap pc+p's run; tap C·R·S, the bias's, is the run of ones. The taps are
+// counted through without divisions: every group of images recomputes them.
 func shiftOffsets(s ConvShape, gn, pc int, offsets []int32) {
 	rs, rowLen := s.R*s.S, gn*s.OutW()
+	c, r, sx := pc/rs, pc%rs/s.S, pc%s.S
 	for p := range offsets {
-		t := pc + p
-		if t == s.C*rs {
+		if c == s.C {
 			offsets[p] = int32(shiftOnes(s))
 			continue
 		}
-		c, r, sx := t/rs, t%rs/s.S, t%s.S
 		offsets[p] = int32(((c*s.S+sx)*s.H + r) * rowLen)
+		if sx++; sx == s.S {
+			sx, r = 0, r+1
+			if r == s.R {
+				r, c = 0, c+1
+			}
+		}
 	}
 }
 
