@@ -249,21 +249,25 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 		}
 		arch.scratch.Put(sc)
 	})
-	for k := 0; k < s.K; k++ {
-		for c := 0; c < s.C; c++ {
-			for t := 0; t < rs; t++ {
-				i := (t*s.C+c)*s.K + k
-				if s.C < 8 {
-					i = (k*s.C+c)*rs + t
+	// The lanes' sums, in parallel over the filters (each element still adds
+	// the lanes in order): serially they took 135 µs of LeNet's conv2 pass.
+	ParallelFor(s.K, 8, func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			for c := 0; c < s.C; c++ {
+				for t := 0; t < rs; t++ {
+					i := (t*s.C+c)*s.K + k
+					if s.C < 8 {
+						i = (k*s.C+c)*rs + t
+					}
+					sum := partials[i]
+					for lane := 1; lane < lanes; lane++ {
+						sum += partials[lane*size+i]
+					}
+					dw[(k*s.C+c)*rs+t] = sum
 				}
-				sum := partials[i]
-				for lane := 1; lane < lanes; lane++ {
-					sum += partials[lane*size+i]
-				}
-				dw[(k*s.C+c)*rs+t] = sum
 			}
 		}
-	}
+	})
 }
 
 // shiftFilterReduce adds the gradient of a group of gn images to partial
