@@ -33,14 +33,20 @@ func shiftImages(s ConvShape) int {
 }
 
 // shiftConv reports whether s's float32 forward pass runs on shift planes:
-// unit strides and dilations, no padding, one group, filters in whole
-// micro-kernel rows, output planes of whole vectors, tap runs that fit an
-// int32 offset, and the direct AVX-512 micro-kernels.
+// unit strides and dilations, no padding, one group, more than one tap (a
+// 1×1 convolution has no column matrix to save), filters in whole
+// micro-kernel rows, output planes of whole vectors, the planes of a group
+// within shiftMaxPlanes, and the direct AVX-512 micro-kernels.
 func shiftConv(s ConvShape) bool {
 	return s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 &&
-		s.PadH == 0 && s.PadW == 0 && s.groups() == 1 && s.K%8 == 0 && s.OutH()*s.OutW()%16 == 0 &&
-		shiftPlaneSize(s, shiftImages(s)) < 1<<31 && implicitDirect(sgemmArch)
+		s.PadH == 0 && s.PadW == 0 && s.groups() == 1 && s.R*s.S > 1 && s.K%8 == 0 && s.OutH()*s.OutW()%16 == 0 &&
+		shiftPlaneSize(s, shiftImages(s)) <= shiftMaxPlanes && implicitDirect(sgemmArch)
 }
+
+// shiftMaxPlanes bounds the planes of a group of images (elements), so that
+// they stay in L2 with the outputs (LeNet's conv2: 46,080) and the offsets
+// fit an int32.
+const shiftMaxPlanes = 1 << 18
 
 // shiftFilter reports whether s's float32 backward filter pass runs on shift
 // planes: with the input channels as the GEMM's rows, at least 8 of them, or

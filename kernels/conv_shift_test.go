@@ -30,9 +30,11 @@ func TestConvShiftShapes(t *testing.T) {
 			t.Errorf("%v: shift forward %t, backward filter %t, implicit %t", s, shiftConv(s), shiftFilter(s), implicitConv(s))
 		}
 	}
-	// Padding, strides and filter counts that are not whole micro-kernel rows
-	// keep the other paths.
-	for _, s := range []ConvShape{convTestShapes[0], convTestShapes[1], convTestShapes[3], convTestShapes[7]} {
+	// Padding, strides, filter counts that are not whole micro-kernel rows,
+	// 1×1 filters and planes beyond shiftMaxPlanes keep the other paths.
+	pointwise := ConvShape{N: 2, C: 16, H: 8, W: 8, K: 16, R: 1, S: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	large := ConvShape{N: 2, C: 64, H: 56, W: 56, K: 64, R: 3, S: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	for _, s := range []ConvShape{convTestShapes[0], convTestShapes[1], convTestShapes[3], convTestShapes[7], pointwise, large} {
 		if shiftConv(s) {
 			t.Errorf("%v: shift planes", s)
 		}
