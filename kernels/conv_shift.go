@@ -104,16 +104,15 @@ func shiftRuns(s ConvShape, x, work []float32, fn func(lane, n0, gn int, sp, kma
 // planes of a whole group.
 func shiftOnes(s ConvShape) int { return shiftPlaneSize(s, shiftImages(s)) }
 
-// shiftPlanes writes the shift planes of images [n0, n0+gn) of x into sp.
+// shiftPlanes writes the shift planes of images [n0, n0+gn) of x into sp:
+// for each image and channel, the H rows once per filter column.
 func shiftPlanes(s ConvShape, x []float32, n0, gn int, sp []float32) {
 	ow, hw := s.OutW(), s.H*s.W
 	rowLen := gn * ow
 	for n := 0; n < gn; n++ {
 		for c := 0; c < s.C; c++ {
 			plane := x[((n0+n)*s.C+c)*hw : ((n0+n)*s.C+c+1)*hw]
-			for sx := 0; sx < s.S; sx++ {
-				copyRows(sp[(c*s.S+sx)*s.H*rowLen+n*ow:], rowLen, plane[sx:], s.W, s.H, ow)
-			}
+			copyRowBlocks(sp[c*s.S*s.H*rowLen+n*ow:], rowLen, s.H*rowLen, plane, s.W, 1, s.H, ow, s.S)
 		}
 	}
 }
@@ -125,14 +124,30 @@ func shiftRows(s ConvShape, rows, n0, gn int, m, t []float32, toGroup bool) {
 	oh, ow := s.OutH(), s.OutW()
 	p, rowLen := oh*ow, gn*ow
 	for n := 0; n < gn; n++ {
-		for k := 0; k < rows; k++ {
-			img := t[((n0+n)*rows+k)*p : ((n0+n)*rows+k+1)*p]
-			if toGroup {
-				copyRows(m[k*oh*rowLen+n*ow:], rowLen, img, ow, oh, ow)
-			} else {
-				copyRows(img, ow, m[k*oh*rowLen+n*ow:], rowLen, oh, ow)
-			}
+		img := t[(n0+n)*rows*p : (n0+n+1)*rows*p]
+		if toGroup {
+			copyRowBlocks(m[n*ow:], rowLen, oh*rowLen, img, ow, p, oh, ow, rows)
+		} else {
+			copyRowBlocks(img, ow, p, m[n*ow:], rowLen, oh*rowLen, oh, ow, rows)
 		}
+	}
+}
+
+// copyRowBlocks copies blocks blocks of rows rows of n elements,
+// dst[b·dstBlock + r·dstRow + j] = src[b·srcBlock + r·srcRow + j]: in one
+// assembly call for rows of at most 16 elements (the shift planes' 8-wide
+// rows cost a call of copyRows each), else a copyRows a block.
+func copyRowBlocks(dst []float32, dstRow, dstBlock int, src []float32, srcRow, srcBlock, rows, n, blocks int) {
+	if rows <= 0 || n <= 0 || blocks <= 0 {
+		return
+	}
+	_, _ = dst[(blocks-1)*dstBlock+(rows-1)*dstRow+n-1], src[(blocks-1)*srcBlock+(rows-1)*srcRow+n-1] // the assembly checks no bounds
+	if shiftAsm && n <= 16 {
+		copyRowBlocks32(&dst[0], dstRow, dstBlock, &src[0], srcRow, srcBlock, rows, n, blocks)
+		return
+	}
+	for b := 0; b < blocks; b++ {
+		copyRows(dst[b*dstBlock:], dstRow, src[b*srcBlock:], srcRow, rows, n)
 	}
 }
 
@@ -319,7 +334,7 @@ func shiftFloat32[T Float]() bool { return unsafe.Sizeof(T(0)) == 4 }
 // unit strides and dilations, no padding, outputs 8 rows high, at most 5
 // filter rows and input rows of at most 16 elements (LeNet's conv2).
 func shiftCol2imRuns[T Float](s ConvShape) bool {
-	return shiftFloat32[T]() && shiftCol2imAsm && s.StrideH == 1 && s.StrideW == 1 &&
+	return shiftFloat32[T]() && shiftAsm && s.StrideH == 1 && s.StrideW == 1 &&
 		s.DilationH == 1 && s.DilationW == 1 && s.PadH == 0 && s.PadW == 0 &&
 		s.OutH() == 8 && s.R <= 5 && s.W <= 16
 }

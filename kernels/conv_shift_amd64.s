@@ -217,3 +217,82 @@ store:
 done:
 	VZEROUPPER
 	RET
+
+// func copyRowBlocks32(dst *float32, dstRow int, dstBlock int, src *float32, srcRow int, srcBlock int, rows int, n int, blocks int)
+//
+// Copies blocks blocks of rows rows of n ≤ 16 elements, strides in elements:
+// dst[b·dstBlock + r·dstRow + j] = src[b·srcBlock + r·srcRow + j], one
+// masked load and store a row (the masked-off lanes are not touched).
+// Registers: DI, SI the block's rows, R11, R12 the row's, R8, R10 row strides
+// and R9, R13 block strides in bytes, BX rows left, CX blocks left, K1 the
+// row's lanes.
+TEXT ·copyRowBlocks32(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), DI
+	MOVQ dstRow+8(FP), R8
+	SHLQ $2, R8
+	MOVQ dstBlock+16(FP), R9
+	SHLQ $2, R9
+	MOVQ src+24(FP), SI
+	MOVQ srcRow+32(FP), R10
+	SHLQ $2, R10
+	MOVQ srcBlock+40(FP), R13
+	SHLQ $2, R13
+	MOVQ n+56(FP), AX
+	MOVL $1, DX
+	SHLXL AX, DX, DX
+	DECL DX
+	KMOVW DX, K1
+	MOVQ blocks+64(FP), CX
+	TESTQ CX, CX
+	JZ   blocksDone
+	CMPQ AX, $8
+	JLE  halfBlock
+
+block:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ rows+48(FP), BX
+	TESTQ BX, BX
+	JZ   nextBlock
+
+row:
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS Z0, K1, (R11)
+	ADDQ R8, R11
+	ADDQ R10, R12
+	DECQ BX
+	JNZ  row
+
+nextBlock:
+	ADDQ R9, DI
+	ADDQ R13, SI
+	DECQ CX
+	JNZ  block
+	JMP  blocksDone
+
+// Rows of at most 8 elements go through ymm registers, so that a store
+// never spans the next cache line.
+halfBlock:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ rows+48(FP), BX
+	TESTQ BX, BX
+	JZ   nextHalfBlock
+
+halfRow:
+	VMOVUPS.Z (R12), K1, Y0
+	VMOVUPS Y0, K1, (R11)
+	ADDQ R8, R11
+	ADDQ R10, R12
+	DECQ BX
+	JNZ  halfRow
+
+nextHalfBlock:
+	ADDQ R9, DI
+	ADDQ R13, SI
+	DECQ CX
+	JNZ  halfBlock
+
+blocksDone:
+	VZEROUPPER
+	RET

@@ -76,7 +76,7 @@ func TestConvShiftMatchesNaive(t *testing.T) {
 // filter widths from 1 to 5, output widths up to the 16-element input rows,
 // groups of images and channel groups.
 func TestShiftCol2im(t *testing.T) {
-	if !shiftCol2imAsm {
+	if !shiftAsm {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(18, 19))
@@ -97,5 +97,30 @@ func TestShiftCol2im(t *testing.T) {
 				expectClose(t, s.String(), got, want, rtol, atol*5)
 			}
 		}
+	}
+}
+
+// copyRowBlocks copies exactly its blocks of rows, in ymm rows (up to 8
+// elements), zmm rows (up to 16) and copyRows beyond, leaving the elements
+// between the rows alone.
+func TestCopyRowBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 21))
+	for _, n := range []int{1, 7, 8, 9, 16, 17, 24} {
+		const rows, blocks = 3, 4
+		dstRow, dstBlock := n+2, rows*(n+2)+5
+		srcRow, srcBlock := n+1, 1
+		src := asType[float32](uniformSlice(rng, (blocks-1)*srcBlock+(rows-1)*srcRow+n, -1, 1))
+		dst := make([]float32, (blocks-1)*dstBlock+(rows-1)*dstRow+n+3)
+		want := make([]float32, len(dst))
+		for i := range dst {
+			dst[i], want[i] = -7, -7
+		}
+		for b := 0; b < blocks; b++ {
+			for r := 0; r < rows; r++ {
+				copy(want[b*dstBlock+r*dstRow:][:n], src[b*srcBlock+r*srcRow:])
+			}
+		}
+		copyRowBlocks(dst, dstRow, dstBlock, src, srcRow, srcBlock, rows, n, blocks)
+		expectIdentical(t, fmt.Sprintf("n=%d", n), dst, want)
 	}
 }
