@@ -102,8 +102,15 @@ const (
 	convMinColumns = 256
 )
 
-// convGroup is the number of images per GEMM.
+// convGroup is the number of images per GEMM. Shapes whose col2im sums in
+// registers (shiftCol2imShape; their other passes run on shift planes) take
+// shift-plane groups, whose columns split into whole tiles of the widest
+// micro-kernel: LeNet's conv2 backward data, 3·8×8 columns rather than 4·8×8,
+// whose GEMM ran 8×32 tiles (a few per cent slower, noisy A/B).
 func convGroup(s ConvShape) int {
+	if shiftCol2imShape(s) {
+		return shiftImages(s)
+	}
 	p := s.OutH() * s.OutW()
 	return max(1, min(s.N, (convMinColumns+p-1)/p))
 }

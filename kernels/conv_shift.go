@@ -331,12 +331,17 @@ func shiftFilterReduce(s ConvShape, gn int, sp, dyg, partial []float32, first bo
 func shiftFloat32[T Float]() bool { return unsafe.Sizeof(T(0)) == 4 }
 
 // shiftCol2imRuns reports whether col2im of s runs shiftCol2im: float32,
-// unit strides and dilations, no padding, outputs 8 rows high, at most 5
-// filter rows and input rows of at most 16 elements (LeNet's conv2).
+// the assembly, and a shape it takes.
 func shiftCol2imRuns[T Float](s ConvShape) bool {
-	return shiftFloat32[T]() && shiftAsm && s.StrideH == 1 && s.StrideW == 1 &&
-		s.DilationH == 1 && s.DilationW == 1 && s.PadH == 0 && s.PadW == 0 &&
-		s.OutH() == 8 && s.R <= 5 && s.W <= 16
+	return shiftFloat32[T]() && shiftAsm && shiftCol2imShape(s)
+}
+
+// shiftCol2imShape reports whether shiftCol2im takes s: unit strides and
+// dilations, no padding, outputs 8 rows high, at most 5 filter rows and
+// input rows of at most 16 elements (LeNet's conv2).
+func shiftCol2imShape(s ConvShape) bool {
+	return s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 &&
+		s.PadH == 0 && s.PadW == 0 && s.OutH() == 8 && s.R <= 5 && s.W <= 16
 }
 
 // shiftCol2im is col2im for shiftCol2imRuns(s): each plane of dx is summed
