@@ -115,8 +115,27 @@ func (k convKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	if !k.bias {
 		return gorgonia.Nodes{dx, dw}, nil
 	}
-	db, err := apply(biasGradKernel{rank: 4}, grad)
+	db, err := apply(biasGradKernel{rank: 4}, channelSumsOf(grad))
 	return gorgonia.Nodes{dx, dw, db}, err
+}
+
+// channelSumsOf is a tensor with the channel sums of grad (a bias's
+// gradient): grad itself, or, where grad is a max pooling's input gradient,
+// the pooling's output gradient, a fraction of the size (a quarter for
+// LeNet's 2×2 windows). Max pooling hands each output gradient to one input
+// element, its window's maximum, and 0 to the others, so the sums agree
+// (up to rounding).
+func channelSumsOf(grad *gorgonia.Node) *gorgonia.Node {
+	if o, ok := grad.Op().(op); !ok {
+		return grad
+	} else if k, ok := o.k.(poolGradKernel); !ok || !k.fwd.max {
+		return grad
+	}
+	var args []*gorgonia.Node // (x, dy)
+	for it := grad.Graph().From(grad.ID()); it.Next(); {
+		args = append(args, it.Node().(*gorgonia.Node))
+	}
+	return args[1]
 }
 
 // convGradDataKernel computes dx from (x, w, dy); x gives only the shape.

@@ -29,6 +29,17 @@ func TestGradients(t *testing.T) {
 		}
 	}
 	conv := func(opt ConvOptions, bias bool, r, s int) build { return grouped(opt, bias, 3, 4, r, s) }
+	// convPool is a convolution with bias under a max pooling, whose bias
+	// gradient sums the pooling's output gradient (channelSumsOf).
+	convPool := func(opt PoolOptions) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			y, err := conv(ConvOptions{Padding: [2]int{1, 1}}, true, 3, 3)(h, rng)
+			if err != nil {
+				return nil, err
+			}
+			return MaxPool2D(y, opt)
+		}
+	}
 	pool := func(max bool, opt PoolOptions) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			x := x4(h, rng, 2, 2, 7, 6)
@@ -88,6 +99,8 @@ func TestGradients(t *testing.T) {
 	}{
 		{"conv2d", true, conv(ConvOptions{}, true, 3, 3)},
 		{"conv2d/no-bias", true, conv(ConvOptions{}, false, 3, 3)},
+		{"conv2d-maxpool", true, convPool(PoolOptions{Kernel: [2]int{2, 2}})},
+		{"conv2d-maxpool/3x3-s2-p1-overlap", true, convPool(PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})},
 		{"conv2d/stride2-pad1", true, conv(ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, true, 3, 3)},
 		{"conv2d/dilation2-rect", true, conv(ConvOptions{Dilation: [2]int{2, 1}, Padding: [2]int{2, 0}, Stride: [2]int{1, 2}}, true, 2, 3)},
 		{"conv2d/groups2", true, grouped(ConvOptions{Groups: 2, Padding: [2]int{1, 1}}, true, 4, 6, 3, 3)},

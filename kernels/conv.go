@@ -84,7 +84,8 @@ func checkBounds(op string, fields []bound) error {
 }
 
 // Convolutions of more than one tap without dilation or groups run as
-// implicit GEMMs (conv_implicit.go) where that measured faster; the others as
+// implicit GEMMs (conv_implicit.go) where that measured faster, small
+// unpadded ones of unit stride on shift planes (conv_shift.go); the others as
 // GEMMs, one per image: the image's column matrix
 // (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
 // filters. Images whose output has fewer than convMinColumns pixels go in groups
@@ -101,8 +102,15 @@ const (
 	convMinColumns = 256
 )
 
-// convGroup is the number of images per GEMM.
+// convGroup is the number of images per GEMM. Shapes whose col2im sums in
+// registers (shiftCol2imShape; their other passes run on shift planes) take
+// shift-plane groups, whose columns split into whole tiles of the widest
+// micro-kernel: LeNet's conv2 backward data, 3·8×8 columns rather than 4·8×8,
+// whose GEMM ran 8×32 tiles (a few per cent slower, noisy A/B).
 func convGroup(s ConvShape) int {
+	if shiftCol2imShape(s) {
+		return shiftImages(s)
+	}
 	p := s.OutH() * s.OutW()
 	return max(1, min(s.N, (convMinColumns+p-1)/p))
 }
@@ -142,6 +150,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if implicitBackwardData(s) {
 		size = max(size, implicitWorkspace(transposedConv(s)))
 	}
+	if shiftConv(s) {
+		size = max(size, shiftWorkspace(s))
+	}
 	return size
 }
 
@@ -177,6 +188,10 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 	}
 	if deepConv(s) {
 		deepForward(s, x, w, bias, y, work)
+		return
+	}
+	if shiftFloat32[T]() && shiftConv(s) {
+		shiftForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work))
 		return
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
@@ -243,6 +258,10 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	}
 	if implicitFilter[T](s) {
 		implicitBackwardFilter(s, x, dy, dw, work)
+		return
+	}
+	if shiftFloat32[T]() && shiftFilter(s) {
+		shiftBackwardFilter(s, asFloat32(x), asFloat32(dy), asFloat32(dw), asFloat32(work))
 		return
 	}
 	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)
@@ -429,6 +448,10 @@ func im2col[T Float](s ConvShape, x []T, n0, gn, cg int, col []T) {
 // [n0, n0+gn) of dx with the sums of the column-matrix entries that im2col
 // would have copied from each element, tap after tap in a fixed order.
 func col2im[T Float](s ConvShape, col []T, n0, gn, cg int, dx []T) {
+	if shiftCol2imRuns[T](s) {
+		shiftCol2im(s, asFloat32(col), n0, gn, cg, asFloat32(dx))
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	p, hw, rs, cpg := oh*ow, s.H*s.W, s.R*s.S, s.GroupChannels()
 	cols := gn * p

@@ -12,7 +12,9 @@
 // micro-kernels in AVX-512 and AVX2, picked at run time; in AVX-512 the
 // implicit-GEMM convolution tiles (conv_implicit*.go: 3×3-like filters read
 // in place from a zero-padded, stride-phase-split copy of the image, without
-// im2col), the strided rows of im2col and col2im, the depthwise convolution,
+// im2col; conv_shift.go: small unpadded filters like LeNet's 5×5s, read in
+// place from input rows shifted by each filter column, and their col2im
+// summed in registers), the strided rows of im2col and col2im, the depthwise convolution,
 // activations (ReLU6 included), max pooling, the batch-norm row reductions
 // with and without a fused ReLU, and the optimizers' update loops), used when
 // the CPU has the instructions; the Go loops run everywhere else and with the

@@ -158,10 +158,21 @@ func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error
 			name = fmt.Sprint(i)
 		}
 		var err error
-		if f, ok := l.(reluFuser); ok && i+1 < len(s) && isReLU(s[i+1]) {
+		switch f, ok := l.(reluFuser); {
+		case ok && i+1 < len(s) && isReLU(s[i+1]):
 			x, err = f.buildReLU(ctx.within(name), x)
 			i++ // the ReLU, built in
-		} else {
+		case isReLU(l) && i+1 < len(s) && isMaxPool(s[i+1]):
+			// max_pool(relu(x)) = relu(max_pool(x)), gradients included: the
+			// pooling routes each window's gradient to its maximum, the same
+			// element of x as of relu(x) wherever the ReLU passes any
+			// gradient. Pooling first runs the ReLU on the pooled tensor,
+			// a fraction of the size, forward and backward.
+			if x, err = s[i+1].Build(ctx.within(fmt.Sprint(i+1)), x); err == nil {
+				x, err = l.Build(ctx.within(name), x)
+			}
+			i++
+		default:
 			x, err = l.Build(ctx.within(name), x)
 		}
 		if err != nil {
@@ -169,6 +180,12 @@ func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error
 		}
 	}
 	return x, nil
+}
+
+// isMaxPool reports whether l is a max pooling.
+func isMaxPool(l Layer) bool {
+	_, ok := l.(MaxPool2D)
+	return ok
 }
 
 // reluFuser is a layer that builds itself and a ReLU after it as one fused
