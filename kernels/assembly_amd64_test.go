@@ -49,8 +49,12 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 		x := asType[float32](uniformSlice(rng, n+1, 2, 5))
 		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
 		var s, q, a, b, ra, rb [2]float64
-		var y, dx, rdx [2][]float32
+		var y, dx, rdx, ay [2][]float32
 		g := make([]float32, n)
+		r := asType[float32](uniformSlice(rng, n+1, -1, 1))
+		if n > 2 {
+			r[n/2] = float32(math.NaN()) // stays NaN through the ReLU
+		}
 		for i, useAsm := range []bool{false, true} {
 			batchNormAVX512 = useAsm
 			s[i], q[i] = shiftedSums(x[:n], 3.25)
@@ -63,6 +67,9 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			rdx[i] = make([]float32, n+1)
 			rdx[i][n] = 42
 			reluDataRow(x[:n], dy[:n], rdx[i][:n], g, 3.5, 1.25, -0.5, 0.75, -2.5, 0.3)
+			ay[i] = make([]float32, n+1)
+			ay[i][n] = 42
+			normalizeAddReluRow(x[:n], r[:n], ay[i][:n], 3.5, 1.25, -0.5)
 		}
 		name := fmt.Sprint("n=", n)
 		for _, c := range []struct {
@@ -77,6 +84,15 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 		expectClose(t, name+" y", y[1], toFloat64s(y[0]), 1e-6, 1e-6)
 		expectClose(t, name+" dx", dx[1], toFloat64s(dx[0]), 1e-6, 1e-6)
 		expectClose(t, name+" masked dx", rdx[1], toFloat64s(rdx[0]), 1e-6, 1e-6)
+		if n > 2 {
+			for i := range ay {
+				if v := ay[i][n/2]; v == v {
+					t.Errorf("%s: normalized + NaN, ReLU = %v (assembly %t), want NaN", name, v, i == 1)
+				}
+				ay[i][n/2] = 0
+			}
+		}
+		expectClose(t, name+" normalized + r, ReLU", ay[1], toFloat64s(ay[0]), 1e-6, 1e-6)
 	}
 }
 

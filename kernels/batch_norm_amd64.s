@@ -409,3 +409,65 @@ reluDataTail:
 reluDataDone:
 	VZEROUPPER
 	RET
+
+// func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32)
+// y = max((x − mean)·scale + shift + r, 0), NaN staying NaN: VMAXPS returns
+// its second source, the sum, when either is NaN.
+TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-44
+	MOVQ x+0(FP), SI
+	MOVQ r+8(FP), BX
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z29
+	VBROADCASTSS scale+36(FP), Z30
+	VBROADCASTSS shift+40(FP), Z31
+	VPXORD Z28, Z28, Z28
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   addRelu16
+addRelu32Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z29, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z31, Z30, Z1
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	VMAXPS Z0, Z28, Z0
+	VMAXPS Z1, Z28, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, BX
+	ADDQ $128, DI
+	DECQ DX
+	JNZ  addRelu32Loop
+addRelu16:
+	ANDQ $31, CX
+	CMPQ CX, $16
+	JL   addReluTail
+	VMOVUPS (SI), Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VADDPS (BX), Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	SUBQ $16, CX
+addReluTail:
+	TESTQ CX, CX
+	JZ   addReluDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, K1, (DI)
+addReluDone:
+	VZEROUPPER
+	RET

@@ -21,3 +21,5 @@ func reluGradientSumsAsm[T Float](x, dy []T, mean, scale, shift T) (sumDy, sumDy
 }
 
 func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T) bool { return false }
+
+func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T) bool { return false }

@@ -155,17 +155,24 @@ func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], 
 		for ch := lo; ch < hi; ch++ {
 			mean, scale, shift := p.channel(ch)
 			for at := ch * l; at < n*c*l; at += c * l {
-				for a := 0; a < l; a += reluPiece {
-					b := at + min(a+reluPiece, l)
-					ys, rs := y[at+a:b], r[at+a:b]
-					normalizeRow(x[at+a:b], ys, mean, scale, shift)
-					ys = ys[:len(rs)]
-					for j, v := range rs {
-						ys[j] += v
-					}
-					reluRow(ys, ys)
-				}
+				normalizeAddReluRow(x[at:at+l], r[at:at+l], y[at:at+l], mean, scale, shift)
 			}
 		}
 	})
+}
+
+// normalizeAddReluRow sets y = max((x − mean)·scale + shift + r, 0) over one
+// row, in one pass in assembly, else piece by piece.
+func normalizeAddReluRow[T Float](x, r, y []T, mean, scale, shift T) {
+	if normalizeAddReluAsm(x, r, y, mean, scale, shift) {
+		return
+	}
+	for a := 0; a < len(x); a += reluPiece {
+		ys, rs := y[a:min(a+reluPiece, len(x))], r[a:min(a+reluPiece, len(x))]
+		normalizeRow(x[a:a+len(ys)], ys, mean, scale, shift)
+		for j, v := range rs {
+			ys[j] += v
+		}
+		reluRow(ys, ys)
+	}
 }
