@@ -264,6 +264,9 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 			return launches(launch.SigmoidBackward(from, dy, dx, n)), true
 		}
 		return launches(launch.ReluBackward(from, dy, dx, n)), true
+	case reluGradSumKernel: // the sum into dx, then masked in place
+		dx := dp.ptr(out)
+		return launches(launch.Add(dp.ptr(in[1]), dp.ptr(in[2]), dx, n), launch.ReluBackward(dp.ptr(in[0]), dx, dx, n)), true
 
 	case dropoutKernel:
 		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), true

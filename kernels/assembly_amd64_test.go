@@ -12,10 +12,10 @@ import (
 // The layer kernels' Go loops, which other CPUs and the noasm build run, pass the
 // same tests as their AVX-512 versions.
 func TestLayerKernelsWithoutAssembly(t *testing.T) {
-	defer func(rows, act, pool, bn bool) {
-		rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = rows, act, pool, bn
-	}(rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512)
-	rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = false, false, false, false
+	defer func(rows, act, pool, bn, sums bool) {
+		rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512 = rows, act, pool, bn, sums
+	}(rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512)
+	rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512 = false, false, false, false, false
 	for _, test := range []struct {
 		name string
 		fn   func(*testing.T)
@@ -34,6 +34,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
 		{"relu_epilogues32", testReluEpilogues[float32]},
 		{"batch_norm_add_relu32", testBatchNormAddReluMatchesComposition[float32]},
+		{"sums", TestSumKernelsMatchComposition},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)
