@@ -29,7 +29,8 @@ func BatchNormStats[T Float](n, c, l int, x, mean, variance []T) {
 }
 
 // shiftedSums returns Σ (x − shift) and Σ (x − shift)² over a row in float64,
-// in assembly where it can, else with four accumulators each.
+// in assembly where it can (blocks of four values a lane summed in float32
+// first, see batch_norm_amd64.s), else with four accumulators each.
 func shiftedSums[T Float](x []T, shift float64) (sum, sumSq float64) {
 	if s, q, ok := shiftedSumsAsm(x, shift); ok {
 		return s, q
