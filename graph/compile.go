@@ -174,6 +174,25 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
+	// A training batch norm's statistics of a convolution's output come from
+	// the row statistics that the convolution takes image by image.
+	if training {
+		producer := map[*gorgonia.Node]int{}
+		for i, s := range steps {
+			producer[s.n] = i
+		}
+		for i, s := range steps {
+			if len(s.args) == 0 {
+				continue
+			}
+			if j, ok := producer[s.args[0]]; ok {
+				if conv, stats, ok := linkRowStats(steps[j].k, s.k); ok {
+					steps[j].k, steps[i].k = conv, stats
+				}
+			}
+		}
+	}
+
 	// Buffer plan: walk the steps in order, giving each output a pooled buffer and
 	// returning it to the pool after its last reader. Outputs that leave the
 	// program (logits, loss) are never returned; parameter gradients write into
