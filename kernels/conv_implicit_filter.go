@@ -24,14 +24,7 @@ func filterReduce[T Float](s ConvShape) bool {
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
 // scratch and their partial gradients.
 func implicitFilterWorkspace(s ConvShape) int {
-	return implicitLanes(s) * (newImplicitLayout(s).lane + s.K*s.C*s.R*s.S + tapsScratch(s))
-}
-
-// tapsScratch is the size of a lane's image transposed for
-// implicitFilterTaps: the planes' positions (and S − 1 of slack) × C.
-func tapsScratch(s ConvShape) int {
-	l := newImplicitLayout(s)
-	return (l.pa*l.pb*l.hq*l.wq + s.S) * s.C
+	return implicitLanes(s) * (newImplicitLayout(s).lane + s.K*s.C*s.R*s.S)
 }
 
 // implicitBackwardFilter computes dw from x and dy for s with implicitFilter. With
@@ -48,17 +41,14 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	l := newImplicitLayout(s)
 	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*l.lane : lanes*(l.lane+size)]
-	transposed := work[lanes*(l.lane+size) : lanes*(l.lane+size+tapsScratch(s))]
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	oh, ow := s.OutH(), s.OutW()
-	reduce, taps := filterReduce[T](s), filterTaps[T](s)
+	reduce := filterReduce[T](s)
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
 		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
 		clear(scratch[:l.xs+l.rows*l.cols]) // padding and the columns past OutW stay zero
 		partial := partials[lane*size : (lane+1)*size]
-		xst := transposed[lane*tapsScratch(s) : (lane+1)*tapsScratch(s)]
-		clear(xst) // the slack stays zero
 		for n := lane; n < s.N; n += lanes {
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			img := dy[n*kp : (n+1)*kp]
@@ -72,8 +62,6 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			switch {
 			case reduce:
 				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
-			case taps:
-				implicitFilterTaps(s, l, asFloat32(xs), asFloat32(xst), asFloat32(dyext), asFloat32(partial), float32(beta))
 			case unsafe.Sizeof(beta) == 4:
 				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta))
 			default:
@@ -86,71 +74,14 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		for c := 0; c < s.C; c++ {
 			for t := 0; t < rs; t++ {
 				i := (t*s.C+c)*s.K + k
-				switch {
-				case reduce:
+				if reduce {
 					i = (k*s.C+c)*rs + t
-				case taps:
-					i = ((t/s.S*s.K+k)*s.S+t%s.S)*s.C + c
 				}
 				sum := partials[i]
 				for lane := 1; lane < lanes; lane++ {
 					sum += partials[lane*size+i]
 				}
 				dw[(k*s.C+c)*rs+t] = sum
-			}
-		}
-	}
-}
-
-// filterTaps reports whether s's float32 backward filter pass runs on the
-// direct micro-kernels over a whole row of taps at once (implicitFilterTaps):
-// unit strides, 16 channels (one vector: the per-tap GEMMs run their
-// narrowest tiles; with 32 or 64 channels they are as fast, measured on
-// ResNet-8), filters in whole micro-kernel rows.
-func filterTaps[T Float](s ConvShape) bool {
-	return unsafe.Sizeof(T(0)) == 4 && implicitDirect(sgemmArch) && s.StrideH == 1 && s.StrideW == 1 &&
-		s.C == 16 && s.K%sgemmArch.mr == 0
-}
-
-// implicitFilterTaps adds one image's gradient to partial ([r][k][s][c]), or
-// overwrites it when beta is 0. With the image transposed into xst
-// (xst[q·C + c] = xs[c·plane + q]), the gradient of tap row r is
-//
-//	partial[r] (K × S·C) = dyext (K × OutH·Wq, read in place) · B,
-//	B[p][s·C + c] = xst[(r·Wq + p + s)·C + c],
-//
-// and B's row p is the run of S·C values from (r·Wq + p)·C: the direct
-// micro-kernels read it in place through their offsets, in tiles as wide as
-// the forward pass's, where a GEMM per tap would have only C columns.
-func implicitFilterTaps(s ConvShape, l implicitLayout, xs, xst, dyext, partial []float32, beta float32) {
-	plane, width := l.hq*l.wq, s.S*s.C
-	for c := 0; c < s.C; c += 16 {
-		sgemmArch.transpose16(plane, &xs[c*plane], plane, &xst[c], s.C)
-		for q := plane &^ 15; q < plane; q++ {
-			for j := range 16 {
-				xst[q*s.C+c+j] = xs[(c+j)*plane+q]
-			}
-		}
-	}
-	kcBlock := ceilDiv(l.ext, ceilDiv(l.ext, min(sgemmArch.kc, implicitMaxKC)))
-	var offsets [implicitMaxKC]int32
-	for pc := 0; pc < l.ext; pc += kcBlock {
-		kc := min(kcBlock, l.ext-pc)
-		b := beta
-		if pc > 0 {
-			b = 1
-		}
-		for r := 0; r < s.R; r++ {
-			for p := range offsets[:kc] {
-				offsets[p] = int32((r*l.wq + pc + p) * s.C)
-			}
-			_ = xst[int(offsets[kc-1])+width-1] // the kernels check no bounds
-			for j := 0; j < width; {
-				cols := sgemmArch.panelCols(width - j) // a multiple of 16: so is width
-				for i := 0; i < s.K; i += sgemmArch.mr {
-					implicitTile(cols, false, kc, &dyext[i*l.cols+pc], l.cols, &offsets[0], &xst[j], 16, &partial[(r*s.K+i)*width+j], width, b)
-				}
-				j += cols
 			}
 		}
 	}
