@@ -34,6 +34,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
 		{"relu_epilogues32", testReluEpilogues[float32]},
 		{"batch_norm_add_relu32", testBatchNormAddReluMatchesComposition[float32]},
+		{"batch_norm_add_batch_norm_relu32", testBatchNormAddBatchNormReluMatchesComposition[float32]},
 		{"sums", TestSumKernelsMatchComposition},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {

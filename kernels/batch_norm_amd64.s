@@ -538,3 +538,53 @@ addReluTail:
 addReluDone:
 	VZEROUPPER
 	RET
+
+// func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32)
+// y = max((x − mean)·scale + shift + ((r − meanR)·scaleR + shiftR), 0), NaN
+// staying NaN as in normalizeAddRelu32.
+TEXT ·normalize2AddRelu32(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ r+8(FP), BX
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z29
+	VBROADCASTSS scale+36(FP), Z30
+	VBROADCASTSS shift+40(FP), Z31
+	VBROADCASTSS meanR+44(FP), Z25
+	VBROADCASTSS scaleR+48(FP), Z26
+	VBROADCASTSS shiftR+52(FP), Z27
+	VPXORD Z28, Z28, Z28
+	MOVQ CX, DX
+	SHRQ $4, DX
+	JZ   add2Tail
+add2Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS (BX), Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z25, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z27, Z26, Z1
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	DECQ DX
+	JNZ  add2Loop
+add2Tail:
+	ANDQ $15, CX
+	JZ   add2Done
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z25, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z27, Z26, Z1
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, K1, (DI)
+add2Done:
+	VZEROUPPER
+	RET
