@@ -63,10 +63,11 @@ func TestMeasureAndReports(t *testing.T) {
 	}
 }
 
-// BenchmarkTrainStep is the throughput matrix as go test benchmarks: MLP and
-// LeNet × every optimizer × every normalization, images/s per cell.
+// BenchmarkTrainStep is the throughput matrix as go test benchmarks: MLP,
+// LeNet and the small ResNet × every optimizer × every normalization, images/s
+// per cell.
 func BenchmarkTrainStep(b *testing.B) {
-	for _, c := range Matrix([]string{"mlp", "lenet"}, Optimizers, Normalizations, "cpu", map[string]int{"mlp": 64, "lenet": 64}) {
+	for _, c := range Matrix([]string{"mlp", "lenet", "resnet"}, Optimizers, Normalizations, "cpu", map[string]int{"mlp": 64, "lenet": 64, "resnet": 256}) {
 		b.Run(c.Model+"/"+c.Optimizer+"/"+c.Normalization, func(b *testing.B) {
 			r, err := Measure(c, CPU, Options{Steps: b.N, Warmup: 1, Repeats: 1})
 			if err != nil {

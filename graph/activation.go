@@ -131,6 +131,31 @@ func activationBackward[T kernels.Float](k activationGradKernel, from, dy, dx []
 // reluGradFromOutput is the gradient through a ReLU fused into the op that
 // computed out: ReLU's gradient kernel reads the output, which is positive
 // (or NaN) exactly where the op's pre-activation value was.
+// When grad is the sum of two gradients (out has two readers), the sum and
+// the mask run as one step, and the sum itself is left unused.
 func reluGradFromOutput(out, grad *gorgonia.Node) (*gorgonia.Node, error) {
+	if a, b, ok := gradientSumTerms(grad); ok {
+		return apply(reluGradSumKernel{rank: out.Dims()}, out, a, b)
+	}
 	return apply(activationGradKernel{fwd: activationKernel{fn: ReLU, rank: out.Dims()}}, out, grad)
+}
+
+// reluGradSumKernel: (y, a, b) → a + b where y > 0 or NaN, else 0: ReLU's
+// gradient, from its output y, of the sum of two gradients.
+type reluGradSumKernel struct {
+	noGrad
+	rank int
+}
+
+func (k reluGradSumKernel) String() string                       { return fmt.Sprintf("grad_relu_sum(rank=%d)", k.rank) }
+func (k reluGradSumKernel) dims() []int                          { return []int{k.rank, k.rank, k.rank, k.rank} }
+func (k reluGradSumKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+
+func (k reluGradSumKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error {
+	if out.F32 != nil {
+		kernels.ReluBackwardSum(in[0].F32, in[1].F32, in[2].F32, out.F32)
+	} else {
+		kernels.ReluBackwardSum(in[0].F64, in[1].F64, in[2].F64, out.F64)
+	}
+	return nil
 }

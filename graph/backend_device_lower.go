@@ -98,6 +98,8 @@ func scratch(s *Step) int {
 	switch s.k.(type) {
 	case convKernel, convGradDataKernel, convGradFilterKernel:
 		return launch.Conv2DWorkspace(convPlan(s))
+	case bnAddBnReluKernel:
+		return s.Out.Len() // the shortcut's batch norm
 	case bnSumsKernel, bnGradKernel:
 		_, bc, _ := channels(s.In[0].Shape)
 		if fusedReLU(s.k) {
@@ -106,6 +108,17 @@ func scratch(s *Step) int {
 		return bc
 	}
 	return 0
+}
+
+// deviceBatchNormEval normalizes the x of a batch norm's arguments (x,
+// stats, [γ, β]) with its statistics into y.
+func deviceBatchNormEval(k bnKernel, in []*Buffer, bn, bc, bl int, y cuda.Ptr, dp *deviceProgram) cuda.Launch {
+	var gamma, beta *Buffer
+	if k.affine {
+		gamma, beta = in[2], in[3]
+	}
+	stats := dp.ptr(in[1])
+	return launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.eps), y)
 }
 
 // seeded reports whether a dropout step draws a mask, and so needs a seed.
@@ -200,6 +213,14 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 		return withReLU(true, y, n,
 			launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dp.ptr(beta), stats, stats.F32(bc), float32(k.bn.eps), y),
 			launch.Add(y, dp.ptr(in[len(in)-1]), y, n)), true
+	case bnAddBnReluKernel: // (x, stats, [γ, β], xr, statsR, [γR, βR]) → y: the shortcut's batch norm in scratch
+		bn, bc, bl := channels(in[0].Shape)
+		at := k.split()
+		y := dp.ptr(out)
+		return withReLU(true, y, n,
+			deviceBatchNormEval(k.bn, in[:at], bn, bc, bl, y, dp),
+			deviceBatchNormEval(k.short, in[at:], bn, bc, bl, dp.work, dp),
+			launch.Add(y, dp.work, y, n)), true
 	case bnSumsKernel:
 		bn, bc, bl := channels(in[0].Shape)
 		stats := dp.ptr(in[1])
@@ -264,6 +285,9 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 			return launches(launch.SigmoidBackward(from, dy, dx, n)), true
 		}
 		return launches(launch.ReluBackward(from, dy, dx, n)), true
+	case reluGradSumKernel: // the sum into dx, then masked in place
+		dx := dp.ptr(out)
+		return launches(launch.Add(dp.ptr(in[1]), dp.ptr(in[2]), dx, n), launch.ReluBackward(dp.ptr(in[0]), dx, dx, n)), true
 
 	case dropoutKernel:
 		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), true

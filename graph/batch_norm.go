@@ -55,7 +55,8 @@ type bnStatsKernel struct {
 	noGrad
 	eps, momentum float64
 	rank          int
-	frozen        bool // evaluation mode always
+	frozen        bool          // evaluation mode always
+	rowStats      *rowStatsLink // x's row statistics, left by the convolution that computed x
 }
 
 func (k bnStatsKernel) String() string {
@@ -84,18 +85,58 @@ func (k bnStatsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	if n*l < 2 {
 		return fmt.Errorf("batch norm in training needs more than one value per channel, got input %v (a batch of one)", in[0].Shape)
 	}
+	var rows []float64
+	if k.rowStats != nil {
+		rows = k.rowStats.rows(n, c)
+	}
 	if out.F32 != nil {
-		bnStatsTrain(n, c, l, float32(k.momentum), in[0].F32, in[1].F32, in[2].F32, out.F32)
+		bnStatsTrain(n, c, l, float32(k.momentum), in[0].F32, rows, in[1].F32, in[2].F32, out.F32)
 	} else {
-		bnStatsTrain(n, c, l, k.momentum, in[0].F64, in[1].F64, in[2].F64, out.F64)
+		bnStatsTrain(n, c, l, k.momentum, in[0].F64, rows, in[1].F64, in[2].F64, out.F64)
 	}
 	return nil
 }
 
-func bnStatsTrain[T kernels.Float](n, c, l int, momentum T, x, runMean, runVar, stats []T) {
+// bnStatsTrain computes x's statistics, from its row statistics when rows is
+// not nil, and updates the running ones.
+func bnStatsTrain[T kernels.Float](n, c, l int, momentum T, x []T, rows []float64, runMean, runVar, stats []T) {
 	mean, variance := stats[:c], stats[c:]
-	kernels.BatchNormStats(n, c, l, x, mean, variance)
+	if rows != nil {
+		kernels.BatchNormStatsFromRows(n, c, l, rows, mean, variance)
+	} else {
+		kernels.BatchNormStats(n, c, l, x, mean, variance)
+	}
 	kernels.BatchNormUpdateRunning(n*l, momentum, mean, variance, runMean, runVar)
+}
+
+// rowStatsLink carries a convolution's output row statistics
+// (kernels.Conv2DForwardRowStats) to the batch norm statistics step that
+// reads the output: taken while each image's output is in cache, they spare
+// that step its pass over the output.
+type rowStatsLink struct{ buf []float64 }
+
+// rows is the link's storage for an N×C output.
+func (r *rowStatsLink) rows(n, c int) []float64 {
+	if size := kernels.RowStatsLen(n, c); len(r.buf) < size {
+		r.buf = make([]float64, size)
+	}
+	return r.buf[:kernels.RowStatsLen(n, c)]
+}
+
+// linkRowStats returns conv and stats linked when stats is a training batch
+// norm's statistics step of 2-D inputs reading conv's output; ok is false
+// when they cannot be linked.
+func linkRowStats(conv, stats kernel) (kernel, kernel, bool) {
+	c, isConv := conv.(convKernel)
+	s, isStats := stats.(bnStatsKernel)
+	if !isConv || !isStats || s.frozen || s.rank != 4 {
+		return nil, nil, false
+	}
+	if c.rowStats == nil {
+		c.rowStats = &rowStatsLink{}
+	}
+	s.rowStats = c.rowStats
+	return c, s, true
 }
 
 // bnKernel: (x, stats, [γ, β]) → (x − mean)/√(var + eps)·γ + β, then with

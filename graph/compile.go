@@ -174,6 +174,25 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
+	// A training batch norm's statistics of a convolution's output come from
+	// the row statistics that the convolution takes image by image.
+	if training {
+		producer := map[*gorgonia.Node]int{}
+		for i, s := range steps {
+			producer[s.n] = i
+		}
+		for i, s := range steps {
+			if len(s.args) == 0 {
+				continue
+			}
+			if j, ok := producer[s.args[0]]; ok {
+				if conv, stats, ok := linkRowStats(steps[j].k, s.k); ok {
+					steps[j].k, steps[i].k = conv, stats
+				}
+			}
+		}
+	}
+
 	// Buffer plan: walk the steps in order, giving each output a pooled buffer and
 	// returning it to the pool after its last reader. Outputs that leave the
 	// program (logits, loss) are never returned; parameter gradients write into
@@ -236,11 +255,29 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 			}
 		}
 	}
-	desc := n.Op().String()
-	if fmt.Sprintf("%T", n.Op()) == "gorgonia.elemBinOp" && strings.HasPrefix(desc, "+ ") && arity == 2 {
+	if isGradientSum(n, arity) {
 		return addKernel{rank: n.Dims()}, nil
 	}
-	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", desc, n.Op())
+	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", n.Op().String(), n.Op())
+}
+
+// isGradientSum reports whether n, with arity children, is the Gorgonia
+// built-in that sums the gradients of a node with several consumers.
+func isGradientSum(n *gorgonia.Node, arity int) bool {
+	return n.Op() != nil && fmt.Sprintf("%T", n.Op()) == "gorgonia.elemBinOp" && strings.HasPrefix(n.Op().String(), "+ ") && arity == 2
+}
+
+// gradientSumTerms returns the two gradients that n sums when n is a
+// gradient sum (isGradientSum).
+func gradientSumTerms(n *gorgonia.Node) (a, b *gorgonia.Node, ok bool) {
+	var terms []*gorgonia.Node
+	for it := n.Graph().From(n.ID()); it.Next(); {
+		terms = append(terms, it.Node().(*gorgonia.Node))
+	}
+	if !isGradientSum(n, len(terms)) {
+		return nil, nil, false
+	}
+	return terms[0], terms[1], true
 }
 
 // constKernel marks a constant (a scalar such as the dL/dL = 1 seed, or a
@@ -348,6 +385,11 @@ func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (
 	inherit := func(name string) (string, bool) {
 		l.of[n], l.backward[n] = name, true
 		return name, true
+	}
+	if _, masked := k.(reluGradSumKernel); masked {
+		// The gradient through a ReLU fused into the op that computed its
+		// first argument belongs to that op, as ReLU's own gradient would.
+		return inherit(l.of[args[0]])
 	}
 	if _, sum := k.(addKernel); sum {
 		// The sum of the gradients of a node read twice (a residual block's

@@ -41,6 +41,10 @@ func (o ConvOptions) convShape(x, w []int) kernels.ConvShape {
 type convKernel struct {
 	opt  ConvOptions
 	bias bool
+	// rowStats, set by the compiler when a training batch norm reads the
+	// output, receives the output's row statistics for that batch norm's
+	// statistics step (linkRowStats).
+	rowStats *rowStatsLink
 }
 
 // Conv2D adds a convolution of x (N×C×H×W) with w (K×C/Groups×R×S) and, when
@@ -94,9 +98,14 @@ func (k convKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	if k.bias {
 		b = in[2]
 	}
-	if out.F32 != nil {
+	switch {
+	case k.rowStats != nil && out.F32 != nil:
+		kernels.Conv2DForwardRowStats(s, in[0].F32, in[1].F32, view[float32](b), out.F32, ctx.work.F32, k.rowStats.rows(s.N, s.K))
+	case k.rowStats != nil:
+		kernels.Conv2DForwardRowStats(s, in[0].F64, in[1].F64, view[float64](b), out.F64, ctx.work.F64, k.rowStats.rows(s.N, s.K))
+	case out.F32 != nil:
 		kernels.Conv2DForward(s, in[0].F32, in[1].F32, view[float32](b), out.F32, ctx.work.F32)
-	} else {
+	default:
 		kernels.Conv2DForward(s, in[0].F64, in[1].F64, view[float64](b), out.F64, ctx.work.F64)
 	}
 	return nil

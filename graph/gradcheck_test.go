@@ -76,6 +76,36 @@ func TestGradients(t *testing.T) {
 			return AddReLU(h.arg("shortcut", Weight, randVals(rng, 72), 3, 2, 3, 4), y)
 		}
 	}
+	// twoReaders reads b's output twice: tanh(y) + y.
+	twoReaders := func(b build) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			y, err := b(h, rng)
+			if err != nil {
+				return nil, err
+			}
+			t, err := Activate(y, Tanh, 0)
+			if err != nil {
+				return nil, err
+			}
+			return Add(t, y)
+		}
+	}
+	// bnAddBn ends a residual block with a projection shortcut: AddReLU of
+	// two batch norms, the shortcut's without affine transform.
+	bnAddBn := func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+		y, err := bn([]int{3, 2, 3, 4}, true)(h, rng)
+		if err != nil {
+			return nil, err
+		}
+		xs := h.arg("shortcut", Weight, randVals(rng, 72), 3, 2, 3, 4)
+		rm := h.arg("shortcut_running_mean", State, randVals(rng, 2), 2)
+		rv := h.arg("shortcut_running_var", State, []float64{0.7, 1.3}, 2)
+		short, err := BatchNorm(xs, nil, nil, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
+		if err != nil {
+			return nil, err
+		}
+		return AddReLU(short, y)
+	}
 	act := func(fn Activation) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Activate(x4(h, rng, 3, 5), fn, 0.1)
@@ -172,6 +202,12 @@ func TestGradients(t *testing.T) {
 		}},
 		{"batchnorm2d-add-relu", true, bnAdd(true)},
 		{"batchnorm2d-add-relu/no-affine", true, bnAdd(false)},
+		{"batchnorm2d-add-batchnorm2d-relu", true, bnAddBn},
+		{"batchnorm2d-add-batchnorm2d-relu/eval", false, bnAddBn},
+		// Read twice, the output's gradient is a sum, which the ReLU's
+		// gradient takes in the same step.
+		{"batchnorm2d-add-relu/two-readers", true, twoReaders(bnAdd(true))},
+		{"batchnorm1d-relu/two-readers", true, twoReaders(bnWith([]int{6, 3}, true, BatchNormOptions{ReLU: true}))},
 		{"mean-squared-error", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			targets := h.arg("targets", State, randVals(rng, 12), 4, 3)
 			return MeanSquaredError(x4(h, rng, 4, 3), targets)

@@ -12,10 +12,10 @@ import (
 // The layer kernels' Go loops, which other CPUs and the noasm build run, pass the
 // same tests as their AVX-512 versions.
 func TestLayerKernelsWithoutAssembly(t *testing.T) {
-	defer func(rows, act, pool, bn bool) {
-		rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = rows, act, pool, bn
-	}(rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512)
-	rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512 = false, false, false, false
+	defer func(rows, act, pool, bn, sums bool) {
+		rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512 = rows, act, pool, bn, sums
+	}(rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512)
+	rowsAVX512, activationAVX512, poolAVX512, batchNormAVX512, elementwiseAVX512 = false, false, false, false, false
 	for _, test := range []struct {
 		name string
 		fn   func(*testing.T)
@@ -34,6 +34,8 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"batch_norm_relu32", testBatchNormReluMatchesComposition[float32]},
 		{"relu_epilogues32", testReluEpilogues[float32]},
 		{"batch_norm_add_relu32", testBatchNormAddReluMatchesComposition[float32]},
+		{"batch_norm_add_batch_norm_relu32", testBatchNormAddBatchNormReluMatchesComposition[float32]},
+		{"sums", TestSumKernelsMatchComposition},
 		{"layer_golden", TestGoldenLayerKernels},
 	} {
 		t.Run(test.name, test.fn)
@@ -41,7 +43,8 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 }
 
 // The batch-norm row kernels in assembly agree with their Go loops on every
-// tail length, and leave the elements past the row alone.
+// tail length (the sums to float32 rounding of short partial sums), and leave
+// the elements past the row alone.
 func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 	defer func(v bool) { batchNormAVX512 = v }(batchNormAVX512)
 	rng := rand.New(rand.NewPCG(36, 37))
@@ -49,8 +52,12 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 		x := asType[float32](uniformSlice(rng, n+1, 2, 5))
 		dy := asType[float32](uniformSlice(rng, n+1, -1, 1))
 		var s, q, a, b, ra, rb [2]float64
-		var y, dx, rdx [2][]float32
+		var y, dx, rdx, ay [2][]float32
 		g := make([]float32, n)
+		r := asType[float32](uniformSlice(rng, n+1, -1, 1))
+		if n > 2 {
+			r[n/2] = float32(math.NaN()) // stays NaN through the ReLU
+		}
 		for i, useAsm := range []bool{false, true} {
 			batchNormAVX512 = useAsm
 			s[i], q[i] = shiftedSums(x[:n], 3.25)
@@ -63,6 +70,9 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			rdx[i] = make([]float32, n+1)
 			rdx[i][n] = 42
 			reluDataRow(x[:n], dy[:n], rdx[i][:n], g, 3.5, 1.25, -0.5, 0.75, -2.5, 0.3)
+			ay[i] = make([]float32, n+1)
+			ay[i][n] = 42
+			normalizeAddReluRow(x[:n], r[:n], ay[i][:n], 3.5, 1.25, -0.5)
 		}
 		name := fmt.Sprint("n=", n)
 		for _, c := range []struct {
@@ -70,13 +80,24 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			got, want float64
 		}{{"Σ(x−shift)", s[1], s[0]}, {"Σ(x−shift)²", q[1], q[0]}, {"Σdy", a[1], a[0]}, {"Σdy·(x−mean)", b[1], b[0]},
 			{"Σ masked dy", ra[1], ra[0]}, {"Σ masked dy·(x−mean)", rb[1], rb[0]}} {
-			if math.Abs(c.got-c.want) > 1e-12*float64(n+1) {
+			// The assembly sums blocks of four values a lane in float32
+			// (terms below 4 here): up to an ulp of such a sum per block.
+			if math.Abs(c.got-c.want) > 1e-6*float64(n+1) {
 				t.Errorf("%s %s: assembly %v, Go %v", name, c.what, c.got, c.want)
 			}
 		}
 		expectClose(t, name+" y", y[1], toFloat64s(y[0]), 1e-6, 1e-6)
 		expectClose(t, name+" dx", dx[1], toFloat64s(dx[0]), 1e-6, 1e-6)
 		expectClose(t, name+" masked dx", rdx[1], toFloat64s(rdx[0]), 1e-6, 1e-6)
+		if n > 2 {
+			for i := range ay {
+				if v := ay[i][n/2]; v == v {
+					t.Errorf("%s: normalized + NaN, ReLU = %v (assembly %t), want NaN", name, v, i == 1)
+				}
+				ay[i][n/2] = 0
+			}
+		}
+		expectClose(t, name+" normalized + r, ReLU", ay[1], toFloat64s(ay[0]), 1e-6, 1e-6)
 	}
 }
 

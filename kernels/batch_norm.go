@@ -186,7 +186,9 @@ func batchNormDataRow[T Float](x, dy, dx []T, mean, a, slope, offset T) {
 }
 
 // gradientSums returns Σ dy and Σ dy·(x − mean) over a row in float64, in
-// assembly where it can, else with four accumulators each (a fixed order).
+// assembly where it can (blocks of four values a lane summed in float32
+// first, see batch_norm_amd64.s), else with four accumulators each (a fixed
+// order).
 func gradientSums[T Float](x, dy []T, mean T) (sumDy, sumDyXc float64) {
 	if a, b, ok := gradientSumsAsm(x, dy, float64(mean)); ok {
 		return a, b

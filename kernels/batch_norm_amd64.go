@@ -103,3 +103,34 @@ func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T)
 		float32(mean), float32(a), float32(slope), float32(offset), float32(scale), float32(shift))
 	return true
 }
+
+//go:noescape
+func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32)
+
+// normalizeAddReluAsm is a row of BatchNormAddReluForward in assembly; it
+// returns false when it cannot run (no AVX-512, float64, a short row).
+func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T) bool {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
+		return false
+	}
+	_, _ = r[len(x)-1], y[len(x)-1] // the assembly checks no bounds
+	normalizeAddRelu32(pointerAs[float32](x), pointerAs[float32](r), pointerAs[float32](y), len(x),
+		float32(mean), float32(scale), float32(shift))
+	return true
+}
+
+//go:noescape
+func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32)
+
+// normalize2AddReluAsm is a row of BatchNormAddBatchNormReluForward in
+// assembly; it returns false when it cannot run (no AVX-512, float64, a
+// short row).
+func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T) bool {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
+		return false
+	}
+	_, _ = r[len(x)-1], y[len(x)-1] // the assembly checks no bounds
+	normalize2AddRelu32(pointerAs[float32](x), pointerAs[float32](r), pointerAs[float32](y), len(x),
+		float32(mean), float32(scale), float32(shift), float32(meanR), float32(scaleR), float32(shiftR))
+	return true
+}

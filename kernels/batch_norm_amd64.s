@@ -2,10 +2,24 @@
 
 #include "textflag.h"
 
-// Batch-norm row reductions over float32 with AVX-512: each step widens 8
-// values to float64 lanes, so the sums keep float64 precision, and four vector
-// accumulators per sum cover the add latency. A row ends with whole 8-value
-// steps and one masked step; the lanes are folded in a fixed order.
+// Batch-norm row reductions over float32 with AVX-512. Blocks of 64 values
+// are summed in float32, four values a lane (the terms and the products in
+// float32, the products fused into the sums), and each block's 16 lane sums
+// are widened and added to float64 accumulators: the widening, which bounded
+// the old all-float64 loops at half the memory's speed, runs once per four
+// values, and the sums keep float64 precision beyond the block (a block's
+// rounding is that of a float32 sum of four terms, far below the float32
+// result's). A row ends with whole 8-value steps widened one by one and one
+// masked step; the lanes are folded in a fixed order.
+
+// WIDEN_ADD adds the 16 float32 lanes of Z, widened, to the float64
+// accumulators LO (lanes 0–7) and HI (8–15). Clobbers Y15 and Z15.
+#define WIDEN_ADD(Z, Y, LO, HI) \
+	VEXTRACTF64X4 $1, Z, Y15; \
+	VCVTPS2PD Y, Z; \
+	VCVTPS2PD Y15, Z15; \
+	VADDPD Z, LO, LO; \
+	VADDPD Z15, HI, HI
 
 // TAIL8 sets K1 to the low REG lanes (0 < REG < 8). Clobbers AX.
 #define TAIL8(REG) \
@@ -37,31 +51,35 @@ TEXT ·shiftedSums32(SB), NOSPLIT, $0-40
 	VPXORQ Z5, Z5, Z5
 	VPXORQ Z6, Z6, Z6
 	VPXORQ Z7, Z7, Z7
+	VMOVSD shift+16(FP), X8
+	VCVTSD2SS X8, X8, X8
+	VBROADCASTSS X8, Z30
 	MOVQ CX, DX
-	SHRQ $5, DX
+	SHRQ $6, DX
 	JZ   sums8
-sums32Loop:
-	VCVTPS2PD (SI), Z8
-	VCVTPS2PD 32(SI), Z9
-	VCVTPS2PD 64(SI), Z10
-	VCVTPS2PD 96(SI), Z11
-	VSUBPD Z31, Z8, Z8
-	VSUBPD Z31, Z9, Z9
-	VSUBPD Z31, Z10, Z10
-	VSUBPD Z31, Z11, Z11
-	VADDPD Z8, Z0, Z0
-	VADDPD Z9, Z1, Z1
-	VADDPD Z10, Z2, Z2
-	VADDPD Z11, Z3, Z3
-	VFMADD231PD Z8, Z8, Z4
-	VFMADD231PD Z9, Z9, Z5
-	VFMADD231PD Z10, Z10, Z6
-	VFMADD231PD Z11, Z11, Z7
-	ADDQ $128, SI
+sums64Loop:
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VMOVUPS 128(SI), Z10
+	VMOVUPS 192(SI), Z11
+	VSUBPS Z30, Z8, Z8
+	VSUBPS Z30, Z9, Z9
+	VSUBPS Z30, Z10, Z10
+	VSUBPS Z30, Z11, Z11
+	VMULPS Z8, Z8, Z12
+	VFMADD231PS Z9, Z9, Z12
+	VFMADD231PS Z10, Z10, Z12
+	VFMADD231PS Z11, Z11, Z12
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	WIDEN_ADD(Z8, Y8, Z0, Z1)
+	WIDEN_ADD(Z12, Y12, Z4, Z5)
+	ADDQ $256, SI
 	DECQ DX
-	JNZ  sums32Loop
+	JNZ  sums64Loop
 sums8:
-	ANDQ $31, CX
+	ANDQ $63, CX
 	JMP  sums8Test
 sums8Loop:
 	VCVTPS2PD (SI), Z8
@@ -109,36 +127,40 @@ TEXT ·gradientSums32(SB), NOSPLIT, $0-48
 	VPXORQ Z5, Z5, Z5
 	VPXORQ Z6, Z6, Z6
 	VPXORQ Z7, Z7, Z7
+	VMOVSD mean+24(FP), X8
+	VCVTSD2SS X8, X8, X8
+	VBROADCASTSS X8, Z30
 	MOVQ CX, DX
-	SHRQ $5, DX
+	SHRQ $6, DX
 	JZ   grad8
-grad32Loop:
-	VCVTPS2PD (SI), Z8
-	VCVTPS2PD 32(SI), Z9
-	VCVTPS2PD 64(SI), Z10
-	VCVTPS2PD 96(SI), Z11
-	VCVTPS2PD (BX), Z16
-	VCVTPS2PD 32(BX), Z17
-	VCVTPS2PD 64(BX), Z18
-	VCVTPS2PD 96(BX), Z19
-	VSUBPD Z31, Z8, Z8
-	VSUBPD Z31, Z9, Z9
-	VSUBPD Z31, Z10, Z10
-	VSUBPD Z31, Z11, Z11
-	VADDPD Z16, Z0, Z0
-	VADDPD Z17, Z1, Z1
-	VADDPD Z18, Z2, Z2
-	VADDPD Z19, Z3, Z3
-	VFMADD231PD Z16, Z8, Z4
-	VFMADD231PD Z17, Z9, Z5
-	VFMADD231PD Z18, Z10, Z6
-	VFMADD231PD Z19, Z11, Z7
-	ADDQ $128, SI
-	ADDQ $128, BX
+grad64Loop:
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VMOVUPS 128(SI), Z10
+	VMOVUPS 192(SI), Z11
+	VMOVUPS (BX), Z16
+	VMOVUPS 64(BX), Z17
+	VMOVUPS 128(BX), Z18
+	VMOVUPS 192(BX), Z19
+	VSUBPS Z30, Z8, Z8
+	VSUBPS Z30, Z9, Z9
+	VSUBPS Z30, Z10, Z10
+	VSUBPS Z30, Z11, Z11
+	VMULPS Z16, Z8, Z12
+	VFMADD231PS Z17, Z9, Z12
+	VFMADD231PS Z18, Z10, Z12
+	VFMADD231PS Z19, Z11, Z12
+	VADDPS Z17, Z16, Z16
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z16, Z16
+	WIDEN_ADD(Z16, Y16, Z0, Z1)
+	WIDEN_ADD(Z12, Y12, Z4, Z5)
+	ADDQ $256, SI
+	ADDQ $256, BX
 	DECQ DX
-	JNZ  grad32Loop
+	JNZ  grad64Loop
 grad8:
-	ANDQ $31, CX
+	ANDQ $63, CX
 	JMP  grad8Test
 grad8Loop:
 	VCVTPS2PD (SI), Z8
@@ -310,7 +332,52 @@ TEXT ·gradientSumsRelu32(SB), NOSPLIT, $0-64
 	VPXORQ Z4, Z4, Z4
 	VPXORQ Z5, Z5, Z5
 	MOVQ CX, DX
-	SHRQ $4, DX
+	SHRQ $6, DX
+	JZ   reluSums16
+reluSums64Loop:
+	VMOVUPS (SI), Z8
+	VMOVUPS 64(SI), Z9
+	VMOVUPS 128(SI), Z10
+	VMOVUPS 192(SI), Z11
+	VSUBPS Z29, Z8, Z8
+	VSUBPS Z29, Z9, Z9
+	VSUBPS Z29, Z10, Z10
+	VSUBPS Z29, Z11, Z11
+	VMOVAPS Z8, Z20
+	VMOVAPS Z9, Z21
+	VMOVAPS Z10, Z22
+	VMOVAPS Z11, Z23
+	VFMADD213PS Z28, Z30, Z20
+	VFMADD213PS Z28, Z30, Z21
+	VFMADD213PS Z28, Z30, Z22
+	VFMADD213PS Z28, Z30, Z23
+	VCMPPS $6, Z27, Z20, K2
+	VCMPPS $6, Z27, Z21, K3
+	VCMPPS $6, Z27, Z22, K4
+	VCMPPS $6, Z27, Z23, K5
+	VMOVUPS.Z (BX), K2, Z16
+	VMOVUPS.Z 64(BX), K3, Z17
+	VMOVUPS.Z 128(BX), K4, Z18
+	VMOVUPS.Z 192(BX), K5, Z19
+	VMULPS Z16, Z8, Z12
+	VFMADD231PS Z17, Z9, Z12
+	VFMADD231PS Z18, Z10, Z12
+	VFMADD231PS Z19, Z11, Z12
+	VADDPS Z17, Z16, Z16
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z16, Z16
+	WIDEN_ADD(Z16, Y16, Z0, Z1)
+	WIDEN_ADD(Z12, Y12, Z4, Z5)
+	ADDQ $256, SI
+	ADDQ $256, BX
+	DECQ DX
+	JNZ  reluSums64Loop
+reluSums16:
+	MOVQ CX, DX
+	ANDQ $63, CX
+	SHRQ $4, CX
+	XCHGQ CX, DX
+	TESTQ DX, DX
 	JZ   reluSumsTail
 reluSums16Loop:
 	VMOVUPS (SI), Z12
@@ -407,5 +474,117 @@ reluDataTail:
 	VFNMADD231PS Z30, Z0, Z2
 	VMOVUPS Z2, K1, (DI)
 reluDataDone:
+	VZEROUPPER
+	RET
+
+// func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32)
+// y = max((x − mean)·scale + shift + r, 0), NaN staying NaN: VMAXPS returns
+// its second source, the sum, when either is NaN.
+TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-44
+	MOVQ x+0(FP), SI
+	MOVQ r+8(FP), BX
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z29
+	VBROADCASTSS scale+36(FP), Z30
+	VBROADCASTSS shift+40(FP), Z31
+	VPXORD Z28, Z28, Z28
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   addRelu16
+addRelu32Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z29, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z31, Z30, Z1
+	VADDPS (BX), Z0, Z0
+	VADDPS 64(BX), Z1, Z1
+	VMAXPS Z0, Z28, Z0
+	VMAXPS Z1, Z28, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $128, SI
+	ADDQ $128, BX
+	ADDQ $128, DI
+	DECQ DX
+	JNZ  addRelu32Loop
+addRelu16:
+	ANDQ $31, CX
+	CMPQ CX, $16
+	JL   addReluTail
+	VMOVUPS (SI), Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VADDPS (BX), Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	SUBQ $16, CX
+addReluTail:
+	TESTQ CX, CX
+	JZ   addReluDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, K1, (DI)
+addReluDone:
+	VZEROUPPER
+	RET
+
+// func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32)
+// y = max((x − mean)·scale + shift + ((r − meanR)·scaleR + shiftR), 0), NaN
+// staying NaN as in normalizeAddRelu32.
+TEXT ·normalize2AddRelu32(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ r+8(FP), BX
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS mean+32(FP), Z29
+	VBROADCASTSS scale+36(FP), Z30
+	VBROADCASTSS shift+40(FP), Z31
+	VBROADCASTSS meanR+44(FP), Z25
+	VBROADCASTSS scaleR+48(FP), Z26
+	VBROADCASTSS shiftR+52(FP), Z27
+	VPXORD Z28, Z28, Z28
+	MOVQ CX, DX
+	SHRQ $4, DX
+	JZ   add2Tail
+add2Loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS (BX), Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z25, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z27, Z26, Z1
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DI
+	DECQ DX
+	JNZ  add2Loop
+add2Tail:
+	ANDQ $15, CX
+	JZ   add2Done
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+	VSUBPS Z29, Z0, Z0
+	VSUBPS Z25, Z1, Z1
+	VFMADD213PS Z31, Z30, Z0
+	VFMADD213PS Z27, Z26, Z1
+	VADDPS Z1, Z0, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, K1, (DI)
+add2Done:
 	VZEROUPPER
 	RET

@@ -21,3 +21,9 @@ func reluGradientSumsAsm[T Float](x, dy []T, mean, scale, shift T) (sumDy, sumDy
 }
 
 func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T) bool { return false }
+
+func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T) bool { return false }
+
+func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T) bool {
+	return false
+}

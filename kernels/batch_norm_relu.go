@@ -155,15 +155,47 @@ func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], 
 		for ch := lo; ch < hi; ch++ {
 			mean, scale, shift := p.channel(ch)
 			for at := ch * l; at < n*c*l; at += c * l {
+				normalizeAddReluRow(x[at:at+l], r[at:at+l], y[at:at+l], mean, scale, shift)
+			}
+		}
+	})
+}
+
+// normalizeAddReluRow sets y = max((x − mean)·scale + shift + r, 0) over one
+// row, in one pass in assembly, else piece by piece.
+func normalizeAddReluRow[T Float](x, r, y []T, mean, scale, shift T) {
+	if normalizeAddReluAsm(x, r, y, mean, scale, shift) {
+		return
+	}
+	for a := 0; a < len(x); a += reluPiece {
+		ys, rs := y[a:min(a+reluPiece, len(x))], r[a:min(a+reluPiece, len(x))]
+		normalizeRow(x[a:a+len(ys)], ys, mean, scale, shift)
+		for j, v := range rs {
+			ys[j] += v
+		}
+		reluRow(ys, ys)
+	}
+}
+
+// BatchNormAddBatchNormReluForward sets y = max(BatchNormForwardEval's y of x
+// with p + that of r with q, 0), NaN staying NaN: a residual block's last
+// batch norm, the batch norm of its projection shortcut, their sum and the
+// ReLU, in one pass that reads both batch norms' inputs.
+func BatchNormAddBatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r []T, q BatchNormAffine[T], y []T) {
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		var rn [reluPiece]T
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			meanR, scaleR, shiftR := q.channel(ch)
+			for at := ch * l; at < n*c*l; at += c * l {
+				xs, rs, ys := x[at:at+l], r[at:at+l], y[at:at+l]
+				if normalize2AddReluAsm(xs, rs, ys, mean, scale, shift, meanR, scaleR, shiftR) {
+					continue
+				}
 				for a := 0; a < l; a += reluPiece {
-					b := at + min(a+reluPiece, l)
-					ys, rs := y[at+a:b], r[at+a:b]
-					normalizeRow(x[at+a:b], ys, mean, scale, shift)
-					ys = ys[:len(rs)]
-					for j, v := range rs {
-						ys[j] += v
-					}
-					reluRow(ys, ys)
+					b := min(a+reluPiece, l)
+					normalizeRow(rs[a:b], rn[:b-a], meanR, scaleR, shiftR)
+					normalizeAddReluRow(xs[a:b], rn[:b-a], ys[a:b], mean, scale, shift)
 				}
 			}
 		}

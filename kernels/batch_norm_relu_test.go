@@ -182,3 +182,29 @@ func testBatchNormAddReluMatchesComposition[T Float](t *testing.T) {
 
 func TestBatchNormAddReluFloat32(t *testing.T) { testBatchNormAddReluMatchesComposition[float32](t) }
 func TestBatchNormAddReluFloat64(t *testing.T) { testBatchNormAddReluMatchesComposition[float64](t) }
+
+// The fused batch norm + batch norm of the shortcut + sum + ReLU agrees with
+// the two batch norms then AddRelu.
+func testBatchNormAddBatchNormReluMatchesComposition[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(68, 69))
+	for _, s := range reluShapes {
+		n, c, l := s[0], s[1], s[2]
+		b, sb := newBNCase(rng, n, c, l), newBNCase(rng, n, c, l)
+		x, r := asType[T](b.x), asType[T](sb.x)
+		p := BatchNormAffine[T]{Gamma: asType[T](b.gamma), Beta: asType[T](b.beta), Mean: asType[T](b.runMean), Variance: asType[T](b.runVar), Eps: T(b.eps)}
+		q := BatchNormAffine[T]{Gamma: asType[T](sb.gamma), Beta: asType[T](sb.beta), Mean: asType[T](sb.runMean), Variance: asType[T](sb.runVar), Eps: T(sb.eps)}
+		y, want, rn := make([]T, len(x)), make([]T, len(x)), make([]T, len(x))
+		BatchNormAddBatchNormReluForward(n, c, l, x, p, r, q, y)
+		BatchNormForwardEval(n, c, l, x, p.Gamma, p.Beta, p.Mean, p.Variance, p.Eps, want)
+		BatchNormForwardEval(n, c, l, r, q.Gamma, q.Beta, q.Mean, q.Variance, q.Eps, rn)
+		AddRelu(want, rn, want)
+		expectClose(t, fmt.Sprintf("%dx%dx%d y", n, c, l), y, toFloat64s(want), 1e-6, 1e-5)
+	}
+}
+
+func TestBatchNormAddBatchNormReluFloat32(t *testing.T) {
+	testBatchNormAddBatchNormReluMatchesComposition[float32](t)
+}
+func TestBatchNormAddBatchNormReluFloat64(t *testing.T) {
+	testBatchNormAddBatchNormReluMatchesComposition[float64](t)
+}

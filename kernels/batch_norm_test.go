@@ -231,3 +231,33 @@ func BenchmarkBatchNormBackward(b *testing.B) {
 		BatchNormBackward(64, 32, 576, x, gamma, dy, mean, invStd, dx, dgamma, dbeta)
 	})
 }
+
+// BatchNormStats keeps the variance of values far from zero: each row is
+// summed around its first value and the rows around the channel's first.
+func TestBatchNormStatsLargeMean(t *testing.T) {
+	rng := rand.New(rand.NewPCG(66, 67))
+	n, c, l := 5, 2, 37
+	x := uniformSlice(rng, n*c*l, -0.01, 0.01)
+	for i := range x {
+		x[i] += 1e4 + float64(i/l%c)*3e3 + 0.02*float64(i/(c*l)) // means differ by image too
+	}
+	x32 := asType[float32](x)
+	mean, variance := make([]float32, c), make([]float32, c)
+	BatchNormStats(n, c, l, x32, mean, variance)
+	for ch := 0; ch < c; ch++ {
+		var s, q float64
+		for i := 0; i < n; i++ {
+			for _, v := range x32[(i*c+ch)*l : (i*c+ch+1)*l] {
+				s += float64(v)
+			}
+		}
+		mu := s / float64(n*l)
+		for i := 0; i < n; i++ {
+			for _, v := range x32[(i*c+ch)*l : (i*c+ch+1)*l] {
+				q += (float64(v) - mu) * (float64(v) - mu)
+			}
+		}
+		expectClose(t, fmt.Sprint("channel ", ch, " mean"), mean[ch:ch+1], []float64{mu}, 1e-7, 0)
+		expectClose(t, fmt.Sprint("channel ", ch, " variance"), variance[ch:ch+1], []float64{q / float64(n*l)}, 1e-4, 0)
+	}
+}

@@ -183,7 +183,7 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 		return
 	}
 	if implicitConv(s) {
-		implicitForward(s, x, w, bias, y, work)
+		implicitForward(s, x, w, bias, y, work, nil)
 		return
 	}
 	if deepConv(s) {
@@ -215,6 +215,21 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 			imageRows(s.K, p, gn, out, y[n0*s.K*p:(n0+gn)*s.K*p], false)
 		}
 	})
+}
+
+// Conv2DForwardRowStats is Conv2DForward that also sets rowStats
+// (RowStatsLen(N, K)) to BatchNormRowStats of y, for a batch norm after
+// the convolution (BatchNormStatsFromRows): image by image while the image's
+// output is in cache where the convolution runs image by image (implicit
+// GEMMs), else in a pass of its own.
+func Conv2DForwardRowStats[T Float](s ConvShape, x, w, bias, y, work []T, rowStats []float64) {
+	p := s.OutH() * s.OutW()
+	if implicitConv(s) {
+		implicitForward(s, x, w, bias, y, work, func(n int) { rowStatsOf(p, n*s.K, (n+1)*s.K, y, rowStats) })
+		return
+	}
+	Conv2DForward(s, x, w, bias, y, work)
+	BatchNormRowStats(s.N*s.K, p, y, rowStats)
 }
 
 // Conv2DBackwardData computes dx (N×C×H×W) from dy (N×K×OutH×OutW) and w,

@@ -120,13 +120,15 @@ func implicitWorkspace(s ConvShape) int {
 
 // implicitForward computes y = x ⋆ w (+ bias) for an implicit s; work holds
 // implicitWorkspace(s) elements.
-func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+// After each image's output, with after non-nil, the lane that computed it
+// calls after(n) with the image's index, while the output is in its cache.
+func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n int)) {
 	l := newImplicitLayout(s)
 	crs := s.C * s.R * s.S
 	filters := work[:l.filters]
 	copy(filters, w[:s.K*crs])
 	clear(filters[s.K*crs:])
-	implicitImages(s, l, x, filters, bias, y, work[l.filters:])
+	implicitImages(s, l, x, filters, bias, y, work[l.filters:], after)
 }
 
 // implicitBackwardDataRun computes dx from dy and w for s whose backward data
@@ -147,12 +149,13 @@ func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
 		}
 	}
 	clear(filters[s.C*s.K*rs:])
-	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:])
+	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:], nil)
 }
 
 // implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
-// images l, l+lanes, …, with filters padded to whole micro-kernel rows.
-func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T) {
+// images l, l+lanes, …, with filters padded to whole micro-kernel rows, and
+// calls after(n), if not nil, once image n's output is done.
+func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T, after func(n int)) {
 	lanes := implicitLanes(s)
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
@@ -160,6 +163,9 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
 		for n := lane; n < s.N; n += lanes {
 			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
+			if after != nil {
+				after(n)
+			}
 		}
 	})
 }

@@ -9,14 +9,42 @@ const elementGrain = 1 << 14
 
 // Add sets out = a + b element-wise; out may alias a or b.
 func Add[T Float](a, b, out []T) {
-	ParallelFor(len(out), elementGrain, func(_, lo, hi int) {
-		o := out[lo:hi]
-		x, y := a[lo:hi], b[lo:hi]
-		x, y = x[:len(o)], y[:len(o)]
-		for i := range o {
-			o[i] = x[i] + y[i]
-		}
+	ParallelFor(len(out), elementGrain, func(_, lo, hi int) { addRow(a[lo:hi], b[lo:hi], out[lo:hi]) })
+}
+
+// addRow is Add on one goroutine.
+func addRow[T Float](a, b, out []T) {
+	if addAsm(a, b, out) {
+		return
+	}
+	a, b = a[:len(out)], b[:len(out)]
+	for i := range out {
+		out[i] = a[i] + b[i]
+	}
+}
+
+// ReluBackwardSum sets dx = a + b where y > 0 or NaN, else 0: ReLU's gradient
+// (from its output y, as ReluBackward) of a sum of two gradients, the sum of
+// a tensor read by two ops, in one pass instead of Add then ReluBackward.
+func ReluBackwardSum[T Float](y, a, b, dx []T) {
+	ParallelFor(len(dx), elementGrain, func(_, lo, hi int) {
+		reluBackwardSumRow(y[lo:hi], a[lo:hi], b[lo:hi], dx[lo:hi])
 	})
+}
+
+// reluBackwardSumRow is ReluBackwardSum on one goroutine.
+func reluBackwardSumRow[T Float](y, a, b, dx []T) {
+	if reluBackwardSumAsm(y, a, b, dx) {
+		return
+	}
+	y, a, b = y[:len(dx)], a[:len(dx)], b[:len(dx)]
+	for i := range dx {
+		if y[i] <= 0 {
+			dx[i] = 0
+		} else {
+			dx[i] = a[i] + b[i]
+		}
+	}
 }
 
 // AddTo accumulates dst += src element-wise.

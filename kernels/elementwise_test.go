@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -183,4 +184,39 @@ func BenchmarkSum(b *testing.B) {
 		Sum(x)
 	}
 	reportBandwidth(b, 4*len(x))
+}
+
+// ReluBackwardSum is Add then ReluBackward, bit for bit, on every tail length
+// and on zeros of both signs, NaN and infinities in y, and leaves the elements
+// past the end alone; Add's result is the float sum.
+func TestSumKernelsMatchComposition(t *testing.T) {
+	testSumKernels[float32](t)
+	testSumKernels[float64](t)
+}
+
+func testSumKernels[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(60, 61))
+	special := []float64{0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1)}
+	for _, n := range []int{0, 1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 100, elementGrain + 37} {
+		y := asType[T](uniformSlice(rng, n, -1, 1))
+		for i := 0; i < n; i += 3 {
+			y[i] = T(special[i/3%len(special)])
+		}
+		a, b := asType[T](uniformSlice(rng, n+1, -1, 1)), asType[T](uniformSlice(rng, n+1, -1, 1))
+		got, sum, want := make([]T, n+1), make([]T, n+1), make([]T, n+1)
+		got[n], sum[n] = 42, 42
+		ReluBackwardSum(y, a[:n], b[:n], got[:n])
+		Add(a[:n], b[:n], sum[:n])
+		for i := range n {
+			if sum[i] != a[i]+b[i] {
+				t.Fatalf("n=%d: Add[%d] = %v, want %v", n, i, sum[i], a[i]+b[i])
+			}
+		}
+		ReluBackward(y, sum[:n], want[:n])
+		want[n] = 42
+		expectIdentical(t, fmt.Sprint("n=", n, " masked sum"), got, want)
+		if sum[n] != 42 {
+			t.Fatalf("n=%d: Add wrote past the end", n)
+		}
+	}
 }

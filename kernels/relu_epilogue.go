@@ -10,10 +10,7 @@ func AddRelu[T Float](a, b, out []T) {
 	ParallelFor(len(out), elementGrain, func(_, lo, hi int) {
 		for p := lo; p < hi; p += reluPiece {
 			o := out[p:min(p+reluPiece, hi)]
-			x, y := a[p:p+len(o)], b[p:p+len(o)]
-			for i := range o {
-				o[i] = x[i] + y[i]
-			}
+			addRow(a[p:p+len(o)], b[p:p+len(o)], o)
 			reluRow(o, o)
 		}
 	})

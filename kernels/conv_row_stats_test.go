@@ -1,0 +1,37 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Conv2DForwardRowStats computes Conv2DForward's output and, combined by
+// BatchNormStatsFromRows, BatchNormStats of it bit for bit, whether the rows
+// are summed image by image (implicit GEMMs) or after the convolution.
+func TestConvForwardRowStats(t *testing.T) {
+	rng := rand.New(rand.NewPCG(64, 65))
+	for _, s := range convTestShapes {
+		if s.groups() > 1 {
+			continue
+		}
+		c := newConvCase(rng, s)
+		x, w := asType[float32](c.x), asType[float32](c.w)
+		work := make([]float32, Conv2DWorkspace(s))
+		want, got := make([]float32, len(c.g)), make([]float32, len(c.g))
+		Conv2DForward(s, x, w, nil, want, work)
+		rows := make([]float64, RowStatsLen(s.N, s.K))
+		Conv2DForwardRowStats(s, x, w, nil, got, work, rows)
+		expectIdentical(t, fmt.Sprint(s, " y"), got, want)
+		mean, variance := make([]float32, s.K), make([]float32, s.K)
+		wantMean, wantVar := make([]float32, s.K), make([]float32, s.K)
+		l := s.OutH() * s.OutW()
+		if l == 1 {
+			continue // BatchNormStats takes N×C inputs column by column
+		}
+		BatchNormStatsFromRows(s.N, s.K, l, rows, mean, variance)
+		BatchNormStats(s.N, s.K, l, want, wantMean, wantVar)
+		expectIdentical(t, fmt.Sprint(s, " mean"), mean, wantMean)
+		expectIdentical(t, fmt.Sprint(s, " variance"), variance, wantVar)
+	}
+}
