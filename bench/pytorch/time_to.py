@@ -99,7 +99,6 @@ def main():
             spec["Schedule"] not in ("cosine", "onecycle", "none"):
         sys.exit(f"time_to.py runs lenet/adam/default with cosine, onecycle or none only, the spec asks for {spec}")
     torch.set_num_threads(a.threads)
-    torch.set_flush_denormal(True)  # PyTorch's fastest setting, as in throughput.py
     torch.manual_seed(spec["Seed"])
     shape = (spec["C"], spec["H"], spec["W"])
     x, y = load(a.folder, "train", spec["Train"], shape, spec["Mean"], spec["Std"])
