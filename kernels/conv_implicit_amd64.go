@@ -88,16 +88,7 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 				runs[t] = &xs[o]
 			}
 			sconvFilterKernelAVX512(run/16, &dyext[k0*l.cols], l.cols, runs[0], runs[1], runs[2], &sums[0])
-			for r := 0; r < min(8, s.K-k0); r++ {
-				out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
-				for t := range out {
-					if first {
-						out[t] = sums[3*r+t]
-					} else {
-						out[t] += sums[3*r+t]
-					}
-				}
-			}
+			storeFilterSums(partial, &sums, k0, min(8, s.K-k0), crs, q, taps, first)
 		}
 	}
 }

@@ -312,16 +312,7 @@ func shiftFilterReduce(s ConvShape, gn int, sp, dyg, partial []float32, first bo
 				runs[t] = &sp[o]
 			}
 			sconvFilterKernelAVX512(cols/16, &dyg[k0*cols], cols, runs[0], runs[1], runs[2], &sums[0])
-			for r := 0; r < 8; r++ {
-				out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
-				for t := range out {
-					if first {
-						out[t] = sums[3*r+t]
-					} else {
-						out[t] += sums[3*r+t]
-					}
-				}
-			}
+			storeFilterSums(partial, &sums, k0, 8, crs, q, taps, first)
 		}
 	}
 }
@@ -356,5 +347,21 @@ func shiftCol2im(s ConvShape, col []float32, n0, gn, cg int, dx []float32) {
 		src := col[c*rs*cols+g*p:]
 		_ = src[(rs-1)*cols+p-1] // the kernel checks no bounds
 		shiftCol2imAVX512(&src[0], cols, s.R, s.S, s.OutW(), &out[0], s.W)
+	}
+}
+
+// storeFilterSums sets (first) or adds the sums of sconvFilterKernelAVX512,
+// 8 filters × 3 taps, into rows k0… of partial (crs values a filter) at taps
+// q…q+taps−1; rows and taps cut a short last block.
+func storeFilterSums(partial []float32, sums *[24]float32, k0, rows, crs, q, taps int, first bool) {
+	for r := 0; r < rows; r++ {
+		out := partial[(k0+r)*crs+q : (k0+r)*crs+q+taps]
+		for t := range out {
+			if first {
+				out[t] = sums[3*r+t]
+			} else {
+				out[t] += sums[3*r+t]
+			}
+		}
 	}
 }
