@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -23,8 +24,15 @@ func BenchmarkLeNetStep(b *testing.B) {
 	for i := range labels {
 		labels[i] = float32(rng.IntN(10))
 	}
-	w1, b1, w2, b2 := t(32*25), t(32), t(64*800), t(64)
-	w3, b3, w4, b4 := t(128*1024), t(128), t(10*128), t(10)
+	// Weights at PyTorch's default scale, ±1/√fan-in: unscaled ones give logits
+	// in the hundreds, whose softmax gradients are subnormal, and every pass
+	// after them ran several times slower on microcode assists.
+	scaled := func(size, fanIn int) []float32 {
+		bound := 1 / math.Sqrt(float64(fanIn))
+		return asType[float32](uniformSlice(rng, size, -bound, bound))
+	}
+	w1, b1, w2, b2 := scaled(32*25, 25), t(32), scaled(64*800, 800), t(64)
+	w3, b3, w4, b4 := scaled(128*1024, 1024), t(128), scaled(10*128, 128), t(10)
 	work := make([]float32, max(Conv2DWorkspace(c1), Conv2DWorkspace(c2)))
 	y1, r1, q1 := t(n*32*576), t(n*32*576), t(n*32*144)
 	y2, r2, q2 := t(n*64*64), t(n*64*64), t(n*1024)
