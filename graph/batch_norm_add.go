@@ -40,11 +40,7 @@ func batchNormOf(n *gorgonia.Node) (bnKernel, gorgonia.Nodes, bool) {
 	if !ok || bn.relu {
 		return bnKernel{}, nil, false
 	}
-	var args gorgonia.Nodes
-	for it := n.Graph().From(n.ID()); it.Next(); {
-		args = append(args, it.Node().(*gorgonia.Node))
-	}
-	return bn, args, true
+	return bn, argsOf(n), true
 }
 
 func (k bnAddReluKernel) String() string {

@@ -72,13 +72,6 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	for i, n := range sorted {
 		order[len(sorted)-1-i] = n
 	}
-	children := func(n *gorgonia.Node) []*gorgonia.Node {
-		var cs []*gorgonia.Node
-		for it := m.Graph.From(n.ID()); it.Next(); {
-			cs = append(cs, it.Node().(*gorgonia.Node))
-		}
-		return cs
-	}
 
 	// Keep only what the outputs need: Grad also builds gradients of inputs.
 	roots := []*gorgonia.Node{m.Logits, m.Loss}
@@ -98,7 +91,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 			return
 		}
 		live[n] = true
-		for _, c := range children(n) {
+		for _, c := range argsOf(n) {
 			mark(c)
 		}
 	}
@@ -126,7 +119,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		if !live[n] {
 			continue
 		}
-		args := children(n)
+		args := argsOf(n)
 		switch {
 		case n == m.Input || n == m.Labels: // the batch size may change
 			shape := append([]int{batch}, n.Shape()[1:]...)
@@ -198,7 +191,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	// program (logits, loss) are never returned; parameter gradients write into
 	// the parameters' own buffers.
 	pooled := map[*gorgonia.Node]bool{}
-	labels := newStepLabeler(paramOf, children)
+	labels := newStepLabeler(paramOf)
 	for i, s := range steps {
 		out := bufs[s.n]
 		if ps := gradOf[s.n]; len(ps) > 0 {
@@ -261,6 +254,15 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", n.Op().String(), n.Op())
 }
 
+// argsOf is n's arguments, in order.
+func argsOf(n *gorgonia.Node) []*gorgonia.Node {
+	var args []*gorgonia.Node
+	for it := n.Graph().From(n.ID()); it.Next(); {
+		args = append(args, it.Node().(*gorgonia.Node))
+	}
+	return args
+}
+
 // isGradientSum reports whether n, with arity children, is the Gorgonia
 // built-in that sums the gradients of a node with several consumers.
 func isGradientSum(n *gorgonia.Node, arity int) bool {
@@ -270,10 +272,7 @@ func isGradientSum(n *gorgonia.Node, arity int) bool {
 // gradientSumTerms returns the two gradients that n sums when n is a
 // gradient sum (isGradientSum).
 func gradientSumTerms(n *gorgonia.Node) (a, b *gorgonia.Node, ok bool) {
-	var terms []*gorgonia.Node
-	for it := n.Graph().From(n.ID()); it.Next(); {
-		terms = append(terms, it.Node().(*gorgonia.Node))
-	}
+	terms := argsOf(n)
 	if !isGradientSum(n, len(terms)) {
 		return nil, nil, false
 	}
@@ -369,14 +368,13 @@ func (p *bufferPool) give(b *Buffer, slot int) {
 // its x). A sum of gradients belongs to the node whose gradient it is.
 type stepLabeler struct {
 	paramOf  map[*gorgonia.Node]*Param
-	children func(*gorgonia.Node) []*gorgonia.Node
 	of       map[*gorgonia.Node]string
 	backward map[*gorgonia.Node]bool
 	count    map[string]int
 }
 
-func newStepLabeler(paramOf map[*gorgonia.Node]*Param, children func(*gorgonia.Node) []*gorgonia.Node) *stepLabeler {
-	return &stepLabeler{paramOf: paramOf, children: children, of: map[*gorgonia.Node]string{}, backward: map[*gorgonia.Node]bool{}, count: map[string]int{}}
+func newStepLabeler(paramOf map[*gorgonia.Node]*Param) *stepLabeler {
+	return &stepLabeler{paramOf: paramOf, of: map[*gorgonia.Node]string{}, backward: map[*gorgonia.Node]bool{}, count: map[string]int{}}
 }
 
 func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (string, bool) {
@@ -403,7 +401,7 @@ func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (
 	for _, shared := range []bool{true, false} {
 		for _, a := range args {
 			for _, f := range a.DerivOf() {
-				if name, ok := l.of[f]; ok && (!shared || slices.ContainsFunc(args, func(b *gorgonia.Node) bool { return slices.Contains(l.children(f), b) })) {
+				if name, ok := l.of[f]; ok && (!shared || slices.ContainsFunc(args, func(b *gorgonia.Node) bool { return slices.Contains(argsOf(f), b) })) {
 					return inherit(name)
 				}
 			}

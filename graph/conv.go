@@ -140,11 +140,7 @@ func channelSumsOf(grad *gorgonia.Node) *gorgonia.Node {
 	} else if k, ok := o.k.(poolGradKernel); !ok || !k.fwd.max {
 		return grad
 	}
-	var args []*gorgonia.Node // (x, dy)
-	for it := grad.Graph().From(grad.ID()); it.Next(); {
-		args = append(args, it.Node().(*gorgonia.Node))
-	}
-	return args[1]
+	return argsOf(grad)[1] // (x, dy)
 }
 
 // convGradDataKernel computes dx from (x, w, dy); x gives only the shape.
