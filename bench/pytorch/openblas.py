@@ -23,13 +23,18 @@ _AVX512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
 
 
 def _library():
-    """The OpenBLAS that torch will link (Debian's libblas.so.3 alternative)."""
-    for name in ("libblas.so.3", ctypes.util.find_library("openblas")):
+    """The OpenBLAS of this process: the one loaded (by torch), else the one
+    torch will link (Debian's libblas.so.3 alternative); None if neither is
+    an OpenBLAS."""
+    with open("/proc/self/maps") as f:
+        loaded = sorted({line.split()[-1] for line in f if "openblas" in line})
+    for name in loaded + ["libblas.so.3", ctypes.util.find_library("openblas")]:
         if not name:
             continue
         try:
             lib = ctypes.CDLL(name)
             lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_num_threads  # an OpenBLAS, not another BLAS
             return lib
         except (OSError, AttributeError):
             continue
@@ -37,9 +42,15 @@ def _library():
 
 
 def core_name():
-    """The kernels the OpenBLAS in this process runs ("" when there is none)."""
+    """The kernels the OpenBLAS of this process runs ("" when there is none)."""
     lib = _library()
     return lib.openblas_get_corename().decode() if lib else ""
+
+
+def threads():
+    """The thread count of the OpenBLAS of this process, 0 if there is none."""
+    lib = _library()
+    return lib.openblas_get_num_threads() if lib else 0
 
 
 def _cpu_flags():

@@ -10,7 +10,6 @@ same shapes, same layers, PyTorch's default initialization; resnet18, resnet50
 and mobilenet_v2 are torchvision's (layers.Torchvision on Descent's side).
 """
 import argparse
-import ctypes
 import json
 import os
 import statistics
@@ -145,20 +144,8 @@ def time_repeat(step, device, batch, steps):
     return steps * batch / (time.perf_counter() - t0)
 
 
-def blas_threads():
-    """The thread count of the OpenBLAS loaded in this process, 0 if none is."""
-    with open("/proc/self/maps") as f:
-        libs = {line.split()[-1] for line in f if "openblas" in line}
-    for lib in sorted(libs):
-        try:
-            return ctypes.CDLL(lib).openblas_get_num_threads()
-        except (OSError, AttributeError):
-            continue
-    return 0
-
-
 def config(device):
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": blas_threads(),
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": openblas.threads(),
             "blas_core": openblas.core_name(),
             "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda"}
 
