@@ -1,6 +1,7 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "lanes_amd64.h"
 
 // Batch-norm row reductions over float32 with AVX-512. Blocks of 64 values
 // are summed in float32, four values a lane (the terms and the products in
@@ -20,13 +21,6 @@
 	VCVTPS2PD Y15, Z15; \
 	VADDPD Z, LO, LO; \
 	VADDPD Z15, HI, HI
-
-// TAIL8 sets K1 to the low REG lanes (0 < REG < 8). Clobbers AX.
-#define TAIL8(REG) \
-	MOVL $1, AX; \
-	SHLXL REG, AX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // FOLD adds the 8 float64 lanes of Z into its low lane X. Clobbers Y14.
 #define FOLD(Z, Y, X) \
@@ -93,7 +87,7 @@ sums8Test:
 	JGE  sums8Loop
 	TESTQ CX, CX
 	JZ   sumsFold
-	TAIL8(CX)
+	TAIL16(CX)
 	VCVTPS2PD.Z (SI), K1, Z8
 	VSUBPD.Z Z31, Z8, K1, Z8
 	VADDPD Z8, Z1, Z1
@@ -176,7 +170,7 @@ grad8Test:
 	JGE  grad8Loop
 	TESTQ CX, CX
 	JZ   gradFold
-	TAIL8(CX)
+	TAIL16(CX)
 	VCVTPS2PD.Z (SI), K1, Z8
 	VCVTPS2PD.Z (BX), K1, Z16
 	VSUBPD Z31, Z8, Z8
@@ -195,13 +189,6 @@ gradFold:
 	MOVSD X4, sumDyXc+40(FP)
 	VZEROUPPER
 	RET
-
-// TAIL16 sets K1 to the low REG lanes (0 < REG < 16). Clobbers AX.
-#define TAIL16(REG) \
-	MOVL $1, AX; \
-	SHLXL REG, AX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // func normalize32(x, y *float32, n int, mean, scale, shift float32)
 // y = (x − mean)·scale + shift, the product and sum fused.

@@ -1,16 +1,10 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "lanes_amd64.h"
 
 // Element-wise sums over float32 with AVX-512: 32 values a step, then 16,
 // then a masked tail.
-
-// TAIL16 sets K1 to the low REG lanes (0 < REG < 16). Clobbers AX.
-#define TAIL16(REG) \
-	MOVL $1, AX; \
-	SHLXL REG, AX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // func add32(a, b, out *float32, n int)
 // out = a + b.

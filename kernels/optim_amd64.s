@@ -1,17 +1,11 @@
 //go:build amd64 && !noasm
 
 #include "textflag.h"
+#include "lanes_amd64.h"
 
 // Optimizer updates over float32 with AVX-512, 16 values per step and one
 // masked step for the tail. Each operation is the Go loop's, in its order and
 // unfused, so both give the same bits.
-
-// TAIL16 sets K1 to the low REG lanes (0 < REG < 16). Clobbers AX.
-#define TAIL16(REG) \
-	MOVL $1, AX; \
-	SHLXL REG, AX, AX; \
-	DECL AX; \
-	KMOVW AX, K1
 
 // FLUSH sets the lanes of REG whose exponent field is zero (subnormals and
 // ±0) to +0, as optim.go's flushSubnormal; Z28 holds the exponent mask.
