@@ -20,6 +20,7 @@ import sys
 # generic fallbacks of an unrecognised CPU.
 _AVX2_CORES = {"haswell", "skylakex", "cooperlake", "sapphirerapids", "zen", "excavator", "steamroller"}
 _AVX512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
+_checked = False
 
 
 def _library():
@@ -74,9 +75,12 @@ def best_core(detected, flags):
 def use_best_core():
     """Re-executes this process with better OpenBLAS kernels when OpenBLAS
     fell back to generic ones on a CPU that can run better; call it before
-    importing torch."""
-    if "OPENBLAS_CORETYPE" in os.environ:
+    importing torch. The scripts that import each other call it once each;
+    the check runs once per process."""
+    global _checked
+    if _checked or "OPENBLAS_CORETYPE" in os.environ:
         return
+    _checked = True
     core = best_core(core_name(), _cpu_flags())
     if core is None:
         return
