@@ -44,6 +44,10 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	oh, ow := s.OutH(), s.OutW()
 	reduce := filterReduce[T](s)
+	taps := make([]int, s.R*s.S) // tap (r, s)'s view of xs
+	for t := range taps {
+		taps[t] = tapOffset(s, l, 0, t/s.S, t%s.S)
+	}
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
 		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
@@ -63,42 +67,35 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			case reduce:
 				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
 			case unsafe.Sizeof(beta) == 4:
-				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta))
+				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta), taps)
 			default:
-				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta))
+				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta), taps)
 			}
 		}
 	})
-	rs := s.R * s.S
-	for k := 0; k < s.K; k++ {
-		for c := 0; c < s.C; c++ {
-			for t := 0; t < rs; t++ {
-				i := (t*s.C+c)*s.K + k
-				if reduce {
-					i = (k*s.C+c)*rs + t
-				}
-				sum := partials[i]
-				for lane := 1; lane < lanes; lane++ {
-					sum += partials[lane*size+i]
-				}
-				dw[(k*s.C+c)*rs+t] = sum
-			}
-		}
-	}
+	addLanePartials(s, partials, lanes, reduce, dw)
 }
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
-// or overwrites it when beta is 0, through the blocked GEMM's packing and
-// row panels: B = dyextᵀ is packed once per k block and shared by the R·S
-// products.
-func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, dyext, partial []E, beta E) {
+// or overwrites it when beta is 0: tapFilterGemm over the views of xs at
+// the taps' offsets.
+func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, dyext, partial []E, beta E, taps []int) {
 	job := &gemmJob[E]{arch: arch, transB: true, m: s.C, n: s.K, k: l.ext, alpha: 1,
 		b: dyext, ldb: l.cols, lda: l.pa * l.pb * l.hq * l.wq, ldc: s.K}
+	tapFilterGemm(job, xs, taps, 1, partial, beta)
+}
+
+// tapFilterGemm adds (beta 1) or writes (beta 0) the filter gradients of
+// len(offsets) taps into partial ([tap][m][n]): tap t's is job's product with
+// A = a[offsets[t]·unit:], B (the output gradients, transposed) packed once
+// per k block and shared by the taps' products.
+func tapFilterGemm[E float32 | float64](job *gemmJob[E], a []E, offsets []int, unit int, partial []E, beta E) {
+	arch := job.arch
 	sc := arch.getScratch()
 	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
-	ck := s.C * s.K
-	for jc := 0; jc < s.K; jc += arch.nc {
-		nc := min(arch.nc, s.K-jc)
+	mn := job.m * job.n
+	for jc := 0; jc < job.n; jc += arch.nc {
+		nc := min(arch.nc, job.n-jc)
 		for pc := 0; pc < job.k; pc += kcBlock {
 			kc := min(kcBlock, job.k-pc)
 			job.beta = beta
@@ -106,14 +103,39 @@ func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l i
 				job.beta = 1
 			}
 			job.packB(sc.b, pc, kc, jc, nc)
-			for t := 0; t < s.R*s.S; t++ {
-				job.a = xs[tapOffset(s, l, 0, t/s.S, t%s.S):]
-				job.c = partial[t*ck : (t+1)*ck]
-				for i := 0; i < s.C; i += arch.mr {
-					job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, job.beta)
+			for t, o := range offsets {
+				job.a = a[o*unit:]
+				job.c = partial[t*mn : (t+1)*mn]
+				for i := 0; i < job.m; i += arch.mr {
+					job.rowPanel(sc, i, min(arch.mr, job.m-i), pc, kc, jc, nc, job.beta)
 				}
 			}
 		}
 	}
 	arch.scratch.Put(sc)
+}
+
+// addLanePartials sets dw to the sum of the lanes' partial gradients, lane
+// after lane for every element ([r][s][c][k] partials, or [k][c][r][s] when
+// reduced), in parallel over the filters.
+func addLanePartials[T Float](s ConvShape, partials []T, lanes int, reduced bool, dw []T) {
+	rs := s.R * s.S
+	size := s.K * s.C * rs
+	ParallelFor(s.K, 8, func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			for c := 0; c < s.C; c++ {
+				for t := 0; t < rs; t++ {
+					i := (t*s.C+c)*s.K + k
+					if reduced {
+						i = (k*s.C+c)*rs + t
+					}
+					sum := partials[i]
+					for lane := 1; lane < lanes; lane++ {
+						sum += partials[lane*size+i]
+					}
+					dw[(k*s.C+c)*rs+t] = sum
+				}
+			}
+		}
+	})
 }

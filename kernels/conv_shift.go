@@ -230,8 +230,11 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32) {
 func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	lanes, size := shiftLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*shiftLaneSize(s) : lanes*(shiftLaneSize(s)+size)]
-	arch := sgemmArch
-	ck, rs := s.C*s.K, s.R*s.S
+	// Tap (r, s)'s view starts at row r of plane (c, s), in rows of the group.
+	taps := make([]int, s.R*s.S)
+	for t := range taps {
+		taps[t] = t%s.S*s.H + t/s.S
+	}
 	shiftRuns(s, x, work, func(lane, n0, gn int, sp, dyg []float32) {
 		rowLen := gn * s.OutW()
 		cols := s.OutH() * rowLen
@@ -246,49 +249,15 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 			shiftFilterReduce(s, gn, sp, dyg, partial, first)
 			return
 		}
-		job := &gemmJob[float32]{arch: arch, transB: true, m: s.C, n: s.K, k: cols, alpha: 1,
+		job := &gemmJob[float32]{arch: sgemmArch, transB: true, m: s.C, n: s.K, k: cols, alpha: 1,
 			b: dyg, ldb: cols, lda: s.S * s.H * rowLen, ldc: s.K}
-		sc := arch.getScratch()
-		kcBlock := ceilDiv(cols, ceilDiv(cols, arch.kc))
-		for jc := 0; jc < s.K; jc += arch.nc {
-			nc := min(arch.nc, s.K-jc)
-			for pc := 0; pc < cols; pc += kcBlock {
-				kc := min(kcBlock, cols-pc)
-				beta := float32(1)
-				if first && pc == 0 {
-					beta = 0
-				}
-				job.packB(sc.b, pc, kc, jc, nc)
-				for t := 0; t < rs; t++ {
-					job.a = sp[(t%s.S*s.H+t/s.S)*rowLen:]
-					job.c = partial[t*ck : (t+1)*ck]
-					for i := 0; i < s.C; i += arch.mr {
-						job.rowPanel(sc, i, min(arch.mr, s.C-i), pc, kc, jc, nc, beta)
-					}
-				}
-			}
+		beta := float32(1)
+		if first {
+			beta = 0
 		}
-		arch.scratch.Put(sc)
+		tapFilterGemm(job, sp, taps, rowLen, partial, beta)
 	})
-	// The lanes' sums, in parallel over the filters (each element still adds
-	// the lanes in order): serially they took 135 µs of LeNet's conv2 pass.
-	ParallelFor(s.K, 8, func(_, lo, hi int) {
-		for k := lo; k < hi; k++ {
-			for c := 0; c < s.C; c++ {
-				for t := 0; t < rs; t++ {
-					i := (t*s.C+c)*s.K + k
-					if s.C < 8 {
-						i = (k*s.C+c)*rs + t
-					}
-					sum := partials[i]
-					for lane := 1; lane < lanes; lane++ {
-						sum += partials[lane*size+i]
-					}
-					dw[(k*s.C+c)*rs+t] = sum
-				}
-			}
-		}
-	})
+	addLanePartials(s, partials, lanes, s.C < 8, dw)
 }
 
 // shiftFilterReduce adds the gradient of a group of gn images to partial
