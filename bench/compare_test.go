@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,12 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 	cmp := Comparison{
 		Descent: Result{Cell: cell, ImagesPerSec: 3000, Repeats: []float64{2900, 3000, 3100}},
 		PyTorch: []TorchResult{
-			{Config: TorchConfig{1, 1}, Repeats: []float64{1400, 1500, 1600}},
-			{Config: TorchConfig{2, 0}, Repeats: []float64{100, 1000, 9000}}, // one lucky repeat
+			{Config: TorchConfig{Threads: 1, BLASThreads: 1}, Repeats: []float64{1400, 1500, 1600}},
+			{Config: TorchConfig{Threads: 2}, Repeats: []float64{100, 1000, 9000}}, // one lucky repeat
 		},
 		Torch: "1.13",
 	}
-	if best := cmp.Best(); best.Config != (TorchConfig{1, 1}) {
+	if best := cmp.Best(); best.Config != (TorchConfig{Threads: 1, BLASThreads: 1}) {
 		t.Errorf("best configuration %v, want the one with the higher median", best.Config)
 	}
 	if r := cmp.Ratio(); r != 2 {
@@ -62,12 +63,15 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 		t.Skip(err)
 	}
 	cell := Cell{Model: "mlp", Optimizer: "adam", Normalization: "none", Device: "cpu", Batch: 8}
-	configs := []TorchConfig{{1, 1}, {2, 0}}
+	configs := []TorchConfig{{Threads: 1, BLASThreads: 1}, {Threads: 2, Allocator: GlibcKeep}}
+	if TCMallocPath() != "" {
+		configs = append(configs, TorchConfig{Threads: 2, Allocator: TCMalloc})
+	}
 	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2, MinRepeat: 50 * time.Millisecond}, configs, PyTorchScript())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != 2 || cmp.Torch == "" || cmp.BLASCore == "" {
+	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != len(configs) || cmp.Torch == "" || cmp.BLASCore == "" {
 		t.Fatalf("%+v", cmp)
 	}
 	for i, r := range cmp.PyTorch {
@@ -83,6 +87,52 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 	}
 	if _, err := Compare(cell, CPU, Quick, configs, "/nonexistent/throughput.py"); err == nil {
 		t.Error("a missing script was accepted")
+	}
+}
+
+// TestTorchConfigEnvironment checks the environment each configuration gives
+// PyTorch's process: OpenBLAS's threads, glibc's thresholds only where asked
+// (and none inherited otherwise), tcmalloc preloaded ahead of the caller's
+// preloads; and that a process on another malloc than asked is an error.
+func TestTorchConfigEnvironment(t *testing.T) {
+	t.Setenv("MALLOC_MMAP_THRESHOLD_", "4096")
+	t.Setenv("LD_PRELOAD", "/lib/user.so")
+	t.Setenv("DESCENT_TCMALLOC", "/opt/libtcmalloc_minimal.so.4")
+	has := func(env []string, kv string) bool { return slices.Contains(env, kv) }
+	env := TorchConfig{Threads: 2, BLASThreads: 1}.Env()
+	if !has(env, "OMP_NUM_THREADS=1") || !has(env, "OPENBLAS_NUM_THREADS=1") || has(env, "MALLOC_MMAP_THRESHOLD_=4096") || !has(env, "LD_PRELOAD=/lib/user.so") {
+		t.Errorf("glibc default: %v", env)
+	}
+	env = TorchConfig{Threads: 2, Allocator: GlibcKeep}.Env()
+	if !has(env, "MALLOC_MMAP_THRESHOLD_=1073741824") || !has(env, "MALLOC_TRIM_THRESHOLD_=1073741824") || has(env, "MALLOC_MMAP_THRESHOLD_=4096") {
+		t.Errorf("glibc keeping freed memory: %v", env)
+	}
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "OMP_NUM_THREADS=") {
+			t.Errorf("OpenBLAS's default threads, but %s", kv)
+		}
+	}
+	env = TorchConfig{Threads: 2, Allocator: TCMalloc}.Env()
+	if !has(env, "LD_PRELOAD=/opt/libtcmalloc_minimal.so.4 /lib/user.so") || has(env, "LD_PRELOAD=/lib/user.so") {
+		t.Errorf("tcmalloc: %v", env)
+	}
+	for tc, want := range map[TorchConfig]string{
+		{Threads: 2}: "intra-op 2, OpenBLAS default",
+		{Threads: 1, BLASThreads: 1, Allocator: GlibcKeep}: "intra-op 1, OpenBLAS 1, glibc malloc keeping freed memory",
+		{Threads: 2, Allocator: TCMalloc}:                  "intra-op 2, OpenBLAS default, tcmalloc",
+	} {
+		if got := tc.String(); got != want {
+			t.Errorf("%+v is %q, want %q", tc, got, want)
+		}
+	}
+	if err := (TorchConfig{Allocator: TCMalloc}).CheckAllocator("glibc"); err == nil {
+		t.Error("a tcmalloc configuration on glibc was accepted")
+	}
+	if err := (TorchConfig{Allocator: GlibcKeep}).CheckAllocator("glibc"); err != nil {
+		t.Error(err)
+	}
+	if err := (TorchConfig{}).CheckAllocator("jemalloc"); err == nil {
+		t.Error("a glibc configuration on jemalloc was accepted")
 	}
 }
 

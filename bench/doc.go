@@ -13,7 +13,7 @@
 //
 // Compare measures a cell in PyTorch too (bench/pytorch/throughput.py, the
 // same networks written in PyTorch, run by Python), under each TorchConfig of
-// CPUTorchConfigs (intra-op and OpenBLAS threads) on the CPU: Descent and
+// CPUTorchConfigs (intra-op and OpenBLAS threads, malloc) on the CPU: Descent and
 // every configuration are warmed up, then take turns, one timed repeat each
 // per round, so that all see the same machine state. WriteComparison prints
 // the markdown table against PyTorch's best configuration, headed by the date,

@@ -144,9 +144,20 @@ def time_repeat(step, device, batch, steps):
     return steps * batch / (time.perf_counter() - t0)
 
 
+def allocator():
+    """The malloc this process runs on: "tcmalloc" or "jemalloc" when one is
+    loaded (preloaded by the runner), else "glibc"."""
+    with open("/proc/self/maps") as f:
+        maps = f.read()
+    for name in ("tcmalloc", "jemalloc"):
+        if "lib" + name in maps:
+            return name
+    return "glibc"
+
+
 def config(device):
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_threads": openblas.threads(),
-            "blas_core": openblas.core_name(),
+            "blas_core": openblas.core_name(), "allocator": allocator(),
             "tf32": torch.backends.cudnn.allow_tf32 and device == "cuda"}
 
 

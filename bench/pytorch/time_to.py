@@ -10,8 +10,8 @@ Descent's "default" follows; Adam at the recipe's rate; cosine annealing
 over the epochs stepped per epoch, or OneCycleLR stepped per batch, or a
 constant rate; the same batch, shuffled every epoch) until the test accuracy
 reaches the target, evaluating after every epoch outside the timed part.
-Prints one JSON line per epoch: the epoch, the training seconds so far, and
-the test accuracy (a fraction).
+Prints one JSON line per epoch: the epoch, the training seconds so far, the
+test accuracy (a fraction) and the malloc the process runs on.
 
   /usr/bin/python3 bench/pytorch/time_to.py FOLDER [--threads N]
 """
@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-from throughput import lenet  # noqa: E402  the network of the throughput comparison
+from throughput import allocator, lenet  # noqa: E402  the network of the throughput comparison
 
 
 def load(folder, name, n, shape, mean, std):
@@ -124,7 +124,7 @@ def main():
             sched.step()
         trained += time.perf_counter() - start
         acc = accuracy(net, tx, ty)
-        print(json.dumps({"epoch": epoch, "seconds": trained, "accuracy": acc}), flush=True)
+        print(json.dumps({"epoch": epoch, "seconds": trained, "accuracy": acc, "allocator": allocator()}), flush=True)
         if 100 * acc >= spec["Target"]:
             break
 

@@ -138,7 +138,7 @@ func benchCommand(args []string) error {
 		m := bench.ThisMachine()
 		var cmps []bench.Comparison
 		for _, c := range cells {
-			r, err := bench.Compare(c, backendFor, opt, bench.CPUTorchConfigs, bench.PyTorchScript())
+			r, err := bench.Compare(c, backendFor, opt, bench.CPUTorchConfigs(), bench.PyTorchScript())
 			if err != nil {
 				return fmt.Errorf("cell %s/%s/%s: %w", c.Model, c.Optimizer, c.Normalization, err)
 			}

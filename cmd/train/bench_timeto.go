@@ -153,10 +153,17 @@ func (tt timeTo) run(w io.Writer) error {
 
 // timeToTorchConfigs are the PyTorch configurations the benchmark tries: one
 // intra-op thread per core, with one OpenBLAS thread and with OpenBLAS's
-// default. One intra-op thread trains LeNet ≥ 1.6× slower in every cell of
-// `train bench -compare`, so those are left out to keep the run short.
+// default, in glibc's malloc as it comes; and with OpenBLAS's default on the
+// allocators that keep freed memory (bench.CPUTorchConfigs says why). One
+// intra-op thread trains LeNet ≥ 1.6× slower in every cell of `train bench
+// -compare`, so those are left out to keep the run short.
 func timeToTorchConfigs() []bench.TorchConfig {
-	return []bench.TorchConfig{{Threads: runtime.NumCPU(), BLASThreads: 1}, {Threads: runtime.NumCPU()}}
+	cores := runtime.NumCPU()
+	configs := []bench.TorchConfig{{Threads: cores, BLASThreads: 1}, {Threads: cores}, {Threads: cores, Allocator: bench.GlibcKeep}}
+	if bench.TCMallocPath() != "" {
+		configs = append(configs, bench.TorchConfig{Threads: cores, Allocator: bench.TCMalloc})
+	}
+	return configs
 }
 
 // timeToSpec is what the PyTorch script reads beside the splits' files.
@@ -256,11 +263,17 @@ func (tt timeTo) runScript(dir string, tc bench.TorchConfig) (timeToResult, erro
 	// One JSON line per epoch.
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
-		var e timeToEpoch
+		var e struct {
+			timeToEpoch
+			Allocator string `json:"allocator"`
+		}
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return res, fmt.Errorf("%s printed %q: %w", tt.script, sc.Text(), err)
 		}
-		res.Epochs = append(res.Epochs, e)
+		if err := tc.CheckAllocator(e.Allocator); err != nil {
+			return res, err
+		}
+		res.Epochs = append(res.Epochs, e.timeToEpoch)
 		res.Reached = 100*e.Accuracy >= tt.target
 	}
 	if len(res.Epochs) == 0 {
