@@ -10,10 +10,13 @@ Descent's "default" follows; Adam at the recipe's rate; cosine annealing
 over the epochs stepped per epoch, or OneCycleLR stepped per batch, or a
 constant rate; the same batch, shuffled every epoch) until the test accuracy
 reaches the target, evaluating after every epoch outside the timed part.
-Prints one JSON line per epoch: the epoch, the training seconds so far, the
-test accuracy (a fraction) and the malloc the process runs on.
+Prints one JSON line per epoch: the epoch, the training seconds so far and the
+test accuracy (a fraction). With --serve (Descent's runner, which takes turns
+with it epoch by epoch), it prints {"ready": true, "allocator": ...} after its
+warm-up and then trains one epoch per line it reads, until the target, the
+last epoch or the end of its input.
 
-  /usr/bin/python3 bench/pytorch/time_to.py FOLDER [--threads N]
+  /usr/bin/python3 bench/pytorch/time_to.py FOLDER [--threads N] [--serve]
 """
 import argparse
 import json
@@ -92,6 +95,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="intra-op threads")
+    ap.add_argument("--serve", action="store_true", help="train an epoch per line read from stdin")
     a = ap.parse_args()
     with open(os.path.join(a.folder, "spec.json")) as f:
         spec = json.load(f)
@@ -110,7 +114,11 @@ def main():
     batch, trained = spec["Batch"], 0.0
     end = len(x) - 1 if spec["DropLast"] else len(x)
     sched, per_batch = schedule(spec, opt, len(range(0, end, batch)))
+    if a.serve:
+        print(json.dumps({"ready": True, "allocator": allocator()}), flush=True)
     for epoch in range(1, spec["Epochs"] + 1):
+        if a.serve and not sys.stdin.readline():
+            break
         start = time.perf_counter()
         order = torch.randperm(len(x))
         for i in range(0, end, batch):
@@ -124,7 +132,7 @@ def main():
             sched.step()
         trained += time.perf_counter() - start
         acc = accuracy(net, tx, ty)
-        print(json.dumps({"epoch": epoch, "seconds": trained, "accuracy": acc, "allocator": allocator()}), flush=True)
+        print(json.dumps({"epoch": epoch, "seconds": trained, "accuracy": acc}), flush=True)
         if 100 * acc >= spec["Target"]:
             break
 

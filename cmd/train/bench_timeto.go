@@ -26,9 +26,12 @@ import (
 
 // timeTo is `train bench -time-to ACC`: the default recipe trained until the
 // test accuracy reaches target percent, evaluated after every epoch, by
-// Descent's trainer and by PyTorch (bench/pytorch/time_to.py) on the same
-// splits with the same network, initialization, optimizer, schedule, batch and
-// epochs. Only the training counts: evaluations are left out of the times.
+// Descent's trainer and by PyTorch (bench/pytorch/time_to.py, one process per
+// configuration) on the same splits with the same network, initialization,
+// optimizer, schedule, batch and epochs. The sides take turns epoch by epoch
+// (Descent's first epoch, then each configuration's first, …), so that all
+// see the same machine state. Only the training counts: evaluations are left
+// out of the times.
 type timeTo struct {
 	target float64 // percent of the test split classified correctly
 	cfg    recipe.Config
@@ -108,7 +111,9 @@ func (tt timeTo) check() error {
 	return nil
 }
 
-// run trains both sides, Descent first, and prints a markdown table.
+// run trains the sides in turns, epoch by epoch, and prints a markdown
+// table. PyTorch configurations that reach the target before Descent stop
+// there; those that have not when Descent reaches it go on alone.
 func (tt timeTo) run(w io.Writer) error {
 	if err := tt.check(); err != nil {
 		return err
@@ -118,7 +123,58 @@ func (tt timeTo) run(w io.Writer) error {
 		return err
 	}
 	defer r.Trainer.Close()
-	results := []timeToResult{{Side: "Descent"}}
+	var note string
+	var procs []*timeToProcess
+	if tt.script != "" {
+		if err := scriptRecipe(tt.cfg); err != nil {
+			note = fmt.Sprintf("PyTorch left out: %v.", err)
+		} else {
+			dir, err := tt.writeRecipe(r)
+			if dir != "" {
+				defer os.RemoveAll(dir)
+			}
+			if err != nil {
+				return fmt.Errorf("pytorch: %w", err)
+			}
+			defer func() {
+				for _, p := range procs {
+					p.close()
+				}
+			}()
+			for _, tc := range tt.torch {
+				p, err := tt.startScript(dir, tc)
+				if err != nil {
+					return fmt.Errorf("pytorch: %w", err)
+				}
+				procs = append(procs, p)
+			}
+		}
+	}
+	results := make([]timeToResult, 1+len(procs))
+	results[0].Side = "Descent"
+	for i, p := range procs {
+		results[i+1].Side = "PyTorch (" + p.config.String() + ")"
+	}
+	// torchEpochs trains one epoch of every PyTorch configuration still
+	// training, in turn, and reports whether any is.
+	torchEpochs := func() (bool, error) {
+		training := false
+		for i, p := range procs {
+			if p.done {
+				continue
+			}
+			e, err := p.epoch()
+			if err != nil {
+				return false, fmt.Errorf("pytorch: %w", err)
+			}
+			res := &results[i+1]
+			res.Epochs = append(res.Epochs, e)
+			res.Reached = 100*e.Accuracy >= tt.target
+			p.done = res.Reached || e.Epoch >= tt.cfg.Epochs // where the script stops
+			training = training || !p.done
+		}
+		return training, nil
+	}
 	descent := &results[0]
 	var trained float64
 	r.Trainer.OnEpoch(func(e trainer.EpochInfo) error {
@@ -128,6 +184,9 @@ func (tt timeTo) run(w io.Writer) error {
 			return err
 		}
 		descent.Epochs = append(descent.Epochs, timeToEpoch{Epoch: e.Epoch, Seconds: trained, Accuracy: float64(acc)})
+		if _, err := torchEpochs(); err != nil {
+			return err
+		}
 		if descent.Reached = 100*float64(acc) >= tt.target; descent.Reached {
 			return trainer.Stop
 		}
@@ -136,16 +195,9 @@ func (tt timeTo) run(w io.Writer) error {
 	if err := r.Trainer.Fit(context.Background(), tt.cfg.Epochs); err != nil {
 		return err
 	}
-	var note string
-	if tt.script != "" {
-		if err := scriptRecipe(tt.cfg); err != nil {
-			note = fmt.Sprintf("PyTorch left out: %v.", err)
-		} else {
-			torch, err := tt.pytorch(r)
-			if err != nil {
-				return fmt.Errorf("pytorch: %w", err)
-			}
-			results = append(results, torch...)
+	for training := true; training; {
+		if training, err = torchEpochs(); err != nil {
+			return err
 		}
 	}
 	return tt.write(w, results, note)
@@ -192,14 +244,14 @@ type oneCycleSpec struct {
 	BaseMomentum, MaxMomentum                  float64
 }
 
-// pytorch writes the run's training and test splits (pixels and labels) and
-// the recipe into a temporary folder and runs the PyTorch script on them once
-// in each of timeToTorchConfigs.
-func (tt timeTo) pytorch(r *recipe.Run) ([]timeToResult, error) {
+// writeRecipe writes the run's training and test splits (pixels and labels)
+// and the recipe into a new temporary folder for the PyTorch script, and
+// returns the folder ("" if none was made).
+func (tt timeTo) writeRecipe(r *recipe.Run) (string, error) {
 	cfg := r.Cfg
 	filters, err := recipe.IntList("filters", cfg.Filters)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	lr := solvers.DefaultAdam().LR
 	if v, ok := cfg.Options["lr"]; ok {
@@ -211,9 +263,8 @@ func (tt timeTo) pytorch(r *recipe.Run) ([]timeToResult, error) {
 	}
 	dir, err := os.MkdirTemp("", "descent-time-to-")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	defer os.RemoveAll(dir)
 	train, test := r.Data.Train, r.Data.Test
 	spec := timeToSpec{Train: train.Len(), Test: test.Len(), C: train.Images[0].C, H: train.Images[0].H, W: train.Images[0].W,
 		Mean: r.Data.InputStats.Mean[0], Std: r.Data.InputStats.Std[0], Batch: r.Batch, Epochs: cfg.Epochs,
@@ -225,61 +276,93 @@ func (tt timeTo) pytorch(r *recipe.Run) ([]timeToResult, error) {
 			BaseMomentum: cfg.BaseMomentum, MaxMomentum: cfg.MaxMomentum}}
 	raw, err := json.Marshal(spec)
 	if err != nil {
-		return nil, err
+		return dir, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "spec.json"), raw, 0o644); err != nil {
-		return nil, err
+		return dir, err
 	}
 	for name, d := range map[string]*data.Dataset{"train": train, "test": test} {
 		if err := writeSplit(filepath.Join(dir, name), d); err != nil {
-			return nil, err
+			return dir, err
 		}
 	}
-	var results []timeToResult
-	for _, tc := range tt.torch {
-		res, err := tt.runScript(dir, tc)
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, res)
-	}
-	return results, nil
+	return dir, nil
 }
 
-// runScript trains the recipe in folder dir with PyTorch configured as tc.
-func (tt timeTo) runScript(dir string, tc bench.TorchConfig) (timeToResult, error) {
-	res := timeToResult{Side: "PyTorch (" + tc.String() + ")"}
+// timeToProcess is the PyTorch script training the recipe of a folder in one
+// configuration, an epoch per line it reads.
+type timeToProcess struct {
+	config bench.TorchConfig
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Scanner
+	done   bool // the script has stopped training
+	closed bool
+}
+
+// startScript starts the script on folder dir in configuration tc and waits
+// for its warm-up.
+func (tt timeTo) startScript(dir string, tc bench.TorchConfig) (*timeToProcess, error) {
 	python, err := bench.Python()
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	cmd := exec.Command(python, tt.script, dir, "--threads", fmt.Sprint(tc.Threads))
-	cmd.Env = tc.Env()
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
+	p := &timeToProcess{config: tc, cmd: exec.Command(python, tt.script, dir, "--serve", "--threads", fmt.Sprint(tc.Threads))}
+	p.cmd.Env = tc.Env()
+	p.cmd.Stderr = os.Stderr
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	out, err := p.cmd.StdoutPipe()
 	if err != nil {
-		return res, fmt.Errorf("%s: %w", tt.script, err)
+		return nil, err
 	}
-	// One JSON line per epoch.
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		var e struct {
-			timeToEpoch
-			Allocator string `json:"allocator"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return res, fmt.Errorf("%s printed %q: %w", tt.script, sc.Text(), err)
-		}
-		if err := tc.CheckAllocator(e.Allocator); err != nil {
-			return res, err
-		}
-		res.Epochs = append(res.Epochs, e.timeToEpoch)
-		res.Reached = 100*e.Accuracy >= tt.target
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", tt.script, err)
 	}
-	if len(res.Epochs) == 0 {
-		return res, fmt.Errorf("%s printed no epoch", tt.script)
+	p.stdout = bufio.NewScanner(out)
+	var ready struct {
+		Allocator string `json:"allocator"`
 	}
-	return res, nil
+	if err := p.readLine(&ready); err != nil {
+		p.close()
+		return nil, err
+	}
+	if err := tc.CheckAllocator(ready.Allocator); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// epoch has the script train its next epoch and returns it.
+func (p *timeToProcess) epoch() (timeToEpoch, error) {
+	var e timeToEpoch
+	if _, err := io.WriteString(p.stdin, "epoch\n"); err != nil {
+		return e, fmt.Errorf("%s: %w", p.config, err)
+	}
+	err := p.readLine(&e)
+	return e, err
+}
+
+// readLine decodes the script's next line of JSON into v.
+func (p *timeToProcess) readLine(v any) error {
+	if !p.stdout.Scan() {
+		return fmt.Errorf("%s (%s) stopped", p.cmd.Args[1], p.config)
+	}
+	if err := json.Unmarshal(p.stdout.Bytes(), v); err != nil {
+		return fmt.Errorf("%s printed %q: %w", p.cmd.Args[1], p.stdout.Text(), err)
+	}
+	return nil
+}
+
+// close ends the script by closing its input and waits for it.
+func (p *timeToProcess) close() {
+	if !p.closed {
+		p.closed = true
+		p.stdin.Close()
+		p.cmd.Wait()
+	}
 }
 
 // writeSplit writes d's pixels (uint8, N×C×H×W) to base+".images" and its

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,8 +14,10 @@ import (
 // TestBenchTimeTo trains the default recipe, and one changed by -recipe
 // flags, on 640 MNIST images to a low test accuracy in Descent and, where
 // torch is installed, in PyTorch under each of its configurations: all reach
-// it within the two epochs and the table reports them and the ratio (the
-// changed recipe in one PyTorch configuration only, to keep the test short).
+// it within the two epochs and the table reports them and the ratio (two
+// PyTorch configurations, glibc's malloc as it comes and the last allocator
+// of timeToTorchConfigs; the changed recipe in one, glibc keeping freed
+// memory, to keep the test short).
 func TestBenchTimeTo(t *testing.T) {
 	if _, err := data.FindGoMNIST(); err != nil {
 		t.Skip(err)
@@ -24,7 +28,12 @@ func TestBenchTimeTo(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.Subset, cfg.Epochs = 640, 2
-		tt := timeTo{target: 30, cfg: cfg, flags: flags, script: timeToScript(), torch: timeToTorchConfigs()[:2-i]}
+		all := timeToTorchConfigs()
+		torch := []bench.TorchConfig{all[0], all[len(all)-1]}
+		if i > 0 {
+			torch = []bench.TorchConfig{all[2]}
+		}
+		tt := timeTo{target: 30, cfg: cfg, flags: flags, script: timeToScript(), torch: torch}
 		sides := []string{"Descent"}
 		if _, err := bench.Python(); err != nil {
 			t.Logf("PyTorch left out: %v", err)
@@ -78,6 +87,52 @@ func TestBenchTimeToBadFlags(t *testing.T) {
 		err := benchCommand(args)
 		if err == nil || !strings.Contains(err.Error(), "flag "+args[len(args)-2]) {
 			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestTimeToTurns runs the epoch protocol against a stand-in for the PyTorch
+// script whose accuracy grows by 20 points an epoch: it needs two epochs for
+// 30 % where Descent needs one, so it goes on alone after Descent stops, and
+// with the target out of reach it stops at the recipe's last epoch.
+func TestTimeToTurns(t *testing.T) {
+	if _, err := data.FindGoMNIST(); err != nil {
+		t.Skip(err)
+	}
+	if _, err := bench.Python(); err != nil {
+		t.Skip(err)
+	}
+	script := filepath.Join(t.TempDir(), "stand_in.py")
+	const stand = `import json, os, sys
+spec = json.load(open(os.path.join(sys.argv[1], "spec.json")))
+print(json.dumps({"ready": True, "allocator": "glibc"}), flush=True)
+for epoch in range(1, spec["Epochs"] + 1):
+    if not sys.stdin.readline():
+        break
+    acc = 0.2 * epoch
+    print(json.dumps({"epoch": epoch, "seconds": epoch, "accuracy": acc}), flush=True)
+    if 100 * acc >= spec["Target"]:
+        break
+`
+	if err := os.WriteFile(script, []byte(stand), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := timeToRecipe("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Subset, cfg.Epochs = 640, 3
+	for target, want := range map[float64]string{
+		30: "| PyTorch (intra-op 2, OpenBLAS default) | 2 | 2.00 | 40.00% | true |",
+		70: "| PyTorch (intra-op 2, OpenBLAS default) | 3 | 3.00 | 60.00% | false |",
+	} {
+		tt := timeTo{target: target, cfg: cfg, script: script, torch: []bench.TorchConfig{{Threads: 2}}}
+		var out bytes.Buffer
+		if err := tt.run(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("target %v%%: want %q in\n%s", target, want, out.String())
 		}
 	}
 }
