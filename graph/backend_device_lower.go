@@ -106,8 +106,33 @@ func scratch(s *Step) int {
 			return bc + s.In[0].Len() // and the masked gradient
 		}
 		return bc
+	case bnPoolKernel:
+		return s.In[0].Len() // the normalization before the pooling
+	case bnPoolSumsKernel, bnPoolGradKernel:
+		return s.In[1].Shape[1] + 2*s.In[0].Len() // 1/√(var + eps), the normalization, the gradient
 	}
 	return 0
+}
+
+// pooledGradient computes, into the workspace past its first C floats, the
+// normalization of a fused batch norm, ReLU and pooling step (arguments x,
+// stats, …, with γ and β at in[affineAt:] when affine) and behind it the
+// gradient that reaches the normalization from the pooled gradient dy, which
+// it returns.
+func pooledGradient(k bnKernel, in []*Buffer, dy cuda.Ptr, affineAt int, dp *deviceProgram) (cuda.Ptr, []command) {
+	bn, bc, bl := channels(in[0].Shape)
+	var gamma, beta cuda.Ptr
+	if k.affine {
+		gamma, beta = dp.ptr(in[affineAt]), dp.ptr(in[affineAt+1])
+	}
+	stats, n := dp.ptr(in[1]), in[0].Len()
+	r, g := dp.work.F32(bc), dp.work.F32(bc+n)
+	return g, launches(
+		launch.BatchNormForwardEval(bn, bc, bl, dp.ptr(in[0]), gamma, beta, stats, stats.F32(bc), float32(k.eps), r),
+		launch.ReluForward(r, r, n),
+		launch.MaxPool2DBackward(poolShapeOf(in[0].Shape), r, dy, g),
+		launch.ReluBackward(r, g, g, n),
+	)
 }
 
 // deviceBatchNormEval normalizes the x of a batch norm's arguments (x,
@@ -248,6 +273,38 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 		return append(mask, launches(
 			launch.BatchNormInvStd(bc, variance, k.fwd.eps, dp.work),
 			launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), dp.ptr(gamma), dy, mean, dp.work, sums, sums.F32(bc), dp.ptr(out)),
+		)...), true
+
+	case bnPoolKernel: // (x, stats, [γ, β]) → y: the normalization in scratch, then pooled
+		bn, bc, bl := channels(in[0].Shape)
+		r, m := dp.work, in[0].Len()
+		return launches(
+			deviceBatchNormEval(k.bn, in, bn, bc, bl, r, dp),
+			launch.ReluForward(r, r, m),
+			launch.MaxPool2DForward(poolShapeOf(in[0].Shape), r, dp.ptr(out)),
+		), true
+	case bnPoolSumsKernel: // (x, stats, dy, [γ, β]) → Σ g·x̂, Σ g
+		bn, bc, bl := channels(in[0].Shape)
+		stats := dp.ptr(in[1])
+		g, cmds := pooledGradient(k.fwd.bn, in, dp.ptr(in[2]), 3, dp)
+		return append(cmds, launches(
+			launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.bn.eps, dp.work),
+			launch.BatchNormBackward(bn, bc, bl, dp.ptr(in[0]), 0, g, stats, dp.work, 0, dp.ptr(out), dp.ptr(out).F32(bc)),
+		)...), true
+	case bnPoolGradKernel: // (x, stats, sums, dy, [γ, β]) → dx
+		bn, bc, bl := channels(in[0].Shape)
+		var gamma cuda.Ptr
+		if k.fwd.bn.affine {
+			gamma = dp.ptr(in[4])
+		}
+		stats, sums := dp.ptr(in[1]), dp.ptr(in[2])
+		g, cmds := pooledGradient(k.fwd.bn, in, dp.ptr(in[3]), 4, dp)
+		if !training {
+			return append(cmds, launches(launch.BatchNormBackwardEval(bn, bc, bl, gamma, stats.F32(bc), float32(k.fwd.bn.eps), g, dp.ptr(out)))...), true
+		}
+		return append(cmds, launches(
+			launch.BatchNormInvStd(bc, stats.F32(bc), k.fwd.bn.eps, dp.work),
+			launch.BatchNormBackwardData(bn, bc, bl, dp.ptr(in[0]), gamma, g, stats, dp.work, sums, sums.F32(bc), dp.ptr(out)),
 		)...), true
 
 	case poolKernel:

@@ -40,8 +40,8 @@ func testBackendOn(t *testing.T, rt deviceRuntime, m *Model) *deviceBackend {
 }
 
 // deviceTestModel uses every op: convolution with and without bias, batch norm
-// (2-D affine with a fused ReLU, 1-D plain), every activation, max and average
-// pooling, dropout, residual sums with a fused ReLU (one with a batch norm
+// (2-D affine with a fused ReLU, beside it one with its ReLU and max pooling
+// fused, 1-D plain), every activation, max and average pooling, dropout, residual sums with a fused ReLU (one with a batch norm
 // fused in too), flatten, linear layers
 // (the first with a fused ReLU, and a ReLU of its own after it) and the loss.
 func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
@@ -61,11 +61,13 @@ func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 		return must(b.Param(name, kind, buf))
 	}
 	x := must(b.Input("x", 4, 2, 8, 8))
-	h := must(Conv2D(x, param("c1.w", Weight, 0.5, 3, 2, 3, 3), param("c1.b", Bias, 0.1, 3), ConvOptions{Padding: [2]int{1, 1}}))
-	h = must(BatchNorm(h, param("bn.g", NormScale, 1, 3), param("bn.b", NormShift, 0.1, 3),
+	h0 := must(Conv2D(x, param("c1.w", Weight, 0.5, 3, 2, 3, 3), param("c1.b", Bias, 0.1, 3), ConvOptions{Padding: [2]int{1, 1}}))
+	h := must(BatchNorm(h0, param("bn.g", NormScale, 1, 3), param("bn.b", NormShift, 0.1, 3),
 		param("bn.mean", State, 0.1, 3), param("bn.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, ReLU: true}))
 	h = must(MaxPool2D(h, PoolOptions{Kernel: [2]int{2, 2}}))
-	d := must(Dropout(h, 0.3, 7))
+	p := must(BatchNormReluMaxPool(h0, param("bnp.g", NormScale, 1, 3), param("bnp.b", NormShift, 0.1, 3),
+		param("bnp.mean", State, 0.1, 3), param("bnp.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
+	d := must(Dropout(must(Add(h, p)), 0.3, 7))
 	r := must(Conv2D(d, param("c2.w", Weight, 0.5, 3, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 1}}))
 	r = must(Activate(r, LeakyReLU, 0.1))
 	r = must(AddReLU(r, d))

@@ -30,22 +30,29 @@ type BatchNormOptions struct {
 // gradient of their own, and the normalization, whose gradient with respect to x
 // accounts for the statistics' dependence on x.
 func BatchNorm(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOptions) (*gorgonia.Node, error) {
-	if (gamma == nil) != (beta == nil) {
-		return nil, fmt.Errorf("batch norm: gamma and beta must both be given or both be nil")
-	}
-	rank := x.Dims()
-	if rank != 2 && rank != 4 {
-		return nil, fmt.Errorf("batch norm: input %v is neither N×C nor N×C×H×W", x.Shape())
-	}
-	stats, err := apply(bnStatsKernel{eps: opt.Eps, momentum: opt.Momentum, rank: rank, frozen: opt.Frozen}, x, runMean, runVar)
+	stats, k, err := batchNormStats(x, gamma, beta, runMean, runVar, opt)
 	if err != nil {
 		return nil, err
 	}
-	k := bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank, frozen: opt.Frozen, relu: opt.ReLU}
 	if gamma == nil {
 		return apply(k, x, stats)
 	}
 	return apply(k, x, stats, gamma, beta)
+}
+
+// batchNormStats checks a batch norm's arguments and adds its statistics
+// node; k is the normalization the options describe.
+func batchNormStats(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOptions) (stats *gorgonia.Node, k bnKernel, err error) {
+	if (gamma == nil) != (beta == nil) {
+		return nil, k, fmt.Errorf("batch norm: gamma and beta must both be given or both be nil")
+	}
+	rank := x.Dims()
+	if rank != 2 && rank != 4 {
+		return nil, k, fmt.Errorf("batch norm: input %v is neither N×C nor N×C×H×W", x.Shape())
+	}
+	stats, err = apply(bnStatsKernel{eps: opt.Eps, momentum: opt.Momentum, rank: rank, frozen: opt.Frozen}, x, runMean, runVar)
+	k = bnKernel{eps: opt.Eps, affine: gamma != nil, rank: rank, frozen: opt.Frozen, relu: opt.ReLU}
+	return stats, k, err
 }
 
 func channels(x []int) (n, c, l int) { return x[0], x[1], ShapeSize(x[2:]) }

@@ -65,6 +65,21 @@ func TestGradients(t *testing.T) {
 			return BatchNorm(x, g, b, rm, rv, opt)
 		}
 	}
+	// bnPool is a batch norm, its ReLU and a 2×2 max pooling, fused.
+	bnPool := func(shape []int, affine bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, shape...)
+			c := shape[1]
+			var g, b *gorgonia.Node
+			if affine {
+				g = h.arg("gamma", NormScale, randVals(rng, c), c)
+				b = h.arg("beta", NormShift, randVals(rng, c), c)
+			}
+			rm := h.arg("running_mean", State, randVals(rng, c), c)
+			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+			return BatchNormReluMaxPool(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
+		}
+	}
 	// bnAdd ends a residual block: AddReLU of a batch norm and a shortcut
 	// (here the shortcut first, so the batch norm is found in either place).
 	bnAdd := func(affine bool) build {
@@ -166,6 +181,9 @@ func TestGradients(t *testing.T) {
 		{"batchnorm1d-relu", true, bnWith([]int{5, 4}, true, BatchNormOptions{ReLU: true})},
 		{"batchnorm2d-relu/eval", false, bnWith([]int{3, 2, 3, 4}, true, BatchNormOptions{ReLU: true})},
 		{"batchnorm1d-relu/eval", false, bnWith([]int{5, 3}, true, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu-maxpool2", true, bnPool([]int{3, 2, 4, 6}, true)},
+		{"batchnorm2d-relu-maxpool2/odd-no-affine", true, bnPool([]int{3, 2, 5, 7}, false)},
+		{"batchnorm2d-relu-maxpool2/eval", false, bnPool([]int{3, 2, 4, 6}, true)},
 		{"dropout", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Dropout(x4(h, rng, 4, 6), 0.4, 7)
 		}},

@@ -132,8 +132,7 @@ func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T]
 		var g [reluPiece]T
 		for ch := lo; ch < hi; ch++ {
 			mean, scale, shift := p.channel(ch)
-			gamma, _ := affine(p.Gamma, nil, ch)
-			factor := T(float64(gamma) / math.Sqrt(float64(p.Variance[ch])+float64(p.Eps)))
+			factor := evalFactor(p, ch)
 			for at := ch * l; at < n*c*l; at += c * l {
 				for b := 0; b < l; b += reluPiece {
 					xs := x[at+b : at+min(b+reluPiece, l)]
@@ -145,6 +144,13 @@ func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T]
 			}
 		}
 	})
+}
+
+// evalFactor is channel ch's γ/√(var + eps), the gradient's factor in
+// evaluation.
+func evalFactor[T Float](p BatchNormAffine[T], ch int) T {
+	gamma, _ := affine(p.Gamma, nil, ch)
+	return T(float64(gamma) / math.Sqrt(float64(p.Variance[ch])+float64(p.Eps)))
 }
 
 // BatchNormAddReluForward sets y = max(BatchNormForwardEval's y + r, 0), NaN

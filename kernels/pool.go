@@ -78,18 +78,7 @@ func MaxPool2DForward[T Float](s PoolShape, x, y []T) {
 	poolPlanes(s, func(p int) {
 		x, y := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
-			if maxPool2x2ForwardAsm(s.W, oh, ow, x, y) {
-				return
-			}
-			for i := 0; i < oh; i++ {
-				r0 := x[2*i*s.W : (2*i+1)*s.W]
-				r1 := x[(2*i+1)*s.W : (2*i+2)*s.W]
-				out := y[i*ow : (i+1)*ow]
-				for j := range out {
-					a, b := r0[2*j:2*j+2:2*j+2], r1[2*j:2*j+2:2*j+2]
-					out[j] = max(a[0], a[1], b[0], b[1])
-				}
-			}
+			maxPool2x2Plane(s.W, oh, ow, x, y)
 			return
 		}
 		if windows != nil && windows(x, y, nil) {
@@ -126,22 +115,48 @@ func MaxPool2DBackward[T Float](s PoolShape, x, dy, dx []T) {
 	poolPlanes(s, func(p int) {
 		x, dx, dy := x[p*hw:(p+1)*hw], dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
 		if s.isPlain2x2() {
-			var done bool
-			switch {
-			case maxPool2x2BackwardAsm(s.W, oh, ow, x, dy, dx):
-				done = true
-			case unsafe.Sizeof(T(0)) == 4:
-				done = maxPool2x2Backward(s.W, oh, ow, asBits[int32](x), asBits[int32](dy), asBits[int32](dx))
-			default:
-				done = maxPool2x2Backward(s.W, oh, ow, asBits[int64](x), asBits[int64](dy), asBits[int64](dx))
-			}
-			if done {
-				uncovered(s.W, oh, ow, dx)
-				return
-			}
+			maxPool2x2BackwardPlane(s, x, dy, dx)
+			return
 		}
 		maxPoolBackwardPlane(s, x, dy, dx)
 	})
+}
+
+// maxPool2x2Plane is MaxPool2DForward on one plane (rows of w) of disjoint
+// 2×2 windows, oh×ow of them.
+func maxPool2x2Plane[T Float](w, oh, ow int, x, y []T) {
+	if maxPool2x2ForwardAsm(w, oh, ow, x, y) {
+		return
+	}
+	for i := 0; i < oh; i++ {
+		r0 := x[2*i*w : (2*i+1)*w]
+		r1 := x[(2*i+1)*w : (2*i+2)*w]
+		out := y[i*ow : (i+1)*ow]
+		for j := range out {
+			a, b := r0[2*j:2*j+2:2*j+2], r1[2*j:2*j+2:2*j+2]
+			out[j] = max(a[0], a[1], b[0], b[1])
+		}
+	}
+}
+
+// maxPool2x2BackwardPlane is MaxPool2DBackward on one plane of s, whose
+// windows are disjoint 2×2 ones (isPlain2x2).
+func maxPool2x2BackwardPlane[T Float](s PoolShape, x, dy, dx []T) {
+	oh, ow := s.OutH(), s.OutW()
+	var done bool
+	switch {
+	case maxPool2x2BackwardAsm(s.W, oh, ow, x, dy, dx):
+		done = true
+	case unsafe.Sizeof(T(0)) == 4:
+		done = maxPool2x2Backward(s.W, oh, ow, asBits[int32](x), asBits[int32](dy), asBits[int32](dx))
+	default:
+		done = maxPool2x2Backward(s.W, oh, ow, asBits[int64](x), asBits[int64](dy), asBits[int64](dx))
+	}
+	if done {
+		uncovered(s.W, oh, ow, dx)
+		return
+	}
+	maxPoolBackwardPlane(s, x, dy, dx)
 }
 
 // maxPoolBackwardPlane is MaxPool2DBackward on one plane.

@@ -24,15 +24,22 @@ func (l BatchNorm) name() string { return l.Name }
 
 // Build implements Layer.
 func (l BatchNorm) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
-	return l.build(ctx, x, false)
+	return l.build(ctx, x, false, false)
 }
 
 func (l BatchNorm) buildReLU(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
-	return l.build(ctx, x, true)
+	return l.build(ctx, x, true, false)
 }
 
-// build adds the layer's parameters and op, with relu followed by a ReLU.
-func (l BatchNorm) build(ctx *Context, x *gorgonia.Node, relu bool) (*gorgonia.Node, error) {
+// buildReLUMaxPool builds the layer, a ReLU and a 2×2 max pooling of stride
+// 2 as one op (graph.BatchNormReluMaxPool).
+func (l BatchNorm) buildReLUMaxPool(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error) {
+	return l.build(ctx, x, true, true)
+}
+
+// build adds the layer's parameters and op, with relu followed by a ReLU,
+// with pool by the ReLU and a 2×2 max pooling.
+func (l BatchNorm) build(ctx *Context, x *gorgonia.Node, relu, pool bool) (*gorgonia.Node, error) {
 	desc := fmt.Sprintf("batch norm %d", l.Channels)
 	s := x.Shape()
 	if (len(s) != 2 && len(s) != 4) || s[1] != l.Channels {
@@ -64,6 +71,9 @@ func (l BatchNorm) build(ctx *Context, x *gorgonia.Node, relu bool) (*gorgonia.N
 	}
 	if opt.Momentum == 0 {
 		opt.Momentum = 0.1
+	}
+	if pool {
+		return graph.BatchNormReluMaxPool(x, gamma, beta, mean, variance, opt)
 	}
 	return graph.BatchNorm(x, gamma, beta, mean, variance, opt)
 }

@@ -158,7 +158,11 @@ func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error
 			name = fmt.Sprint(i)
 		}
 		var err error
+		bn, isBN := l.(BatchNorm)
 		switch f, ok := l.(reluFuser); {
+		case isBN && i+2 < len(s) && isReLU(s[i+1]) && isMaxPool2(s[i+2]):
+			x, err = bn.buildReLUMaxPool(ctx.within(name), x)
+			i += 2 // the ReLU and the pooling, built in
 		case ok && i+1 < len(s) && isReLU(s[i+1]):
 			x, err = f.buildReLU(ctx.within(name), x)
 			i++ // the ReLU, built in
@@ -180,6 +184,13 @@ func (s Sequential) Build(ctx *Context, x *gorgonia.Node) (*gorgonia.Node, error
 		}
 	}
 	return x, nil
+}
+
+// isMaxPool2 reports whether l is torch.nn.MaxPool2d(2): 2×2 windows,
+// stride 2, no padding.
+func isMaxPool2(l Layer) bool {
+	p, ok := l.(MaxPool2D)
+	return ok && p.Kernel == [2]int{2, 2} && (p.Stride == [2]int{} || p.Stride == [2]int{2, 2}) && p.Padding == [2]int{}
 }
 
 // isMaxPool reports whether l is a max pooling.

@@ -44,3 +44,38 @@ func TestReLUBeforeMaxPoolRunsAfterIt(t *testing.T) {
 		}
 	}
 }
+
+// A batch norm, its ReLU and a 2×2 max pooling build one op where the planes
+// allow it (graph.BatchNormReluMaxPool), and train bit for bit as the three
+// layers kept apart: even planes, odd ones (a row and a column no window
+// covers), and a plane too large for the fused op, which builds the layers.
+func TestBatchNormReLUMaxPoolFused(t *testing.T) {
+	for _, side := range []int{10, 9, 34} {
+		conv := Conv2D{Name: "conv", In: 2, Out: 4, Kernel: [2]int{3, 3}, Padding: [2]int{1, 1}, NoBias: true}
+		bn := BatchNorm{Name: "bn", Channels: 4}
+		pool := MaxPool2D{Kernel: [2]int{2, 2}}
+		head := Linear{Name: "fc", In: 4 * (side / 2) * (side / 2), Out: 3}
+		fused := Sequential{conv, bn, ReLU, pool, Flatten{}, head}
+		apart := Sequential{conv, Sequential{bn, ReLU}, pool, Flatten{}, head}
+
+		shape := []int{5, 2, side, side}
+		ctx, x, err := start(shape, tensor.Float32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := Sequential{conv, bn, ReLU, pool}.Build(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, wantFused := y.Op().String(), side*side <= 1024
+		if strings.Contains(op, "max_pool2x2") != wantFused {
+			t.Errorf("side %d: the output is %s", side, op)
+		}
+
+		lossFused, wFused := trainSteps(t, fused, shape, 3, 3)
+		lossApart, wApart := trainSteps(t, apart, shape, 3, 3)
+		if !slices.Equal(lossFused, lossApart) || !slices.Equal(wFused, wApart) {
+			t.Errorf("side %d: losses %v and weights differ from the layers apart: %v", side, lossFused, lossApart)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The fused batch norm + ReLU + 2×2 max pooling gives bit for bit what its
+// composition gives (BatchNormReluForward then MaxPool2DForward; forward,
+// MaxPool2DBackward then BatchNormReluBackward and its Data twin), on even
+// and odd planes (an odd row or column no window covers), with gradients
+// that ties and the ReLU's zeros route, and with a negative γ (the pooling of
+// a flipped channel picks other elements than that of x); in training and, for
+// the gradient, in evaluation.
+func testBatchNormReluPoolMatchesComposition[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for _, s := range [][4]int{{2, 3, 8, 8}, {3, 2, 24, 24}, {2, 2, 7, 9}, {1, 4, 2, 2}, {2, 1, 32, 32}, {4, 3, 5, 1 << 4}} {
+		n, c, h, w := s[0], s[1], s[2], s[3]
+		l := h * w
+		b := newBNCase(rng, n, c, l)
+		x := asType[T](b.x)
+		for i := 0; i < len(x); i += 7 { // ties within windows
+			x[i] = x[i/2]
+		}
+		gamma, beta := asType[T](b.gamma), asType[T](b.beta)
+		gamma[0] = -gamma[0]
+		mean, variance := make([]T, c), make([]T, c)
+		BatchNormStats(n, c, l, x, mean, variance)
+		p := BatchNormAffine[T]{Gamma: gamma, Beta: beta, Mean: mean, Variance: variance, Eps: T(b.eps)}
+		ps := BatchNormReluPoolShape(n, c, h, w)
+		name := fmt.Sprintf("%dx%dx%dx%d", n, c, h, w)
+
+		r, want, y := make([]T, len(x)), make([]T, n*c*ps.OutH()*ps.OutW()), make([]T, n*c*ps.OutH()*ps.OutW())
+		BatchNormReluForward(n, c, l, x, p, r)
+		MaxPool2DForward(ps, r, want)
+		BatchNormReluMaxPoolForward(n, c, h, w, x, p, y)
+		if !slices.Equal(y, want) {
+			t.Errorf("%s: y differs from the composition's", name)
+		}
+
+		dy := asType[T](uniformSlice(rng, len(y), -1, 1))
+		invStd := make([]T, c)
+		for ch, v := range variance {
+			invStd[ch] = T(1 / math.Sqrt(float64(v)+b.eps))
+		}
+		full := make([]T, len(x))
+		MaxPool2DBackward(ps, r, dy, full)
+		wantDgamma, wantDbeta, wantDx := make([]T, c), make([]T, c), make([]T, len(x))
+		BatchNormReluBackward(n, c, l, x, p, full, invStd, nil, wantDgamma, wantDbeta)
+		BatchNormReluBackwardData(n, c, l, x, p, full, invStd, wantDgamma, wantDbeta, wantDx)
+		dgamma, dbeta, dx := make([]T, c), make([]T, c), make([]T, len(x))
+		BatchNormReluMaxPoolBackward(n, c, h, w, x, p, dy, invStd, dgamma, dbeta)
+		BatchNormReluMaxPoolBackwardData(n, c, h, w, x, p, dy, invStd, dgamma, dbeta, dx)
+		if !slices.Equal(dgamma, wantDgamma) || !slices.Equal(dbeta, wantDbeta) {
+			t.Errorf("%s: sums %v %v, composition %v %v", name, dgamma, dbeta, wantDgamma, wantDbeta)
+		}
+		if !slices.Equal(dx, wantDx) {
+			t.Errorf("%s: dx differs from the composition's", name)
+		}
+		if slices.Equal(dx, make([]T, len(dx))) {
+			t.Errorf("%s: dx is all zero", name)
+		}
+		BatchNormReluBackwardEval(n, c, l, x, p, full, wantDx)
+		BatchNormReluMaxPoolBackwardEval(n, c, h, w, x, p, dy, dx)
+		if !slices.Equal(dx, wantDx) {
+			t.Errorf("%s: dx in evaluation differs from the composition's", name)
+		}
+	}
+}
+
+func TestBatchNormReluPoolFloat32(t *testing.T) { testBatchNormReluPoolMatchesComposition[float32](t) }
+func TestBatchNormReluPoolFloat64(t *testing.T) { testBatchNormReluPoolMatchesComposition[float64](t) }
