@@ -178,21 +178,33 @@ func convGroups[T Float](s ConvShape, work []T, fn func(lane, n0, gn int, col, k
 // Conv2DWorkspace(s) elements. Each channel group is one GEMM per group of
 // images; depthwise convolutions run DepthwiseConv2DForward.
 func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
+	conv2DForward(s, x, w, bias, y, work, nil)
+}
+
+// conv2DForward is Conv2DForward that calls after(n0, gn), where not nil,
+// once the outputs of images [n0, n0+gn) are written, on the goroutine that
+// wrote them, while they are in its cache. It reports whether it did for
+// every image: depthwise and deep convolutions do not.
+func conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n0, gn int)) bool {
 	if s.Depthwise() {
 		DepthwiseConv2DForward(s, x, w, bias, y)
-		return
+		return false
 	}
 	if implicitConv(s) {
-		implicitForward(s, x, w, bias, y, work, nil)
-		return
+		var image func(n int)
+		if after != nil {
+			image = func(n int) { after(n, 1) }
+		}
+		implicitForward(s, x, w, bias, y, work, image)
+		return true
 	}
 	if deepConv(s) {
 		deepForward(s, x, w, bias, y, work)
-		return
+		return false
 	}
 	if shiftFloat32[T]() && shiftConv(s) {
-		shiftForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work))
-		return
+		shiftForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work), after)
+		return true
 	}
 	crs, p, kg := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), s.K/s.groups()
 	convGroups(s, work, func(_, n0, gn int, col, out []T) {
@@ -214,22 +226,23 @@ func Conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T) {
 		if gn > 1 {
 			imageRows(s.K, p, gn, out, y[n0*s.K*p:(n0+gn)*s.K*p], false)
 		}
+		if after != nil {
+			after(n0, gn)
+		}
 	})
+	return true
 }
 
 // Conv2DForwardRowStats is Conv2DForward that also sets rowStats
 // (RowStatsLen(N, K)) to BatchNormRowStats of y, for a batch norm after
-// the convolution (BatchNormStatsFromRows): image by image while the image's
-// output is in cache where the convolution runs image by image (implicit
-// GEMMs), else in a pass of its own.
+// the convolution (BatchNormStatsFromRows): group of images by group while
+// their output is in cache, or for depthwise and deep convolutions in a pass
+// of its own.
 func Conv2DForwardRowStats[T Float](s ConvShape, x, w, bias, y, work []T, rowStats []float64) {
 	p := s.OutH() * s.OutW()
-	if implicitConv(s) {
-		implicitForward(s, x, w, bias, y, work, func(n int) { rowStatsOf(p, n*s.K, (n+1)*s.K, y, rowStats) })
-		return
+	if !conv2DForward(s, x, w, bias, y, work, func(n0, gn int) { rowStatsOf(p, n0*s.K, (n0+gn)*s.K, y, rowStats) }) {
+		BatchNormRowStats(s.N*s.K, p, y, rowStats)
 	}
-	Conv2DForward(s, x, w, bias, y, work)
-	BatchNormRowStats(s.N*s.K, p, y, rowStats)
 }
 
 // Conv2DBackwardData computes dx (N×C×H×W) from dy (N×K×OutH×OutW) and w,

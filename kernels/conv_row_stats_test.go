@@ -8,10 +8,16 @@ import (
 
 // Conv2DForwardRowStats computes Conv2DForward's output and, combined by
 // BatchNormStatsFromRows, BatchNormStats of it bit for bit, whether the rows
-// are summed image by image (implicit GEMMs) or after the convolution.
+// are summed image by image (implicit GEMMs), by groups of images (shift
+// planes, im2col) or after the convolution (depthwise, deep); LeNet's conv2
+// shape on shift planes in groups of three images, the last one short.
 func TestConvForwardRowStats(t *testing.T) {
 	rng := rand.New(rand.NewPCG(64, 65))
-	for _, s := range convTestShapes {
+	lenet2 := ConvShape{N: 7, C: 4, H: 12, W: 12, K: 8, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	if !shiftConv(lenet2) && implicitDirect(sgemmArch) {
+		t.Fatalf("%v does not run on shift planes", lenet2)
+	}
+	for _, s := range append(convTestShapes, lenet2) {
 		if s.groups() > 1 {
 			continue
 		}

@@ -175,8 +175,9 @@ func shiftOffsets(s ConvShape, gn, pc int, offsets []int32) {
 // shiftForward computes y = x ⋆ w (+ bias) for shiftConv(s). The bias is
 // one more tap, a column of the filters times the run of ones, rather than
 // written into the output first and read again by the GEMM (which cost
-// LeNet's conv1, 25 taps, three quarters of its time).
-func shiftForward(s ConvShape, x, w, bias, y, work []float32) {
+// LeNet's conv1, 25 taps, three quarters of its time). after, if not nil,
+// runs once a group's output is in y (see conv2DForward).
+func shiftForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn int)) {
 	taps := s.C * s.R * s.S
 	filters := w
 	if bias != nil {
@@ -213,6 +214,9 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32) {
 		}
 		if gn > 1 {
 			shiftRows(s, s.K, n0, gn, out, y, false)
+		}
+		if after != nil {
+			after(n0, gn)
 		}
 	})
 }
