@@ -92,3 +92,36 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 		}
 	}
 }
+
+//go:noescape
+func sconvFilterTapsKernelAVX512(steps int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+
+// implicitFilterTaps adds one image's filter gradient to partial
+// ([r][s][c][k]) for filterTaps shapes: for each block of 16 filters, the
+// image's output gradients dy are transposed into dyT, 16 values an extended
+// output pixel (zero in the columns past OutW, two zero pixels before the
+// first and zeros past the last: what the caller cleared stays zero), and
+// sconvFilterTapsKernelAVX512 multiplies 8 channels' runs of xs along a
+// filter row by them, for the row's 3 taps at once, summing over all the
+// image's pixels in registers.
+func implicitFilterTaps(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
+	plane, p, oh, ow, steps := l.hq*l.wq, s.OutH()*s.OutW(), s.OutH(), s.OutW(), l.ext+s.S-1
+	rows := filterTapsRows(l)
+	for kv := 0; kv < s.K; kv += 16 {
+		block := dyT[kv*rows : (kv+16)*rows]
+		_ = dy[(kv+15)*p+p-1] // the kernels check no bounds
+		_ = block[16*(2+(oh-1)*l.wq+ow)-1]
+		for i := 0; i < oh; i++ {
+			sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
+		}
+		_ = block[16*(steps+2)-1]
+		for r := 0; r < s.R; r++ {
+			for c0 := 0; c0 < s.C; c0 += 8 {
+				_ = xs[(c0+7)*plane+r*l.wq+steps-1]
+				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
+				_ = out[(2*s.C+7)*s.K+15]
+				sconvFilterTapsKernelAVX512(steps, &xs[c0*plane+r*l.wq], plane, &block[32], &out[0], s.K, s.C*s.K)
+			}
+		}
+	}
+}
