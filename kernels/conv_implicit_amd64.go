@@ -94,7 +94,7 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 }
 
 //go:noescape
-func sconvFilterTapsKernelAVX512(steps int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+func sconvFilterTapsKernelAVX512(rows int, width int, skip int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
 
 // implicitFilterTaps adds one image's filter gradient to partial
 // ([r][s][c][k]) for filterTaps shapes: for each block of 16 filters, the
@@ -103,24 +103,40 @@ func sconvFilterTapsKernelAVX512(steps int, a *float32, lda int, b *float32, c *
 // first and zeros past the last: what the caller cleared stays zero), and
 // sconvFilterTapsKernelAVX512 multiplies 8 channels' runs of xs along a
 // filter row by them, for the row's 3 taps at once, summing over all the
-// image's pixels in registers.
+// image's pixels in registers. The runs skip the planes' padding, whose
+// products are zero.
 func implicitFilterTaps(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
-	plane, p, oh, ow, steps := l.hq*l.wq, s.OutH()*s.OutW(), s.OutH(), s.OutW(), l.ext+s.S-1
+	plane, p, oh, ow := l.hq*l.wq, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	rows := filterTapsRows(l)
 	for kv := 0; kv < s.K; kv += 16 {
 		block := dyT[kv*rows : (kv+16)*rows]
 		_ = dy[(kv+15)*p+p-1] // the kernels check no bounds
 		_ = block[16*(2+(oh-1)*l.wq+ow)-1]
-		for i := 0; i < oh; i++ {
-			sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
+		if ow%16 == 0 {
+			for i := 0; i < oh; i++ {
+				sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
+			}
+		} else { // whole vectors of pixels in the compact scratch past the blocks, then rows
+			compact := dyT[s.K*rows : s.K*rows+16*p]
+			sgemmTransposeAVX512(p, &dy[kv*p], p, &compact[0], 16)
+			for i := 0; i < oh; i++ {
+				copy(block[16*(2+i*l.wq):16*(2+i*l.wq+ow)], compact[16*i*ow:16*(i+1)*ow])
+			}
 		}
-		_ = block[16*(steps+2)-1]
 		for r := 0; r < s.R; r++ {
+			// Plane rows r+i of the input (not padding) meet output rows i.
+			lo, hi := max(0, s.PadH-r), min(oh, s.PadH+s.H-r)
+			if lo >= hi {
+				continue
+			}
+			first := lo*l.wq + s.PadW // the first run's first pixel, in plane row r+lo
+			last := (hi-1)*l.wq + s.PadW + s.W - 1
+			_ = block[16*(2+last)+15]
 			for c0 := 0; c0 < s.C; c0 += 8 {
-				_ = xs[(c0+7)*plane+r*l.wq+steps-1]
+				_ = xs[(c0+7)*plane+r*l.wq+last]
 				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
 				_ = out[(2*s.C+7)*s.K+15]
-				sconvFilterTapsKernelAVX512(steps, &xs[c0*plane+r*l.wq], plane, &block[32], &out[0], s.K, s.C*s.K)
+				sconvFilterTapsKernelAVX512(hi-lo, s.W, l.wq-s.W, &xs[c0*plane+r*l.wq+first], plane, &block[16*(2+first)], &out[0], s.K, s.C*s.K)
 			}
 		}
 	}

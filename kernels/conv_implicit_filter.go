@@ -24,24 +24,35 @@ func filterReduce[T Float](s ConvShape) bool {
 // filterTaps reports whether s's backward filter pass runs on the kernel that
 // takes a filter row's 3 taps at once with vectors over 16 filters
 // (implicitFilterTaps): float32 and the assembly, unit strides, rows of 3
-// taps, whole blocks of 8 channels and 16 filters, and outputs a whole
-// number of vectors wide (8×8 outputs, of rows a quarter wider, are
-// faster with the GEMM, as measured). It beats the GEMM on
-// the channels, which packs each tap's view of the planes per image and
-// keeps only 8 accumulators busy with 16 filters.
+// taps, whole blocks of 8 channels and 16 filters, and outputs of whole
+// vectors. It beats the GEMM on the channels, which packs each tap's view
+// of the planes per image and keeps only 8 accumulators busy with 16
+// filters.
 func filterTaps[T Float](s ConvShape) bool {
 	return unsafe.Sizeof(T(0)) == 4 && filterTapsShape(s)
 }
 
 // filterTapsShape is filterTaps for float32.
 func filterTapsShape(s ConvShape) bool {
-	return filterReduceAsm && s.StrideH == 1 && s.StrideW == 1 && s.S == 3 && s.C%8 == 0 && s.K%16 == 0 && s.OutW()%16 == 0
+	return filterReduceAsm && s.StrideH == 1 && s.StrideW == 1 && s.S == 3 && s.C%8 == 0 && s.K%16 == 0 &&
+		s.OutH()*s.OutW()%16 == 0
 }
 
 // filterTapsRows is the number of rows of the transposed output gradients of
 // a block of 16 filters (implicitFilterTaps): two zero rows, the extended
 // output in whole vectors, and two zero rows that the last steps read.
 func filterTapsRows(l implicitLayout) int { return roundUp(l.ext, 16) + 4 }
+
+// filterTapsSize is a lane's scratch for implicitFilterTaps: the blocks of
+// transposed output gradients, and for outputs that are not whole vectors
+// wide the compact transpose of a block.
+func filterTapsSize(s ConvShape, l implicitLayout) int {
+	size := s.K * filterTapsRows(l)
+	if s.OutW()%16 != 0 {
+		size += 16 * s.OutH() * s.OutW()
+	}
+	return size
+}
 
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
 // scratch, their partial gradients and, with filterTaps, their transposed
@@ -50,7 +61,7 @@ func implicitFilterWorkspace(s ConvShape) int {
 	l := newImplicitLayout(s)
 	lane := l.lane + s.K*s.C*s.R*s.S
 	if filterTapsShape(s) {
-		lane += s.K * filterTapsRows(l)
+		lane += filterTapsSize(s, l)
 	}
 	return implicitLanes(s) * lane
 }
@@ -74,7 +85,7 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	reduce, byTaps := filterReduce[T](s), filterTaps[T](s)
 	dyTSize := 0
 	if byTaps {
-		dyTSize = s.K * filterTapsRows(l)
+		dyTSize = filterTapsSize(s, l)
 	}
 	taps := make([]int, s.R*s.S) // tap (r, s)'s view of xs
 	for t := range taps {
