@@ -94,19 +94,19 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 }
 
 //go:noescape
-func sconvFilterTapsKernelAVX512(rows int, width int, skip int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+func sconvFilterTapsKernelAVX512(rows int, width int, skipA int, skipB int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
 
 // implicitFilterTaps adds one image's filter gradient to partial
-// ([r][s][c][k]) for filterTaps shapes: for each block of 16 filters, the
-// image's output gradients dy are transposed into dyT, 16 values an extended
-// output pixel (zero in the columns past OutW, two zero pixels before the
-// first and zeros past the last: what the caller cleared stays zero), and
-// sconvFilterTapsKernelAVX512 multiplies 8 channels' runs of xs along a
-// filter row by them, for the row's 3 taps at once, summing over all the
-// image's pixels in registers. The runs skip the planes' padding, whose
-// products are zero.
-func implicitFilterTaps(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
-	plane, p, oh, ow := l.hq*l.wq, s.OutH()*s.OutW(), s.OutH(), s.OutW()
+// ([r][s][c][k]) from its input x and output gradients dy for filterTaps
+// shapes: for each block of 16 filters, dy is transposed into dyT, 16 values
+// an extended output pixel (zero in the columns past OutW, two zero pixels
+// before the first and zeros past the last: what the caller cleared stays
+// zero), and sconvFilterTapsKernelAVX512 multiplies 8 channels' rows of x by
+// them, for a filter row's 3 taps at once, summing over all the image's
+// pixels in registers. The padding, whose products are zero, is skipped, so
+// x is read in place, not split into planes.
+func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []float32) {
+	hw, p, oh, ow := s.H*s.W, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	rows := filterTapsRows(l)
 	for kv := 0; kv < s.K; kv += 16 {
 		block := dyT[kv*rows : (kv+16)*rows]
@@ -124,19 +124,22 @@ func implicitFilterTaps(s ConvShape, l implicitLayout, xs, dy, dyT, partial []fl
 			}
 		}
 		for r := 0; r < s.R; r++ {
-			// Plane rows r+i of the input (not padding) meet output rows i.
+			// Input rows r+i−PadH (those in the image) meet output rows i;
+			// the first pixel of a row, at plane column PadW, meets output
+			// pixel PadW−t of the row at tap t.
 			lo, hi := max(0, s.PadH-r), min(oh, s.PadH+s.H-r)
 			if lo >= hi {
 				continue
 			}
-			first := lo*l.wq + s.PadW // the first run's first pixel, in plane row r+lo
+			first := lo*l.wq + s.PadW
 			last := (hi-1)*l.wq + s.PadW + s.W - 1
 			_ = block[16*(2+last)+15]
 			for c0 := 0; c0 < s.C; c0 += 8 {
-				_ = xs[(c0+7)*plane+r*l.wq+last]
+				a := (c0*s.H + r + lo - s.PadH) * s.W
+				_ = x[a+7*hw+(hi-lo)*s.W-1]
 				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
 				_ = out[(2*s.C+7)*s.K+15]
-				sconvFilterTapsKernelAVX512(hi-lo, s.W, l.wq-s.W, &xs[c0*plane+r*l.wq+first], plane, &block[16*(2+first)], &out[0], s.K, s.C*s.K)
+				sconvFilterTapsKernelAVX512(hi-lo, s.W, 0, l.wq-s.W, &x[a], hw, &block[16*(2+first)], &out[0], s.K, s.C*s.K)
 			}
 		}
 	}

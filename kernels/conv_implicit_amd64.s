@@ -920,35 +920,35 @@ filterSums:
 	VZEROUPPER
 	RET
 
-// func sconvFilterTapsKernelAVX512(rows int, width int, skip int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+// func sconvFilterTapsKernelAVX512(rows int, width int, skipA int, skipB int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
 //
 // The backward filter kernel of 3-tap filter rows (see implicitFilterTaps):
 // with vectors over 16 filters,
 //
 //	C[t][r][j] += Σ_q A[r][q]·B[q − t][j]   for t < 3, r < 8, j < 16,
 //
-// q over rows runs of width steps, each skip past the last (the padding
-// columns of the planes, zero), A[r][q] at a + (r·lda + q)·4 bytes (8
-// channels' rows of the planes), B's row q at b + 64q bytes (the output
-// gradients transposed, zero where no output pixel meets tap t),
-// C[t][r] at c + (t·ldt + r·ldc)·4 bytes. Pixel q of a channel's plane row
-// meets output pixel q − t at tap t, so each broadcast of A feeds three
-// taps. Z(3r + t) accumulate; Z24, Z26, Z31 B rows q, q − 1, q − 2; SI, DI,
-// R8, R10 A as in the GEMM kernels; BX B's row q; AX rows left, CX steps
-// left in the row, R13 width, R11, R12 the skip in bytes of A and of B.
-TEXT ·sconvFilterTapsKernelAVX512(SB), NOSPLIT, $0-72
+// q over rows runs of width steps, A's runs skipA elements apart past their
+// ends and B's skipB rows, A[r][q] at a + (r·lda + q)·4 bytes (8 channels'
+// rows of the input), B's row q at b + 64q bytes (the output gradients
+// transposed, zero where no output pixel meets tap t), C[t][r] at
+// c + (t·ldt + r·ldc)·4 bytes. Input pixel q of a channel's row meets output
+// pixel q − t at tap t, so each broadcast of A feeds three taps. Z(3r + t)
+// accumulate; Z24, Z26, Z31 B rows q, q − 1, q − 2; SI, DI, R8, R10 A as in
+// the GEMM kernels; BX B's row q; AX rows left, CX steps left in the row,
+// R13 width, R11, R12 the skips in bytes of A and of B.
+TEXT ·sconvFilterTapsKernelAVX512(SB), NOSPLIT, $0-80
 	MOVQ rows+0(FP), AX
 	MOVQ width+8(FP), R13
-	MOVQ skip+16(FP), R11
+	MOVQ skipA+16(FP), R11
 	SHLQ $2, R11
-	MOVQ R11, R12
-	SHLQ $4, R12
-	MOVQ a+24(FP), SI
-	MOVQ lda+32(FP), R8
+	MOVQ skipB+24(FP), R12
+	SHLQ $6, R12
+	MOVQ a+32(FP), SI
+	MOVQ lda+40(FP), R8
 	SHLQ $2, R8
 	LEAQ (R8)(R8*2), R10
 	LEAQ (SI)(R8*4), DI
-	MOVQ b+40(FP), BX
+	MOVQ b+48(FP), BX
 	ZERO_TILE48
 	TESTQ AX, AX
 	JZ    tapsDone
@@ -978,12 +978,12 @@ tapsNext:
 	JNZ  tapsRow
 
 tapsDone:
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), R11
+	MOVQ c+56(FP), DX
+	MOVQ ldc+64(FP), R11
 	SHLQ $2, R11
 	LEAQ (R11)(R11*2), R12
 	LEAQ (DX)(R11*4), R13
-	MOVQ ldt+64(FP), R9
+	MOVQ ldt+72(FP), R9
 	SHLQ $2, R9
 	ADD_TAP0
 	ADDQ R9, DX

@@ -102,12 +102,12 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			clear(partial) // the kernel adds every image
 		}
 		for n := lane; n < s.N; n += lanes {
-			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			img := dy[n*kp : (n+1)*kp]
 			if byTaps {
-				implicitFilterTaps(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
 				continue
 			}
+			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			for k := 0; k < s.K; k++ {
 				copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
 			}

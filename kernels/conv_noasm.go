@@ -24,7 +24,7 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 	panic("kernels: no reducing filter kernel without assembly")
 }
 
-func implicitFilterTaps(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
+func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []float32) {
 	panic("kernels: no 3-tap filter kernel without assembly")
 }
 
