@@ -73,9 +73,10 @@ func implicitFilterWorkspace(s ConvShape) int {
 //	dw[:, :, r, s]ᵀ (C×K) = xs[tapOffset(0, r, s):] (C rows Pa·Pb·Hq·Wq apart, OutH·Wq long) · dyextᵀ,
 //
 // so each image packs dyextᵀ once and multiplies it by R·S views of xs read
-// in place. Lane l sums its images in order into a partial [r][s][c][k]
-// gradient ([k][c][r][s] with the reducing kernel); the partials are added in
-// lane order into dw.
+// in place (with filterTaps, implicitFilterTaps computes the same sums from x
+// and dy without planes or dyext). Lane l sums its images in order into a
+// partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
+// partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	l := newImplicitLayout(s)
 	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
