@@ -92,3 +92,55 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 		}
 	}
 }
+
+//go:noescape
+func sconvFilterTapsKernelAVX512(rows int, width int, skipA int, skipB int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+
+// implicitFilterTaps adds one image's filter gradient to partial
+// ([r][s][c][k]) from its input x and output gradients dy for filterTaps
+// shapes: for each block of 16 filters, dy is transposed into dyT, 16 values
+// an extended output pixel (zero in the columns past OutW, two zero pixels
+// before the first and zeros past the last: what the caller cleared stays
+// zero), and sconvFilterTapsKernelAVX512 multiplies 8 channels' rows of x by
+// them, for a filter row's 3 taps at once, summing over all the image's
+// pixels in registers. The padding, whose products are zero, is skipped, so
+// x is read in place, not split into planes.
+func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []float32) {
+	hw, p, oh, ow := s.H*s.W, s.OutH()*s.OutW(), s.OutH(), s.OutW()
+	rows := filterTapsRows(l)
+	for kv := 0; kv < s.K; kv += 16 {
+		block := dyT[kv*rows : (kv+16)*rows]
+		_ = dy[(kv+15)*p+p-1] // the kernels check no bounds
+		_ = block[16*(2+(oh-1)*l.wq+ow)-1]
+		if ow%16 == 0 {
+			for i := 0; i < oh; i++ {
+				sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
+			}
+		} else { // whole vectors of pixels in the compact scratch past the blocks, then rows
+			compact := dyT[s.K*rows : s.K*rows+16*p]
+			sgemmTransposeAVX512(p, &dy[kv*p], p, &compact[0], 16)
+			for i := 0; i < oh; i++ {
+				copy(block[16*(2+i*l.wq):16*(2+i*l.wq+ow)], compact[16*i*ow:16*(i+1)*ow])
+			}
+		}
+		for r := 0; r < s.R; r++ {
+			// Input rows r+i−PadH (those in the image) meet output rows i;
+			// the first pixel of a row, at plane column PadW, meets output
+			// pixel PadW−t of the row at tap t.
+			lo, hi := max(0, s.PadH-r), min(oh, s.PadH+s.H-r)
+			if lo >= hi {
+				continue
+			}
+			first := lo*l.wq + s.PadW
+			last := (hi-1)*l.wq + s.PadW + s.W - 1
+			_ = block[16*(2+last)+15]
+			for c0 := 0; c0 < s.C; c0 += 8 {
+				a := (c0*s.H + r + lo - s.PadH) * s.W
+				_ = x[a+7*hw+(hi-lo)*s.W-1]
+				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
+				_ = out[(2*s.C+7)*s.K+15]
+				sconvFilterTapsKernelAVX512(hi-lo, s.W, 0, l.wq-s.W, &x[a], hw, &block[16*(2+first)], &out[0], s.K, s.C*s.K)
+			}
+		}
+	}
+}

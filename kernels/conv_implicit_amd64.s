@@ -371,6 +371,60 @@
 	PUT16(C6, Z6); \
 	PUT16(C7, Z7)
 
+// TAPS_STEP is a step of sconvFilterTapsKernelAVX512: B's rows q, q − 1 and
+// q − 2 times A's column q.
+#define TAPS_STEP \
+	VMOVUPS (BX), Z24; \
+	VMOVUPS -64(BX), Z26; \
+	VMOVUPS -128(BX), Z31; \
+	FMA3(A0, Z27, Z0, Z1, Z2); \
+	FMA3(A1, Z28, Z3, Z4, Z5); \
+	FMA3(A2, Z29, Z6, Z7, Z8); \
+	FMA3(A3, Z30, Z9, Z10, Z11); \
+	FMA3(A4, Z27, Z12, Z13, Z14); \
+	FMA3(A5, Z28, Z15, Z16, Z17); \
+	FMA3(A6, Z29, Z18, Z19, Z20); \
+	FMA3(A7, Z30, Z21, Z22, Z23); \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	ADDQ $64, BX
+
+// ADD16 adds r to the 16 floats at addr.
+#define ADD16(addr, r) \
+	VADDPS  addr, r, r; \
+	VMOVUPS r, addr
+
+// ADD_TAPt adds tap t's accumulators to C's rows 0-7 (DX, R13 as in LOAD_C).
+#define ADD_TAP0 \
+	ADD16(C0, Z0); \
+	ADD16(C1, Z3); \
+	ADD16(C2, Z6); \
+	ADD16(C3, Z9); \
+	ADD16(C4, Z12); \
+	ADD16(C5, Z15); \
+	ADD16(C6, Z18); \
+	ADD16(C7, Z21)
+
+#define ADD_TAP1 \
+	ADD16(C0, Z1); \
+	ADD16(C1, Z4); \
+	ADD16(C2, Z7); \
+	ADD16(C3, Z10); \
+	ADD16(C4, Z13); \
+	ADD16(C5, Z16); \
+	ADD16(C6, Z19); \
+	ADD16(C7, Z22)
+
+#define ADD_TAP2 \
+	ADD16(C0, Z2); \
+	ADD16(C1, Z5); \
+	ADD16(C2, Z8); \
+	ADD16(C3, Z11); \
+	ADD16(C4, Z14); \
+	ADD16(C5, Z17); \
+	ADD16(C6, Z20); \
+	ADD16(C7, Z23)
+
 // func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
 TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
 	LOAD_ARGS
@@ -863,5 +917,80 @@ filterSums:
 	VPERMILPS     $0xb1, X24, X25
 	VADDPS        X24, X25, X24
 	VMOVSS        X24, 92(DX)
+	VZEROUPPER
+	RET
+
+// func sconvFilterTapsKernelAVX512(rows int, width int, skipA int, skipB int, a *float32, lda int, b *float32, c *float32, ldc int, ldt int)
+//
+// The backward filter kernel of 3-tap filter rows (see implicitFilterTaps):
+// with vectors over 16 filters,
+//
+//	C[t][r][j] += Σ_q A[r][q]·B[q − t][j]   for t < 3, r < 8, j < 16,
+//
+// q over rows runs of width steps, A's runs skipA elements apart past their
+// ends and B's skipB rows, A[r][q] at a + (r·lda + q)·4 bytes (8 channels'
+// rows of the input), B's row q at b + 64q bytes (the output gradients
+// transposed, zero where no output pixel meets tap t), C[t][r] at
+// c + (t·ldt + r·ldc)·4 bytes. Input pixel q of a channel's row meets output
+// pixel q − t at tap t, so each broadcast of A feeds three taps. Z(3r + t)
+// accumulate; Z24, Z26, Z31 B rows q, q − 1, q − 2; SI, DI, R8, R10 A as in
+// the GEMM kernels; BX B's row q; AX rows left, CX steps left in the row,
+// R13 width, R11, R12 the skips in bytes of A and of B.
+TEXT ·sconvFilterTapsKernelAVX512(SB), NOSPLIT, $0-80
+	MOVQ rows+0(FP), AX
+	MOVQ width+8(FP), R13
+	MOVQ skipA+16(FP), R11
+	SHLQ $2, R11
+	MOVQ skipB+24(FP), R12
+	SHLQ $6, R12
+	MOVQ a+32(FP), SI
+	MOVQ lda+40(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R10
+	LEAQ (SI)(R8*4), DI
+	MOVQ b+48(FP), BX
+	ZERO_TILE48
+	TESTQ AX, AX
+	JZ    tapsDone
+
+tapsRow:
+	MOVQ R13, CX
+	CMPQ CX, $2
+	JLT  tapsTail
+
+tapsLoop:
+	TAPS_STEP
+	TAPS_STEP
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  tapsLoop
+
+tapsTail:
+	TESTQ CX, CX
+	JZ    tapsNext
+	TAPS_STEP
+
+tapsNext:
+	ADDQ R11, SI
+	ADDQ R11, DI
+	ADDQ R12, BX
+	DECQ AX
+	JNZ  tapsRow
+
+tapsDone:
+	MOVQ c+56(FP), DX
+	MOVQ ldc+64(FP), R11
+	SHLQ $2, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (DX)(R11*4), R13
+	MOVQ ldt+72(FP), R9
+	SHLQ $2, R9
+	ADD_TAP0
+	ADDQ R9, DX
+	ADDQ R9, R13
+	ADD_TAP1
+	ADDQ R9, DX
+	ADDQ R9, R13
+	ADD_TAP2
 	VZEROUPPER
 	RET

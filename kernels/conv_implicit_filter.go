@@ -21,10 +21,49 @@ func filterReduce[T Float](s ConvShape) bool {
 	return s.C < 8 && s.K < 32 && unsafe.Sizeof(T(0)) == 4 && filterReduceAsm
 }
 
+// filterTaps reports whether s's backward filter pass runs on the kernel that
+// takes a filter row's 3 taps at once with vectors over 16 filters
+// (implicitFilterTaps): float32 and the assembly, unit strides, rows of 3
+// taps, whole blocks of 8 channels and 16 filters, and outputs of whole
+// vectors. It beats the GEMM on the channels, which packs each tap's view
+// of the planes per image and keeps only 8 accumulators busy with 16
+// filters.
+func filterTaps[T Float](s ConvShape) bool {
+	return unsafe.Sizeof(T(0)) == 4 && filterTapsShape(s)
+}
+
+// filterTapsShape is filterTaps for float32.
+func filterTapsShape(s ConvShape) bool {
+	return filterReduceAsm && s.StrideH == 1 && s.StrideW == 1 && s.S == 3 && s.C%8 == 0 && s.K%16 == 0 &&
+		s.OutH()*s.OutW()%16 == 0
+}
+
+// filterTapsRows is the number of rows of the transposed output gradients of
+// a block of 16 filters (implicitFilterTaps): two zero rows, the extended
+// output in whole vectors, and two zero rows that the last steps read.
+func filterTapsRows(l implicitLayout) int { return roundUp(l.ext, 16) + 4 }
+
+// filterTapsSize is a lane's scratch for implicitFilterTaps: the blocks of
+// transposed output gradients, and for outputs that are not whole vectors
+// wide the compact transpose of a block.
+func filterTapsSize(s ConvShape, l implicitLayout) int {
+	size := s.K * filterTapsRows(l)
+	if s.OutW()%16 != 0 {
+		size += 16 * s.OutH() * s.OutW()
+	}
+	return size
+}
+
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
-// scratch and their partial gradients.
+// scratch, their partial gradients and, with filterTaps, their transposed
+// output gradients.
 func implicitFilterWorkspace(s ConvShape) int {
-	return implicitLanes(s) * (newImplicitLayout(s).lane + s.K*s.C*s.R*s.S)
+	l := newImplicitLayout(s)
+	lane := l.lane + s.K*s.C*s.R*s.S
+	if filterTapsShape(s) {
+		lane += filterTapsSize(s, l)
+	}
+	return implicitLanes(s) * lane
 }
 
 // implicitBackwardFilter computes dw from x and dy for s with implicitFilter. With
@@ -34,16 +73,21 @@ func implicitFilterWorkspace(s ConvShape) int {
 //	dw[:, :, r, s]ᵀ (C×K) = xs[tapOffset(0, r, s):] (C rows Pa·Pb·Hq·Wq apart, OutH·Wq long) · dyextᵀ,
 //
 // so each image packs dyextᵀ once and multiplies it by R·S views of xs read
-// in place. Lane l sums its images in order into a partial [r][s][c][k]
-// gradient ([k][c][r][s] with the reducing kernel); the partials are added in
-// lane order into dw.
+// in place (with filterTaps, implicitFilterTaps computes the same sums from x
+// and dy without planes or dyext). Lane l sums its images in order into a
+// partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
+// partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	l := newImplicitLayout(s)
 	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*l.lane : lanes*(l.lane+size)]
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	oh, ow := s.OutH(), s.OutW()
-	reduce := filterReduce[T](s)
+	reduce, byTaps := filterReduce[T](s), filterTaps[T](s)
+	dyTSize := 0
+	if byTaps {
+		dyTSize = filterTapsSize(s, l)
+	}
 	taps := make([]int, s.R*s.S) // tap (r, s)'s view of xs
 	for t := range taps {
 		taps[t] = tapOffset(s, l, 0, t/s.S, t%s.S)
@@ -53,9 +97,18 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
 		clear(scratch[:l.xs+l.rows*l.cols]) // padding and the columns past OutW stay zero
 		partial := partials[lane*size : (lane+1)*size]
+		dyT := work[lanes*(l.lane+size)+lane*dyTSize : lanes*(l.lane+size)+(lane+1)*dyTSize]
+		if byTaps {
+			clear(dyT)     // the zero rows around the pixels
+			clear(partial) // the kernel adds every image
+		}
 		for n := lane; n < s.N; n += lanes {
-			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			img := dy[n*kp : (n+1)*kp]
+			if byTaps {
+				implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				continue
+			}
+			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			for k := 0; k < s.K; k++ {
 				copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
 			}

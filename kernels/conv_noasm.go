@@ -24,6 +24,10 @@ func implicitFilterReduce(s ConvShape, l implicitLayout, xs, dyext, partial []fl
 	panic("kernels: no reducing filter kernel without assembly")
 }
 
+func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []float32) {
+	panic("kernels: no 3-tap filter kernel without assembly")
+}
+
 func stridedRowsAsm[T Float](scatter bool, dst []T, dstStride int, src []T, srcStride int, rows, n, step int) bool {
 	return false
 }

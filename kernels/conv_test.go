@@ -42,6 +42,12 @@ var convTestShapes = []ConvShape{
 	// of a third of one (3+2+2 rows a tile)
 	{N: 3, C: 8, H: 7, W: 16, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 3, C: 8, H: 4, W: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	// backward filter by filter rows of 3 taps: two blocks of 16 filters and
+	// of 8 channels, rows of 16 outputs, three images on two lanes
+	{N: 3, C: 16, H: 5, W: 16, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	// and 8 wide, without padding and with two rows and columns of it
+	{N: 3, C: 8, H: 10, W: 10, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 2, C: 16, H: 6, W: 6, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 1, DilationW: 1},
 	// and of half a vector, six and four rows a tile, and two
 	{N: 3, C: 8, H: 10, W: 8, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 16, H: 2, W: 8, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
@@ -405,7 +411,7 @@ func BenchmarkDepthwiseConv2D(b *testing.B) {
 // implicit GEMMs.
 func TestConvImplicitShapes(t *testing.T) {
 	want := [][2]bool{{true, true}, {true, true}, {false, false}, {false, true}, {false, true}, {false, true},
-		{true, true}, {true, true}, {true, true}, {true, true}}
+		{true, true}, {true, true}, {true, true}, {false, true}, {false, true}, {true, true}, {true, true}}
 	rowTiles := implicitDirect(sgemmArch)
 	for i, s := range convImplicitShapes {
 		data := want[i][0] && (rowTiles || i < len(convImplicitShapes)-2)
@@ -414,6 +420,13 @@ func TestConvImplicitShapes(t *testing.T) {
 		}
 		if rowTiles && i >= 6 && !implicitRowTiles(s) {
 			t.Errorf("%v: no row tiles", s)
+		}
+	}
+	// Whole blocks of 8 channels and 16 filters, outputs of whole vectors:
+	// backward filter by filter rows of 3 taps, where the CPU has the kernel.
+	for i, s := range convImplicitShapes {
+		if filterTaps[float32](s) != (filterReduceAsm && (i >= 7 && i <= 10 || i == 12)) {
+			t.Errorf("%v: backward filter by taps %t", s, filterTaps[float32](s))
 		}
 	}
 	// Dilated or grouped convolutions keep im2col, also when their transposed
