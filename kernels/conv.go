@@ -153,6 +153,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if shiftConv(s) {
 		size = max(size, shiftWorkspace(s))
 	}
+	if stridedData(s) {
+		size = max(size, stridedWorkspace(s))
+	}
 	return size
 }
 
@@ -241,6 +244,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	}
 	if implicitBackwardData(s) {
 		implicitBackwardDataRun(s, w, dy, dx, work)
+		return
+	}
+	if stridedData(s) {
+		stridedBackwardData(s, w, dy, dx, work)
 		return
 	}
 	if deepConv(s) {

@@ -29,11 +29,15 @@ const implicitMaxKC = 256
 
 // implicitShape reports whether s can run as an implicit GEMM: unit
 // dilations, one group, at least 8 filters (a micro-kernel's rows), more than
-// one tap (a 1×1 convolution has no column matrix to save, only few
-// multiply-adds to spend the copy of the planes on), and tap offsets that fit
+// one tap or a stride (an unstrided 1×1 convolution has no column matrix to
+// save, only few multiply-adds to spend the copy of the planes on; a strided
+// one's gather into the planes is im2col's, but image by image next to its
+// GEMM, whose B is then read in place: ResNet's downsampling shortcuts, not
+// deep ones, which keep their whole-batch GEMMs), and tap offsets that fit
 // an int32.
 func implicitShape(s ConvShape) bool {
-	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && s.R*s.S > 1 &&
+	taps := s.R*s.S > 1 || (s.StrideH > 1 || s.StrideW > 1) && !deepConv(s)
+	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && taps &&
 		newImplicitLayout(s).xs < 1<<31
 }
 
@@ -92,12 +96,18 @@ type implicitLayout struct {
 }
 
 func newImplicitLayout(s ConvShape) implicitLayout {
+	return planesLayout(s, ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW))
+}
+
+// planesLayout is s's layout over planes of hq×wq, which newImplicitLayout
+// derives from s and stridedBackwardData shares between its phases.
+func planesLayout(s ConvShape, hq, wq int) implicitLayout {
 	mr := max(sgemmArch.mr, dgemmArch.mr)
 	step := max(sgemmArch.step, dgemmArch.step)
 	panel := min(implicitMaxKC, max(sgemmArch.kc, dgemmArch.kc)) * max(sgemmArch.nr(), dgemmArch.nr())
 	var l implicitLayout
 	l.pa, l.pb = min(s.StrideH, s.R), min(s.StrideW, s.S)
-	l.hq, l.wq = ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW)
+	l.hq, l.wq = hq, wq
 	l.ext = s.OutH() * l.wq
 	l.cols, l.rows = l.ext+step-1, s.K+mr-1
 	// A tap's run ends at most (S−1)/StrideW past the end of its plane
@@ -137,8 +147,15 @@ func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n
 func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
 	t := transposedConv(s)
 	l := newImplicitLayout(t)
-	rs := s.R * s.S
 	filters := work[:l.filters]
+	transposedFilters(s, w, filters)
+	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:], nil)
+}
+
+// transposedFilters sets filters to transposedConv(s)'s, w'[c][k][r][s] =
+// w[k][c][R−1−r][S−1−s], and zero past them.
+func transposedFilters[T Float](s ConvShape, w, filters []T) {
+	rs := s.R * s.S
 	for c := 0; c < s.C; c++ {
 		for k := 0; k < s.K; k++ {
 			src := w[(k*s.C+c)*rs : (k*s.C+c+1)*rs]
@@ -149,7 +166,6 @@ func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
 		}
 	}
 	clear(filters[s.C*s.K*rs:])
-	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:], nil)
 }
 
 // implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
@@ -172,10 +188,15 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 
 // implicitImage computes one image's output y from its input x.
 func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
-	xs := scratch[:l.xs]
-	ext := scratch[l.xs : l.xs+l.rows*l.cols]
-	panel := scratch[l.xs+l.rows*l.cols:]
-	splitImage(s, l, x, xs)
+	splitImage(s, l, x, scratch[:l.xs])
+	implicitPlanes(s, l, scratch[:l.xs], filters, bias, y, scratch[l.xs:])
+}
+
+// implicitPlanes computes one image's output y from its planes xs; scratch
+// holds ext and a packed B panel.
+func implicitPlanes[T Float](s ConvShape, l implicitLayout, xs, filters, bias, y, scratch []T) {
+	ext := scratch[:l.rows*l.cols]
+	panel := scratch[l.rows*l.cols:]
 	if unsafe.Sizeof(T(0)) == 4 && implicitRowTiles(s) {
 		beta := float32(0)
 		if bias != nil {
