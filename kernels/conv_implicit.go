@@ -23,8 +23,8 @@ import (
 // so it runs the same way; backward filter multiplies views of xs by the
 // output gradients (conv_implicit_filter.go).
 
-// implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
-// tap offsets fit an array on the stack.
+// implicitMaxKC bounds the k block of the implicit GEMMs, and so their
+// packed B panels.
 const implicitMaxKC = 256
 
 // implicitShape reports whether s can run as an implicit GEMM: unit
@@ -172,13 +172,13 @@ func transposedFilters[T Float](s ConvShape, w, filters []T) {
 // images l, l+lanes, …, with filters padded to whole micro-kernel rows, and
 // calls after(n), if not nil, once image n's output is done.
 func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T, after func(n int)) {
-	lanes := implicitLanes(s)
+	lanes, taps := implicitLanes(s), newImplicitTaps(s, l)
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
 		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
 		for n := lane; n < s.N; n += lanes {
-			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
+			implicitImage(s, l, taps, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
 			if after != nil {
 				after(n)
 			}
@@ -187,14 +187,14 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 }
 
 // implicitImage computes one image's output y from its input x.
-func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
+func implicitImage[T Float](s ConvShape, l implicitLayout, taps implicitTaps, x, filters, bias, y, scratch []T) {
 	splitImage(s, l, x, scratch[:l.xs])
-	implicitPlanes(s, l, scratch[:l.xs], filters, bias, y, scratch[l.xs:])
+	implicitPlanes(s, l, taps, scratch[:l.xs], filters, bias, y, scratch[l.xs:])
 }
 
 // implicitPlanes computes one image's output y from its planes xs; scratch
 // holds ext and a packed B panel.
-func implicitPlanes[T Float](s ConvShape, l implicitLayout, xs, filters, bias, y, scratch []T) {
+func implicitPlanes[T Float](s ConvShape, l implicitLayout, taps implicitTaps, xs, filters, bias, y, scratch []T) {
 	ext := scratch[:l.rows*l.cols]
 	panel := scratch[l.rows*l.cols:]
 	if unsafe.Sizeof(T(0)) == 4 && implicitRowTiles(s) {
@@ -205,7 +205,7 @@ func implicitPlanes[T Float](s ConvShape, l implicitLayout, xs, filters, bias, y
 			}
 			beta = 1
 		}
-		implicitRowsGemm(s, l, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
+		implicitRowsGemm(s, l, taps, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
 		return
 	}
 	beta := T(0)
@@ -216,9 +216,9 @@ func implicitPlanes[T Float](s ConvShape, l implicitLayout, xs, filters, bias, y
 		beta = 1
 	}
 	if unsafe.Sizeof(beta) == 4 {
-		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
+		implicitGemm(sgemmArch, s, l, taps, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
 	} else {
-		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
+		implicitGemm(dgemmArch, s, l, taps, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
 	}
 	oh, ow := s.OutH(), s.OutW()
 	for k := 0; k < s.K; k++ {
@@ -254,16 +254,15 @@ func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
 // matrix read from xs over the extended columns, rounded up to whole
 // panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
 // B is read in place where the arch has implicitDirect, else packed.
-func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xs, panel, ext []E, beta E) {
+func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, taps implicitTaps, filters, xs, panel, ext []E, beta E) {
 	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
 	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
 	direct := implicitDirect(arch)
-	var offsets [implicitMaxKC]int32
+	_ = xs[taps.last+cols-1] // the direct kernels check no bounds
 	for pc := 0; pc < crs; pc += kcBlock {
 		kc := min(kcBlock, crs-pc)
-		tapOffsets(s, l, pc, offsets[:kc])
-		_ = xs[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
+		offsets := taps.offsets[pc : pc+kc]
 		b := beta
 		if pc > 0 {
 			b = 1
@@ -286,9 +285,21 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 	}
 }
 
-// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run. The taps
-// are counted through without divisions: images share the offsets, but
-// recomputing them per image must stay cheap next to a block of 8×8 outputs.
+// implicitTaps are the offsets in xs of every tap's run, the same for every
+// image, so computed once per pass, and the largest of them.
+type implicitTaps struct {
+	offsets []int32
+	last    int
+}
+
+func newImplicitTaps(s ConvShape, l implicitLayout) implicitTaps {
+	offsets := make([]int32, s.C*s.R*s.S)
+	tapOffsets(s, l, 0, offsets)
+	return implicitTaps{offsets, int(slices.Max(offsets))}
+}
+
+// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run, the taps
+// counted through without divisions.
 func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
 	rs, plane := s.R*s.S, l.hq*l.wq
 	c, r, sx := pc/rs, pc%rs/s.S, pc%s.S

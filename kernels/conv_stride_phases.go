@@ -1,7 +1,5 @@
 package kernels
 
-import "unsafe"
-
 // The backward data pass of strided convolutions by stride phases. Input
 // row h of phase ρ = (h + PadH) mod StrideH is reached by the filter rows
 // ρ, ρ+StrideH, … only: with q = (h + PadH − ρ)/StrideH,
@@ -140,50 +138,46 @@ func phaseFilters[T Float](s ConvShape, i, j int, t ConvShape, l implicitLayout,
 	clear(f[s.C*s.K*t.R*t.S : l.filters])
 }
 
+// stridePhase is one phase's implicit GEMM of stridedBackwardData.
+type stridePhase[T Float] struct {
+	rows, cols strideAxis
+	t          ConvShape
+	l          implicitLayout
+	taps       implicitTaps
+	filters    []T
+}
+
 // stridedBackwardData computes dx from dy and w for s with stridedData.
 func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	p := newStridePhases(s)
-	filters := make([][]T, len(p.rows)*len(p.cols))
+	var phases []stridePhase[T]
 	next := work
-	for i := range p.rows {
-		for j := range p.cols {
+	for i, r := range p.rows {
+		for j, c := range p.cols {
 			if t, l, ok := p.phase(s, i, j); ok {
-				filters[i*len(p.cols)+j] = next[:l.filters]
 				phaseFilters(s, i, j, t, l, w, next)
+				phases = append(phases, stridePhase[T]{r, c, t, l, newImplicitTaps(t, l), next[:l.filters]})
 				next = next[l.filters:]
 			}
 		}
 	}
 	lanes, oh, ow := implicitLanes(s), s.OutH(), s.OutW()
-	chw, kp := s.C*s.H*s.W, s.K*oh*ow
-	rowTiles := unsafe.Sizeof(T(0)) == 4 && implicitDirect(sgemmArch)
+	chw, kp, plane := s.C*s.H*s.W, s.K*oh*ow, p.hq*p.wq
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := next[lane*p.lane : (lane+1)*p.lane]
 		xs, gemm, out := scratch[:p.xs], scratch[p.xs:p.xs+p.ext], scratch[p.xs+p.ext:]
 		clear(xs) // the padding and the slack stay zero
-		plane := p.hq * p.wq
 		for n := lane; n < s.N; n += lanes {
 			for k := 0; k < s.K; k++ {
 				copyRows(xs[k*plane+p.top*p.wq+p.left:], p.wq, dy[n*kp+k*oh*ow:], ow, oh, ow)
 			}
 			img := dx[n*chw : (n+1)*chw]
 			clear(img)
-			for i, r := range p.rows {
-				for j, c := range p.cols {
-					t, l, ok := p.phase(s, i, j)
-					if !ok {
-						continue
-					}
-					f, planes := filters[i*len(p.cols)+j], xs[r.start*p.wq+c.start:]
-					if rowTiles && implicitRowTiles(t) {
-						implicitRowsGemm(t, l, asFloat32(f), asFloat32(planes), asFloat32(out), 0)
-					} else {
-						implicitPlanes(t, l, planes, f, nil, out, gemm)
-					}
-					for ch := 0; ch < s.C; ch++ {
-						scatterAddRows(img[ch*s.H*s.W+r.first*s.W+c.first:], s.StrideH*s.W,
-							out[ch*r.n*c.n:], c.n, r.n, c.n, s.StrideW)
-					}
+			for _, f := range phases {
+				r, c := f.rows, f.cols
+				implicitPlanes(f.t, f.l, f.taps, xs[r.start*p.wq+c.start:], f.filters, nil, out, gemm)
+				for ch := 0; ch < s.C; ch++ {
+					scatterAddRows(img[ch*s.H*s.W+r.first*s.W+c.first:], s.StrideH*s.W, out[ch*r.n*c.n:], c.n, r.n, c.n, s.StrideW)
 				}
 			}
 		}
