@@ -29,14 +29,14 @@ const implicitMaxKC = 256
 
 // implicitShape reports whether s can run as an implicit GEMM: unit
 // dilations, one group, at least 8 filters (a micro-kernel's rows), more than
-// one tap or a stride (an unstrided 1×1 convolution has no column matrix to
-// save, only few multiply-adds to spend the copy of the planes on; a strided
-// one's gather into the planes is im2col's, but image by image next to its
-// GEMM, whose B is then read in place: ResNet's downsampling shortcuts, not
-// deep ones, which keep their whole-batch GEMMs), and tap offsets that fit
-// an int32.
+// one tap or a stride over few channels (an unstrided 1×1 convolution has no
+// column matrix to save, only few multiply-adds to spend the copy of the
+// planes on; a strided one's gather into the planes is im2col's, but image by
+// image next to its GEMM, whose B is then read in place, and the forward
+// pass takes a batch norm's row statistics in cache: ResNet-8's downsampling
+// shortcuts, see fewStridedChannels), and tap offsets that fit an int32.
 func implicitShape(s ConvShape) bool {
-	taps := s.R*s.S > 1 || (s.StrideH > 1 || s.StrideW > 1) && !deepConv(s)
+	taps := s.R*s.S > 1 || (s.StrideH > 1 || s.StrideW > 1) && fewStridedChannels(s)
 	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && taps &&
 		newImplicitLayout(s).xs < 1<<31
 }

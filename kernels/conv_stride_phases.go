@@ -103,13 +103,26 @@ func newStridePhases(s ConvShape) stridePhases {
 }
 
 // stridedData reports whether s's backward data pass runs by stride phases
-// (stridedBackwardData): strided, without dilation or groups, at least 8
-// input channels (the phases' filters, a micro-kernel's rows), not deep
-// (whose whole-batch GEMMs keep im2col), and tap offsets that fit an int32.
+// (stridedBackwardData): strided, without dilation or groups, 8 input
+// channels or more (the phases' filters, a micro-kernel's rows) but few
+// (fewStridedChannels), and tap offsets that fit an int32.
 func stridedData(s ConvShape) bool {
 	return (s.StrideH > 1 || s.StrideW > 1) && s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 &&
-		s.C >= 8 && !deepConv(s) && newStridePhases(s).xs < 1<<31
+		s.C >= 8 && fewStridedChannels(s) && newStridePhases(s).xs < 1<<31
 }
+
+// stridedMaxChannels is the most input channels of a strided convolution
+// whose backward data pass runs by stride phases, and, with a 1×1 filter,
+// its other passes as implicit GEMMs. They beat im2col's GEMMs, whose inner
+// dimension is then short, on ResNet-8's 16 and 32 channels (its stride-2
+// 3×3s and 1×1 shortcuts), but lose to them from 64 channels on (ResNet-18's
+// stride-2 3×3s and shortcuts at batch 32: 5-45% slower).
+const stridedMaxChannels = 32
+
+// fewStridedChannels reports whether the strided s has at most
+// stridedMaxChannels input channels and is not deep (whose whole-batch GEMMs
+// it keeps).
+func fewStridedChannels(s ConvShape) bool { return s.C <= stridedMaxChannels && !deepConv(s) }
 
 // stridedWorkspace is stridedBackwardData's scratch: the phases' filters and
 // the lanes' scratch.

@@ -27,6 +27,15 @@ func TestConvStridedShapes(t *testing.T) {
 			t.Errorf("%v: by phases %t, implicit forward %t, backward filter %t", s, stridedData(s), implicitConv(s), implicitFilter[float64](s))
 		}
 	}
+	// Many channels (ResNet-18's stride-2 3×3 and shortcut) keep im2col.
+	for _, s := range []ConvShape{
+		{N: 32, C: 64, H: 56, W: 56, K: 128, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 32, C: 64, H: 56, W: 56, K: 128, R: 1, S: 1, StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1},
+	} {
+		if stridedData(s) || s.R == 1 && (implicitConv(s) || implicitFilter[float32](s)) {
+			t.Errorf("%v: by phases %t, implicit forward %t, backward filter %t", s, stridedData(s), implicitConv(s), implicitFilter[float32](s))
+		}
+	}
 }
 
 func TestConvStridedMatchesNaiveFloat64(t *testing.T) {
