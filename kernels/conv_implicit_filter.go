@@ -57,7 +57,8 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
 			// The GEMM's B is dyext, or the image's own output gradients
 			// where the planes have no columns past OutW (strided 1×1
-			// convolutions), as the GEMM reads no further than ext.
+			// convolutions of even sizes, say), as the GEMM reads no
+			// further than ext.
 			grads, ld := dy[n*kp:(n+1)*kp], oh*ow
 			if reduce || l.wq != ow {
 				for k := 0; k < s.K; k++ {
