@@ -23,7 +23,7 @@ func TestLayerKernelsWithoutAssembly(t *testing.T) {
 		{"rows32", testRowKernels[float32]},
 		{"rows64", testRowKernels[float64]},
 		{"strided_rows32", testStridedRowKernels[float32]},
-		{"conv32", testConvMatchesNaive[float32]},
+		{"conv32", func(t *testing.T) { testConvMatchesNaive[float32](t, append(convTestShapes, convStridedShapes...)) }},
 		{"pool32", testPoolMatchesNaive[float32]},
 		{"pool_special32", testMaxPoolSpecialValues[float32]},
 		{"pool_signed_zero", TestMaxPoolSignedZeroTie},

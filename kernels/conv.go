@@ -85,7 +85,10 @@ func checkBounds(op string, fields []bound) error {
 
 // Convolutions of more than one tap without dilation or groups run as
 // implicit GEMMs (conv_implicit.go) where that measured faster, small
-// unpadded ones of unit stride on shift planes (conv_shift.go); the others as
+// unpadded ones of unit stride on shift planes (conv_shift.go), the backward
+// data pass of strided ones over few channels by stride phases
+// (conv_stride_phases.go), whose 1×1 ones run their other passes as
+// implicit GEMMs too; the others as
 // GEMMs, one per image: the image's column matrix
 // (im2col: C·R·S rows, one column per output pixel) multiplies the K×C·R·S
 // filters. Images whose output has fewer than convMinColumns pixels go in groups
@@ -152,6 +155,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	}
 	if shiftConv(s) {
 		size = max(size, shiftWorkspace(s))
+	}
+	if stridedData(s) {
+		size = max(size, stridedWorkspace(s))
 	}
 	return size
 }
@@ -254,6 +260,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	}
 	if implicitBackwardData(s) {
 		implicitBackwardDataRun(s, w, dy, dx, work)
+		return
+	}
+	if stridedData(s) {
+		stridedBackwardData(s, w, dy, dx, work)
 		return
 	}
 	if deepConv(s) {

@@ -23,17 +23,21 @@ import (
 // so it runs the same way; backward filter multiplies views of xs by the
 // output gradients (conv_implicit_filter.go).
 
-// implicitMaxKC bounds the k block of the implicit GEMMs, so that a block's
-// tap offsets fit an array on the stack.
+// implicitMaxKC bounds the k block of the implicit GEMMs, and so their
+// packed B panels.
 const implicitMaxKC = 256
 
 // implicitShape reports whether s can run as an implicit GEMM: unit
 // dilations, one group, at least 8 filters (a micro-kernel's rows), more than
-// one tap (a 1×1 convolution has no column matrix to save, only few
-// multiply-adds to spend the copy of the planes on), and tap offsets that fit
-// an int32.
+// one tap or a stride over few channels (an unstrided 1×1 convolution has no
+// column matrix to save, only few multiply-adds to spend the copy of the
+// planes on; a strided one's gather into the planes is im2col's, but image by
+// image next to its GEMM, whose B is then read in place, and the forward
+// pass takes a batch norm's row statistics in cache: ResNet-8's downsampling
+// shortcuts, see fewStridedChannels), and tap offsets that fit an int32.
 func implicitShape(s ConvShape) bool {
-	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && s.R*s.S > 1 &&
+	taps := s.R*s.S > 1 || (s.StrideH > 1 || s.StrideW > 1) && fewStridedChannels(s)
+	return s.DilationH == 1 && s.DilationW == 1 && s.groups() == 1 && s.K >= 8 && taps &&
 		newImplicitLayout(s).xs < 1<<31
 }
 
@@ -92,12 +96,18 @@ type implicitLayout struct {
 }
 
 func newImplicitLayout(s ConvShape) implicitLayout {
+	return planesLayout(s, ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW))
+}
+
+// planesLayout is s's layout over planes of hq×wq, which newImplicitLayout
+// derives from s and stridedBackwardData shares between its phases.
+func planesLayout(s ConvShape, hq, wq int) implicitLayout {
 	mr := max(sgemmArch.mr, dgemmArch.mr)
 	step := max(sgemmArch.step, dgemmArch.step)
 	panel := min(implicitMaxKC, max(sgemmArch.kc, dgemmArch.kc)) * max(sgemmArch.nr(), dgemmArch.nr())
 	var l implicitLayout
 	l.pa, l.pb = min(s.StrideH, s.R), min(s.StrideW, s.S)
-	l.hq, l.wq = ceilDiv(s.H+2*s.PadH, s.StrideH), ceilDiv(s.W+2*s.PadW, s.StrideW)
+	l.hq, l.wq = hq, wq
 	l.ext = s.OutH() * l.wq
 	l.cols, l.rows = l.ext+step-1, s.K+mr-1
 	// A tap's run ends at most (S−1)/StrideW past the end of its plane
@@ -137,8 +147,15 @@ func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n
 func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
 	t := transposedConv(s)
 	l := newImplicitLayout(t)
-	rs := s.R * s.S
 	filters := work[:l.filters]
+	transposedFilters(s, w, filters)
+	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:], nil)
+}
+
+// transposedFilters sets filters to transposedConv(s)'s, w'[c][k][r][s] =
+// w[k][c][R−1−r][S−1−s], and zero past them.
+func transposedFilters[T Float](s ConvShape, w, filters []T) {
+	rs := s.R * s.S
 	for c := 0; c < s.C; c++ {
 		for k := 0; k < s.K; k++ {
 			src := w[(k*s.C+c)*rs : (k*s.C+c+1)*rs]
@@ -149,20 +166,19 @@ func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
 		}
 	}
 	clear(filters[s.C*s.K*rs:])
-	implicitImages(t, l, dy, filters, nil, dx, work[l.filters:], nil)
 }
 
 // implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
 // images l, l+lanes, …, with filters padded to whole micro-kernel rows, and
 // calls after(n), if not nil, once image n's output is done.
 func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T, after func(n int)) {
-	lanes := implicitLanes(s)
+	lanes, taps := implicitLanes(s), newImplicitTaps(s, l)
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
 		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
 		for n := lane; n < s.N; n += lanes {
-			implicitImage(s, l, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
+			implicitImage(s, l, taps, x[n*chw:(n+1)*chw], filters, bias, y[n*kp:(n+1)*kp], scratch)
 			if after != nil {
 				after(n)
 			}
@@ -171,11 +187,16 @@ func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y,
 }
 
 // implicitImage computes one image's output y from its input x.
-func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, scratch []T) {
-	xs := scratch[:l.xs]
-	ext := scratch[l.xs : l.xs+l.rows*l.cols]
-	panel := scratch[l.xs+l.rows*l.cols:]
-	splitImage(s, l, x, xs)
+func implicitImage[T Float](s ConvShape, l implicitLayout, taps implicitTaps, x, filters, bias, y, scratch []T) {
+	splitImage(s, l, x, scratch[:l.xs])
+	implicitPlanes(s, l, taps, scratch[:l.xs], filters, bias, y, scratch[l.xs:])
+}
+
+// implicitPlanes computes one image's output y from its planes xs; scratch
+// holds ext and a packed B panel.
+func implicitPlanes[T Float](s ConvShape, l implicitLayout, taps implicitTaps, xs, filters, bias, y, scratch []T) {
+	ext := scratch[:l.rows*l.cols]
+	panel := scratch[l.rows*l.cols:]
 	if unsafe.Sizeof(T(0)) == 4 && implicitRowTiles(s) {
 		beta := float32(0)
 		if bias != nil {
@@ -184,7 +205,7 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 			}
 			beta = 1
 		}
-		implicitRowsGemm(s, l, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
+		implicitRowsGemm(s, l, taps, asFloat32(filters), asFloat32(xs), asFloat32(y), beta)
 		return
 	}
 	beta := T(0)
@@ -195,9 +216,9 @@ func implicitImage[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, 
 		beta = 1
 	}
 	if unsafe.Sizeof(beta) == 4 {
-		implicitGemm(sgemmArch, s, l, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
+		implicitGemm(sgemmArch, s, l, taps, asFloat32(filters), asFloat32(xs), asFloat32(panel), asFloat32(ext), float32(beta))
 	} else {
-		implicitGemm(dgemmArch, s, l, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
+		implicitGemm(dgemmArch, s, l, taps, asFloat64(filters), asFloat64(xs), asFloat64(panel), asFloat64(ext), float64(beta))
 	}
 	oh, ow := s.OutH(), s.OutW()
 	for k := 0; k < s.K; k++ {
@@ -233,16 +254,15 @@ func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
 // matrix read from xs over the extended columns, rounded up to whole
 // panels. The k blocks and the per-element arithmetic are the blocked Gemm's;
 // B is read in place where the arch has implicitDirect, else packed.
-func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, filters, xs, panel, ext []E, beta E) {
+func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, taps implicitTaps, filters, xs, panel, ext []E, beta E) {
 	crs, mr, step := s.C*s.R*s.S, arch.mr, arch.step
 	rows, cols := roundUp(s.K, mr), roundUp(l.ext, step)
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(arch.kc, implicitMaxKC)))
 	direct := implicitDirect(arch)
-	var offsets [implicitMaxKC]int32
+	_ = xs[taps.last+cols-1] // the direct kernels check no bounds
 	for pc := 0; pc < crs; pc += kcBlock {
 		kc := min(kcBlock, crs-pc)
-		tapOffsets(s, l, pc, offsets[:kc])
-		_ = xs[int(slices.Max(offsets[:kc]))+cols-1] // the direct kernels check no bounds
+		offsets := taps.offsets[pc : pc+kc]
 		b := beta
 		if pc > 0 {
 			b = 1
@@ -265,9 +285,21 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 	}
 }
 
-// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run. The taps
-// are counted through without divisions: images share the offsets, but
-// recomputing them per image must stay cheap next to a block of 8×8 outputs.
+// implicitTaps are the offsets in xs of every tap's run, the same for every
+// image, so computed once per pass, and the largest of them.
+type implicitTaps struct {
+	offsets []int32
+	last    int
+}
+
+func newImplicitTaps(s ConvShape, l implicitLayout) implicitTaps {
+	offsets := make([]int32, s.C*s.R*s.S)
+	tapOffsets(s, l, 0, offsets)
+	return implicitTaps{offsets, int(slices.Max(offsets))}
+}
+
+// tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run, the taps
+// counted through without divisions.
 func tapOffsets(s ConvShape, l implicitLayout, pc int, offsets []int32) {
 	rs, plane := s.R*s.S, l.hq*l.wq
 	c, r, sx := pc/rs, pc%rs/s.S, pc%s.S

@@ -109,8 +109,16 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 				continue
 			}
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
-			for k := 0; k < s.K; k++ {
-				copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
+			// The GEMM's B is dyext, or the image's own output gradients
+			// where the planes have no columns past OutW (strided 1×1
+			// convolutions of even sizes, say), as the GEMM reads no
+			// further than ext.
+			grads, ld := img, oh*ow
+			if reduce || l.wq != ow {
+				for k := 0; k < s.K; k++ {
+					copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
+				}
+				grads, ld = dyext, l.cols
 			}
 			beta := T(1)
 			if n == lane {
@@ -120,9 +128,9 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 			case reduce:
 				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
 			case unsafe.Sizeof(beta) == 4:
-				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), float32(beta), taps)
+				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(grads), ld, asFloat32(partial), float32(beta), taps)
 			default:
-				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(dyext), asFloat64(partial), float64(beta), taps)
+				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(grads), ld, asFloat64(partial), float64(beta), taps)
 			}
 		}
 	})
@@ -131,10 +139,11 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
 // or overwrites it when beta is 0: tapFilterGemm over the views of xs at
-// the taps' offsets.
-func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, dyext, partial []E, beta E, taps []int) {
+// the taps' offsets, with the extended output gradients' rows ld apart in
+// grads.
+func implicitFilterGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implicitLayout, xs, grads []E, ld int, partial []E, beta E, taps []int) {
 	job := &gemmJob[E]{arch: arch, transB: true, m: s.C, n: s.K, k: l.ext, alpha: 1,
-		b: dyext, ldb: l.cols, lda: l.pa * l.pb * l.hq * l.wq, ldc: s.K}
+		b: grads, ldb: ld, lda: l.pa * l.pb * l.hq * l.wq, ldc: s.K}
 	tapFilterGemm(job, xs, taps, 1, partial, beta)
 }
 

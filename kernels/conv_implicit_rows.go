@@ -1,7 +1,5 @@
 package kernels
 
-import "slices"
-
 // Row tiles of implicit convolutions (see conv_implicit.go).
 
 // implicitRowTiles reports whether s's float32 implicit GEMMs run tiles of
@@ -18,7 +16,7 @@ func implicitRowTiles(s ConvShape) bool {
 // implicitRowsGemm computes y = filters · B (+ beta·y) for implicitRowTiles:
 // output row i's B runs start i·Wq into xs, so no column past OutW is
 // computed and the tiles go to y, not to ext.
-func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, beta float32) {
+func implicitRowsGemm(s ConvShape, l implicitLayout, taps implicitTaps, filters, xs, y []float32, beta float32) {
 	crs, p, oh, ow := s.C*s.R*s.S, s.OutH()*s.OutW(), s.OutH(), s.OutW()
 	kcBlock := ceilDiv(crs, ceilDiv(crs, min(sgemmArch.kc, implicitMaxKC)))
 	perTile, pair, vstride := 1, 1, 16 // a row's vectors are one run
@@ -28,12 +26,11 @@ func implicitRowsGemm(s ConvShape, l implicitLayout, filters, xs, y []float32, b
 	case 8:
 		perTile, pair, vstride = 6, 2, l.wq // half a vector a row
 	}
-	var offsets [implicitMaxKC]int32
 	_ = y[s.K*p-1]
+	_ = xs[taps.last+l.ext-1] // the kernels check no bounds
 	for pc := 0; pc < crs; pc += kcBlock {
 		kc := min(kcBlock, crs-pc)
-		tapOffsets(s, l, pc, offsets[:kc])
-		_ = xs[int(slices.Max(offsets[:kc]))+l.ext-1] // the kernels check no bounds
+		offsets := taps.offsets[pc : pc+kc]
 		b := beta
 		if pc > 0 {
 			b = 1

@@ -157,10 +157,10 @@ func runConv[T Float](c convCase, withBias bool) (y, dx, dw, db []T) {
 	return y, dx, dw, db
 }
 
-func testConvMatchesNaive[T Float](t *testing.T) {
+func testConvMatchesNaive[T Float](t *testing.T, shapes []ConvShape) {
 	rng := rand.New(rand.NewPCG(10, 11))
 	rtol, atol := typeTolerance[T]()
-	for _, s := range convTestShapes {
+	for _, s := range shapes {
 		if err := s.Validate(); err != nil {
 			t.Fatalf("%v: %v", s, err)
 		}
@@ -188,14 +188,14 @@ func testConvMatchesNaive[T Float](t *testing.T) {
 	}
 }
 
-func TestConvMatchesNaiveFloat64(t *testing.T) { testConvMatchesNaive[float64](t) }
-func TestConvMatchesNaiveFloat32(t *testing.T) { testConvMatchesNaive[float32](t) }
+func TestConvMatchesNaiveFloat64(t *testing.T) { testConvMatchesNaive[float64](t, convTestShapes) }
+func TestConvMatchesNaiveFloat32(t *testing.T) { testConvMatchesNaive[float32](t, convTestShapes) }
 
 // The backward kernels are the gradients of the forward one: compare them with
 // central differences of Σ g·y over x, w and the bias.
 func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
-	for _, s := range append(convTestShapes[:7:7], convImplicitShapes...) {
+	for _, s := range append(append(convTestShapes[:7:7], convImplicitShapes...), convStridedShapes[2:4]...) {
 		c := newConvCase(rng, s)
 		_, dx, dw, db := runConv[float64](c, true)
 		loss := func() float64 {
@@ -211,7 +211,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0], convImplicitShapes[2]} { // plain, grouped, depthwise, implicit
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0], convImplicitShapes[2], convStridedShapes[1], convStridedShapes[5]} { // plain, grouped, depthwise, implicit, by stride phases
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
