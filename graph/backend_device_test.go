@@ -65,7 +65,7 @@ func deviceTestModel(t *testing.T, rng *rand.Rand) *Model {
 	h := must(BatchNorm(h0, param("bn.g", NormScale, 1, 3), param("bn.b", NormShift, 0.1, 3),
 		param("bn.mean", State, 0.1, 3), param("bn.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1, ReLU: true}))
 	h = must(MaxPool2D(h, PoolOptions{Kernel: [2]int{2, 2}}))
-	p := must(BatchNormReluMaxPool(h0, param("bnp.g", NormScale, 1, 3), param("bnp.b", NormShift, 0.1, 3),
+	p := must(fusedBatchNormReluMaxPool(h0, param("bnp.g", NormScale, 1, 3), param("bnp.b", NormShift, 0.1, 3),
 		param("bnp.mean", State, 0.1, 3), param("bnp.var", State, 0, 3), BatchNormOptions{Eps: 1e-5, Momentum: 0.1}))
 	d := must(Dropout(must(Add(h, p)), 0.3, 7))
 	r := must(Conv2D(d, param("c2.w", Weight, 0.5, 3, 3, 3, 3), nil, ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 1}}))

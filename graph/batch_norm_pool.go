@@ -8,22 +8,29 @@ import (
 
 // BatchNormReluMaxPool is BatchNorm with its ReLU (opt.ReLU is implied)
 // followed by MaxPool2D of 2×2 windows, stride 2, no padding
-// (torch.nn.MaxPool2d(2)): a convolution block of LeNet or VGG. Where it can,
-// it is one op (kernels.BatchNormReluMaxPoolForward and its backward): an
-// N×C×H×W input of planes up to kernels.PoolPlaneMax, 2×2 or larger, a norm
-// not frozen. The full-size activation and its gradient then never go to
-// memory, and the values are bit for bit those of the two ops, which it
-// builds otherwise.
+// (torch.nn.MaxPool2d(2)): a convolution block of LeNet or VGG. Where it
+// pays, it is one op (kernels.BatchNormReluMaxPoolForward and its backward):
+// an N×C×H×W input of planes from kernels.PoolPlaneMin to PoolPlaneMax
+// elements, 2×2 or larger, a norm not frozen. The full-size activation and
+// its gradient then never go to memory, and the values are bit for bit those
+// of the two ops, which it builds otherwise.
 func BatchNormReluMaxPool(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOptions) (*gorgonia.Node, error) {
 	opt.ReLU = true
 	s := x.Shape()
-	if len(s) != 4 || opt.Frozen || s[2] < 2 || s[3] < 2 || s[2]*s[3] > kernels.PoolPlaneMax {
+	if len(s) != 4 || opt.Frozen || s[2] < 2 || s[3] < 2 || s[2]*s[3] < kernels.PoolPlaneMin || s[2]*s[3] > kernels.PoolPlaneMax {
 		y, err := BatchNorm(x, gamma, beta, runMean, runVar, opt)
 		if err != nil {
 			return nil, err
 		}
 		return MaxPool2D(y, PoolOptions{Kernel: [2]int{2, 2}})
 	}
+	return fusedBatchNormReluMaxPool(x, gamma, beta, runMean, runVar, opt)
+}
+
+// fusedBatchNormReluMaxPool is BatchNormReluMaxPool's fused op, whatever the
+// plane size (up to kernels.PoolPlaneMax; the tests take small ones).
+func fusedBatchNormReluMaxPool(x, gamma, beta, runMean, runVar *gorgonia.Node, opt BatchNormOptions) (*gorgonia.Node, error) {
+	opt.ReLU = true
 	stats, k, err := batchNormStats(x, gamma, beta, runMean, runVar, opt)
 	if err != nil {
 		return nil, err

@@ -65,7 +65,8 @@ func TestGradients(t *testing.T) {
 			return BatchNorm(x, g, b, rm, rv, opt)
 		}
 	}
-	// bnPool is a batch norm, its ReLU and a 2×2 max pooling, fused.
+	// bnPool is a batch norm, its ReLU and a 2×2 max pooling, fused (on
+	// planes smaller than BatchNormReluMaxPool fuses).
 	bnPool := func(shape []int, affine bool) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			x := x4(h, rng, shape...)
@@ -77,7 +78,7 @@ func TestGradients(t *testing.T) {
 			}
 			rm := h.arg("running_mean", State, randVals(rng, c), c)
 			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
-			return BatchNormReluMaxPool(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
+			return fusedBatchNormReluMaxPool(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
 		}
 	}
 	// bnAdd ends a residual block: AddReLU of a batch norm and a shortcut
