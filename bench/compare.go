@@ -119,25 +119,28 @@ func (t TorchConfig) Env() []string {
 	return env
 }
 
-// CPUTorchConfigs are the settings tried for every CPU cell: one and two
-// intra-op threads, each with one OpenBLAS thread and with OpenBLAS's
-// default, in glibc's malloc as it comes; and the two-thread ones again with
-// the allocators that keep freed memory (glibc tuned, and tcmalloc where it is
-// installed). Every configuration runs one oneDNN primitive before its
-// warm-up (the script does it: Debian's build is several times slower
-// without it). jemalloc is left out: preloaded, even with the settings
-// Intel's tuning guide gives, it trained ResNet-8 at 665 images/s here
-// against 1,737 with glibc kept.
+// CPUTorchConfigs are the settings tried for every CPU cell: two intra-op
+// threads with one OpenBLAS thread and with OpenBLAS's default, in glibc's
+// malloc as it comes and on the allocators that keep freed memory (glibc
+// tuned, and tcmalloc where it is installed); then one intra-op thread, with
+// both OpenBLAS settings, in glibc's malloc. Every configuration runs one
+// oneDNN primitive before its warm-up (the script does it: Debian's build is
+// several times slower without it). They come in that order because a cell
+// whose processes do not all fit in memory leaves the last ones out (see
+// Compare), and one intra-op thread has never been PyTorch's best on two
+// cores. jemalloc is left out: preloaded, even with the settings Intel's
+// tuning guide gives, it trained ResNet-8 at 665 images/s here against 1,737
+// with glibc kept.
 func CPUTorchConfigs() []TorchConfig {
-	configs := []TorchConfig{{Threads: 1, BLASThreads: 1}, {Threads: 1}, {Threads: 2, BLASThreads: 1}, {Threads: 2}}
-	allocators := []Allocator{GlibcKeep}
+	allocators := []Allocator{GlibcDefault, GlibcKeep}
 	if TCMallocPath() != "" {
 		allocators = append(allocators, TCMalloc)
 	}
+	var configs []TorchConfig
 	for _, a := range allocators {
 		configs = append(configs, TorchConfig{Threads: 2, BLASThreads: 1, Allocator: a}, TorchConfig{Threads: 2, Allocator: a})
 	}
-	return configs
+	return append(configs, TorchConfig{Threads: 1, BLASThreads: 1}, TorchConfig{Threads: 1})
 }
 
 // Summary is the median and range of a set of repeats.
@@ -171,6 +174,10 @@ type Comparison struct {
 	// BLASCore is the kernel set OpenBLAS ran in PyTorch's processes (the
 	// script forces a better one when OpenBLAS does not know the CPU).
 	BLASCore string `json:"blas_core"`
+	// LeftOut are the configurations not run because the memory left would
+	// not hold one more PyTorch process of the cell (all of them live at once
+	// to take turns; ResNet-50 at batch 32 takes several GB each).
+	LeftOut []TorchConfig `json:"left_out,omitempty"`
 }
 
 // Best is the PyTorch configuration with the highest median images/s.
@@ -194,7 +201,9 @@ func (c Comparison) Ratio() float64 {
 // first, to set the steps per repeat that both sides run), then every round
 // times one repeat of Descent followed by one of each PyTorch configuration,
 // opt.Repeats rounds, so that all of them see the same machine state over the
-// run.
+// run. A configuration starts only while the memory available holds a
+// quarter more than the largest PyTorch process so far took; the rest are
+// left out (Comparison.LeftOut), not run into the kernel's OOM killer.
 func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, script string) (Comparison, error) {
 	s, err := newStepper(c, newBackend)
 	if err != nil {
@@ -219,11 +228,17 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 	}
 	opt.Steps = steps
 	cmp := Comparison{Descent: Result{Cell: c, Steps: steps}}
-	for _, tc := range configs {
+	var largest uint64 // the most memory a PyTorch process has taken
+	for i, tc := range configs {
+		if left := memAvailable(); largest > 0 && left > 0 && left < largest+largest/4 {
+			cmp.LeftOut = configs[i:]
+			break
+		}
 		p, err := startTorch(c, tc, opt, script)
 		if err != nil {
 			return Comparison{}, err
 		}
+		largest = max(largest, p.peakMemory())
 		procs = append(procs, p)
 		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
 		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
@@ -312,6 +327,33 @@ func (t TorchConfig) CheckAllocator(seen string) error {
 		return fmt.Errorf("pytorch (%s) runs on %s's malloc, not %s's", t, seen, want)
 	}
 	return nil
+}
+
+// peakMemory is the most memory the process has held (VmHWM), after its
+// warm-up; 0 where /proc does not tell.
+func (p *torchProcess) peakMemory() uint64 {
+	return procKiB(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid), "VmHWM:") * 1024
+}
+
+// memAvailable is the memory the kernel can give without swapping
+// (MemAvailable); 0 where /proc does not tell.
+func memAvailable() uint64 { return procKiB("/proc/meminfo", "MemAvailable:") * 1024 }
+
+// procKiB reads the kB figure of the line starting with key in a /proc file;
+// 0 if there is none.
+func procKiB(path, key string) uint64 {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			var kib uint64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kib)
+			return kib
+		}
+	}
+	return 0
 }
 
 // repeat has the script time one repeat and returns its images/s.

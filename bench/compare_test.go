@@ -21,7 +21,8 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 			{Config: TorchConfig{Threads: 1, BLASThreads: 1}, Repeats: []float64{1400, 1500, 1600}},
 			{Config: TorchConfig{Threads: 2}, Repeats: []float64{100, 1000, 9000}}, // one lucky repeat
 		},
-		Torch: "1.13",
+		Torch:   "1.13",
+		LeftOut: []TorchConfig{{Threads: 1, Allocator: TCMalloc}},
 	}
 	if best := cmp.Best(); best.Config != (TorchConfig{Threads: 1, BLASThreads: 1}) {
 		t.Errorf("best configuration %v, want the one with the higher median", best.Config)
@@ -36,7 +37,7 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 	}
 	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`",
 		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OpenBLAS 1) | 2.00× |",
-		"intra-op 2, OpenBLAS default: 1,000"} {
+		"intra-op 2, OpenBLAS default: 1,000", "intra-op 1, OpenBLAS default, tcmalloc: not run, too little memory left"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, sb.String())
 		}
@@ -159,5 +160,22 @@ print("ok")
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// TestProcKiB reads /proc's kB figures, as Compare's memory check does.
+func TestProcKiB(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "status")
+	if err := os.WriteFile(path, []byte("Name:\tpython3\nVmPeak:\t  999 kB\nVmHWM:\t  123456 kB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := procKiB(path, "VmHWM:"); got != 123456 {
+		t.Errorf("VmHWM read as %d kB", got)
+	}
+	if got := procKiB(path, "VmSwap:"); got != 0 {
+		t.Errorf("a missing line read as %d kB", got)
+	}
+	if _, err := os.Stat("/proc/meminfo"); err == nil && memAvailable() == 0 {
+		t.Error("no MemAvailable in /proc/meminfo")
 	}
 }

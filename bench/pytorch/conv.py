@@ -11,7 +11,9 @@ pass is timed with each intra-op thread count given and the best is kept, as
 PyTorch's speed on a few cores depends on it. Prints a markdown table: the
 median GFLOP/s (2·N·K·(C/groups)·R·S·OutH·OutW per pass; groups, absent
 meaning 1, splits the channels as in Conv2d) of the repeats and, in
-parentheses, the thread count that gave it. With --descent, the output of
+parentheses, the thread count that gave it; glibc keeps freed memory for the
+next pass, as in the throughput runner's fastest configurations. With
+--descent, the output of
 Descent's benchmark (a file, or - for stdin) joins the table, with the ratio:
 
   go test -run '^$' -bench ConvShapes -count 3 ./kernels | /usr/bin/python3 bench/pytorch/conv.py --descent -
@@ -23,6 +25,14 @@ import re
 import statistics
 import sys
 import time
+
+# PyTorch at its best (bench.GlibcKeep, Go side): every pass allocates its
+# output, and with glibc's defaults a large block freed goes back to the
+# kernel, so the next pass faults its pages in again; the process runs
+# itself again with glibc keeping freed memory, unless the caller chose.
+if "MALLOC_MMAP_THRESHOLD_" not in os.environ and "LD_PRELOAD" not in os.environ:
+    os.environ["MALLOC_MMAP_THRESHOLD_"] = os.environ["MALLOC_TRIM_THRESHOLD_"] = str(1 << 30)
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openblas  # noqa: E402
