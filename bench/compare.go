@@ -359,7 +359,7 @@ func procKiB(path, key string) uint64 {
 // repeat has the script time one repeat and returns its images/s.
 func (p *torchProcess) repeat() (float64, error) {
 	if _, err := io.WriteString(p.stdin, "repeat\n"); err != nil {
-		return 0, fmt.Errorf("pytorch: %v: %s", err, strings.TrimSpace(p.stderr.String()))
+		return 0, p.stopped()
 	}
 	var r struct {
 		ImagesPerSec float64 `json:"images_per_sec"`
@@ -372,13 +372,20 @@ func (p *torchProcess) repeat() (float64, error) {
 
 func (p *torchProcess) readLine(v any) error {
 	if !p.stdout.Scan() {
-		p.close() // so that stderr is complete
-		return fmt.Errorf("pytorch (%s) stopped: %s", strings.Join(p.cmd.Args[1:], " "), strings.TrimSpace(p.stderr.String()))
+		return p.stopped()
 	}
 	if err := json.Unmarshal(p.stdout.Bytes(), v); err != nil {
 		return fmt.Errorf("pytorch printed %q: %w", p.stdout.Text(), err)
 	}
 	return nil
+}
+
+// stopped waits for a script that stopped answering and describes how it
+// ended: its exit status ("signal: killed" is most often the kernel's OOM
+// killer) and its error output.
+func (p *torchProcess) stopped() error {
+	p.close() // so that stderr is complete
+	return fmt.Errorf("pytorch (%s) stopped (%v): %s", strings.Join(p.cmd.Args[1:], " "), p.cmd.ProcessState, strings.TrimSpace(p.stderr.String()))
 }
 
 // close ends the script by closing its input and waits for it.
