@@ -238,8 +238,18 @@ func (k bnKernel) symDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia
 		args = append(args, in[2])
 	}
 	dx, err := apply(bnGradKernel{fwd: k}, args...)
-	if err != nil || !k.affine {
-		return gorgonia.Nodes{dx, nil}, err
+	if err != nil {
+		return nil, err
+	}
+	return bnGradients(dx, sums, k.affine)
+}
+
+// bnGradients are a batch norm's gradients (x, stats, [γ, β]): dx, none for
+// the statistics, and with the affine transform γ's and β's, the rows of its
+// sums (Σ dy·x̂, Σ dy).
+func bnGradients(dx, sums *gorgonia.Node, affine bool) (gorgonia.Nodes, error) {
+	if !affine {
+		return gorgonia.Nodes{dx, nil}, nil
 	}
 	dgamma, err := apply(rowKernel{row: 0}, sums)
 	if err != nil {

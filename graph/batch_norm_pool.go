@@ -90,15 +90,10 @@ func (k bnPoolKernel) symDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgon
 		return nil, err
 	}
 	dx, err := apply(bnPoolGradKernel{fwd: k}, append(gorgonia.Nodes{x, stats, sums, grad}, affine...)...)
-	if err != nil || !k.bn.affine {
-		return gorgonia.Nodes{dx, nil}, err
-	}
-	dgamma, err := apply(rowKernel{row: 0}, sums)
 	if err != nil {
 		return nil, err
 	}
-	dbeta, err := apply(rowKernel{row: 1}, sums)
-	return gorgonia.Nodes{dx, nil, dgamma, dbeta}, err
+	return bnGradients(dx, sums, k.bn.affine)
 }
 
 // bnPoolSumsKernel: (x, stats, dy, [γ, β]) → 2×C holding Σ g·x̂ and Σ g, g

@@ -50,17 +50,22 @@ func TestGradients(t *testing.T) {
 		}
 	}
 	bn := func(shape []int, affine bool) build { return bnWith(shape, affine, BatchNormOptions{}) }
+	// bnArgs are a batch norm's arguments: x of the shape, γ and β when
+	// affine, the running statistics.
+	bnArgs := func(h *opHarness, rng *rand.Rand, shape []int, affine bool) (x, g, b, rm, rv *gorgonia.Node) {
+		x = x4(h, rng, shape...)
+		c := shape[1]
+		if affine {
+			g = h.arg("gamma", NormScale, randVals(rng, c), c)
+			b = h.arg("beta", NormShift, randVals(rng, c), c)
+		}
+		rm = h.arg("running_mean", State, randVals(rng, c), c)
+		rv = h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+		return x, g, b, rm, rv
+	}
 	bnWith = func(shape []int, affine bool, opt BatchNormOptions) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
-			x := x4(h, rng, shape...)
-			c := shape[1]
-			var g, b *gorgonia.Node
-			if affine {
-				g = h.arg("gamma", NormScale, randVals(rng, c), c)
-				b = h.arg("beta", NormShift, randVals(rng, c), c)
-			}
-			rm := h.arg("running_mean", State, randVals(rng, c), c)
-			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+			x, g, b, rm, rv := bnArgs(h, rng, shape, affine)
 			opt.Eps, opt.Momentum = 1e-5, 0.1
 			return BatchNorm(x, g, b, rm, rv, opt)
 		}
@@ -69,15 +74,7 @@ func TestGradients(t *testing.T) {
 	// planes smaller than BatchNormReluMaxPool fuses).
 	bnPool := func(shape []int, affine bool) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
-			x := x4(h, rng, shape...)
-			c := shape[1]
-			var g, b *gorgonia.Node
-			if affine {
-				g = h.arg("gamma", NormScale, randVals(rng, c), c)
-				b = h.arg("beta", NormShift, randVals(rng, c), c)
-			}
-			rm := h.arg("running_mean", State, randVals(rng, c), c)
-			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+			x, g, b, rm, rv := bnArgs(h, rng, shape, affine)
 			return fusedBatchNormReluMaxPool(x, g, b, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1})
 		}
 	}

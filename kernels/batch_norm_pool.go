@@ -65,51 +65,53 @@ func poolGradient[T Float](s PoolShape, x, dy, g, d []T, mean, scale, shift T) [
 	return d
 }
 
+// pooledGradients runs the backward passes over the planes: in parallel over
+// the channels, image after image within a channel, fn gets the channel, the
+// plane's offset in x, the plane, the gradient that reaches the
+// normalization's output from dy (poolGradient) and a free scratch plane.
+func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []T, fn func(ch, at int, xp, grad, g []T)) {
+	s := BatchNormReluPoolShape(n, c, h, w)
+	l, pooled := h*w, s.OutH()*s.OutW()
+	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+		var g, d [PoolPlaneMax]T
+		for ch := lo; ch < hi; ch++ {
+			mean, scale, shift := p.channel(ch)
+			for i := 0; i < n; i++ {
+				plane := i*c + ch
+				xp := x[plane*l : (plane+1)*l]
+				fn(ch, plane*l, xp, poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift), g[:])
+			}
+		}
+	})
+}
+
 // BatchNormReluMaxPoolBackward sets dgamma = Σ g·x̂ and dbeta = Σ g, g being
 // the gradient that reaches the normalization's output through the pooling
 // and the ReLU from dy, the gradient of BatchNormReluMaxPoolForward's y: the
 // sums of BatchNormReluBackward, which BatchNormReluMaxPoolBackwardData
 // takes.
 func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) {
-	s := BatchNormReluPoolShape(n, c, h, w)
-	l, pooled := h*w, s.OutH()*s.OutW()
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		var g, d [PoolPlaneMax]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			var sumDy, sumDyXc float64
-			for i := 0; i < n; i++ {
-				plane := i*c + ch
-				xp := x[plane*l : (plane+1)*l]
-				grad := poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift)
-				a, b := reluGradientSums(xp, grad, g[:], mean, scale, shift)
-				sumDy += a
-				sumDyXc += b
-			}
-			dbeta[ch] = T(sumDy)
-			dgamma[ch] = T(sumDyXc * float64(saveInvStd[ch]))
-		}
+	sums := make([]float64, 2*c) // Σ g, Σ g·(x − mean) per channel
+	pooledGradients(n, c, h, w, x, p, dy, func(ch, _ int, xp, grad, g []T) {
+		mean, scale, shift := p.channel(ch)
+		a, b := reluGradientSums(xp, grad, g, mean, scale, shift)
+		sums[2*ch] += a
+		sums[2*ch+1] += b
 	})
+	for ch := range c {
+		dbeta[ch] = T(sums[2*ch])
+		dgamma[ch] = T(sums[2*ch+1] * float64(saveInvStd[ch]))
+	}
 }
 
 // BatchNormReluMaxPoolBackwardData sets dx, the gradient of x for dy, the
 // gradient of BatchNormReluMaxPoolForward's y, from the sums dgamma and dbeta
 // that BatchNormReluMaxPoolBackward returns.
 func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	s := BatchNormReluPoolShape(n, c, h, w)
-	l, pooled := h*w, s.OutH()*s.OutW()
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		var g, d [PoolPlaneMax]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
-			for i := 0; i < n; i++ {
-				plane := i*c + ch
-				xp := x[plane*l : (plane+1)*l]
-				grad := poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift)
-				reluDataRow(xp, grad, dx[plane*l:(plane+1)*l], g[:], mean, scale, shift, a, slope, offset)
-			}
-		}
+	pooledGradients(n, c, h, w, x, p, dy, func(ch, at int, xp, grad, g []T) {
+		mean, scale, shift := p.channel(ch)
+		a, slope, offset := dataCoefficients[T](n*h*w, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
+		reluDataRow(xp, grad, dx[at:at+len(xp)], g, mean, scale, shift, a, slope, offset)
 	})
 }
 
@@ -117,21 +119,11 @@ func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNor
 // BatchNormReluMaxPoolForward with p (the running statistics): dx = g·γ/√(var
 // + eps), g the gradient that reaches the normalization's output from dy.
 func BatchNormReluMaxPoolBackwardEval[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, dx []T) {
-	s := BatchNormReluPoolShape(n, c, h, w)
-	l, pooled := h*w, s.OutH()*s.OutW()
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		var g, d [PoolPlaneMax]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			factor := evalFactor(p, ch)
-			for i := 0; i < n; i++ {
-				plane := i*c + ch
-				xp := x[plane*l : (plane+1)*l]
-				grad := poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift)
-				for j, v := range reluMask(xp, grad, g[:], mean, scale, shift) {
-					dx[plane*l+j] = v * factor
-				}
-			}
+	pooledGradients(n, c, h, w, x, p, dy, func(ch, at int, xp, grad, g []T) {
+		mean, scale, shift := p.channel(ch)
+		factor := evalFactor(p, ch)
+		for j, v := range reluMask(xp, grad, g, mean, scale, shift) {
+			dx[at+j] = v * factor
 		}
 	})
 }
