@@ -91,11 +91,9 @@
 	VBROADCASTSS addr, bc; \
 	VFMADD231PS  Z24, bc, r0
 
-#define STEP48 \
-	MOVLQSX (R9), AX; \
-	VMOVUPS (BX)(AX*4), Z24; \
-	VMOVUPS (R11)(AX*4), Z26; \
-	VMOVUPS (R12)(AX*4), Z31; \
+// FMA_8x3 multiplies A's eight rows by the three B vectors Z24, Z26, Z31
+// into the 24 accumulators Z0-Z23.
+#define FMA_8x3 \
 	FMA3(A0, Z27, Z0, Z1, Z2); \
 	FMA3(A1, Z28, Z3, Z4, Z5); \
 	FMA3(A2, Z29, Z6, Z7, Z8); \
@@ -103,7 +101,14 @@
 	FMA3(A4, Z27, Z12, Z13, Z14); \
 	FMA3(A5, Z28, Z15, Z16, Z17); \
 	FMA3(A6, Z29, Z18, Z19, Z20); \
-	FMA3(A7, Z30, Z21, Z22, Z23); \
+	FMA3(A7, Z30, Z21, Z22, Z23)
+
+#define STEP48 \
+	MOVLQSX (R9), AX; \
+	VMOVUPS (BX)(AX*4), Z24; \
+	VMOVUPS (R11)(AX*4), Z26; \
+	VMOVUPS (R12)(AX*4), Z31; \
+	FMA_8x3; \
 	NEXT_STEP
 
 #define STEP32 \
@@ -163,14 +168,7 @@
 	VINSERTF64X4 $1, (DX)(R12*1), Z26, Z26; \
 	VMOVUPS      (DX)(R11*4), Y31; \
 	VINSERTF64X4 $1, (DX)(R13*1), Z31, Z31; \
-	FMA3(A0, Z27, Z0, Z1, Z2); \
-	FMA3(A1, Z28, Z3, Z4, Z5); \
-	FMA3(A2, Z29, Z6, Z7, Z8); \
-	FMA3(A3, Z30, Z9, Z10, Z11); \
-	FMA3(A4, Z27, Z12, Z13, Z14); \
-	FMA3(A5, Z28, Z15, Z16, Z17); \
-	FMA3(A6, Z29, Z18, Z19, Z20); \
-	FMA3(A7, Z30, Z21, Z22, Z23); \
+	FMA_8x3; \
 	NEXT_STEP
 
 #define STEP32H \
@@ -377,14 +375,7 @@
 	VMOVUPS (BX), Z24; \
 	VMOVUPS -64(BX), Z26; \
 	VMOVUPS -128(BX), Z31; \
-	FMA3(A0, Z27, Z0, Z1, Z2); \
-	FMA3(A1, Z28, Z3, Z4, Z5); \
-	FMA3(A2, Z29, Z6, Z7, Z8); \
-	FMA3(A3, Z30, Z9, Z10, Z11); \
-	FMA3(A4, Z27, Z12, Z13, Z14); \
-	FMA3(A5, Z28, Z15, Z16, Z17); \
-	FMA3(A6, Z29, Z18, Z19, Z20); \
-	FMA3(A7, Z30, Z21, Z22, Z23); \
+	FMA_8x3; \
 	ADDQ $4, SI; \
 	ADDQ $4, DI; \
 	ADDQ $64, BX
@@ -394,36 +385,21 @@
 	VADDPS  addr, r, r; \
 	VMOVUPS r, addr
 
-// ADD_TAPt adds tap t's accumulators to C's rows 0-7 (DX, R13 as in LOAD_C).
-#define ADD_TAP0 \
-	ADD16(C0, Z0); \
-	ADD16(C1, Z3); \
-	ADD16(C2, Z6); \
-	ADD16(C3, Z9); \
-	ADD16(C4, Z12); \
-	ADD16(C5, Z15); \
-	ADD16(C6, Z18); \
-	ADD16(C7, Z21)
+// ADD_ROWS adds eight accumulators to C's rows 0-7 (DX, R13 as in LOAD_C).
+#define ADD_ROWS(r0, r1, r2, r3, r4, r5, r6, r7) \
+	ADD16(C0, r0); \
+	ADD16(C1, r1); \
+	ADD16(C2, r2); \
+	ADD16(C3, r3); \
+	ADD16(C4, r4); \
+	ADD16(C5, r5); \
+	ADD16(C6, r6); \
+	ADD16(C7, r7)
 
-#define ADD_TAP1 \
-	ADD16(C0, Z1); \
-	ADD16(C1, Z4); \
-	ADD16(C2, Z7); \
-	ADD16(C3, Z10); \
-	ADD16(C4, Z13); \
-	ADD16(C5, Z16); \
-	ADD16(C6, Z19); \
-	ADD16(C7, Z22)
-
-#define ADD_TAP2 \
-	ADD16(C0, Z2); \
-	ADD16(C1, Z5); \
-	ADD16(C2, Z8); \
-	ADD16(C3, Z11); \
-	ADD16(C4, Z14); \
-	ADD16(C5, Z17); \
-	ADD16(C6, Z20); \
-	ADD16(C7, Z23)
+// ADD_TAPt adds tap t's accumulators to C's rows 0-7.
+#define ADD_TAP0 ADD_ROWS(Z0, Z3, Z6, Z9, Z12, Z15, Z18, Z21)
+#define ADD_TAP1 ADD_ROWS(Z1, Z4, Z7, Z10, Z13, Z16, Z19, Z22)
+#define ADD_TAP2 ADD_ROWS(Z2, Z5, Z8, Z11, Z14, Z17, Z20, Z23)
 
 // func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
 TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
