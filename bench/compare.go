@@ -1,13 +1,8 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 )
@@ -216,7 +211,7 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 	procs := make([]*torchProcess, 0, len(configs))
 	defer func() {
 		for _, p := range procs {
-			p.close()
+			p.Close()
 		}
 	}()
 	if err := s.warmUp(opt.Warmup); err != nil {
@@ -238,7 +233,7 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 		if err != nil {
 			return Comparison{}, err
 		}
-		largest = max(largest, p.peakMemory())
+		largest = max(largest, p.PeakMemory())
 		procs = append(procs, p)
 		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
 		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
@@ -263,57 +258,29 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 
 // torchProcess is the comparison script serving one cell in one configuration.
 type torchProcess struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *bufio.Scanner
-	stderr bytes.Buffer
-	exited bool
-	ready  struct {
+	*TorchScript
+	ready struct {
 		Torch       string `json:"torch"`
 		BLASThreads int    `json:"blas_threads"`
 		BLASCore    string `json:"blas_core"`
-		Allocator   string `json:"allocator"`
 	}
 }
 
 func startTorch(c Cell, tc TorchConfig, opt Options, script string) (*torchProcess, error) {
-	py, err := Python()
-	if err != nil {
-		return nil, err
-	}
 	device := c.Device
 	if device == "gpu" {
 		device = "cuda"
 	}
-	p := &torchProcess{}
-	p.cmd = exec.Command(py, script, "--serve", "--models", c.Model, "--optimizers", c.Optimizer, "--norms", c.Normalization,
+	args := []string{"--serve", "--models", c.Model, "--optimizers", c.Optimizer, "--norms", c.Normalization,
 		"--device", device, "--batch", fmt.Sprint(c.Batch), "--steps", fmt.Sprint(opt.Steps),
-		"--warmup", fmt.Sprint(opt.Warmup), "--threads", fmt.Sprint(tc.Threads))
+		"--warmup", fmt.Sprint(opt.Warmup), "--threads", fmt.Sprint(tc.Threads)}
 	if c.TF32 {
-		p.cmd.Args = append(p.cmd.Args, "--tf32")
+		args = append(args, "--tf32")
 	}
-	p.cmd.Env = tc.Env()
-	p.cmd.Stderr = &p.stderr
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: %w", script, err)
-	}
-	p.stdout = bufio.NewScanner(out)
-	if err := p.readLine(&p.ready); err != nil {
-		p.close()
-		return nil, err
-	}
-	if err := tc.CheckAllocator(p.ready.Allocator); err != nil {
-		p.close()
-		return nil, err
-	}
-	return p, nil
+	p := &torchProcess{}
+	var err error
+	p.TorchScript, err = StartTorchScript(tc, script, args, &p.ready)
+	return p, err
 }
 
 // CheckAllocator reports an error when a PyTorch script found another malloc in
@@ -327,12 +294,6 @@ func (t TorchConfig) CheckAllocator(seen string) error {
 		return fmt.Errorf("pytorch (%s) runs on %s's malloc, not %s's", t, seen, want)
 	}
 	return nil
-}
-
-// peakMemory is the most memory the process has held (VmHWM), after its
-// warm-up; 0 where /proc does not tell.
-func (p *torchProcess) peakMemory() uint64 {
-	return procKiB(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid), "VmHWM:") * 1024
 }
 
 // memAvailable is the memory the kernel can give without swapping
@@ -358,42 +319,9 @@ func procKiB(path, key string) uint64 {
 
 // repeat has the script time one repeat and returns its images/s.
 func (p *torchProcess) repeat() (float64, error) {
-	if _, err := io.WriteString(p.stdin, "repeat\n"); err != nil {
-		return 0, p.stopped()
-	}
 	var r struct {
 		ImagesPerSec float64 `json:"images_per_sec"`
 	}
-	if err := p.readLine(&r); err != nil {
-		return 0, err
-	}
-	return r.ImagesPerSec, nil
-}
-
-func (p *torchProcess) readLine(v any) error {
-	if !p.stdout.Scan() {
-		return p.stopped()
-	}
-	if err := json.Unmarshal(p.stdout.Bytes(), v); err != nil {
-		return fmt.Errorf("pytorch printed %q: %w", p.stdout.Text(), err)
-	}
-	return nil
-}
-
-// stopped waits for a script that stopped answering and describes how it
-// ended: its exit status ("signal: killed" is most often the kernel's OOM
-// killer) and its error output.
-func (p *torchProcess) stopped() error {
-	p.close() // so that stderr is complete
-	return fmt.Errorf("pytorch (%s) stopped (%v): %s", strings.Join(p.cmd.Args[1:], " "), p.cmd.ProcessState, strings.TrimSpace(p.stderr.String()))
-}
-
-// close ends the script by closing its input and waits for it.
-func (p *torchProcess) close() {
-	if p.exited {
-		return
-	}
-	p.exited = true
-	p.stdin.Close()
-	p.cmd.Wait()
+	err := p.Ask("repeat", &r)
+	return r.ImagesPerSec, err
 }

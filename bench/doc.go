@@ -18,6 +18,8 @@
 // per round, so that all see the same machine state. WriteComparison prints
 // the markdown table against PyTorch's best configuration, headed by the date,
 // the Machine, its load and the command.
+// TorchScript is the line protocol with a serving PyTorch script, which
+// `train bench -time-to` uses too.
 //
 // WriteTable, WriteJSON, WriteCSV and WriteBarChart write a matrix's results;
 // WriteProfile prints graph.Profile's per-layer forward and backward times.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"maps"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -138,7 +136,7 @@ func (tt timeTo) run(w io.Writer) error {
 			}
 			defer func() {
 				for _, p := range procs {
-					p.close()
+					p.Close()
 				}
 			}()
 			for _, tc := range tt.torch {
@@ -153,7 +151,7 @@ func (tt timeTo) run(w io.Writer) error {
 	results := make([]timeToResult, 1+len(procs))
 	results[0].Side = "Descent"
 	for i, p := range procs {
-		results[i+1].Side = "PyTorch (" + p.config.String() + ")"
+		results[i+1].Side = "PyTorch (" + p.Config.String() + ")"
 	}
 	// torchEpochs trains one epoch of every PyTorch configuration still
 	// training, in turn, and reports whether any is.
@@ -292,77 +290,23 @@ func (tt timeTo) writeRecipe(r *recipe.Run) (string, error) {
 // timeToProcess is the PyTorch script training the recipe of a folder in one
 // configuration, an epoch per line it reads.
 type timeToProcess struct {
-	config bench.TorchConfig
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *bufio.Scanner
-	done   bool // the script has stopped training
-	closed bool
+	*bench.TorchScript
+	done bool // the script has stopped training
 }
 
 // startScript starts the script on folder dir in configuration tc and waits
 // for its warm-up.
 func (tt timeTo) startScript(dir string, tc bench.TorchConfig) (*timeToProcess, error) {
-	python, err := bench.Python()
-	if err != nil {
-		return nil, err
-	}
-	p := &timeToProcess{config: tc, cmd: exec.Command(python, tt.script, dir, "--serve", "--threads", fmt.Sprint(tc.Threads))}
-	p.cmd.Env = tc.Env()
-	p.cmd.Stderr = os.Stderr
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		return nil, err
-	}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: %w", tt.script, err)
-	}
-	p.stdout = bufio.NewScanner(out)
-	var ready struct {
-		Allocator string `json:"allocator"`
-	}
-	if err := p.readLine(&ready); err != nil {
-		p.close()
-		return nil, err
-	}
-	if err := tc.CheckAllocator(ready.Allocator); err != nil {
-		p.close()
-		return nil, err
-	}
-	return p, nil
+	var ready struct{}
+	s, err := bench.StartTorchScript(tc, tt.script, []string{dir, "--serve", "--threads", fmt.Sprint(tc.Threads)}, &ready)
+	return &timeToProcess{TorchScript: s}, err
 }
 
 // epoch has the script train its next epoch and returns it.
 func (p *timeToProcess) epoch() (timeToEpoch, error) {
 	var e timeToEpoch
-	if _, err := io.WriteString(p.stdin, "epoch\n"); err != nil {
-		return e, fmt.Errorf("%s: %w", p.config, err)
-	}
-	err := p.readLine(&e)
+	err := p.Ask("epoch", &e)
 	return e, err
-}
-
-// readLine decodes the script's next line of JSON into v.
-func (p *timeToProcess) readLine(v any) error {
-	if !p.stdout.Scan() {
-		return fmt.Errorf("%s (%s) stopped", p.cmd.Args[1], p.config)
-	}
-	if err := json.Unmarshal(p.stdout.Bytes(), v); err != nil {
-		return fmt.Errorf("%s printed %q: %w", p.cmd.Args[1], p.stdout.Text(), err)
-	}
-	return nil
-}
-
-// close ends the script by closing its input and waits for it.
-func (p *timeToProcess) close() {
-	if !p.closed {
-		p.closed = true
-		p.stdin.Close()
-		p.cmd.Wait()
-	}
 }
 
 // writeSplit writes d's pixels (uint8, N×C×H×W) to base+".images" and its
