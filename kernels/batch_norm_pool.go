@@ -66,20 +66,22 @@ func poolGradient[T Float](s PoolShape, x, dy, g, d []T, mean, scale, shift T) [
 }
 
 // pooledGradients runs the backward passes over the planes: in parallel over
-// the channels, image after image within a channel, fn gets the channel, the
-// plane's offset in x, the plane, the gradient that reaches the
-// normalization's output from dy (poolGradient) and a free scratch plane.
-func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []T, fn func(ch, at int, xp, grad, g []T)) {
+// the channels, image after image within a channel, fn gets the plane's
+// offset in x, the plane, the gradient that reaches the normalization's
+// output from dy (poolGradient) and a free scratch plane; channel(ch) runs
+// first for each channel and returns its fn.
+func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []T, channel func(ch int) func(at int, xp, grad, g []T)) {
 	s := BatchNormReluPoolShape(n, c, h, w)
 	l, pooled := h*w, s.OutH()*s.OutW()
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		var g, d [PoolPlaneMax]T
 		for ch := lo; ch < hi; ch++ {
 			mean, scale, shift := p.channel(ch)
+			fn := channel(ch)
 			for i := 0; i < n; i++ {
 				plane := i*c + ch
 				xp := x[plane*l : (plane+1)*l]
-				fn(ch, plane*l, xp, poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift), g[:])
+				fn(plane*l, xp, poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift), g[:])
 			}
 		}
 	})
@@ -92,11 +94,13 @@ func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []
 // takes.
 func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) {
 	sums := make([]float64, 2*c) // Σ g, Σ g·(x − mean) per channel
-	pooledGradients(n, c, h, w, x, p, dy, func(ch, _ int, xp, grad, g []T) {
+	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
 		mean, scale, shift := p.channel(ch)
-		a, b := reluGradientSums(xp, grad, g, mean, scale, shift)
-		sums[2*ch] += a
-		sums[2*ch+1] += b
+		return func(_ int, xp, grad, g []T) {
+			a, b := reluGradientSums(xp, grad, g, mean, scale, shift)
+			sums[2*ch] += a
+			sums[2*ch+1] += b
+		}
 	})
 	for ch := range c {
 		dbeta[ch] = T(sums[2*ch])
@@ -108,10 +112,12 @@ func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAff
 // gradient of BatchNormReluMaxPoolForward's y, from the sums dgamma and dbeta
 // that BatchNormReluMaxPoolBackward returns.
 func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	pooledGradients(n, c, h, w, x, p, dy, func(ch, at int, xp, grad, g []T) {
+	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
 		mean, scale, shift := p.channel(ch)
 		a, slope, offset := dataCoefficients[T](n*h*w, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
-		reluDataRow(xp, grad, dx[at:at+len(xp)], g, mean, scale, shift, a, slope, offset)
+		return func(at int, xp, grad, g []T) {
+			reluDataRow(xp, grad, dx[at:at+len(xp)], g, mean, scale, shift, a, slope, offset)
+		}
 	})
 }
 
@@ -119,11 +125,13 @@ func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNor
 // BatchNormReluMaxPoolForward with p (the running statistics): dx = g·γ/√(var
 // + eps), g the gradient that reaches the normalization's output from dy.
 func BatchNormReluMaxPoolBackwardEval[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, dx []T) {
-	pooledGradients(n, c, h, w, x, p, dy, func(ch, at int, xp, grad, g []T) {
+	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
 		mean, scale, shift := p.channel(ch)
 		factor := evalFactor(p, ch)
-		for j, v := range reluMask(xp, grad, g, mean, scale, shift) {
-			dx[at+j] = v * factor
+		return func(at int, xp, grad, g []T) {
+			for j, v := range reluMask(xp, grad, g, mean, scale, shift) {
+				dx[at+j] = v * factor
+			}
 		}
 	})
 }
