@@ -169,10 +169,11 @@ type Comparison struct {
 	// BLASCore is the kernel set OpenBLAS ran in PyTorch's processes (the
 	// script forces a better one when OpenBLAS does not know the CPU).
 	BLASCore string `json:"blas_core"`
-	// LeftOut are the configurations not run because the memory left would
-	// not hold one more PyTorch process of the cell (all of them live at once
-	// to take turns; ResNet-50 at batch 32 takes several GB each).
-	LeftOut []TorchConfig `json:"left_out,omitempty"`
+	// Groups is how many groups of PyTorch processes took turns with Descent:
+	// 1 when every configuration's process fitted in memory at once, more
+	// when they did not (ResNet-50 at batch 32 takes several GB each). Each
+	// group runs all the rounds, so Descent has a set of repeats per group.
+	Groups int `json:"groups"`
 }
 
 // Best is the PyTorch configuration with the highest median images/s.
@@ -192,13 +193,15 @@ func (c Comparison) Ratio() float64 {
 }
 
 // Compare measures cell c in Descent and in PyTorch under each configuration
-// (a single default one on the GPU): all are built and warmed up first (Descent
-// first, to set the steps per repeat that both sides run), then every round
-// times one repeat of Descent followed by one of each PyTorch configuration,
-// opt.Repeats rounds, so that all of them see the same machine state over the
-// run. A configuration starts only while the memory available holds a
-// quarter more than the largest PyTorch process so far took; the rest are
-// left out (Comparison.LeftOut), not run into the kernel's OOM killer.
+// (a single default one on the GPU): Descent is built and warmed up first, to
+// set the steps per repeat that both sides run, then the PyTorch processes;
+// every round times one repeat of Descent followed by one of each PyTorch
+// configuration, opt.Repeats rounds, so that all of them see the same machine
+// state over the run. A process starts only while the memory available holds
+// a quarter more than the largest PyTorch process so far took; the
+// configurations that do not fit wait for a group of their own, which runs
+// its rounds against Descent once the group before it has exited, rather
+// than running into the kernel's OOM killer or swapping out the others.
 func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, script string) (Comparison, error) {
 	s, err := newStepper(c, newBackend)
 	if err != nil {
@@ -208,12 +211,6 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 	if c.Device == "gpu" {
 		configs = []TorchConfig{{}}
 	}
-	procs := make([]*torchProcess, 0, len(configs))
-	defer func() {
-		for _, p := range procs {
-			p.Close()
-		}
-	}()
 	if err := s.warmUp(opt.Warmup); err != nil {
 		return Comparison{}, err
 	}
@@ -224,42 +221,75 @@ func Compare(c Cell, newBackend BackendFor, opt Options, configs []TorchConfig, 
 	opt.Steps = steps
 	cmp := Comparison{Descent: Result{Cell: c, Steps: steps}}
 	var largest uint64 // the most memory a PyTorch process has taken
-	for i, tc := range configs {
-		if left := memAvailable(); largest > 0 && left > 0 && left < largest+largest/4 {
-			cmp.LeftOut = configs[i:]
-			break
+	for next := 0; next < len(configs); cmp.Groups++ {
+		procs, err := startGroup(c, configs[next:], opt, script, &largest)
+		if err == nil {
+			err = takeTurns(s, procs, opt, &cmp, next)
 		}
-		p, err := startTorch(c, tc, opt, script)
+		for _, p := range procs {
+			p.Close()
+		}
 		if err != nil {
 			return Comparison{}, err
 		}
-		largest = max(largest, p.PeakMemory())
-		procs = append(procs, p)
-		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: tc, BLASThreadsSeen: p.ready.BLASThreads})
-		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
-	}
-	for rep := 0; rep < opt.Repeats; rep++ {
-		rate, err := s.repeat(opt.Steps)
-		if err != nil {
-			return Comparison{}, err
-		}
-		cmp.Descent.Repeats = append(cmp.Descent.Repeats, rate)
-		for i, p := range procs {
-			rate, err := p.repeat()
-			if err != nil {
-				return Comparison{}, err
-			}
-			cmp.PyTorch[i].Repeats = append(cmp.PyTorch[i].Repeats, rate)
-		}
+		next += len(procs)
 	}
 	cmp.Descent.ImagesPerSec = medianOf(cmp.Descent.Repeats)
 	return cmp, nil
 }
 
+// memoryLeft is the memory the kernel can give without swapping; tests
+// replace it.
+var memoryLeft = memAvailable
+
+// startGroup starts processes for the first configurations of configs, at
+// least one, as long as the memory left holds a quarter more than the
+// largest process so far (which it updates).
+func startGroup(c Cell, configs []TorchConfig, opt Options, script string, largest *uint64) ([]*torchProcess, error) {
+	var procs []*torchProcess
+	for _, tc := range configs {
+		if left := memoryLeft(); len(procs) > 0 && *largest > 0 && left > 0 && left < *largest+*largest/4 {
+			break
+		}
+		p, err := startTorch(c, tc, opt, script)
+		if err != nil {
+			return procs, err
+		}
+		*largest = max(*largest, p.PeakMemory())
+		procs = append(procs, p)
+	}
+	return procs, nil
+}
+
+// takeTurns runs opt.Repeats rounds of Descent and the group's processes,
+// which serve cmp.PyTorch[first:], first to last, appending their repeats.
+func takeTurns(s *stepper, procs []*torchProcess, opt Options, cmp *Comparison, first int) error {
+	for _, p := range procs {
+		cmp.PyTorch = append(cmp.PyTorch, TorchResult{Config: p.config, BLASThreadsSeen: p.ready.BLASThreads})
+		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
+	}
+	for rep := 0; rep < opt.Repeats; rep++ {
+		rate, err := s.repeat(opt.Steps)
+		if err != nil {
+			return err
+		}
+		cmp.Descent.Repeats = append(cmp.Descent.Repeats, rate)
+		for i, p := range procs {
+			rate, err := p.repeat()
+			if err != nil {
+				return err
+			}
+			cmp.PyTorch[first+i].Repeats = append(cmp.PyTorch[first+i].Repeats, rate)
+		}
+	}
+	return nil
+}
+
 // torchProcess is the comparison script serving one cell in one configuration.
 type torchProcess struct {
 	*TorchScript
-	ready struct {
+	config TorchConfig
+	ready  struct {
 		Torch       string `json:"torch"`
 		BLASThreads int    `json:"blas_threads"`
 		BLASCore    string `json:"blas_core"`
@@ -277,7 +307,7 @@ func startTorch(c Cell, tc TorchConfig, opt Options, script string) (*torchProce
 	if c.TF32 {
 		args = append(args, "--tf32")
 	}
-	p := &torchProcess{}
+	p := &torchProcess{config: tc}
 	var err error
 	p.TorchScript, err = StartTorchScript(tc, script, args, &p.ready)
 	return p, err

@@ -21,8 +21,8 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 			{Config: TorchConfig{Threads: 1, BLASThreads: 1}, Repeats: []float64{1400, 1500, 1600}},
 			{Config: TorchConfig{Threads: 2}, Repeats: []float64{100, 1000, 9000}}, // one lucky repeat
 		},
-		Torch:   "1.13",
-		LeftOut: []TorchConfig{{Threads: 1, Allocator: TCMalloc}},
+		Torch:  "1.13",
+		Groups: 2,
 	}
 	if best := cmp.Best(); best.Config != (TorchConfig{Threads: 1, BLASThreads: 1}) {
 		t.Errorf("best configuration %v, want the one with the higher median", best.Config)
@@ -37,7 +37,7 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 	}
 	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`",
 		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OpenBLAS 1) | 2.00× |",
-		"intra-op 2, OpenBLAS default: 1,000", "intra-op 1, OpenBLAS default, tcmalloc: not run, too little memory left"} {
+		"intra-op 2, OpenBLAS default: 1,000", "(in 2 groups of processes, each taking turns with Descent: not all fit in memory at once)"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, sb.String())
 		}
@@ -72,7 +72,7 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != len(configs) || cmp.Torch == "" || cmp.BLASCore == "" {
+	if len(cmp.Descent.Repeats) != 2 || cmp.Descent.ImagesPerSec <= 0 || len(cmp.PyTorch) != len(configs) || cmp.Groups != 1 || cmp.Torch == "" || cmp.BLASCore == "" {
 		t.Fatalf("%+v", cmp)
 	}
 	for i, r := range cmp.PyTorch {
@@ -88,6 +88,24 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 	}
 	if _, err := Compare(cell, CPU, Quick, configs, "/nonexistent/throughput.py"); err == nil {
 		t.Error("a missing script was accepted")
+	}
+
+	// Where memory holds one process at a time, each configuration takes
+	// its own group of rounds against Descent.
+	memoryLeft = func() uint64 { return 1 }
+	defer func() { memoryLeft = memAvailable }()
+	cmp, err = Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2}, configs, PyTorchScript())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Groups != len(configs) || len(cmp.Descent.Repeats) != 2*len(configs) || len(cmp.PyTorch) != len(configs) {
+		t.Fatalf("one process at a time: %d groups, %d Descent repeats, %d configurations; want %d, %d, %d",
+			cmp.Groups, len(cmp.Descent.Repeats), len(cmp.PyTorch), len(configs), 2*len(configs), len(configs))
+	}
+	for i, r := range cmp.PyTorch {
+		if r.Config != configs[i] || len(r.Repeats) != 2 {
+			t.Errorf("one process at a time, configuration %d: %+v", i, r)
+		}
 	}
 }
 

@@ -70,8 +70,8 @@ func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, com
 		if name == "" {
 			name = d.Model
 		}
-		for _, t := range c.LeftOut {
-			others = append(others, fmt.Sprintf("%s: not run, too little memory left", t))
+		if c.Groups > 1 {
+			others = append(others, fmt.Sprintf("(in %d groups of processes, each taking turns with Descent: not all fit in memory at once)", c.Groups))
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %s | %s (%s) | %.2f× | %s |\n", name, d.Optimizer, d.Normalization, d.Batch, d.Steps,
 			summaryText(Summarize(d.Repeats)), summaryText(bs), best.Config, c.Ratio(), strings.Join(others, "; "))
