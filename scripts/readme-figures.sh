@@ -25,7 +25,7 @@ step() {
 }
 
 step compare "$out/train" bench -compare -optimizers adam -norms none -json "$out/compare.json"
-step torchvision "$out/train" bench -compare -quick -repeats 3 -steps 1 -models resnet18,mobilenet_v2,resnet50 -optimizers sgd -norms batch
+step torchvision "$out/train" bench -compare -quick -repeats 5 -steps 2 -models resnet18,mobilenet_v2,resnet50 -optimizers sgd -norms batch
 step time-to "$out/train" bench -time-to 99.0
 step time-to-fastest "$out/train" bench -time-to 99.0 -recipe "-filters 16,32 -schedule onecycle -max-lr 0.01 -epochs 1"
 step conv bash -c "go test -run '^\$' -bench ConvShapes -count 3 ./kernels | /usr/bin/python3 bench/pytorch/conv.py --descent -"
