@@ -64,7 +64,7 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			a[i], b[i] = gradientSums(x[:n], dy[:n], 3.5)
 			y[i], dx[i] = make([]float32, n+1), make([]float32, n+1)
 			y[i][n], dx[i][n] = 42, 42
-			normalizeChannel(1, 1, n, 0, x[:n], y[i][:n], 3.5, 1.25, -0.5)
+			normalizeRow(x[:n], y[i][:n], 3.5, 1.25, -0.5)
 			batchNormDataChannel(1, 1, n, 0, x[:n], nil, dy[:n], 3.5, 1.25, 0.75, -2.5, dx[i][:n])
 			ra[i], rb[i] = reluGradientSums(x[:n], dy[:n], g, 3.5, 1.25, -0.5)
 			rdx[i] = make([]float32, n+1)

@@ -36,11 +36,9 @@ func BatchNormForwardTrain[T Float](n, c, l int, x, gamma, beta []T, eps, moment
 		}, false)
 		return
 	}
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			g, b := affine(gamma, beta, ch)
-			normalizeChannel(n, c, l, ch, x, y, saveMean[ch], g*saveInvStd[ch], b)
-		}
+	normalizePlanes(n, c, l, x, y, func(ch int, dst []float64) {
+		g, b := affine(gamma, beta, ch)
+		dst[0], dst[1], dst[2] = float64(saveMean[ch]), float64(g*saveInvStd[ch]), float64(b)
 	})
 }
 
@@ -52,12 +50,7 @@ func BatchNormForwardEval[T Float](n, c, l int, x, gamma, beta, runMean, runVar 
 		normalizeColumns(n, c, x, y, p.channel, false)
 		return
 	}
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			normalizeChannel(n, c, l, ch, x, y, mean, scale, shift)
-		}
-	})
+	normalizePlanes(n, c, l, x, y, affineCoefficients(p))
 }
 
 // BatchNormAffine is the per-channel transform of BatchNormForwardEval:
@@ -86,11 +79,17 @@ func affine[T Float](gamma, beta []T, ch int) (g, b T) {
 	return g, b
 }
 
-// normalizeChannel sets y = (x − mean)·scale + shift over channel ch.
-func normalizeChannel[T Float](n, c, l, ch int, x, y []T, mean, scale, shift T) {
-	for i := 0; i < n; i++ {
-		normalizeRow(x[(i*c+ch)*l:(i*c+ch+1)*l], y[(i*c+ch)*l:(i*c+ch+1)*l], mean, scale, shift)
-	}
+// normalizePlanes sets y = (x − mean)·scale + shift plane by plane, each
+// channel's mean, scale and shift set by coefficients.
+func normalizePlanes[T Float](n, c, l int, x, y []T, coefficients func(ch int, dst []float64)) {
+	k, release := channelCoefficients(c, 3, coefficients)
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			ch := pl % c
+			normalizeRow(x[pl*l:(pl+1)*l], y[pl*l:(pl+1)*l], T(k[3*ch]), T(k[3*ch+1]), T(k[3*ch+2]))
+		}
+	})
 }
 
 // normalizeRow sets y = (x − mean)·scale + shift over one row.
@@ -117,6 +116,19 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 		backwardColumns(n, c, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta, nil)
 		return
 	}
+	if dx == nil { // the sums alone, in memory order
+		sums, release := pieceSums(n*c, 1)
+		defer release()
+		forPlanes(n, c, l, func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				sums[2*pl], sums[2*pl+1] = gradientSums(x[pl*l:(pl+1)*l], dy[pl*l:(pl+1)*l], saveMean[pl%c])
+			}
+		})
+		channelSums(n, c, 1, sums, func(ch int, sumDy, sumDyXc float64) {
+			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+		})
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean, invStd := saveMean[ch], float64(saveInvStd[ch])
@@ -126,17 +138,21 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 				sumDy += a
 				sumDyXc += b
 			}
-			if dbeta != nil {
-				dbeta[ch] = T(sumDy)
-			}
-			if dgamma != nil {
-				dgamma[ch] = T(sumDyXc * invStd)
-			}
-			if dx != nil {
-				batchNormDataChannel(n, c, l, ch, x, gamma, dy, mean, invStd, sumDyXc*invStd, sumDy, dx)
-			}
+			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+			batchNormDataChannel(n, c, l, ch, x, gamma, dy, mean, invStd, sumDyXc*invStd, sumDy, dx)
 		}
 	})
+}
+
+// setGradientSums stores channel ch's dbeta = Σ dy and dgamma = Σ dy·x̂ from
+// Σ dy and Σ dy·(x − mean), where they are wanted (not nil).
+func setGradientSums[T Float](ch int, sumDy, sumDyXc float64, saveInvStd, dgamma, dbeta []T) {
+	if dbeta != nil {
+		dbeta[ch] = T(sumDy)
+	}
+	if dgamma != nil {
+		dgamma[ch] = T(sumDyXc * float64(saveInvStd[ch]))
+	}
 }
 
 // BatchNormBackwardData is the dx part of BatchNormBackward when the sums
@@ -149,10 +165,15 @@ func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInv
 		})
 		return
 	}
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			batchNormDataChannel(n, c, l, ch, x, gamma, dy, saveMean[ch], float64(saveInvStd[ch]),
-				float64(dgamma[ch]), float64(dbeta[ch]), dx)
+	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+		a, slope, offset := dataCoefficients[T](n*l, gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
+		dst[0], dst[1], dst[2], dst[3] = float64(saveMean[ch]), float64(a), float64(slope), float64(offset)
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*4:], pl*l
+			batchNormDataRow(x[at:at+l], dy[at:at+l], dx[at:at+l], T(k[0]), T(k[1]), T(k[2]), T(k[3]))
 		}
 	})
 }
@@ -220,17 +241,17 @@ func gradientSums[T Float](x, dy []T, mean T) (sumDy, sumDyXc float64) {
 // BatchNormBackwardEval is the evaluation-mode gradient, where the running
 // statistics are constants: dx = dy·gamma/√(runVar + eps); gamma nil means 1.
 func BatchNormBackwardEval[T Float](n, c, l int, gamma, runVar []T, eps T, dy, dx []T) {
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			g, _ := affine(gamma, nil, ch)
-			scale := T(float64(g) / math.Sqrt(float64(runVar[ch])+float64(eps)))
-			for i := 0; i < n; i++ {
-				dys := dy[(i*c+ch)*l : (i*c+ch+1)*l]
-				dxs := dx[(i*c+ch)*l : (i*c+ch+1)*l]
-				dxs = dxs[:len(dys)]
-				for j, v := range dys {
-					dxs[j] = v * scale
-				}
+	k, release := channelCoefficients(c, 1, func(ch int, dst []float64) {
+		g, _ := affine(gamma, nil, ch)
+		dst[0] = float64(T(float64(g) / math.Sqrt(float64(runVar[ch])+float64(eps))))
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			scale, dys := T(k[pl%c]), dy[pl*l:(pl+1)*l]
+			dxs := dx[pl*l : pl*l+len(dys)]
+			for j, v := range dys {
+				dxs[j] = v * scale
 			}
 		}
 	})

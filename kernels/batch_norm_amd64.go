@@ -50,7 +50,7 @@ func normalize32(x, y *float32, n int, mean, scale, shift float32)
 //go:noescape
 func batchNormData32(x, dy, dx *float32, n int, mean, a, slope, offset float32)
 
-// normalizeAsm is the row loop of normalizeChannel in assembly; it returns
+// normalizeAsm is normalizeRow in assembly; it returns
 // false when it cannot run (no AVX-512, float64, a short row).
 func normalizeAsm[T Float](x, y []T, mean, scale, shift T) bool {
 	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {

@@ -28,15 +28,15 @@ func BatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], y [
 		normalizeColumns(n, c, x, y, p.channel, true)
 		return
 	}
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			for at := ch * l; at < n*c*l; at += c * l {
-				for a := 0; a < l; a += reluPiece {
-					xs, ys := x[at+a:at+min(a+reluPiece, l)], y[at+a:at+min(a+reluPiece, l)]
-					normalizeRow(xs, ys, mean, scale, shift)
-					reluRow(ys, ys)
-				}
+	k, release := channelCoefficients(c, 3, affineCoefficients(p))
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*3:], pl*l
+			for a := 0; a < l; a += reluPiece {
+				xs, ys := x[at+a:at+min(a+reluPiece, l)], y[at+a:at+min(a+reluPiece, l)]
+				normalizeRow(xs, ys, T(k[0]), T(k[1]), T(k[2]))
+				reluRow(ys, ys)
 			}
 		}
 	})
@@ -75,6 +75,28 @@ func reluDataRow[T Float](x, dy, dx, g []T, mean, scale, shift, a, slope, offset
 // output was positive (or NaN), 0 elsewhere. Any of dx, dgamma and dbeta may
 // be nil.
 func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dx, dgamma, dbeta []T) {
+	if dx == nil { // the sums alone, in memory order
+		k, releaseCoefficients := channelCoefficients(c, 3, affineCoefficients(p))
+		defer releaseCoefficients()
+		pieces := ceilDiv(l, reluPiece)
+		sums, release := pieceSums(n*c, pieces)
+		defer release()
+		forPlanes(n, c, l, func(lo, hi int) {
+			var g [reluPiece]T
+			for pl := lo; pl < hi; pl++ {
+				k, at := k[pl%c*3:], pl*l
+				for j := 0; j < pieces; j++ {
+					a := j * reluPiece
+					s := sums[2*(pl*pieces+j):]
+					s[0], s[1] = reluGradientSums(x[at+a:at+min(a+reluPiece, l)], dy[at+a:], g[:], T(k[0]), T(k[1]), T(k[2]))
+				}
+			}
+		})
+		channelSums(n, c, pieces, sums, func(ch int, sumDy, sumDyXc float64) {
+			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+		})
+		return
+	}
 	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
 		var g [reluPiece]T
 		for ch := lo; ch < hi; ch++ {
@@ -88,15 +110,8 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 				}
 			}
 			invStd := float64(saveInvStd[ch])
-			if dbeta != nil {
-				dbeta[ch] = T(sumDy)
-			}
-			if dgamma != nil {
-				dgamma[ch] = T(sumDyXc * invStd)
-			}
-			if dx != nil {
-				reluDataChannel(n, c, l, ch, x, p, dy, invStd, sumDyXc*invStd, sumDy, dx, &g)
-			}
+			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+			reluDataChannel(n, c, l, ch, x, p, dy, invStd, sumDyXc*invStd, sumDy, dx, &g)
 		}
 	})
 }
@@ -104,10 +119,21 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 // BatchNormReluBackwardData is the dx part of BatchNormReluBackward from the
 // sums dgamma = Σ g·x̂ and dbeta = Σ g it returns.
 func BatchNormReluBackwardData[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+		mean, scale, shift := p.channel(ch)
+		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
+		for i, v := range [6]T{mean, scale, shift, a, slope, offset} {
+			dst[i] = float64(v)
+		}
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
 		var g [reluPiece]T
-		for ch := lo; ch < hi; ch++ {
-			reluDataChannel(n, c, l, ch, x, p, dy, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]), dx, &g)
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*6:], pl*l
+			for b := 0; b < l; b += reluPiece {
+				reluDataRow(x[at+b:at+min(b+reluPiece, l)], dy[at+b:], dx[at+b:], g[:], T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5]))
+			}
 		}
 	})
 }
@@ -128,18 +154,20 @@ func reluDataChannel[T Float](n, c, l, ch int, x []T, p BatchNormAffine[T], dy [
 // BatchNormReluForward with p (the running statistics): dx = g·γ/√(var + eps)
 // with g the masked dy.
 func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, dx []T) {
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+		affineCoefficients(p)(ch, dst)
+		dst[3] = float64(evalFactor(p, ch))
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
 		var g [reluPiece]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			factor := evalFactor(p, ch)
-			for at := ch * l; at < n*c*l; at += c * l {
-				for b := 0; b < l; b += reluPiece {
-					xs := x[at+b : at+min(b+reluPiece, l)]
-					masked := reluMask(xs, dy[at+b:], g[:], mean, scale, shift)
-					for j, v := range masked {
-						dx[at+b+j] = v * factor
-					}
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*4:], pl*l
+			for b := 0; b < l; b += reluPiece {
+				xs := x[at+b : at+min(b+reluPiece, l)]
+				masked := reluMask(xs, dy[at+b:], g[:], T(k[0]), T(k[1]), T(k[2]))
+				for j, v := range masked {
+					dx[at+b+j] = v * T(k[3])
 				}
 			}
 		}
@@ -157,12 +185,12 @@ func evalFactor[T Float](p BatchNormAffine[T], ch int) T {
 // staying NaN, with the transform p: a residual block's last batch norm, its
 // sum with the shortcut r and the ReLU after it, in one pass over memory.
 func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r, y []T) {
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			for at := ch * l; at < n*c*l; at += c * l {
-				normalizeAddReluRow(x[at:at+l], r[at:at+l], y[at:at+l], mean, scale, shift)
-			}
+	k, release := channelCoefficients(c, 3, affineCoefficients(p))
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*3:], pl*l
+			normalizeAddReluRow(x[at:at+l], r[at:at+l], y[at:at+l], T(k[0]), T(k[1]), T(k[2]))
 		}
 	})
 }
@@ -188,21 +216,24 @@ func normalizeAddReluRow[T Float](x, r, y []T, mean, scale, shift T) {
 // batch norm, the batch norm of its projection shortcut, their sum and the
 // ReLU, in one pass that reads both batch norms' inputs.
 func BatchNormAddBatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r []T, q BatchNormAffine[T], y []T) {
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+		affineCoefficients(p)(ch, dst[:3])
+		affineCoefficients(q)(ch, dst[3:])
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
 		var rn [reluPiece]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			meanR, scaleR, shiftR := q.channel(ch)
-			for at := ch * l; at < n*c*l; at += c * l {
-				xs, rs, ys := x[at:at+l], r[at:at+l], y[at:at+l]
-				if normalize2AddReluAsm(xs, rs, ys, mean, scale, shift, meanR, scaleR, shiftR) {
-					continue
-				}
-				for a := 0; a < l; a += reluPiece {
-					b := min(a+reluPiece, l)
-					normalizeRow(rs[a:b], rn[:b-a], meanR, scaleR, shiftR)
-					normalizeAddReluRow(xs[a:b], rn[:b-a], ys[a:b], mean, scale, shift)
-				}
+		for pl := lo; pl < hi; pl++ {
+			k, at := k[pl%c*6:], pl*l
+			mean, scale, shift, meanR, scaleR, shiftR := T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5])
+			xs, rs, ys := x[at:at+l], r[at:at+l], y[at:at+l]
+			if normalize2AddReluAsm(xs, rs, ys, mean, scale, shift, meanR, scaleR, shiftR) {
+				continue
+			}
+			for a := 0; a < l; a += reluPiece {
+				b := min(a+reluPiece, l)
+				normalizeRow(rs[a:b], rn[:b-a], meanR, scaleR, shiftR)
+				normalizeAddReluRow(xs[a:b], rn[:b-a], ys[a:b], mean, scale, shift)
 			}
 		}
 	})
