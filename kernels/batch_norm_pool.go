@@ -35,15 +35,14 @@ func BatchNormReluPoolShape(n, c, h, w int) PoolShape {
 func BatchNormReluMaxPoolForward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], y []T) {
 	s := BatchNormReluPoolShape(n, c, h, w)
 	l, pooled := h*w, s.OutH()*s.OutW()
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
+	k, release := channelCoefficients(c, 3, affineCoefficients(p))
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
 		var g [PoolPlaneMax]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			for i := 0; i < n; i++ {
-				plane := i*c + ch
-				r := reluPlane(x[plane*l:(plane+1)*l], g[:l], mean, scale, shift)
-				maxPool2x2Plane(w, s.OutH(), s.OutW(), r, y[plane*pooled:(plane+1)*pooled])
-			}
+		for pl := lo; pl < hi; pl++ {
+			k := k[pl%c*3:]
+			r := reluPlane(x[pl*l:(pl+1)*l], g[:l], T(k[0]), T(k[1]), T(k[2]))
+			maxPool2x2Plane(w, s.OutH(), s.OutW(), r, y[pl*pooled:(pl+1)*pooled])
 		}
 	})
 }
@@ -56,35 +55,17 @@ func reluPlane[T Float](x, g []T, mean, scale, shift T) []T {
 	return g
 }
 
-// poolGradient sets d to MaxPool2DBackward's gradient of the plane x (H×W of
-// s) for the pooled gradient dy of the plane, the ReLU's output r recomputed
-// in g, and returns d.
-func poolGradient[T Float](s PoolShape, x, dy, g, d []T, mean, scale, shift T) []T {
-	r := reluPlane(x, g, mean, scale, shift)
-	maxPool2x2BackwardPlane(s, r, dy, d)
-	return d
-}
-
-// pooledGradients runs the backward passes over the planes: in parallel over
-// the channels, image after image within a channel, fn gets the plane's
-// offset in x, the plane, the gradient that reaches the normalization's
-// output from dy (poolGradient) and a free scratch plane; channel(ch) runs
-// first for each channel and returns its fn.
-func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []T, channel func(ch int) func(at int, xp, grad, g []T)) {
-	s := BatchNormReluPoolShape(n, c, h, w)
-	l, pooled := h*w, s.OutH()*s.OutW()
-	ParallelFor(c, channelGrain(n, l), func(_, lo, hi int) {
-		var g, d [PoolPlaneMax]T
-		for ch := lo; ch < hi; ch++ {
-			mean, scale, shift := p.channel(ch)
-			fn := channel(ch)
-			for i := 0; i < n; i++ {
-				plane := i*c + ch
-				xp := x[plane*l : (plane+1)*l]
-				fn(plane*l, xp, poolGradient(s, xp, dy[plane*pooled:(plane+1)*pooled], g[:l], d[:l], mean, scale, shift), g[:])
-			}
-		}
-	})
+// poolGradient sets d to MaxPool2DBackward's gradient of plane pl of x (H×W
+// of s, l values) for its pooled gradient in dy, the ReLU's output
+// recomputed in g with the mean, scale and shift k[0:3], and returns x's
+// plane and d. The backward passes walk the planes in memory order, as
+// batch_norm_planes.go explains, each task with its scratch g and d.
+func poolGradient[T Float](s PoolShape, pl, l int, x, dy []T, k []float64, g, d *[PoolPlaneMax]T) (xp, grad []T) {
+	pooled := s.OutH() * s.OutW()
+	xp = x[pl*l : (pl+1)*l]
+	r := reluPlane(xp, g[:l], T(k[0]), T(k[1]), T(k[2]))
+	maxPool2x2BackwardPlane(s, r, dy[pl*pooled:(pl+1)*pooled], d[:l])
+	return xp, d[:l]
 }
 
 // BatchNormReluMaxPoolBackward sets dgamma = Σ g·x̂ and dbeta = Σ g, g being
@@ -93,30 +74,41 @@ func pooledGradients[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy []
 // sums of BatchNormReluBackward, which BatchNormReluMaxPoolBackwardData
 // takes.
 func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) {
-	sums := make([]float64, 2*c) // Σ g, Σ g·(x − mean) per channel
-	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
-		mean, scale, shift := p.channel(ch)
-		return func(_ int, xp, grad, g []T) {
-			a, b := reluGradientSums(xp, grad, g, mean, scale, shift)
-			sums[2*ch] += a
-			sums[2*ch+1] += b
+	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
+	k, releaseCoefficients := channelCoefficients(c, 3, affineCoefficients(p))
+	defer releaseCoefficients()
+	sums, release := pieceSums(n*c, 1)
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		var g, d [PoolPlaneMax]T
+		for pl := lo; pl < hi; pl++ {
+			k := k[pl%c*3:]
+			xp, grad := poolGradient(s, pl, l, x, dy, k, &g, &d)
+			sums[2*pl], sums[2*pl+1] = reluGradientSums(xp, grad, g[:], T(k[0]), T(k[1]), T(k[2]))
 		}
 	})
-	for ch := range c {
-		dbeta[ch] = T(sums[2*ch])
-		dgamma[ch] = T(sums[2*ch+1] * float64(saveInvStd[ch]))
-	}
+	channelSums(n, c, 1, sums, func(ch int, sumDy, sumDyXc float64) {
+		setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+	})
 }
 
 // BatchNormReluMaxPoolBackwardData sets dx, the gradient of x for dy, the
 // gradient of BatchNormReluMaxPoolForward's y, from the sums dgamma and dbeta
 // that BatchNormReluMaxPoolBackward returns.
 func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
-		mean, scale, shift := p.channel(ch)
-		a, slope, offset := dataCoefficients[T](n*h*w, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
-		return func(at int, xp, grad, g []T) {
-			reluDataRow(xp, grad, dx[at:at+len(xp)], g, mean, scale, shift, a, slope, offset)
+	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
+	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+		affineCoefficients(p)(ch, dst)
+		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
+		dst[3], dst[4], dst[5] = float64(a), float64(slope), float64(offset)
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		var g, d [PoolPlaneMax]T
+		for pl := lo; pl < hi; pl++ {
+			k := k[pl%c*6:]
+			xp, grad := poolGradient(s, pl, l, x, dy, k, &g, &d)
+			reluDataRow(xp, grad, dx[pl*l:(pl+1)*l], g[:], T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5]))
 		}
 	})
 }
@@ -125,12 +117,19 @@ func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNor
 // BatchNormReluMaxPoolForward with p (the running statistics): dx = g·γ/√(var
 // + eps), g the gradient that reaches the normalization's output from dy.
 func BatchNormReluMaxPoolBackwardEval[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, dx []T) {
-	pooledGradients(n, c, h, w, x, p, dy, func(ch int) func(int, []T, []T, []T) {
-		mean, scale, shift := p.channel(ch)
-		factor := evalFactor(p, ch)
-		return func(at int, xp, grad, g []T) {
-			for j, v := range reluMask(xp, grad, g, mean, scale, shift) {
-				dx[at+j] = v * factor
+	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
+	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+		affineCoefficients(p)(ch, dst)
+		dst[3] = float64(evalFactor(p, ch))
+	})
+	defer release()
+	forPlanes(n, c, l, func(lo, hi int) {
+		var g, d [PoolPlaneMax]T
+		for pl := lo; pl < hi; pl++ {
+			k := k[pl%c*4:]
+			xp, grad := poolGradient(s, pl, l, x, dy, k, &g, &d)
+			for j, v := range reluMask(xp, grad, g[:], T(k[0]), T(k[1]), T(k[2])) {
+				dx[pl*l+j] = v * T(k[3])
 			}
 		}
 	})

@@ -73,3 +73,35 @@ func testBatchNormReluPoolMatchesComposition[T Float](t *testing.T) {
 
 func TestBatchNormReluPoolFloat32(t *testing.T) { testBatchNormReluPoolMatchesComposition[float32](t) }
 func TestBatchNormReluPoolFloat64(t *testing.T) { testBatchNormReluPoolMatchesComposition[float64](t) }
+
+// BenchmarkBatchNormReluPool times LeNet's first block (batch 64, 32
+// channels of 24×24) fused: forward, the backward sums and the backward data.
+func BenchmarkBatchNormReluPool(b *testing.B) {
+	n, c, h, w := 64, 32, 24, 24
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := asType[float32](uniformSlice(rng, n*c*h*w, -2, 2))
+	dy := asType[float32](uniformSlice(rng, n*c*h*w/4, -1, 1))
+	y, dx := make([]float32, len(dy)), make([]float32, len(x))
+	mean, variance, invStd := make([]float32, c), make([]float32, c), make([]float32, c)
+	BatchNormStats(n, c, h*w, x, mean, variance)
+	for ch, v := range variance {
+		invStd[ch] = float32(1 / math.Sqrt(float64(v)+1e-5))
+	}
+	p := BatchNormAffine[float32]{Gamma: asType[float32](uniformSlice(rng, c, 0.5, 1.5)), Beta: asType[float32](uniformSlice(rng, c, -1, 1)), Mean: mean, Variance: variance, Eps: 1e-5}
+	dgamma, dbeta := make([]float32, c), make([]float32, c)
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			BatchNormReluMaxPoolForward(n, c, h, w, x, p, y)
+		}
+	})
+	b.Run("backward_sums", func(b *testing.B) {
+		for b.Loop() {
+			BatchNormReluMaxPoolBackward(n, c, h, w, x, p, dy, invStd, dgamma, dbeta)
+		}
+	})
+	b.Run("backward_data", func(b *testing.B) {
+		for b.Loop() {
+			BatchNormReluMaxPoolBackwardData(n, c, h, w, x, p, dy, invStd, dgamma, dbeta, dx)
+		}
+	})
+}
