@@ -35,8 +35,11 @@ type gemmArch[E float32 | float64] struct {
 	// transpose16, if set, packs 16 columns of op(B) from a transposed B:
 	// dst[p·ldDst + c] = src[c·ld + p] for c < 16 and p < kc rounded down to 16.
 	transpose16 func(kc int, src *E, ld int, dst *E, ldDst int)
-	scratch     sync.Pool // *gemmScratch[E], packing buffers reused across calls
-	jobs        sync.Pool // *gemmJob[E], reused across calls
+	// packTransA, if set, packs a whole micro-panel of op(A) from a transposed A:
+	// dst[p·mr + r] = src[p·ld + r] for p < kc and r < mr.
+	packTransA func(kc int, src *E, ld int, dst *E)
+	scratch    sync.Pool // *gemmScratch[E], packing buffers reused across calls
+	jobs       sync.Pool // *gemmJob[E], reused across calls
 }
 
 // nr is the widest tile.
@@ -171,6 +174,9 @@ func (job *gemmJob[E]) rowPanel(s *gemmScratch[E], i, rows, pc, kc, jc, nc int, 
 	switch {
 	case rows < mr:
 		job.packA(s.a, i, rows, pc, kc)
+		ap, rsA, csA = s.a, 1, mr
+	case job.transA && arch.packTransA != nil:
+		arch.packTransA(kc, &job.a[pc*job.lda+i], job.lda, &s.a[0])
 		ap, rsA, csA = s.a, 1, mr
 	case job.transA:
 		ap, rsA, csA = job.a[pc*job.lda+i:], 1, job.lda
