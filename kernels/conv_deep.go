@@ -79,9 +79,56 @@ func deepPieceShape(s ConvShape) ConvShape {
 func deepIm2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 	ps := deepPieceShape(s)
 	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	if deepRowIm2col[T](s) {
+		x32, col32 := asFloat32(x), asFloat32(col)
+		ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+			deepIm2colRows(s, x32, n0, gn, piece*ps.GroupChannels(), (piece+1)*ps.GroupChannels(), col32)
+		})
+		return
+	}
 	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
 		im2col(ps, x, n0, gn, piece, col[piece*rows:(piece+1)*rows])
 	})
+}
+
+// deepRowIm2col reports whether deepIm2col runs deepIm2colRows: float32, the
+// assembly, no dilation, and the inputs of an output row within one vector.
+// im2col's row copies of a few elements each (7 at 7×7) cost more than the
+// GEMM's packing of the whole column matrix; here an output row is one masked
+// load, permute and store.
+func deepRowIm2col[T Float](s ConvShape) bool {
+	return shiftFloat32[T]() && deepAsm() && s.DilationH == 1 && s.DilationW == 1 &&
+		(s.OutW()-1)*s.StrideW < 16
+}
+
+// deepIm2colRows writes rows of channels [c0, c1) of im2col's column matrix of
+// images [n0, n0+gn) of x, tap by tap, each for all images at once.
+func deepIm2colRows(s ConvShape, x []float32, n0, gn, c0, c1 int, col []float32) {
+	oh, ow, hw := s.OutH(), s.OutW(), s.H*s.W
+	cols := gn * oh * ow
+	var perm [16]int32
+	for j := range ow {
+		perm[j] = int32(j * s.StrideW)
+	}
+	for r := 0; r < s.R; r++ {
+		offH := r - s.PadH
+		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+		for sx := 0; sx < s.S; sx++ {
+			offW := sx - s.PadW
+			// Lane i of a row's vector is input column offW + i.
+			loadMask := 0
+			for i := 0; i <= (ow-1)*s.StrideW; i++ {
+				if offW+i >= 0 && offW+i < s.W {
+					loadMask |= 1 << i
+				}
+			}
+			for c := c0; c < c1; c++ {
+				q := (c*s.R+r)*s.S + sx
+				deepIm2colRowsAVX512(&col[q*cols], oh*ow, ow, &x[(n0*s.C+c)*hw], offH*s.W+offW, s.C*hw,
+					s.StrideH*s.W, gn, oh, hLo, hHi, loadMask, 1<<ow-1, &perm[0])
+			}
+		}
+	}
 }
 
 // deepCol2im overwrites images [n0, n0+gn) of dx from the column matrix col,
