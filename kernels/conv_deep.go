@@ -136,9 +136,71 @@ func deepIm2colRows(s ConvShape, x []float32, n0, gn, c0, c1 int, col []float32)
 func deepCol2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 	ps := deepPieceShape(s)
 	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	if deepRowCol2im[T](s) {
+		col32, dx32 := asFloat32(col), asFloat32(dx)
+		p, hw := s.OutH()*s.OutW(), s.H*s.W
+		ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+			var taps [deepMaxTaps]deepTap // on the task's stack: no allocation
+			n := deepCol2imTaps(s, gn, &taps)
+			for c := piece * ps.GroupChannels(); c < (piece+1)*ps.GroupChannels(); c++ {
+				for g := range gn {
+					deepCol2imPlaneAVX512(&dx32[((n0+g)*s.C+c)*hw], s.H, s.W, &col32[c*s.R*s.S*gn*p+g*p],
+						s.OutW(), s.StrideH*s.W, &taps[0], n)
+				}
+			}
+		})
+		return
+	}
 	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
 		col2im(ps, col[piece*rows:(piece+1)*rows], n0, gn, piece, dx)
 	})
+}
+
+// deepRowCol2im reports whether deepCol2im runs deepCol2imPlaneAVX512:
+// float32, the assembly, no dilation, and input and output rows of at most 16
+// elements, and at most deepMaxTaps taps. Each tap's row is then one masked
+// load, permute and add, in the tap order of col2im, whose adds of a few
+// elements per row cost more.
+func deepRowCol2im[T Float](s ConvShape) bool {
+	return shiftFloat32[T]() && deepAsm() && s.DilationH == 1 && s.DilationW == 1 &&
+		s.W <= 16 && s.OutW() <= 16 && s.R*s.S <= deepMaxTaps
+}
+
+// deepMaxTaps is the most filter taps (7×7) deepRowCol2im takes.
+const deepMaxTaps = 49
+
+// deepTap is one filter tap of deepCol2imPlaneAVX512, for a plane of a chunk
+// of gn images: its first column-matrix row (relative to the plane's channel
+// and image) and its first input row, the number of rows it adds to, and which
+// output column (perm) each input column (mask) takes.
+type deepTap struct {
+	col, dx, rows, mask int
+	perm                [16]int32
+}
+
+// deepCol2imTaps sets taps to s's taps that reach the input, in col2im's
+// order, and returns their number.
+func deepCol2imTaps(s ConvShape, gn int, taps *[deepMaxTaps]deepTap) int {
+	oh, ow := s.OutH(), s.OutW()
+	n := 0
+	for r := 0; r < s.R; r++ {
+		offH := r - s.PadH
+		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+		for sx := 0; sx < s.S; sx++ {
+			t := deepTap{col: (r*s.S+sx)*gn*oh*ow + hLo*ow, dx: (hLo*s.StrideH + offH) * s.W, rows: hHi - hLo}
+			for iw := 0; iw < s.W; iw++ {
+				if d := iw + s.PadW - sx; d >= 0 && d%s.StrideW == 0 && d/s.StrideW < ow {
+					t.mask |= 1 << iw
+					t.perm[iw] = int32(d / s.StrideW)
+				}
+			}
+			if t.rows > 0 && t.mask != 0 {
+				taps[n] = t
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // deepRows copies between the K×(gn·p) matrix m and images [n0, n0+gn) of the
