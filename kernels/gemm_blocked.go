@@ -114,11 +114,18 @@ func gemmBlocked[E float32 | float64](arch *gemmArch[E], transA, transB bool, m,
 
 // planGrid cuts C into a power-of-two number of chunks that depends on the shape
 // only. Columns are split first: a split of rows makes each row piece pack the same
-// B again, while a split of columns only re-reads A, in place.
+// B again, while a split of columns only re-reads A, in place. A transposed A that
+// the arch packs is split by rows instead: a split of columns would pack every
+// micro-panel of A once per column piece, each for fewer tiles.
 func (job *gemmJob[E]) planGrid() {
 	chunks := 1
 	for chunks < gemmMaxChunks && float64(2*chunks*gemmChunkWork) <= float64(job.m)*float64(job.n)*float64(job.k) {
 		chunks *= 2
+	}
+	if job.transA && job.arch.packTransA != nil {
+		job.gm = min(chunks, ceilDiv(job.m, job.arch.mr))
+		job.gn = min(chunks/job.gm, ceilDiv(job.n, job.arch.step))
+		return
 	}
 	job.gn = min(chunks, ceilDiv(job.n, job.arch.step))
 	job.gm = min(chunks/job.gn, ceilDiv(job.m, job.arch.mr))
@@ -148,8 +155,11 @@ func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 	// Equal k blocks of at most arch.kc: a short last block would spend more on
 	// loading and storing C tiles than on multiply-adds.
 	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
-	for jc := j0; jc < j1; jc += arch.nc {
-		nc := min(arch.nc, j1-jc)
+	// Equal column blocks of at most arch.nc, at multiples of the kernel step: a
+	// narrow last block would read all of A's rows again for a few columns.
+	ncBlock := roundUp(ceilDiv(j1-j0, ceilDiv(j1-j0, arch.nc)), arch.step)
+	for jc := j0; jc < j1; jc += ncBlock {
+		nc := min(ncBlock, j1-jc)
 		for pc := 0; pc < job.k; pc += kcBlock {
 			kc := min(kcBlock, job.k-pc)
 			beta := job.beta
