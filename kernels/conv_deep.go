@@ -52,11 +52,15 @@ func deepWorkspace(s ConvShape) int {
 
 // deepChunks calls fn for every chunk of images [n0, n0+gn) in order, with
 // the chunk's column matrix and K-row matrix (gn·OutH·OutW columns) carved
-// from work.
+// from work. The chunks, at most deepChunk(s) images, differ by at most one
+// image (32 images in seven chunks of 4 or 5, rather than six of 5 and one
+// of 2): a small last chunk makes a GEMM of few columns.
 func deepChunks[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []T)) {
-	crs, g := s.C*s.R*s.S, deepChunk(s)
-	for n0 := 0; n0 < s.N; n0 += g {
-		gn := min(g, s.N-n0)
+	crs := s.C * s.R * s.S
+	chunks := ceilDiv(s.N, deepChunk(s))
+	for i := range chunks {
+		n0 := i * s.N / chunks
+		gn := (i+1)*s.N/chunks - n0
 		cols := gn * s.OutH() * s.OutW()
 		fn(n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
 	}
@@ -140,12 +144,12 @@ func deepCol2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 		col32, dx32 := asFloat32(col), asFloat32(dx)
 		p, hw := s.OutH()*s.OutW(), s.H*s.W
 		ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
-			var taps [deepMaxTaps]deepTap // on the task's stack: no allocation
-			n := deepCol2imTaps(s, gn, &taps)
+			var plan deepCol2imPlan // on the task's stack: no allocation
+			plan.set(s, gn)
 			for c := piece * ps.GroupChannels(); c < (piece+1)*ps.GroupChannels(); c++ {
 				for g := range gn {
 					deepCol2imPlaneAVX512(&dx32[((n0+g)*s.C+c)*hw], s.H, s.W, &col32[c*s.R*s.S*gn*p+g*p],
-						s.OutW(), s.StrideH*s.W, &taps[0], n)
+						s.OutW(), &plan.rowTaps[0], &plan.taps[0])
 				}
 			}
 		})
@@ -157,50 +161,59 @@ func deepCol2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 }
 
 // deepRowCol2im reports whether deepCol2im runs deepCol2imPlaneAVX512:
-// float32, the assembly, no dilation, and input and output rows of at most 16
-// elements, and at most deepMaxTaps taps. Each tap's row is then one masked
-// load, permute and add, in the tap order of col2im, whose adds of a few
-// elements per row cost more.
+// float32, the assembly, no dilation, input and output rows of at most 16
+// elements, at most 16 input rows and 9 taps. Each input row is then a sum in
+// a register of a masked load and permute per tap, in col2im's tap order,
+// whose adds of a few elements per row cost more.
 func deepRowCol2im[T Float](s ConvShape) bool {
 	return shiftFloat32[T]() && deepAsm() && s.DilationH == 1 && s.DilationW == 1 &&
-		s.W <= 16 && s.OutW() <= 16 && s.R*s.S <= deepMaxTaps
+		s.W <= 16 && s.OutW() <= 16 && s.H <= 16 && s.R*s.S <= deepMaxTaps
 }
 
-// deepMaxTaps is the most filter taps (7×7) deepRowCol2im takes.
-const deepMaxTaps = 49
+// deepMaxTaps is the most filter taps (3×3) deepRowCol2im takes.
+const deepMaxTaps = 9
 
-// deepTap is one filter tap of deepCol2imPlaneAVX512, for a plane of a chunk
-// of gn images: its first column-matrix row (relative to the plane's channel
-// and image) and its first input row, the number of rows it adds to, and which
-// output column (perm) each input column (mask) takes.
-type deepTap struct {
-	col, dx, rows, mask int
-	perm                [16]int32
+// deepTapRow is one output row of deepCol2imPlaneAVX512 that an input row
+// takes: its column-matrix offset (relative to the plane's channel and image)
+// and which output column (perm) each input column (mask) takes.
+type deepTapRow struct {
+	col, mask int
+	perm      [16]int32
 }
 
-// deepCol2imTaps sets taps to s's taps that reach the input, in col2im's
-// order, and returns their number.
-func deepCol2imTaps(s ConvShape, gn int, taps *[deepMaxTaps]deepTap) int {
+// deepCol2imPlan lists, for a chunk of gn images, the tap rows that each input
+// row of a plane sums, in col2im's tap order.
+type deepCol2imPlan struct {
+	rowTaps [16]int
+	taps    [16 * deepMaxTaps]deepTapRow
+}
+
+func (plan *deepCol2imPlan) set(s ConvShape, gn int) {
 	oh, ow := s.OutH(), s.OutW()
 	n := 0
-	for r := 0; r < s.R; r++ {
-		offH := r - s.PadH
-		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
-		for sx := 0; sx < s.S; sx++ {
-			t := deepTap{col: (r*s.S+sx)*gn*oh*ow + hLo*ow, dx: (hLo*s.StrideH + offH) * s.W, rows: hHi - hLo}
-			for iw := 0; iw < s.W; iw++ {
-				if d := iw + s.PadW - sx; d >= 0 && d%s.StrideW == 0 && d/s.StrideW < ow {
-					t.mask |= 1 << iw
-					t.perm[iw] = int32(d / s.StrideW)
-				}
+	for ih := 0; ih < s.H; ih++ {
+		plan.rowTaps[ih] = 0
+		for r := 0; r < s.R; r++ {
+			dh := ih + s.PadH - r
+			if dh < 0 || dh%s.StrideH != 0 || dh/s.StrideH >= oh {
+				continue
 			}
-			if t.rows > 0 && t.mask != 0 {
-				taps[n] = t
-				n++
+			for sx := 0; sx < s.S; sx++ {
+				t := deepTapRow{col: (r*s.S+sx)*gn*oh*ow + dh/s.StrideH*ow}
+				for iw := 0; iw < s.W; iw++ {
+					if dw := iw + s.PadW - sx; dw >= 0 && dw%s.StrideW == 0 && dw/s.StrideW < ow {
+						t.mask |= 1 << iw
+						t.perm[iw] = int32(dw / s.StrideW)
+					}
+				}
+				if t.mask != 0 {
+					plan.taps[n] = t
+					n++
+					plan.rowTaps[ih]++
+				}
 			}
 		}
 	}
-	return n
 }
 
 // deepRows copies between the K×(gn·p) matrix m and images [n0, n0+gn) of the

@@ -73,77 +73,60 @@ im2colDone:
 	VZEROUPPER
 	RET
 
-// Offsets in deepTap.
+// Offsets in deepTapRow.
 #define TAP_COL 0
-#define TAP_DX 8
-#define TAP_ROWS 16
-#define TAP_MASK 24
-#define TAP_PERM 32
-#define TAP_SIZE 96
+#define TAP_MASK 8
+#define TAP_PERM 16
+#define TAP_SIZE 80
 
-// func deepCol2imPlaneAVX512(dx *float32, h int, w int, dcol *float32, ow int, rowStep int, taps *deepTap, ntaps int)
+// func deepCol2imPlaneAVX512(dx *float32, h int, w int, dcol *float32, ow int, rowTaps *int, taps *deepTapRow)
 //
-// Overwrites the h×w plane dx with the sum, tap after tap, of its taps' rows
-// of the column matrix: for each tap, rows rows of ow elements from
-// dcol + tap.col (ow apart), each permuted by tap.perm and added under
-// tap.mask to the plane's rows from dx + tap.dx (rowStep apart).
-TEXT ·deepCol2imPlaneAVX512(SB), NOSPLIT, $0-64
-	MOVQ dx+0(FP), DI
-	MOVQ h+8(FP), CX
-	MOVQ w+16(FP), R8
-	MOVL $1, AX
+// Overwrites the h×w plane dx row by row: row i is the sum, in order, of its
+// rowTaps[i] taps' output rows (the next entries of taps), each ow elements
+// from dcol + tap.col, permuted by tap.perm and added under tap.mask. The sum
+// stays in a register: adds to the plane in memory would wait for each other's
+// masked stores, which loads cannot take their data from.
+TEXT ·deepCol2imPlaneAVX512(SB), NOSPLIT, $0-56
+	MOVQ  dx+0(FP), DI
+	MOVQ  h+8(FP), CX
+	MOVQ  w+16(FP), R8
+	MOVL  $1, AX
 	SHLXL R8, AX, AX
-	DECL AX
+	DECL  AX
 	KMOVW AX, K2
-	SHLQ $2, R8
-	VPXORD Z0, Z0, Z0
-	MOVQ DI, BX
-
-col2imClear:
-	VMOVUPS Z0, K2, (BX)
-	ADDQ    R8, BX
-	DECQ    CX
-	JNZ     col2imClear
-
-	MOVQ ow+32(FP), R9
-	MOVL $1, AX
+	SHLQ  $2, R8
+	MOVQ  dcol+24(FP), R11
+	MOVQ  ow+32(FP), R9
+	MOVL  $1, AX
 	SHLXL R9, AX, AX
-	DECL AX
+	DECL  AX
 	KMOVW AX, K1
-	SHLQ $2, R9
-	MOVQ rowStep+40(FP), R10
-	SHLQ $2, R10
-	MOVQ dcol+24(FP), R11
-	MOVQ taps+48(FP), R12
-	MOVQ ntaps+56(FP), R13
-	TESTQ R13, R13
-	JZ    col2imDone
+	MOVQ  rowTaps+40(FP), R10
+	MOVQ  taps+48(FP), R12
+
+col2imRow:
+	VPXORD Z1, Z1, Z1
+	MOVQ   (R10), R13
+	TESTQ  R13, R13
+	JZ     col2imStore
 
 col2imTap:
 	MOVQ      TAP_COL(R12), SI
-	LEAQ      (R11)(SI*4), SI
-	MOVQ      TAP_DX(R12), BX
-	LEAQ      (DI)(BX*4), BX
-	MOVQ      TAP_ROWS(R12), CX
 	MOVQ      TAP_MASK(R12), AX
 	KMOVW     AX, K3
 	VMOVDQU32 TAP_PERM(R12), Z31
-
-col2imRow:
-	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (R11)(SI*4), K1, Z0
 	VPERMPS   Z0, Z31, Z0
-	VMOVUPS.Z (BX), K2, Z1
 	VADDPS    Z0, Z1, K3, Z1
-	VMOVUPS   Z1, K2, (BX)
-	ADDQ      R9, SI
-	ADDQ      R10, BX
-	DECQ      CX
-	JNZ       col2imRow
+	ADDQ      $TAP_SIZE, R12
+	DECQ      R13
+	JNZ       col2imTap
 
-	ADDQ $TAP_SIZE, R12
-	DECQ R13
-	JNZ  col2imTap
-
-col2imDone:
+col2imStore:
+	VMOVUPS Z1, K2, (DI)
+	ADDQ    R8, DI
+	ADDQ    $8, R10
+	DECQ    CX
+	JNZ     col2imRow
 	VZEROUPPER
 	RET

@@ -8,6 +8,6 @@ func deepIm2colRowsAVX512(dst *float32, dstImage int, dstRow int, src *float32, 
 	panic("kernels: no deep im2col rows without assembly")
 }
 
-func deepCol2imPlaneAVX512(dx *float32, h int, w int, dcol *float32, ow int, rowStep int, taps *deepTap, ntaps int) {
+func deepCol2imPlaneAVX512(dx *float32, h int, w int, dcol *float32, ow int, rowTaps *int, taps *deepTapRow) {
 	panic("kernels: no deep col2im planes without assembly")
 }
