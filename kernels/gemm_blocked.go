@@ -11,7 +11,9 @@ import "sync"
 //	    for each B panel: micro-kernel → one mr×width tile of C.
 //
 // op(A) is read in place by the micro-kernels (rows rsA apart, steps csA apart),
-// transposed or not; only ragged last rows are packed. op(B) is always packed,
+// transposed or not; only ragged last rows are packed, and transposed micro-panels
+// where the arch has a packer (their steps are a row of A apart: as many lines and
+// pages as steps, which the kernels would walk once per B panel). op(B) is always packed,
 // zero-padded to a multiple of the kernel step. Ragged tiles are computed in a
 // scratch tile by the same kernel and copied out, so every element of C goes
 // through identical arithmetic: its k order depends only on the k blocking, never
