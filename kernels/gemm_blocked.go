@@ -12,12 +12,13 @@ import "sync"
 //
 // op(A) is read in place by the micro-kernels (rows rsA apart, steps csA apart),
 // transposed or not; only ragged last rows are packed, and transposed micro-panels
-// where the arch has a packer (their steps are a row of A apart: as many lines and
-// pages as steps, which the kernels would walk once per B panel). op(B) is always packed,
-// zero-padded to a multiple of the kernel step. Ragged tiles are computed in a
-// scratch tile by the same kernel and copied out, so every element of C goes
-// through identical arithmetic: its k order depends only on the k blocking, never
-// on the chunk grid or on which goroutine runs a chunk.
+// where the arch has a packer (their steps are a row of A apart: as many lines
+// and pages as steps, which the kernels would walk once per B panel). op(B) is
+// always packed, zero-padded to a multiple of the kernel step. Ragged tiles are
+// computed in a scratch tile by the same kernel and copied out, so every element
+// of C goes through identical arithmetic: its k order depends only on the k
+// blocking, never on the chunk grid, the column blocks or on which goroutine runs
+// a chunk.
 
 // microKernel computes one tile of C: C[r][j] = alpha·Σ_p A[r][p]·B[p][j] + beta·C[r][j]
 // for r < mr, j < width and p < kc, reading A[r][p] at a[r·rsA + p·csA] and the packed
