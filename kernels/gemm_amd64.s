@@ -809,8 +809,6 @@ copied:
 // For p < kc and r < 8: dst[p·8 + r] = src[p·ld + r]. Packs an 8-row micro-panel
 // of op(A) from a transposed A, whose steps lie ld floats apart: the kernels then
 // read it from one contiguous block rather than from kc lines in as many pages.
-// The line after each source row, the next micro-panels', is prefetched into L2:
-// the stride is too long for the hardware prefetchers.
 TEXT ·sgemmPackTransAAVX512(SB), NOSPLIT, $0-32
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
@@ -822,10 +820,6 @@ TEXT ·sgemmPackTransAAVX512(SB), NOSPLIT, $0-32
 	JLT  packTail
 
 pack4:
-	PREFETCHT1 64(SI)
-	PREFETCHT1 64(SI)(R8*1)
-	PREFETCHT1 64(SI)(R8*2)
-	PREFETCHT1 64(SI)(R9*1)
 	VMOVUPS (SI), Y0
 	VMOVUPS (SI)(R8*1), Y1
 	VMOVUPS (SI)(R8*2), Y2
@@ -843,7 +837,6 @@ pack4:
 packTail:
 	TESTQ   CX, CX
 	JZ      packed
-	PREFETCHT1 64(SI)
 	VMOVUPS (SI), Y0
 	VMOVUPS Y0, (DI)
 	ADDQ    R8, SI
