@@ -52,11 +52,15 @@ func deepWorkspace(s ConvShape) int {
 
 // deepChunks calls fn for every chunk of images [n0, n0+gn) in order, with
 // the chunk's column matrix and K-row matrix (gn·OutH·OutW columns) carved
-// from work.
+// from work. The chunks, at most deepChunk(s) images, differ by at most one
+// image (32 images in seven chunks of 4 or 5, rather than six of 5 and one
+// of 2): a small last chunk makes a GEMM of few columns.
 func deepChunks[T Float](s ConvShape, work []T, fn func(n0, gn int, col, kmat []T)) {
-	crs, g := s.C*s.R*s.S, deepChunk(s)
-	for n0 := 0; n0 < s.N; n0 += g {
-		gn := min(g, s.N-n0)
+	crs := s.C * s.R * s.S
+	chunks := ceilDiv(s.N, deepChunk(s))
+	for i := range chunks {
+		n0 := i * s.N / chunks
+		gn := (i+1)*s.N/chunks - n0
 		cols := gn * s.OutH() * s.OutW()
 		fn(n0, gn, work[:crs*cols], work[crs*cols:(crs+s.K)*cols])
 	}
@@ -79,9 +83,56 @@ func deepPieceShape(s ConvShape) ConvShape {
 func deepIm2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 	ps := deepPieceShape(s)
 	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	if deepRowIm2col[T](s) {
+		x32, col32 := asFloat32(x), asFloat32(col)
+		ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+			deepIm2colRows(s, x32, n0, gn, piece*ps.GroupChannels(), (piece+1)*ps.GroupChannels(), col32)
+		})
+		return
+	}
 	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
 		im2col(ps, x, n0, gn, piece, col[piece*rows:(piece+1)*rows])
 	})
+}
+
+// deepRowIm2col reports whether deepIm2col runs deepIm2colRows: float32, the
+// assembly, no dilation, and the inputs of an output row within one vector.
+// im2col's row copies of a few elements each (7 at 7×7) cost more than the
+// GEMM's packing of the whole column matrix; here an output row is one masked
+// load, permute and store.
+func deepRowIm2col[T Float](s ConvShape) bool {
+	return shiftFloat32[T]() && deepAsm() && s.DilationH == 1 && s.DilationW == 1 &&
+		(s.OutW()-1)*s.StrideW < 16
+}
+
+// deepIm2colRows writes rows of channels [c0, c1) of im2col's column matrix of
+// images [n0, n0+gn) of x, tap by tap, each for all images at once.
+func deepIm2colRows(s ConvShape, x []float32, n0, gn, c0, c1 int, col []float32) {
+	oh, ow, hw := s.OutH(), s.OutW(), s.H*s.W
+	cols := gn * oh * ow
+	var perm [16]int32
+	for j := range ow {
+		perm[j] = int32(j * s.StrideW)
+	}
+	for r := 0; r < s.R; r++ {
+		offH := r - s.PadH
+		hLo, hHi := validRange(offH, s.StrideH, s.H, oh)
+		for sx := 0; sx < s.S; sx++ {
+			offW := sx - s.PadW
+			// Lane i of a row's vector is input column offW + i.
+			loadMask := 0
+			for i := 0; i <= (ow-1)*s.StrideW; i++ {
+				if offW+i >= 0 && offW+i < s.W {
+					loadMask |= 1 << i
+				}
+			}
+			for c := c0; c < c1; c++ {
+				q := (c*s.R+r)*s.S + sx
+				deepIm2colRowsAVX512(&col[q*cols], oh*ow, ow, &x[(n0*s.C+c)*hw], offH*s.W+offW, s.C*hw,
+					s.StrideH*s.W, gn, oh, hLo, hHi, loadMask, 1<<ow-1, &perm[0])
+			}
+		}
+	}
 }
 
 // deepCol2im overwrites images [n0, n0+gn) of dx from the column matrix col,
@@ -89,9 +140,80 @@ func deepIm2col[T Float](s ConvShape, x []T, n0, gn int, col []T) {
 func deepCol2im[T Float](s ConvShape, col []T, n0, gn int, dx []T) {
 	ps := deepPieceShape(s)
 	rows := ps.GroupChannels() * s.R * s.S * gn * s.OutH() * s.OutW()
+	if deepRowCol2im[T](s) {
+		col32, dx32 := asFloat32(col), asFloat32(dx)
+		p, hw := s.OutH()*s.OutW(), s.H*s.W
+		ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
+			var plan deepCol2imPlan // on the task's stack: no allocation
+			plan.set(s, gn)
+			for c := piece * ps.GroupChannels(); c < (piece+1)*ps.GroupChannels(); c++ {
+				for g := range gn {
+					deepCol2imPlaneAVX512(&dx32[((n0+g)*s.C+c)*hw], s.H, s.W, &col32[c*s.R*s.S*gn*p+g*p],
+						s.OutW(), &plan.rowTaps[0], &plan.taps[0])
+				}
+			}
+		})
+		return
+	}
 	ParallelFor(ps.Groups, 1, func(piece, _, _ int) {
 		col2im(ps, col[piece*rows:(piece+1)*rows], n0, gn, piece, dx)
 	})
+}
+
+// deepRowCol2im reports whether deepCol2im runs deepCol2imPlaneAVX512:
+// float32, the assembly, no dilation, input and output rows of at most 16
+// elements, at most 16 input rows and 9 taps. Each input row is then a sum in
+// a register of a masked load and permute per tap, in col2im's tap order,
+// whose adds of a few elements per row cost more.
+func deepRowCol2im[T Float](s ConvShape) bool {
+	return shiftFloat32[T]() && deepAsm() && s.DilationH == 1 && s.DilationW == 1 &&
+		s.W <= 16 && s.OutW() <= 16 && s.H <= 16 && s.R*s.S <= deepMaxTaps
+}
+
+// deepMaxTaps is the most filter taps (3×3) deepRowCol2im takes.
+const deepMaxTaps = 9
+
+// deepTapRow is one output row of deepCol2imPlaneAVX512 that an input row
+// takes: its column-matrix offset (relative to the plane's channel and image)
+// and which output column (perm) each input column (mask) takes.
+type deepTapRow struct {
+	col, mask int
+	perm      [16]int32
+}
+
+// deepCol2imPlan lists, for a chunk of gn images, the tap rows that each input
+// row of a plane sums, in col2im's tap order.
+type deepCol2imPlan struct {
+	rowTaps [16]int
+	taps    [16 * deepMaxTaps]deepTapRow
+}
+
+func (plan *deepCol2imPlan) set(s ConvShape, gn int) {
+	oh, ow := s.OutH(), s.OutW()
+	n := 0
+	for ih := 0; ih < s.H; ih++ {
+		plan.rowTaps[ih] = 0
+		for r := 0; r < s.R; r++ {
+			dh := ih + s.PadH - r
+			if dh < 0 || dh%s.StrideH != 0 || dh/s.StrideH >= oh {
+				continue
+			}
+			for sx := 0; sx < s.S; sx++ {
+				t := deepTapRow{col: (r*s.S+sx)*gn*oh*ow + dh/s.StrideH*ow}
+				for iw := 0; iw < s.W; iw++ {
+					if dw := iw + s.PadW - sx; dw >= 0 && dw%s.StrideW == 0 && dw/s.StrideW < ow {
+						t.mask |= 1 << iw
+						t.perm[iw] = int32(dw / s.StrideW)
+					}
+				}
+				if t.mask != 0 {
+					plan.taps[n] = t
+					n++
+					plan.rowTaps[ih]++
+				}
+			}
+		}
+	}
 }
 
 // deepRows copies between the K×(gn·p) matrix m and images [n0, n0+gn) of the

@@ -26,14 +26,20 @@ func dgemmKernelAVX512x24(kc int, a *float64, rsA int, csA int, b *float64, c *f
 func sgemmTransposeAVX512(kc int, src *float32, ld int, dst *float32, ldDst int)
 
 //go:noescape
+func sgemmPackTransAAVX512(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
 func sgemmCopyAVX512(rows int, vecs int, src *float32, ld int, dst *float32, ldDst int)
 
 var (
 	// sgemmAVX512 tiles C in 8×48 blocks (24 zmm accumulators); the last panels
-	// of a block use the 32- and 16-wide variants instead of padding to 48.
+	// of a block use the 32- and 16-wide variants instead of padding to 48. Its B
+	// blocks (1 MiB) take half of a Sapphire Rapids core's L2: wide blocks pack
+	// each A micro-panel (packTransA) for more tiles, and read A fewer times.
 	sgemmAVX512 = &gemmArch[float32]{name: "avx512", mr: 8, step: 16,
 		kernels: []microKernel[float32]{sgemmKernelAVX512x16, sgemmKernelAVX512x32, sgemmKernelAVX512x48},
-		kc:      256, nc: 384, copy16: sgemmCopyAVX512, transpose16: sgemmTransposeAVX512}
+		kc:      256, nc: 1024, copy16: sgemmCopyAVX512, transpose16: sgemmTransposeAVX512,
+		packTransA: sgemmPackTransAAVX512}
 	// sgemmAVX2 tiles C in 6×16 blocks (12 ymm accumulators).
 	sgemmAVX2 = &gemmArch[float32]{name: "avx2", mr: 6, step: 16,
 		kernels: []microKernel[float32]{sgemmKernelAVX2x16},

@@ -57,6 +57,29 @@
 	LEAQ (R11)(R11*2), R12; \
 	LEAQ (DX)(R11*4), R13
 
+// Prefetch the lines of a float32 C tile, rows of 32 or 48 elements that need not
+// be line-aligned, at the start of a kernel: for a large product C comes from L3,
+// and arrives while the tile is computed rather than stalling its update.
+#define PREFETCH_ROW32(row) \
+	PREFETCHT0 row; \
+	PREFETCHT0 64 row; \
+	PREFETCHT0 124 row
+
+#define PREFETCH_ROW48(row) \
+	PREFETCH_ROW32(row); \
+	PREFETCHT0 188 row
+
+#define PREFETCH_C(rowMacro) \
+	LOAD_C_ARGS($2); \
+	rowMacro(C0); \
+	rowMacro(C1); \
+	rowMacro(C2); \
+	rowMacro(C3); \
+	rowMacro(C4); \
+	rowMacro(C5); \
+	rowMacro(C6); \
+	rowMacro(C7)
+
 // Jumps to label when the float32 beta is +0 or -0: C is overwritten unread.
 #define JMP_IF_BETA_ZERO(label) \
 	MOVL beta+60(FP), AX; \
@@ -117,6 +140,7 @@
 
 // func sgemmKernelAVX512x48(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX512x48(SB), NOSPLIT, $0-64
+	PREFETCH_C(PREFETCH_ROW48)
 	LOAD_A_ARGS($2)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -165,7 +189,6 @@ tail48:
 	JMP   tail48
 
 done48:
-	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Z24
 	VBROADCASTSS beta+60(FP), Z25
 	JMP_IF_BETA_ZERO(put48)
@@ -222,6 +245,7 @@ put48:
 
 // func sgemmKernelAVX512x32(kc int, a *float32, rsA int, csA int, b *float32, c *float32, ldc int, alpha float32, beta float32)
 TEXT ·sgemmKernelAVX512x32(SB), NOSPLIT, $0-64
+	PREFETCH_C(PREFETCH_ROW32)
 	LOAD_A_ARGS($2)
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
@@ -262,7 +286,6 @@ tail32:
 	JMP   tail32
 
 done32:
-	LOAD_C_ARGS($2)
 	VBROADCASTSS alpha+56(FP), Z24
 	VBROADCASTSS beta+60(FP), Z25
 	JMP_IF_BETA_ZERO(put32)
@@ -778,5 +801,49 @@ rowCopied:
 	JNZ  copyRow
 
 copied:
+	VZEROUPPER
+	RET
+
+// func sgemmPackTransAAVX512(kc int, src *float32, ld int, dst *float32)
+//
+// For p < kc and r < 8: dst[p·8 + r] = src[p·ld + r]. Packs an 8-row micro-panel
+// of op(A) from a transposed A, whose steps lie ld floats apart: the kernels then
+// read it from one contiguous block rather than from kc lines in as many pages.
+TEXT ·sgemmPackTransAAVX512(SB), NOSPLIT, $0-32
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	LEAQ (R8)(R8*2), R9
+	CMPQ CX, $4
+	JLT  packTail
+
+pack4:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ    (SI)(R8*4), SI
+	ADDQ    $128, DI
+	SUBQ    $4, CX
+	CMPQ    CX, $4
+	JGE     pack4
+
+packTail:
+	TESTQ   CX, CX
+	JZ      packed
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    R8, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JMP     packTail
+
+packed:
 	VZEROUPPER
 	RET

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// gemmBenchShapes are a square reference and the LeNet products at batch 64 (conv
-// through im2col; n counts output positions over the whole batch).
+// gemmBenchShapes are a square reference, the LeNet products at batch 64 (conv
+// through im2col; n counts output positions over the whole batch) and the deep
+// products of ResNet-18's 512 channels at 7×7 (a chunk of 16 images).
 var gemmBenchShapes = []struct {
 	name           string
 	transA, transB bool
@@ -18,6 +19,9 @@ var gemmBenchShapes = []struct {
 	{"conv2_bwd_filter", false, true, 64, 800, 64 * 64},
 	{"conv2_bwd_data", true, false, 800, 64 * 64, 64},
 	{"linear_fwd", false, true, 64, 128, 1024},
+	{"deep512_fwd", false, false, 512, 16 * 49, 4608},
+	{"deep512_bwd_filter", false, true, 512, 4608, 16 * 49},
+	{"deep512_bwd_data", true, false, 4608, 16 * 49, 512},
 }
 
 // BenchmarkGemm reports GFLOP/s per shape and kernel family (float32 unless

@@ -11,11 +11,14 @@ import "sync"
 //	    for each B panel: micro-kernel → one mr×width tile of C.
 //
 // op(A) is read in place by the micro-kernels (rows rsA apart, steps csA apart),
-// transposed or not; only ragged last rows are packed. op(B) is always packed,
-// zero-padded to a multiple of the kernel step. Ragged tiles are computed in a
-// scratch tile by the same kernel and copied out, so every element of C goes
-// through identical arithmetic: its k order depends only on the k blocking, never
-// on the chunk grid or on which goroutine runs a chunk.
+// transposed or not; only ragged last rows are packed, and transposed micro-panels
+// where the arch has a packer (their steps are a row of A apart: as many lines
+// and pages as steps, which the kernels would walk once per B panel). op(B) is
+// always packed, zero-padded to a multiple of the kernel step. Ragged tiles are
+// computed in a scratch tile by the same kernel and copied out, so every element
+// of C goes through identical arithmetic: its k order depends only on the k
+// blocking, never on the chunk grid, the column blocks or on which goroutine runs
+// a chunk.
 
 // microKernel computes one tile of C: C[r][j] = alpha·Σ_p A[r][p]·B[p][j] + beta·C[r][j]
 // for r < mr, j < width and p < kc, reading A[r][p] at a[r·rsA + p·csA] and the packed
@@ -35,8 +38,11 @@ type gemmArch[E float32 | float64] struct {
 	// transpose16, if set, packs 16 columns of op(B) from a transposed B:
 	// dst[p·ldDst + c] = src[c·ld + p] for c < 16 and p < kc rounded down to 16.
 	transpose16 func(kc int, src *E, ld int, dst *E, ldDst int)
-	scratch     sync.Pool // *gemmScratch[E], packing buffers reused across calls
-	jobs        sync.Pool // *gemmJob[E], reused across calls
+	// packTransA, if set, packs a whole micro-panel of op(A) from a transposed A:
+	// dst[p·mr + r] = src[p·ld + r] for p < kc and r < mr.
+	packTransA func(kc int, src *E, ld int, dst *E)
+	scratch    sync.Pool // *gemmScratch[E], packing buffers reused across calls
+	jobs       sync.Pool // *gemmJob[E], reused across calls
 }
 
 // nr is the widest tile.
@@ -111,11 +117,18 @@ func gemmBlocked[E float32 | float64](arch *gemmArch[E], transA, transB bool, m,
 
 // planGrid cuts C into a power-of-two number of chunks that depends on the shape
 // only. Columns are split first: a split of rows makes each row piece pack the same
-// B again, while a split of columns only re-reads A, in place.
+// B again, while a split of columns only re-reads A, in place. A transposed A that
+// the arch packs is split by rows instead: a split of columns would pack every
+// micro-panel of A once per column piece, each for fewer tiles.
 func (job *gemmJob[E]) planGrid() {
 	chunks := 1
 	for chunks < gemmMaxChunks && float64(2*chunks*gemmChunkWork) <= float64(job.m)*float64(job.n)*float64(job.k) {
 		chunks *= 2
+	}
+	if job.transA && job.arch.packTransA != nil {
+		job.gm = min(chunks, ceilDiv(job.m, job.arch.mr))
+		job.gn = min(chunks/job.gm, ceilDiv(job.n, job.arch.step))
+		return
 	}
 	job.gn = min(chunks, ceilDiv(job.n, job.arch.step))
 	job.gm = min(chunks/job.gn, ceilDiv(job.m, job.arch.mr))
@@ -145,8 +158,11 @@ func (job *gemmJob[E]) chunk(s *gemmScratch[E], i0, i1, j0, j1 int) {
 	// Equal k blocks of at most arch.kc: a short last block would spend more on
 	// loading and storing C tiles than on multiply-adds.
 	kcBlock := ceilDiv(job.k, ceilDiv(job.k, arch.kc))
-	for jc := j0; jc < j1; jc += arch.nc {
-		nc := min(arch.nc, j1-jc)
+	// Equal column blocks of at most arch.nc, at multiples of the kernel step: a
+	// narrow last block would read all of A's rows again for a few columns.
+	ncBlock := roundUp(ceilDiv(j1-j0, ceilDiv(j1-j0, arch.nc)), arch.step)
+	for jc := j0; jc < j1; jc += ncBlock {
+		nc := min(ncBlock, j1-jc)
 		for pc := 0; pc < job.k; pc += kcBlock {
 			kc := min(kcBlock, job.k-pc)
 			beta := job.beta
@@ -171,6 +187,9 @@ func (job *gemmJob[E]) rowPanel(s *gemmScratch[E], i, rows, pc, kc, jc, nc int, 
 	switch {
 	case rows < mr:
 		job.packA(s.a, i, rows, pc, kc)
+		ap, rsA, csA = s.a, 1, mr
+	case job.transA && arch.packTransA != nil:
+		arch.packTransA(kc, &job.a[pc*job.lda+i], job.lda, &s.a[0])
 		ap, rsA, csA = s.a, 1, mr
 	case job.transA:
 		ap, rsA, csA = job.a[pc*job.lda+i:], 1, job.lda

@@ -170,13 +170,13 @@ func runGemmCase[T Float](t *testing.T, tc gemmCase, rng *rand.Rand, eps float64
 }
 
 // gemmShapes covers tiny and odd sizes, sizes around the tile and block edges
-// (mr 3/6/8, widths 4/16/32/48, kc 256, nc 384) and sizes split into several
-// chunks by columns (64×130×260) or rows (520×13×300).
+// (mr 3/6/8, widths 4/16/32/48, kc 256, nc 384 and 1024) and sizes split into
+// several chunks by columns (64×130×260) or rows (520×13×300).
 var gemmShapes = [][3]int{
 	{1, 1, 1}, {1, 3, 17}, {3, 1, 129}, {17, 17, 3}, {3, 129, 17}, {129, 3, 1},
 	{8, 48, 16}, {7, 47, 5}, {9, 49, 33}, {6, 16, 8}, {13, 33, 257},
 	{16, 96, 300}, {5, 400, 20}, {129, 129, 129}, {64, 130, 260}, {200, 17, 70},
-	{520, 13, 300},
+	{520, 13, 300}, {9, 1100, 7},
 }
 
 // withArch runs fn with every Gemm of arch's element type routed to arch.
