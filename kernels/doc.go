@@ -14,7 +14,9 @@
 // in place from a zero-padded, stride-phase-split copy of the image, without
 // im2col; conv_shift.go: small unpadded filters like LeNet's 5×5s, read in
 // place from input rows shifted by each filter column, and their col2im
-// summed in registers), the strided rows of im2col and col2im, the depthwise convolution,
+// summed in registers), the strided rows of im2col and col2im (and the deep
+// convolutions' im2col and col2im a row per vector, conv_deep_amd64.s), the
+// packing of a transposed A into contiguous micro-panels, the depthwise convolution,
 // activations (ReLU6 included), max pooling, the batch-norm row reductions
 // with and without a fused ReLU, and the optimizers' update loops), used when
 // the CPU has the instructions; the Go loops run everywhere else and with the
