@@ -53,3 +53,30 @@ func deinterleaveRows[T Float](even, odd []T, dstStride int, src []T, srcStride 
 		}
 	}
 }
+
+// interleaveRows is deinterleaveRows' inverse: it writes rows rows of n
+// elements, dstStride apart in dst, from their even elements, dst[r·dstStride
+// + 2j] = even[r·evenStride + j], and their odd ones, dst[r·dstStride + 2j + 1]
+// = odd[r·oddStride + j].
+func interleaveRows[T Float](dst []T, dstStride int, even []T, evenStride int, odd []T, oddStride int, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dstStride+n-1], even[(rows-1)*evenStride+(n+1)/2-1] // the assembly checks no bounds
+	if n > 1 {
+		_ = odd[(rows-1)*oddStride+n/2-1]
+	}
+	if interleaveRowsAsm(dst, dstStride, even, evenStride, odd, oddStride, rows, n) {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d := dst[r*dstStride : r*dstStride+n]
+		for j := range d {
+			if j%2 == 0 {
+				d[j] = even[r*evenStride+j/2]
+			} else {
+				d[j] = odd[r*oddStride+j/2]
+			}
+		}
+	}
+}

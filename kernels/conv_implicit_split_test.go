@@ -41,3 +41,84 @@ func testSplitImageStride2[T Float](t *testing.T) {
 		}
 	}
 }
+
+func TestInterleaveRowsFloat32(t *testing.T) { testInterleaveRows[float32](t) }
+func TestInterleaveRowsFloat64(t *testing.T) { testInterleaveRows[float64](t) }
+
+// interleaveRows puts back the rows deinterleaveRows split, and leaves the
+// elements between the rows alone.
+func testInterleaveRows[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 1; n <= 70; n++ {
+		const rows = 3
+		stride, half := n+5, (n+1)/2+2
+		src := asType[T](uniformSlice(rng, rows*stride, -1, 1))
+		even, odd := make([]T, rows*half), make([]T, rows*half)
+		deinterleaveRows(even, odd, half, src, stride, rows, n)
+		got := make([]T, rows*stride)
+		for i := range got {
+			got[i] = -7
+		}
+		interleaveRows(got, stride, even, half, odd, half, rows, n)
+		for i, v := range got {
+			want := src[i]
+			if i%stride >= n {
+				want = -7
+			}
+			if v != want {
+				t.Fatalf("n = %d: element %d = %v, want %v", n, i, v, want)
+			}
+		}
+	}
+}
+
+// convStride2TapsShapes run their backward filter pass in float32 on the
+// stride-2 planes by filter rows of 3 taps (implicitFilterPhases), their
+// backward data pass by stride phases written interleaved: ResNet-8's
+// stride-2 3×3s (the first over unevenly filled lanes, the second at batch
+// 1), odd inputs, outputs of 16 and 8 columns, 4 filter rows, no padding
+// and padding of 2 (without the assembly, the GEMM on the planes).
+var convStride2TapsShapes = []ConvShape{
+	{N: 5, C: 16, H: 32, W: 32, K: 32, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 1, C: 32, H: 16, W: 16, K: 64, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 31, W: 31, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 3, C: 8, H: 7, W: 32, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 16, W: 16, K: 16, R: 4, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 17, W: 17, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1},
+	{N: 2, C: 8, H: 14, W: 14, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2, DilationH: 1, DilationW: 1},
+}
+
+func TestConvStride2TapsShapes(t *testing.T) {
+	for _, s := range convStride2TapsShapes {
+		if filterTapsShape(s) != filterReduceAsm || !implicitFilter[float32](s) || !stridedData(s) || !newStridePhases(s).interleaved {
+			t.Errorf("%v: filter taps %t, implicit filter %t, by phases %t, interleaved %t", s,
+				filterTapsShape(s), implicitFilter[float32](s), stridedData(s), newStridePhases(s).interleaved)
+		}
+	}
+}
+
+func TestConvStride2TapsMatchesNaiveFloat32(t *testing.T) {
+	testConvMatchesNaive[float32](t, convStride2TapsShapes)
+}
+
+func TestConvStride2TapsMatchesNaiveFloat64(t *testing.T) {
+	testConvMatchesNaive[float64](t, convStride2TapsShapes)
+}
+
+func TestConvStride2TapsDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	for _, s := range convStride2TapsShapes[:2] {
+		c := newConvCase(rng, s)
+		var results [3][4][]float32
+		for i, procs := range []int{1, 2, 3} {
+			atProcs(procs, func() {
+				y, dx, dw, db := runConv[float32](c, true)
+				results[i] = [4][]float32{y, dx, dw, db}
+			})
+		}
+		for j, name := range []string{"y", "dx", "dw", "db"} {
+			expectIdentical(t, s.String()+" "+name, results[0][j], results[1][j])
+			expectIdentical(t, s.String()+" "+name, results[0][j], results[2][j])
+		}
+	}
+}

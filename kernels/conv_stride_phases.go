@@ -13,6 +13,9 @@ package kernels
 // it), written into a scratch in the lane's cache and then into every
 // StrideH-th row and StrideW-th column of dx, which was cleared (phases that
 // no filter tap reaches, those of a 1×1 filter but the first, stay zero).
+// Where the column stride is 2 and every phase is reached (interleaved),
+// the phases' outputs stay in the scratch side by side, and each row of dx
+// is written once, the two column phases of its row phase interleaved.
 // Against im2col's GEMM and col2im, no R·S·C-row column-gradient matrix is
 // written and read back, the GEMMs read their B in place, and the taps are
 // summed in the GEMMs' registers rather than by col2im's strided adds.
@@ -62,7 +65,8 @@ type stridePhases struct {
 	hq, wq         int // the shared planes' size
 	xs             int // the shared planes with the slack of every phase's reads
 	filters        int // every phase's sub-filters
-	ext, out, lane int // per lane: the largest phase's ext and panel, its output, and all
+	interleaved    bool
+	ext, out, lane int // per lane: the largest phase's ext and panel, the outputs (all phases' if interleaved), and all
 }
 
 // phase is the implicit convolution of phase (i, j): the K output-gradient
@@ -86,17 +90,24 @@ func newStridePhases(s ConvShape) stridePhases {
 	p.cols, p.left, right = strideAxes(s.W, s.OutW(), s.S, s.StrideW, s.PadW)
 	p.hq, p.wq = p.top+s.OutH()+bottom, p.left+s.OutW()+right
 	p.xs = s.K * p.hq * p.wq
+	p.interleaved = s.StrideW == 2
+	outs := 0
 	for i := range p.rows {
 		for j := range p.cols {
 			t, l, ok := p.phase(s, i, j)
 			if !ok {
+				p.interleaved = false
 				continue
 			}
 			p.xs = max(p.xs, p.rows[i].start*p.wq+p.cols[j].start+l.xs)
 			p.filters += l.filters
 			p.ext = max(p.ext, l.lane-l.xs)
 			p.out = max(p.out, s.C*t.OutH()*t.OutW())
+			outs += s.C * t.OutH() * t.OutW()
 		}
+	}
+	if p.interleaved {
+		p.out = outs
 	}
 	p.lane = p.xs + p.ext + p.out
 	return p
@@ -158,19 +169,23 @@ type stridePhase[T Float] struct {
 	l          implicitLayout
 	taps       implicitTaps
 	filters    []T
+	out        int // the offset of its output in the lane's scratch, if interleaved
 }
 
 // stridedBackwardData computes dx from dy and w for s with stridedData.
 func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	p := newStridePhases(s)
 	var phases []stridePhase[T]
-	next := work
+	next, offset := work, 0
 	for i, r := range p.rows {
 		for j, c := range p.cols {
 			if t, l, ok := p.phase(s, i, j); ok {
 				phaseFilters(s, i, j, t, l, w, next)
-				phases = append(phases, stridePhase[T]{r, c, t, l, newImplicitTaps(t, l), next[:l.filters]})
+				phases = append(phases, stridePhase[T]{r, c, t, l, newImplicitTaps(t, l), next[:l.filters], offset})
 				next = next[l.filters:]
+				if p.interleaved {
+					offset += s.C * r.n * c.n
+				}
 			}
 		}
 	}
@@ -185,6 +200,13 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 				copyRows(xs[k*plane+p.top*p.wq+p.left:], p.wq, dy[n*kp+k*oh*ow:], ow, oh, ow)
 			}
 			img := dx[n*chw : (n+1)*chw]
+			if p.interleaved {
+				for _, f := range phases {
+					implicitPlanes(f.t, f.l, f.taps, xs[f.rows.start*p.wq+f.cols.start:], f.filters, nil, out[f.out:], gemm)
+				}
+				interleavePhases(s, phases, out, img)
+				continue
+			}
 			clear(img)
 			for _, f := range phases {
 				r, c := f.rows, f.cols
@@ -195,4 +217,20 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 			}
 		}
 	})
+}
+
+// interleavePhases writes an image's dx from the outputs of its phases in
+// out, for interleaved shapes: the phases come row phase after row phase,
+// two column phases each, one of them holding the even columns (first 0).
+func interleavePhases[T Float](s ConvShape, phases []stridePhase[T], out, img []T) {
+	for i := 0; i < len(phases); i += 2 {
+		even, odd := phases[i], phases[i+1]
+		if even.cols.first != 0 {
+			even, odd = odd, even
+		}
+		r, ne, no := even.rows, even.cols.n, odd.cols.n
+		for ch := 0; ch < s.C; ch++ {
+			interleaveRows(img[(ch*s.H+r.first)*s.W:], s.StrideH*s.W, out[even.out+ch*r.n*ne:], ne, out[odd.out+ch*r.n*no:], no, r.n, s.W)
+		}
+	}
 }
