@@ -29,7 +29,8 @@ GLOBL deinterleaveIndex<>(SB), RODATA|NOPTR, $128
 // elements and a tail whose masks are packed in masks: the tail's first and
 // second source vector (bits 0-15, 16-31), its even and odd elements (32-47,
 // 48-63). Two loads and two permutes a chunk, where a compressing store is
-// microcoded.
+// microcoded; the halves are stored as ymm, which cross fewer cache lines
+// of the planes' rows, 17 floats wide in ResNet-8 (measured faster).
 TEXT ·deinterleaveRows32(SB), NOSPLIT, $0-64
 	MOVQ even+0(FP), DI
 	MOVQ odd+8(FP), R8
@@ -65,9 +66,11 @@ deinterleaveChunk:
 	VMOVAPS   Z0, Z2
 	VPERMT2PS 64(SI)(R11*1), Z30, Z0
 	VPERMT2PS 64(SI)(R11*1), Z31, Z2
-	VMOVUPS   Z0, (DI)(R12*1)
-	VMOVUPS   Z2, (R8)(R12*1)
-	ADDQ      $128, R11
+	VMOVUPS       Y0, (DI)(R12*1)
+	VEXTRACTF32X8 $1, Z0, 32(DI)(R12*1)
+	VMOVUPS       Y2, (R8)(R12*1)
+	VEXTRACTF32X8 $1, Z2, 32(R8)(R12*1)
+	ADDQ          $128, R11
 	ADDQ      $64, R12
 	DECQ      BX
 	JNZ       deinterleaveChunk
