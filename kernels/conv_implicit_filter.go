@@ -75,7 +75,8 @@ func implicitFilterWorkspace(s ConvShape) int {
 //
 // so each image packs dyextᵀ once and multiplies it by R·S views of xs read
 // in place (with filterTaps, implicitFilterTaps computes the same sums from x
-// and dy without planes or dyext). Lane l sums its images in order into a
+// and dy without planes or dyext, implicitFilterPhases for strides of 2 from
+// the planes and dy without dyext). Lane l sums its images in order into a
 // partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
 // partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
@@ -105,13 +106,13 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		}
 		for n := lane; n < s.N; n += lanes {
 			img := dy[n*kp : (n+1)*kp]
-			switch {
-			case byTaps && s.StrideH == 1:
-				implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
-				continue
-			case byTaps:
-				splitImage(s, l, x[n*chw:(n+1)*chw], xs)
-				implicitFilterPhases(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+			if byTaps {
+				if s.StrideH == 1 {
+					implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				} else {
+					splitImage(s, l, x[n*chw:(n+1)*chw], xs)
+					implicitFilterPhases(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				}
 				continue
 			}
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)

@@ -4,7 +4,9 @@ package kernels
 // splitImage): every input row goes, by its parity, to the planes of one
 // row phase, its even elements to one column phase and its odd ones to the
 // other, so a row is read once and split with two permutes (deinterleaveRows)
-// rather than gathered once per column phase.
+// rather than gathered once per column phase. Its inverse, interleaveRows,
+// writes the rows of dx from the two column phases of stride-phase backward
+// data passes (interleavePhases).
 
 // splitStride2 reports whether splitImage splits s's images by
 // splitImageStride2: strides of 2 with both phases of rows and of columns.

@@ -61,12 +61,12 @@ func strideAxes(in, out, k, stride, pad int) (axes []strideAxis, before, after i
 // stridePhases describes stridedBackwardData's GEMMs for shape s.
 type stridePhases struct {
 	rows, cols     []strideAxis
-	top, left      int // zero padding before dy in the shared planes
-	hq, wq         int // the shared planes' size
-	xs             int // the shared planes with the slack of every phase's reads
-	filters        int // every phase's sub-filters
-	interleaved    bool
-	ext, out, lane int // per lane: the largest phase's ext and panel, the outputs (all phases' if interleaved), and all
+	top, left      int  // zero padding before dy in the shared planes
+	hq, wq         int  // the shared planes' size
+	xs             int  // the shared planes with the slack of every phase's reads
+	filters        int  // every phase's sub-filters
+	interleaved    bool // column stride 2 and every phase reached: dx is written by interleavePhases
+	ext, out, lane int  // per lane: the largest phase's ext and panel, the outputs (all phases' if interleaved), and all
 }
 
 // phase is the implicit convolution of phase (i, j): the K output-gradient
