@@ -235,6 +235,17 @@ func splitImage[T Float](s ConvShape, l implicitLayout, x, xs []T) {
 		}
 		return
 	}
+	if splitStride2(s, l) {
+		splitImageStride2(s, l, x, xs)
+		return
+	}
+	gatherPhases(s, l, x, xs)
+}
+
+// gatherPhases copies image x into the stride-phase planes of xs, whose
+// padding is zero, phase by phase.
+func gatherPhases[T Float](s ConvShape, l implicitLayout, x, xs []T) {
+	plane := l.hq * l.wq
 	for c := 0; c < s.C; c++ {
 		for a := 0; a < l.pa; a++ {
 			iLo, iHi := validRange(a-s.PadH, s.StrideH, s.H, l.hq)

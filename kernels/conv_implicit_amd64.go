@@ -106,23 +106,9 @@ func sconvFilterTapsKernelAVX512(rows int, width int, skipA int, skipB int, a *f
 // pixels in registers. The padding, whose products are zero, is skipped, so
 // x is read in place, not split into planes.
 func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []float32) {
-	hw, p, oh, ow := s.H*s.W, s.OutH()*s.OutW(), s.OutH(), s.OutW()
-	rows := filterTapsRows(l)
+	hw, oh := s.H*s.W, s.OutH()
 	for kv := 0; kv < s.K; kv += 16 {
-		block := dyT[kv*rows : (kv+16)*rows]
-		_ = dy[(kv+15)*p+p-1] // the kernels check no bounds
-		_ = block[16*(2+(oh-1)*l.wq+ow)-1]
-		if ow%16 == 0 {
-			for i := 0; i < oh; i++ {
-				sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
-			}
-		} else { // whole vectors of pixels in the compact scratch past the blocks, then rows
-			compact := dyT[s.K*rows : s.K*rows+16*p]
-			sgemmTransposeAVX512(p, &dy[kv*p], p, &compact[0], 16)
-			for i := 0; i < oh; i++ {
-				copy(block[16*(2+i*l.wq):16*(2+i*l.wq+ow)], compact[16*i*ow:16*(i+1)*ow])
-			}
-		}
+		block := filterTapsBlock(s, l, dy, dyT, kv)
 		for r := 0; r < s.R; r++ {
 			// Input rows r+i−PadH (those in the image) meet output rows i;
 			// the first pixel of a row, at plane column PadW, meets output
@@ -140,6 +126,58 @@ func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []flo
 				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
 				_ = out[(2*s.C+7)*s.K+15]
 				sconvFilterTapsKernelAVX512(hi-lo, s.W, 0, l.wq-s.W, &x[a], hw, &block[16*(2+first)], &out[0], s.K, s.C*s.K)
+			}
+		}
+	}
+}
+
+// filterTapsBlock transposes the output gradients dy of filters kv to kv+15
+// into their block of dyT, 16 values an extended output pixel from the third
+// row on (see implicitFilterTaps), and returns the block.
+func filterTapsBlock(s ConvShape, l implicitLayout, dy, dyT []float32, kv int) []float32 {
+	p, oh, ow := s.OutH()*s.OutW(), s.OutH(), s.OutW()
+	rows := filterTapsRows(l)
+	block := dyT[kv*rows : (kv+16)*rows]
+	_ = dy[(kv+15)*p+p-1] // the kernels check no bounds
+	_ = block[16*(2+(oh-1)*l.wq+ow)-1]
+	if ow%16 == 0 {
+		for i := 0; i < oh; i++ {
+			sgemmTransposeAVX512(ow, &dy[kv*p+i*ow], p, &block[16*(2+i*l.wq)], 16)
+		}
+		return block
+	}
+	// Whole vectors of pixels in the compact scratch past the blocks, then rows.
+	compact := dyT[s.K*rows : s.K*rows+16*p]
+	sgemmTransposeAVX512(p, &dy[kv*p], p, &compact[0], 16)
+	for i := 0; i < oh; i++ {
+		copy(block[16*(2+i*l.wq):16*(2+i*l.wq+ow)], compact[16*i*ow:16*(i+1)*ow])
+	}
+	return block
+}
+
+//go:noescape
+func sconvFilterPhasesKernelAVX512(steps int, a *float32, lda int, plane int, b *float32, c *float32, ldc int, ldt int)
+
+// implicitFilterPhases adds one image's filter gradient to partial
+// ([r][s][c][k]) from its stride-phase planes xs and output gradients dy
+// for filterTaps shapes of stride 2: as implicitFilterTaps, but filter row
+// r's taps read the planes of row phase r mod 2 from their row r/2 on, taps
+// 0 and 2 the even columns' plane and tap 1 the odd ones', over the whole
+// extended output (the planes' padding is zero, as are dyT's columns past
+// OutW), for 8 channels and 16 filters at a time.
+func implicitFilterPhases(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
+	plane, steps := l.hq*l.wq, l.ext
+	lda := l.pa * l.pb * plane
+	for kv := 0; kv < s.K; kv += 16 {
+		block := filterTapsBlock(s, l, dy, dyT, kv)
+		_ = block[16*(2+steps)-1]
+		for r := 0; r < s.R; r++ {
+			for c0 := 0; c0 < s.C; c0 += 8 {
+				a := (c0*l.pa+r%2)*l.pb*plane + r/2*l.wq
+				_ = xs[a+7*lda+plane+steps-1]
+				out := partial[(r*s.S*s.C+c0)*s.K+kv:]
+				_ = out[(2*s.C+7)*s.K+15]
+				sconvFilterPhasesKernelAVX512(steps, &xs[a], lda, plane, &block[32], &out[0], s.K, s.C*s.K)
 			}
 		}
 	}

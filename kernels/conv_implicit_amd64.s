@@ -970,3 +970,86 @@ tapsDone:
 	ADD_TAP2
 	VZEROUPPER
 	RET
+
+// PHASES_FMA multiplies a channel's elements of the two column phases (a0,
+// a1) by B rows q (Z24) and q − 1 (Z26) into its accumulators of taps 0-2.
+#define PHASES_FMA(a0, a1, acc0, acc1, acc2) \
+	VBROADCASTSS a0, Z27; \
+	VFMADD231PS  Z24, Z27, acc0; \
+	VFMADD231PS  Z26, Z27, acc2; \
+	VBROADCASTSS a1, Z28; \
+	VFMADD231PS  Z24, Z28, acc1
+
+// PHASES_STEP is a step of sconvFilterPhasesKernelAVX512.
+#define PHASES_STEP \
+	VMOVUPS (BX), Z24; \
+	VMOVUPS -64(BX), Z26; \
+	PHASES_FMA(A0, (DX), Z0, Z1, Z2); \
+	PHASES_FMA(A1, (DX)(R8*1), Z3, Z4, Z5); \
+	PHASES_FMA(A2, (DX)(R8*2), Z6, Z7, Z8); \
+	PHASES_FMA(A3, (DX)(R10*1), Z9, Z10, Z11); \
+	PHASES_FMA(A4, (R9), Z12, Z13, Z14); \
+	PHASES_FMA(A5, (R9)(R8*1), Z15, Z16, Z17); \
+	PHASES_FMA(A6, (R9)(R8*2), Z18, Z19, Z20); \
+	PHASES_FMA(A7, (R9)(R10*1), Z21, Z22, Z23); \
+	ADDQ $4, SI; \
+	ADDQ $4, DI; \
+	ADDQ $4, DX; \
+	ADDQ $4, R9; \
+	ADDQ $64, BX
+
+// func sconvFilterPhasesKernelAVX512(steps int, a *float32, lda int, plane int, b *float32, c *float32, ldc int, ldt int)
+//
+// The backward filter kernel of 3-tap filter rows of stride 2 (see
+// implicitFilterPhases): with vectors over 16 filters,
+//
+//	C[0][r][j] += Σ_q A0[r][q]·B[q][j]
+//	C[1][r][j] += Σ_q A1[r][q]·B[q][j]
+//	C[2][r][j] += Σ_q A0[r][q]·B[q − 1][j]   for r < 8, j < 16, q < steps,
+//
+// A0[r][q] at a + (r·lda + q)·4 bytes (8 channels' planes of the even
+// columns), A1[r][q] plane·4 bytes further (the odd columns), B's row q at
+// b + 64q bytes (the output gradients transposed over the planes' width,
+// zero past the outputs), C[t][r] at c + (t·ldt + r·ldc)·4 bytes. Element q
+// of the even columns meets output pixel q at tap 0 and q − 1 at tap 2, that
+// of the odd columns output pixel q at tap 1. Z(3r + t) accumulate; Z24, Z26
+// B rows q, q − 1; SI, DI, R8, R10 A0 as in the GEMM kernels, DX, R9 A1's
+// rows 0 and 4; BX B's row q; CX steps left.
+TEXT ·sconvFilterPhasesKernelAVX512(SB), NOSPLIT, $0-64
+	MOVQ steps+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R10
+	LEAQ (SI)(R8*4), DI
+	MOVQ plane+24(FP), DX
+	SHLQ $2, DX
+	LEAQ (DI)(DX*1), R9
+	ADDQ SI, DX
+	MOVQ b+32(FP), BX
+	ZERO_TILE48
+	TESTQ CX, CX
+	JZ    phasesDone
+
+phasesLoop:
+	PHASES_STEP
+	DECQ CX
+	JNZ  phasesLoop
+
+phasesDone:
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R11
+	SHLQ $2, R11
+	LEAQ (R11)(R11*2), R12
+	LEAQ (DX)(R11*4), R13
+	MOVQ ldt+56(FP), R9
+	SHLQ $2, R9
+	ADD_TAP0
+	ADDQ R9, DX
+	ADDQ R9, R13
+	ADD_TAP1
+	ADDQ R9, DX
+	ADDQ R9, R13
+	ADD_TAP2
+	VZEROUPPER
+	RET

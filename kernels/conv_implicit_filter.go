@@ -23,10 +23,11 @@ func filterReduce[T Float](s ConvShape) bool {
 
 // filterTaps reports whether s's backward filter pass runs on the kernel that
 // takes a filter row's 3 taps at once with vectors over 16 filters
-// (implicitFilterTaps): float32 and the assembly, unit strides, rows of 3
-// taps, whole blocks of 8 channels and 16 filters, and outputs of whole
-// vectors. It beats the GEMM on the channels, which packs each tap's view
-// of the planes per image and keeps only 8 accumulators busy with 16
+// (implicitFilterTaps, or implicitFilterPhases for strides of 2): float32
+// and the assembly, unit strides or strides of 2 with both phases of rows,
+// rows of 3 taps, whole blocks of 8 channels and 16 filters, and outputs of
+// whole vectors. It beats the GEMM on the channels, which packs each tap's
+// view of the planes per image and keeps only 8 accumulators busy with 16
 // filters.
 func filterTaps[T Float](s ConvShape) bool {
 	return unsafe.Sizeof(T(0)) == 4 && filterTapsShape(s)
@@ -34,8 +35,8 @@ func filterTaps[T Float](s ConvShape) bool {
 
 // filterTapsShape is filterTaps for float32.
 func filterTapsShape(s ConvShape) bool {
-	return filterReduceAsm && s.StrideH == 1 && s.StrideW == 1 && s.S == 3 && s.C%8 == 0 && s.K%16 == 0 &&
-		s.OutH()*s.OutW()%16 == 0
+	strides := s.StrideH == 1 && s.StrideW == 1 || s.StrideH == 2 && s.StrideW == 2 && s.R >= 2
+	return filterReduceAsm && strides && s.S == 3 && s.C%8 == 0 && s.K%16 == 0 && s.OutH()*s.OutW()%16 == 0
 }
 
 // filterTapsRows is the number of rows of the transposed output gradients of
@@ -74,7 +75,8 @@ func implicitFilterWorkspace(s ConvShape) int {
 //
 // so each image packs dyextᵀ once and multiplies it by R·S views of xs read
 // in place (with filterTaps, implicitFilterTaps computes the same sums from x
-// and dy without planes or dyext). Lane l sums its images in order into a
+// and dy without planes or dyext, implicitFilterPhases for strides of 2 from
+// the planes and dy without dyext). Lane l sums its images in order into a
 // partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
 // partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
@@ -105,7 +107,12 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		for n := lane; n < s.N; n += lanes {
 			img := dy[n*kp : (n+1)*kp]
 			if byTaps {
-				implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				if s.StrideH == 1 {
+					implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				} else {
+					splitImage(s, l, x[n*chw:(n+1)*chw], xs)
+					implicitFilterPhases(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+				}
 				continue
 			}
 			splitImage(s, l, x[n*chw:(n+1)*chw], xs)

@@ -28,6 +28,10 @@ func implicitFilterTaps(s ConvShape, l implicitLayout, x, dy, dyT, partial []flo
 	panic("kernels: no 3-tap filter kernel without assembly")
 }
 
+func implicitFilterPhases(s ConvShape, l implicitLayout, xs, dy, dyT, partial []float32) {
+	panic("kernels: no stride-2 filter kernel without assembly")
+}
+
 func stridedRowsAsm[T Float](scatter bool, dst []T, dstStride int, src []T, srcStride int, rows, n, step int) bool {
 	return false
 }
