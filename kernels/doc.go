@@ -12,7 +12,9 @@
 // micro-kernels in AVX-512 and AVX2, picked at run time; in AVX-512 the
 // implicit-GEMM convolution tiles (conv_implicit*.go: 3×3-like filters read
 // in place from a zero-padded, stride-phase-split copy of the image, without
-// im2col; conv_shift.go: small unpadded filters like LeNet's 5×5s, read in
+// im2col; stride-2 images split into their phase planes a row at a time by
+// permutes, and the stride-2 backward filter pass run on those planes,
+// conv_implicit_split_amd64.s; conv_shift.go: small unpadded filters like LeNet's 5×5s, read in
 // place from input rows shifted by each filter column, and their col2im
 // summed in registers), the strided rows of im2col and col2im (and the deep
 // convolutions' im2col and col2im a row per vector, conv_deep_amd64.s), the
