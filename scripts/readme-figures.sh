@@ -5,7 +5,7 @@
 # running, since Descent and PyTorch take turns on the same cores and
 # PyTorch's OpenMP threads collapse when another process competes for them.
 #
-#   bash scripts/readme-figures.sh [OUT]      # about 25 minutes on two cores
+#   bash scripts/readme-figures.sh [OUT]      # about 40 minutes on two cores
 #
 # Needs Debian's python3-torch (the comparisons); a command that fails leaves
 # its error in its file and the script goes on.
