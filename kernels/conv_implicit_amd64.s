@@ -401,6 +401,25 @@
 #define ADD_TAP1 ADD_ROWS(Z1, Z4, Z7, Z10, Z13, Z16, Z19, Z22)
 #define ADD_TAP2 ADD_ROWS(Z2, Z5, Z8, Z11, Z14, Z17, Z20, Z23)
 
+// ADD_TAPS adds the three taps' accumulators to their rows of C, from the
+// frame's arguments c, ldc (elements between C's rows) and ldt (elements
+// between the taps' rows).
+#define ADD_TAPS(c, ldc, ldt) \
+	MOVQ c, DX; \
+	MOVQ ldc, R11; \
+	SHLQ $2, R11; \
+	LEAQ (R11)(R11*2), R12; \
+	LEAQ (DX)(R11*4), R13; \
+	MOVQ ldt, R9; \
+	SHLQ $2, R9; \
+	ADD_TAP0; \
+	ADDQ R9, DX; \
+	ADDQ R9, R13; \
+	ADD_TAP1; \
+	ADDQ R9, DX; \
+	ADDQ R9, R13; \
+	ADD_TAP2
+
 // func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
 TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
 	LOAD_ARGS
@@ -954,20 +973,7 @@ tapsNext:
 	JNZ  tapsRow
 
 tapsDone:
-	MOVQ c+56(FP), DX
-	MOVQ ldc+64(FP), R11
-	SHLQ $2, R11
-	LEAQ (R11)(R11*2), R12
-	LEAQ (DX)(R11*4), R13
-	MOVQ ldt+72(FP), R9
-	SHLQ $2, R9
-	ADD_TAP0
-	ADDQ R9, DX
-	ADDQ R9, R13
-	ADD_TAP1
-	ADDQ R9, DX
-	ADDQ R9, R13
-	ADD_TAP2
+	ADD_TAPS(c+56(FP), ldc+64(FP), ldt+72(FP))
 	VZEROUPPER
 	RET
 
@@ -1037,19 +1043,6 @@ phasesLoop:
 	JNZ  phasesLoop
 
 phasesDone:
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R11
-	SHLQ $2, R11
-	LEAQ (R11)(R11*2), R12
-	LEAQ (DX)(R11*4), R13
-	MOVQ ldt+56(FP), R9
-	SHLQ $2, R9
-	ADD_TAP0
-	ADDQ R9, DX
-	ADDQ R9, R13
-	ADD_TAP1
-	ADDQ R9, DX
-	ADDQ R9, R13
-	ADD_TAP2
+	ADD_TAPS(c+40(FP), ldc+48(FP), ldt+56(FP))
 	VZEROUPPER
 	RET

@@ -2,6 +2,18 @@
 
 #include "textflag.h"
 
+// LOAD_MASKS sets K1-K4 to the four 16-bit masks packed in the argument,
+// lowest first.
+#define LOAD_MASKS(arg) \
+	MOVQ  arg, AX; \
+	KMOVW AX, K1; \
+	SHRQ  $16, AX; \
+	KMOVW AX, K2; \
+	SHRQ  $16, AX; \
+	KMOVW AX, K3; \
+	SHRQ  $16, AX; \
+	KMOVW AX, K4
+
 // deinterleaveIndex holds the lanes of two zmm registers (32 floats) that
 // VPERMT2PS takes for the even elements, then for the odd ones.
 DATA deinterleaveIndex<>+0(SB)/8, $0x0000000200000000
@@ -41,14 +53,7 @@ TEXT ·deinterleaveRows32(SB), NOSPLIT, $0-64
 	SHLQ $2, R10
 	MOVQ rows+40(FP), CX
 	MOVQ chunks+48(FP), DX
-	MOVQ masks+56(FP), AX
-	KMOVW AX, K1
-	SHRQ $16, AX
-	KMOVW AX, K2
-	SHRQ $16, AX
-	KMOVW AX, K3
-	SHRQ $16, AX
-	KMOVW AX, K4
+	LOAD_MASKS(masks+56(FP))
 	VMOVUPS deinterleaveIndex<>+0(SB), Z30
 	VMOVUPS deinterleaveIndex<>+64(SB), Z31
 	TESTQ CX, CX
@@ -136,14 +141,7 @@ TEXT ·interleaveRows32(SB), NOSPLIT, $0-72
 	SHLQ $2, R13
 	MOVQ rows+48(FP), CX
 	MOVQ chunks+56(FP), DX
-	MOVQ masks+64(FP), AX
-	KMOVW AX, K1
-	SHRQ $16, AX
-	KMOVW AX, K2
-	SHRQ $16, AX
-	KMOVW AX, K3
-	SHRQ $16, AX
-	KMOVW AX, K4
+	LOAD_MASKS(masks+64(FP))
 	VMOVUPS interleaveIndex<>+0(SB), Z30
 	VMOVUPS interleaveIndex<>+64(SB), Z31
 	TESTQ CX, CX

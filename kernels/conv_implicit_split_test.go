@@ -106,21 +106,3 @@ func TestConvStride2TapsMatchesNaiveFloat32(t *testing.T) {
 func TestConvStride2TapsMatchesNaiveFloat64(t *testing.T) {
 	testConvMatchesNaive[float64](t, convStride2TapsShapes)
 }
-
-func TestConvStride2TapsDeterministicAcrossGOMAXPROCS(t *testing.T) {
-	rng := rand.New(rand.NewPCG(16, 17))
-	for _, s := range convStride2TapsShapes[:2] {
-		c := newConvCase(rng, s)
-		var results [3][4][]float32
-		for i, procs := range []int{1, 2, 3} {
-			atProcs(procs, func() {
-				y, dx, dw, db := runConv[float32](c, true)
-				results[i] = [4][]float32{y, dx, dw, db}
-			})
-		}
-		for j, name := range []string{"y", "dx", "dw", "db"} {
-			expectIdentical(t, s.String()+" "+name, results[0][j], results[1][j])
-			expectIdentical(t, s.String()+" "+name, results[0][j], results[2][j])
-		}
-	}
-}

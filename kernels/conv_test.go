@@ -211,7 +211,7 @@ func TestConvGradientsMatchFiniteDifferences(t *testing.T) {
 
 func TestConvDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 15))
-	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0], convImplicitShapes[2], convStridedShapes[1], convStridedShapes[5]} { // plain, grouped, depthwise, implicit, by stride phases
+	for _, s := range []ConvShape{convTestShapes[7], convTestShapes[10], convTestShapes[12], convTestShapes[13], convImplicitShapes[0], convImplicitShapes[2], convStridedShapes[1], convStridedShapes[5], convStride2TapsShapes[0], convStride2TapsShapes[1]} { // plain, grouped, depthwise, implicit, by stride phases (and their taps kernels)
 		c := newConvCase(rng, s)
 		var results [3][4][]float32
 		for i, procs := range []int{1, 2, 3} {
