@@ -82,8 +82,8 @@ func affine[T Float](gamma, beta []T, ch int) (g, b T) {
 // normalizePlanes sets y = (x − mean)·scale + shift plane by plane, each
 // channel's mean, scale and shift set by coefficients.
 func normalizePlanes[T Float](n, c, l int, x, y []T, coefficients func(ch int, dst []float64)) {
-	k, release := channelCoefficients(c, 3, coefficients)
-	defer release()
+	k, scratch := channelCoefficients(c, 3, coefficients)
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			ch := pl % c
@@ -117,8 +117,8 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 		return
 	}
 	if dx == nil { // the sums alone, in memory order
-		sums, release := pieceSums(n*c, 1)
-		defer release()
+		sums, scratch := pieceSums(n*c, 1)
+		defer coefficientPool.Put(scratch)
 		forPlanes(n, c, l, func(lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
 				sums[2*pl], sums[2*pl+1] = gradientSums(x[pl*l:(pl+1)*l], dy[pl*l:(pl+1)*l], saveMean[pl%c])
@@ -165,11 +165,11 @@ func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInv
 		})
 		return
 	}
-	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 4, func(ch int, dst []float64) {
 		a, slope, offset := dataCoefficients[T](n*l, gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
 		dst[0], dst[1], dst[2], dst[3] = float64(saveMean[ch]), float64(a), float64(slope), float64(offset)
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			k, at := k[pl%c*4:], pl*l
@@ -241,11 +241,11 @@ func gradientSums[T Float](x, dy []T, mean T) (sumDy, sumDyXc float64) {
 // BatchNormBackwardEval is the evaluation-mode gradient, where the running
 // statistics are constants: dx = dy·gamma/√(runVar + eps); gamma nil means 1.
 func BatchNormBackwardEval[T Float](n, c, l int, gamma, runVar []T, eps T, dy, dx []T) {
-	k, release := channelCoefficients(c, 1, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 1, func(ch int, dst []float64) {
 		g, _ := affine(gamma, nil, ch)
 		dst[0] = float64(T(float64(g) / math.Sqrt(float64(runVar[ch])+float64(eps))))
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			scale, dys := T(k[pl%c]), dy[pl*l:(pl+1)*l]

@@ -16,8 +16,9 @@ import "sync"
 var coefficientPool = sync.Pool{New: func() any { return new([]float64) }}
 
 // channelCoefficients returns k coefficients per channel, channel ch's at
-// [ch·k, ch·k+k), set by fill; release hands the scratch back.
-func channelCoefficients(c, k int, fill func(ch int, dst []float64)) (coefs []float64, release func()) {
+// [ch·k, ch·k+k), set by fill, in scratch from coefficientPool, where the
+// caller puts scratch back when done.
+func channelCoefficients(c, k int, fill func(ch int, dst []float64)) (coefs []float64, scratch *[]float64) {
 	p := coefficientPool.Get().(*[]float64)
 	if cap(*p) < c*k {
 		*p = make([]float64, c*k)
@@ -26,7 +27,7 @@ func channelCoefficients(c, k int, fill func(ch int, dst []float64)) (coefs []fl
 	for ch := 0; ch < c; ch++ {
 		fill(ch, coefs[ch*k:ch*k+k])
 	}
-	return coefs, func() { coefficientPool.Put(p) }
+	return coefs, p
 }
 
 // forPlanes calls fn(lo, hi) for runs of planes [lo, hi) of an N×C×L
@@ -44,14 +45,15 @@ func affineCoefficients[T Float](p BatchNormAffine[T]) func(ch int, dst []float6
 	}
 }
 
-// pieceSums is scratch for the pairs of sums (Σ dy, Σ dy·(x − mean)) of
-// every piece of every plane: planes·pieces pairs; release hands it back.
-func pieceSums(planes, pieces int) (sums []float64, release func()) {
+// pieceSums is room for the pairs of sums (Σ dy, Σ dy·(x − mean)) of every
+// piece of every plane, planes·pieces pairs, in scratch from
+// coefficientPool, where the caller puts scratch back when done.
+func pieceSums(planes, pieces int) (sums []float64, scratch *[]float64) {
 	p := coefficientPool.Get().(*[]float64)
 	if need := 2 * planes * pieces; cap(*p) < need {
 		*p = make([]float64, need)
 	}
-	return (*p)[:2*planes*pieces], func() { coefficientPool.Put(p) }
+	return (*p)[:2*planes*pieces], p
 }
 
 // channelSums adds up each channel's piece sums, image after image and piece

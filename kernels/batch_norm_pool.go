@@ -35,8 +35,8 @@ func BatchNormReluPoolShape(n, c, h, w int) PoolShape {
 func BatchNormReluMaxPoolForward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], y []T) {
 	s := BatchNormReluPoolShape(n, c, h, w)
 	l, pooled := h*w, s.OutH()*s.OutW()
-	k, release := channelCoefficients(c, 3, affineCoefficients(p))
-	defer release()
+	k, scratch := channelCoefficients(c, 3, affineCoefficients(p))
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g [PoolPlaneMax]T
 		for pl := lo; pl < hi; pl++ {
@@ -75,10 +75,10 @@ func poolGradient[T Float](s PoolShape, pl, l int, x, dy []T, k []float64, g, d 
 // takes.
 func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) {
 	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
-	k, releaseCoefficients := channelCoefficients(c, 3, affineCoefficients(p))
-	defer releaseCoefficients()
-	sums, release := pieceSums(n*c, 1)
-	defer release()
+	k, coefScratch := channelCoefficients(c, 3, affineCoefficients(p))
+	defer coefficientPool.Put(coefScratch)
+	sums, scratch := pieceSums(n*c, 1)
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g, d [PoolPlaneMax]T
 		for pl := lo; pl < hi; pl++ {
@@ -97,12 +97,12 @@ func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAff
 // that BatchNormReluMaxPoolBackward returns.
 func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
 	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
-	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 6, func(ch int, dst []float64) {
 		affineCoefficients(p)(ch, dst)
 		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
 		dst[3], dst[4], dst[5] = float64(a), float64(slope), float64(offset)
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g, d [PoolPlaneMax]T
 		for pl := lo; pl < hi; pl++ {
@@ -118,11 +118,11 @@ func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNor
 // + eps), g the gradient that reaches the normalization's output from dy.
 func BatchNormReluMaxPoolBackwardEval[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, dx []T) {
 	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
-	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 4, func(ch int, dst []float64) {
 		affineCoefficients(p)(ch, dst)
 		dst[3] = float64(evalFactor(p, ch))
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g, d [PoolPlaneMax]T
 		for pl := lo; pl < hi; pl++ {

@@ -28,8 +28,8 @@ func BatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], y [
 		normalizeColumns(n, c, x, y, p.channel, true)
 		return
 	}
-	k, release := channelCoefficients(c, 3, affineCoefficients(p))
-	defer release()
+	k, scratch := channelCoefficients(c, 3, affineCoefficients(p))
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			k, at := k[pl%c*3:], pl*l
@@ -76,11 +76,11 @@ func reluDataRow[T Float](x, dy, dx, g []T, mean, scale, shift, a, slope, offset
 // be nil.
 func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dx, dgamma, dbeta []T) {
 	if dx == nil { // the sums alone, in memory order
-		k, releaseCoefficients := channelCoefficients(c, 3, affineCoefficients(p))
-		defer releaseCoefficients()
+		k, coefScratch := channelCoefficients(c, 3, affineCoefficients(p))
+		defer coefficientPool.Put(coefScratch)
 		pieces := ceilDiv(l, reluPiece)
-		sums, release := pieceSums(n*c, pieces)
-		defer release()
+		sums, scratch := pieceSums(n*c, pieces)
+		defer coefficientPool.Put(scratch)
 		forPlanes(n, c, l, func(lo, hi int) {
 			var g [reluPiece]T
 			for pl := lo; pl < hi; pl++ {
@@ -119,14 +119,14 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 // BatchNormReluBackwardData is the dx part of BatchNormReluBackward from the
 // sums dgamma = Σ g·x̂ and dbeta = Σ g it returns.
 func BatchNormReluBackwardData[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 6, func(ch int, dst []float64) {
 		mean, scale, shift := p.channel(ch)
 		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
 		for i, v := range [6]T{mean, scale, shift, a, slope, offset} {
 			dst[i] = float64(v)
 		}
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g [reluPiece]T
 		for pl := lo; pl < hi; pl++ {
@@ -154,11 +154,11 @@ func reluDataChannel[T Float](n, c, l, ch int, x []T, p BatchNormAffine[T], dy [
 // BatchNormReluForward with p (the running statistics): dx = g·γ/√(var + eps)
 // with g the masked dy.
 func BatchNormReluBackwardEval[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, dx []T) {
-	k, release := channelCoefficients(c, 4, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 4, func(ch int, dst []float64) {
 		affineCoefficients(p)(ch, dst)
 		dst[3] = float64(evalFactor(p, ch))
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g [reluPiece]T
 		for pl := lo; pl < hi; pl++ {
@@ -185,8 +185,8 @@ func evalFactor[T Float](p BatchNormAffine[T], ch int) T {
 // staying NaN, with the transform p: a residual block's last batch norm, its
 // sum with the shortcut r and the ReLU after it, in one pass over memory.
 func BatchNormAddReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r, y []T) {
-	k, release := channelCoefficients(c, 3, affineCoefficients(p))
-	defer release()
+	k, scratch := channelCoefficients(c, 3, affineCoefficients(p))
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			k, at := k[pl%c*3:], pl*l
@@ -216,11 +216,11 @@ func normalizeAddReluRow[T Float](x, r, y []T, mean, scale, shift T) {
 // batch norm, the batch norm of its projection shortcut, their sum and the
 // ReLU, in one pass that reads both batch norms' inputs.
 func BatchNormAddBatchNormReluForward[T Float](n, c, l int, x []T, p BatchNormAffine[T], r []T, q BatchNormAffine[T], y []T) {
-	k, release := channelCoefficients(c, 6, func(ch int, dst []float64) {
+	k, scratch := channelCoefficients(c, 6, func(ch int, dst []float64) {
 		affineCoefficients(p)(ch, dst[:3])
 		affineCoefficients(q)(ch, dst[3:])
 	})
-	defer release()
+	defer coefficientPool.Put(scratch)
 	forPlanes(n, c, l, func(lo, hi int) {
 		var rn [reluPiece]T
 		for pl := lo; pl < hi; pl++ {

@@ -201,6 +201,16 @@
 	FMA1(A7, Z30, Z7); \
 	NEXT_STEP
 
+// LOAD_STEPS_A8 loads a filter kernel's step count into CX and its 8 rows of
+// A: SI, DI rows 0 and 4, R8, R10 lda and 3·lda in bytes.
+#define LOAD_STEPS_A8(steps, a, lda) \
+	MOVQ steps, CX; \
+	MOVQ a, SI; \
+	MOVQ lda, R8; \
+	SHLQ $2, R8; \
+	LEAQ (R8)(R8*2), R10; \
+	LEAQ (SI)(R8*4), DI
+
 // ZERO_TILE48 clears the accumulators of a 48-wide tile; UPDATE_TILE48 adds
 // them to C (beta ≠ 0), PUT_TILE48 stores them there.
 #define ZERO_TILE48 \
@@ -614,39 +624,11 @@ put16h:
 // then 4, 2, 1). Z(3r + t) accumulate; SI, DI A rows 0 and 4, R8, R10 lda and
 // 3·lda in bytes; R11-R13 the B rows; CX steps left.
 TEXT ·sconvFilterKernelAVX512(SB), NOSPLIT, $0-56
-	MOVQ steps+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R10
-	LEAQ (SI)(R8*4), DI
+	LOAD_STEPS_A8(steps+0(FP), a+8(FP), lda+16(FP))
 	MOVQ b0+24(FP), R11
 	MOVQ b1+32(FP), R12
 	MOVQ b2+40(FP), R13
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
+	ZERO_TILE48
 	TESTQ CX, CX
 	JZ   filterSums
 
@@ -1022,12 +1004,7 @@ tapsDone:
 // B rows q, q − 1; SI, DI, R8, R10 A0 as in the GEMM kernels, DX, R9 A1's
 // rows 0 and 4; BX B's row q; CX steps left.
 TEXT ·sconvFilterPhasesKernelAVX512(SB), NOSPLIT, $0-64
-	MOVQ steps+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R10
-	LEAQ (SI)(R8*4), DI
+	LOAD_STEPS_A8(steps+0(FP), a+8(FP), lda+16(FP))
 	MOVQ plane+24(FP), DX
 	SHLQ $2, DX
 	LEAQ (DI)(DX*1), R9
