@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"slices"
+	"sync"
 	"unsafe"
 )
 
@@ -173,6 +174,7 @@ func transposedFilters[T Float](s ConvShape, w, filters []T) {
 // calls after(n), if not nil, once image n's output is done.
 func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias, y, work []T, after func(n int)) {
 	lanes, taps := implicitLanes(s), newImplicitTaps(s, l)
+	defer taps.release()
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
@@ -297,17 +299,30 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 }
 
 // implicitTaps are the offsets in xs of every tap's run, the same for every
-// image, so computed once per pass, and the largest of them.
+// image, so computed once per pass, and the largest of them. The offsets
+// live in scratch from tapsPool, which release hands back.
 type implicitTaps struct {
 	offsets []int32
 	last    int
+	scratch *[]int32
 }
 
+// tapsPool holds the tap offsets between passes, so that a training step's
+// convolutions do not allocate them.
+var tapsPool = sync.Pool{New: func() any { return new([]int32) }}
+
 func newImplicitTaps(s ConvShape, l implicitLayout) implicitTaps {
-	offsets := make([]int32, s.C*s.R*s.S)
+	scratch := tapsPool.Get().(*[]int32)
+	if n := s.C * s.R * s.S; cap(*scratch) < n {
+		*scratch = make([]int32, n)
+	}
+	offsets := (*scratch)[:s.C*s.R*s.S]
 	tapOffsets(s, l, 0, offsets)
-	return implicitTaps{offsets, int(slices.Max(offsets))}
+	return implicitTaps{offsets, int(slices.Max(offsets)), scratch}
 }
+
+// release hands the offsets back; taps must not be used after.
+func (taps implicitTaps) release() { tapsPool.Put(taps.scratch) }
 
 // tapOffsets sets offsets[p] to the offset in xs of tap pc+p's run, the taps
 // counted through without divisions.

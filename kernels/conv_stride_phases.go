@@ -194,6 +194,7 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 			if t, l, ok := p.phase(s, i, j); ok {
 				phaseFilters(s, i, j, t, l, w, next)
 				phases = append(phases, stridePhase[T]{r, c, t, l, newImplicitTaps(t, l), next[:l.filters], offset})
+				defer phases[len(phases)-1].taps.release()
 				next = next[l.filters:]
 				if p.interleaved {
 					offset += s.C * r.n * c.n
