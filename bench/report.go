@@ -158,8 +158,9 @@ func WriteBarChart(path string, results []Result) error {
 }
 
 // WriteProfile prints a per-layer forward/backward timing report with each
-// layer's share of the step.
-func WriteProfile(w io.Writer, prof []graph.LayerTime) error {
+// layer's share of the step, and with steps under each layer its kernel
+// launches.
+func WriteProfile(w io.Writer, prof []graph.LayerTime, steps bool) error {
 	var total float64
 	for _, l := range prof {
 		total += (l.Forward + l.Backward).Seconds()
@@ -169,6 +170,16 @@ func WriteProfile(w io.Writer, prof []graph.LayerTime) error {
 	for _, l := range prof {
 		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.1f%%\t\n", l.Layer, 1e3*l.Forward.Seconds(), 1e3*l.Backward.Seconds(),
 			100*(l.Forward+l.Backward).Seconds()/total)
+		if !steps {
+			continue
+		}
+		for _, s := range l.Steps {
+			column := "%s\t%.3f\t\t%.1f%%\t\n"
+			if s.Backward {
+				column = "%s\t\t%.3f\t%.1f%%\t\n"
+			}
+			fmt.Fprintf(tw, column, "  "+s.Name, 1e3*s.Time.Seconds(), 100*s.Time.Seconds()/total)
+		}
 	}
 	fmt.Fprintf(tw, "total\t\t\t%.3f ms\t\n", 1e3*total)
 	return tw.Flush()

@@ -132,12 +132,19 @@ func activationBackward[T kernels.Float](k activationGradKernel, from, dy, dx []
 // computed out: ReLU's gradient kernel reads the output, which is positive
 // (or NaN) exactly where the op's pre-activation value was.
 // When grad is the sum of two gradients (out has two readers), the sum and
-// the mask run as one step, and the sum itself is left unused.
+// the mask run as one step, and the sum itself is left unused; when one of
+// them is a convolution's input gradient, that convolution's backward data
+// pass joins the step too (reluGradSumConvKernel), its own step left unused.
 func reluGradFromOutput(out, grad *gorgonia.Node) (*gorgonia.Node, error) {
-	if a, b, ok := gradientSumTerms(grad); ok {
-		return apply(reluGradSumKernel{rank: out.Dims()}, out, a, b)
+	a, b, ok := gradientSumTerms(grad)
+	if !ok {
+		return apply(activationGradKernel{fwd: activationKernel{fn: ReLU, rank: out.Dims()}}, out, grad)
 	}
-	return apply(activationGradKernel{fwd: activationKernel{fn: ReLU, rank: out.Dims()}}, out, grad)
+	if a, b := convSumTerms(a, b); b != nil {
+		args := argsOf(b) // (x, w, dy)
+		return apply(reluGradSumConvKernel{conv: convData(b)}, out, a, args[0], args[1], args[2])
+	}
+	return apply(reluGradSumKernel{rank: out.Dims()}, out, a, b)
 }
 
 // reluGradSumKernel: (y, a, b) → a + b where y > 0 or NaN, else 0: ReLU's
@@ -156,6 +163,34 @@ func (k reluGradSumKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error
 		kernels.ReluBackwardSum(in[0].F32, in[1].F32, in[2].F32, out.F32)
 	} else {
 		kernels.ReluBackwardSum(in[0].F64, in[1].F64, in[2].F64, out.F64)
+	}
+	return nil
+}
+
+// reluGradSumConvKernel: (y, a, x, w, dy) → a + (the input gradient of the
+// convolution of x by w, from its output gradient dy) where y > 0 or NaN,
+// else 0: reluGradSumKernel with a convolution's backward data pass in the
+// same step (kernels.ReluBackwardSumConvData); x gives only the shape.
+type reluGradSumConvKernel struct {
+	noGrad
+	conv convGradDataKernel
+}
+
+func (k reluGradSumConvKernel) String() string {
+	return fmt.Sprintf("grad_relu_sum_conv2d_x(%+v)", k.conv.opt)
+}
+func (k reluGradSumConvKernel) dims() []int                          { return []int{4, 4, 4, 4, 4, 4} }
+func (k reluGradSumConvKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (k reluGradSumConvKernel) workspace(in [][]int) int {
+	return kernels.ConvDataSumWorkspace(k.conv.opt.convShape(in[2], in[3]))
+}
+
+func (k reluGradSumConvKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	s := k.conv.opt.convShape(in[2].Shape, in[3].Shape)
+	if out.F32 != nil {
+		kernels.ReluBackwardSumConvData(s, in[0].F32, in[1].F32, in[3].F32, in[4].F32, out.F32, ctx.work.F32)
+	} else {
+		kernels.ReluBackwardSumConvData(s, in[0].F64, in[1].F64, in[3].F64, in[4].F64, out.F64, ctx.work.F64)
 	}
 	return nil
 }

@@ -85,6 +85,10 @@ func convPlan(s *Step) (kernels.ConvShape, int) {
 		cs = k.opt.convShape(s.In[0].Shape, s.In[1].Shape)
 	case convGradDataKernel:
 		cs = k.opt.convShape(s.In[0].Shape, s.In[1].Shape)
+	case reluGradSumConvKernel:
+		cs = k.conv.opt.convShape(s.In[2].Shape, s.In[3].Shape)
+	case sumConvDataKernel:
+		cs = k.conv.opt.convShape(s.In[1].Shape, s.In[2].Shape)
 	case convGradFilterKernel:
 		cs = k.opt.convShape(s.In[0].Shape, s.Out.Shape)
 	default:
@@ -96,7 +100,7 @@ func convPlan(s *Step) (kernels.ConvShape, int) {
 // scratch is the number of floats at dp.work that a step's commands use.
 func scratch(s *Step) int {
 	switch s.k.(type) {
-	case convKernel, convGradDataKernel, convGradFilterKernel:
+	case convKernel, convGradDataKernel, convGradFilterKernel, reluGradSumConvKernel, sumConvDataKernel:
 		return launch.Conv2DWorkspace(convPlan(s))
 	case bnAddBnReluKernel:
 		return s.Out.Len() // the shortcut's batch norm
@@ -345,6 +349,16 @@ func lower(s *Step, training bool, dp *deviceProgram) ([]command, bool) {
 	case reluGradSumKernel: // the sum into dx, then masked in place
 		dx := dp.ptr(out)
 		return launches(launch.Add(dp.ptr(in[1]), dp.ptr(in[2]), dx, n), launch.ReluBackward(dp.ptr(in[0]), dx, dx, n)), true
+	case sumConvDataKernel: // the convolution's gradient into dx, then summed in place
+		cs, group := convPlan(s)
+		dx := dp.ptr(out)
+		return append([]command{convolution{convBackwardData, cs, group, dp.ptr(in[2]), dp.ptr(in[3]), 0, dx, dp.work}},
+			launches(launch.Add(dp.ptr(in[0]), dx, dx, n))...), true
+	case reluGradSumConvKernel: // the convolution's gradient into dx, then summed and masked in place
+		cs, group := convPlan(s)
+		dx := dp.ptr(out)
+		return append([]command{convolution{convBackwardData, cs, group, dp.ptr(in[3]), dp.ptr(in[4]), 0, dx, dp.work}},
+			launches(launch.Add(dp.ptr(in[1]), dx, dx, n), launch.ReluBackward(dp.ptr(in[0]), dx, dx, n))...), true
 
 	case dropoutKernel:
 		return lowerDropout(k, training, in[0], out, dp, launch.DropoutForward), true

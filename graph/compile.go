@@ -91,7 +91,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 			return
 		}
 		live[n] = true
-		for _, c := range argsOf(n) {
+		for _, c := range stepArgs(n) {
 			mark(c)
 		}
 	}
@@ -119,7 +119,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		if !live[n] {
 			continue
 		}
-		args := argsOf(n)
+		args := stepArgs(n)
 		switch {
 		case n == m.Input || n == m.Labels: // the batch size may change
 			shape := append([]int{batch}, n.Shape()[1:]...)
@@ -248,10 +248,26 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 			}
 		}
 	}
-	if isGradientSum(n, arity) {
+	if a, b, ok := gradientSumTerms(n); ok {
+		if _, conv := convSumTerms(a, b); conv != nil {
+			return sumConvDataKernel{conv: convData(conv)}, nil
+		}
 		return addKernel{rank: n.Dims()}, nil
 	}
 	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", n.Op().String(), n.Op())
+}
+
+// stepArgs is the arguments of n's step: n's own, but for a sum of
+// gradients one of which is a convolution's input gradient, whose step
+// computes that gradient itself (sumConvDataKernel): the other gradient
+// and the convolution's arguments.
+func stepArgs(n *gorgonia.Node) []*gorgonia.Node {
+	if a, b, ok := gradientSumTerms(n); ok {
+		if rest, conv := convSumTerms(a, b); conv != nil {
+			return append([]*gorgonia.Node{rest}, argsOf(conv)...)
+		}
+	}
+	return argsOf(n)
 }
 
 // argsOf is n's arguments, in order.
@@ -384,12 +400,12 @@ func (l *stepLabeler) label(n *gorgonia.Node, k kernel, args []*gorgonia.Node) (
 		l.of[n], l.backward[n] = name, true
 		return name, true
 	}
-	if _, masked := k.(reluGradSumKernel); masked {
+	switch k.(type) {
+	case reluGradSumKernel, reluGradSumConvKernel:
 		// The gradient through a ReLU fused into the op that computed its
 		// first argument belongs to that op, as ReLU's own gradient would.
 		return inherit(l.of[args[0]])
-	}
-	if _, sum := k.(addKernel); sum {
+	case addKernel, sumConvDataKernel:
 		// The sum of the gradients of a node read twice (a residual block's
 		// input) belongs to that node's layer.
 		for _, f := range n.DerivOf() {

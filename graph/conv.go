@@ -166,6 +166,64 @@ func (k convGradDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) er
 	return nil
 }
 
+// convSumTerms orders the terms of a sum of gradients as (rest, conv), conv
+// being a convolution's input gradient that the sum's step computes itself
+// (kernels.AddConvData, ReluBackwardSumConvData), or nil where neither is
+// one. Of two, it takes a 1×1 convolution's (a downsampling shortcut's: as
+// a strided one's, mostly zeros, the cheaper to keep out of memory).
+func convSumTerms(a, b *gorgonia.Node) (rest, conv *gorgonia.Node) {
+	pointwise := func(n *gorgonia.Node) bool {
+		w := argsOf(n)[1].Shape() // (x, w, dy)
+		return w[2] == 1 && w[3] == 1
+	}
+	switch {
+	case isConvData(a) && (!isConvData(b) || pointwise(a) && !pointwise(b)):
+		return b, a
+	case isConvData(b):
+		return a, b
+	}
+	return a, nil
+}
+
+// isConvData reports whether n is a convolution's input gradient.
+func isConvData(n *gorgonia.Node) bool {
+	o, ok := n.Op().(op)
+	if ok {
+		_, ok = o.k.(convGradDataKernel)
+	}
+	return ok
+}
+
+// convData is the kernel of the convolution input gradient n.
+func convData(n *gorgonia.Node) convGradDataKernel { return n.Op().(op).k.(convGradDataKernel) }
+
+// sumConvDataKernel: (a, x, w, dy) → a + (the input gradient of the
+// convolution of x by w, from its output gradient dy): the sum of the
+// gradients of a tensor read by a convolution and another op, with the
+// convolution's backward data pass in the same step (kernels.AddConvData);
+// x gives only the shape.
+type sumConvDataKernel struct {
+	noGrad
+	conv convGradDataKernel
+}
+
+func (k sumConvDataKernel) String() string                       { return fmt.Sprintf("sum_grad_conv2d_x(%+v)", k.conv.opt) }
+func (k sumConvDataKernel) dims() []int                          { return []int{4, 4, 4, 4, 4} }
+func (k sumConvDataKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
+func (k sumConvDataKernel) workspace(in [][]int) int {
+	return kernels.ConvDataSumWorkspace(k.conv.opt.convShape(in[1], in[2]))
+}
+
+func (k sumConvDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	s := k.conv.opt.convShape(in[1].Shape, in[2].Shape)
+	if out.F32 != nil {
+		kernels.AddConvData(s, in[0].F32, in[2].F32, in[3].F32, out.F32, ctx.work.F32)
+	} else {
+		kernels.AddConvData(s, in[0].F64, in[2].F64, in[3].F64, out.F64, ctx.work.F64)
+	}
+	return nil
+}
+
 // convGradFilterKernel computes dw (K×C×r×s) from (x, dy).
 type convGradFilterKernel struct {
 	noGrad

@@ -119,6 +119,39 @@ func TestGradients(t *testing.T) {
 		}
 		return AddReLU(short, y)
 	}
+	// convReaders reads y (2×8×6×6), a residual sum's output with relu, else
+	// a tanh, with a 3×3 convolution of stride 2 and, with shortcut, a 1×1
+	// one of stride 2 (a downsampling block), else a tanh: y's gradient is
+	// a sum with a convolution's input gradient, computed in the same step
+	// as the convolution's backward data pass, and the ReLU's gradient too.
+	convReaders := func(relu, shortcut bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			x := x4(h, rng, 2, 8, 6, 6)
+			y, err := Activate(x, Tanh, 0)
+			if relu {
+				y, err = AddReLU(x, h.arg("r", Weight, randVals(rng, 576), 2, 8, 6, 6))
+			}
+			if err != nil {
+				return nil, err
+			}
+			w := h.arg("w", Weight, randVals(rng, 8*8*9), 8, 8, 3, 3)
+			main, err := Conv2D(y, w, nil, ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+			if err != nil {
+				return nil, err
+			}
+			var other *gorgonia.Node
+			if shortcut {
+				ws := h.arg("ws", Weight, randVals(rng, 64), 8, 8, 1, 1)
+				other, err = Conv2D(y, ws, nil, ConvOptions{Stride: [2]int{2, 2}})
+			} else if other, err = Activate(y, Tanh, 0); err == nil {
+				other, err = AvgPool2D(other, PoolOptions{Kernel: [2]int{2, 2}})
+			}
+			if err != nil {
+				return nil, err
+			}
+			return Add(main, other)
+		}
+	}
 	act := func(fn Activation) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Activate(x4(h, rng, 3, 5), fn, 0.1)
@@ -224,6 +257,10 @@ func TestGradients(t *testing.T) {
 		// gradient takes in the same step.
 		{"batchnorm2d-add-relu/two-readers", true, twoReaders(bnAdd(true))},
 		{"batchnorm1d-relu/two-readers", true, twoReaders(bnWith([]int{6, 3}, true, BatchNormOptions{ReLU: true}))},
+		{"add-relu/conv-and-shortcut-readers", true, convReaders(true, true)},
+		{"add-relu/conv-and-tanh-readers", true, convReaders(true, false)},
+		{"tanh/conv-and-shortcut-readers", true, convReaders(false, true)},
+		{"tanh/conv-and-tanh-readers", true, convReaders(false, false)},
 		{"mean-squared-error", true, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			targets := h.arg("targets", State, randVals(rng, 12), 4, 3)
 			return MeanSquaredError(x4(h, rng, 4, 3), targets)

@@ -10,10 +10,19 @@ import (
 type LayerTime struct {
 	Layer             string
 	Forward, Backward time.Duration
+	Steps             []StepTime // the layer's kernel launches, in program order
+}
+
+// StepTime is the median time of one kernel launch of a training step.
+type StepTime struct {
+	Name     string
+	Backward bool
+	Time     time.Duration
 }
 
 // Profile runs repeats training steps on the CPU backend, timing every kernel
-// launch, and returns the median time per layer in order of the forward pass.
+// launch, and returns the median time per layer in order of the forward pass,
+// with the median of each of its launches.
 // It leaves the parameters' gradients as a training step would.
 func Profile(mc *Machine, x, labels *Buffer, repeats int) ([]LayerTime, error) {
 	if _, ok := mc.Backend.(CPU); !ok {
@@ -47,6 +56,7 @@ func Profile(mc *Machine, x, labels *Buffer, repeats int) ([]LayerTime, error) {
 			out = append(out, LayerTime{Layer: s.Layer})
 		}
 		d := median(samples[i])
+		out[j].Steps = append(out[j].Steps, StepTime{Name: s.Name, Backward: s.Backward, Time: d})
 		if s.Backward {
 			out[j].Backward += d
 		} else {

@@ -185,6 +185,15 @@ type stridePhase[T Float] struct {
 
 // stridedBackwardData computes dx from dy and w for s with stridedData.
 func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
+	chw := s.C * s.H * s.W
+	stridedImages(s, w, dy, work, func(_, n int) []T { return dx[n*chw : (n+1)*chw] }, nil)
+}
+
+// stridedImages computes the images of dx from dy and w for s with
+// stridedData, image n into image(lane, n) on the lane that computes it,
+// and calls done(n, img), where not nil, once that image is written, while
+// it is in the lane's cache.
+func stridedImages[T Float](s ConvShape, w, dy, work []T, image func(lane, n int) []T, done func(n int, img []T)) {
 	p := newStridePhases(s)
 	var phases []stridePhase[T]
 	next := work
@@ -203,7 +212,7 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 		}
 	}
 	lanes, oh, ow := implicitLanes(s), s.OutH(), s.OutW()
-	chw, kp, plane := s.C*s.H*s.W, s.K*oh*ow, p.hq*p.wq
+	kp, plane := s.K*oh*ow, p.hq*p.wq
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := next[lane*p.lane : (lane+1)*p.lane]
 		xs, gemm, out := scratch[:p.xs], scratch[p.xs:p.xs+p.ext], scratch[p.xs+p.ext:]
@@ -212,7 +221,7 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 			for k := 0; k < s.K; k++ {
 				copyRows(xs[k*plane+p.top*p.wq+p.left:], p.wq, dy[n*kp+k*oh*ow:], ow, oh, ow)
 			}
-			img := dx[n*chw : (n+1)*chw]
+			img := image(lane, n)
 			if p.interleaved {
 				for i := 0; i < len(phases); i += 2 { // row phase by row phase, its outputs in cache
 					for _, f := range phases[i : i+2] {
@@ -220,15 +229,18 @@ func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 					}
 					interleavePhases(s, phases[i], phases[i+1], out, img)
 				}
-				continue
-			}
-			clear(img)
-			for _, f := range phases {
-				r, c := f.rows, f.cols
-				implicitPlanes(f.t, f.l, f.taps, xs[r.start*p.wq+c.start:], f.filters, nil, out, gemm)
-				for ch := 0; ch < s.C; ch++ {
-					scatterAddRows(img[ch*s.H*s.W+r.first*s.W+c.first:], s.StrideH*s.W, out[ch*r.n*c.n:], c.n, r.n, c.n, s.StrideW)
+			} else {
+				clear(img)
+				for _, f := range phases {
+					r, c := f.rows, f.cols
+					implicitPlanes(f.t, f.l, f.taps, xs[r.start*p.wq+c.start:], f.filters, nil, out, gemm)
+					for ch := 0; ch < s.C; ch++ {
+						scatterAddRows(img[ch*s.H*s.W+r.first*s.W+c.first:], s.StrideH*s.W, out[ch*r.n*c.n:], c.n, r.n, c.n, s.StrideW)
+					}
 				}
+			}
+			if done != nil {
+				done(n, img)
 			}
 		}
 	})

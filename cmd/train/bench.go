@@ -28,6 +28,7 @@ func benchCommand(args []string) error {
 	pngOut := fs.String("png", "", "draw the results as a bar chart PNG")
 	compare := fs.Bool("compare", false, "measure the same cells in PyTorch (each CPU configuration) taking turns with Descent, and print a markdown table against PyTorch's best")
 	profile := fs.String("profile", "", "print a per-layer forward/backward timing report for this model instead")
+	profileSteps := fs.Bool("profile-steps", false, "with -profile, list every kernel launch under its layer")
 	repeats := fs.Int("repeats", 0, "timed repeats per cell (default 5)")
 	steps := fs.Int("steps", 0, "training steps per timed repeat, at least (default 30, 10 with -quick)")
 	minRepeat := fs.Duration("min-repeat", bench.Full.MinRepeat, "run more steps per repeat where -steps take Descent less than this (PyTorch the same count; not with -quick)")
@@ -85,7 +86,7 @@ func benchCommand(args []string) error {
 		return b, nil
 	}
 	if *profile != "" {
-		return profileModel(*profile, batch[*profile], !slices.Contains([]string{"none", "input"}, *norms), backendFor)
+		return profileModel(*profile, batch[*profile], !slices.Contains([]string{"none", "input"}, *norms), *profileSteps, backendFor)
 	}
 	ms := *models
 	if ms == "" {
@@ -191,8 +192,8 @@ func writeResults(results []bench.Result, jsonOut, csvOut, pngOut string) error 
 }
 
 // profileModel prints the per-layer timing of one training step, with batch
-// normalization or without.
-func profileModel(model string, batch int, batchNorm bool, backendFor bench.BackendFor) error {
+// normalization or without, and with steps that of every kernel launch.
+func profileModel(model string, batch int, batchNorm, steps bool, backendFor bench.BackendFor) error {
 	net, chw, err := bench.Network(model, batchNorm)
 	if err != nil {
 		return fmt.Errorf("flag -profile: %w", err)
@@ -223,7 +224,7 @@ func profileModel(model string, batch int, batchNorm bool, backendFor bench.Back
 		with = "without batch norm"
 	}
 	fmt.Printf("%s %s, batch %d, %s: median of 10 steps\n", model, with, batch, backend.Name())
-	return bench.WriteProfile(os.Stdout, prof)
+	return bench.WriteProfile(os.Stdout, prof, steps)
 }
 
 // knownNames checks that every name of a comma-separated flag value is known.
