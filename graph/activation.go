@@ -170,7 +170,7 @@ func (k reluGradSumKernel) exec(_ *execContext, in []*Buffer, out *Buffer) error
 // reluGradSumConvKernel: (y, a, x, w, dy) → a + (the input gradient of the
 // convolution of x by w, from its output gradient dy) where y > 0 or NaN,
 // else 0: reluGradSumKernel with a convolution's backward data pass in the
-// same step (kernels.ReluBackwardSumConvData); x gives only the shape.
+// same step (kernels.ReluBackwardSumConvBackward); x gives only the shape.
 type reluGradSumConvKernel struct {
 	noGrad
 	conv convGradDataKernel
@@ -182,15 +182,15 @@ func (k reluGradSumConvKernel) String() string {
 func (k reluGradSumConvKernel) dims() []int                          { return []int{4, 4, 4, 4, 4, 4} }
 func (k reluGradSumConvKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
 func (k reluGradSumConvKernel) workspace(in [][]int) int {
-	return kernels.ConvDataSumWorkspace(k.conv.opt.convShape(in[2], in[3]))
+	return kernels.ConvBackwardWorkspace(k.conv.opt.convShape(in[2], in[3]))
 }
 
 func (k reluGradSumConvKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.conv.opt.convShape(in[2].Shape, in[3].Shape)
 	if out.F32 != nil {
-		kernels.ReluBackwardSumConvData(s, in[0].F32, in[1].F32, in[3].F32, in[4].F32, out.F32, ctx.work.F32)
+		kernels.ReluBackwardSumConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, in[4].F32, out.F32, filterGradient[float32](k.conv.filter), ctx.work.F32)
 	} else {
-		kernels.ReluBackwardSumConvData(s, in[0].F64, in[1].F64, in[3].F64, in[4].F64, out.F64, ctx.work.F64)
+		kernels.ReluBackwardSumConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, in[4].F64, out.F64, filterGradient[float64](k.conv.filter), ctx.work.F64)
 	}
 	return nil
 }

@@ -186,6 +186,30 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
+	// A convolution's backward filter step is computed by its backward data
+	// step, in the same pass over the images (kernels.Conv2DBackward), where
+	// that step reads the same input and output gradient and the filter
+	// gradient is one parameter's, which nothing reads before the optimizer.
+	if grads {
+		type convArgs struct{ x, dy *gorgonia.Node }
+		data := map[convArgs]int{}
+		for i, s := range steps {
+			if x, dy, ok := backwardDataArgs(s.k, s.args); ok {
+				data[convArgs{x, dy}] = i
+			}
+		}
+		for i, s := range steps {
+			if _, filter := s.k.(convGradFilterKernel); !filter || len(gradOf[s.n]) != 1 {
+				continue
+			}
+			if j, ok := data[convArgs{s.args[0], s.args[1]}]; ok { // (x, dy)
+				if d, f, ok := linkFilter(steps[j].k, s.k, bufs[s.n]); ok {
+					steps[j].k, steps[i].k = d, f
+				}
+			}
+		}
+	}
+
 	// Buffer plan: walk the steps in order, giving each output a pooled buffer and
 	// returning it to the pool after its last reader. Outputs that leave the
 	// program (logits, loss) are never returned; parameter gradients write into

@@ -143,32 +143,47 @@ func channelSumsOf(grad *gorgonia.Node) *gorgonia.Node {
 	return argsOf(grad)[1] // (x, dy)
 }
 
-// convGradDataKernel computes dx from (x, w, dy); x gives only the shape.
+// convGradDataKernel computes dx from (x, w, dy); x gives only the shape,
+// unless the compiler linked the convolution's backward filter step to it
+// (linkFilter), whose gradient it then computes too, in the same pass.
 type convGradDataKernel struct {
 	noGrad
-	opt ConvOptions
+	opt    ConvOptions
+	filter *filterLink
+}
+
+// filterLink is the filter gradient that a backward data step computes for
+// the convolution's backward filter step (linkFilter).
+type filterLink struct{ dw *Buffer }
+
+// filterGradient is the link's filter gradient, nil without a link.
+func filterGradient[T kernels.Float](l *filterLink) []T {
+	if l == nil {
+		return nil
+	}
+	return view[T](l.dw)
 }
 
 func (k convGradDataKernel) String() string                       { return fmt.Sprintf("grad_conv2d_x(%+v)", k.opt) }
 func (k convGradDataKernel) dims() []int                          { return []int{4, 4, 4, 4} }
 func (k convGradDataKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
 func (k convGradDataKernel) workspace(in [][]int) int {
-	return kernels.Conv2DWorkspace(k.opt.convShape(in[0], in[1]))
+	return kernels.ConvBackwardWorkspace(k.opt.convShape(in[0], in[1]))
 }
 
 func (k convGradDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.opt.convShape(in[0].Shape, in[1].Shape)
 	if out.F32 != nil {
-		kernels.Conv2DBackwardData(s, in[1].F32, in[2].F32, out.F32, ctx.work.F32)
+		kernels.Conv2DBackward(s, in[0].F32, in[1].F32, in[2].F32, out.F32, filterGradient[float32](k.filter), ctx.work.F32)
 	} else {
-		kernels.Conv2DBackwardData(s, in[1].F64, in[2].F64, out.F64, ctx.work.F64)
+		kernels.Conv2DBackward(s, in[0].F64, in[1].F64, in[2].F64, out.F64, filterGradient[float64](k.filter), ctx.work.F64)
 	}
 	return nil
 }
 
 // convSumTerms orders the terms of a sum of gradients as (rest, conv), conv
 // being a convolution's input gradient that the sum's step computes itself
-// (kernels.AddConvData, ReluBackwardSumConvData), or nil where neither is
+// (kernels.AddConvBackward, ReluBackwardSumConvBackward), or nil where neither is
 // one. Of two, it takes a 1×1 convolution's (a downsampling shortcut's: as
 // a strided one's, mostly zeros, the cheaper to keep out of memory).
 func convSumTerms(a, b *gorgonia.Node) (rest, conv *gorgonia.Node) {
@@ -200,7 +215,7 @@ func convData(n *gorgonia.Node) convGradDataKernel { return n.Op().(op).k.(convG
 // sumConvDataKernel: (a, x, w, dy) → a + (the input gradient of the
 // convolution of x by w, from its output gradient dy): the sum of the
 // gradients of a tensor read by a convolution and another op, with the
-// convolution's backward data pass in the same step (kernels.AddConvData);
+// convolution's backward data pass in the same step (kernels.AddConvBackward);
 // x gives only the shape.
 type sumConvDataKernel struct {
 	noGrad
@@ -211,24 +226,65 @@ func (k sumConvDataKernel) String() string                       { return fmt.Sp
 func (k sumConvDataKernel) dims() []int                          { return []int{4, 4, 4, 4, 4} }
 func (k sumConvDataKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil }
 func (k sumConvDataKernel) workspace(in [][]int) int {
-	return kernels.ConvDataSumWorkspace(k.conv.opt.convShape(in[1], in[2]))
+	return kernels.ConvBackwardWorkspace(k.conv.opt.convShape(in[1], in[2]))
 }
 
 func (k sumConvDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.conv.opt.convShape(in[1].Shape, in[2].Shape)
 	if out.F32 != nil {
-		kernels.AddConvData(s, in[0].F32, in[2].F32, in[3].F32, out.F32, ctx.work.F32)
+		kernels.AddConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, out.F32, filterGradient[float32](k.conv.filter), ctx.work.F32)
 	} else {
-		kernels.AddConvData(s, in[0].F64, in[2].F64, in[3].F64, out.F64, ctx.work.F64)
+		kernels.AddConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, out.F64, filterGradient[float64](k.conv.filter), ctx.work.F64)
 	}
 	return nil
 }
 
-// convGradFilterKernel computes dw (K×C×r×s) from (x, dy).
+// backwardDataArgs returns the convolution input x and output gradient dy
+// of a step computing a convolution's input gradient, k with arguments
+// args; ok is false for other steps.
+func backwardDataArgs(k kernel, args []*gorgonia.Node) (x, dy *gorgonia.Node, ok bool) {
+	switch k.(type) {
+	case convGradDataKernel: // (x, w, dy)
+		return args[0], args[2], true
+	case sumConvDataKernel: // (a, x, w, dy)
+		return args[1], args[3], true
+	case reluGradSumConvKernel: // (y, a, x, w, dy)
+		return args[2], args[4], true
+	}
+	return nil, nil, false
+}
+
+// linkFilter returns data and filter linked, data computing filter's
+// gradient dw, when filter is the backward filter step of data's
+// convolution; ok is false otherwise.
+func linkFilter(data, filter kernel, dw *Buffer) (kernel, kernel, bool) {
+	f, ok := filter.(convGradFilterKernel)
+	if !ok {
+		return nil, nil, false
+	}
+	link := &filterLink{dw: dw}
+	f.linked = true
+	switch d := data.(type) {
+	case convGradDataKernel:
+		d.filter = link
+		return d, f, d.opt == f.opt
+	case sumConvDataKernel:
+		d.conv.filter = link
+		return d, f, d.conv.opt == f.opt
+	case reluGradSumConvKernel:
+		d.conv.filter = link
+		return d, f, d.conv.opt == f.opt
+	}
+	return nil, nil, false
+}
+
+// convGradFilterKernel computes dw (K×C×r×s) from (x, dy), unless linked
+// to the convolution's backward data step (linkFilter), which then does.
 type convGradFilterKernel struct {
 	noGrad
-	opt  ConvOptions
-	r, s int
+	opt    ConvOptions
+	r, s   int
+	linked bool
 }
 
 func (k convGradFilterKernel) String() string {
@@ -244,6 +300,9 @@ func (k convGradFilterKernel) workspace(in [][]int) int {
 }
 
 func (k convGradFilterKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	if k.linked {
+		return nil
+	}
 	s := k.opt.convShape(in[0].Shape, out.Shape)
 	if out.F32 != nil {
 		kernels.Conv2DBackwardFilter(s, in[0].F32, in[1].F32, out.F32, ctx.work.F32)

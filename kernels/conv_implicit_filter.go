@@ -80,69 +80,100 @@ func implicitFilterWorkspace(s ConvShape) int {
 // partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
 // partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	f := newImplicitFilterPass(s, x, dy, work)
+	ParallelFor(f.lanes, 1, func(lane, _, _ int) {
+		for n := lane; n < s.N; n += f.lanes {
+			f.image(n)
+		}
+	})
+	f.finish(dw)
+}
+
+// implicitFilterPass is implicitBackwardFilter's state: its images may be
+// taken by another pass's lanes (convBackwardImages), image n by lane
+// n mod lanes, in order within a lane.
+type implicitFilterPass[T Float] struct {
+	s             ConvShape
+	l             implicitLayout
+	x, dy, work   []T
+	lanes, size   int
+	partials      []T
+	reduce, byTap bool
+	dyTSize       int
+	taps          []int // tap (r, s)'s view of xs
+}
+
+func newImplicitFilterPass[T Float](s ConvShape, x, dy, work []T) *implicitFilterPass[T] {
 	l := newImplicitLayout(s)
-	lanes, size := implicitLanes(s), s.K*s.C*s.R*s.S
-	partials := work[lanes*l.lane : lanes*(l.lane+size)]
+	f := &implicitFilterPass[T]{s: s, l: l, x: x, dy: dy, work: work, lanes: implicitLanes(s), size: s.K * s.C * s.R * s.S,
+		reduce: filterReduce[T](s), byTap: filterTaps[T](s)}
+	f.partials = work[f.lanes*l.lane : f.lanes*(l.lane+f.size)]
+	if f.byTap {
+		f.dyTSize = filterTapsSize(s, l)
+	}
+	f.taps = make([]int, s.R*s.S)
+	for t := range f.taps {
+		f.taps[t] = tapOffset(s, l, 0, t/s.S, t%s.S)
+	}
+	return f
+}
+
+// image adds image n's gradient to its lane's partial, which the lane's
+// first image (n < lanes) overwrites after clearing the lane's scratch.
+func (f *implicitFilterPass[T]) image(n int) {
+	s, l, lane := f.s, f.l, n%f.lanes
 	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	oh, ow := s.OutH(), s.OutW()
-	reduce, byTaps := filterReduce[T](s), filterTaps[T](s)
-	dyTSize := 0
-	if byTaps {
-		dyTSize = filterTapsSize(s, l)
-	}
-	taps := make([]int, s.R*s.S) // tap (r, s)'s view of xs
-	for t := range taps {
-		taps[t] = tapOffset(s, l, 0, t/s.S, t%s.S)
-	}
-	ParallelFor(lanes, 1, func(lane, _, _ int) {
-		scratch := work[lane*l.lane : (lane+1)*l.lane]
-		xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
+	scratch := f.work[lane*l.lane : (lane+1)*l.lane]
+	xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
+	partial := f.partials[lane*f.size : (lane+1)*f.size]
+	base := f.lanes * (l.lane + f.size)
+	dyT := f.work[base+lane*f.dyTSize : base+(lane+1)*f.dyTSize]
+	first := n < f.lanes
+	if first {
 		clear(scratch[:l.xs+l.rows*l.cols]) // padding and the columns past OutW stay zero
-		partial := partials[lane*size : (lane+1)*size]
-		dyT := work[lanes*(l.lane+size)+lane*dyTSize : lanes*(l.lane+size)+(lane+1)*dyTSize]
-		if byTaps {
+		if f.byTap {
 			clear(dyT)     // the zero rows around the pixels
 			clear(partial) // the kernel adds every image
 		}
-		for n := lane; n < s.N; n += lanes {
-			img := dy[n*kp : (n+1)*kp]
-			if byTaps {
-				if s.StrideH == 1 {
-					implicitFilterTaps(s, l, asFloat32(x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
-				} else {
-					splitImage(s, l, x[n*chw:(n+1)*chw], xs)
-					implicitFilterPhases(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
-				}
-				continue
-			}
-			splitImage(s, l, x[n*chw:(n+1)*chw], xs)
-			// The GEMM's B is dyext, or the image's own output gradients
-			// where the planes have no columns past OutW (strided 1×1
-			// convolutions of even sizes, say), as the GEMM reads no
-			// further than ext.
-			grads, ld := img, oh*ow
-			if reduce || l.wq != ow {
-				for k := 0; k < s.K; k++ {
-					copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
-				}
-				grads, ld = dyext, l.cols
-			}
-			beta := T(1)
-			if n == lane {
-				beta = 0
-			}
-			switch {
-			case reduce:
-				implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), beta == 0)
-			case unsafe.Sizeof(beta) == 4:
-				implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(grads), ld, asFloat32(partial), float32(beta), taps)
-			default:
-				implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(grads), ld, asFloat64(partial), float64(beta), taps)
-			}
+	}
+	img := f.dy[n*kp : (n+1)*kp]
+	if f.byTap {
+		if s.StrideH == 1 {
+			implicitFilterTaps(s, l, asFloat32(f.x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))
+		} else {
+			splitImage(s, l, f.x[n*chw:(n+1)*chw], xs)
+			implicitFilterPhases(s, l, asFloat32(xs), asFloat32(img), asFloat32(dyT), asFloat32(partial))
 		}
-	})
-	addLanePartials(s, partials, lanes, reduce, dw)
+		return
+	}
+	splitImage(s, l, f.x[n*chw:(n+1)*chw], xs)
+	// The GEMM's B is dyext, or the image's own output gradients where the
+	// planes have no columns past OutW (strided 1×1 convolutions of even
+	// sizes, say), as the GEMM reads no further than ext.
+	grads, ld := img, oh*ow
+	if f.reduce || l.wq != ow {
+		for k := 0; k < s.K; k++ {
+			copyRows(dyext[k*l.cols:], l.wq, img[k*oh*ow:], ow, oh, ow)
+		}
+		grads, ld = dyext, l.cols
+	}
+	beta := T(1)
+	if first {
+		beta = 0
+	}
+	switch {
+	case f.reduce:
+		implicitFilterReduce(s, l, asFloat32(xs), asFloat32(dyext), asFloat32(partial), first)
+	case unsafe.Sizeof(beta) == 4:
+		implicitFilterGemm(sgemmArch, s, l, asFloat32(xs), asFloat32(grads), ld, asFloat32(partial), float32(beta), f.taps)
+	default:
+		implicitFilterGemm(dgemmArch, s, l, asFloat64(xs), asFloat64(grads), ld, asFloat64(partial), float64(beta), f.taps)
+	}
 }
+
+// finish sets dw to the sum of the lanes' partials.
+func (f *implicitFilterPass[T]) finish(dw []T) { addLanePartials(f.s, f.partials, f.lanes, f.reduce, dw) }
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
 // or overwrites it when beta is 0: tapFilterGemm over the views of xs at

@@ -1,0 +1,77 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Conv2DBackward, AddConvBackward and ReluBackwardSumConvBackward are
+// Conv2DBackwardData and Conv2DBackwardFilter, then Add or ReluBackwardSum,
+// bit for bit, with and without the filter gradient: on shapes whose images
+// stay in a lane's scratch and whose filter pass joins the data pass (by
+// stride phases or implicit GEMMs, more images than lanes, the filter pass
+// on each of its kernels) and on shapes that run the passes one after the
+// other (im2col's GEMMs, depthwise), with a seventh of y zero.
+func TestConvBackwardMatchesPasses(t *testing.T) {
+	testConvBackward[float32](t)
+	testConvBackward[float64](t)
+}
+
+func testConvBackward[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(62, 63))
+	shapes := []ConvShape{
+		{N: 6, C: 16, H: 32, W: 32, K: 32, R: 1, S: 1, StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1},
+		{N: 5, C: 16, H: 16, W: 16, K: 32, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 3, C: 8, H: 9, W: 7, K: 8, R: 1, S: 1, StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1},
+		{N: 6, C: 16, H: 32, W: 32, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 5, C: 32, H: 16, W: 16, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 3, C: 4, H: 8, W: 8, K: 6, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 2, C: 8, H: 8, W: 8, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1, Groups: 8},
+	}
+	for i, s := range shapes {
+		if got, want := dataByImages(s), i < 5; got != want {
+			t.Fatalf("%v: data pass by images %t, want %t", s, got, want)
+		}
+		if got, want := implicitFilter[T](s), i < 5; got != want {
+			t.Fatalf("%v: implicit filter pass %t, want %t", s, got, want)
+		}
+		x := s.N * s.C * s.H * s.W
+		in := asType[T](uniformSlice(rng, x, -1, 1))
+		y := asType[T](uniformSlice(rng, x, -1, 1))
+		a := asType[T](uniformSlice(rng, x, -1, 1))
+		w := asType[T](uniformSlice(rng, s.K*s.GroupChannels()*s.R*s.S, -1, 1))
+		dy := asType[T](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))
+		for j := 0; j < x; j += 7 {
+			y[j] = 0
+		}
+		conv, filter := make([]T, x+1), make([]T, len(w)+1)
+		Conv2DBackwardData(s, w, dy, conv[:x], make([]T, Conv2DWorkspace(s)))
+		Conv2DBackwardFilter(s, in, dy, filter[:len(w)], make([]T, Conv2DWorkspace(s)))
+		sum, masked := make([]T, x+1), make([]T, x+1)
+		Add(a, conv[:x], sum[:x])
+		ReluBackwardSum(y, a, conv[:x], masked[:x])
+		work := make([]T, ConvBackwardWorkspace(s))
+		for _, c := range []struct {
+			name string
+			run  func(dx, dw []T)
+			want []T
+		}{
+			{"Conv2DBackward", func(dx, dw []T) { Conv2DBackward(s, in, w, dy, dx, dw, work) }, conv},
+			{"AddConvBackward", func(dx, dw []T) { AddConvBackward(s, a, in, w, dy, dx, dw, work) }, sum},
+			{"ReluBackwardSumConvBackward", func(dx, dw []T) { ReluBackwardSumConvBackward(s, y, a, in, w, dy, dx, dw, work) }, masked},
+		} {
+			for _, withFilter := range []bool{false, true} {
+				dx, dw := make([]T, x+1), make([]T, len(w)+1)
+				dx[x], dw[len(w)], c.want[x], filter[len(w)] = 42, 42, 42, 42
+				if withFilter {
+					c.run(dx[:x], dw[:len(w)])
+					expectIdentical(t, fmt.Sprint(c.name, " dw ", s), dw, filter)
+				} else {
+					c.run(dx[:x], nil)
+				}
+				expectIdentical(t, fmt.Sprint(c.name, " dx ", s, " with dw ", withFilter), dx, c.want)
+			}
+		}
+	}
+}
