@@ -173,7 +173,9 @@ func (f *implicitFilterPass[T]) image(n int) {
 }
 
 // finish sets dw to the sum of the lanes' partials.
-func (f *implicitFilterPass[T]) finish(dw []T) { addLanePartials(f.s, f.partials, f.lanes, f.reduce, dw) }
+func (f *implicitFilterPass[T]) finish(dw []T) {
+	addLanePartials(f.s, f.partials, f.lanes, f.reduce, dw)
+}
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
 // or overwrites it when beta is 0: tapFilterGemm over the views of xs at
