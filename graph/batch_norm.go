@@ -271,10 +271,12 @@ func invStd[T kernels.Float](variance []T, eps float64, scratch []T) []T {
 // bnSumsKernel: (x, stats, dy, [γ, β with relu]) → 2×C holding Σ dy·x̂ (γ's
 // gradient) and Σ dy (β's gradient), which the gradient of x needs too: one
 // pass for all three. After a fused ReLU, dy is masked first (γ and β
-// recompute the mask).
+// recompute the mask). Linked to the step that computes dy
+// (linkImageSums), it adds up the sums that step took image by image.
 type bnSumsKernel struct {
 	noGrad
-	fwd bnKernel
+	fwd    bnKernel
+	images *imageSums
 }
 
 func (k bnSumsKernel) String() string { return "grad_sums_" + k.fwd.String() }
@@ -287,16 +289,21 @@ func (k bnSumsKernel) workspace(in [][]int) int             { return in[0][1] }
 
 func (k bnSumsKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	if out.F32 != nil {
-		bnSums(k.fwd, in, in[0].F32, in[1].F32, in[2].F32, ctx.work.F32, out.F32)
+		bnSums(k.fwd, k.images, in, in[0].F32, in[1].F32, in[2].F32, ctx.work.F32, out.F32)
 	} else {
-		bnSums(k.fwd, in, in[0].F64, in[1].F64, in[2].F64, ctx.work.F64, out.F64)
+		bnSums(k.fwd, k.images, in, in[0].F64, in[1].F64, in[2].F64, ctx.work.F64, out.F64)
 	}
 	return nil
 }
 
-func bnSums[T kernels.Float](k bnKernel, in []*Buffer, x, stats, dy, work, out []T) {
+func bnSums[T kernels.Float](k bnKernel, images *imageSums, in []*Buffer, x, stats, dy, work, out []T) {
 	n, c, l := channels(in[0].Shape)
 	s := invStd(stats[c:], k.eps, work)
+	if images != nil && images.ready {
+		kernels.BatchNormSumsFromImages(n, c, l, k.relu, images.sums, s, out[:c], out[c:])
+		images.ready = false
+		return
+	}
 	if k.relu {
 		gamma, beta := gammaBeta[T](k, in, 3)
 		kernels.BatchNormReluBackward(n, c, l, x, transform(k, stats, gamma, beta), dy, s, nil, out[:c], out[c:])

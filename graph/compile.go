@@ -186,25 +186,45 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
-	// A convolution's backward filter step is computed by its backward data
-	// step, in the same pass over the images (kernels.Conv2DBackward), where
-	// that step reads the same input and output gradient and the filter
-	// gradient is one parameter's, which nothing reads before the optimizer.
+	// A convolution's backward filter step, and the sums steps of the batch
+	// norms that read its input gradient, are computed by its backward data
+	// step, in the same pass over the images (backward_links.go): the filter
+	// step where the data step reads the same input and output gradient and
+	// the filter gradient is one parameter's, which nothing reads before the
+	// optimizer.
 	if grads {
 		type convArgs struct{ x, dy *gorgonia.Node }
 		data := map[convArgs]int{}
 		for i, s := range steps {
 			if x, dy, ok := backwardDataArgs(s.k, s.args); ok {
-				data[convArgs{x, dy}] = i
+				if _, twice := data[convArgs{x, dy}]; twice { // convolutions of x summed: which is whose?
+					data[convArgs{x, dy}] = -1
+				} else {
+					data[convArgs{x, dy}] = i
+				}
 			}
 		}
+		producer := map[*gorgonia.Node]int{}
 		for i, s := range steps {
-			if _, filter := s.k.(convGradFilterKernel); !filter || len(gradOf[s.n]) != 1 {
-				continue
-			}
-			if j, ok := data[convArgs{s.args[0], s.args[1]}]; ok { // (x, dy)
-				if d, f, ok := linkFilter(steps[j].k, s.k, bufs[s.n]); ok {
-					steps[j].k, steps[i].k = d, f
+			producer[s.n] = i
+		}
+		for i, s := range steps {
+			switch s.k.(type) {
+			case convGradFilterKernel: // (x, dy)
+				if j, ok := data[convArgs{s.args[0], s.args[1]}]; ok && j >= 0 && len(gradOf[s.n]) == 1 {
+					if d, f, ok := linkFilter(steps[j].k, s.k, bufs[s.n]); ok {
+						steps[j].k, steps[i].k = d, f
+					}
+				}
+			case bnSumsKernel: // (x, stats, dy, …)
+				if j, ok := producer[s.args[2]]; ok {
+					in := make([]*Buffer, len(s.args))
+					for a, arg := range s.args {
+						in[a] = bufs[arg]
+					}
+					if d, sums, ok := linkImageSums(steps[j].k, s.k, in); ok {
+						steps[j].k, steps[i].k = d, sums
+					}
 				}
 			}
 		}

@@ -143,25 +143,13 @@ func channelSumsOf(grad *gorgonia.Node) *gorgonia.Node {
 	return argsOf(grad)[1] // (x, dy)
 }
 
-// convGradDataKernel computes dx from (x, w, dy); x gives only the shape,
-// unless the compiler linked the convolution's backward filter step to it
-// (linkFilter), whose gradient it then computes too, in the same pass.
+// convGradDataKernel computes dx from (x, w, dy); x gives only the shape.
+// The compiler may link other steps to it (backward_links.go), whose
+// results it then computes too, in the same pass over the images.
 type convGradDataKernel struct {
 	noGrad
-	opt    ConvOptions
-	filter *filterLink
-}
-
-// filterLink is the filter gradient that a backward data step computes for
-// the convolution's backward filter step (linkFilter).
-type filterLink struct{ dw *Buffer }
-
-// filterGradient is the link's filter gradient, nil without a link.
-func filterGradient[T kernels.Float](l *filterLink) []T {
-	if l == nil {
-		return nil
-	}
-	return view[T](l.dw)
+	opt   ConvOptions
+	links *backwardLinks
 }
 
 func (k convGradDataKernel) String() string                       { return fmt.Sprintf("grad_conv2d_x(%+v)", k.opt) }
@@ -174,9 +162,13 @@ func (k convGradDataKernel) workspace(in [][]int) int {
 func (k convGradDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.opt.convShape(in[0].Shape, in[1].Shape)
 	if out.F32 != nil {
-		kernels.Conv2DBackward(s, in[0].F32, in[1].F32, in[2].F32, out.F32, filterGradient[float32](k.filter), ctx.work.F32)
+		runLinked(k.links, out.Shape, func(dw []float32, after func(int, []float32)) {
+			kernels.Conv2DBackward(s, in[0].F32, in[1].F32, in[2].F32, out.F32, dw, ctx.work.F32, after)
+		})
 	} else {
-		kernels.Conv2DBackward(s, in[0].F64, in[1].F64, in[2].F64, out.F64, filterGradient[float64](k.filter), ctx.work.F64)
+		runLinked(k.links, out.Shape, func(dw []float64, after func(int, []float64)) {
+			kernels.Conv2DBackward(s, in[0].F64, in[1].F64, in[2].F64, out.F64, dw, ctx.work.F64, after)
+		})
 	}
 	return nil
 }
@@ -232,50 +224,15 @@ func (k sumConvDataKernel) workspace(in [][]int) int {
 func (k sumConvDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.conv.opt.convShape(in[1].Shape, in[2].Shape)
 	if out.F32 != nil {
-		kernels.AddConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, out.F32, filterGradient[float32](k.conv.filter), ctx.work.F32)
+		runLinked(k.conv.links, out.Shape, func(dw []float32, after func(int, []float32)) {
+			kernels.AddConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, out.F32, dw, ctx.work.F32, after)
+		})
 	} else {
-		kernels.AddConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, out.F64, filterGradient[float64](k.conv.filter), ctx.work.F64)
+		runLinked(k.conv.links, out.Shape, func(dw []float64, after func(int, []float64)) {
+			kernels.AddConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, out.F64, dw, ctx.work.F64, after)
+		})
 	}
 	return nil
-}
-
-// backwardDataArgs returns the convolution input x and output gradient dy
-// of a step computing a convolution's input gradient, k with arguments
-// args; ok is false for other steps.
-func backwardDataArgs(k kernel, args []*gorgonia.Node) (x, dy *gorgonia.Node, ok bool) {
-	switch k.(type) {
-	case convGradDataKernel: // (x, w, dy)
-		return args[0], args[2], true
-	case sumConvDataKernel: // (a, x, w, dy)
-		return args[1], args[3], true
-	case reluGradSumConvKernel: // (y, a, x, w, dy)
-		return args[2], args[4], true
-	}
-	return nil, nil, false
-}
-
-// linkFilter returns data and filter linked, data computing filter's
-// gradient dw, when filter is the backward filter step of data's
-// convolution; ok is false otherwise.
-func linkFilter(data, filter kernel, dw *Buffer) (kernel, kernel, bool) {
-	f, ok := filter.(convGradFilterKernel)
-	if !ok {
-		return nil, nil, false
-	}
-	link := &filterLink{dw: dw}
-	f.linked = true
-	switch d := data.(type) {
-	case convGradDataKernel:
-		d.filter = link
-		return d, f, d.opt == f.opt
-	case sumConvDataKernel:
-		d.conv.filter = link
-		return d, f, d.conv.opt == f.opt
-	case reluGradSumConvKernel:
-		d.conv.filter = link
-		return d, f, d.conv.opt == f.opt
-	}
-	return nil, nil, false
 }
 
 // convGradFilterKernel computes dw (K×C×r×s) from (x, dy), unless linked

@@ -60,7 +60,11 @@ func TestGradients(t *testing.T) {
 			b = h.arg("beta", NormShift, randVals(rng, c), c)
 		}
 		rm = h.arg("running_mean", State, randVals(rng, c), c)
-		rv = h.arg("running_var", State, []float64{1.5, 0.5, 2, 1}[:c], c)
+		vars := make([]float64, c)
+		for i := range vars {
+			vars[i] = []float64{1.5, 0.5, 2, 1}[i%4]
+		}
+		rv = h.arg("running_var", State, vars, c)
 		return x, g, b, rm, rv
 	}
 	bnWith = func(shape []int, affine bool, opt BatchNormOptions) build {
@@ -150,6 +154,21 @@ func TestGradients(t *testing.T) {
 				return nil, err
 			}
 			return Add(main, other)
+		}
+	}
+	// bnConv reads a batch norm's output (c channels of 6×6) with a 3×3
+	// convolution to 8: the batch norm's output gradient is the
+	// convolution's input gradient, whose step takes the batch norm's sums
+	// image by image (as it computes them with 8 channels, after the pass
+	// with 4).
+	bnConv := func(c int, affine bool, opt BatchNormOptions) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			y, err := bnWith([]int{2, c, 6, 6}, affine, opt)(h, rng)
+			if err != nil {
+				return nil, err
+			}
+			w := h.arg("w", Weight, randVals(rng, 8*c*9), 8, c, 3, 3)
+			return Conv2D(y, w, nil, ConvOptions{Padding: [2]int{1, 1}})
 		}
 	}
 	act := func(fn Activation) build {
@@ -257,6 +276,11 @@ func TestGradients(t *testing.T) {
 		// gradient takes in the same step.
 		{"batchnorm2d-add-relu/two-readers", true, twoReaders(bnAdd(true))},
 		{"batchnorm1d-relu/two-readers", true, twoReaders(bnWith([]int{6, 3}, true, BatchNormOptions{ReLU: true}))},
+		{"batchnorm2d-conv", true, bnConv(8, true, BatchNormOptions{})},
+		{"batchnorm2d-conv/4-channels", true, bnConv(4, true, BatchNormOptions{})},
+		{"batchnorm2d-relu-conv", true, bnConv(8, true, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu-conv/no-affine", true, bnConv(8, false, BatchNormOptions{ReLU: true})},
+		{"batchnorm2d-relu-conv/4-channels", true, bnConv(4, true, BatchNormOptions{ReLU: true})},
 		{"add-relu/conv-and-shortcut-readers", true, convReaders(true, true)},
 		{"add-relu/conv-and-tanh-readers", true, convReaders(true, false)},
 		{"tanh/conv-and-shortcut-readers", true, convReaders(false, true)},

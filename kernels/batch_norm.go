@@ -116,16 +116,9 @@ func BatchNormBackward[T Float](n, c, l int, x, gamma, dy, saveMean, saveInvStd,
 		backwardColumns(n, c, x, gamma, dy, saveMean, saveInvStd, dx, dgamma, dbeta, nil)
 		return
 	}
-	if dx == nil { // the sums alone, in memory order
-		sums, scratch := pieceSums(n*c, 1)
-		defer coefficientPool.Put(scratch)
-		forPlanes(n, c, l, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
-				sums[2*pl], sums[2*pl+1] = gradientSums(x[pl*l:(pl+1)*l], dy[pl*l:(pl+1)*l], saveMean[pl%c])
-			}
-		})
-		channelSums(n, c, 1, sums, func(ch int, sumDy, sumDyXc float64) {
-			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+	if dx == nil { // the sums alone, image by image
+		imageSums(n, c, l, false, saveInvStd, dgamma, dbeta, func(i int, sums []float64) {
+			BatchNormImageSums(c, l, x[i*c*l:(i+1)*c*l], dy[i*c*l:(i+1)*c*l], saveMean, sums)
 		})
 		return
 	}

@@ -75,25 +75,9 @@ func reluDataRow[T Float](x, dy, dx, g []T, mean, scale, shift, a, slope, offset
 // output was positive (or NaN), 0 elsewhere. Any of dx, dgamma and dbeta may
 // be nil.
 func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dx, dgamma, dbeta []T) {
-	if dx == nil { // the sums alone, in memory order
-		k, coefScratch := channelCoefficients(c, 3, affineCoefficients(p))
-		defer coefficientPool.Put(coefScratch)
-		pieces := ceilDiv(l, reluPiece)
-		sums, scratch := pieceSums(n*c, pieces)
-		defer coefficientPool.Put(scratch)
-		forPlanes(n, c, l, func(lo, hi int) {
-			var g [reluPiece]T
-			for pl := lo; pl < hi; pl++ {
-				k, at := k[pl%c*3:], pl*l
-				for j := 0; j < pieces; j++ {
-					a := j * reluPiece
-					s := sums[2*(pl*pieces+j):]
-					s[0], s[1] = reluGradientSums(x[at+a:at+min(a+reluPiece, l)], dy[at+a:], g[:], T(k[0]), T(k[1]), T(k[2]))
-				}
-			}
-		})
-		channelSums(n, c, pieces, sums, func(ch int, sumDy, sumDyXc float64) {
-			setGradientSums(ch, sumDy, sumDyXc, saveInvStd, dgamma, dbeta)
+	if dx == nil { // the sums alone, image by image
+		imageSums(n, c, l, true, saveInvStd, dgamma, dbeta, func(i int, sums []float64) {
+			BatchNormReluImageSums(c, l, x[i*c*l:(i+1)*c*l], p, dy[i*c*l:(i+1)*c*l], sums)
 		})
 		return
 	}

@@ -16,30 +16,32 @@ package kernels
 // one after the other, the sum in place.
 
 // Conv2DBackward sets dx = Conv2DBackwardData(s, w, dy) and, where dw is
-// not nil, dw = Conv2DBackwardFilter(s, x, dy). work holds
-// ConvBackwardWorkspace(s) elements.
-func Conv2DBackward[T Float](s ConvShape, x, w, dy, dx, dw, work []T) {
-	convBackwardImages(s, x, w, dy, dx, dw, work, nil)
+// not nil, dw = Conv2DBackwardFilter(s, x, dy). Where after is not nil, it
+// calls after(n, image n of dx) for every image once it is written, on the
+// goroutine that wrote it (while it is in cache where the data pass runs by
+// images). work holds ConvBackwardWorkspace(s) elements.
+func Conv2DBackward[T Float](s ConvShape, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
+	convBackwardImages(s, x, w, dy, dx, dw, work, nil, after)
 }
 
 // AddConvBackward sets dx = a + Conv2DBackwardData(s, w, dy) and, where dw
-// is not nil, dw = Conv2DBackwardFilter(s, x, dy). work holds
-// ConvBackwardWorkspace(s) elements.
-func AddConvBackward[T Float](s ConvShape, a, x, w, dy, dx, dw, work []T) {
+// is not nil, dw = Conv2DBackwardFilter(s, x, dy), calling after as
+// Conv2DBackward does. work holds ConvBackwardWorkspace(s) elements.
+func AddConvBackward[T Float](s ConvShape, a, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
 	convBackwardImages(s, x, w, dy, dx, dw, work, func(o int, img, dst []T) {
 		addRow(a[o:o+len(dst)], img, dst)
-	})
+	}, after)
 }
 
 // ReluBackwardSumConvBackward sets dx = a + Conv2DBackwardData(s, w, dy)
 // where y > 0 or NaN, else 0 (ReluBackwardSum of a gradient and a
 // convolution's input gradient) and, where dw is not nil, dw =
-// Conv2DBackwardFilter(s, x, dy). work holds ConvBackwardWorkspace(s)
-// elements.
-func ReluBackwardSumConvBackward[T Float](s ConvShape, y, a, x, w, dy, dx, dw, work []T) {
+// Conv2DBackwardFilter(s, x, dy), calling after as Conv2DBackward does.
+// work holds ConvBackwardWorkspace(s) elements.
+func ReluBackwardSumConvBackward[T Float](s ConvShape, y, a, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
 	convBackwardImages(s, x, w, dy, dx, dw, work, func(o int, img, dst []T) {
 		reluBackwardSumRow(y[o:o+len(dst)], a[o:o+len(dst)], img, dst)
-	})
+	}, after)
 }
 
 // dataByImages reports whether s's backward data pass runs an image at a
@@ -71,13 +73,21 @@ func ConvBackwardWorkspace(s ConvShape) int {
 // convBackwardImages computes dx from Conv2DBackwardData(s, w, dy), as it
 // is or, where sum is not nil, by sum(o, img, dst) for each of its images
 // img, dst being the image of dx to write and o its offset in dx, and,
-// where dw is not nil, dw.
-func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum func(o int, img, dst []T)) {
+// where dw is not nil, dw, and calls after, where not nil, with every
+// image of dx.
+func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum func(o int, img, dst []T), after func(n int, dx []T)) {
 	chw := s.C * s.H * s.W
 	if !dataByImages(s) {
 		Conv2DBackwardData(s, w, dy, dx, work)
 		if sum != nil {
 			ParallelFor(len(dx), elementGrain, func(_, lo, hi int) { sum(lo, dx[lo:hi], dx[lo:hi]) })
+		}
+		if after != nil {
+			ParallelFor(s.N, 1, func(_, lo, hi int) {
+				for n := lo; n < hi; n++ {
+					after(n, dx[n*chw:(n+1)*chw])
+				}
+			})
 		}
 		if dw != nil {
 			Conv2DBackwardFilter(s, x, dy, dw, work)
@@ -95,10 +105,13 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 		filter = newImplicitFilterPass(s, x, dy, rest)
 	}
 	var done func(n int, img []T)
-	if sum != nil || filter != nil {
+	if sum != nil || filter != nil || after != nil {
 		done = func(n int, img []T) {
 			if sum != nil {
 				sum(n*chw, img, dx[n*chw:(n+1)*chw])
+			}
+			if after != nil {
+				after(n, dx[n*chw:(n+1)*chw])
 			}
 			if filter != nil {
 				filter.image(n)

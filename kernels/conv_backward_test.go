@@ -12,7 +12,8 @@ import (
 // stay in a lane's scratch and whose filter pass joins the data pass (by
 // stride phases or implicit GEMMs, more images than lanes, the filter pass
 // on each of its kernels) and on shapes that run the passes one after the
-// other (im2col's GEMMs, depthwise), with a seventh of y zero.
+// other (im2col's GEMMs, depthwise), with a seventh of y zero; after sees
+// every image of dx once, as it ends up.
 func TestConvBackwardMatchesPasses(t *testing.T) {
 	testConvBackward[float32](t)
 	testConvBackward[float64](t)
@@ -54,23 +55,37 @@ func testConvBackward[T Float](t *testing.T) {
 		work := make([]T, ConvBackwardWorkspace(s))
 		for _, c := range []struct {
 			name string
-			run  func(dx, dw []T)
+			run  func(dx, dw []T, after func(int, []T))
 			want []T
 		}{
-			{"Conv2DBackward", func(dx, dw []T) { Conv2DBackward(s, in, w, dy, dx, dw, work) }, conv},
-			{"AddConvBackward", func(dx, dw []T) { AddConvBackward(s, a, in, w, dy, dx, dw, work) }, sum},
-			{"ReluBackwardSumConvBackward", func(dx, dw []T) { ReluBackwardSumConvBackward(s, y, a, in, w, dy, dx, dw, work) }, masked},
+			{"Conv2DBackward", func(dx, dw []T, after func(int, []T)) { Conv2DBackward(s, in, w, dy, dx, dw, work, after) }, conv},
+			{"AddConvBackward", func(dx, dw []T, after func(int, []T)) { AddConvBackward(s, a, in, w, dy, dx, dw, work, after) }, sum},
+			{"ReluBackwardSumConvBackward", func(dx, dw []T, after func(int, []T)) {
+				ReluBackwardSumConvBackward(s, y, a, in, w, dy, dx, dw, work, after)
+			}, masked},
 		} {
 			for _, withFilter := range []bool{false, true} {
-				dx, dw := make([]T, x+1), make([]T, len(w)+1)
-				dx[x], dw[len(w)], c.want[x], filter[len(w)] = 42, 42, 42, 42
+				dx, dw, seen := make([]T, x+1), make([]T, len(w)+1), make([]T, x+1)
+				dx[x], dw[len(w)], seen[x], c.want[x], filter[len(w)] = 42, 42, 42, 42, 42
+				calls := make([]int, s.N)
+				after := func(n int, img []T) {
+					calls[n]++ // each image from one goroutine
+					copy(seen[n*len(img):], img)
+				}
 				if withFilter {
-					c.run(dx[:x], dw[:len(w)])
+					c.run(dx[:x], dw[:len(w)], after)
 					expectIdentical(t, fmt.Sprint(c.name, " dw ", s), dw, filter)
 				} else {
-					c.run(dx[:x], nil)
+					c.run(dx[:x], nil, after)
 				}
-				expectIdentical(t, fmt.Sprint(c.name, " dx ", s, " with dw ", withFilter), dx, c.want)
+				what := fmt.Sprint(c.name, " ", s, " with dw ", withFilter)
+				expectIdentical(t, "dx of "+what, dx, c.want)
+				expectIdentical(t, "images after of "+what, seen, c.want)
+				for n, k := range calls {
+					if k != 1 {
+						t.Fatalf("%s: image %d seen %d times", what, n, k)
+					}
+				}
 			}
 		}
 	}

@@ -1,0 +1,170 @@
+package graph
+
+import (
+	"gorgonia.org/gorgonia"
+
+	"github.com/descent-ml/descent/kernels"
+)
+
+// Backward links: the compiler hands some steps' work to the step that
+// computes a convolution's input gradient (convGradDataKernel, or a sum of
+// gradients that includes one: sumConvDataKernel, reluGradSumConvKernel),
+// which runs it image by image in the same pass (kernels.Conv2DBackward):
+//   - the convolution's backward filter step (linkFilter), which reads the
+//     same output gradients;
+//   - the sums steps of the training batch norms that read the input
+//     gradient it writes (linkImageSums), which take each image's sums
+//     while it is in cache and are left only the additions.
+// Linked steps stay in the program, with their own kernels for the device
+// backend, which runs every step as before.
+
+// backwardLinks are the steps linked to a backward data step.
+type backwardLinks struct {
+	dw   *Buffer      // the backward filter step's gradient, or nil
+	sums []*imageSums // batch norms' sums steps reading the step's output
+}
+
+// imageSums is a training batch norm's sums step linked to the step that
+// computes its output gradient dy: that step takes each image's sums into
+// sums and sets ready.
+type imageSums struct {
+	bn    bnKernel
+	in    []*Buffer // the sums step's arguments: x, stats, dy, [γ, β with relu]
+	sums  []float64
+	ready bool
+}
+
+// backwardDataArgs returns the convolution input x and output gradient dy
+// of a step computing a convolution's input gradient, k with arguments
+// args; ok is false for other steps.
+func backwardDataArgs(k kernel, args []*gorgonia.Node) (x, dy *gorgonia.Node, ok bool) {
+	switch k.(type) {
+	case convGradDataKernel: // (x, w, dy)
+		return args[0], args[2], true
+	case sumConvDataKernel: // (a, x, w, dy)
+		return args[1], args[3], true
+	case reluGradSumConvKernel: // (y, a, x, w, dy)
+		return args[2], args[4], true
+	}
+	return nil, nil, false
+}
+
+// withLinks returns the backward data step's kernel data with its links,
+// created where it has none, passed to edit; ok is false when data is no
+// backward data step.
+func withLinks(data kernel, edit func(l *backwardLinks)) (k kernel, ok bool) {
+	links := func(l **backwardLinks) {
+		if *l == nil {
+			*l = &backwardLinks{}
+		}
+		edit(*l)
+	}
+	switch d := data.(type) {
+	case convGradDataKernel:
+		links(&d.links)
+		return d, true
+	case sumConvDataKernel:
+		links(&d.conv.links)
+		return d, true
+	case reluGradSumConvKernel:
+		links(&d.conv.links)
+		return d, true
+	}
+	return nil, false
+}
+
+// linkFilter returns data and filter linked, data computing filter's
+// gradient dw, when filter is the backward filter step of a convolution
+// with data's options; ok is false otherwise. The compiler pairs them by
+// their input and output gradient.
+func linkFilter(data, filter kernel, dw *Buffer) (kernel, kernel, bool) {
+	f, ok := filter.(convGradFilterKernel)
+	if !ok {
+		return nil, nil, false
+	}
+	var opt ConvOptions
+	switch d := data.(type) {
+	case convGradDataKernel:
+		opt = d.opt
+	case sumConvDataKernel:
+		opt = d.conv.opt
+	case reluGradSumConvKernel:
+		opt = d.conv.opt
+	}
+	if opt != f.opt {
+		return nil, nil, false
+	}
+	d, ok := withLinks(data, func(l *backwardLinks) { l.dw = dw })
+	if !ok {
+		return nil, nil, false
+	}
+	f.linked = true
+	return d, f, true
+}
+
+// linkImageSums returns data and sums linked, data taking the image sums
+// for the training batch norm sums step sums, with arguments in, that
+// reads its output; ok is false where that is not such a step or its
+// planes are single values (whose sums run down columns).
+func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
+	s, ok := sums.(bnSumsKernel)
+	if !ok || s.fwd.frozen || s.fwd.rank != 4 || in[0].Shape[2]*in[0].Shape[3] == 1 {
+		return nil, nil, false
+	}
+	link := &imageSums{bn: s.fwd, in: in}
+	d, ok := withLinks(data, func(l *backwardLinks) { l.sums = append(l.sums, link) })
+	if !ok {
+		return nil, nil, false
+	}
+	s.images = link
+	return d, s, true
+}
+
+// runLinked runs a backward data step's pass, run, with its links: the
+// filter gradient to compute (nil without a link) and a function taking
+// the linked batch norms' sums of each image of its output (shape), nil
+// without one; then marks those sums ready.
+func runLinked[T kernels.Float](l *backwardLinks, shape []int, run func(dw []T, after func(int, []T))) {
+	if l == nil {
+		run(nil, nil)
+		return
+	}
+	run(view[T](l.dw), imageSumsAfter[T](l.sums, shape))
+	for _, s := range l.sums {
+		s.ready = true
+	}
+}
+
+// imageSumsAfter returns the function that takes the sums of the batch
+// norms of links from image n of their output gradient (shape), or nil
+// without links.
+func imageSumsAfter[T kernels.Float](links []*imageSums, shape []int) func(int, []T) {
+	if len(links) == 0 {
+		return nil
+	}
+	n, c, l := channels(shape)
+	takes := make([]func(i int, dy []T), len(links))
+	for j, link := range links {
+		size := kernels.BatchNormImageSumsLen(c, l, link.bn.relu)
+		if len(link.sums) < n*size {
+			link.sums = make([]float64, n*size)
+		}
+		x, stats, sums := view[T](link.in[0]), view[T](link.in[1]), link.sums
+		if link.bn.relu {
+			gamma, beta := gammaBeta[T](link.bn, link.in, 3)
+			p := transform(link.bn, stats, gamma, beta)
+			takes[j] = func(i int, dy []T) {
+				kernels.BatchNormReluImageSums(c, l, x[i*c*l:(i+1)*c*l], p, dy, sums[i*size:(i+1)*size])
+			}
+		} else {
+			takes[j] = func(i int, dy []T) {
+				kernels.BatchNormImageSums(c, l, x[i*c*l:(i+1)*c*l], dy, stats[:c], sums[i*size:(i+1)*size])
+			}
+		}
+	}
+	return func(i int, dy []T) {
+		for _, take := range takes {
+			take(i, dy)
+		}
+	}
+}
