@@ -188,12 +188,12 @@ func (k reluGradSumConvKernel) workspace(in [][]int) int {
 func (k reluGradSumConvKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.conv.opt.convShape(in[2].Shape, in[3].Shape)
 	if out.F32 != nil {
-		runLinked(k.conv.links, out.Shape, func(dw []float32, after func(int, []float32)) {
-			kernels.ReluBackwardSumConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, in[4].F32, out.F32, dw, ctx.work.F32, after)
+		runLinked(k.conv.links, out.Shape, func(dw []float32, hooks kernels.ConvBackwardHooks[float32]) {
+			kernels.ReluBackwardSumConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, in[4].F32, out.F32, dw, ctx.work.F32, hooks)
 		})
 	} else {
-		runLinked(k.conv.links, out.Shape, func(dw []float64, after func(int, []float64)) {
-			kernels.ReluBackwardSumConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, in[4].F64, out.F64, dw, ctx.work.F64, after)
+		runLinked(k.conv.links, out.Shape, func(dw []float64, hooks kernels.ConvBackwardHooks[float64]) {
+			kernels.ReluBackwardSumConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, in[4].F64, out.F64, dw, ctx.work.F64, hooks)
 		})
 	}
 	return nil

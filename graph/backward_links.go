@@ -14,14 +14,30 @@ import (
 //     same output gradients;
 //   - the sums steps of the training batch norms that read the input
 //     gradient it writes (linkImageSums), which take each image's sums
-//     while it is in cache and are left only the additions.
+//     while it is in cache and are left only the additions;
+//   - the input gradient step of the training batch norm whose input the
+//     convolution read, when only the convolution's backward steps read
+//     it (linkBatchNormData): each image of that gradient is computed as
+//     the convolution needs it, in a lane's scratch, never in memory.
 // Linked steps stay in the program, with their own kernels for the device
 // backend, which runs every step as before.
+
+// linkBackward turns the links on; tests turn them off to compare.
+var linkBackward = true
 
 // backwardLinks are the steps linked to a backward data step.
 type backwardLinks struct {
 	dw   *Buffer      // the backward filter step's gradient, or nil
 	sums []*imageSums // batch norms' sums steps reading the step's output
+	dy   *bnData      // the batch norm's input gradient step computing dy, or nil
+}
+
+// bnData is a training batch norm's input gradient step linked to the
+// backward data step that reads its output, as that step's output
+// gradients.
+type bnData struct {
+	bn bnKernel
+	in []*Buffer // the step's arguments: x, stats, sums, dy, [γ, and β with relu]
 }
 
 // imageSums is a training batch norm's sums step linked to the step that
@@ -120,19 +136,63 @@ func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
 	return d, s, true
 }
 
+// linkBatchNormData returns data and grad linked, data computing grad's
+// output, its output gradients, image by image, when grad is a training
+// batch norm's input gradient step, with arguments in, over planes of more
+// than one value; ok is false otherwise. The compiler checks that no other
+// step reads grad's output.
+func linkBatchNormData(data, grad kernel, in []*Buffer) (kernel, kernel, bool) {
+	g, ok := grad.(bnGradKernel)
+	if !ok || g.fwd.frozen || g.fwd.rank != 4 || in[0].Shape[2]*in[0].Shape[3] == 1 {
+		return nil, nil, false
+	}
+	d, ok := withLinks(data, func(l *backwardLinks) { l.dy = &bnData{bn: g.fwd, in: in} })
+	if !ok {
+		return nil, nil, false
+	}
+	g.linked = true
+	return d, g, true
+}
+
 // runLinked runs a backward data step's pass, run, with its links: the
-// filter gradient to compute (nil without a link) and a function taking
-// the linked batch norms' sums of each image of its output (shape), nil
-// without one; then marks those sums ready.
-func runLinked[T kernels.Float](l *backwardLinks, shape []int, run func(dw []T, after func(int, []T))) {
+// filter gradient to compute (nil without a link) and the hooks taking the
+// linked batch norms' sums of each image of its output (shape) and
+// computing each image of its output gradients; then marks those sums
+// ready.
+func runLinked[T kernels.Float](l *backwardLinks, shape []int, run func(dw []T, hooks kernels.ConvBackwardHooks[T])) {
 	if l == nil {
-		run(nil, nil)
+		run(nil, kernels.ConvBackwardHooks[T]{})
 		return
 	}
-	run(view[T](l.dw), imageSumsAfter[T](l.sums, shape))
+	hooks := kernels.ConvBackwardHooks[T]{After: imageSumsAfter[T](l.sums, shape)}
+	if l.dy != nil {
+		var release func()
+		hooks.OutputGradient, release = batchNormDataImages[T](l.dy)
+		defer release()
+	}
+	run(view[T](l.dw), hooks)
 	for _, s := range l.sums {
 		s.ready = true
 	}
+}
+
+// batchNormDataImages returns the function writing image i of the input
+// gradient of the batch norm step g, as bnBackwardData computes it in
+// training, and the one releasing its scratch.
+func batchNormDataImages[T kernels.Float](g *bnData) (func(i int, dst []T), func()) {
+	k, in := g.bn, g.in
+	n, c, l := channels(in[0].Shape)
+	x, stats, sums, dy := view[T](in[0]), view[T](in[1]), view[T](in[2]), view[T](in[3])
+	inv := invStd(stats[c:], k.eps, make([]T, c))
+	if k.relu {
+		gamma, beta := gammaBeta[T](k, in, 4)
+		return kernels.BatchNormReluDataImages(n, c, l, x, transform(k, stats, gamma, beta), dy, inv, sums[:c], sums[c:])
+	}
+	var gamma []T
+	if k.affine {
+		gamma = view[T](in[4])
+	}
+	return kernels.BatchNormDataImages(n, c, l, x, gamma, dy, stats[:c], inv, sums[:c], sums[c:])
 }
 
 // imageSumsAfter returns the function that takes the sums of the batch

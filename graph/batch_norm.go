@@ -337,9 +337,12 @@ func sliceOrNil[T kernels.Float](s []T, off, n int) []T {
 // bnGradKernel computes dx from (x, stats, sums, dy, [γ, and β with relu]).
 // In training dx includes the path through the batch statistics; in
 // evaluation the statistics are constants.
+// Linked to the backward step of the convolution that reads its output
+// (linkBatchNormData), it leaves its output to that step.
 type bnGradKernel struct {
 	noGrad
-	fwd bnKernel
+	fwd    bnKernel
+	linked bool
 }
 
 func (k bnGradKernel) String() string { return "grad_x_" + k.fwd.String() }
@@ -360,6 +363,9 @@ func (k bnGradKernel) inferShape(in [][]int) ([]int, error) { return in[0], nil 
 func (k bnGradKernel) workspace(in [][]int) int             { return in[0][1] }
 
 func (k bnGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	if k.linked {
+		return nil
+	}
 	training := ctx.training && !k.fwd.frozen
 	if out.F32 != nil {
 		bnBackwardData(k.fwd, training, in, in[0].F32, in[1].F32, in[2].F32, in[3].F32, ctx.work.F32, out.F32)

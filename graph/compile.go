@@ -192,7 +192,7 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	// step where the data step reads the same input and output gradient and
 	// the filter gradient is one parameter's, which nothing reads before the
 	// optimizer.
-	if grads {
+	if grads && linkBackward {
 		type convArgs struct{ x, dy *gorgonia.Node }
 		data := map[convArgs]int{}
 		for i, s := range steps {
@@ -218,13 +218,42 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 				}
 			case bnSumsKernel: // (x, stats, dy, …)
 				if j, ok := producer[s.args[2]]; ok {
-					in := make([]*Buffer, len(s.args))
-					for a, arg := range s.args {
-						in[a] = bufs[arg]
-					}
-					if d, sums, ok := linkImageSums(steps[j].k, s.k, in); ok {
+					if d, sums, ok := linkImageSums(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
 						steps[j].k, steps[i].k = d, sums
 					}
+				}
+			}
+		}
+		// A training batch norm's input gradient read only by the backward
+		// steps of one convolution (its data step and the filter step linked
+		// to it) is computed by the data step, image by image.
+		readers := map[*gorgonia.Node][]int{}
+		for i, s := range steps {
+			for _, a := range s.args {
+				readers[a] = append(readers[a], i)
+			}
+		}
+		for i, s := range steps {
+			if _, ok := s.k.(bnGradKernel); !ok || !training {
+				continue
+			}
+			j := -1
+			for _, r := range readers[s.n] {
+				if x, dy, ok := backwardDataArgs(steps[r].k, steps[r].args); ok && dy == s.n && j < 0 {
+					j = data[convArgs{x, dy}]
+				}
+			}
+			linkedFilter := func(r int) bool {
+				f, ok := steps[r].k.(convGradFilterKernel)
+				return ok && f.linked && data[convArgs{steps[r].args[0], steps[r].args[1]}] == j
+			}
+			if j < 0 || slices.ContainsFunc(readers[s.n], func(r int) bool { return r != j && !linkedFilter(r) }) {
+				continue
+			}
+			if d, g, ok := linkBatchNormData(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
+				steps[j].k, steps[i].k = d, g
+				for _, a := range s.args { // the data step reads them now
+					lastUse[a] = max(lastUse[a], j)
 				}
 			}
 		}
@@ -299,6 +328,15 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 		return addKernel{rank: n.Dims()}, nil
 	}
 	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", n.Op().String(), n.Op())
+}
+
+// buffersOf is the buffers of nodes.
+func buffersOf(bufs map[*gorgonia.Node]*Buffer, nodes []*gorgonia.Node) []*Buffer {
+	in := make([]*Buffer, len(nodes))
+	for i, n := range nodes {
+		in[i] = bufs[n]
+	}
+	return in
 }
 
 // stepArgs is the arguments of n's step: n's own, but for a sum of

@@ -162,12 +162,12 @@ func (k convGradDataKernel) workspace(in [][]int) int {
 func (k convGradDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.opt.convShape(in[0].Shape, in[1].Shape)
 	if out.F32 != nil {
-		runLinked(k.links, out.Shape, func(dw []float32, after func(int, []float32)) {
-			kernels.Conv2DBackward(s, in[0].F32, in[1].F32, in[2].F32, out.F32, dw, ctx.work.F32, after)
+		runLinked(k.links, out.Shape, func(dw []float32, hooks kernels.ConvBackwardHooks[float32]) {
+			kernels.Conv2DBackward(s, in[0].F32, in[1].F32, in[2].F32, out.F32, dw, ctx.work.F32, hooks)
 		})
 	} else {
-		runLinked(k.links, out.Shape, func(dw []float64, after func(int, []float64)) {
-			kernels.Conv2DBackward(s, in[0].F64, in[1].F64, in[2].F64, out.F64, dw, ctx.work.F64, after)
+		runLinked(k.links, out.Shape, func(dw []float64, hooks kernels.ConvBackwardHooks[float64]) {
+			kernels.Conv2DBackward(s, in[0].F64, in[1].F64, in[2].F64, out.F64, dw, ctx.work.F64, hooks)
 		})
 	}
 	return nil
@@ -224,12 +224,12 @@ func (k sumConvDataKernel) workspace(in [][]int) int {
 func (k sumConvDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
 	s := k.conv.opt.convShape(in[1].Shape, in[2].Shape)
 	if out.F32 != nil {
-		runLinked(k.conv.links, out.Shape, func(dw []float32, after func(int, []float32)) {
-			kernels.AddConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, out.F32, dw, ctx.work.F32, after)
+		runLinked(k.conv.links, out.Shape, func(dw []float32, hooks kernels.ConvBackwardHooks[float32]) {
+			kernels.AddConvBackward(s, in[0].F32, in[1].F32, in[2].F32, in[3].F32, out.F32, dw, ctx.work.F32, hooks)
 		})
 	} else {
-		runLinked(k.conv.links, out.Shape, func(dw []float64, after func(int, []float64)) {
-			kernels.AddConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, out.F64, dw, ctx.work.F64, after)
+		runLinked(k.conv.links, out.Shape, func(dw []float64, hooks kernels.ConvBackwardHooks[float64]) {
+			kernels.AddConvBackward(s, in[0].F64, in[1].F64, in[2].F64, in[3].F64, out.F64, dw, ctx.work.F64, hooks)
 		})
 	}
 	return nil

@@ -171,6 +171,29 @@ func TestGradients(t *testing.T) {
 			return Conv2D(y, w, nil, ConvOptions{Padding: [2]int{1, 1}})
 		}
 	}
+	// convBn is a 3×3 convolution of 8 channels of 6×6 (c of them, to 8)
+	// under a batch norm, read by a second convolution with then: the batch
+	// norm's input gradient is computed by the first convolution's backward
+	// step image by image, and its sums by the second's.
+	convBn := func(c int, opt BatchNormOptions, then bool) build {
+		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+			w := h.arg("w", Weight, randVals(rng, 8*c*9), 8, c, 3, 3)
+			y, err := Conv2D(x4(h, rng, 2, c, 6, 6), w, nil, ConvOptions{Padding: [2]int{1, 1}})
+			if err != nil {
+				return nil, err
+			}
+			g := h.arg("gamma", NormScale, randVals(rng, 8), 8)
+			b := h.arg("beta", NormShift, randVals(rng, 8), 8)
+			rm := h.arg("running_mean", State, randVals(rng, 8), 8)
+			rv := h.arg("running_var", State, []float64{1.5, 0.5, 2, 1, 1.5, 0.5, 2, 1}, 8)
+			opt.Eps, opt.Momentum = 1e-5, 0.1
+			if y, err = BatchNorm(y, g, b, rm, rv, opt); err != nil || !then {
+				return y, err
+			}
+			w2 := h.arg("w2", Weight, randVals(rng, 8*8*9), 8, 8, 3, 3)
+			return Conv2D(y, w2, nil, ConvOptions{Padding: [2]int{1, 1}})
+		}
+	}
 	act := func(fn Activation) build {
 		return func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 			return Activate(x4(h, rng, 3, 5), fn, 0.1)
@@ -281,6 +304,10 @@ func TestGradients(t *testing.T) {
 		{"batchnorm2d-relu-conv", true, bnConv(8, true, BatchNormOptions{ReLU: true})},
 		{"batchnorm2d-relu-conv/no-affine", true, bnConv(8, false, BatchNormOptions{ReLU: true})},
 		{"batchnorm2d-relu-conv/4-channels", true, bnConv(4, true, BatchNormOptions{ReLU: true})},
+		{"conv2d-batchnorm2d", true, convBn(8, BatchNormOptions{}, false)},
+		{"conv2d-batchnorm2d-relu", true, convBn(8, BatchNormOptions{ReLU: true}, false)},
+		{"conv2d-batchnorm2d-relu-conv2d", true, convBn(8, BatchNormOptions{ReLU: true}, true)},
+		{"conv2d-batchnorm2d-relu-conv2d/4-channels", true, convBn(4, BatchNormOptions{ReLU: true}, true)},
 		{"add-relu/conv-and-shortcut-readers", true, convReaders(true, true)},
 		{"add-relu/conv-and-tanh-readers", true, convReaders(true, false)},
 		{"tanh/conv-and-shortcut-readers", true, convReaders(false, true)},

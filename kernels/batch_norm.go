@@ -158,17 +158,9 @@ func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInv
 		})
 		return
 	}
-	k, scratch := channelCoefficients(c, 4, func(ch int, dst []float64) {
-		a, slope, offset := dataCoefficients[T](n*l, gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
-		dst[0], dst[1], dst[2], dst[3] = float64(saveMean[ch]), float64(a), float64(slope), float64(offset)
-	})
-	defer coefficientPool.Put(scratch)
-	forPlanes(n, c, l, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
-			k, at := k[pl%c*4:], pl*l
-			batchNormDataRow(x[at:at+l], dy[at:at+l], dx[at:at+l], T(k[0]), T(k[1]), T(k[2]), T(k[3]))
-		}
-	})
+	image, release := BatchNormDataImages(n, c, l, x, gamma, dy, saveMean, saveInvStd, dgamma, dbeta)
+	defer release()
+	forImages(n, c, l, dx, image)
 }
 
 // batchNormDataChannel writes channel ch of dx = γ·invStd·(dy − Σdy/m − x̂·Σdy·x̂/m).

@@ -103,23 +103,9 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 // BatchNormReluBackwardData is the dx part of BatchNormReluBackward from the
 // sums dgamma = Σ g·x̂ and dbeta = Σ g it returns.
 func BatchNormReluBackwardData[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	k, scratch := channelCoefficients(c, 6, func(ch int, dst []float64) {
-		mean, scale, shift := p.channel(ch)
-		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
-		for i, v := range [6]T{mean, scale, shift, a, slope, offset} {
-			dst[i] = float64(v)
-		}
-	})
-	defer coefficientPool.Put(scratch)
-	forPlanes(n, c, l, func(lo, hi int) {
-		var g [reluPiece]T
-		for pl := lo; pl < hi; pl++ {
-			k, at := k[pl%c*6:], pl*l
-			for b := 0; b < l; b += reluPiece {
-				reluDataRow(x[at+b:at+min(b+reluPiece, l)], dy[at+b:], dx[at+b:], g[:], T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5]))
-			}
-		}
-	})
+	image, release := BatchNormReluDataImages(n, c, l, x, p, dy, saveInvStd, dgamma, dbeta)
+	defer release()
+	forImages(n, c, l, dx, image)
 }
 
 // reluDataChannel is batchNormDataChannel with dy masked as reluMask does, in

@@ -13,35 +13,48 @@ package kernels
 // (AddConvBackward, ReluBackwardSumConvBackward): there each image of the
 // convolution's input gradient stays in a lane's scratch and is summed
 // there, so that it never goes to memory and back. Elsewhere the passes run
-// one after the other, the sum in place.
+// one after the other, the sum in place. Hooks (ConvBackwardHooks) let the
+// op that reads dx take each image as it is written, and the op that
+// computes dy write each image as the passes need it.
+
+// ConvBackwardHooks are the per-image hooks of Conv2DBackward,
+// AddConvBackward and ReluBackwardSumConvBackward; either may be nil.
+type ConvBackwardHooks[T Float] struct {
+	// OutputGradient writes image n of the output gradients into dy, in
+	// place of the dy argument: a batch norm's input gradient computed as
+	// the convolution needs it (BatchNormDataImages). The dy argument is
+	// then written first, whole, only where a pass cannot run by images.
+	OutputGradient func(n int, dy []T)
+	// After is called with every image n of dx once it is written, on the
+	// goroutine that wrote it (in cache where the data pass runs by images).
+	After func(n int, dx []T)
+}
 
 // Conv2DBackward sets dx = Conv2DBackwardData(s, w, dy) and, where dw is
-// not nil, dw = Conv2DBackwardFilter(s, x, dy). Where after is not nil, it
-// calls after(n, image n of dx) for every image once it is written, on the
-// goroutine that wrote it (while it is in cache where the data pass runs by
-// images). work holds ConvBackwardWorkspace(s) elements.
-func Conv2DBackward[T Float](s ConvShape, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
-	convBackwardImages(s, x, w, dy, dx, dw, work, nil, after)
+// not nil, dw = Conv2DBackwardFilter(s, x, dy), with hooks. work holds
+// ConvBackwardWorkspace(s) elements.
+func Conv2DBackward[T Float](s ConvShape, x, w, dy, dx, dw, work []T, hooks ConvBackwardHooks[T]) {
+	convBackwardImages(s, x, w, dy, dx, dw, work, nil, hooks)
 }
 
 // AddConvBackward sets dx = a + Conv2DBackwardData(s, w, dy) and, where dw
-// is not nil, dw = Conv2DBackwardFilter(s, x, dy), calling after as
-// Conv2DBackward does. work holds ConvBackwardWorkspace(s) elements.
-func AddConvBackward[T Float](s ConvShape, a, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
+// is not nil, dw = Conv2DBackwardFilter(s, x, dy), with hooks. work holds
+// ConvBackwardWorkspace(s) elements.
+func AddConvBackward[T Float](s ConvShape, a, x, w, dy, dx, dw, work []T, hooks ConvBackwardHooks[T]) {
 	convBackwardImages(s, x, w, dy, dx, dw, work, func(o int, img, dst []T) {
 		addRow(a[o:o+len(dst)], img, dst)
-	}, after)
+	}, hooks)
 }
 
 // ReluBackwardSumConvBackward sets dx = a + Conv2DBackwardData(s, w, dy)
 // where y > 0 or NaN, else 0 (ReluBackwardSum of a gradient and a
 // convolution's input gradient) and, where dw is not nil, dw =
-// Conv2DBackwardFilter(s, x, dy), calling after as Conv2DBackward does.
-// work holds ConvBackwardWorkspace(s) elements.
-func ReluBackwardSumConvBackward[T Float](s ConvShape, y, a, x, w, dy, dx, dw, work []T, after func(n int, dx []T)) {
+// Conv2DBackwardFilter(s, x, dy), with hooks. work holds
+// ConvBackwardWorkspace(s) elements.
+func ReluBackwardSumConvBackward[T Float](s ConvShape, y, a, x, w, dy, dx, dw, work []T, hooks ConvBackwardHooks[T]) {
 	convBackwardImages(s, x, w, dy, dx, dw, work, func(o int, img, dst []T) {
 		reluBackwardSumRow(y[o:o+len(dst)], a[o:o+len(dst)], img, dst)
-	}, after)
+	}, hooks)
 }
 
 // dataByImages reports whether s's backward data pass runs an image at a
@@ -61,11 +74,12 @@ func dataImagesWorkspace(s ConvShape) int {
 // ConvBackwardWorkspace is the number of scratch elements Conv2DBackward,
 // AddConvBackward and ReluBackwardSumConvBackward need for shape s: that
 // of the passes one after the other, or of the data pass by images, an
-// image per lane and the filter pass.
+// image of dx and one of dy per lane and the filter pass.
 func ConvBackwardWorkspace(s ConvShape) int {
 	size := Conv2DWorkspace(s)
 	if dataByImages(s) {
-		size = max(size, dataImagesWorkspace(s)+implicitLanes(s)*s.C*s.H*s.W+implicitFilterWorkspace(s))
+		lanes := implicitLanes(s) * (s.C*s.H*s.W + s.K*s.OutH()*s.OutW())
+		size = max(size, dataImagesWorkspace(s)+lanes+implicitFilterWorkspace(s))
 	}
 	return size
 }
@@ -73,21 +87,21 @@ func ConvBackwardWorkspace(s ConvShape) int {
 // convBackwardImages computes dx from Conv2DBackwardData(s, w, dy), as it
 // is or, where sum is not nil, by sum(o, img, dst) for each of its images
 // img, dst being the image of dx to write and o its offset in dx, and,
-// where dw is not nil, dw, and calls after, where not nil, with every
-// image of dx.
-func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum func(o int, img, dst []T), after func(n int, dx []T)) {
-	chw := s.C * s.H * s.W
+// where dw is not nil, dw, with hooks.
+func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum func(o int, img, dst []T), hooks ConvBackwardHooks[T]) {
+	chw, kp, lanes := s.C*s.H*s.W, s.K*s.OutH()*s.OutW(), implicitLanes(s)
+	filterByImages := dw != nil && implicitFilter[T](s)
+	if hooks.OutputGradient != nil && (!dataByImages(s) || dw != nil && !filterByImages) {
+		forImages(s.N, s.K, s.OutH()*s.OutW(), dy, hooks.OutputGradient)
+		hooks.OutputGradient = nil
+	}
 	if !dataByImages(s) {
 		Conv2DBackwardData(s, w, dy, dx, work)
 		if sum != nil {
 			ParallelFor(len(dx), elementGrain, func(_, lo, hi int) { sum(lo, dx[lo:hi], dx[lo:hi]) })
 		}
-		if after != nil {
-			ParallelFor(s.N, 1, func(_, lo, hi int) {
-				for n := lo; n < hi; n++ {
-					after(n, dx[n*chw:(n+1)*chw])
-				}
-			})
+		if hooks.After != nil {
+			forImages(s.N, s.C, s.H*s.W, dx, hooks.After)
 		}
 		if dw != nil {
 			Conv2DBackwardFilter(s, x, dy, dw, work)
@@ -95,33 +109,45 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 		return
 	}
 	data := dataImagesWorkspace(s)
-	images, rest := work[data:data+implicitLanes(s)*chw], work[data+implicitLanes(s)*chw:]
+	images, grads := work[data:data+lanes*chw], work[data+lanes*chw:data+lanes*(chw+kp)]
 	image := func(_, n int) []T { return dx[n*chw : (n+1)*chw] }
 	if sum != nil {
 		image = func(lane, _ int) []T { return images[lane*chw : (lane+1)*chw] }
 	}
+	gradient := func(_, n int) []T { return dy[n*kp : (n+1)*kp] }
+	if hooks.OutputGradient != nil {
+		gradient = func(lane, n int) []T {
+			g := grads[lane*kp : (lane+1)*kp]
+			hooks.OutputGradient(n, g)
+			return g
+		}
+	}
 	var filter *implicitFilterPass[T]
-	if dw != nil && implicitFilter[T](s) {
-		filter = newImplicitFilterPass(s, x, dy, rest)
+	if filterByImages {
+		filter = newImplicitFilterPass(s, x, work[data+lanes*(chw+kp):])
 	}
 	var done func(n int, img []T)
-	if sum != nil || filter != nil || after != nil {
+	if sum != nil || filter != nil || hooks.After != nil {
 		done = func(n int, img []T) {
 			if sum != nil {
 				sum(n*chw, img, dx[n*chw:(n+1)*chw])
 			}
-			if after != nil {
-				after(n, dx[n*chw:(n+1)*chw])
+			if hooks.After != nil {
+				hooks.After(n, dx[n*chw:(n+1)*chw])
 			}
-			if filter != nil {
-				filter.image(n)
+			if filter != nil { // image n's output gradients, still in the lane's cache
+				g := dy[n*kp : (n+1)*kp]
+				if hooks.OutputGradient != nil {
+					g = grads[n%lanes*kp : (n%lanes+1)*kp]
+				}
+				filter.image(n, g)
 			}
 		}
 	}
 	if implicitBackwardData(s) {
-		implicitBackwardDataImages(s, w, dy, work, image, done)
+		implicitBackwardDataImages(s, w, gradient, work, image, done)
 	} else {
-		stridedImages(s, w, dy, work, image, done)
+		stridedImages(s, w, gradient, work, image, done)
 	}
 	switch {
 	case filter != nil:

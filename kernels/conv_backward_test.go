@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -12,8 +13,9 @@ import (
 // stay in a lane's scratch and whose filter pass joins the data pass (by
 // stride phases or implicit GEMMs, more images than lanes, the filter pass
 // on each of its kernels) and on shapes that run the passes one after the
-// other (im2col's GEMMs, depthwise), with a seventh of y zero; after sees
-// every image of dx once, as it ends up.
+// other (im2col's GEMMs, depthwise), with a seventh of y zero; After sees
+// every image of dx once, as it ends up; the output gradients come from the
+// dy argument or image by image from OutputGradient.
 func TestConvBackwardMatchesPasses(t *testing.T) {
 	testConvBackward[float32](t)
 	testConvBackward[float64](t)
@@ -53,37 +55,53 @@ func testConvBackward[T Float](t *testing.T) {
 		Add(a, conv[:x], sum[:x])
 		ReluBackwardSum(y, a, conv[:x], masked[:x])
 		work := make([]T, ConvBackwardWorkspace(s))
+		kp := s.K * s.OutH() * s.OutW()
 		for _, c := range []struct {
 			name string
-			run  func(dx, dw []T, after func(int, []T))
+			run  func(dy, dx, dw []T, hooks ConvBackwardHooks[T])
 			want []T
 		}{
-			{"Conv2DBackward", func(dx, dw []T, after func(int, []T)) { Conv2DBackward(s, in, w, dy, dx, dw, work, after) }, conv},
-			{"AddConvBackward", func(dx, dw []T, after func(int, []T)) { AddConvBackward(s, a, in, w, dy, dx, dw, work, after) }, sum},
-			{"ReluBackwardSumConvBackward", func(dx, dw []T, after func(int, []T)) {
-				ReluBackwardSumConvBackward(s, y, a, in, w, dy, dx, dw, work, after)
+			{"Conv2DBackward", func(dy, dx, dw []T, hooks ConvBackwardHooks[T]) { Conv2DBackward(s, in, w, dy, dx, dw, work, hooks) }, conv},
+			{"AddConvBackward", func(dy, dx, dw []T, hooks ConvBackwardHooks[T]) {
+				AddConvBackward(s, a, in, w, dy, dx, dw, work, hooks)
+			}, sum},
+			{"ReluBackwardSumConvBackward", func(dy, dx, dw []T, hooks ConvBackwardHooks[T]) {
+				ReluBackwardSumConvBackward(s, y, a, in, w, dy, dx, dw, work, hooks)
 			}, masked},
 		} {
 			for _, withFilter := range []bool{false, true} {
-				dx, dw, seen := make([]T, x+1), make([]T, len(w)+1), make([]T, x+1)
-				dx[x], dw[len(w)], seen[x], c.want[x], filter[len(w)] = 42, 42, 42, 42, 42
-				calls := make([]int, s.N)
-				after := func(n int, img []T) {
-					calls[n]++ // each image from one goroutine
-					copy(seen[n*len(img):], img)
-				}
-				if withFilter {
-					c.run(dx[:x], dw[:len(w)], after)
-					expectIdentical(t, fmt.Sprint(c.name, " dw ", s), dw, filter)
-				} else {
-					c.run(dx[:x], nil, after)
-				}
-				what := fmt.Sprint(c.name, " ", s, " with dw ", withFilter)
-				expectIdentical(t, "dx of "+what, dx, c.want)
-				expectIdentical(t, "images after of "+what, seen, c.want)
-				for n, k := range calls {
-					if k != 1 {
-						t.Fatalf("%s: image %d seen %d times", what, n, k)
+				for _, withGradient := range []bool{false, true} {
+					dx, dw, seen := make([]T, x+1), make([]T, len(w)+1), make([]T, x+1)
+					dx[x], dw[len(w)], seen[x], c.want[x], filter[len(w)] = 42, 42, 42, 42, 42
+					calls := make([]int, s.N)
+					hooks := ConvBackwardHooks[T]{After: func(n int, img []T) {
+						calls[n]++ // each image from one goroutine
+						copy(seen[n*len(img):], img)
+					}}
+					grads := dy
+					if withGradient { // dy comes from the hook; the argument is NaN unless written whole
+						grads = make([]T, len(dy))
+						for i := range grads {
+							grads[i] = T(math.NaN())
+						}
+						hooks.OutputGradient = func(n int, dst []T) { copy(dst, dy[n*kp:(n+1)*kp]) }
+					}
+					if withFilter {
+						c.run(grads, dx[:x], dw[:len(w)], hooks)
+						expectIdentical(t, fmt.Sprint(c.name, " dw ", s), dw, filter)
+					} else {
+						c.run(grads, dx[:x], nil, hooks)
+					}
+					what := fmt.Sprint(c.name, " ", s, " with dw ", withFilter, ", dy by images ", withGradient)
+					expectIdentical(t, "dx of "+what, dx, c.want)
+					expectIdentical(t, "images after of "+what, seen, c.want)
+					for n, k := range calls {
+						if k != 1 {
+							t.Fatalf("%s: image %d seen %d times", what, n, k)
+						}
+					}
+					if withGradient && !math.IsNaN(float64(grads[0])) {
+						expectIdentical(t, "dy written whole for "+what, grads, dy)
 					}
 				}
 			}

@@ -139,27 +139,29 @@ func implicitForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n
 	filters := work[:l.filters]
 	copy(filters, w[:s.K*crs])
 	clear(filters[s.K*crs:])
-	kp := s.K * s.OutH() * s.OutW()
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
 	var done func(n int, _ []T)
 	if after != nil {
 		done = func(n int, _ []T) { after(n) }
 	}
-	implicitImages(s, l, x, filters, bias, func(_, n int) []T { return y[n*kp : (n+1)*kp] }, work[l.filters:], done)
+	implicitImages(s, l, func(_, n int) []T { return x[n*chw : (n+1)*chw] }, filters, bias,
+		func(_, n int) []T { return y[n*kp : (n+1)*kp] }, work[l.filters:], done)
 }
 
 // implicitBackwardDataRun computes dx from dy and w for s whose backward data
 // pass is implicit (see implicitBackwardData): the forward pass of
 // transposedConv(s) with filters w'[c][k][r][s] = w[k][c][R−1−r][S−1−s].
 func implicitBackwardDataRun[T Float](s ConvShape, w, dy, dx, work []T) {
-	chw := s.C * s.H * s.W
-	implicitBackwardDataImages(s, w, dy, work, func(_, n int) []T { return dx[n*chw : (n+1)*chw] }, nil)
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	implicitBackwardDataImages(s, w, func(_, n int) []T { return dy[n*kp : (n+1)*kp] }, work,
+		func(_, n int) []T { return dx[n*chw : (n+1)*chw] }, nil)
 }
 
-// implicitBackwardDataImages is implicitBackwardDataRun that computes image
-// n of dx into image(lane, n) on the lane that computes it, and calls
-// done(n, img), where not nil, once that image is written, while it is in
-// the lane's cache.
-func implicitBackwardDataImages[T Float](s ConvShape, w, dy, work []T, image func(lane, n int) []T, done func(n int, img []T)) {
+// implicitBackwardDataImages is implicitBackwardDataRun over the images
+// dy(lane, n) of the output gradients, on the lane that computes image n of
+// dx, into image(lane, n); it calls done(n, img), where not nil, once that
+// image is written, while it is in the lane's cache.
+func implicitBackwardDataImages[T Float](s ConvShape, w []T, dy func(lane, n int) []T, work []T, image func(lane, n int) []T, done func(n int, img []T)) {
 	t := transposedConv(s)
 	l := newImplicitLayout(t)
 	filters := work[:l.filters]
@@ -185,18 +187,17 @@ func transposedFilters[T Float](s ConvShape, w, filters []T) {
 
 // implicitImages runs the images of s on implicitLanes(s) lanes, lane l taking
 // images l, l+lanes, …, with filters padded to whole micro-kernel rows,
-// image n's output into out(lane, n), and calls done(n, its output), if not
-// nil, once that output is written.
-func implicitImages[T Float](s ConvShape, l implicitLayout, x, filters, bias []T, out func(lane, n int) []T, work []T, done func(n int, y []T)) {
+// image n's input x(lane, n) and its output out(lane, n), and calls done(n,
+// its output), if not nil, once that output is written.
+func implicitImages[T Float](s ConvShape, l implicitLayout, x func(lane, n int) []T, filters, bias []T, out func(lane, n int) []T, work []T, done func(n int, y []T)) {
 	lanes, taps := implicitLanes(s), newImplicitTaps(s, l)
 	defer taps.release()
-	chw := s.C * s.H * s.W
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*l.lane : (lane+1)*l.lane]
 		clear(scratch[:l.xs]) // the padding stays zero, the interior is overwritten
 		for n := lane; n < s.N; n += lanes {
 			y := out(lane, n)
-			implicitImage(s, l, taps, x[n*chw:(n+1)*chw], filters, bias, y, scratch)
+			implicitImage(s, l, taps, x(lane, n), filters, bias, y, scratch)
 			if done != nil {
 				done(n, y)
 			}

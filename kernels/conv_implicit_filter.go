@@ -80,10 +80,10 @@ func implicitFilterWorkspace(s ConvShape) int {
 // partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
 // partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
-	f := newImplicitFilterPass(s, x, dy, work)
+	f := newImplicitFilterPass(s, x, work)
 	ParallelFor(f.lanes, 1, func(lane, _, _ int) {
 		for n := lane; n < s.N; n += f.lanes {
-			f.image(n)
+			f.image(n, dy[n*f.kp:(n+1)*f.kp])
 		}
 	})
 	f.finish(dw)
@@ -95,18 +95,19 @@ func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 type implicitFilterPass[T Float] struct {
 	s             ConvShape
 	l             implicitLayout
-	x, dy, work   []T
+	x, work       []T
 	lanes, size   int
+	kp            int // elements of an image's output gradients
 	partials      []T
 	reduce, byTap bool
 	dyTSize       int
 	taps          []int // tap (r, s)'s view of xs
 }
 
-func newImplicitFilterPass[T Float](s ConvShape, x, dy, work []T) *implicitFilterPass[T] {
+func newImplicitFilterPass[T Float](s ConvShape, x, work []T) *implicitFilterPass[T] {
 	l := newImplicitLayout(s)
-	f := &implicitFilterPass[T]{s: s, l: l, x: x, dy: dy, work: work, lanes: implicitLanes(s), size: s.K * s.C * s.R * s.S,
-		reduce: filterReduce[T](s), byTap: filterTaps[T](s)}
+	f := &implicitFilterPass[T]{s: s, l: l, x: x, work: work, lanes: implicitLanes(s), size: s.K * s.C * s.R * s.S,
+		kp: s.K * s.OutH() * s.OutW(), reduce: filterReduce[T](s), byTap: filterTaps[T](s)}
 	f.partials = work[f.lanes*l.lane : f.lanes*(l.lane+f.size)]
 	if f.byTap {
 		f.dyTSize = filterTapsSize(s, l)
@@ -118,11 +119,12 @@ func newImplicitFilterPass[T Float](s ConvShape, x, dy, work []T) *implicitFilte
 	return f
 }
 
-// image adds image n's gradient to its lane's partial, which the lane's
-// first image (n < lanes) overwrites after clearing the lane's scratch.
-func (f *implicitFilterPass[T]) image(n int) {
+// image adds image n's gradient, from its output gradients img, to its
+// lane's partial, which the lane's first image (n < lanes) overwrites after
+// clearing the lane's scratch.
+func (f *implicitFilterPass[T]) image(n int, img []T) {
 	s, l, lane := f.s, f.l, n%f.lanes
-	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	chw := s.C * s.H * s.W
 	oh, ow := s.OutH(), s.OutW()
 	scratch := f.work[lane*l.lane : (lane+1)*l.lane]
 	xs, dyext := scratch[:l.xs], scratch[l.xs:l.xs+l.rows*l.cols]
@@ -137,7 +139,6 @@ func (f *implicitFilterPass[T]) image(n int) {
 			clear(partial) // the kernel adds every image
 		}
 	}
-	img := f.dy[n*kp : (n+1)*kp]
 	if f.byTap {
 		if s.StrideH == 1 {
 			implicitFilterTaps(s, l, asFloat32(f.x[n*chw:(n+1)*chw]), asFloat32(img), asFloat32(dyT), asFloat32(partial))

@@ -185,15 +185,17 @@ type stridePhase[T Float] struct {
 
 // stridedBackwardData computes dx from dy and w for s with stridedData.
 func stridedBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
-	chw := s.C * s.H * s.W
-	stridedImages(s, w, dy, work, func(_, n int) []T { return dx[n*chw : (n+1)*chw] }, nil)
+	chw, kp := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+	stridedImages(s, w, func(_, n int) []T { return dy[n*kp : (n+1)*kp] }, work,
+		func(_, n int) []T { return dx[n*chw : (n+1)*chw] }, nil)
 }
 
-// stridedImages computes the images of dx from dy and w for s with
-// stridedData, image n into image(lane, n) on the lane that computes it,
-// and calls done(n, img), where not nil, once that image is written, while
-// it is in the lane's cache.
-func stridedImages[T Float](s ConvShape, w, dy, work []T, image func(lane, n int) []T, done func(n int, img []T)) {
+// stridedImages computes the images of dx from the images dy(lane, n) of
+// the output gradients and w for s with stridedData, image n into
+// image(lane, n) on the lane that computes it, and calls done(n, img),
+// where not nil, once that image is written, while it is in the lane's
+// cache.
+func stridedImages[T Float](s ConvShape, w []T, dy func(lane, n int) []T, work []T, image func(lane, n int) []T, done func(n int, img []T)) {
 	p := newStridePhases(s)
 	var phases []stridePhase[T]
 	next := work
@@ -212,14 +214,15 @@ func stridedImages[T Float](s ConvShape, w, dy, work []T, image func(lane, n int
 		}
 	}
 	lanes, oh, ow := implicitLanes(s), s.OutH(), s.OutW()
-	kp, plane := s.K*oh*ow, p.hq*p.wq
+	plane := p.hq * p.wq
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := next[lane*p.lane : (lane+1)*p.lane]
 		xs, gemm, out := scratch[:p.xs], scratch[p.xs:p.xs+p.ext], scratch[p.xs+p.ext:]
 		clear(xs) // the padding and the slack stay zero
 		for n := lane; n < s.N; n += lanes {
+			g := dy(lane, n)
 			for k := 0; k < s.K; k++ {
-				copyRows(xs[k*plane+p.top*p.wq+p.left:], p.wq, dy[n*kp+k*oh*ow:], ow, oh, ow)
+				copyRows(xs[k*plane+p.top*p.wq+p.left:], p.wq, g[k*oh*ow:], ow, oh, ow)
 			}
 			img := image(lane, n)
 			if p.interleaved {
