@@ -18,7 +18,9 @@ import (
 //   - the input gradient step of the training batch norm whose input the
 //     convolution read, when only the convolution's backward steps read
 //     it (linkBatchNormData): each image of that gradient is computed as
-//     the convolution needs it, in a lane's scratch, never in memory.
+//     the convolution needs it, in a lane's scratch, never in memory; a
+//     backward filter step with no data step (the first convolution's)
+//     takes that link itself.
 // Linked steps stay in the program, with their own kernels for the device
 // backend, which runs every step as before.
 
@@ -136,22 +138,35 @@ func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
 	return d, s, true
 }
 
-// linkBatchNormData returns data and grad linked, data computing grad's
-// output, its output gradients, image by image, when grad is a training
-// batch norm's input gradient step, with arguments in, over planes of more
-// than one value; ok is false otherwise. The compiler checks that no other
-// step reads grad's output.
-func linkBatchNormData(data, grad kernel, in []*Buffer) (kernel, kernel, bool) {
+// linkBatchNormData returns conv and grad linked, conv computing grad's
+// output, its output gradients, image by image, when conv is a backward
+// data step or a backward filter step not linked to one, and grad a
+// training batch norm's input gradient step, with arguments in, over
+// planes of more than one value; ok is false otherwise. The compiler checks
+// that no other step reads grad's output.
+func linkBatchNormData(conv, grad kernel, in []*Buffer) (kernel, kernel, bool) {
 	g, ok := grad.(bnGradKernel)
 	if !ok || g.fwd.frozen || g.fwd.rank != 4 || in[0].Shape[2]*in[0].Shape[3] == 1 {
 		return nil, nil, false
 	}
-	d, ok := withLinks(data, func(l *backwardLinks) { l.dy = &bnData{bn: g.fwd, in: in} })
+	link := &bnData{bn: g.fwd, in: in}
+	if f, ok := conv.(convGradFilterKernel); ok && !f.linked {
+		f.dy, g.linked = link, true
+		return f, g, true
+	}
+	d, ok := withLinks(conv, func(l *backwardLinks) { l.dy = link })
 	if !ok {
 		return nil, nil, false
 	}
 	g.linked = true
 	return d, g, true
+}
+
+// isFilterOf reports whether k, with arguments args, is a backward filter
+// step of output gradient dy.
+func isFilterOf(k kernel, args []*gorgonia.Node, dy *gorgonia.Node) bool {
+	_, ok := k.(convGradFilterKernel)
+	return ok && args[1] == dy // (x, dy)
 }
 
 // runLinked runs a backward data step's pass, run, with its links: the

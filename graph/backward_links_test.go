@@ -16,50 +16,55 @@ import (
 // run after run, in float32 and float64.
 func TestBackwardLinksChangeNoBits(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
-		t.Run(dt.String(), func(t *testing.T) {
-			results := map[bool][]float64{}
-			for _, link := range []bool{false, true} {
-				linkBackward = link
-				h := newHarness(t, dt)
-				out, err := smallResNet(h, rand.New(rand.NewPCG(3, 4)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				h.finish(out, randVals(rand.New(rand.NewPCG(5, 6)), ShapeSize(out.Shape())))
-				p := h.program(true)
-				if link {
-					expectLinks(t, p)
-				}
-				if err := (CPU{}).Run(p, 1); err != nil { // storage reused from the first run
-					t.Fatal(err)
-				}
-				results[link] = append(results[link], p.Loss.At(0))
-				for _, param := range h.model.Params {
-					if param.Trainable() {
-						for i := range param.Grad.Len() {
-							results[link] = append(results[link], param.Grad.At(i))
-						}
-					}
-				}
-			}
-			linkBackward = true
-			off, on := results[false], results[true]
-			if len(off) != len(on) || len(on) < 1000 {
-				t.Fatalf("%d values linked, %d not", len(on), len(off))
-			}
-			for i := range on {
-				if on[i] != off[i] {
-					t.Fatalf("value %d: %v linked, %v not", i, on[i], off[i])
-				}
-			}
-		})
+		for _, input := range []ParamKind{Weight, State} { // the stem with a data step, or the filter step alone
+			t.Run(fmt.Sprint(dt, "/input-", input), func(t *testing.T) { testBackwardLinks(t, dt, input) })
+		}
 	}
 }
 
-// smallResNet builds a stem convolution of 3×12×12 images to 8 channels with
-// batch norm and ReLU, a residual block of 8 channels and a downsampling
-// one to 16 with a 1×1 convolution and batch norm on the shortcut.
-func smallResNet(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+func testBackwardLinks(t *testing.T, dt tensor.Dtype, input ParamKind) {
+	results := map[bool][]float64{}
+	for _, link := range []bool{false, true} {
+		linkBackward = link
+		h := newHarness(t, dt)
+		out, err := smallResNet(h, rand.New(rand.NewPCG(3, 4)), input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.finish(out, randVals(rand.New(rand.NewPCG(5, 6)), ShapeSize(out.Shape())))
+		p := h.program(true)
+		if link {
+			expectLinks(t, p)
+		}
+		if err := (CPU{}).Run(p, 1); err != nil { // storage reused from the first run
+			t.Fatal(err)
+		}
+		results[link] = append(results[link], p.Loss.At(0))
+		for _, param := range h.model.Params {
+			if param.Trainable() {
+				for i := range param.Grad.Len() {
+					results[link] = append(results[link], param.Grad.At(i))
+				}
+			}
+		}
+	}
+	linkBackward = true
+	off, on := results[false], results[true]
+	if len(off) != len(on) || len(on) < 1000 {
+		t.Fatalf("%d values linked, %d not", len(on), len(off))
+	}
+	for i := range on {
+		if on[i] != off[i] {
+			t.Fatalf("value %d: %v linked, %v not", i, on[i], off[i])
+		}
+	}
+}
+
+// smallResNet builds a stem convolution of 3×12×12 images (an argument of
+// kind input) to 8 channels with batch norm and ReLU, a residual block of 8
+// channels and a downsampling one to 16 with a 1×1 convolution and batch
+// norm on the shortcut.
+func smallResNet(h *opHarness, rng *rand.Rand, input ParamKind) (*gorgonia.Node, error) {
 	n := 0
 	conv := func(x *gorgonia.Node, c, k, r, stride int) (*gorgonia.Node, error) {
 		n++
@@ -85,7 +90,7 @@ func smallResNet(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
 		}
 		return bn(y, k, relu)
 	}
-	stem, err := convBN(h.arg("x", Weight, randVals(rng, 8*3*12*12), 8, 3, 12, 12), 3, 8, 3, 1, true)
+	stem, err := convBN(h.arg("x", input, randVals(rng, 8*3*12*12), 8, 3, 12, 12), 3, 8, 3, 1, true)
 	if err != nil {
 		return nil, err
 	}

@@ -226,7 +226,8 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 		// A training batch norm's input gradient read only by the backward
 		// steps of one convolution (its data step and the filter step linked
-		// to it) is computed by the data step, image by image.
+		// to it, or its filter step alone) is computed by the data step, or
+		// the filter step, image by image.
 		readers := map[*gorgonia.Node][]int{}
 		for i, s := range steps {
 			for _, a := range s.args {
@@ -246,6 +247,9 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 			linkedFilter := func(r int) bool {
 				f, ok := steps[r].k.(convGradFilterKernel)
 				return ok && f.linked && data[convArgs{steps[r].args[0], steps[r].args[1]}] == j
+			}
+			if rs := readers[s.n]; j < 0 && len(rs) == 1 && isFilterOf(steps[rs[0]].k, steps[rs[0]].args, s.n) {
+				j = rs[0] // a filter step alone (a convolution of the model's input)
 			}
 			if j < 0 || slices.ContainsFunc(readers[s.n], func(r int) bool { return r != j && !linkedFilter(r) }) {
 				continue

@@ -237,11 +237,15 @@ func (k sumConvDataKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) err
 
 // convGradFilterKernel computes dw (K×C×r×s) from (x, dy), unless linked
 // to the convolution's backward data step (linkFilter), which then does.
+// Linked to the input gradient step of the batch norm that produced dy
+// (linkBatchNormData, where no backward data step reads dy), it computes
+// dy image by image as it needs it.
 type convGradFilterKernel struct {
 	noGrad
 	opt    ConvOptions
 	r, s   int
 	linked bool
+	dy     *bnData
 }
 
 func (k convGradFilterKernel) String() string {
@@ -253,7 +257,7 @@ func (k convGradFilterKernel) inferShape(in [][]int) ([]int, error) {
 }
 func (k convGradFilterKernel) workspace(in [][]int) int {
 	w, _ := k.inferShape(in)
-	return kernels.Conv2DWorkspace(k.opt.convShape(in[0], w))
+	return kernels.ConvFilterImagesWorkspace(k.opt.convShape(in[0], w))
 }
 
 func (k convGradFilterKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
@@ -262,9 +266,21 @@ func (k convGradFilterKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) 
 	}
 	s := k.opt.convShape(in[0].Shape, out.Shape)
 	if out.F32 != nil {
-		kernels.Conv2DBackwardFilter(s, in[0].F32, in[1].F32, out.F32, ctx.work.F32)
+		filterPass(k.dy, s, in[0].F32, in[1].F32, out.F32, ctx.work.F32)
 	} else {
-		kernels.Conv2DBackwardFilter(s, in[0].F64, in[1].F64, out.F64, ctx.work.F64)
+		filterPass(k.dy, s, in[0].F64, in[1].F64, out.F64, ctx.work.F64)
 	}
 	return nil
+}
+
+// filterPass computes dw from x and dy, or, with g, from x and the output
+// gradients that g's batch norm computes image by image.
+func filterPass[T kernels.Float](g *bnData, s kernels.ConvShape, x, dy, dw, work []T) {
+	if g == nil {
+		kernels.Conv2DBackwardFilter(s, x, dy, dw, work)
+		return
+	}
+	image, release := batchNormDataImages[T](g)
+	defer release()
+	kernels.Conv2DBackwardFilterImages(s, x, dy, dw, work, image)
 }

@@ -156,3 +156,29 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 		Conv2DBackwardFilter(s, x, dy, dw, work)
 	}
 }
+
+// Conv2DBackwardFilterImages is Conv2DBackwardFilter with image n of the
+// output gradients written into dy by outputGradient(n, dy) as the pass
+// needs it, in place of the dy argument, which is written first, whole,
+// only where the pass cannot run by images. work holds
+// ConvFilterImagesWorkspace(s) elements.
+func Conv2DBackwardFilterImages[T Float](s ConvShape, x, dy, dw, work []T, outputGradient func(n int, dy []T)) {
+	if !implicitFilter[T](s) {
+		forImages(s.N, s.K, s.OutH()*s.OutW(), dy, outputGradient)
+		Conv2DBackwardFilter(s, x, dy, dw, work)
+		return
+	}
+	kp, size := s.K*s.OutH()*s.OutW(), implicitFilterWorkspace(s)
+	grads := work[size : size+implicitLanes(s)*kp]
+	implicitFilterImages(s, x, func(lane, n int) []T {
+		g := grads[lane*kp : (lane+1)*kp]
+		outputGradient(n, g)
+		return g
+	}, dw, work[:size])
+}
+
+// ConvFilterImagesWorkspace is the number of scratch elements
+// Conv2DBackwardFilterImages needs for shape s.
+func ConvFilterImagesWorkspace(s ConvShape) int {
+	return max(Conv2DWorkspace(s), implicitFilterWorkspace(s)+implicitLanes(s)*s.K*s.OutH()*s.OutW())
+}

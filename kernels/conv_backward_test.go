@@ -108,3 +108,40 @@ func testConvBackward[T Float](t *testing.T) {
 		}
 	}
 }
+
+// Conv2DBackwardFilterImages is Conv2DBackwardFilter, bit for bit, with the
+// output gradients from its hook (the dy argument NaN, written whole only
+// where the pass does not run by images): on the implicit filter pass's
+// kernels (3 channels on the reducing one, as ResNet-8's stem) and on
+// im2col's.
+func TestConvBackwardFilterImagesMatchesPass(t *testing.T) {
+	testConvBackwardFilterImages[float32](t)
+	testConvBackwardFilterImages[float64](t)
+}
+
+func testConvBackwardFilterImages[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(64, 65))
+	for _, s := range []ConvShape{
+		{N: 6, C: 3, H: 16, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 5, C: 16, H: 16, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+		{N: 3, C: 4, H: 8, W: 8, K: 6, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
+	} {
+		x := asType[T](uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1))
+		dy := asType[T](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))
+		want := make([]T, s.K*s.C*s.R*s.S)
+		Conv2DBackwardFilter(s, x, dy, want, make([]T, Conv2DWorkspace(s)))
+		grads := make([]T, len(dy))
+		for i := range grads {
+			grads[i] = T(math.NaN())
+		}
+		kp := s.K * s.OutH() * s.OutW()
+		got := make([]T, len(want))
+		Conv2DBackwardFilterImages(s, x, grads, got, make([]T, ConvFilterImagesWorkspace(s)), func(n int, dst []T) {
+			copy(dst, dy[n*kp:(n+1)*kp])
+		})
+		expectIdentical(t, fmt.Sprint("dw of ", s), got, want)
+		if byImages := math.IsNaN(float64(grads[0])); byImages != implicitFilter[T](s) {
+			t.Errorf("%v: dy left unwritten %t, implicit filter pass %t", s, byImages, implicitFilter[T](s))
+		}
+	}
+}

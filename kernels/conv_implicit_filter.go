@@ -80,10 +80,17 @@ func implicitFilterWorkspace(s ConvShape) int {
 // partial [r][s][c][k] gradient ([k][c][r][s] with the reducing kernel); the
 // partials are added in lane order into dw.
 func implicitBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
+	kp := s.K * s.OutH() * s.OutW()
+	implicitFilterImages(s, x, func(_, n int) []T { return dy[n*kp : (n+1)*kp] }, dw, work)
+}
+
+// implicitFilterImages is implicitBackwardFilter over the images dy(lane, n)
+// of the output gradients, on the lane that takes image n.
+func implicitFilterImages[T Float](s ConvShape, x []T, dy func(lane, n int) []T, dw, work []T) {
 	f := newImplicitFilterPass(s, x, work)
 	ParallelFor(f.lanes, 1, func(lane, _, _ int) {
 		for n := lane; n < s.N; n += f.lanes {
-			f.image(n, dy[n*f.kp:(n+1)*f.kp])
+			f.image(n, dy(lane, n))
 		}
 	})
 	f.finish(dw)
@@ -97,7 +104,6 @@ type implicitFilterPass[T Float] struct {
 	l             implicitLayout
 	x, work       []T
 	lanes, size   int
-	kp            int // elements of an image's output gradients
 	partials      []T
 	reduce, byTap bool
 	dyTSize       int
@@ -107,7 +113,7 @@ type implicitFilterPass[T Float] struct {
 func newImplicitFilterPass[T Float](s ConvShape, x, work []T) *implicitFilterPass[T] {
 	l := newImplicitLayout(s)
 	f := &implicitFilterPass[T]{s: s, l: l, x: x, work: work, lanes: implicitLanes(s), size: s.K * s.C * s.R * s.S,
-		kp: s.K * s.OutH() * s.OutW(), reduce: filterReduce[T](s), byTap: filterTaps[T](s)}
+		reduce: filterReduce[T](s), byTap: filterTaps[T](s)}
 	f.partials = work[f.lanes*l.lane : f.lanes*(l.lane+f.size)]
 	if f.byTap {
 		f.dyTSize = filterTapsSize(s, l)
