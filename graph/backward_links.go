@@ -120,13 +120,20 @@ func linkFilter(data, filter kernel, dw *Buffer) (kernel, kernel, bool) {
 	return d, f, true
 }
 
+// byImages reports whether the backward passes of the batch norm bn of
+// input x run image by image: in training, over planes of more than one
+// value (single values run down columns).
+func byImages(bn bnKernel, x *Buffer) bool {
+	return !bn.frozen && bn.rank == 4 && x.Shape[2]*x.Shape[3] > 1
+}
+
 // linkImageSums returns data and sums linked, data taking the image sums
 // for the training batch norm sums step sums, with arguments in, that
 // reads its output; ok is false where that is not such a step or its
-// planes are single values (whose sums run down columns).
+// passes do not run by images.
 func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
 	s, ok := sums.(bnSumsKernel)
-	if !ok || s.fwd.frozen || s.fwd.rank != 4 || in[0].Shape[2]*in[0].Shape[3] == 1 {
+	if !ok || !byImages(s.fwd, in[0]) {
 		return nil, nil, false
 	}
 	link := &imageSums{bn: s.fwd, in: in}
@@ -141,12 +148,12 @@ func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
 // linkBatchNormData returns conv and grad linked, conv computing grad's
 // output, its output gradients, image by image, when conv is a backward
 // data step or a backward filter step not linked to one, and grad a
-// training batch norm's input gradient step, with arguments in, over
-// planes of more than one value; ok is false otherwise. The compiler checks
-// that no other step reads grad's output.
+// training batch norm's input gradient step, with arguments in, whose
+// passes run by images; ok is false otherwise. The compiler checks that no
+// other step reads grad's output.
 func linkBatchNormData(conv, grad kernel, in []*Buffer) (kernel, kernel, bool) {
 	g, ok := grad.(bnGradKernel)
-	if !ok || g.fwd.frozen || g.fwd.rank != 4 || in[0].Shape[2]*in[0].Shape[3] == 1 {
+	if !ok || !byImages(g.fwd, in[0]) {
 		return nil, nil, false
 	}
 	link := &bnData{bn: g.fwd, in: in}

@@ -23,9 +23,14 @@
 // plan. Parameters and their gradients are persistent; activations and backward
 // temporaries share buffers, each reused once its last reader has run. Shapes
 // are re-inferred through each op for the batch size at hand, so a partial last
-// batch or a larger evaluation batch needs no rebuilding. Profile times each
+// batch or a larger evaluation batch needs no rebuilding. In the backward pass
+// the compiler folds a convolution's input gradient into the sum of gradients
+// that reads it, and links to the convolution's backward data step its filter
+// step and the batch norm steps around it (backward_links.go), which the CPU
+// kernels then run image by image in one pass; the device backend runs the
+// linked steps as before. Profile times each
 // layer's forward and backward kernels of a training step (train bench
-// -profile).
+// -profile, and -profile-steps for every launch).
 //
 // Buffers, parameters and the optimizer's device update are package
 // graph/param's (Buffer, Param, UpdatePlan, … are aliases of its types), so

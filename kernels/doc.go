@@ -25,7 +25,15 @@
 // build tag noasm, and the tests run both. Convolutions with many channels and
 // few output pixels (conv_deep.go) run their backward passes over chunks of
 // images as one GEMM split across the cores, so that the filter gradient is
-// not summed from per-lane copies.
+// not summed from per-lane copies. Where a convolution's backward passes run
+// image by image, Conv2DBackward (conv_backward.go) runs them together and
+// takes hooks, so that the batch norm around it computes its input gradient
+// and takes its sums image by image too (BatchNormDataImages,
+// BatchNormImageSums), and a sum of gradients (a residual block's input)
+// adds the convolution's while in cache (AddConvBackward,
+// ReluBackwardSumConvBackward): activations of a batch of small images
+// outgrow the caches, and every pass saved over them is a pass less from
+// memory.
 //
 // Beside the layers' kernels are those of training itself: the losses
 // (softmax cross-entropy with label smoothing, class weights and soft

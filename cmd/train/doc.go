@@ -9,6 +9,7 @@
 //	train bench -loader        the streaming loader's images/s for 1, 2, … workers
 //	train bench -compare       the same cells in PyTorch, taking turns with Descent
 //	train bench -profile MODEL per-layer forward and backward times of one step
+//	                           (-profile-steps: and of every kernel launch)
 //	train bench -time-to ACC   training seconds of the default recipe to ACC% MNIST test accuracy, and PyTorch's
 //	train lr-find [flags]      Smith's learning-rate range test: plot and suggested rate
 //	train sweep NAME [flags]   experiments that show each training problem and its cure
