@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"slices"
+
 	"gorgonia.org/gorgonia"
 
 	"github.com/descent-ml/descent/kernels"
@@ -52,43 +54,45 @@ type imageSums struct {
 	ready bool
 }
 
-// backwardDataArgs returns the convolution input x and output gradient dy
-// of a step computing a convolution's input gradient, k with arguments
-// args; ok is false for other steps.
-func backwardDataArgs(k kernel, args []*gorgonia.Node) (x, dy *gorgonia.Node, ok bool) {
-	switch k.(type) {
-	case convGradDataKernel: // (x, w, dy)
-		return args[0], args[2], true
-	case sumConvDataKernel: // (a, x, w, dy)
-		return args[1], args[3], true
-	case reluGradSumConvKernel: // (y, a, x, w, dy)
-		return args[2], args[4], true
-	}
-	return nil, nil, false
-}
-
-// withLinks returns the backward data step's kernel data with its links,
-// created where it has none, passed to edit; ok is false when data is no
-// backward data step.
-func withLinks(data kernel, edit func(l *backwardLinks)) (k kernel, ok bool) {
-	links := func(l **backwardLinks) {
-		if *l == nil {
-			*l = &backwardLinks{}
-		}
-		edit(*l)
-	}
-	switch d := data.(type) {
+// backwardConv passes to edit the convolution backward data kernel of k
+// (k itself, or the one a sum of gradients includes) and returns k with
+// it; ok is false when k is no backward data step. The last three
+// arguments of these steps are the convolution's (x, w, dy).
+func backwardConv(k kernel, edit func(c *convGradDataKernel)) (kernel, bool) {
+	switch d := k.(type) {
 	case convGradDataKernel:
-		links(&d.links)
+		edit(&d)
 		return d, true
 	case sumConvDataKernel:
-		links(&d.conv.links)
+		edit(&d.conv)
 		return d, true
 	case reluGradSumConvKernel:
-		links(&d.conv.links)
+		edit(&d.conv)
 		return d, true
 	}
 	return nil, false
+}
+
+// backwardDataArgs returns the convolution input x and output gradient dy
+// of a backward data step k with arguments args; ok is false for other
+// steps.
+func backwardDataArgs(k kernel, args []*gorgonia.Node) (x, dy *gorgonia.Node, ok bool) {
+	if _, ok := backwardConv(k, func(*convGradDataKernel) {}); !ok {
+		return nil, nil, false
+	}
+	return args[len(args)-3], args[len(args)-1], true
+}
+
+// withLinks returns the backward data step data with its links, created
+// where it has none, passed to edit; ok is false when data is no backward
+// data step.
+func withLinks(data kernel, edit func(l *backwardLinks)) (kernel, bool) {
+	return backwardConv(data, func(c *convGradDataKernel) {
+		if c.links == nil {
+			c.links = &backwardLinks{}
+		}
+		edit(c.links)
+	})
 }
 
 // linkFilter returns data and filter linked, data computing filter's
@@ -101,21 +105,10 @@ func linkFilter(data, filter kernel, dw *Buffer) (kernel, kernel, bool) {
 		return nil, nil, false
 	}
 	var opt ConvOptions
-	switch d := data.(type) {
-	case convGradDataKernel:
-		opt = d.opt
-	case sumConvDataKernel:
-		opt = d.conv.opt
-	case reluGradSumConvKernel:
-		opt = d.conv.opt
-	}
-	if opt != f.opt {
+	if _, ok := backwardConv(data, func(c *convGradDataKernel) { opt = c.opt }); !ok || opt != f.opt {
 		return nil, nil, false
 	}
-	d, ok := withLinks(data, func(l *backwardLinks) { l.dw = dw })
-	if !ok {
-		return nil, nil, false
-	}
+	d, _ := withLinks(data, func(l *backwardLinks) { l.dw = dw })
 	f.linked = true
 	return d, f, true
 }
@@ -249,4 +242,91 @@ func imageSumsAfter[T kernels.Float](links []*imageSums, shape []int) func(int, 
 			take(i, dy)
 		}
 	}
+}
+
+// linkBackwardSteps makes the links among steps (each computing node n
+// from args; producer maps a node to its step): a convolution's backward
+// filter step, and the sums steps of the batch norms that read its input
+// gradient, are computed by its backward data step, in the same pass over
+// the images; the filter step where the data step reads the same input
+// and output gradient and the filter gradient is one parameter's
+// (gradOf), which nothing reads before the optimizer. In training, a batch
+// norm's input gradient read only by the backward steps of one convolution
+// (its data step and the filter step linked to it, or its filter step
+// alone) is computed by that step, image by image; lastUse then keeps the
+// batch norm step's arguments until it.
+func linkBackwardSteps(steps []pending, producer map[*gorgonia.Node]int, bufs map[*gorgonia.Node]*Buffer,
+	gradOf map[*gorgonia.Node][]*Param, lastUse map[*gorgonia.Node]int, training bool) {
+	type convArgs struct{ x, dy *gorgonia.Node }
+	data := map[convArgs]int{} // the backward data step of each convolution, -1 where ambiguous
+	for i, s := range steps {
+		if x, dy, ok := backwardDataArgs(s.k, s.args); ok {
+			if _, twice := data[convArgs{x, dy}]; twice { // convolutions of x summed: which is whose?
+				data[convArgs{x, dy}] = -1
+			} else {
+				data[convArgs{x, dy}] = i
+			}
+		}
+	}
+	for i, s := range steps {
+		switch s.k.(type) {
+		case convGradFilterKernel: // (x, dy)
+			if j, ok := data[convArgs{s.args[0], s.args[1]}]; ok && j >= 0 && len(gradOf[s.n]) == 1 {
+				if d, f, ok := linkFilter(steps[j].k, s.k, bufs[s.n]); ok {
+					steps[j].k, steps[i].k = d, f
+				}
+			}
+		case bnSumsKernel: // (x, stats, dy, …)
+			if j, ok := producer[s.args[2]]; ok {
+				if d, sums, ok := linkImageSums(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
+					steps[j].k, steps[i].k = d, sums
+				}
+			}
+		}
+	}
+	if !training {
+		return
+	}
+	readers := map[*gorgonia.Node][]int{}
+	for i, s := range steps {
+		for _, a := range s.args {
+			readers[a] = append(readers[a], i)
+		}
+	}
+	for i, s := range steps {
+		if _, ok := s.k.(bnGradKernel); !ok {
+			continue
+		}
+		j := -1
+		for _, r := range readers[s.n] {
+			if x, dy, ok := backwardDataArgs(steps[r].k, steps[r].args); ok && dy == s.n && j < 0 {
+				j = data[convArgs{x, dy}]
+			}
+		}
+		if rs := readers[s.n]; j < 0 && len(rs) == 1 && isFilterOf(steps[rs[0]].k, steps[rs[0]].args, s.n) {
+			j = rs[0] // a filter step alone (a convolution of the model's input)
+		}
+		linkedFilter := func(r int) bool {
+			f, ok := steps[r].k.(convGradFilterKernel)
+			return ok && f.linked && data[convArgs{steps[r].args[0], steps[r].args[1]}] == j
+		}
+		if j < 0 || slices.ContainsFunc(readers[s.n], func(r int) bool { return r != j && !linkedFilter(r) }) {
+			continue
+		}
+		if d, g, ok := linkBatchNormData(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
+			steps[j].k, steps[i].k = d, g
+			for _, a := range s.args { // the linked step reads them now
+				lastUse[a] = max(lastUse[a], j)
+			}
+		}
+	}
+}
+
+// buffersOf is the buffers of nodes.
+func buffersOf(bufs map[*gorgonia.Node]*Buffer, nodes []*gorgonia.Node) []*Buffer {
+	in := make([]*Buffer, len(nodes))
+	for i, n := range nodes {
+		in[i] = bufs[n]
+	}
+	return in
 }

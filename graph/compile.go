@@ -107,11 +107,6 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	bufs := map[*gorgonia.Node]*Buffer{}
 	pool := newBufferPool(m.Dtype)
 	lastUse := map[*gorgonia.Node]int{}
-	type pending struct {
-		n    *gorgonia.Node
-		k    kernel
-		args []*gorgonia.Node
-	}
 	var steps []pending
 	workspace := 0
 
@@ -167,13 +162,13 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
+	producer := map[*gorgonia.Node]int{} // the step computing each node
+	for i, s := range steps {
+		producer[s.n] = i
+	}
 	// A training batch norm's statistics of a convolution's output come from
 	// the row statistics that the convolution takes image by image.
 	if training {
-		producer := map[*gorgonia.Node]int{}
-		for i, s := range steps {
-			producer[s.n] = i
-		}
 		for i, s := range steps {
 			if len(s.args) == 0 {
 				continue
@@ -186,81 +181,8 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 		}
 	}
 
-	// A convolution's backward filter step, and the sums steps of the batch
-	// norms that read its input gradient, are computed by its backward data
-	// step, in the same pass over the images (backward_links.go): the filter
-	// step where the data step reads the same input and output gradient and
-	// the filter gradient is one parameter's, which nothing reads before the
-	// optimizer.
 	if grads && linkBackward {
-		type convArgs struct{ x, dy *gorgonia.Node }
-		data := map[convArgs]int{}
-		for i, s := range steps {
-			if x, dy, ok := backwardDataArgs(s.k, s.args); ok {
-				if _, twice := data[convArgs{x, dy}]; twice { // convolutions of x summed: which is whose?
-					data[convArgs{x, dy}] = -1
-				} else {
-					data[convArgs{x, dy}] = i
-				}
-			}
-		}
-		producer := map[*gorgonia.Node]int{}
-		for i, s := range steps {
-			producer[s.n] = i
-		}
-		for i, s := range steps {
-			switch s.k.(type) {
-			case convGradFilterKernel: // (x, dy)
-				if j, ok := data[convArgs{s.args[0], s.args[1]}]; ok && j >= 0 && len(gradOf[s.n]) == 1 {
-					if d, f, ok := linkFilter(steps[j].k, s.k, bufs[s.n]); ok {
-						steps[j].k, steps[i].k = d, f
-					}
-				}
-			case bnSumsKernel: // (x, stats, dy, …)
-				if j, ok := producer[s.args[2]]; ok {
-					if d, sums, ok := linkImageSums(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
-						steps[j].k, steps[i].k = d, sums
-					}
-				}
-			}
-		}
-		// A training batch norm's input gradient read only by the backward
-		// steps of one convolution (its data step and the filter step linked
-		// to it, or its filter step alone) is computed by the data step, or
-		// the filter step, image by image.
-		readers := map[*gorgonia.Node][]int{}
-		for i, s := range steps {
-			for _, a := range s.args {
-				readers[a] = append(readers[a], i)
-			}
-		}
-		for i, s := range steps {
-			if _, ok := s.k.(bnGradKernel); !ok || !training {
-				continue
-			}
-			j := -1
-			for _, r := range readers[s.n] {
-				if x, dy, ok := backwardDataArgs(steps[r].k, steps[r].args); ok && dy == s.n && j < 0 {
-					j = data[convArgs{x, dy}]
-				}
-			}
-			linkedFilter := func(r int) bool {
-				f, ok := steps[r].k.(convGradFilterKernel)
-				return ok && f.linked && data[convArgs{steps[r].args[0], steps[r].args[1]}] == j
-			}
-			if rs := readers[s.n]; j < 0 && len(rs) == 1 && isFilterOf(steps[rs[0]].k, steps[rs[0]].args, s.n) {
-				j = rs[0] // a filter step alone (a convolution of the model's input)
-			}
-			if j < 0 || slices.ContainsFunc(readers[s.n], func(r int) bool { return r != j && !linkedFilter(r) }) {
-				continue
-			}
-			if d, g, ok := linkBatchNormData(steps[j].k, s.k, buffersOf(bufs, s.args)); ok {
-				steps[j].k, steps[i].k = d, g
-				for _, a := range s.args { // the data step reads them now
-					lastUse[a] = max(lastUse[a], j)
-				}
-			}
-		}
+		linkBackwardSteps(steps, producer, bufs, gradOf, lastUse, training)
 	}
 
 	// Buffer plan: walk the steps in order, giving each output a pooled buffer and
@@ -310,6 +232,14 @@ func compile(m *Model, batch int, training, grads bool) (*Program, error) {
 	return p, nil
 }
 
+// pending is a step of the program being compiled: node n computed by
+// kernel k from args.
+type pending struct {
+	n    *gorgonia.Node
+	k    kernel
+	args []*gorgonia.Node
+}
+
 // kernelOf maps a node to its kernel: Descent's own ops, Gorgonia's constants
 // (class weights), and the two Gorgonia built-ins that gorgonia.Grad adds to a
 // graph of Descent ops — the dL/dL = 1 seed and the sum of the gradients of a
@@ -332,15 +262,6 @@ func kernelOf(n *gorgonia.Node, arity int) (kernel, error) {
 		return addKernel{rank: n.Dims()}, nil
 	}
 	return nil, fmt.Errorf("op %q (%T) is not supported by Descent's compiler: build models from package graph's ops", n.Op().String(), n.Op())
-}
-
-// buffersOf is the buffers of nodes.
-func buffersOf(bufs map[*gorgonia.Node]*Buffer, nodes []*gorgonia.Node) []*Buffer {
-	in := make([]*Buffer, len(nodes))
-	for i, n := range nodes {
-		in[i] = bufs[n]
-	}
-	return in
 }
 
 // stepArgs is the arguments of n's step: n's own, but for a sum of

@@ -160,7 +160,7 @@ func BatchNormBackwardData[T Float](n, c, l int, x, gamma, dy, saveMean, saveInv
 	}
 	image, release := BatchNormDataImages(n, c, l, x, gamma, dy, saveMean, saveInvStd, dgamma, dbeta)
 	defer release()
-	forImages(n, c, l, dx, image)
+	forImages(n, c*l, dx, image)
 }
 
 // batchNormDataChannel writes channel ch of dx = γ·invStd·(dy − Σdy/m − x̂·Σdy·x̂/m).

@@ -69,11 +69,7 @@ func imageSums[T Float](n, c, l int, relu bool, saveInvStd, dgamma, dbeta []T, i
 	size := BatchNormImageSumsLen(c, l, relu)
 	sums, scratch := pieceSums(n*c, imagePieces(l, relu))
 	defer coefficientPool.Put(scratch)
-	ParallelFor(n, max(1, elementGrain/(c*l)), func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			image(i, sums[i*size:(i+1)*size])
-		}
-	})
+	forImages(n, c*l, sums[:n*size], image)
 	BatchNormSumsFromImages(n, c, l, relu, sums, saveInvStd, dgamma, dbeta)
 }
 
@@ -117,12 +113,14 @@ func BatchNormReluDataImages[T Float](n, c, l int, x []T, p BatchNormAffine[T], 
 	return image, func() { coefficientPool.Put(scratch) }
 }
 
-// forImages runs image(i, image i of t) for the n images of c planes of l
-// elements of t in parallel, about elementGrain elements a task.
-func forImages[T Float](n, c, l int, t []T, image func(i int, dst []T)) {
-	ParallelFor(n, max(1, elementGrain/(c*l)), func(_, lo, hi int) {
+// forImages runs image(i, part i of t cut into n equal parts) for the n
+// images of elems elements each in parallel, about elementGrain elements a
+// task.
+func forImages[E any](n, elems int, t []E, image func(i int, part []E)) {
+	size := len(t) / n
+	ParallelFor(n, max(1, elementGrain/elems), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			image(i, t[i*c*l:(i+1)*c*l])
+			image(i, t[i*size:(i+1)*size])
 		}
 	})
 }

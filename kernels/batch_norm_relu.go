@@ -105,7 +105,7 @@ func BatchNormReluBackward[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy
 func BatchNormReluBackwardData[T Float](n, c, l int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
 	image, release := BatchNormReluDataImages(n, c, l, x, p, dy, saveInvStd, dgamma, dbeta)
 	defer release()
-	forImages(n, c, l, dx, image)
+	forImages(n, c*l, dx, image)
 }
 
 // reluDataChannel is batchNormDataChannel with dy masked as reluMask does, in

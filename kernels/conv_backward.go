@@ -92,7 +92,7 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 	chw, kp, lanes := s.C*s.H*s.W, s.K*s.OutH()*s.OutW(), implicitLanes(s)
 	filterByImages := dw != nil && implicitFilter[T](s)
 	if hooks.OutputGradient != nil && (!dataByImages(s) || dw != nil && !filterByImages) {
-		forImages(s.N, s.K, s.OutH()*s.OutW(), dy, hooks.OutputGradient)
+		forImages(s.N, kp, dy, hooks.OutputGradient)
 		hooks.OutputGradient = nil
 	}
 	if !dataByImages(s) {
@@ -101,7 +101,7 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 			ParallelFor(len(dx), elementGrain, func(_, lo, hi int) { sum(lo, dx[lo:hi], dx[lo:hi]) })
 		}
 		if hooks.After != nil {
-			forImages(s.N, s.C, s.H*s.W, dx, hooks.After)
+			forImages(s.N, chw, dx, hooks.After)
 		}
 		if dw != nil {
 			Conv2DBackwardFilter(s, x, dy, dw, work)
@@ -114,10 +114,12 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 	if sum != nil {
 		image = func(lane, _ int) []T { return images[lane*chw : (lane+1)*chw] }
 	}
-	gradient := func(_, n int) []T { return dy[n*kp : (n+1)*kp] }
+	stored := func(_, n int) []T { return dy[n*kp : (n+1)*kp] } // where image n's output gradients are read
+	gradient := stored
 	if hooks.OutputGradient != nil {
+		stored = func(lane, _ int) []T { return grads[lane*kp : (lane+1)*kp] }
 		gradient = func(lane, n int) []T {
-			g := grads[lane*kp : (lane+1)*kp]
+			g := stored(lane, n)
 			hooks.OutputGradient(n, g)
 			return g
 		}
@@ -136,11 +138,7 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 				hooks.After(n, dx[n*chw:(n+1)*chw])
 			}
 			if filter != nil { // image n's output gradients, still in the lane's cache
-				g := dy[n*kp : (n+1)*kp]
-				if hooks.OutputGradient != nil {
-					g = grads[n%lanes*kp : (n%lanes+1)*kp]
-				}
-				filter.image(n, g)
+				filter.image(n, stored(n%lanes, n))
 			}
 		}
 	}
@@ -164,7 +162,7 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 // ConvFilterImagesWorkspace(s) elements.
 func Conv2DBackwardFilterImages[T Float](s ConvShape, x, dy, dw, work []T, outputGradient func(n int, dy []T)) {
 	if !implicitFilter[T](s) {
-		forImages(s.N, s.K, s.OutH()*s.OutW(), dy, outputGradient)
+		forImages(s.N, s.K*s.OutH()*s.OutW(), dy, outputGradient)
 		Conv2DBackwardFilter(s, x, dy, dw, work)
 		return
 	}
