@@ -301,7 +301,7 @@ func implicitGemm[E float32 | float64](arch *gemmArch[E], s ConvShape, l implici
 			width := arch.panelCols(cols - j) // a multiple of step: cols is
 			if direct {
 				for i := 0; i < rows; i += mr {
-					implicitTile(width, false, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, &ext[i*l.cols+j], l.cols, b)
+					implicitTile(width, false, kc, &filters[i*crs+pc], crs, &offsets[0], &xs[j], 16, 32, &ext[i*l.cols+j], l.cols, b)
 				}
 			} else {
 				kernel := arch.kernels[width/step-1]

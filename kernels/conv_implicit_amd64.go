@@ -11,22 +11,22 @@ import (
 // Implicit-GEMM micro-kernels in conv_implicit_amd64.s.
 
 //go:noescape
-func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 //go:noescape
-func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
+func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
 
 // implicitDirect reports whether arch has micro-kernels that read B in place
 // (implicitTile), rather than packed: the AVX-512 family, where the CPU also
@@ -38,25 +38,25 @@ func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool {
 
 // implicitTile runs the micro-kernel of width columns that reads B in place,
 // C = A·B + beta·C with column v·16 + j of B's row p at b[offsets[p] +
-// v·vstride + j], or with halves, column 8u + j at b[offsets[p] + u·vstride +
-// j], for an arch with implicitDirect. (Direct calls, not a table of
+// at(v) + j], at(0) = 0, at(1) = v1, at(2) = v2, or with halves, column 8u + j
+// at b[offsets[p] + u·v1 + j], for an arch with implicitDirect. (Direct calls, not a table of
 // functions, keep the offsets on the caller's stack.)
-func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, vstride int, c *E, ldc int, beta E) {
+func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, v1, v2 int, c *E, ldc int, beta E) {
 	a32, b32, c32 := (*float32)(unsafe.Pointer(a)), (*float32)(unsafe.Pointer(b)), (*float32)(unsafe.Pointer(c))
 	beta32 := *(*float32)(unsafe.Pointer(&beta))
 	switch {
 	case halves && width == 48:
-		sconvHalfKernelAVX512x48(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvHalfKernelAVX512x48(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	case halves && width == 32:
-		sconvHalfKernelAVX512x32(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvHalfKernelAVX512x32(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	case halves:
-		sconvHalfKernelAVX512x16(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvHalfKernelAVX512x16(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	case width == 48:
-		sconvKernelAVX512x48(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvKernelAVX512x48(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	case width == 32:
-		sconvKernelAVX512x32(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvKernelAVX512x32(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	default:
-		sconvKernelAVX512x16(kc, a32, rsA, offsets, b32, vstride, c32, ldc, beta32)
+		sconvKernelAVX512x16(kc, a32, rsA, offsets, b32, v1, v2, c32, ldc, beta32)
 	}
 }
 

@@ -4,14 +4,14 @@
 
 // Implicit-GEMM convolution micro-kernels (see conv_implicit.go): the blocked
 // GEMM's AVX-512 float32 kernels with B read in place instead of packed:
-// column v·16 + j of B's row p is b[offsets[p] + v·vstride + j] (vstride 16
-// makes the row one run). They compute
+// column v·16 + j of B's row p is b[offsets[p] + at(v) + j], at(0) = 0,
+// at(1) = v1, at(2) = v2 (16 and 32 make the row one run). They compute
 //
 //	C[r][j] = Σ_p A[r][p]·B[p][j] + beta·C[r][j]   (C is not read when beta == ±0)
 //
 // for r < 8 and p < kc, A[r][p] at a + (r·rsA + p)·4 bytes, C rows ldc apart,
 // with the sgemm kernels' arithmetic for alpha = 1. Arguments: kc+0 a+8 rsA+16
-// offsets+24 b+32 vstride+40 c+48 ldc+56 beta+64.
+// offsets+24 b+32 v1+40 v2+48 c+56 ldc+64 beta+72.
 //
 // Registers: SI, DI A rows 0 and 4, R8, R10 rsA and 3·rsA in bytes, R9 the
 // offsets, BX, R11, R12 the bases of B's vectors 0-2, AX the step's offset,
@@ -43,20 +43,20 @@
 	SHLQ $2, R8; \
 	MOVQ offsets+24(FP), R9; \
 	MOVQ b+32(FP), BX; \
-	MOVQ vstride+40(FP), R11; \
-	SHLQ $2, R11; \
-	LEAQ (BX)(R11*2), R12; \
-	ADDQ BX, R11; \
+	MOVQ v1+40(FP), R11; \
+	LEAQ (BX)(R11*4), R11; \
+	MOVQ v2+48(FP), R12; \
+	LEAQ (BX)(R12*4), R12; \
 	LEAQ (R8)(R8*2), R10; \
 	LEAQ (SI)(R8*4), DI
 
 #define LOAD_C \
-	MOVQ c+48(FP), DX; \
-	MOVQ ldc+56(FP), R11; \
+	MOVQ c+56(FP), DX; \
+	MOVQ ldc+64(FP), R11; \
 	SHLQ $2, R11; \
 	LEAQ (R11)(R11*2), R12; \
 	LEAQ (DX)(R11*4), R13; \
-	VBROADCASTSS beta+64(FP), Z25
+	VBROADCASTSS beta+72(FP), Z25
 
 #define NEXT_STEP \
 	ADDQ $4, SI; \
@@ -64,7 +64,7 @@
 	ADDQ $4, R9
 
 #define BETA_ZERO(label) \
-	MOVL beta+64(FP), AX; \
+	MOVL beta+72(FP), AX; \
 	ANDL $0x7fffffff, AX; \
 	JZ   label
 
@@ -139,9 +139,9 @@
 	NEXT_STEP
 
 // The half-row kernels (sconvHalfKernelAVX512xW) take B's 8-column halves
-// from output rows vstride apart: vector v holds rows 2v and 2v+1, for
-// outputs 8 wide. Per step DX is the base of row 0 and R11, R12, R13 are
-// vstride, 3·vstride and 5·vstride in bytes.
+// from output rows v1 apart (v2 unused): vector v holds rows 2v and 2v+1,
+// for outputs 8 wide. Per step DX is the base of row 0 and R11, R12, R13 are
+// v1, 3·v1 and 5·v1 in bytes.
 #define LOAD_ARGS_H \
 	MOVQ kc+0(FP), CX; \
 	MOVQ a+8(FP), SI; \
@@ -149,7 +149,7 @@
 	SHLQ $2, R8; \
 	MOVQ offsets+24(FP), R9; \
 	MOVQ b+32(FP), BX; \
-	MOVQ vstride+40(FP), R11; \
+	MOVQ v1+40(FP), R11; \
 	SHLQ $2, R11; \
 	LEAQ (R11)(R11*2), R12; \
 	LEAQ (R11)(R11*4), R13; \
@@ -430,8 +430,8 @@
 	ADDQ R9, R13; \
 	ADD_TAP2
 
-// func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-68
+// func sconvKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x48(SB), NOSPLIT, $0-76
 	LOAD_ARGS
 	ZERO_TILE48
 	CMPQ CX, $2
@@ -461,8 +461,8 @@ put48:
 	VZEROUPPER
 	RET
 
-// func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x32(SB), NOSPLIT, $0-68
+// func sconvKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x32(SB), NOSPLIT, $0-76
 	LOAD_ARGS
 	ZERO_TILE32
 	CMPQ CX, $2
@@ -492,8 +492,8 @@ put32:
 	VZEROUPPER
 	RET
 
-// func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvKernelAVX512x16(SB), NOSPLIT, $0-68
+// func sconvKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvKernelAVX512x16(SB), NOSPLIT, $0-76
 	LOAD_ARGS
 	ZERO_TILE16
 	CMPQ CX, $2
@@ -523,8 +523,8 @@ put16:
 	VZEROUPPER
 	RET
 
-// func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvHalfKernelAVX512x48(SB), NOSPLIT, $0-68
+// func sconvHalfKernelAVX512x48(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x48(SB), NOSPLIT, $0-76
 	LOAD_ARGS_H
 	ZERO_TILE48
 	CMPQ CX, $2
@@ -554,8 +554,8 @@ put48h:
 	VZEROUPPER
 	RET
 
-// func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvHalfKernelAVX512x32(SB), NOSPLIT, $0-68
+// func sconvHalfKernelAVX512x32(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x32(SB), NOSPLIT, $0-76
 	LOAD_ARGS_H
 	ZERO_TILE32
 	CMPQ CX, $2
@@ -585,8 +585,8 @@ put32h:
 	VZEROUPPER
 	RET
 
-// func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, vstride int, c *float32, ldc int, beta float32)
-TEXT ·sconvHalfKernelAVX512x16(SB), NOSPLIT, $0-68
+// func sconvHalfKernelAVX512x16(kc int, a *float32, rsA int, offsets *int32, b *float32, v1, v2 int, c *float32, ldc int, beta float32)
+TEXT ·sconvHalfKernelAVX512x16(SB), NOSPLIT, $0-76
 	LOAD_ARGS_H
 	ZERO_TILE16
 	CMPQ CX, $2

@@ -14,7 +14,7 @@ func addRowsAsm[T Float](dst []T, dstStride int, src []T, srcStride int, rows, n
 
 func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool { return false }
 
-func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, vstride int, c *E, ldc int, beta E) {
+func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, v1, v2 int, c *E, ldc int, beta E) {
 	panic("kernels: no implicit-GEMM micro-kernels without assembly")
 }
 

@@ -207,7 +207,7 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn 
 			for j := 0; j < cols; {
 				width := sgemmArch.panelCols(cols - j) // a multiple of 16: cols is
 				for k := 0; k < s.K; k += 8 {
-					implicitTile(width, false, kc, &filters[k*taps+pc], taps, &offsets[0], &sp[j], 16, &out[k*cols+j], cols, beta)
+					implicitTile(width, false, kc, &filters[k*taps+pc], taps, &offsets[0], &sp[j], 16, 32, &out[k*cols+j], cols, beta)
 				}
 				j += width
 			}
