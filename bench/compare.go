@@ -269,13 +269,16 @@ func takeTurns(s *stepper, procs []*torchProcess, opt Options, cmp *Comparison, 
 		cmp.Torch, cmp.BLASCore = p.ready.Torch, p.ready.BLASCore
 	}
 	for rep := 0; rep < opt.Repeats; rep++ {
+		if err := s.warmUp(opt.Settle); err != nil {
+			return err
+		}
 		rate, err := s.repeat(opt.Steps)
 		if err != nil {
 			return err
 		}
 		cmp.Descent.Repeats = append(cmp.Descent.Repeats, rate)
 		for i, p := range procs {
-			rate, err := p.repeat()
+			rate, err := p.repeat(opt.Settle)
 			if err != nil {
 				return err
 			}
@@ -347,11 +350,12 @@ func procKiB(path, key string) uint64 {
 	return 0
 }
 
-// repeat has the script time one repeat and returns its images/s.
-func (p *torchProcess) repeat() (float64, error) {
+// repeat has the script run settle untimed steps, then time one repeat, and
+// returns its images/s.
+func (p *torchProcess) repeat(settle int) (float64, error) {
 	var r struct {
 		ImagesPerSec float64 `json:"images_per_sec"`
 	}
-	err := p.Ask("repeat", &r)
+	err := p.Ask(fmt.Sprint("repeat ", settle), &r)
 	return r.ImagesPerSec, err
 }

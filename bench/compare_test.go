@@ -32,10 +32,10 @@ func TestComparisonAgainstBestConfiguration(t *testing.T) {
 	}
 	var sb strings.Builder
 	m := Machine{Date: time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC), CPU: "Test CPU", Cores: 2, GOMAXPROCS: 2, Load: "0.1 0.2 0.3", Go: "go1.x"}
-	if err := WriteComparison(&sb, []Comparison{cmp}, m, Options{Steps: 30, Warmup: 10, Repeats: 3}, "train bench -compare"); err != nil {
+	if err := WriteComparison(&sb, []Comparison{cmp}, m, Options{Steps: 30, Warmup: 10, Repeats: 3, Settle: 2}, "train bench -compare"); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`",
+	for _, want := range []string{"2026-12-06 01:00 UTC", "Test CPU", "0.1 0.2 0.3", "`train bench -compare`", "each turn timed after 2 untimed steps",
 		"| 3,000 (2,900–3,100) | 1,500 (1,400–1,600) (intra-op 1, OpenBLAS 1) | 2.00× |",
 		"intra-op 2, OpenBLAS default: 1,000", "(in 2 groups of processes, each taking turns with Descent: not all fit in memory at once)"} {
 		if !strings.Contains(sb.String(), want) {
@@ -68,7 +68,7 @@ func TestCompareTakesTurnsWithPyTorch(t *testing.T) {
 	if TCMallocPath() != "" {
 		configs = append(configs, TorchConfig{Threads: 2, Allocator: TCMalloc})
 	}
-	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2, MinRepeat: 50 * time.Millisecond}, configs, PyTorchScript())
+	cmp, err := Compare(cell, CPU, Options{Steps: 2, Warmup: 1, Repeats: 2, MinRepeat: 50 * time.Millisecond, Settle: 1}, configs, PyTorchScript())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,12 +53,17 @@ type Options struct {
 	// take Descent less runs as many more as fill MinRepeat (PyTorch the same
 	// count), so that a pause of the machine weighs little in any repeat.
 	MinRepeat time.Duration
+	// Settle is untimed steps at the start of every turn of Compare, on
+	// both sides: a side that waited through the others' turns runs its
+	// first steps slower (Descent's ResNet-8 after 30 s pauses), so each
+	// turn settles before its repeat is timed.
+	Settle int
 }
 
 // Quick measures every cell briefly; Full more steadily.
 var (
 	Quick = Options{Steps: 10, Warmup: 2, Repeats: 5}
-	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5, MinRepeat: 250 * time.Millisecond}
+	Full  = Options{Steps: 30, Warmup: 10, Repeats: 5, MinRepeat: 250 * time.Millisecond, Settle: 3}
 )
 
 // Matrix lists the cells of models × optimizers × normalizations on a device,

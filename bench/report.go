@@ -53,8 +53,12 @@ func WriteComparison(w io.Writer, cmps []Comparison, m Machine, opt Options, com
 	if opt.MinRepeat > 0 {
 		longer = fmt.Sprintf(" (more where they take Descent under %v)", opt.MinRepeat)
 	}
-	fmt.Fprintf(w, "%d rounds of %d training steps%s after %d warm-up steps, Descent and each PyTorch configuration taking turns in every round and running the same steps; images/s as median (min–max).\n\n",
-		opt.Repeats, opt.Steps, longer, opt.Warmup)
+	settle := ""
+	if opt.Settle > 0 {
+		settle = fmt.Sprintf(", each turn timed after %d untimed steps", opt.Settle)
+	}
+	fmt.Fprintf(w, "%d rounds of %d training steps%s after %d warm-up steps, Descent and each PyTorch configuration taking turns in every round and running the same steps%s; images/s as median (min–max).\n\n",
+		opt.Repeats, opt.Steps, longer, opt.Warmup, settle)
 	fmt.Fprintln(w, "| network | optimizer | normalization | batch | steps per repeat | Descent | PyTorch, best configuration | Descent / PyTorch | PyTorch's other configurations (medians) |")
 	fmt.Fprintln(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, c := range cmps {

@@ -172,13 +172,17 @@ def measure(model_name, opt_name, norm, device, batch, steps, warmup, repeats):
 
 def serve(model_name, opt_name, norm, device, batch, steps, warmup):
     """Interleaving mode for Descent's runner: after the warm-up, prints a
-    "ready" line, then times one repeat per line read from stdin, printing its
-    images/s, until stdin closes. The caller times Descent between repeats."""
+    "ready" line, then times one repeat per line read from stdin ("repeat N":
+    N untimed steps first, to settle after the wait), printing its images/s,
+    until stdin closes. The caller times Descent between repeats."""
     step = make_step(model_name, opt_name, norm, device, batch)
     for _ in range(warmup):
         step()
     print(json.dumps({"ready": True, **config(device)}), flush=True)
-    for _ in sys.stdin:
+    for line in sys.stdin:
+        words = line.split()
+        for _ in range(int(words[1]) if len(words) > 1 else 0):
+            step()
         print(json.dumps({"images_per_sec": time_repeat(step, device, batch, steps)}), flush=True)
 
 
