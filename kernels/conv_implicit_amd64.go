@@ -38,9 +38,10 @@ func implicitDirect[E float32 | float64](arch *gemmArch[E]) bool {
 
 // implicitTile runs the micro-kernel of width columns that reads B in place,
 // C = A·B + beta·C with column v·16 + j of B's row p at b[offsets[p] +
-// at(v) + j], at(0) = 0, at(1) = v1, at(2) = v2, or with halves, column 8u + j
-// at b[offsets[p] + u·v1 + j], for an arch with implicitDirect. (Direct calls, not a table of
-// functions, keep the offsets on the caller's stack.)
+// at(v) + j], at(0) = 0, at(1) = v1, at(2) = v2 (16 and 32: one run), or
+// with halves, column 8u + j at b[offsets[p] + u·v1 + j], for an arch with
+// implicitDirect. (Direct calls, not a table of functions, keep the offsets
+// on the caller's stack.)
 func implicitTile[E float32 | float64](width int, halves bool, kc int, a *E, rsA int, offsets *int32, b *E, v1, v2 int, c *E, ldc int, beta E) {
 	a32, b32, c32 := (*float32)(unsafe.Pointer(a)), (*float32)(unsafe.Pointer(b)), (*float32)(unsafe.Pointer(c))
 	beta32 := *(*float32)(unsafe.Pointer(&beta))
