@@ -72,7 +72,7 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			reluDataRow(x[:n], dy[:n], rdx[i][:n], g, 3.5, 1.25, -0.5, 0.75, -2.5, 0.3)
 			ay[i] = make([]float32, n+1)
 			ay[i][n] = 42
-			normalizeAddReluRow(x[:n], r[:n], ay[i][:n], 3.5, 1.25, -0.5)
+			normalizeAddReluRow(x[:n], r[:n], ay[i][:n], 3.5, 1.25, -0.5, false)
 		}
 		name := fmt.Sprint("n=", n)
 		for _, c := range []struct {
@@ -98,6 +98,59 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 			}
 		}
 		expectClose(t, name+" normalized + r, ReLU", ay[1], toFloat64s(ay[0]), 1e-6, 1e-6)
+	}
+}
+
+// The forward batch-norm kernels write the same bits by non-temporal stores
+// as by ordinary ones, on 64-byte aligned rows of every tail length, NaN
+// included, and leave the element past the row alone; normalizeRelu32 is
+// normalizeRow then reluRow bit for bit.
+func TestStreamedRowsMatchCached(t *testing.T) {
+	if !batchNormAVX512 {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(40, 41))
+	aligned := func(n int) []float32 {
+		b := make([]float32, n+32)
+		for len(b) > 0 && !aligned64(b) {
+			b = b[1:]
+		}
+		return b[:n+1]
+	}
+	for _, n := range []int{16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 577, 1024} {
+		x := asType[float32](uniformSlice(rng, n, -2, 5))
+		r := asType[float32](uniformSlice(rng, n, -1, 1))
+		x[n/3], r[n/2] = float32(math.NaN()), float32(math.NaN())
+		type row func(y []float32, stream bool)
+		for _, k := range []struct {
+			name string
+			run  row
+			want func(y []float32)
+		}{
+			{"normalize, ReLU", func(y []float32, stream bool) { normalizeReluAsm(x, y, 3.5, 1.25, -0.5, stream) },
+				func(y []float32) { normalizeRow(x, y, 3.5, 1.25, -0.5); reluRow(y, y) }},
+			{"normalize + r, ReLU", func(y []float32, stream bool) { normalizeAddReluAsm(x, r, y, 3.5, 1.25, -0.5, stream) }, nil},
+			{"normalize + normalized r, ReLU", func(y []float32, stream bool) {
+				normalize2AddReluAsm(x, r, y, 3.5, 1.25, -0.5, 0.25, 0.5, 0.125, stream)
+			}, nil},
+		} {
+			var got [2][]float32
+			for i, stream := range []bool{false, true} {
+				got[i] = aligned(n)
+				got[i][n] = 42
+				k.run(got[i][:n], stream)
+				storeFence()
+				if got[i][n] != 42 {
+					t.Errorf("%s n=%d stream %t: wrote past the row", k.name, n, stream)
+				}
+			}
+			if k.want != nil {
+				want := make([]float32, n)
+				k.want(want)
+				expectSameFloats(t, fmt.Sprintf("%s n=%d cached", k.name, n), got[0][:n], want)
+			}
+			expectSameFloats(t, fmt.Sprintf("%s n=%d streamed", k.name, n), got[1][:n], got[0][:n])
+		}
 	}
 }
 

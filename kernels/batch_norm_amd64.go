@@ -105,32 +105,56 @@ func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T)
 }
 
 //go:noescape
-func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32)
+func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32, stream bool)
 
-// normalizeAddReluAsm is a row of BatchNormAddReluForward in assembly; it
-// returns false when it cannot run (no AVX-512, float64, a short row).
-func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T) bool {
+// normalizeAddReluAsm is a row of BatchNormAddReluForward in assembly,
+// streaming y (see streamed); it returns false when it cannot run (no
+// AVX-512, float64, a short row).
+func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T, stream bool) bool {
 	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return false
 	}
 	_, _ = r[len(x)-1], y[len(x)-1] // the assembly checks no bounds
 	normalizeAddRelu32(pointerAs[float32](x), pointerAs[float32](r), pointerAs[float32](y), len(x),
-		float32(mean), float32(scale), float32(shift))
+		float32(mean), float32(scale), float32(shift), stream && aligned64(y))
 	return true
 }
 
 //go:noescape
-func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32)
+func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32, stream bool)
 
 // normalize2AddReluAsm is a row of BatchNormAddBatchNormReluForward in
-// assembly; it returns false when it cannot run (no AVX-512, float64, a
-// short row).
-func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T) bool {
+// assembly, streaming y (see streamed); it returns false when it cannot run
+// (no AVX-512, float64, a short row).
+func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T, stream bool) bool {
 	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return false
 	}
 	_, _ = r[len(x)-1], y[len(x)-1] // the assembly checks no bounds
 	normalize2AddRelu32(pointerAs[float32](x), pointerAs[float32](r), pointerAs[float32](y), len(x),
-		float32(mean), float32(scale), float32(shift), float32(meanR), float32(scaleR), float32(shiftR))
+		float32(mean), float32(scale), float32(shift), float32(meanR), float32(scaleR), float32(shiftR), stream && aligned64(y))
 	return true
 }
+
+//go:noescape
+func normalizeRelu32(x, y *float32, n int, mean, scale, shift float32, stream bool)
+
+// normalizeReluAsm is normalizeRow followed by reluRow in one loop in
+// assembly, streaming y (see streamed); it returns false when it cannot run
+// (no AVX-512, float64, a short row).
+func normalizeReluAsm[T Float](x, y []T, mean, scale, shift T, stream bool) bool {
+	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
+		return false
+	}
+	_ = y[len(x)-1] // the assembly checks no bounds
+	normalizeRelu32(pointerAs[float32](x), pointerAs[float32](y), len(x), float32(mean), float32(scale), float32(shift), stream && aligned64(y))
+	return true
+}
+
+// aligned64 reports whether y starts on a 64-byte boundary, as non-temporal
+// vector stores need.
+func aligned64[T Float](y []T) bool { return uintptr(unsafe.Pointer(&y[0]))%64 == 0 }
+
+// storeFence orders the non-temporal stores of the goroutine's streaming
+// kernels before its later stores (the signal that its work is done).
+func storeFence()

@@ -463,10 +463,34 @@ reluDataDone:
 	VZEROUPPER
 	RET
 
-// func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32)
+// NORMALIZE_ADD_RELU_LOOP is normalizeAddRelu32's loop over DX blocks of 32
+// values, storing with STORE (VMOVUPS, or VMOVNTPS to stream).
+#define NORMALIZE_ADD_RELU_LOOP(STORE, LOOP) \
+LOOP: \
+	VMOVUPS (SI), Z0; \
+	VMOVUPS 64(SI), Z1; \
+	VSUBPS Z29, Z0, Z0; \
+	VSUBPS Z29, Z1, Z1; \
+	VFMADD213PS Z31, Z30, Z0; \
+	VFMADD213PS Z31, Z30, Z1; \
+	VADDPS (BX), Z0, Z0; \
+	VADDPS 64(BX), Z1, Z1; \
+	VMAXPS Z0, Z28, Z0; \
+	VMAXPS Z1, Z28, Z1; \
+	STORE Z0, (DI); \
+	STORE Z1, 64(DI); \
+	ADDQ $128, SI; \
+	ADDQ $128, BX; \
+	ADDQ $128, DI; \
+	DECQ DX; \
+	JNZ  LOOP
+
+// func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32, stream bool)
 // y = max((x − mean)·scale + shift + r, 0), NaN staying NaN: VMAXPS returns
-// its second source, the sum, when either is NaN.
-TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-44
+// its second source, the sum, when either is NaN. With stream, y is 64-byte
+// aligned and its whole vectors go to memory by non-temporal stores (a
+// storeFence must follow).
+TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-45
 	MOVQ x+0(FP), SI
 	MOVQ r+8(FP), BX
 	MOVQ y+16(FP), DI
@@ -478,24 +502,12 @@ TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-44
 	MOVQ CX, DX
 	SHRQ $5, DX
 	JZ   addRelu16
-addRelu32Loop:
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VSUBPS Z29, Z0, Z0
-	VSUBPS Z29, Z1, Z1
-	VFMADD213PS Z31, Z30, Z0
-	VFMADD213PS Z31, Z30, Z1
-	VADDPS (BX), Z0, Z0
-	VADDPS 64(BX), Z1, Z1
-	VMAXPS Z0, Z28, Z0
-	VMAXPS Z1, Z28, Z1
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	ADDQ $128, SI
-	ADDQ $128, BX
-	ADDQ $128, DI
-	DECQ DX
-	JNZ  addRelu32Loop
+	CMPB stream+44(FP), $0
+	JNE  addReluStream
+	NORMALIZE_ADD_RELU_LOOP(VMOVUPS, addRelu32Loop)
+	JMP  addRelu16
+addReluStream:
+	NORMALIZE_ADD_RELU_LOOP(VMOVNTPS, addReluStreamLoop)
 addRelu16:
 	ANDQ $31, CX
 	CMPQ CX, $16
@@ -525,10 +537,29 @@ addReluDone:
 	VZEROUPPER
 	RET
 
-// func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32)
+// NORMALIZE2_ADD_RELU_LOOP is normalize2AddRelu32's loop over DX blocks of
+// 16 values, storing with STORE (VMOVUPS, or VMOVNTPS to stream).
+#define NORMALIZE2_ADD_RELU_LOOP(STORE, LOOP) \
+LOOP: \
+	VMOVUPS (SI), Z0; \
+	VMOVUPS (BX), Z1; \
+	VSUBPS Z29, Z0, Z0; \
+	VSUBPS Z25, Z1, Z1; \
+	VFMADD213PS Z31, Z30, Z0; \
+	VFMADD213PS Z27, Z26, Z1; \
+	VADDPS Z1, Z0, Z0; \
+	VMAXPS Z0, Z28, Z0; \
+	STORE Z0, (DI); \
+	ADDQ $64, SI; \
+	ADDQ $64, BX; \
+	ADDQ $64, DI; \
+	DECQ DX; \
+	JNZ  LOOP
+
+// func normalize2AddRelu32(x, r, y *float32, n int, mean, scale, shift, meanR, scaleR, shiftR float32, stream bool)
 // y = max((x − mean)·scale + shift + ((r − meanR)·scaleR + shiftR), 0), NaN
-// staying NaN as in normalizeAddRelu32.
-TEXT ·normalize2AddRelu32(SB), NOSPLIT, $0-56
+// staying NaN as in normalizeAddRelu32, streaming as it does.
+TEXT ·normalize2AddRelu32(SB), NOSPLIT, $0-57
 	MOVQ x+0(FP), SI
 	MOVQ r+8(FP), BX
 	MOVQ y+16(FP), DI
@@ -543,21 +574,12 @@ TEXT ·normalize2AddRelu32(SB), NOSPLIT, $0-56
 	MOVQ CX, DX
 	SHRQ $4, DX
 	JZ   add2Tail
-add2Loop:
-	VMOVUPS (SI), Z0
-	VMOVUPS (BX), Z1
-	VSUBPS Z29, Z0, Z0
-	VSUBPS Z25, Z1, Z1
-	VFMADD213PS Z31, Z30, Z0
-	VFMADD213PS Z27, Z26, Z1
-	VADDPS Z1, Z0, Z0
-	VMAXPS Z0, Z28, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ $64, SI
-	ADDQ $64, BX
-	ADDQ $64, DI
-	DECQ DX
-	JNZ  add2Loop
+	CMPB stream+56(FP), $0
+	JNE  add2Stream
+	NORMALIZE2_ADD_RELU_LOOP(VMOVUPS, add2Loop)
+	JMP  add2Tail
+add2Stream:
+	NORMALIZE2_ADD_RELU_LOOP(VMOVNTPS, add2StreamLoop)
 add2Tail:
 	ANDQ $15, CX
 	JZ   add2Done
@@ -573,4 +595,77 @@ add2Tail:
 	VMOVUPS Z0, K1, (DI)
 add2Done:
 	VZEROUPPER
+	RET
+
+
+// NORMALIZE_RELU_LOOP is normalizeRelu32's loop over DX blocks of 32 values,
+// storing with STORE (VMOVUPS, or VMOVNTPS to stream).
+#define NORMALIZE_RELU_LOOP(STORE, LOOP) \
+LOOP: \
+	VMOVUPS (SI), Z0; \
+	VMOVUPS 64(SI), Z1; \
+	VSUBPS Z29, Z0, Z0; \
+	VSUBPS Z29, Z1, Z1; \
+	VFMADD213PS Z31, Z30, Z0; \
+	VFMADD213PS Z31, Z30, Z1; \
+	VMAXPS Z0, Z28, Z0; \
+	VMAXPS Z1, Z28, Z1; \
+	STORE Z0, (DI); \
+	STORE Z1, 64(DI); \
+	ADDQ $128, SI; \
+	ADDQ $128, DI; \
+	DECQ DX; \
+	JNZ  LOOP
+
+// func normalizeRelu32(x, y *float32, n int, mean, scale, shift float32, stream bool)
+// y = max((x − mean)·scale + shift, 0), NaN staying NaN, rounded as
+// normalize32 and reluForward32 round it, streaming as normalizeAddRelu32
+// does.
+TEXT ·normalizeRelu32(SB), NOSPLIT, $0-37
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mean+24(FP), Z29
+	VBROADCASTSS scale+28(FP), Z30
+	VBROADCASTSS shift+32(FP), Z31
+	VPXORD Z28, Z28, Z28
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ   normRelu16
+	CMPB stream+36(FP), $0
+	JNE  normReluStream
+	NORMALIZE_RELU_LOOP(VMOVUPS, normRelu32Loop)
+	JMP  normRelu16
+normReluStream:
+	NORMALIZE_RELU_LOOP(VMOVNTPS, normReluStreamLoop)
+normRelu16:
+	ANDQ $31, CX
+	CMPQ CX, $16
+	JL   normReluTail
+	VMOVUPS (SI), Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+normReluTail:
+	TESTQ CX, CX
+	JZ   normReluDone
+	TAIL16(CX)
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z29, Z0, Z0
+	VFMADD213PS Z31, Z30, Z0
+	VMAXPS Z0, Z28, Z0
+	VMOVUPS Z0, K1, (DI)
+normReluDone:
+	VZEROUPPER
+	RET
+
+// func storeFence()
+// SFENCE: the non-temporal stores before it are visible to other cores
+// once a synchronizing operation after it is.
+TEXT ·storeFence(SB), NOSPLIT, $0-0
+	SFENCE
 	RET

@@ -22,8 +22,13 @@ func reluGradientSumsAsm[T Float](x, dy []T, mean, scale, shift T) (sumDy, sumDy
 
 func reluDataAsm[T Float](x, dy, dx []T, mean, a, slope, offset, scale, shift T) bool { return false }
 
-func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T) bool { return false }
+func normalizeReluAsm[T Float](x, y []T, mean, scale, shift T, stream bool) bool { return false }
 
-func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T) bool {
+func normalizeAddReluAsm[T Float](x, r, y []T, mean, scale, shift T, stream bool) bool { return false }
+
+func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scaleR, shiftR T, stream bool) bool {
 	return false
 }
+
+// storeFence has nothing to order: the Go loops store as usual.
+func storeFence() {}

@@ -8,8 +8,10 @@ import (
 )
 
 // reluShapes add rows longer than reluPiece to bnShapes: one ending in a piece
-// shorter than the assembly's shortest row, one in a long piece.
-var reluShapes = append(bnShapes[:len(bnShapes):len(bnShapes)], [3]int{2, 3, reluPiece + 6}, [3]int{2, 2, 2*reluPiece + 100})
+// shorter than the assembly's shortest row, one in a long piece, and an
+// output large enough to be streamed (streamMinBytes in float32).
+var reluShapes = append(bnShapes[:len(bnShapes):len(bnShapes)], [3]int{2, 3, reluPiece + 6}, [3]int{2, 2, 2*reluPiece + 100},
+	[3]int{4, 8, streamMinBytes / 4 / 32})
 
 // The fused batch norm + ReLU agrees with its composition, batch norm then
 // ReLU (forward) and ReLU's gradient from the fused output then batch norm's
