@@ -103,7 +103,7 @@ func TestBatchNormRowKernelsMatchGo(t *testing.T) {
 
 // The forward batch-norm kernels write the same bits by non-temporal stores
 // as by ordinary ones, on 64-byte aligned rows of every tail length, NaN
-// included, and leave the element past the row alone; normalizeRelu32 is
+// included, and leave the element past the row alone; normalizeReluAsm is
 // normalizeRow then reluRow bit for bit.
 func TestStreamedRowsMatchCached(t *testing.T) {
 	if !batchNormAVX512 {

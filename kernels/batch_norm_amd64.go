@@ -136,18 +136,15 @@ func normalize2AddReluAsm[T Float](x, r, y []T, mean, scale, shift, meanR, scale
 	return true
 }
 
-//go:noescape
-func normalizeRelu32(x, y *float32, n int, mean, scale, shift float32, stream bool)
-
 // normalizeReluAsm is normalizeRow followed by reluRow in one loop in
-// assembly, streaming y (see streamed); it returns false when it cannot run
-// (no AVX-512, float64, a short row).
+// assembly (normalizeAddRelu32 with no r), streaming y (see streamed); it
+// returns false when it cannot run (no AVX-512, float64, a short row).
 func normalizeReluAsm[T Float](x, y []T, mean, scale, shift T, stream bool) bool {
 	if !batchNormAVX512 || unsafe.Sizeof(T(0)) != 4 || len(x) < minAsmRow {
 		return false
 	}
 	_ = y[len(x)-1] // the assembly checks no bounds
-	normalizeRelu32(pointerAs[float32](x), pointerAs[float32](y), len(x), float32(mean), float32(scale), float32(shift), stream && aligned64(y))
+	normalizeAddRelu32(pointerAs[float32](x), nil, pointerAs[float32](y), len(x), float32(mean), float32(scale), float32(shift), stream && aligned64(y))
 	return true
 }
 

@@ -463,33 +463,54 @@ reluDataDone:
 	VZEROUPPER
 	RET
 
-// NORMALIZE_ADD_RELU_LOOP is normalizeAddRelu32's loop over DX blocks of 32
-// values, storing with STORE (VMOVUPS, or VMOVNTPS to stream).
-#define NORMALIZE_ADD_RELU_LOOP(STORE, LOOP) \
-LOOP: \
+// NORMALIZE_PAIR loads the next 32 values of x (SI) into Z0 and Z1 and
+// normalizes them: (x − mean)·scale + shift, the product and sum fused.
+#define NORMALIZE_PAIR \
 	VMOVUPS (SI), Z0; \
 	VMOVUPS 64(SI), Z1; \
 	VSUBPS Z29, Z0, Z0; \
 	VSUBPS Z29, Z1, Z1; \
 	VFMADD213PS Z31, Z30, Z0; \
-	VFMADD213PS Z31, Z30, Z1; \
-	VADDPS (BX), Z0, Z0; \
-	VADDPS 64(BX), Z1, Z1; \
+	VFMADD213PS Z31, Z30, Z1
+
+// RELU_STORE_PAIR clamps Z0 and Z1 at zero (Z28) and stores them at DI with
+// STORE (VMOVUPS, or VMOVNTPS to stream).
+#define RELU_STORE_PAIR(STORE) \
 	VMAXPS Z0, Z28, Z0; \
 	VMAXPS Z1, Z28, Z1; \
 	STORE Z0, (DI); \
-	STORE Z1, 64(DI); \
+	STORE Z1, 64(DI)
+
+// NORMALIZE_ADD_RELU_LOOP is normalizeAddRelu32's loop over DX blocks of 32
+// values, storing with STORE.
+#define NORMALIZE_ADD_RELU_LOOP(STORE, LOOP) \
+LOOP: \
+	NORMALIZE_PAIR; \
+	VADDPS (BX), Z0, Z0; \
+	VADDPS 64(BX), Z1, Z1; \
+	RELU_STORE_PAIR(STORE); \
 	ADDQ $128, SI; \
 	ADDQ $128, BX; \
 	ADDQ $128, DI; \
 	DECQ DX; \
 	JNZ  LOOP
 
+// NORMALIZE_RELU_LOOP is NORMALIZE_ADD_RELU_LOOP without r.
+#define NORMALIZE_RELU_LOOP(STORE, LOOP) \
+LOOP: \
+	NORMALIZE_PAIR; \
+	RELU_STORE_PAIR(STORE); \
+	ADDQ $128, SI; \
+	ADDQ $128, DI; \
+	DECQ DX; \
+	JNZ  LOOP
+
 // func normalizeAddRelu32(x, r, y *float32, n int, mean, scale, shift float32, stream bool)
 // y = max((x − mean)·scale + shift + r, 0), NaN staying NaN: VMAXPS returns
-// its second source, the sum, when either is NaN. With stream, y is 64-byte
-// aligned and its whole vectors go to memory by non-temporal stores (a
-// storeFence must follow).
+// its second source, the sum, when either is NaN. A nil r adds nothing (y
+// is then normalize32's output clamped as reluForward32 clamps it). With
+// stream, y is 64-byte aligned and its whole vectors go to memory by
+// non-temporal stores (a storeFence must follow).
 TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-45
 	MOVQ x+0(FP), SI
 	MOVQ r+8(FP), BX
@@ -502,12 +523,23 @@ TEXT ·normalizeAddRelu32(SB), NOSPLIT, $0-45
 	MOVQ CX, DX
 	SHRQ $5, DX
 	JZ   addRelu16
-	CMPB stream+44(FP), $0
-	JNE  addReluStream
+	MOVB stream+44(FP), AX
+	TESTQ BX, BX
+	JZ   relu32
+	TESTB AX, AX
+	JNZ  addReluStream
 	NORMALIZE_ADD_RELU_LOOP(VMOVUPS, addRelu32Loop)
 	JMP  addRelu16
 addReluStream:
 	NORMALIZE_ADD_RELU_LOOP(VMOVNTPS, addReluStreamLoop)
+	JMP  addRelu16
+relu32:
+	TESTB AX, AX
+	JNZ  reluStream
+	NORMALIZE_RELU_LOOP(VMOVUPS, relu32Loop)
+	JMP  addRelu16
+reluStream:
+	NORMALIZE_RELU_LOOP(VMOVNTPS, reluStreamLoop)
 addRelu16:
 	ANDQ $31, CX
 	CMPQ CX, $16
@@ -515,11 +547,14 @@ addRelu16:
 	VMOVUPS (SI), Z0
 	VSUBPS Z29, Z0, Z0
 	VFMADD213PS Z31, Z30, Z0
+	TESTQ BX, BX
+	JZ   added16
 	VADDPS (BX), Z0, Z0
+	ADDQ $64, BX
+added16:
 	VMAXPS Z0, Z28, Z0
 	VMOVUPS Z0, (DI)
 	ADDQ $64, SI
-	ADDQ $64, BX
 	ADDQ $64, DI
 	SUBQ $16, CX
 addReluTail:
@@ -527,10 +562,13 @@ addReluTail:
 	JZ   addReluDone
 	TAIL16(CX)
 	VMOVUPS.Z (SI), K1, Z0
-	VMOVUPS.Z (BX), K1, Z1
 	VSUBPS Z29, Z0, Z0
 	VFMADD213PS Z31, Z30, Z0
+	TESTQ BX, BX
+	JZ   addedTail
+	VMOVUPS.Z (BX), K1, Z1
 	VADDPS Z1, Z0, Z0
+addedTail:
 	VMAXPS Z0, Z28, Z0
 	VMOVUPS Z0, K1, (DI)
 addReluDone:
@@ -597,71 +635,6 @@ add2Done:
 	VZEROUPPER
 	RET
 
-
-// NORMALIZE_RELU_LOOP is normalizeRelu32's loop over DX blocks of 32 values,
-// storing with STORE (VMOVUPS, or VMOVNTPS to stream).
-#define NORMALIZE_RELU_LOOP(STORE, LOOP) \
-LOOP: \
-	VMOVUPS (SI), Z0; \
-	VMOVUPS 64(SI), Z1; \
-	VSUBPS Z29, Z0, Z0; \
-	VSUBPS Z29, Z1, Z1; \
-	VFMADD213PS Z31, Z30, Z0; \
-	VFMADD213PS Z31, Z30, Z1; \
-	VMAXPS Z0, Z28, Z0; \
-	VMAXPS Z1, Z28, Z1; \
-	STORE Z0, (DI); \
-	STORE Z1, 64(DI); \
-	ADDQ $128, SI; \
-	ADDQ $128, DI; \
-	DECQ DX; \
-	JNZ  LOOP
-
-// func normalizeRelu32(x, y *float32, n int, mean, scale, shift float32, stream bool)
-// y = max((x − mean)·scale + shift, 0), NaN staying NaN, rounded as
-// normalize32 and reluForward32 round it, streaming as normalizeAddRelu32
-// does.
-TEXT ·normalizeRelu32(SB), NOSPLIT, $0-37
-	MOVQ x+0(FP), SI
-	MOVQ y+8(FP), DI
-	MOVQ n+16(FP), CX
-	VBROADCASTSS mean+24(FP), Z29
-	VBROADCASTSS scale+28(FP), Z30
-	VBROADCASTSS shift+32(FP), Z31
-	VPXORD Z28, Z28, Z28
-	MOVQ CX, DX
-	SHRQ $5, DX
-	JZ   normRelu16
-	CMPB stream+36(FP), $0
-	JNE  normReluStream
-	NORMALIZE_RELU_LOOP(VMOVUPS, normRelu32Loop)
-	JMP  normRelu16
-normReluStream:
-	NORMALIZE_RELU_LOOP(VMOVNTPS, normReluStreamLoop)
-normRelu16:
-	ANDQ $31, CX
-	CMPQ CX, $16
-	JL   normReluTail
-	VMOVUPS (SI), Z0
-	VSUBPS Z29, Z0, Z0
-	VFMADD213PS Z31, Z30, Z0
-	VMAXPS Z0, Z28, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-normReluTail:
-	TESTQ CX, CX
-	JZ   normReluDone
-	TAIL16(CX)
-	VMOVUPS.Z (SI), K1, Z0
-	VSUBPS Z29, Z0, Z0
-	VFMADD213PS Z31, Z30, Z0
-	VMAXPS Z0, Z28, Z0
-	VMOVUPS Z0, K1, (DI)
-normReluDone:
-	VZEROUPPER
-	RET
 
 // func storeFence()
 // SFENCE: the non-temporal stores before it are visible to other cores
