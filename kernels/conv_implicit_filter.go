@@ -56,11 +56,11 @@ func filterTapsSize(s ConvShape, l implicitLayout) int {
 }
 
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
-// scratch, their partial gradients and, with filterTaps, their transposed
-// output gradients.
+// scratch, their partial gradients, with filterTaps their transposed output
+// gradients, and the partials in dw's order (lanePartialsInOrder).
 func implicitFilterWorkspace(s ConvShape) int {
 	l := newImplicitLayout(s)
-	lane := l.lane + s.K*s.C*s.R*s.S
+	lane := l.lane + 2*s.K*s.C*s.R*s.S
 	if filterTapsShape(s) {
 		lane += filterTapsSize(s, l)
 	}
@@ -105,6 +105,7 @@ type implicitFilterPass[T Float] struct {
 	x, work       []T
 	lanes, size   int
 	partials      []T
+	inOrder       []T // the partials in dw's order, when the GEMM's are not
 	reduce, byTap bool
 	dyTSize       int
 	taps          []int // tap (r, s)'s view of xs
@@ -117,6 +118,11 @@ func newImplicitFilterPass[T Float](s ConvShape, x, work []T) *implicitFilterPas
 	f.partials = work[f.lanes*l.lane : f.lanes*(l.lane+f.size)]
 	if f.byTap {
 		f.dyTSize = filterTapsSize(s, l)
+	}
+	f.inOrder = f.partials
+	if !f.reduce {
+		base := f.lanes * (l.lane + f.size + f.dyTSize)
+		f.inOrder = work[base : base+f.lanes*f.size]
 	}
 	f.taps = make([]int, s.R*s.S)
 	for t := range f.taps {
@@ -144,6 +150,9 @@ func (f *implicitFilterPass[T]) image(n int, img []T) {
 			clear(dyT)     // the zero rows around the pixels
 			clear(partial) // the kernel adds every image
 		}
+	}
+	if n+f.lanes >= s.N && !f.reduce { // the lane's last image
+		defer putInOrder(s, partial, f.inOrder[lane*f.size:(lane+1)*f.size])
 	}
 	if f.byTap {
 		if s.StrideH == 1 {
@@ -181,7 +190,7 @@ func (f *implicitFilterPass[T]) image(n int, img []T) {
 
 // finish sets dw to the sum of the lanes' partials.
 func (f *implicitFilterPass[T]) finish(dw []T) {
-	addLanePartials(f.s, f.partials, f.lanes, f.reduce, dw)
+	addLanePartials(f.s.K*f.s.C*f.s.R*f.s.S, f.inOrder, f.lanes, dw)
 }
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
@@ -224,27 +233,35 @@ func tapFilterGemm[E float32 | float64](job *gemmJob[E], a []E, offsets []int, u
 	arch.scratch.Put(sc)
 }
 
-// addLanePartials sets dw to the sum of the lanes' partial gradients, lane
-// after lane for every element ([r][s][c][k] partials, or [k][c][r][s] when
-// reduced), in parallel over the filters.
-func addLanePartials[T Float](s ConvShape, partials []T, lanes int, reduced bool, dw []T) {
+// putInOrder writes a lane's [r][s][c][k] partial gradient in dw's order,
+// [k][c][r][s], on the lane that computed it, where it is in cache: summing
+// the lanes' partials while transposing them read every element of the
+// other lanes' from another core's cache line by line, a fifth of LeNet's
+// conv2 filter pass. Each line of the partial (16 filters) is read once and
+// its values go to 16 rows of dst that are written in order.
+func putInOrder[T Float](s ConvShape, partial, dst []T) {
 	rs := s.R * s.S
-	size := s.K * s.C * rs
-	ParallelFor(s.K, 8, func(_, lo, hi int) {
-		for k := lo; k < hi; k++ {
-			for c := 0; c < s.C; c++ {
-				for t := 0; t < rs; t++ {
-					i := (t*s.C+c)*s.K + k
-					if reduced {
-						i = (k*s.C+c)*rs + t
-					}
-					sum := partials[i]
-					for lane := 1; lane < lanes; lane++ {
-						sum += partials[lane*size+i]
-					}
-					dw[(k*s.C+c)*rs+t] = sum
+	for k0 := 0; k0 < s.K; k0 += 16 {
+		kn := min(16, s.K-k0)
+		for c := 0; c < s.C; c++ {
+			for t := 0; t < rs; t++ {
+				o := c*rs + t
+				for j, v := range partial[(t*s.C+c)*s.K+k0 : (t*s.C+c)*s.K+k0+kn] {
+					dst[(k0+j)*s.C*rs+o] = v
 				}
 			}
+		}
+	}
+}
+
+// addLanePartials sets dw (size elements) to the sum of lanes partial
+// gradients in its order, size apart in partials, lane after lane for every
+// element.
+func addLanePartials[T Float](size int, partials []T, lanes int, dw []T) {
+	ParallelFor(size, elementGrain, func(_, lo, hi int) {
+		copy(dw[lo:hi], partials[lo:hi])
+		for lane := 1; lane < lanes; lane++ {
+			addRow(dw[lo:hi], partials[lane*size+lo:lane*size+hi], dw[lo:hi])
 		}
 	})
 }

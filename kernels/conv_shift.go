@@ -70,11 +70,12 @@ func shiftLaneSize(s ConvShape) int {
 }
 
 // shiftWorkspace is the scratch of the shift-plane passes: the lanes'
-// scratch, the partial filter gradients of every lane, and the filters with
-// the bias as one more column.
+// scratch, the partial filter gradients of every lane as the GEMMs write
+// them and in dw's order (putInOrder), and the filters with the bias as one
+// more column.
 func shiftWorkspace(s ConvShape) int {
 	crs := s.C * s.R * s.S
-	return shiftLanes(s)*(shiftLaneSize(s)+s.K*crs) + s.K*(crs+1)
+	return shiftLanes(s)*(shiftLaneSize(s)+2*s.K*crs) + s.K*(crs+1)
 }
 
 // shiftRuns calls fn for every group of images [n0, n0+gn), lane after lane
@@ -229,11 +230,15 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn 
 // dyg being dy in the group's column order, packed once per group and
 // multiplied by R·S views of the planes read in place. Lane l sums its
 // groups in order into a partial [r][s][c][k] gradient ([k][c][r][s] with
-// the reducing kernel, for fewer than 8 channels); the partials are added in
-// lane order into dw.
+// the reducing kernel, for fewer than 8 channels) and puts it in dw's order
+// after its last group; the partials are added in lane order into dw.
 func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	lanes, size := shiftLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*shiftLaneSize(s) : lanes*(shiftLaneSize(s)+size)]
+	inOrder := partials
+	if s.C >= 8 {
+		inOrder = work[lanes*(shiftLaneSize(s)+size) : lanes*(shiftLaneSize(s)+2*size)]
+	}
 	// Tap (r, s)'s view starts at row r of plane (c, s), in rows of the group.
 	taps := make([]int, s.R*s.S)
 	for t := range taps {
@@ -260,8 +265,11 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 			beta = 0
 		}
 		tapFilterGemm(job, sp, taps, rowLen, partial, beta)
+		if n0+lanes*shiftImages(s) >= s.N { // the lane's last group
+			putInOrder(s, partial, inOrder[lane*size:(lane+1)*size])
+		}
 	})
-	addLanePartials(s, partials, lanes, s.C < 8, dw)
+	addLanePartials(size, inOrder, lanes, dw)
 }
 
 // shiftFilterReduce adds the gradient of a group of gn images to partial
