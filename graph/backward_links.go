@@ -17,12 +17,12 @@ import (
 //   - the sums steps of the training batch norms that read the input
 //     gradient it writes (linkImageSums), which take each image's sums
 //     while it is in cache and are left only the additions;
-//   - the input gradient step of the training batch norm whose input the
-//     convolution read, when only the convolution's backward steps read
-//     it (linkBatchNormData): each image of that gradient is computed as
-//     the convolution needs it, in a lane's scratch, never in memory; a
-//     backward filter step with no data step (the first convolution's)
-//     takes that link itself.
+//   - the input gradient step of the training batch norm (with its fused
+//     2×2 max pooling or not) whose input the convolution read, when only
+//     the convolution's backward steps read it (linkBatchNormData): each
+//     image of that gradient is computed as the convolution needs it, in a
+//     lane's scratch, never in memory; a backward filter step with no data
+//     step (the first convolution's) takes that link itself.
 // Linked steps stay in the program, with their own kernels for the device
 // backend, which runs every step as before.
 
@@ -40,8 +40,9 @@ type backwardLinks struct {
 // backward data step that reads its output, as that step's output
 // gradients.
 type bnData struct {
-	bn bnKernel
-	in []*Buffer // the step's arguments: x, stats, sums, dy, [γ, and β with relu]
+	bn   bnKernel
+	pool bool      // the batch norm's output goes through the fused 2×2 max pooling (bnPoolGradKernel)
+	in   []*Buffer // the step's arguments: x, stats, sums, dy, [γ, and β with relu]
 }
 
 // imageSums is a training batch norm's sums step linked to the step that
@@ -141,25 +142,33 @@ func linkImageSums(data, sums kernel, in []*Buffer) (kernel, kernel, bool) {
 // linkBatchNormData returns conv and grad linked, conv computing grad's
 // output, its output gradients, image by image, when conv is a backward
 // data step or a backward filter step not linked to one, and grad a
-// training batch norm's input gradient step, with arguments in, whose
-// passes run by images; ok is false otherwise. The compiler checks that no
-// other step reads grad's output.
+// training batch norm's input gradient step (with the fused pooling or
+// not), with arguments in, whose passes run by images; ok is false
+// otherwise. The compiler checks that no other step reads grad's output.
 func linkBatchNormData(conv, grad kernel, in []*Buffer) (kernel, kernel, bool) {
-	g, ok := grad.(bnGradKernel)
-	if !ok || !byImages(g.fwd, in[0]) {
+	var link *bnData
+	switch g := grad.(type) {
+	case bnGradKernel:
+		link = &bnData{bn: g.fwd, in: in}
+		g.linked = true
+		grad = g
+	case bnPoolGradKernel:
+		link = &bnData{bn: g.fwd.bn, pool: true, in: in}
+		g.linked = true
+		grad = g
+	}
+	if link == nil || !byImages(link.bn, in[0]) {
 		return nil, nil, false
 	}
-	link := &bnData{bn: g.fwd, in: in}
 	if f, ok := conv.(convGradFilterKernel); ok && !f.linked {
-		f.dy, g.linked = link, true
-		return f, g, true
+		f.dy = link
+		return f, grad, true
 	}
 	d, ok := withLinks(conv, func(l *backwardLinks) { l.dy = link })
 	if !ok {
 		return nil, nil, false
 	}
-	g.linked = true
-	return d, g, true
+	return d, grad, true
 }
 
 // isFilterOf reports whether k, with arguments args, is a backward filter
@@ -199,6 +208,11 @@ func batchNormDataImages[T kernels.Float](g *bnData) (func(i int, dst []T), func
 	n, c, l := channels(in[0].Shape)
 	x, stats, sums, dy := view[T](in[0]), view[T](in[1]), view[T](in[2]), view[T](in[3])
 	inv := invStd(stats[c:], k.eps, make([]T, c))
+	if g.pool {
+		s := in[0].Shape
+		p := bnPoolTransform[T](k, append([]*Buffer{in[0], in[1]}, in[4:]...))
+		return kernels.BatchNormReluMaxPoolDataImages(s[0], c, s[2], s[3], x, p, dy, inv, sums[:c], sums[c:])
+	}
 	if k.relu {
 		gamma, beta := gammaBeta[T](k, in, 4)
 		return kernels.BatchNormReluDataImages(n, c, l, x, transform(k, stats, gamma, beta), dy, inv, sums[:c], sums[c:])
@@ -294,7 +308,9 @@ func linkBackwardSteps(steps []pending, producer map[*gorgonia.Node]int, bufs ma
 		}
 	}
 	for i, s := range steps {
-		if _, ok := s.k.(bnGradKernel); !ok {
+		switch s.k.(type) {
+		case bnGradKernel, bnPoolGradKernel:
+		default:
 			continue
 		}
 		j := -1

@@ -17,24 +17,39 @@ import (
 func TestBackwardLinksChangeNoBits(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 		for _, input := range []ParamKind{Weight, State} { // the stem with a data step, or the filter step alone
-			t.Run(fmt.Sprint(dt, "/input-", input), func(t *testing.T) { testBackwardLinks(t, dt, input) })
+			t.Run(fmt.Sprint(dt, "/input-", input), func(t *testing.T) {
+				testBackwardLinks(t, dt, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+					return smallResNet(h, rng, input)
+				}, expectLinks)
+			})
+		}
+		// LeNet's first block: the fused batch norm, ReLU and pooling's input
+		// gradient computed by the first convolution's filter step, on
+		// shift planes in float32 (groups of one 16×16 output, and of three
+		// 8×8 ones).
+		for _, hw := range []int{20, 12} {
+			t.Run(fmt.Sprint(dt, "/lenet-", hw), func(t *testing.T) {
+				testBackwardLinks(t, dt, func(h *opHarness, rng *rand.Rand) (*gorgonia.Node, error) {
+					return smallLeNet(h, rng, hw)
+				}, expectPoolLink)
+			})
 		}
 	}
 }
 
-func testBackwardLinks(t *testing.T, dt tensor.Dtype, input ParamKind) {
+func testBackwardLinks(t *testing.T, dt tensor.Dtype, build func(*opHarness, *rand.Rand) (*gorgonia.Node, error), expect func(*testing.T, *Program)) {
 	results := map[bool][]float64{}
 	for _, link := range []bool{false, true} {
 		linkBackward = link
 		h := newHarness(t, dt)
-		out, err := smallResNet(h, rand.New(rand.NewPCG(3, 4)), input)
+		out, err := build(h, rand.New(rand.NewPCG(3, 4)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		h.finish(out, randVals(rand.New(rand.NewPCG(5, 6)), ShapeSize(out.Shape())))
 		p := h.program(true)
 		if link {
-			expectLinks(t, p)
+			expect(t, p)
 		}
 		if err := (CPU{}).Run(p, 1); err != nil { // storage reused from the first run
 			t.Fatal(err)
@@ -116,6 +131,39 @@ func smallResNet(h *opHarness, rng *rand.Rand, input ParamKind) (*gorgonia.Node,
 		return nil, err
 	}
 	return AddReLU(z, short)
+}
+
+// smallLeNet builds LeNet's first block on 8 images of hw×hw (an argument
+// of kind state): a 5×5 convolution to 8 channels, the fused batch norm,
+// ReLU and 2×2 max pooling, then a 3×3 convolution to 16 channels.
+func smallLeNet(h *opHarness, rng *rand.Rand, hw int) (*gorgonia.Node, error) {
+	x := h.arg("x", State, randVals(rng, 8*hw*hw), 8, 1, hw, hw)
+	w1 := h.arg("w1", Weight, randVals(rng, 8*25), 8, 1, 5, 5)
+	y, err := Conv2D(x, w1, nil, ConvOptions{})
+	if err != nil {
+		return nil, err
+	}
+	gamma := h.arg("gamma", NormScale, randVals(rng, 8), 8)
+	beta := h.arg("beta", NormShift, randVals(rng, 8), 8)
+	rm := h.arg("mean", State, make([]float64, 8), 8)
+	rv := h.arg("var", State, randVals(rng, 8), 8)
+	if y, err = fusedBatchNormReluMaxPool(y, gamma, beta, rm, rv, BatchNormOptions{Eps: 1e-5, Momentum: 0.1}); err != nil {
+		return nil, err
+	}
+	w2 := h.arg("w2", Weight, randVals(rng, 16*8*9), 16, 8, 3, 3)
+	return Conv2D(y, w2, nil, ConvOptions{Padding: [2]int{1, 1}})
+}
+
+// expectPoolLink checks that p's fused batch norm, ReLU and pooling leaves
+// its input gradient to a linked step.
+func expectPoolLink(t *testing.T, p *Program) {
+	t.Helper()
+	for _, s := range p.Steps {
+		if k, ok := s.k.(bnPoolGradKernel); ok && k.linked {
+			return
+		}
+	}
+	t.Fatal("the pooled batch norm's input gradient is not linked")
 }
 
 // expectLinks checks that p has linked steps of every kind: filter steps,

@@ -133,9 +133,12 @@ func bnPoolSums[T kernels.Float](k bnKernel, in []*Buffer, work, out []T) {
 
 // bnPoolGradKernel computes dx from (x, stats, sums, dy, [γ, β]); in
 // evaluation the statistics are constants and the sums are not read.
+// Linked to the backward step of the convolution that reads its output
+// (linkBatchNormData), it leaves its output to that step.
 type bnPoolGradKernel struct {
 	noGrad
-	fwd bnPoolKernel
+	fwd    bnPoolKernel
+	linked bool
 }
 
 func (k bnPoolGradKernel) String() string { return "grad_x_" + k.fwd.String() }
@@ -150,6 +153,9 @@ func (k bnPoolGradKernel) inferShape(in [][]int) ([]int, error) { return in[0], 
 func (k bnPoolGradKernel) workspace(in [][]int) int             { return in[0][1] }
 
 func (k bnPoolGradKernel) exec(ctx *execContext, in []*Buffer, out *Buffer) error {
+	if k.linked {
+		return nil
+	}
 	if out.F32 != nil {
 		bnPoolGrad(k.fwd.bn, ctx.training, in, ctx.work.F32, out.F32)
 	} else {

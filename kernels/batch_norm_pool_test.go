@@ -14,7 +14,8 @@ import (
 // and odd planes (an odd row or column no window covers), with gradients
 // that ties and the ReLU's zeros route, and with a negative γ (the pooling of
 // a flipped channel picks other elements than that of x); in training and, for
-// the gradient, in evaluation.
+// the gradient, in evaluation. Its input gradient image by image
+// (BatchNormReluMaxPoolDataImages) is that of its pass.
 func testBatchNormReluPoolMatchesComposition[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
 	for _, s := range [][4]int{{2, 3, 8, 8}, {3, 2, 24, 24}, {2, 2, 7, 9}, {1, 4, 2, 2}, {2, 1, 32, 32}, {4, 3, 5, 1 << 4}} {
@@ -62,6 +63,15 @@ func testBatchNormReluPoolMatchesComposition[T Float](t *testing.T) {
 		}
 		if slices.Equal(dx, make([]T, len(dx))) {
 			t.Errorf("%s: dx is all zero", name)
+		}
+		image, release := BatchNormReluMaxPoolDataImages(n, c, h, w, x, p, dy, invStd, dgamma, dbeta)
+		byImages := make([]T, len(x))
+		for i := n - 1; i >= 0; i-- { // any order: each image on its own
+			image(i, byImages[i*c*l:(i+1)*c*l])
+		}
+		release()
+		if !slices.Equal(byImages, dx) {
+			t.Errorf("%s: dx image by image differs from the pass's", name)
 		}
 		BatchNormReluBackwardEval(n, c, l, x, p, full, wantDx)
 		BatchNormReluMaxPoolBackwardEval(n, c, h, w, x, p, dy, dx)

@@ -299,7 +299,7 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 		return
 	}
 	if shiftFloat32[T]() && shiftFilter(s) {
-		shiftBackwardFilter(s, asFloat32(x), asFloat32(dy), asFloat32(dw), asFloat32(work))
+		shiftBackwardFilter(s, asFloat32(x), asFloat32(dy), asFloat32(dw), asFloat32(work), nil)
 		return
 	}
 	crs, p, g := s.GroupChannels()*s.R*s.S, s.OutH()*s.OutW(), convGroup(s)

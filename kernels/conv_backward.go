@@ -161,6 +161,11 @@ func convBackwardImages[T Float](s ConvShape, x, w, dy, dx, dw, work []T, sum fu
 // only where the pass cannot run by images. work holds
 // ConvFilterImagesWorkspace(s) elements.
 func Conv2DBackwardFilterImages[T Float](s ConvShape, x, dy, dw, work []T, outputGradient func(n int, dy []T)) {
+	if shiftFilterImages[T](s) {
+		hook := any(outputGradient).(func(int, []float32)) // T is float32
+		shiftBackwardFilter(s, asFloat32(x), nil, asFloat32(dw), asFloat32(work), hook)
+		return
+	}
 	if !implicitFilter[T](s) {
 		forImages(s.N, s.K*s.OutH()*s.OutW(), dy, outputGradient)
 		Conv2DBackwardFilter(s, x, dy, dw, work)
@@ -175,8 +180,18 @@ func Conv2DBackwardFilterImages[T Float](s ConvShape, x, dy, dw, work []T, outpu
 	}, dw, work[:size])
 }
 
+// shiftFilterImages reports whether Conv2DBackwardFilter runs s on shift
+// planes, group by group (Conv2DBackwardFilter's dispatch).
+func shiftFilterImages[T Float](s ConvShape) bool {
+	return !s.Depthwise() && !deepConv(s) && !implicitFilter[T](s) && shiftFloat32[T]() && shiftFilter(s)
+}
+
 // ConvFilterImagesWorkspace is the number of scratch elements
 // Conv2DBackwardFilterImages needs for shape s.
 func ConvFilterImagesWorkspace(s ConvShape) int {
-	return max(Conv2DWorkspace(s), implicitFilterWorkspace(s)+implicitLanes(s)*s.K*s.OutH()*s.OutW())
+	size := max(Conv2DWorkspace(s), implicitFilterWorkspace(s)+implicitLanes(s)*s.K*s.OutH()*s.OutW())
+	if shiftFilter(s) {
+		size = max(size, shiftImagesWorkspace(s))
+	}
+	return size
 }

@@ -57,6 +57,17 @@ func shiftFilter(s ConvShape) bool { return shiftConv(s) && (s.C >= 8 || filterR
 // shiftPlaneSize is the size of the shift planes of gn images.
 func shiftPlaneSize(s ConvShape, gn int) int { return s.C * s.S * s.H * gn * s.OutW() }
 
+// shiftImagesWorkspace is the scratch of shiftBackwardFilter with an
+// output-gradient hook: shiftWorkspace and, for groups of more than one
+// image, the group's output gradients per lane.
+func shiftImagesWorkspace(s ConvShape) int {
+	size := shiftWorkspace(s)
+	if shiftImages(s) > 1 {
+		size += shiftLanes(s) * shiftImages(s) * s.K * s.OutH() * s.OutW()
+	}
+	return size
+}
+
 // shiftGroups is the number of image groups; the last may be short.
 func shiftGroups(s ConvShape) int { return ceilDiv(s.N, shiftImages(s)) }
 
@@ -232,7 +243,11 @@ func shiftForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn 
 // groups in order into a partial [r][s][c][k] gradient ([k][c][r][s] with
 // the reducing kernel, for fewer than 8 channels) and puts it in dw's order
 // after its last group; the partials are added in lane order into dw.
-func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
+// With outputGradient, image n of the output gradients is written by
+// outputGradient(n, dst) into the lane's scratch as the group needs it, in
+// place of dy (Conv2DBackwardFilterImages); work then holds
+// shiftImagesWorkspace(s) elements.
+func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32, outputGradient func(n int, dy []float32)) {
 	lanes, size := shiftLanes(s), s.K*s.C*s.R*s.S
 	partials := work[lanes*shiftLaneSize(s) : lanes*(shiftLaneSize(s)+size)]
 	inOrder := partials
@@ -247,9 +262,19 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	shiftRuns(s, x, work, func(lane, n0, gn int, sp, dyg []float32) {
 		rowLen := gn * s.OutW()
 		cols := s.OutH() * rowLen
-		if gn == 1 {
+		switch {
+		case outputGradient != nil && gn == 1:
+			outputGradient(n0, dyg)
+		case outputGradient != nil:
+			kp := s.K * s.OutH() * s.OutW()
+			images := work[shiftWorkspace(s)+lane*shiftImages(s)*kp:][:gn*kp]
+			for n := range gn {
+				outputGradient(n0+n, images[n*kp:(n+1)*kp])
+			}
+			shiftRows(s, s.K, 0, gn, dyg, images, true)
+		case gn == 1:
 			dyg = dy[n0*s.K*cols : (n0+1)*s.K*cols] // one image: its own column order
-		} else {
+		default:
 			shiftRows(s, s.K, n0, gn, dyg, dy, true)
 		}
 		partial := partials[lane*size : (lane+1)*size]
