@@ -96,13 +96,13 @@ func BatchNormReluMaxPoolBackward[T Float](n, c, h, w int, x []T, p BatchNormAff
 // gradient of BatchNormReluMaxPoolForward's y, from the sums dgamma and dbeta
 // that BatchNormReluMaxPoolBackward returns.
 func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta, dx []T) {
-	plane, release := poolDataPlanes(n, c, h, w, x, p, dy, saveInvStd, dgamma, dbeta)
-	defer release()
+	pass := newPoolDataPass(n, c, h, w, x, p, dy, saveInvStd, dgamma, dbeta)
+	defer pass.release()
 	l := h * w
 	forPlanes(n, c, l, func(lo, hi int) {
 		var g, d [PoolPlaneMax]T
 		for pl := lo; pl < hi; pl++ {
-			plane(pl, dx[pl*l:(pl+1)*l], &g, &d)
+			pass.plane(pl, dx[pl*l:(pl+1)*l], &g, &d)
 		}
 	})
 }
@@ -111,32 +111,43 @@ func BatchNormReluMaxPoolBackwardData[T Float](n, c, h, w int, x []T, p BatchNor
 // BatchNormReluMaxPoolBackwardData's dx: image(i, dst) writes image i of dx
 // into dst, the same bits.
 func BatchNormReluMaxPoolDataImages[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) (image func(i int, dst []T), release func()) {
-	plane, release := poolDataPlanes(n, c, h, w, x, p, dy, saveInvStd, dgamma, dbeta)
+	pass := newPoolDataPass(n, c, h, w, x, p, dy, saveInvStd, dgamma, dbeta)
 	l := h * w
 	return func(i int, dst []T) {
 		var g, d [PoolPlaneMax]T
 		for ch := 0; ch < c; ch++ {
-			plane(i*c+ch, dst[ch*l:(ch+1)*l], &g, &d)
+			pass.plane(i*c+ch, dst[ch*l:(ch+1)*l], &g, &d)
 		}
-	}, release
+	}, pass.release
 }
 
-// poolDataPlanes returns the function writing plane pl of
-// BatchNormReluMaxPoolBackwardData's dx into dst with the scratch planes g
-// and d, and the one releasing its coefficients.
-func poolDataPlanes[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) (plane func(pl int, dst []T, g, d *[PoolPlaneMax]T), release func()) {
-	s, l := BatchNormReluPoolShape(n, c, h, w), h*w
+// poolDataPass is BatchNormReluMaxPoolBackwardData's coefficients and
+// arguments; its plane method is called directly, so that the callers'
+// scratch planes stay on their stacks.
+type poolDataPass[T Float] struct {
+	s       PoolShape
+	x, dy   []T
+	k       []float64 // per channel: mean, scale, shift and the data coefficients
+	scratch *[]float64
+}
+
+func newPoolDataPass[T Float](n, c, h, w int, x []T, p BatchNormAffine[T], dy, saveInvStd, dgamma, dbeta []T) *poolDataPass[T] {
 	k, scratch := channelCoefficients(c, 6, func(ch int, dst []float64) {
 		affineCoefficients(p)(ch, dst)
-		a, slope, offset := dataCoefficients[T](n*l, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
+		a, slope, offset := dataCoefficients[T](n*h*w, p.Gamma, ch, float64(saveInvStd[ch]), float64(dgamma[ch]), float64(dbeta[ch]))
 		dst[3], dst[4], dst[5] = float64(a), float64(slope), float64(offset)
 	})
-	return func(pl int, dst []T, g, d *[PoolPlaneMax]T) {
-		k := k[pl%c*6:]
-		xp, grad := poolGradient(s, pl, l, x, dy, k, g, d)
-		reluDataRow(xp, grad, dst, g[:], T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5]))
-	}, func() { coefficientPool.Put(scratch) }
+	return &poolDataPass[T]{s: BatchNormReluPoolShape(n, c, h, w), x: x, dy: dy, k: k, scratch: scratch}
 }
+
+// plane writes plane pl of dx into dst with the scratch planes g and d.
+func (p *poolDataPass[T]) plane(pl int, dst []T, g, d *[PoolPlaneMax]T) {
+	k := p.k[pl%p.s.C*6:]
+	xp, grad := poolGradient(p.s, pl, p.s.H*p.s.W, p.x, p.dy, k, g, d)
+	reluDataRow(xp, grad, dst, g[:], T(k[0]), T(k[1]), T(k[2]), T(k[3]), T(k[4]), T(k[5]))
+}
+
+func (p *poolDataPass[T]) release() { coefficientPool.Put(p.scratch) }
 
 // BatchNormReluMaxPoolBackwardEval is BatchNormReluBackwardEval behind
 // BatchNormReluMaxPoolForward with p (the running statistics): dx = g·γ/√(var

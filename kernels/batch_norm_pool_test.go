@@ -115,3 +115,25 @@ func BenchmarkBatchNormReluPool(b *testing.B) {
 		}
 	})
 }
+
+// BatchNormReluMaxPoolDataImages's image function allocates nothing: the
+// first convolution's filter pass calls it for every image of every
+// training step, and its scratch planes (2·PoolPlaneMax values) must stay on
+// the stack (called through a function value, they went to the heap).
+func TestBatchNormReluPoolDataImagesAllocateNothing(t *testing.T) {
+	const n, c, h, w = 2, 3, 16, 16
+	rng := rand.New(rand.NewPCG(63, 64))
+	b := newBNCase(rng, n, c, h*w)
+	x := asType[float32](b.x)
+	mean, variance := make([]float32, c), make([]float32, c)
+	BatchNormStats(n, c, h*w, x, mean, variance)
+	p := BatchNormAffine[float32]{Gamma: asType[float32](b.gamma), Beta: asType[float32](b.beta), Mean: mean, Variance: variance, Eps: 1e-5}
+	dy := asType[float32](uniformSlice(rng, n*c*h*w/4, -1, 1))
+	ones := []float32{1, 1, 1}
+	image, release := BatchNormReluMaxPoolDataImages(n, c, h, w, x, p, dy, ones, ones, ones)
+	defer release()
+	dst := make([]float32, c*h*w)
+	if allocs := testing.AllocsPerRun(10, func() { image(1, dst) }); allocs != 0 {
+		t.Errorf("%v allocations an image", allocs)
+	}
+}
