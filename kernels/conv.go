@@ -156,6 +156,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if shiftConv(s) {
 		size = max(size, shiftWorkspace(s))
 	}
+	if winogradConv(s) {
+		size = max(size, winogradWorkspace(s))
+	}
 	if stridedData(s) {
 		size = max(size, stridedWorkspace(s))
 	}
@@ -207,6 +210,10 @@ func conv2DForward[T Float](s ConvShape, x, w, bias, y, work []T, after func(n0,
 	if deepConv(s) {
 		deepForward(s, x, w, bias, y, work)
 		return false
+	}
+	if shiftFloat32[T]() && winogradConv(s) {
+		winogradForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work), after)
+		return true
 	}
 	if shiftFloat32[T]() && shiftConv(s) {
 		shiftForward(s, asFloat32(x), asFloat32(w), asFloat32(bias), asFloat32(y), asFloat32(work), after)

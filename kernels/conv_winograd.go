@@ -1,0 +1,168 @@
+package kernels
+
+// Winograd's F(4, 5) along rows: the forward pass of a 5-wide unit-stride
+// convolution of 12-wide planes (LeNet's conv2: 8-wide outputs, two tiles
+// of 4) with 2.5 times fewer multiply-adds than the direct pass (Lavin and
+// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+//
+// Along a row, 4 outputs of a 5-tap correlation are Aᵀ[(G·g) ⊙ (Bᵀ·d)] for
+// the 8 inputs d they read and the taps g: 8 products where the direct sum
+// takes 20. Bᵀ, G and Aᵀ are Toom–Cook's at the points 0, ±1, ±2, ±1/2 and
+// ∞ (the transposed algorithm of linear convolution: Aᵀ and G evaluate,
+// Bᵀ = V⁻ᵀ for the 8-point Vandermonde V), Bᵀ's rows scaled to small
+// integers and quarters and G's by the inverse factors. Each transform is
+// one GEMM of the rows it maps by a fixed matrix:
+//
+//	V[n][c][h] (16: two tiles of 8 points) = x[n][c][h] (12) · winogradInputRows
+//	U[k][c][r] (8 points)                   = w[k][c][r] (5) · Gᵀ, two rows at a time
+//	y[n][k][i] (8)                          = M[n][k][i] (16) · winogradOutputRows, two rows at a time
+//
+// and the products M[n][k][i] = Σ_c Σ_r U[k][c][r] ⊙ V[n][c][i + r] (each
+// filter tap's 8 points broadcast to both tiles) run in winogradTile32, 4
+// filters by 4 output rows. The float32 results differ from the direct
+// pass's by rounding, a few units in the 6th significant digit for
+// LeNet's conv2 (the tests bound it).
+
+// winogradPoints is the number of points of a tile; winogradTile the outputs.
+const (
+	winogradPoints = 8
+	winogradTile   = 4
+	winogradTaps   = 5
+)
+
+// winogradBT, winogradG and winogradAT are F(4, 5)'s transforms: Bᵀ, G and Aᵀ.
+var (
+	winogradBT = [winogradPoints][winogradPoints]float64{
+		{1, 0, -21.0 / 4, 0, 21.0 / 4, 0, -1, 0},
+		{0, -1, -1, 17.0 / 4, 17.0 / 4, -1, -1, 0},
+		{0, 1, -1, -17.0 / 4, 17.0 / 4, 1, -1, 0},
+		{0, 1, 1.0 / 2, -5, -5.0 / 2, 4, 2, 0},
+		{0, -1, 1.0 / 2, 5, -5.0 / 2, -4, 2, 0},
+		{0, 4, 8, -5, -10, 1, 2, 0},
+		{0, -4, 8, 5, -10, -1, 2, 0},
+		{0, -1, 0, 21.0 / 4, 0, -21.0 / 4, 0, 1},
+	}
+	winogradG = [winogradPoints][winogradTaps]float64{
+		{1, 0, 0, 0, 0},
+		{2.0 / 9, 2.0 / 9, 2.0 / 9, 2.0 / 9, 2.0 / 9},
+		{2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9},
+		{1.0 / 180, 1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45},
+		{1.0 / 180, -1.0 / 90, 1.0 / 45, -2.0 / 45, 4.0 / 45},
+		{16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45, 1.0 / 45},
+		{16.0 / 45, -8.0 / 45, 4.0 / 45, -2.0 / 45, 1.0 / 45},
+		{0, 0, 0, 0, 1},
+	}
+	winogradAT = [winogradTile][winogradPoints]float64{
+		{1, 1, 1, 1, 1, 1, 1, 0},
+		{0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2, 0},
+		{0, 1, 1, 4, 4, 1.0 / 4, 1.0 / 4, 0},
+		{0, 1, -1, 8, -8, 1.0 / 8, -1.0 / 8, 1},
+	}
+)
+
+// The transforms as the GEMMs' right-hand matrices (see the package
+// comment above): a 12-wide input row to two tiles of 8 points; two rows of
+// 5 taps to two sets of 8 points; two rows of two tiles of 8 points to two
+// 8-wide output rows.
+var (
+	winogradInputRows  = winogradMatrix(12, 16, 2, func(t, j, p int) (int, int, float64) { return 4*t + j, 8*t + p, winogradBT[p][j] })
+	winogradFilterRows = winogradMatrix(10, 16, 2, func(t, j, p int) (int, int, float64) {
+		if j >= winogradTaps {
+			return 0, 0, 0
+		}
+		return 5*t + j, 8*t + p, winogradG[p][j]
+	})
+	winogradOutputRows = winogradMatrix(32, 16, 4, func(t, j, p int) (int, int, float64) {
+		if j >= winogradTile {
+			return 0, 0, 0
+		}
+		return 8*t + p, 4*t + j, winogradAT[j][p] // t: row pair · 2 + tile
+	})
+)
+
+// winogradMatrix is the rows×cols matrix with element (i, j) = v for every
+// (i, j, v) = at(t, j, p), t < blocks, j < 8, p < 8 (v 0 adds nothing).
+func winogradMatrix(rows, cols, blocks int, at func(t, j, p int) (int, int, float64)) []float32 {
+	m := make([]float32, rows*cols)
+	for t := range blocks {
+		for j := range winogradPoints {
+			for p := range winogradPoints {
+				if i, c, v := at(t, j, p); v != 0 {
+					m[i*cols+c] = float32(v)
+				}
+			}
+		}
+	}
+	return m
+}
+
+// winogradConv reports whether s's float32 forward pass runs by Winograd's
+// F(4, 5): unit strides and dilations, no padding, one group, 5-wide
+// filters over 12-wide planes, filters in blocks of 4 and output rows in
+// blocks of 4, and the assembly.
+func winogradConv(s ConvShape) bool {
+	return winogradAsm && s.StrideH == 1 && s.StrideW == 1 && s.DilationH == 1 && s.DilationW == 1 &&
+		s.PadH == 0 && s.PadW == 0 && s.groups() == 1 && s.S == winogradTaps && s.W == 12 &&
+		s.K%4 == 0 && s.OutH()%4 == 0
+}
+
+// winogradImages is the number of images a lane transforms at a time: their
+// transformed inputs and products stay in L2 (LeNet's conv2: 190 KB and
+// 260 KB for 8 images).
+func winogradImages(s ConvShape) int { return min(s.N, 8) }
+
+// winogradLaneSize is a lane's scratch: the transformed inputs and the
+// products of a group of images.
+func winogradLaneSize(s ConvShape) int {
+	return winogradImages(s) * 16 * (s.C*s.H + s.K*s.OutH())
+}
+
+// winogradWorkspace is the scratch of winogradForward: the transformed
+// filters and the lanes' scratch.
+func winogradWorkspace(s ConvShape) int {
+	lanes := min(convLanes, ceilDiv(s.N, winogradImages(s)))
+	return s.K*s.C*s.R*winogradPoints + lanes*winogradLaneSize(s)
+}
+
+// winogradForward computes y = x ⋆ w (+ bias) for winogradConv(s), calling
+// after(n0, gn), if not nil, once a group's outputs are in y (see
+// conv2DForward).
+func winogradForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn int)) {
+	crs, oh := s.C*s.R, s.OutH()
+	u := work[:s.K*crs*winogradPoints]
+	Gemm(false, false, s.K*crs/2, 16, 10, 1, w, 10, winogradFilterRows, 16, 0, u, 16)
+	gn, size := winogradImages(s), winogradLaneSize(s)
+	groups := ceilDiv(s.N, gn)
+	lanes := min(convLanes, groups)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[len(u)+lane*size : len(u)+(lane+1)*size]
+		v, m := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:]
+		for g := lane; g < groups; g += lanes {
+			n0 := g * gn
+			cnt := min(gn, s.N-n0)
+			Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+			for n := range cnt {
+				img := v[n*s.C*s.H*16 : (n+1)*s.C*s.H*16]
+				for k := 0; k < s.K; k += 4 {
+					for i := 0; i < oh; i += 4 {
+						out := m[((n*s.K+k)*oh+i)*16:]
+						_ = out[3*oh*16+4*16-1] // the kernel checks no bounds
+						winogradTile32(s.C, s.R, &img[i*16], s.H*64, &u[k*crs*8], crs*32, &out[0], oh*64)
+					}
+				}
+			}
+			out := y[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
+			beta := float32(0)
+			if bias != nil {
+				for j := range cnt * s.K {
+					fill(out[j*oh*8:(j+1)*oh*8], bias[j%s.K])
+				}
+				beta = 1
+			}
+			Gemm(false, false, cnt*s.K*oh/2, 16, 32, 1, m, 32, winogradOutputRows, 16, beta, out, 16)
+			if after != nil {
+				after(n0, cnt)
+			}
+		}
+	})
+}

@@ -1,0 +1,11 @@
+//go:build amd64 && !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// winogradAsm reports whether winogradTile32 can run (AVX-512F).
+var winogradAsm = cpu.X86.HasAVX512F
+
+//go:noescape
+func winogradTile32(c int, r int, v *float32, vChannel int, u *float32, uFilter int, m *float32, mFilter int)
