@@ -159,6 +159,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if winogradConv(s) {
 		size = max(size, winogradWorkspace(s))
 	}
+	if winogradFilter(s) {
+		size = max(size, winogradFilterWorkspace(s))
+	}
 	if stridedData(s) {
 		size = max(size, stridedWorkspace(s))
 	}
@@ -303,6 +306,10 @@ func Conv2DBackwardFilter[T Float](s ConvShape, x, dy, dw, work []T) {
 	}
 	if implicitFilter[T](s) {
 		implicitBackwardFilter(s, x, dy, dw, work)
+		return
+	}
+	if shiftFloat32[T]() && winogradFilter(s) {
+		winogradBackwardFilter(s, asFloat32(x), asFloat32(dy), asFloat32(dw), asFloat32(work))
 		return
 	}
 	if shiftFloat32[T]() && shiftFilter(s) {

@@ -183,7 +183,7 @@ func Conv2DBackwardFilterImages[T Float](s ConvShape, x, dy, dw, work []T, outpu
 // shiftFilterImages reports whether Conv2DBackwardFilter runs s on shift
 // planes, group by group (Conv2DBackwardFilter's dispatch).
 func shiftFilterImages[T Float](s ConvShape) bool {
-	return !s.Depthwise() && !deepConv(s) && !implicitFilter[T](s) && shiftFloat32[T]() && shiftFilter(s)
+	return !s.Depthwise() && !deepConv(s) && !implicitFilter[T](s) && shiftFloat32[T]() && !winogradFilter(s) && shiftFilter(s)
 }
 
 // ConvFilterImagesWorkspace is the number of scratch elements

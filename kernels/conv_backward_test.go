@@ -114,8 +114,8 @@ func testConvBackward[T Float](t *testing.T) {
 // where the pass does not run by images): on the implicit filter pass's
 // kernels (3 channels on the reducing one, as ResNet-8's stem), on shift
 // planes (groups of one image and of several, a short last one, one
-// channel on the reducing kernel as LeNet's conv1, 8 on the GEMM) and on
-// im2col's.
+// channel on the reducing kernel as LeNet's conv1, 8 on the GEMM), by
+// Winograd (dy written whole) and on im2col's.
 func TestConvBackwardFilterImagesMatchesPass(t *testing.T) {
 	testConvBackwardFilterImages[float32](t)
 	testConvBackwardFilterImages[float64](t)
@@ -128,8 +128,9 @@ func testConvBackwardFilterImages[T Float](t *testing.T) {
 		{N: 5, C: 16, H: 16, W: 16, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 		{N: 3, C: 4, H: 8, W: 8, K: 6, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilationH: 1, DilationW: 1},
 		{N: 3, C: 1, H: 28, W: 28, K: 8, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
-		{N: 4, C: 1, H: 12, W: 12, K: 8, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
-		{N: 5, C: 8, H: 12, W: 12, K: 16, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+		{N: 8, C: 1, H: 12, W: 8, K: 8, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+		{N: 8, C: 8, H: 12, W: 8, K: 16, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+		convWinogradShapes[0],
 	} {
 		x := asType[T](uniformSlice(rng, s.N*s.C*s.H*s.W, -1, 1))
 		dy := asType[T](uniformSlice(rng, s.N*s.K*s.OutH()*s.OutW(), -1, 1))

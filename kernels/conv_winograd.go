@@ -19,9 +19,18 @@ package kernels
 //
 // and the products M[n][k][i] = Σ_c Σ_r U[k][c][r] ⊙ V[n][c][i + r] (each
 // filter tap's 8 points broadcast to both tiles) run in winogradTile32, 4
-// filters by 4 output rows. The float32 results differ from the direct
-// pass's by rounding, a few units in the 6th significant digit for
-// LeNet's conv2 (the tests bound it).
+// filters by 4 output rows.
+//
+// The backward filter pass is F(5, 4) along rows: the 5 filter taps' sums
+// over a tile of 4 output gradients read the same 8 inputs, with the same
+// Bᵀ (it is V⁻ᵀ for the same points), so the inputs transform as in the
+// forward pass; each output gradient row transforms to two tiles of 8
+// points (winogradGradRows), the products summed over the images and output
+// rows, acc[k][c][r] = Σ_n Σ_i DY[n][k][i] ⊙ V[n][c][i + r], run in
+// winogradFilterTile32, and the two tiles' sums map back to 5 taps
+// (winogradTapRows). Both passes' float32 results differ from the direct
+// ones by rounding, a few units in the 6th significant digit for LeNet's
+// conv2 (the tests bound it).
 
 // winogradPoints is the number of points of a tile; winogradTile the outputs.
 const (
@@ -60,6 +69,28 @@ var (
 	}
 )
 
+// winogradGradG and winogradTapAT are F(5, 4)'s G (scaled as winogradG's
+// rows, so that it pairs with winogradBT) and Aᵀ.
+var (
+	winogradGradG = [winogradPoints][winogradTile]float64{
+		{1, 0, 0, 0},
+		{2.0 / 9, 2.0 / 9, 2.0 / 9, 2.0 / 9},
+		{2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9},
+		{1.0 / 180, 1.0 / 90, 1.0 / 45, 2.0 / 45},
+		{1.0 / 180, -1.0 / 90, 1.0 / 45, -2.0 / 45},
+		{16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45},
+		{16.0 / 45, -8.0 / 45, 4.0 / 45, -2.0 / 45},
+		{0, 0, 0, 1},
+	}
+	winogradTapAT = [winogradTaps][winogradPoints]float64{
+		{1, 1, 1, 1, 1, 1, 1, 0},
+		{0, 1, -1, 2, -2, 1.0 / 2, -1.0 / 2, 0},
+		{0, 1, 1, 4, 4, 1.0 / 4, 1.0 / 4, 0},
+		{0, 1, -1, 8, -8, 1.0 / 8, -1.0 / 8, 0},
+		{0, 1, 1, 16, 16, 1.0 / 16, 1.0 / 16, 1},
+	}
+)
+
 // The transforms as the GEMMs' right-hand matrices (see the package
 // comment above): a 12-wide input row to two tiles of 8 points; two rows of
 // 5 taps to two sets of 8 points; two rows of two tiles of 8 points to two
@@ -77,6 +108,20 @@ var (
 			return 0, 0, 0
 		}
 		return 8*t + p, 4*t + j, winogradAT[j][p] // t: row pair · 2 + tile
+	})
+	// An 8-wide output gradient row to two tiles of 8 points; two tiles'
+	// sums to a filter row's 5 taps.
+	winogradGradRows = winogradMatrix(8, 16, 2, func(t, j, p int) (int, int, float64) {
+		if j >= winogradTile {
+			return 0, 0, 0
+		}
+		return 4*t + j, 8*t + p, winogradGradG[p][j]
+	})
+	winogradTapRows = winogradMatrix(16, winogradTaps, 2, func(t, j, p int) (int, int, float64) {
+		if j >= winogradTaps {
+			return 0, 0, 0
+		}
+		return 8*t + p, j, winogradTapAT[j][p]
 	})
 )
 
@@ -165,4 +210,49 @@ func winogradForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, 
 			}
 		}
 	})
+}
+
+// winogradFilter reports whether s's float32 backward filter pass runs by
+// Winograd's F(5, 4): winogradConv's shapes with 5 filter rows.
+func winogradFilter(s ConvShape) bool { return winogradConv(s) && s.R == winogradTaps }
+
+// winogradFilterWorkspace is the scratch of winogradBackwardFilter: the
+// lanes' scratch and partial sums, and the sum of the partials.
+func winogradFilterWorkspace(s ConvShape) int {
+	lanes := min(convLanes, ceilDiv(s.N, winogradImages(s)))
+	sums := s.K * s.C * s.R * 16
+	return lanes*(winogradLaneSize(s)+sums) + sums
+}
+
+// winogradBackwardFilter computes dw from x and dy for winogradFilter(s).
+// Lane l sums the products of its groups of images in order into a partial
+// sum; the partials are added in lane order, then mapped to the taps.
+func winogradBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
+	oh, size, sums := s.OutH(), winogradLaneSize(s), s.K*s.C*s.R*16
+	gn := winogradImages(s)
+	groups := ceilDiv(s.N, gn)
+	lanes := min(convLanes, groups)
+	partials := work[lanes*size : lanes*(size+sums)]
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*size : (lane+1)*size]
+		v, d := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:]
+		acc := partials[lane*sums : (lane+1)*sums]
+		clear(acc)
+		for g := lane; g < groups; g += lanes {
+			n0 := g * gn
+			cnt := min(gn, s.N-n0)
+			Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+			Gemm(false, false, cnt*s.K*oh, 16, 8, 1, dy[n0*s.K*oh*8:], 8, winogradGradRows, 16, 0, d, 16)
+			_, _ = d[((cnt-1)*s.K+s.K-1)*oh*16+oh*16-1], v[((cnt-1)*s.C+s.C-1)*s.H*16+s.H*16-1] // the kernel checks no bounds
+			for k := 0; k < s.K; k += 4 {
+				for c := range s.C {
+					winogradFilterTile32(cnt, oh, &d[k*oh*16], oh*64, s.K*oh*64, &v[c*s.H*16], s.C*s.H*64,
+						&acc[(k*s.C+c)*s.R*16], s.C*s.R*64)
+				}
+			}
+		}
+	})
+	sum := work[lanes*(size+sums) : lanes*(size+sums)+sums]
+	addLanePartials(sums, partials, lanes, sum)
+	Gemm(false, false, s.K*s.C*s.R, winogradTaps, 16, 1, sum, 16, winogradTapRows, winogradTaps, 0, dw, winogradTaps)
 }

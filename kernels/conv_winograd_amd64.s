@@ -104,3 +104,119 @@ tap:
 	VMOVUPS Z31, 192(BX)
 	VZEROUPPER
 	RET
+
+// func winogradFilterTile32(images int, rows int, dy *float32, dyFilter int, dyImage int, x *float32, xImage int, acc *float32, accFilter int)
+//
+// The backward filter pass's products (F(5, 4), conv_winograd.go) for 4
+// filters and a channel's 5 filter rows: acc[f][r] (16 lanes, rows 64 bytes
+// apart, filters accFilter bytes apart) += Σ over the images n and output
+// rows i of dy[n][f][i] ⊙ x[n][i + r], dy's rows 64 bytes apart, filters
+// dyFilter and images dyImage bytes apart, x's rows 64 bytes apart and
+// images xImage bytes apart. The accumulators are Z12 + 5·filter + row.
+TEXT ·winogradFilterTile32(SB), NOSPLIT, $0-72
+	MOVQ images+0(FP), CX
+	MOVQ rows+8(FP), DX
+	MOVQ dy+16(FP), SI
+	MOVQ dyFilter+24(FP), R8
+	MOVQ dyImage+32(FP), R9
+	MOVQ x+40(FP), DI
+	MOVQ xImage+48(FP), R10
+	MOVQ acc+56(FP), BX
+	MOVQ accFilter+64(FP), R11
+
+	MOVQ    BX, AX
+	VMOVUPS 0(AX), Z12
+	VMOVUPS 64(AX), Z13
+	VMOVUPS 128(AX), Z14
+	VMOVUPS 192(AX), Z15
+	VMOVUPS 256(AX), Z16
+	ADDQ    R11, AX
+	VMOVUPS 0(AX), Z17
+	VMOVUPS 64(AX), Z18
+	VMOVUPS 128(AX), Z19
+	VMOVUPS 192(AX), Z20
+	VMOVUPS 256(AX), Z21
+	ADDQ    R11, AX
+	VMOVUPS 0(AX), Z22
+	VMOVUPS 64(AX), Z23
+	VMOVUPS 128(AX), Z24
+	VMOVUPS 192(AX), Z25
+	VMOVUPS 256(AX), Z26
+	ADDQ    R11, AX
+	VMOVUPS 0(AX), Z27
+	VMOVUPS 64(AX), Z28
+	VMOVUPS 128(AX), Z29
+	VMOVUPS 192(AX), Z30
+	VMOVUPS 256(AX), Z31
+	LEAQ    (R8)(R8*2), AX
+
+image:
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ DX, R14
+
+row:
+	VMOVUPS     (R12), Z0
+	VMOVUPS     (R12)(R8*1), Z1
+	VMOVUPS     (R12)(R8*2), Z2
+	VMOVUPS     (R12)(AX*1), Z3
+	VMOVUPS     0(R13), Z4
+	VFMADD231PS Z4, Z0, Z12
+	VFMADD231PS Z4, Z1, Z17
+	VFMADD231PS Z4, Z2, Z22
+	VFMADD231PS Z4, Z3, Z27
+	VMOVUPS     64(R13), Z5
+	VFMADD231PS Z5, Z0, Z13
+	VFMADD231PS Z5, Z1, Z18
+	VFMADD231PS Z5, Z2, Z23
+	VFMADD231PS Z5, Z3, Z28
+	VMOVUPS     128(R13), Z6
+	VFMADD231PS Z6, Z0, Z14
+	VFMADD231PS Z6, Z1, Z19
+	VFMADD231PS Z6, Z2, Z24
+	VFMADD231PS Z6, Z3, Z29
+	VMOVUPS     192(R13), Z7
+	VFMADD231PS Z7, Z0, Z15
+	VFMADD231PS Z7, Z1, Z20
+	VFMADD231PS Z7, Z2, Z25
+	VFMADD231PS Z7, Z3, Z30
+	VMOVUPS     256(R13), Z8
+	VFMADD231PS Z8, Z0, Z16
+	VFMADD231PS Z8, Z1, Z21
+	VFMADD231PS Z8, Z2, Z26
+	VFMADD231PS Z8, Z3, Z31
+	ADDQ        $64, R12
+	ADDQ        $64, R13
+	DECQ        R14
+	JNZ         row
+
+	ADDQ R9, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  image
+
+	VMOVUPS Z12, 0(BX)
+	VMOVUPS Z13, 64(BX)
+	VMOVUPS Z14, 128(BX)
+	VMOVUPS Z15, 192(BX)
+	VMOVUPS Z16, 256(BX)
+	ADDQ    R11, BX
+	VMOVUPS Z17, 0(BX)
+	VMOVUPS Z18, 64(BX)
+	VMOVUPS Z19, 128(BX)
+	VMOVUPS Z20, 192(BX)
+	VMOVUPS Z21, 256(BX)
+	ADDQ    R11, BX
+	VMOVUPS Z22, 0(BX)
+	VMOVUPS Z23, 64(BX)
+	VMOVUPS Z24, 128(BX)
+	VMOVUPS Z25, 192(BX)
+	VMOVUPS Z26, 256(BX)
+	ADDQ    R11, BX
+	VMOVUPS Z27, 0(BX)
+	VMOVUPS Z28, 64(BX)
+	VMOVUPS Z29, 128(BX)
+	VMOVUPS Z30, 192(BX)
+	VMOVUPS Z31, 256(BX)
+	VZEROUPPER
+	RET

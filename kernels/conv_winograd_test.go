@@ -22,8 +22,8 @@ func TestConvWinogradShapes(t *testing.T) {
 		t.Skip("no Winograd assembly")
 	}
 	for _, s := range convWinogradShapes {
-		if !winogradConv(s) {
-			t.Errorf("%v: not by Winograd", s)
+		if !winogradConv(s) || winogradFilter(s) != (s.R == 5) {
+			t.Errorf("%v: forward by Winograd %t, backward filter %t", s, winogradConv(s), winogradFilter(s))
 		}
 	}
 	lenet := convWinogradShapes[0]
@@ -45,10 +45,10 @@ func TestConvWinogradShapes(t *testing.T) {
 	}
 }
 
-// The Winograd forward pass matches the definition within float32's
-// tolerance for sums of C·R·S products, with and without bias, whatever the
-// workspace held (runConv fills it with 1e30), and gives the same bits on
-// one and two procs.
+// The Winograd forward and backward filter passes match the definition
+// within float32's tolerance for sums of C·R·S (N·OutH·OutW) products, with
+// and without bias, whatever the workspace held (runConv fills it with
+// 1e30), and give the same bits on one and two procs.
 func TestConvWinogradMatchesNaive(t *testing.T) {
 	if !winogradAsm {
 		t.Skip("no Winograd assembly")
@@ -58,48 +58,57 @@ func TestConvWinogradMatchesNaive(t *testing.T) {
 	for _, s := range convWinogradShapes {
 		c := newConvCase(rng, s)
 		terms := math.Sqrt(float64(s.C * s.R * s.S))
+		pixels := math.Sqrt(float64(s.N * s.OutH() * s.OutW()))
 		for _, withBias := range []bool{true, false} {
 			var bias []float64
 			if withBias {
 				bias = c.bias
 			}
-			var ys [2][]float32
+			var ys, dws [2][]float32
 			for i, procs := range []int{1, 2} {
-				atProcs(procs, func() { ys[i], _, _, _ = runConv[float32](c, withBias) })
+				atProcs(procs, func() { ys[i], _, dws[i], _ = runConv[float32](c, withBias) })
 			}
 			name := fmt.Sprintf("%v bias=%t", s, withBias)
 			expectIdentical(t, name+" y on 1 and 2 procs", ys[0], ys[1])
+			expectIdentical(t, name+" dw on 1 and 2 procs", dws[0], dws[1])
 			expectClose(t, name+" y", ys[0], naiveConvForward(s, c.x, c.w, bias), rtol, atol*terms)
+			expectClose(t, name+" dw", dws[0], naiveConvBackwardFilter(s, c.x, c.g), rtol, atol*pixels)
 		}
 	}
 }
 
-// The transforms are an F(4, 5) algorithm: in float64, Aᵀ[(G·g) ⊙ (Bᵀ·d)]
-// is the correlation of d with g to rounding.
+// The transforms are F(4, 5) and F(5, 4) algorithms: in float64,
+// Aᵀ[(G·g) ⊙ (Bᵀ·d)] is the correlation of d with g to rounding.
 func TestWinogradTransforms(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20, 21))
-	d, g := uniformSlice(rng, winogradPoints, -1, 1), uniformSlice(rng, winogradTaps, -1, 1)
-	var prod [winogradPoints]float64
-	for p := range prod {
-		var gp, dp float64
-		for j, v := range g {
-			gp += winogradG[p][j] * v
+	d := uniformSlice(rng, winogradPoints, -1, 1)
+	correlation := func(name string, g []float64, gt func(p, j int) float64, at func(o, p int) float64) {
+		var prod [winogradPoints]float64
+		for p := range prod {
+			var gp, dp float64
+			for j, v := range g {
+				gp += gt(p, j) * v
+			}
+			for j, v := range d {
+				dp += winogradBT[p][j] * v
+			}
+			prod[p] = gp * dp
 		}
-		for j, v := range d {
-			dp += winogradBT[p][j] * v
+		for o := range winogradPoints - len(g) + 1 {
+			var got, want float64
+			for p, v := range prod {
+				got += at(o, p) * v
+			}
+			for j, v := range g {
+				want += v * d[o+j]
+			}
+			if math.Abs(got-want) > 1e-12 {
+				t.Errorf("%s output %d: %v, want %v", name, o, got, want)
+			}
 		}
-		prod[p] = gp * dp
 	}
-	for o := range winogradTile {
-		var got, want float64
-		for p, v := range prod {
-			got += winogradAT[o][p] * v
-		}
-		for j, v := range g {
-			want += v * d[o+j]
-		}
-		if math.Abs(got-want) > 1e-12 {
-			t.Errorf("output %d: %v, want %v", o, got, want)
-		}
-	}
+	correlation("F(4, 5)", uniformSlice(rng, winogradTaps, -1, 1),
+		func(p, j int) float64 { return winogradG[p][j] }, func(o, p int) float64 { return winogradAT[o][p] })
+	correlation("F(5, 4)", uniformSlice(rng, winogradTile, -1, 1),
+		func(p, j int) float64 { return winogradGradG[p][j] }, func(o, p int) float64 { return winogradTapAT[o][p] })
 }
