@@ -162,6 +162,9 @@ func Conv2DWorkspace(s ConvShape) int {
 	if winogradFilter(s) {
 		size = max(size, winogradFilterWorkspace(s))
 	}
+	if winogradData(s) {
+		size = max(size, winogradDataWorkspace(s))
+	}
 	if stridedData(s) {
 		size = max(size, stridedWorkspace(s))
 	}
@@ -270,6 +273,10 @@ func Conv2DBackwardData[T Float](s ConvShape, w, dy, dx, work []T) {
 	}
 	if implicitBackwardData(s) {
 		implicitBackwardDataRun(s, w, dy, dx, work)
+		return
+	}
+	if shiftFloat32[T]() && winogradData(s) {
+		winogradBackwardData(s, asFloat32(w), asFloat32(dy), asFloat32(dx), asFloat32(work))
 		return
 	}
 	if stridedData(s) {

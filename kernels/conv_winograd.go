@@ -28,9 +28,21 @@ package kernels
 // points (winogradGradRows), the products summed over the images and output
 // rows, acc[k][c][r] = Σ_n Σ_i DY[n][k][i] ⊙ V[n][c][i + r], run in
 // winogradFilterTile32, and the two tiles' sums map back to 5 taps
-// (winogradTapRows). Both passes' float32 results differ from the direct
-// ones by rounding, a few units in the 6th significant digit for LeNet's
-// conv2 (the tests bound it).
+// (winogradTapRows).
+//
+// The backward data pass is F(4, 5) along rows again, the full correlation
+// of each output gradient row, zero-padded to 16, with the flipped filter
+// row: three tiles of 4 input gradients. Filter row r of channel c adds to
+// input gradient row j + r the correlation of output gradient row j, so the
+// products of each r, Σ_k U'[k][c][r] ⊙ DY[n][k][j], summed over the
+// filters in winogradTile32 (one "tap", the filters as its channels), are
+// added into rows r… of the channel's transformed gradient, whose rows then
+// map back to 12 values each. The first two tiles of a row take a vector
+// (plane A), the third tiles of two rows another (plane B).
+//
+// The float32 results of the three passes differ from the direct ones by
+// rounding, a few units in the 6th significant digit for LeNet's conv2
+// (the tests bound them).
 
 // winogradPoints is the number of points of a tile; winogradTile the outputs.
 const (
@@ -123,6 +135,27 @@ var (
 		}
 		return 8*t + p, j, winogradTapAT[j][p]
 	})
+	// Two rows of 5 taps, flipped, to two sets of 8 points; an 8-wide output
+	// gradient row, padded by 4 zeros each side, to its first two tiles of
+	// 8 points (plane A); two such rows to their third tiles (plane B).
+	winogradFlippedFilterRows = winogradMatrix(10, 16, 2, func(t, j, p int) (int, int, float64) {
+		if j >= winogradTaps {
+			return 0, 0, 0
+		}
+		return 5*t + j, 8*t + p, winogradG[p][winogradTaps-1-j]
+	})
+	winogradPaddedRowsA = winogradMatrix(8, 16, 2, func(t, j, p int) (int, int, float64) {
+		if q := 4*t + j - 4; q < 0 || q >= 8 {
+			return 0, 0, 0
+		}
+		return 4*t + j - 4, 8*t + p, winogradBT[p][j]
+	})
+	winogradPaddedRowsB = winogradMatrix(16, 16, 2, func(t, j, p int) (int, int, float64) {
+		if j >= 4 {
+			return 0, 0, 0
+		}
+		return 8*t + 4 + j, 8*t + p, winogradBT[p][j] // t: the row of the pair
+	})
 )
 
 // winogradMatrix is the rows×cols matrix with element (i, j) = v for every
@@ -192,7 +225,7 @@ func winogradForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, 
 					for i := 0; i < oh; i += 4 {
 						out := m[((n*s.K+k)*oh+i)*16:]
 						_ = out[3*oh*16+4*16-1] // the kernel checks no bounds
-						winogradTile32(s.C, s.R, &img[i*16], s.H*64, &u[k*crs*8], crs*32, &out[0], oh*64)
+						winogradTile32(s.C, s.R, &img[i*16], s.H*64, &u[k*crs*8], 32, crs*32, &out[0], oh*64, 0)
 					}
 				}
 			}
@@ -255,4 +288,82 @@ func winogradBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	sum := work[lanes*(size+sums) : lanes*(size+sums)+sums]
 	addLanePartials(sums, partials, lanes, sum)
 	Gemm(false, false, s.K*s.C*s.R, winogradTaps, 16, 1, sum, 16, winogradTapRows, winogradTaps, 0, dw, winogradTaps)
+}
+
+// winogradData reports whether s's float32 backward data pass runs by
+// Winograd's F(4, 5): winogradConv's shapes with 5 filter rows, channels in
+// blocks of 4 and output rows in blocks of 8 (plane B's vectors hold two).
+func winogradData(s ConvShape) bool {
+	return winogradFilter(s) && s.C%4 == 0 && s.OutH()%8 == 0
+}
+
+// winogradDataImages is the number of images a lane of the backward data
+// pass takes at a time (its planes for LeNet's conv2: 420 KB for 4).
+func winogradDataImages(s ConvShape) int { return min(s.N, 4) }
+
+// winogradDataLaneSize is a lane's scratch in the backward data pass: the
+// transformed output gradients (planes A and B), the sums (A and B) and the
+// input gradient rows they map to (8 and 4 wide) of a group of images.
+func winogradDataLaneSize(s ConvShape) int {
+	return winogradDataImages(s) * (24*s.K*s.OutH() + 24*s.C*s.H + 12*s.C*s.H)
+}
+
+// winogradDataWorkspace is the scratch of winogradBackwardData: the
+// flipped, transformed filters and the lanes' scratch.
+func winogradDataWorkspace(s ConvShape) int {
+	lanes := min(convLanes, ceilDiv(s.N, winogradDataImages(s)))
+	return s.K*s.C*s.R*winogradPoints + lanes*winogradDataLaneSize(s)
+}
+
+// winogradBackwardData computes dx from w and dy for winogradData(s).
+func winogradBackwardData(s ConvShape, w, dy, dx, work []float32) {
+	crs, oh, hw := s.C*s.R, s.OutH(), s.H*s.W
+	u := work[:s.K*crs*winogradPoints]
+	Gemm(false, false, s.K*crs/2, 16, 10, 1, w, 10, winogradFlippedFilterRows, 16, 0, u, 16)
+	gn, size := winogradDataImages(s), winogradDataLaneSize(s)
+	groups := ceilDiv(s.N, gn)
+	lanes := min(convLanes, groups)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[len(u)+lane*size : len(u)+(lane+1)*size]
+		carve := func(n int) []float32 {
+			part := scratch[:n]
+			scratch = scratch[n:]
+			return part
+		}
+		va, vb := carve(gn*s.K*oh*16), carve(gn*s.K*oh*8)
+		sa, sb := carve(gn*s.C*s.H*16), carve(gn*s.C*s.H*8)
+		za, zb := carve(gn*s.C*s.H*8), carve(gn*s.C*s.H*4)
+		for g := lane; g < groups; g += lanes {
+			n0 := g * gn
+			cnt := min(gn, s.N-n0)
+			grads := dy[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
+			Gemm(false, false, cnt*s.K*oh, 16, 8, 1, grads, 8, winogradPaddedRowsA, 16, 0, va, 16)
+			Gemm(false, false, cnt*s.K*oh/2, 16, 16, 1, grads, 16, winogradPaddedRowsB, 16, 0, vb, 16)
+			clear(sa[:cnt*s.C*s.H*16])
+			clear(sb[:cnt*s.C*s.H*8])
+			for n := range cnt {
+				for r := range s.R {
+					for c := 0; c < s.C; c += 4 {
+						filters := &u[(c*s.R+r)*8]
+						for j := 0; j < oh; j += 4 {
+							out := sa[((n*s.C+c)*s.H+r+j)*16:]
+							_ = out[3*s.H*16+4*16-1] // the kernel checks no bounds
+							winogradTile32(s.K, 1, &va[(n*s.K*oh+j)*16], oh*64, filters, crs*32, s.R*32, &out[0], s.H*64, 1)
+						}
+						for j := 0; j < oh; j += 8 {
+							out := sb[((n*s.C+c)*s.H+r+j)*8:]
+							_ = out[3*s.H*8+8*8-1]
+							winogradTile32(s.K, 1, &vb[(n*s.K*oh+j)*8], oh*32, filters, crs*32, s.R*32, &out[0], s.H*32, 1)
+						}
+					}
+				}
+			}
+			rows := cnt * s.C * s.H
+			Gemm(false, false, rows/2, 16, 32, 1, sa, 32, winogradOutputRows, 16, 0, za, 16)
+			Gemm(false, false, rows/4, 16, 32, 1, sb, 32, winogradOutputRows, 16, 0, zb, 16)
+			out := dx[n0*s.C*hw : (n0+cnt)*s.C*hw]
+			copyRowBlocks(out, s.W, 0, za, 8, 0, rows, 8, 1)
+			copyRowBlocks(out[8:], s.W, 0, zb, 4, 0, rows, 4, 1)
+		}
+	})
 }

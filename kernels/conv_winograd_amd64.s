@@ -10,24 +10,51 @@
 // after tap, the product of the tap's transformed filter with the
 // transformed input row (tap + row).
 
-// func winogradTile32(c int, r int, v *float32, vChannel int, u *float32, uFilter int, m *float32, mFilter int)
+// func winogradTile32(c int, r int, v *float32, vChannel int, u *float32, uTap int, uFilter int, m *float32, mFilter int, add int)
 //
 // v points at channel 0's row 0 (of the tile's first output row), rows 64
 // bytes apart, channels vChannel bytes apart; u at filter 0's tap (0, 0),
-// taps (channel, row) 32 bytes apart in order, filters uFilter bytes apart;
-// m at filter 0's first output row, rows 64 bytes apart, filters mFilter
-// bytes apart.
-TEXT ·winogradTile32(SB), NOSPLIT, $0-64
+// taps (channel, row) uTap bytes apart in order, filters uFilter bytes
+// apart; m at filter 0's first output row, rows 64 bytes apart, filters
+// mFilter bytes apart. With add not 0 the sums are added to m's.
+TEXT ·winogradTile32(SB), NOSPLIT, $0-80
 	MOVQ c+0(FP), CX
 	MOVQ r+8(FP), DX
 	MOVQ v+16(FP), SI
 	MOVQ vChannel+24(FP), R8
 	MOVQ u+32(FP), DI
-	MOVQ uFilter+40(FP), R9
-	MOVQ m+48(FP), BX
-	MOVQ mFilter+56(FP), R10
+	MOVQ uTap+40(FP), R14
+	MOVQ uFilter+48(FP), R9
+	MOVQ m+56(FP), BX
+	MOVQ mFilter+64(FP), R10
 	LEAQ (R9)(R9*2), R11
 
+	MOVQ add+72(FP), AX
+	TESTQ AX, AX
+	JZ   zero
+	MOVQ    BX, AX
+	VMOVUPS 0(AX), Z16
+	VMOVUPS 64(AX), Z17
+	VMOVUPS 128(AX), Z18
+	VMOVUPS 192(AX), Z19
+	ADDQ    R10, AX
+	VMOVUPS 0(AX), Z20
+	VMOVUPS 64(AX), Z21
+	VMOVUPS 128(AX), Z22
+	VMOVUPS 192(AX), Z23
+	ADDQ    R10, AX
+	VMOVUPS 0(AX), Z24
+	VMOVUPS 64(AX), Z25
+	VMOVUPS 128(AX), Z26
+	VMOVUPS 192(AX), Z27
+	ADDQ    R10, AX
+	VMOVUPS 0(AX), Z28
+	VMOVUPS 64(AX), Z29
+	VMOVUPS 128(AX), Z30
+	VMOVUPS 192(AX), Z31
+	JMP     channel
+
+zero:
 	VXORPS Z16, Z16, Z16
 	VXORPS Z17, Z17, Z17
 	VXORPS Z18, Z18, Z18
@@ -74,7 +101,7 @@ tap:
 	VFMADD231PS Z7, Z1, Z23
 	VFMADD231PS Z7, Z2, Z27
 	VFMADD231PS Z7, Z3, Z31
-	ADDQ $32, DI
+	ADDQ R14, DI
 	ADDQ $64, R12
 	DECQ R13
 	JNZ  tap

@@ -4,7 +4,7 @@ package kernels
 
 const winogradAsm = false
 
-func winogradTile32(c int, r int, v *float32, vChannel int, u *float32, uFilter int, m *float32, mFilter int) {
+func winogradTile32(c int, r int, v *float32, vChannel int, u *float32, uTap int, uFilter int, m *float32, mFilter int, add int) {
 	panic("kernels: no Winograd tiles without assembly")
 }
 

@@ -10,11 +10,14 @@ import (
 // convWinogradShapes run their float32 forward pass by Winograd's F(4, 5)
 // where the CPU has the assembly: LeNet's conv2 with more groups of images
 // than lanes and a short last group (9 images, 8 a group), one channel and
-// one filter row, and 16 high planes (12 output rows, three blocks).
+// one filter row, 16 high planes (12 output rows, three blocks) and 20
+// high ones with channels in blocks of 4 (16 output rows, two blocks of
+// plane B); the backward data pass takes the first and the last.
 var convWinogradShapes = []ConvShape{
 	{N: 9, C: 32, H: 12, W: 12, K: 64, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
 	{N: 20, C: 1, H: 12, W: 12, K: 4, R: 1, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
 	{N: 2, C: 5, H: 16, W: 12, K: 8, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+	{N: 6, C: 8, H: 20, W: 12, K: 12, R: 5, S: 5, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
 }
 
 func TestConvWinogradShapes(t *testing.T) {
@@ -22,8 +25,8 @@ func TestConvWinogradShapes(t *testing.T) {
 		t.Skip("no Winograd assembly")
 	}
 	for _, s := range convWinogradShapes {
-		if !winogradConv(s) || winogradFilter(s) != (s.R == 5) {
-			t.Errorf("%v: forward by Winograd %t, backward filter %t", s, winogradConv(s), winogradFilter(s))
+		if !winogradConv(s) || winogradFilter(s) != (s.R == 5) || winogradData(s) != (s.R == 5 && s.C%4 == 0 && s.OutH()%8 == 0) {
+			t.Errorf("%v: forward by Winograd %t, backward filter %t, data %t", s, winogradConv(s), winogradFilter(s), winogradData(s))
 		}
 	}
 	lenet := convWinogradShapes[0]
@@ -45,10 +48,10 @@ func TestConvWinogradShapes(t *testing.T) {
 	}
 }
 
-// The Winograd forward and backward filter passes match the definition
-// within float32's tolerance for sums of C·R·S (N·OutH·OutW) products, with
-// and without bias, whatever the workspace held (runConv fills it with
-// 1e30), and give the same bits on one and two procs.
+// The Winograd passes match the definition within float32's tolerance for
+// sums of C·R·S, K·R·S or N·OutH·OutW products, with and without bias,
+// whatever the workspace held (runConv fills it with 1e30), and give the
+// same bits on one and two procs.
 func TestConvWinogradMatchesNaive(t *testing.T) {
 	if !winogradAsm {
 		t.Skip("no Winograd assembly")
@@ -64,14 +67,16 @@ func TestConvWinogradMatchesNaive(t *testing.T) {
 			if withBias {
 				bias = c.bias
 			}
-			var ys, dws [2][]float32
+			var ys, dxs, dws [2][]float32
 			for i, procs := range []int{1, 2} {
-				atProcs(procs, func() { ys[i], _, dws[i], _ = runConv[float32](c, withBias) })
+				atProcs(procs, func() { ys[i], dxs[i], dws[i], _ = runConv[float32](c, withBias) })
 			}
 			name := fmt.Sprintf("%v bias=%t", s, withBias)
 			expectIdentical(t, name+" y on 1 and 2 procs", ys[0], ys[1])
+			expectIdentical(t, name+" dx on 1 and 2 procs", dxs[0], dxs[1])
 			expectIdentical(t, name+" dw on 1 and 2 procs", dws[0], dws[1])
 			expectClose(t, name+" y", ys[0], naiveConvForward(s, c.x, c.w, bias), rtol, atol*terms)
+			expectClose(t, name+" dx", dxs[0], naiveConvBackwardData(s, c.w, c.g), rtol, atol*math.Sqrt(float64(s.K*s.R*s.S)))
 			expectClose(t, name+" dw", dws[0], naiveConvBackwardFilter(s, c.x, c.g), rtol, atol*pixels)
 		}
 	}

@@ -16,9 +16,10 @@
 // permutes, and the stride-2 backward filter pass run on those planes,
 // conv_implicit_split_amd64.s; conv_shift.go: small unpadded filters like LeNet's 5×5s, read in
 // place from input rows shifted by each filter column, and their col2im
-// summed in registers; conv_winograd.go: the forward pass of 5-wide filters
-// over 12-wide planes, LeNet's conv2, by Winograd's F(4, 5) along rows, its
-// transforms GEMMs and its pointwise products 4 filters by 4 rows), the strided rows of im2col and col2im (and the deep
+// summed in registers; conv_winograd.go: the three passes of 5-wide filters
+// over 12-wide planes, LeNet's conv2, by Winograd's F(4, 5) and F(5, 4)
+// along rows, their transforms GEMMs and their pointwise products in
+// AVX-512 tiles), the strided rows of im2col and col2im (and the deep
 // convolutions' im2col and col2im a row per vector, conv_deep_amd64.s), the
 // packing of a transposed A into contiguous micro-panels, the depthwise convolution,
 // activations (ReLU6 included), max pooling, the batch-norm row reductions
