@@ -190,7 +190,7 @@ func (f *implicitFilterPass[T]) image(n int, img []T) {
 
 // finish sets dw to the sum of the lanes' partials.
 func (f *implicitFilterPass[T]) finish(dw []T) {
-	addLanePartials(f.s.K*f.s.C*f.s.R*f.s.S, f.inOrder, f.lanes, dw)
+	addLanePartials(f.size, f.size, f.inOrder, f.lanes, dw)
 }
 
 // implicitFilterGemm adds one image's gradient to partial ([r][s][c][k]),
@@ -254,14 +254,14 @@ func putInOrder[T Float](s ConvShape, partial, dst []T) {
 	}
 }
 
-// addLanePartials sets dw (size elements) to the sum of lanes partial
-// gradients in its order, size apart in partials, lane after lane for every
-// element.
-func addLanePartials[T Float](size int, partials []T, lanes int, dw []T) {
-	ParallelFor(size, elementGrain, func(_, lo, hi int) {
+// addLanePartials sets dw (n elements) to the sum of lanes partial
+// gradients in its order, stride apart in partials, lane after lane for
+// every element.
+func addLanePartials[T Float](n, stride int, partials []T, lanes int, dw []T) {
+	ParallelFor(n, elementGrain, func(_, lo, hi int) {
 		copy(dw[lo:hi], partials[lo:hi])
 		for lane := 1; lane < lanes; lane++ {
-			addRow(dw[lo:hi], partials[lane*size+lo:lane*size+hi], dw[lo:hi])
+			addRow(dw[lo:hi], partials[lane*stride+lo:lane*stride+hi], dw[lo:hi])
 		}
 	})
 }

@@ -294,7 +294,7 @@ func shiftBackwardFilter(s ConvShape, x, dy, dw, work []float32, outputGradient 
 			putInOrder(s, partial, inOrder[lane*size:(lane+1)*size])
 		}
 	})
-	addLanePartials(size, inOrder, lanes, dw)
+	addLanePartials(size, size, inOrder, lanes, dw)
 }
 
 // shiftFilterReduce adds the gradient of a group of gn images to partial

@@ -198,8 +198,32 @@ func winogradLaneSize(s ConvShape) int {
 // winogradWorkspace is the scratch of winogradForward: the transformed
 // filters and the lanes' scratch.
 func winogradWorkspace(s ConvShape) int {
-	lanes := min(convLanes, ceilDiv(s.N, winogradImages(s)))
-	return s.K*s.C*s.R*winogradPoints + lanes*winogradLaneSize(s)
+	return s.K*s.C*s.R*winogradPoints + winogradLanes(s, winogradImages(s))*winogradLaneSize(s)
+}
+
+// winogradLanes is the number of lanes that get groups of gn images.
+func winogradLanes(s ConvShape, gn int) int { return min(convLanes, ceilDiv(s.N, gn)) }
+
+// winogradGroups calls fn for every group of gn images [n0, n0+cnt), lane
+// after lane in parallel and in order within a lane (lane l takes groups l,
+// l+lanes, …), with the lane's scratch, size elements of work.
+func winogradGroups(s ConvShape, gn, size int, work []float32, fn func(lane, n0, cnt int, scratch []float32)) {
+	groups, lanes := ceilDiv(s.N, gn), winogradLanes(s, gn)
+	ParallelFor(lanes, 1, func(lane, _, _ int) {
+		scratch := work[lane*size : (lane+1)*size]
+		for g := lane; g < groups; g += lanes {
+			fn(lane, g*gn, min(gn, s.N-g*gn), scratch)
+		}
+	})
+}
+
+// winogradFilters transforms w's rows of 5 taps, two at a time, by rows
+// (winogradFilterRows or winogradFlippedFilterRows) into the start of
+// work, K·C·R sets of 8 points, and returns them.
+func winogradFilters(s ConvShape, w, rows, work []float32) []float32 {
+	u := work[:s.K*s.C*s.R*winogradPoints]
+	Gemm(false, false, s.K*s.C*s.R/2, 16, 10, 1, w, 10, rows, 16, 0, u, 16)
+	return u
 }
 
 // winogradForward computes y = x ⋆ w (+ bias) for winogradConv(s), calling
@@ -207,40 +231,32 @@ func winogradWorkspace(s ConvShape) int {
 // conv2DForward).
 func winogradForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, gn int)) {
 	crs, oh := s.C*s.R, s.OutH()
-	u := work[:s.K*crs*winogradPoints]
-	Gemm(false, false, s.K*crs/2, 16, 10, 1, w, 10, winogradFilterRows, 16, 0, u, 16)
-	gn, size := winogradImages(s), winogradLaneSize(s)
-	groups := ceilDiv(s.N, gn)
-	lanes := min(convLanes, groups)
-	ParallelFor(lanes, 1, func(lane, _, _ int) {
-		scratch := work[len(u)+lane*size : len(u)+(lane+1)*size]
+	u := winogradFilters(s, w, winogradFilterRows, work)
+	gn := winogradImages(s)
+	winogradGroups(s, gn, winogradLaneSize(s), work[len(u):], func(_, n0, cnt int, scratch []float32) {
 		v, m := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:]
-		for g := lane; g < groups; g += lanes {
-			n0 := g * gn
-			cnt := min(gn, s.N-n0)
-			Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
-			for n := range cnt {
-				img := v[n*s.C*s.H*16 : (n+1)*s.C*s.H*16]
-				for k := 0; k < s.K; k += 4 {
-					for i := 0; i < oh; i += 4 {
-						out := m[((n*s.K+k)*oh+i)*16:]
-						_ = out[3*oh*16+4*16-1] // the kernel checks no bounds
-						winogradTile32(s.C, s.R, &img[i*16], s.H*64, &u[k*crs*8], 32, crs*32, &out[0], oh*64, 0)
-					}
+		Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+		for n := range cnt {
+			img := v[n*s.C*s.H*16 : (n+1)*s.C*s.H*16]
+			for k := 0; k < s.K; k += 4 {
+				for i := 0; i < oh; i += 4 {
+					out := m[((n*s.K+k)*oh+i)*16:]
+					_ = out[3*oh*16+4*16-1] // the kernel checks no bounds
+					winogradTile32(s.C, s.R, &img[i*16], s.H*64, &u[k*crs*8], 32, crs*32, &out[0], oh*64, 0)
 				}
 			}
-			out := y[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
-			beta := float32(0)
-			if bias != nil {
-				for j := range cnt * s.K {
-					fill(out[j*oh*8:(j+1)*oh*8], bias[j%s.K])
-				}
-				beta = 1
+		}
+		out := y[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
+		beta := float32(0)
+		if bias != nil {
+			for j := range cnt * s.K {
+				fill(out[j*oh*8:(j+1)*oh*8], bias[j%s.K])
 			}
-			Gemm(false, false, cnt*s.K*oh/2, 16, 32, 1, m, 32, winogradOutputRows, 16, beta, out, 16)
-			if after != nil {
-				after(n0, cnt)
-			}
+			beta = 1
+		}
+		Gemm(false, false, cnt*s.K*oh/2, 16, 32, 1, m, 32, winogradOutputRows, 16, beta, out, 16)
+		if after != nil {
+			after(n0, cnt)
 		}
 	})
 }
@@ -252,41 +268,34 @@ func winogradFilter(s ConvShape) bool { return winogradConv(s) && s.R == winogra
 // winogradFilterWorkspace is the scratch of winogradBackwardFilter: the
 // lanes' scratch and partial sums, and the sum of the partials.
 func winogradFilterWorkspace(s ConvShape) int {
-	lanes := min(convLanes, ceilDiv(s.N, winogradImages(s)))
 	sums := s.K * s.C * s.R * 16
-	return lanes*(winogradLaneSize(s)+sums) + sums
+	return winogradLanes(s, winogradImages(s))*(winogradLaneSize(s)+sums) + sums
 }
 
 // winogradBackwardFilter computes dw from x and dy for winogradFilter(s).
 // Lane l sums the products of its groups of images in order into a partial
 // sum; the partials are added in lane order, then mapped to the taps.
 func winogradBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
-	oh, size, sums := s.OutH(), winogradLaneSize(s), s.K*s.C*s.R*16
-	gn := winogradImages(s)
-	groups := ceilDiv(s.N, gn)
-	lanes := min(convLanes, groups)
-	partials := work[lanes*size : lanes*(size+sums)]
-	ParallelFor(lanes, 1, func(lane, _, _ int) {
-		scratch := work[lane*size : (lane+1)*size]
-		v, d := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:]
-		acc := partials[lane*sums : (lane+1)*sums]
-		clear(acc)
-		for g := lane; g < groups; g += lanes {
-			n0 := g * gn
-			cnt := min(gn, s.N-n0)
-			Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
-			Gemm(false, false, cnt*s.K*oh, 16, 8, 1, dy[n0*s.K*oh*8:], 8, winogradGradRows, 16, 0, d, 16)
-			_, _ = d[((cnt-1)*s.K+s.K-1)*oh*16+oh*16-1], v[((cnt-1)*s.C+s.C-1)*s.H*16+s.H*16-1] // the kernel checks no bounds
-			for k := 0; k < s.K; k += 4 {
-				for c := range s.C {
-					winogradFilterTile32(cnt, oh, &d[k*oh*16], oh*64, s.K*oh*64, &v[c*s.H*16], s.C*s.H*64,
-						&acc[(k*s.C+c)*s.R*16], s.C*s.R*64)
-				}
+	oh, sums, gn := s.OutH(), s.K*s.C*s.R*16, winogradImages(s)
+	lanes, size := winogradLanes(s, gn), winogradLaneSize(s)+sums
+	winogradGroups(s, gn, size, work, func(_, n0, cnt int, scratch []float32) {
+		v, d := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:size-sums]
+		acc := scratch[size-sums:]
+		if n0 < lanes*gn { // the lane's first group
+			clear(acc)
+		}
+		Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+		Gemm(false, false, cnt*s.K*oh, 16, 8, 1, dy[n0*s.K*oh*8:], 8, winogradGradRows, 16, 0, d, 16)
+		_, _ = d[((cnt-1)*s.K+s.K-1)*oh*16+oh*16-1], v[((cnt-1)*s.C+s.C-1)*s.H*16+s.H*16-1] // the kernel checks no bounds
+		for k := 0; k < s.K; k += 4 {
+			for c := range s.C {
+				winogradFilterTile32(cnt, oh, &d[k*oh*16], oh*64, s.K*oh*64, &v[c*s.H*16], s.C*s.H*64,
+					&acc[(k*s.C+c)*s.R*16], s.C*s.R*64)
 			}
 		}
 	})
-	sum := work[lanes*(size+sums) : lanes*(size+sums)+sums]
-	addLanePartials(sums, partials, lanes, sum)
+	sum := work[lanes*size : lanes*size+sums]
+	addLanePartials(sums, size, work[size-sums:], lanes, sum)
 	Gemm(false, false, s.K*s.C*s.R, winogradTaps, 16, 1, sum, 16, winogradTapRows, winogradTaps, 0, dw, winogradTaps)
 }
 
@@ -311,20 +320,15 @@ func winogradDataLaneSize(s ConvShape) int {
 // winogradDataWorkspace is the scratch of winogradBackwardData: the
 // flipped, transformed filters and the lanes' scratch.
 func winogradDataWorkspace(s ConvShape) int {
-	lanes := min(convLanes, ceilDiv(s.N, winogradDataImages(s)))
-	return s.K*s.C*s.R*winogradPoints + lanes*winogradDataLaneSize(s)
+	return s.K*s.C*s.R*winogradPoints + winogradLanes(s, winogradDataImages(s))*winogradDataLaneSize(s)
 }
 
 // winogradBackwardData computes dx from w and dy for winogradData(s).
 func winogradBackwardData(s ConvShape, w, dy, dx, work []float32) {
-	crs, oh, hw := s.C*s.R, s.OutH(), s.H*s.W
-	u := work[:s.K*crs*winogradPoints]
-	Gemm(false, false, s.K*crs/2, 16, 10, 1, w, 10, winogradFlippedFilterRows, 16, 0, u, 16)
-	gn, size := winogradDataImages(s), winogradDataLaneSize(s)
-	groups := ceilDiv(s.N, gn)
-	lanes := min(convLanes, groups)
-	ParallelFor(lanes, 1, func(lane, _, _ int) {
-		scratch := work[len(u)+lane*size : len(u)+(lane+1)*size]
+	oh, hw := s.OutH(), s.H*s.W
+	u := winogradFilters(s, w, winogradFlippedFilterRows, work)
+	gn := winogradDataImages(s)
+	winogradGroups(s, gn, winogradDataLaneSize(s), work[len(u):], func(_, n0, cnt int, scratch []float32) {
 		carve := func(n int) []float32 {
 			part := scratch[:n]
 			scratch = scratch[n:]
@@ -333,37 +337,33 @@ func winogradBackwardData(s ConvShape, w, dy, dx, work []float32) {
 		va, vb := carve(gn*s.K*oh*16), carve(gn*s.K*oh*8)
 		sa, sb := carve(gn*s.C*s.H*16), carve(gn*s.C*s.H*8)
 		za, zb := carve(gn*s.C*s.H*8), carve(gn*s.C*s.H*4)
-		for g := lane; g < groups; g += lanes {
-			n0 := g * gn
-			cnt := min(gn, s.N-n0)
-			grads := dy[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
-			Gemm(false, false, cnt*s.K*oh, 16, 8, 1, grads, 8, winogradPaddedRowsA, 16, 0, va, 16)
-			Gemm(false, false, cnt*s.K*oh/2, 16, 16, 1, grads, 16, winogradPaddedRowsB, 16, 0, vb, 16)
-			clear(sa[:cnt*s.C*s.H*16])
-			clear(sb[:cnt*s.C*s.H*8])
-			for n := range cnt {
-				for r := range s.R {
-					for c := 0; c < s.C; c += 4 {
-						filters := &u[(c*s.R+r)*8]
-						for j := 0; j < oh; j += 4 {
-							out := sa[((n*s.C+c)*s.H+r+j)*16:]
-							_ = out[3*s.H*16+4*16-1] // the kernel checks no bounds
-							winogradTile32(s.K, 1, &va[(n*s.K*oh+j)*16], oh*64, filters, crs*32, s.R*32, &out[0], s.H*64, 1)
-						}
-						for j := 0; j < oh; j += 8 {
-							out := sb[((n*s.C+c)*s.H+r+j)*8:]
-							_ = out[3*s.H*8+8*8-1]
-							winogradTile32(s.K, 1, &vb[(n*s.K*oh+j)*8], oh*32, filters, crs*32, s.R*32, &out[0], s.H*32, 1)
-						}
+		grads := dy[n0*s.K*oh*8 : (n0+cnt)*s.K*oh*8]
+		Gemm(false, false, cnt*s.K*oh, 16, 8, 1, grads, 8, winogradPaddedRowsA, 16, 0, va, 16)
+		Gemm(false, false, cnt*s.K*oh/2, 16, 16, 1, grads, 16, winogradPaddedRowsB, 16, 0, vb, 16)
+		clear(sa[:cnt*s.C*s.H*16])
+		clear(sb[:cnt*s.C*s.H*8])
+		for n := range cnt {
+			for r := range s.R {
+				for c := 0; c < s.C; c += 4 {
+					filters := &u[(c*s.R+r)*8]
+					for j := 0; j < oh; j += 4 {
+						out := sa[((n*s.C+c)*s.H+r+j)*16:]
+						_ = out[3*s.H*16+4*16-1] // the kernel checks no bounds
+						winogradTile32(s.K, 1, &va[(n*s.K*oh+j)*16], oh*64, filters, s.C*s.R*32, s.R*32, &out[0], s.H*64, 1)
+					}
+					for j := 0; j < oh; j += 8 {
+						out := sb[((n*s.C+c)*s.H+r+j)*8:]
+						_ = out[3*s.H*8+8*8-1]
+						winogradTile32(s.K, 1, &vb[(n*s.K*oh+j)*8], oh*32, filters, s.C*s.R*32, s.R*32, &out[0], s.H*32, 1)
 					}
 				}
 			}
-			rows := cnt * s.C * s.H
-			Gemm(false, false, rows/2, 16, 32, 1, sa, 32, winogradOutputRows, 16, 0, za, 16)
-			Gemm(false, false, rows/4, 16, 32, 1, sb, 32, winogradOutputRows, 16, 0, zb, 16)
-			out := dx[n0*s.C*hw : (n0+cnt)*s.C*hw]
-			copyRowBlocks(out, s.W, 0, za, 8, 0, rows, 8, 1)
-			copyRowBlocks(out[8:], s.W, 0, zb, 4, 0, rows, 4, 1)
 		}
+		rows := cnt * s.C * s.H
+		Gemm(false, false, rows/2, 16, 32, 1, sa, 32, winogradOutputRows, 16, 0, za, 16)
+		Gemm(false, false, rows/4, 16, 32, 1, sb, 32, winogradOutputRows, 16, 0, zb, 16)
+		out := dx[n0*s.C*hw : (n0+cnt)*s.C*hw]
+		copyRowBlocks(out, s.W, 0, za, 8, 0, rows, 8, 1)
+		copyRowBlocks(out[8:], s.W, 0, zb, 4, 0, rows, 4, 1)
 	})
 }
