@@ -14,7 +14,9 @@ import (
 // second, and a 1×1, at batch 8; then MobileNetV2's depthwise 3×3 of 144
 // channels at 56×56, stride 1 and stride 2, at batch 8; then ResNet-18's deep
 // 3×3s at its benchmark batch 32: 256 channels at 14×14, 512 at 7×7, and the
-// stride 2 between them. Groups 0 means 1.
+// stride 2 between them; then LeNet's second 5×5 at batch 64 (by Winograd,
+// so its GFLOP/s count the direct multiply-adds it saves too). Groups 0
+// means 1.
 type convBenchShape struct {
 	Name                                     string
 	N, C, H, W, K, R, S, Stride, Pad, Groups int
