@@ -57,7 +57,7 @@ func filterTapsSize(s ConvShape, l implicitLayout) int {
 
 // implicitFilterWorkspace is the scratch of implicitBackwardFilter: the lanes'
 // scratch, their partial gradients, with filterTaps their transposed output
-// gradients, and the partials in dw's order (lanePartialsInOrder).
+// gradients, and the partials in dw's order (putInOrder).
 func implicitFilterWorkspace(s ConvShape) int {
 	l := newImplicitLayout(s)
 	lane := l.lane + 2*s.K*s.C*s.R*s.S
