@@ -207,14 +207,20 @@ func winogradLanes(s ConvShape, gn int) int { return min(convLanes, ceilDiv(s.N,
 // winogradGroups calls fn for every group of gn images [n0, n0+cnt), lane
 // after lane in parallel and in order within a lane (lane l takes groups l,
 // l+lanes, …), with the lane's scratch, size elements of work.
-func winogradGroups(s ConvShape, gn, size int, work []float32, fn func(lane, n0, cnt int, scratch []float32)) {
+func winogradGroups(s ConvShape, gn, size int, work []float32, fn func(n0, cnt int, scratch []float32)) {
 	groups, lanes := ceilDiv(s.N, gn), winogradLanes(s, gn)
 	ParallelFor(lanes, 1, func(lane, _, _ int) {
 		scratch := work[lane*size : (lane+1)*size]
 		for g := lane; g < groups; g += lanes {
-			fn(lane, g*gn, min(gn, s.N-g*gn), scratch)
+			fn(g*gn, min(gn, s.N-g*gn), scratch)
 		}
 	})
+}
+
+// winogradInputs transforms the 12-wide rows of images [n0, n0+cnt) of x
+// into v, two tiles of 8 points a row (for the forward and filter passes).
+func winogradInputs(s ConvShape, x []float32, n0, cnt int, v []float32) {
+	Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
 }
 
 // winogradFilters transforms w's rows of 5 taps, two at a time, by rows
@@ -233,9 +239,9 @@ func winogradForward(s ConvShape, x, w, bias, y, work []float32, after func(n0, 
 	crs, oh := s.C*s.R, s.OutH()
 	u := winogradFilters(s, w, winogradFilterRows, work)
 	gn := winogradImages(s)
-	winogradGroups(s, gn, winogradLaneSize(s), work[len(u):], func(_, n0, cnt int, scratch []float32) {
+	winogradGroups(s, gn, winogradLaneSize(s), work[len(u):], func(n0, cnt int, scratch []float32) {
 		v, m := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:]
-		Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+		winogradInputs(s, x, n0, cnt, v)
 		for n := range cnt {
 			img := v[n*s.C*s.H*16 : (n+1)*s.C*s.H*16]
 			for k := 0; k < s.K; k += 4 {
@@ -278,13 +284,13 @@ func winogradFilterWorkspace(s ConvShape) int {
 func winogradBackwardFilter(s ConvShape, x, dy, dw, work []float32) {
 	oh, sums, gn := s.OutH(), s.K*s.C*s.R*16, winogradImages(s)
 	lanes, size := winogradLanes(s, gn), winogradLaneSize(s)+sums
-	winogradGroups(s, gn, size, work, func(_, n0, cnt int, scratch []float32) {
+	winogradGroups(s, gn, size, work, func(n0, cnt int, scratch []float32) {
 		v, d := scratch[:gn*s.C*s.H*16], scratch[gn*s.C*s.H*16:size-sums]
 		acc := scratch[size-sums:]
 		if n0 < lanes*gn { // the lane's first group
 			clear(acc)
 		}
-		Gemm(false, false, cnt*s.C*s.H, 16, 12, 1, x[n0*s.C*s.H*12:], 12, winogradInputRows, 16, 0, v, 16)
+		winogradInputs(s, x, n0, cnt, v)
 		Gemm(false, false, cnt*s.K*oh, 16, 8, 1, dy[n0*s.K*oh*8:], 8, winogradGradRows, 16, 0, d, 16)
 		_, _ = d[((cnt-1)*s.K+s.K-1)*oh*16+oh*16-1], v[((cnt-1)*s.C+s.C-1)*s.H*16+s.H*16-1] // the kernel checks no bounds
 		for k := 0; k < s.K; k += 4 {
@@ -328,7 +334,7 @@ func winogradBackwardData(s ConvShape, w, dy, dx, work []float32) {
 	oh, hw := s.OutH(), s.H*s.W
 	u := winogradFilters(s, w, winogradFlippedFilterRows, work)
 	gn := winogradDataImages(s)
-	winogradGroups(s, gn, winogradDataLaneSize(s), work[len(u):], func(_, n0, cnt int, scratch []float32) {
+	winogradGroups(s, gn, winogradDataLaneSize(s), work[len(u):], func(n0, cnt int, scratch []float32) {
 		carve := func(n int) []float32 {
 			part := scratch[:n]
 			scratch = scratch[n:]
